@@ -1,0 +1,139 @@
+"""The Typer application, its shared options and its error handling.
+
+Commands live in sibling modules and register themselves on ``app`` (or on a sub-app
+such as ``plan_app``). Heavy imports (SQLAlchemy, telegram, pendulum) stay inside the
+command functions so that ``nhacviec --help`` starts fast.
+
+Every ``NhacviecError`` raised by a command is printed as one clear message on stderr and
+the process exits with status 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from typer.core import TyperGroup
+
+from engine.errors import NhacviecError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from engine.config import Settings
+    from engine.store.db import Store
+
+
+class _Group(TyperGroup):
+    """Turns the project's own errors into a message and exit status 2."""
+
+    def invoke(self, ctx: Any) -> Any:  # Typer's (vendored) click.Context
+        try:
+            return super().invoke(ctx)
+        except NhacviecError as exc:
+            err_console().print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            ctx.exit(exc.exit_code)
+
+
+def _make_app(**kwargs: Any) -> typer.Typer:
+    return typer.Typer(
+        cls=_Group,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        **kwargs,
+    )
+
+
+app = _make_app(help="nhacviec (nhắc việc): reminders for agency deadlines in Vietnamese plans.")
+
+
+def sub_app(name: str, help: str) -> typer.Typer:
+    """A command group such as ``nhacviec plan …``."""
+    sub = _make_app(help=help)
+    app.add_typer(sub, name=name)
+    return sub
+
+
+@dataclass
+class AppContext:
+    """What every command may need, built lazily from ``--config`` and ``--db``."""
+
+    config_path: Path | None = None
+    db_url: str | None = None
+    _settings: Settings | None = field(default=None, repr=False)
+    _store: Store | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from engine.config import load_settings
+
+            self._settings = load_settings(self.config_path, self.db_url)
+        return self._settings
+
+    def store(self, *, require_schema: bool = True) -> Store:
+        if self._store is None:
+            from engine.store.db import open_store
+
+            self._store = open_store(self.settings.database.url)
+        if require_schema:
+            self._store.require_current()
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.dispose()
+            self._store = None
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: Path | None = typer.Option(
+        None, "--config", help="Settings file (else $NHACVIEC_CONFIG, else ./config/nhacviec.toml)."
+    ),
+    db: str | None = typer.Option(
+        None, "--db", help="Database URL, overriding the settings file and $NHACVIEC_DB."
+    ),
+) -> None:
+    state = AppContext(config_path=config, db_url=db)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+def state(ctx: typer.Context) -> AppContext:
+    """The AppContext of the root command, from any sub-command's context."""
+    obj = ctx.find_root().obj
+    if not isinstance(obj, AppContext):  # invoked without the root callback (tests)
+        obj = AppContext()
+        ctx.find_root().obj = obj
+    return obj
+
+
+def console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def err_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output: plain JSON on stdout, UTF-8, no Rich formatting."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    sys.stdout.write("\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The console script ``nhacviec``."""
+    app(args=argv, prog_name="nhacviec")

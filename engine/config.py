@@ -1,0 +1,175 @@
+"""Settings: one TOML file, found at ``--config``, ``$NHACVIEC_CONFIG`` or ./config/nhacviec.toml.
+
+Secrets never live in the file: it names the environment variables that hold them
+(``password_env``, ``token_env``, ``secret_env``). Unknown keys and wrong types are errors
+naming the key, the file and the line. Relative paths in ``[paths]`` are resolved against
+the directory of the settings file (against the working directory when there is no file);
+the default database is a SQLite file in the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from engine.errors import InputError
+from engine.yamlpos import load_toml, read_text, validate
+
+DEFAULT_CONFIG = Path("config/nhacviec.toml")
+DEFAULT_DB_URL = "sqlite:///nhacviec.db"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class DatabaseSettings(_Section):
+    url: str = DEFAULT_DB_URL
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not re.match(r"^(sqlite|postgresql(\+psycopg)?)://", value):
+            raise ValueError("expected a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+
+class TimeSettings(_Section):
+    timezone: str = "Asia/Ho_Chi_Minh"
+    send_at: str = "08:00"
+    holidays: str = "VN"
+    extra_days_off: list[date] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("expected an IANA time zone such as Asia/Ho_Chi_Minh") from exc
+        return value
+
+    @field_validator("send_at")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError('expected a time of day as HH:MM, e.g. "08:00"')
+        return value
+
+    @property
+    def send_time(self) -> time:
+        hour, minute = self.send_at.split(":")
+        return time(int(hour), int(minute))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class EmailSettings(_Section):
+    host: str
+    port: int = 25
+    sender: str = Field(alias="from")
+    starttls: bool = False
+    ssl: bool = False
+    username_env: str | None = None
+    password_env: str | None = None
+    timeout: float = 30.0
+
+
+class TelegramSettings(_Section):
+    token_env: str = "NHACVIEC_TELEGRAM_TOKEN"
+    base_url: str = "https://api.telegram.org/bot"
+    global_rate: float = 25.0  # messages per second across all chats
+    webhook_url: str | None = None
+
+
+class WebSettings(_Section):
+    bind: str = "127.0.0.1:8080"
+    base_url: str = "http://127.0.0.1:8080"
+    secret_env: str = "NHACVIEC_SECRET"
+    token_days: int = 30
+
+
+class PathsSettings(_Section):
+    workflows: Path = Path("workflows")
+    templates: Path = Path("templates")
+    agencies: Path = Path("config/agencies.yaml")
+    plans: Path = Path("plans")
+    outbox: Path = Path("outbox")
+
+
+class DeliverySettings(_Section):
+    max_attempts: Annotated[int, Field(ge=1)] = 8
+    backoff_seconds: Annotated[float, Field(gt=0)] = 60.0
+    backoff_max_seconds: Annotated[float, Field(gt=0)] = 6 * 3600.0
+    lease_seconds: Annotated[int, Field(ge=10)] = 300
+    batch_size: Annotated[int, Field(ge=1)] = 200
+    mode: Literal["auto", "outbox"] = "auto"
+
+
+class Settings(_Section):
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    time: TimeSettings = Field(default_factory=TimeSettings)
+    email: EmailSettings | None = None
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    paths: PathsSettings = Field(default_factory=PathsSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    source: Path | None = Field(default=None, exclude=True)
+
+    def secret(self, env_name: str | None) -> str | None:
+        """The value of the environment variable a setting names (None if unset)."""
+        return os.environ.get(env_name) if env_name else None
+
+    def with_db(self, url: str) -> Settings:
+        return self.model_copy(update={"database": DatabaseSettings(url=url)})
+
+
+def find_config(explicit: Path | None) -> Path | None:
+    """``--config`` wins, then ``$NHACVIEC_CONFIG``, then ./config/nhacviec.toml if present."""
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("NHACVIEC_CONFIG")
+    if env:
+        return Path(env)
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
+
+
+def load_settings(config: Path | None = None, db_url: str | None = None) -> Settings:
+    """Load the settings; ``db_url`` (``--db``) or ``$NHACVIEC_DB`` override the database."""
+    path = find_config(config)
+    if path is None:
+        settings = Settings()
+    else:
+        if not path.is_file():
+            raise InputError("settings file not found", file=str(path))
+        text = read_text(path)
+        data, positions = load_toml(text, str(path))
+        settings = validate(Settings, data, positions, str(path))
+        settings = _resolve_paths(settings, path.parent)
+        settings = settings.model_copy(update={"source": path})
+    override = db_url or os.environ.get("NHACVIEC_DB")
+    if override:
+        try:
+            settings = settings.with_db(override)
+        except ValueError as exc:
+            raise InputError(
+                f"database URL {override!r} (from --db or $NHACVIEC_DB): expected a "
+                "sqlite:/// or postgresql+psycopg:// URL"
+            ) from exc
+    return settings
+
+
+def _resolve_paths(settings: Settings, base: Path) -> Settings:
+    values: dict[str, Any] = {
+        name: (value if value.is_absolute() else (base / value))
+        for name, value in settings.paths.model_dump().items()
+    }
+    return settings.model_copy(update={"paths": PathsSettings(**values)})

@@ -1,0 +1,136 @@
+"""The plan file: what ``nhacviec plan import`` writes and ``nhacviec plan load`` reads.
+
+One plan document becomes one reviewable YAML file with this structure (``--json`` prints
+the same). Agency names are canonical directory names where the name matched the
+directory, otherwise exactly as printed (and a warning says so).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class PlanPeriod(_Model):
+    """The years the plan covers, inclusive."""
+
+    start: int = Field(ge=1900, le=2200)
+    end: int = Field(ge=1900, le=2200)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PlanPeriod:
+        if self.end < self.start:
+            raise ValueError(f"period end {self.end} is before its start {self.start}")
+        return self
+
+
+class AgencyDuties(_Model):
+    """An agency named in "Tổ chức thực hiện" and the duties given to it there."""
+
+    name: str
+    duties: list[str] = Field(default_factory=list)
+
+
+class ReportingDuty(_Model):
+    """A recurring duty stated in the plan's body.
+
+    ``kind`` is ``report`` (6-month / annual reports) or ``plan_drafting`` (drafting next
+    year's plan). ``due`` is the last allowed day as "MM-DD" (``trước ngày 20/6`` gives
+    "06-19"), or None where the text gives no date. ``source_line`` is where ``text`` is.
+    """
+
+    kind: Literal["report", "plan_drafting"] = "report"
+    text: str
+    frequency: Literal["half-yearly", "yearly", "quarterly", "monthly"]
+    due: str | None = None
+    due_text: str | None = None
+    from_: list[str] = Field(default_factory=list, alias="from")
+    to: list[str] = Field(default_factory=list)
+    source_line: int | None = None
+
+    @field_validator("due")
+    @classmethod
+    def _month_day(cls, value: str | None) -> str | None:
+        if value is not None and not MONTH_DAY.match(value):
+            raise ValueError('expected a month-day as "MM-DD", e.g. "06-19"')
+        return value
+
+
+class Occurrence(_Model):
+    """One window of a task: ``start`` (None for a bare deadline) to ``end`` inclusive."""
+
+    start: date | None = None
+    end: date
+    label: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Occurrence:
+        if self.start is not None and self.end < self.start:
+            raise ValueError(f"occurrence ends {self.end} before it starts {self.start}")
+        return self
+
+
+class Budget(_Model):
+    """Money where the table gives it: per year, a total, or a free text cell."""
+
+    by_year: dict[int, float] = Field(default_factory=dict)
+    total: float | None = None
+    unit: str | None = None
+    text: str | None = None
+
+
+class PlanTask(_Model):
+    """One row of the appendix table."""
+
+    key: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    section: str | None = None
+    number: str | None = None
+    title: str
+    content: str | None = None
+    deliverables: str | None = None
+    lead: list[str] = Field(default_factory=list)
+    coordinators: list[str] = Field(default_factory=list)
+    window_text: str | None = None
+    occurrences: list[Occurrence] = Field(default_factory=list)
+    budget: Budget | None = None
+    source_lines: tuple[int, int] | None = None
+
+
+class Warning_(_Model):
+    line: int | None = None
+    message: str
+
+
+class PlanFile(_Model):
+    """A whole plan."""
+
+    key: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    number: str | None = None
+    issuer: str | None = None
+    issued_on: date | None = None
+    title: str
+    period: PlanPeriod
+    owner: str | None = None
+    source: str | None = None
+    agencies: list[AgencyDuties] = Field(default_factory=list)
+    reporting: list[ReportingDuty] = Field(default_factory=list)
+    tasks: list[PlanTask] = Field(default_factory=list)
+    warnings: list[Warning_] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_task_keys(self) -> PlanFile:
+        seen: set[str] = set()
+        for task in self.tasks:
+            if task.key in seen:
+                raise ValueError(f"task key '{task.key}' appears twice; keys must be unique")
+            seen.add(task.key)
+        return self

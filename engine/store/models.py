@@ -1,0 +1,298 @@
+"""The database schema.
+
+Instants are ``UTCDateTime`` (stored naive UTC, returned aware); calendar dates are
+``Date``. Status changes and delivery attempts are rows of their own (``AuditEvent``,
+``DeliveryAttempt``), never overwritten: the current status on ``Obligation`` is a cache
+of the last transition, the history is the truth.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from engine.store.types import JSONType, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSONType,
+    }
+
+
+class Agency(Base):
+    """An agency (Sở, Bộ, UBND…); ``in_directory`` is False for names seen only in plans."""
+
+    __tablename__ = "agencies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(400))
+    jurisdiction: Mapped[str | None] = mapped_column(String(200))
+    aliases: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    in_directory: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    contacts: Mapped[list[Contact]] = relationship(back_populates="agency")
+
+
+class Contact(Base):
+    """A person or mailbox of an agency, with a role (coordinator, head) and channels."""
+
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(320))
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_flag: Mapped[str | None] = mapped_column(Text)
+    telegram_flag: Mapped[str | None] = mapped_column(Text)
+    invite_code_hash: Mapped[str | None] = mapped_column(String(128))
+    invite_expires_at: Mapped[datetime | None]
+
+    agency: Mapped[Agency] = relationship(back_populates="contacts")
+
+
+class Plan(Base):
+    """A loaded plan file; ``data`` is the whole validated plan file as JSON."""
+
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    number: Mapped[str | None] = mapped_column(String(120))
+    issuer: Mapped[str | None] = mapped_column(String(400))
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(Text)
+    period_start: Mapped[int] = mapped_column(Integer)
+    period_end: Mapped[int] = mapped_column(Integer)
+    owner_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    source: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    loaded_at: Mapped[datetime]
+
+    tasks: Mapped[list[Task]] = relationship(back_populates="plan", order_by="Task.position")
+    owner: Mapped[Agency | None] = relationship()
+
+
+class Task(Base):
+    """One row of a plan's appendix; kept (``active`` False) when a reload drops it."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("plan_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer)
+    section: Mapped[str | None] = mapped_column(Text)
+    number: Mapped[str | None] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(Text)
+    window_text: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    plan: Mapped[Plan] = relationship(back_populates="tasks")
+
+
+class TaskAgency(Base):
+    """A task's lead (``role`` = lead) and coordinating agencies, in printed order."""
+
+    __tablename__ = "task_agencies"
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Obligation(Base):
+    """What one agency owes for one task or duty in one period.
+
+    ``key`` is stable across syncs (rule, plan, task or duty, agency, period label), so a
+    re-sync updates in place. ``due_on`` is the current last allowed day (moved by an
+    approved extension); ``original_due_on`` never moves, so statistics stay honest.
+    ``cancelled_at`` is set when the obligation no longer follows from plans and workflows.
+    """
+
+    __tablename__ = "obligations"
+    __table_args__ = (
+        Index("ix_obligations_agency_due", "agency_id", "due_on"),
+        Index("ix_obligations_status_due", "status", "due_on"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(512), unique=True)
+    workflow: Mapped[str] = mapped_column(String(120))
+    rule: Mapped[str] = mapped_column(String(120))
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), index=True)
+    duty: Mapped[str | None] = mapped_column(String(120))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    role: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(Text)
+    period_label: Mapped[str] = mapped_column(String(120))
+    opens_on: Mapped[date | None] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    original_due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    acknowledged_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    done_late: Mapped[bool | None] = mapped_column(Boolean)
+    cancelled_at: Mapped[datetime | None]
+    spec_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    agency: Mapped[Agency] = relationship()
+    plan: Mapped[Plan] = relationship()
+    task: Mapped[Task | None] = relationship()
+
+
+class Notification(Base):
+    """One row of the outbox: a message to one contact on one channel at one instant.
+
+    ``key`` is unique ("o{obligation}:{stage}:c{contact}:{channel}" for reminders,
+    "digest:{iso week}:c{contact}:{channel}" for digests) and the Message-ID derives from
+    it. ``due_at`` is when the row may next be tried (``scheduled_at`` pushed forward by
+    backoff); ``lease_owner``/``lease_until`` say who is sending it. ``stop_on`` lists the
+    obligation statuses that cancel this row.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("obligation_id", "stage", "contact_id", "channel"),
+        Index("ix_notifications_state_due", "state", "due_at"),
+        Index("ix_notifications_obligation_contact", "obligation_id", "contact_id"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    obligation_id: Mapped[int | None] = mapped_column(ForeignKey("obligations.id"))
+    stage: Mapped[str] = mapped_column(String(80))
+    stage_order: Mapped[int] = mapped_column(Integer, default=0)
+    escalation: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    template: Mapped[str] = mapped_column(String(120))
+    stop_on: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    scheduled_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    obligation: Mapped[Obligation | None] = relationship()
+    contact: Mapped[Contact] = relationship()
+
+
+class DeliveryAttempt(Base):
+    """One try at sending one notification, whatever came of it."""
+
+    __tablename__ = "delivery_attempts"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
+    at: Mapped[datetime]
+    worker: Mapped[str] = mapped_column(String(120))
+    outcome: Mapped[str] = mapped_column(String(20))  # sent | retry | failed
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEvent(Base):
+    """A status change or other fact about an obligation: who, when, through what, why."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_obligation_at", "obligation_id", "at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    obligation_id: Mapped[int | None] = mapped_column(ForeignKey("obligations.id"))
+    at: Mapped[datetime]
+    event: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+class ExtensionRequest(Base):
+    """An agency's request for a new due date (xin gia hạn) and its decision."""
+
+    __tablename__ = "extension_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"), index=True)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_via: Mapped[str] = mapped_column(String(20))
+    requested_at: Mapped[datetime]
+    new_due_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class Snooze(Base):
+    """Reminders of one obligation paused for one contact until an instant."""
+
+    __tablename__ = "snoozes"
+    __table_args__ = (UniqueConstraint("obligation_id", "contact_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    until: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+
+class Letter(Base):
+    """A formal reminder letter (công văn đôn đốc) generated as .docx."""
+
+    __tablename__ = "letters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(80))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    obligation_id: Mapped[int | None] = mapped_column(ForeignKey("obligations.id"))
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
+    created_at: Mapped[datetime]
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class WorkerLock(Base):
+    """A named lease: one SQLite worker at a time, one scheduler job at a time."""
+
+    __tablename__ = "worker_locks"
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(120))
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -1,0 +1,150 @@
+"""YAML and TOML loading that remembers where every value came from.
+
+Workflows, plan files, the agency directory and the settings file are all validated with
+pydantic; when validation fails the user must learn the file and the line, not only the key.
+``load_yaml`` returns the data and a map from each key path to its line, and
+``validate`` turns pydantic's errors into ``InputErrors`` that name both.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from engine.errors import InputError, InputErrors, Problem
+
+Positions = dict[tuple[str, ...], int]
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader; a subclass so that nothing we add leaks into PyYAML's global loader."""
+
+
+def load_yaml(text: str, file: str) -> tuple[Any, Positions]:
+    """Parse one YAML document; return its data and the line (1-based) of every key path.
+
+    Raises ``InputError`` for syntax errors and duplicate keys (YAML would silently keep
+    the last one, which hides mistakes in hand-edited files).
+    """
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise InputError(f"not valid YAML: {exc.problem or exc}", file=file, line=line) from exc
+    except yaml.YAMLError as exc:
+        raise InputError(f"not valid YAML: {exc}", file=file) from exc
+    finally:
+        loader.dispose()
+    positions: Positions = {}
+    problems: list[Problem] = []
+    _walk(node, (), positions, problems, file)
+    if problems:
+        raise InputErrors(problems)
+    return data, positions
+
+
+def _walk(
+    node: yaml.Node, path: tuple[str, ...], out: Positions, problems: list[Problem], file: str
+) -> None:
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                problems.append(
+                    Problem(file, key_node.start_mark.line + 1, f"duplicate key '{key}'")
+                )
+            seen.add(key)
+            out[(*path, key)] = key_node.start_mark.line + 1
+            _walk(value_node, (*path, key), out, problems, file)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, str(index)), out, problems, file)
+
+
+_TOML_TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+_TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'.]+?)\s*=")
+
+
+def load_toml(text: str, file: str) -> tuple[dict[str, Any], Positions]:
+    """Parse TOML (tomllib) and find the line of each table and key by scanning the text."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        line = int(match.group(1)) if match else None
+        raise InputError(f"not valid TOML: {exc}", file=file, line=line) from exc
+    positions: Positions = {}
+    table: tuple[str, ...] = ()
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if m := _TOML_TABLE.match(raw):
+            table = tuple(part.strip().strip("\"'") for part in m.group(1).split("."))
+            positions.setdefault(table, number)
+        elif m := _TOML_KEY.match(raw):
+            key = tuple(part.strip().strip("\"'") for part in m.group(1).split("."))
+            positions.setdefault((*table, *key), number)
+    return data, positions
+
+
+def line_of(positions: Positions, loc: Sequence[Any]) -> int | None:
+    """The line of the deepest known prefix of ``loc``."""
+    parts = tuple(str(p) for p in loc)
+    while True:
+        if parts in positions:
+            return positions[parts]
+        if not parts:
+            return None
+        parts = parts[:-1]
+
+
+def describe_error(error: Mapping[str, Any]) -> str:
+    """One pydantic error as a sentence that names the key and what was expected."""
+    loc = [str(p) for p in error.get("loc", ())]
+    kind = error.get("type", "")
+    key = ".".join(loc) if loc else "document"
+    if kind == "extra_forbidden":
+        return f"unknown key '{loc[-1] if loc else key}' (at {key})"
+    if kind == "missing":
+        return f"missing required key '{loc[-1] if loc else key}' (at {key})"
+    got = error.get("input")
+    shown = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__
+    msg = str(error.get("msg", "invalid value"))
+    msg = msg.removeprefix("Value error, ")
+    return f"{key}: {msg}; got {shown}"
+
+
+def validate(model: type[M], data: Any, positions: Positions, file: str) -> M:
+    """Validate ``data`` against ``model``; every error names file, line and expectation."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            Problem(file, line_of(positions, err["loc"]), describe_error(err))
+            for err in exc.errors(include_url=False)
+        ]
+        raise InputErrors(problems) from exc
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file, turning I/O and encoding failures into InputError."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputError("file not found", file=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from exc
