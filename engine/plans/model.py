@@ -116,6 +116,7 @@ class PlanFile(_Model):
     key: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     number: str | None = None
     issuer: str | None = None
+    jurisdiction: str | None = None
     issued_on: date | None = None
     title: str
     period: PlanPeriod

@@ -1,0 +1,173 @@
+"""The obligation status machine.
+
+    open ──ack──► acknowledged ──done──► done
+      │               │
+      ├────done───────┼──────────────────►
+      └──waive────────┴──waive──► waived
+    done / waived / acknowledged ──reopen──► open
+
+*Overdue* is never stored: it is derived from the due date (``effective_status``).
+``decide`` is pure: it says what an action does to a status (or why it is refused).
+``apply_action`` persists the decision as an ``AuditEvent`` row, updates the cached
+status on the obligation and cancels the pending notifications whose ``stop_on`` now
+holds. Repeating an action that is already in effect (a second "Đã nhận" from another
+channel) is recorded as an event but changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
+
+from engine.errors import NhacviecError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from engine.store.models import AuditEvent, Obligation
+
+Status = Literal["open", "acknowledged", "done", "waived"]
+Action = Literal["ack", "done", "waive", "reopen"]
+STATUSES: tuple[Status, ...] = ("open", "acknowledged", "done", "waived")
+ACTIONS: tuple[Action, ...] = ("ack", "done", "waive", "reopen")
+EVENT_OF: dict[Action, str] = {
+    "ack": "acknowledged",
+    "done": "done",
+    "waive": "waived",
+    "reopen": "reopened",
+}
+CHANNELS = ("cli", "email", "telegram", "web", "system")
+
+
+class StatusError(NhacviecError):
+    """An action that the obligation's current status does not allow."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What an action does: the new status, and whether anything changed."""
+
+    action: Action
+    before: Status
+    after: Status
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+_ALLOWED: dict[Action, dict[Status, Status]] = {
+    "ack": {"open": "acknowledged", "acknowledged": "acknowledged"},
+    "done": {"open": "done", "acknowledged": "done", "done": "done"},
+    "waive": {"open": "waived", "acknowledged": "waived", "waived": "waived"},
+    "reopen": {"acknowledged": "open", "done": "open", "waived": "open", "open": "open"},
+}
+
+_REFUSAL = {
+    ("ack", "done"): "it is already done",
+    ("ack", "waived"): "it has been waived",
+    ("done", "waived"): "it has been waived; reopen it first",
+    ("waive", "done"): "it is already done; reopen it first",
+}
+
+
+def decide(action: Action, current: str) -> Decision:
+    """The effect of ``action`` on an obligation in status ``current`` (pure)."""
+    if current not in STATUSES:
+        raise StatusError(f"unknown status {current!r}")
+    before: Status = current
+    after = _ALLOWED[action].get(before)
+    if after is None:
+        reason = _REFUSAL.get((action, before), f"it is {before}")
+        raise StatusError(f"cannot {action}: {reason}")
+    return Decision(action, before, after)
+
+
+def effective_status(status: str, due_on: date, today: date) -> str:
+    """The status a user sees: open or acknowledged past the due date is *overdue*."""
+    if status in ("open", "acknowledged") and today > due_on:
+        return "overdue"
+    return status
+
+
+def local_date(instant: datetime, zone: ZoneInfo) -> date:
+    return instant.astimezone(zone).date()
+
+
+def apply_action(
+    session: Session,
+    obligation: Obligation,
+    action: Action,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    actor: str | None,
+    channel: str,
+    note: str | None = None,
+) -> tuple[Decision, AuditEvent]:
+    """Decide, persist the audit event, update the obligation, cancel stopped reminders.
+
+    Raises ``StatusError`` (nothing written) when the action is not allowed, or when the
+    obligation no longer follows from the plans (cancelled by sync).
+    """
+    from engine.store.models import AuditEvent
+
+    if obligation.cancelled_at is not None:
+        raise StatusError(
+            f"obligation {obligation.id} no longer follows from its plan (cancelled by sync)"
+        )
+    decision = decide(action, obligation.status)
+    event = AuditEvent(
+        obligation_id=obligation.id,
+        at=now,
+        event=EVENT_OF[action],
+        actor=actor,
+        channel=channel,
+        note=note,
+        data={"from": decision.before, "to": decision.after, "changed": decision.changed},
+    )
+    session.add(event)
+    if decision.changed:
+        _update_obligation(obligation, decision, now, zone)
+        cancel_stopped_notifications(session, obligation, now)
+    session.flush()
+    return decision, event
+
+
+def _update_obligation(
+    obligation: Obligation, decision: Decision, now: datetime, zone: ZoneInfo
+) -> None:
+    obligation.status = decision.after
+    obligation.updated_at = now
+    if decision.after == "acknowledged":
+        obligation.acknowledged_at = now
+    elif decision.after == "done":
+        obligation.done_at = now
+        obligation.done_late = local_date(now, zone) > obligation.original_due_on
+    elif decision.after == "open":
+        obligation.acknowledged_at = None
+        obligation.done_at = None
+        obligation.done_late = None
+
+
+def cancel_stopped_notifications(session: Session, obligation: Obligation, now: datetime) -> int:
+    """Cancel pending reminders of ``obligation`` whose stop condition holds; return how many."""
+    from sqlalchemy import select
+
+    from engine.store.models import Notification
+
+    rows = session.scalars(
+        select(Notification).where(
+            Notification.obligation_id == obligation.id, Notification.state == "pending"
+        )
+    ).all()
+    cancelled = 0
+    for row in rows:
+        if obligation.status in (row.stop_on or []):
+            row.state = "cancelled"
+            row.last_error = f"stopped: obligation {obligation.status}"
+            row.updated_at = now
+            cancelled += 1
+    return cancelled
