@@ -113,7 +113,7 @@ class OutboxRow:
     payload: dict[str, Any] | None
 
     @classmethod
-    def from_row(cls, found: Mapping[str, Any]) -> OutboxRow:
+    def from_row(cls, found: Mapping[Any, Any]) -> OutboxRow:
         """From a result row's mapping that has (at least) these columns."""
         values = {name: found[name] for name in cls.__dataclass_fields__}
         values["stop_on"] = list(values["stop_on"] or [])
@@ -685,7 +685,18 @@ class _Pass:
     async def _send_all(
         self, notifier: Notifier, items: list[tuple[OutboxRow, Message]]
     ) -> list[Outcome]:
-        return [await self._send(notifier, row, message) for row, message in items]
+        """Send one channel's messages, ``max_in_flight`` (or ``[delivery] concurrency``)
+        at a time; a channel that paces itself (Telegram) waits inside ``send``."""
+        limit = getattr(notifier, "max_in_flight", None) or self.delivery.concurrency
+        if limit == 1:
+            return [await self._send(notifier, row, message) for row, message in items]
+        slots = asyncio.Semaphore(limit)
+
+        async def one(row: OutboxRow, message: Message) -> Outcome:
+            async with slots:
+                return await self._send(notifier, row, message)
+
+        return list(await asyncio.gather(*(one(row, message) for row, message in items)))
 
     async def _send(self, notifier: Notifier, row: OutboxRow, message: Message) -> Outcome:
         tried = Outcome(row, "sent", to=message.to, subject=message.subject, attempted=True)

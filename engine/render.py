@@ -14,8 +14,8 @@ every row of its kind in the batch (bulk queries: the tick's cost must grow with
 batch, not with the rows), then ``render``s each row. ``"obligation"`` is the reminder
 and escalation kind, whose context is documented in ``templates/README.md``.
 
-Rows may carry hints from generation in ``Notification.payload``: ``when`` (``opens``,
-``before``, ``on_due``, ``after``) and ``ack`` (whether the stage asks for
+Rows carry hints from generation in ``Notification.payload``: ``when`` (``opens``,
+``before``, ``on_due``, ``after``) and ``ack_link`` (whether the stage asks for
 acknowledgement). Without them ``when`` is derived from the local sending date against
 the obligation's dates, and a stage asks for acknowledgement when acknowledging stops it
 (``"acknowledged"`` in ``stop_on``). Only an obligation that is still ``open`` gets an
@@ -296,7 +296,7 @@ class ObligationMessages:
 
 def asks_for_ack(row: OutboxRow) -> bool:
     """Whether the row's stage asks for acknowledgement (see the module docstring)."""
-    hint = (row.payload or {}).get("ack")
+    hint = (row.payload or {}).get("ack_link")
     if isinstance(hint, bool):
         return hint
     return "acknowledged" in row.stop_on

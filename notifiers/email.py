@@ -179,6 +179,7 @@ class EmailNotifier:
     """Sends through one SMTP server; see the module docstring for the error mapping."""
 
     channel: ClassVar[str] = "email"
+    max_in_flight: ClassVar[int] = 1  # one SMTP connection carries one message at a time
 
     def __init__(
         self,

@@ -37,6 +37,7 @@ class OutboxNotifier:
     """Writes each message to the outbox folder; see the module docstring."""
 
     channel: ClassVar[str] = "outbox"
+    max_in_flight: ClassVar[int] = 1  # file writes do not wait on anything
 
     def __init__(self, folder: Path, *, sender: str = DEFAULT_SENDER) -> None:
         self.folder = folder
