@@ -42,7 +42,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -77,51 +77,82 @@ class AgencyRef:
     key: str
     name: str
     contacts: tuple[ContactRef, ...] = ()
+    jurisdiction: str | None = None
     listed: bool = True  # False: a name seen only in plans, not in the directory
 
     def with_role(self, role: str) -> Iterator[ContactRef]:
         return (c for c in self.contacts if c.role == role)
 
 
+Matcher = Callable[[str, "str | None"], "str | None"]
+
+
 class AgencyBook:
-    """Agencies by key, name and alias (names compared without case or spacing)."""
+    """Agencies by key, and by printed name within a plan's jurisdiction.
+
+    ``matcher`` (name, jurisdiction) → key is the directory's own name matching (the
+    importer's, which knows abbreviations); without one, or when it finds nothing, names
+    and aliases are compared without case or spacing, and among same-named agencies the
+    one of the plan's jurisdiction wins, then one without a jurisdiction, then the only one.
+    """
 
     def __init__(
-        self, agencies: Iterable[AgencyRef], aliases: Mapping[str, str] | None = None
+        self,
+        agencies: Iterable[AgencyRef],
+        aliases: Mapping[str, str] | None = None,
+        matcher: Matcher | None = None,
     ) -> None:
         self.by_key: dict[str, AgencyRef] = {}
-        self._by_name: dict[str, str] = {}
+        self._by_name: dict[str, list[str]] = {}
+        self._matcher = matcher
         for agency in agencies:
             self.by_key[agency.key] = agency
-            self._by_name.setdefault(normalise(agency.name), agency.key)
+            self._index(agency.name, agency.key)
         for alias, key in (aliases or {}).items():
-            self._by_name.setdefault(normalise(alias), key)
+            self._index(alias, key)
+
+    def _index(self, name: str, key: str) -> None:
+        keys = self._by_name.setdefault(normalise(name), [])
+        if key not in keys:
+            keys.append(key)
 
     @classmethod
-    def from_directory(cls, directory: Directory) -> AgencyBook:
-        """The book of a directory file: what tests and ``validate`` use."""
+    def from_directory(cls, directory: Directory, matcher: Matcher | None = None) -> AgencyBook:
+        """The book of a directory file (contacts as the file gives them)."""
         agencies, aliases = [], {}
         for entry in directory.agencies:
             contacts = tuple(
                 ContactRef(key, c.role, _channels(c.email, c.telegram_chat_id))
                 for key, c in zip(entry.contact_keys(), entry.contacts, strict=True)
             )
-            agencies.append(AgencyRef(entry.key, entry.name, contacts))
+            agencies.append(AgencyRef(entry.key, entry.name, contacts, entry.jurisdiction))
             aliases.update({alias: entry.key for alias in entry.aliases})
-        return cls(agencies, aliases)
+        return cls(agencies, aliases, matcher)
 
-    def find(self, name: str) -> AgencyRef | None:
-        key = self._by_name.get(normalise(name))
-        return self.by_key[key] if key is not None else None
+    def find(self, name: str, jurisdiction: str | None = None) -> AgencyRef | None:
+        if self._matcher is not None:
+            key = self._matcher(name, jurisdiction)
+            if key is not None and key in self.by_key:
+                return self.by_key[key]
+        candidates = [self.by_key[k] for k in self._by_name.get(normalise(name), ())]
+        if len(candidates) <= 1:
+            return candidates[0] if candidates else None
+        wanted = normalise(jurisdiction) if jurisdiction else None
+        same = [a for a in candidates if a.jurisdiction and normalise(a.jurisdiction) == wanted]
+        general = [a for a in candidates if a.jurisdiction is None]
+        chosen = same or general
+        return chosen[0] if chosen else None
 
-    def resolve(self, name: str) -> AgencyRef:
+    def resolve(self, name: str, jurisdiction: str | None = None) -> AgencyRef:
         """The agency of that name, or a stand-in with a key derived from the name."""
-        found = self.find(name)
+        found = self.find(name, jurisdiction)
         if found is not None:
             return found
-        stand_in = AgencyRef(unlisted_key(name), name.strip(), (), listed=False)
-        self.by_key.setdefault(stand_in.key, stand_in)
-        self._by_name.setdefault(normalise(name), stand_in.key)
+        key = unlisted_key(name)
+        stand_in = self.by_key.get(key) or AgencyRef(key, name.strip(), (), listed=False)
+        if key not in self.by_key:
+            self.by_key[key] = stand_in
+            self._index(name, key)
         return stand_in
 
 
@@ -273,7 +304,10 @@ class _Context:
 
     @cached_property
     def owner(self) -> AgencyRef | None:
-        return self.book.resolve(self.plan.owner) if self.plan.owner else None
+        return self.resolve(self.plan.owner) if self.plan.owner else None
+
+    def resolve(self, name: str) -> AgencyRef:
+        return self.book.resolve(name, self.plan.jurisdiction)
 
     def make(
         self,
@@ -347,7 +381,7 @@ class _Context:
     def _agencies(self, names: Iterable[str]) -> list[AgencyRef]:
         found: dict[str, AgencyRef] = {}
         for name in names:
-            agency = self.book.resolve(name)
+            agency = self.resolve(name)
             found.setdefault(agency.key, agency)
         return list(found.values())
 
