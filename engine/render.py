@@ -134,7 +134,7 @@ class Recipient:
             return self.email
         if channel == "telegram" and self.telegram_chat_id is not None:
             return str(self.telegram_chat_id)
-        what = "an email address" if channel == "email" else "a linked Telegram chat"
+        what = "email address" if channel == "email" else "linked Telegram chat"
         raise PermanentError(f"contact {self.name!r} has no {what}")
 
 

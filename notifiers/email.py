@@ -83,14 +83,14 @@ def mime_bytes(message: Message, sender: str) -> bytes:
 
     Raises ``PermanentError`` (flag set) when the recipient is not a valid mailbox.
     """
-    boundary = "=_nhacviec_" + hashlib.sha256(message.key.encode()).hexdigest()[:24]
+    boundary = "=_nv_" + hashlib.sha256(message.key.encode()).hexdigest()[:24]
     body = _alternative(message, boundary)
     if message.attachments:
         body = _mixed(body, message.attachments, boundary)
     head = [
         _header("From", _address(*parseaddr(sender), what="sender")),
         _header("To", _address(message.to_name or "", message.to, what="recipient")),
-        _header("Subject", _encoded(message.subject)),
+        _header("Subject", _encoded(message.subject, "Subject")),
         _header("Date", message.headers.get("Date") or format_datetime(datetime.now(UTC))),
         _header("Message-ID", message_id(message.key)),
         _header("Auto-Submitted", "auto-generated"),
@@ -99,7 +99,7 @@ def mime_bytes(message: Message, sender: str) -> bytes:
     ]
     for name, value in message.headers.items():
         if name.lower() not in _RESERVED:
-            head.append(_header(name, _encoded(value)))
+            head.append(_header(name, _encoded(value, name)))
     return (CRLF.join(head) + CRLF + body).encode("ascii")
 
 
@@ -107,11 +107,11 @@ def _header(name: str, value: str) -> str:
     return f"{name}: {value}"
 
 
-def _encoded(value: str) -> str:
-    """One header value on folded lines, RFC 2047 encoded when not plain ASCII."""
+def _encoded(value: str, name: str = "") -> str:
+    """A header value folded to 78 columns after ``name: ``, RFC 2047 encoded unless ASCII."""
     value = " ".join(value.split())  # no CR/LF may reach a header (header injection)
     charset = "us-ascii" if value.isascii() else "utf-8"
-    return Header(value, charset).encode(maxlinelen=76, linesep=CRLF)
+    return Header(value, charset, header_name=name).encode(maxlinelen=78, linesep=CRLF)
 
 
 def _address(name: str, address: str, *, what: str) -> str:
@@ -123,7 +123,7 @@ def _address(name: str, address: str, *, what: str) -> str:
     if not name:
         return address
     if not name.isascii():
-        return f"{_encoded(name)} <{address}>"
+        return f"{_encoded(name, 'From')}{CRLF} <{address}>"
     if _SPECIALS.search(name):
         escaped = name.replace("\\", "\\\\").replace('"', '\\"')
         return f'"{escaped}" <{address}>'
@@ -149,7 +149,7 @@ def _alternative(message: Message, boundary: str) -> str:
         return _text_part(message.text, "plain")
     alt = boundary + "_alt"
     return (
-        f'Content-Type: multipart/alternative; boundary="{alt}"{CRLF}{CRLF}'
+        f'Content-Type: multipart/alternative;{CRLF} boundary="{alt}"{CRLF}{CRLF}'
         f"--{alt}{CRLF}{_text_part(message.text, 'plain')}"
         f"--{alt}{CRLF}{_text_part(message.html, 'html')}"
         f"--{alt}--{CRLF}"
@@ -158,7 +158,7 @@ def _alternative(message: Message, boundary: str) -> str:
 
 def _mixed(body: str, attachments: tuple[Attachment, ...], boundary: str) -> str:
     mixed = boundary + "_mix"
-    parts = [f'Content-Type: multipart/mixed; boundary="{mixed}"{CRLF}{CRLF}']
+    parts = [f'Content-Type: multipart/mixed;{CRLF} boundary="{mixed}"{CRLF}{CRLF}']
     parts.append(f"--{mixed}{CRLF}{body}")
     for item in attachments:
         filename = (

@@ -29,6 +29,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    peer: tuple[str, int]
 
     @property
     def message(self) -> EmailMessage:
@@ -71,7 +72,12 @@ class RecordingHandler:
             return self.data_reply
         with self.changed:
             self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    bytes(envelope.content),
+                    tuple(session.peer),
+                )
             )
             self.changed.notify_all()
         return "250 Message accepted for delivery"
