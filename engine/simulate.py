@@ -104,19 +104,20 @@ class _Dry:
         for r in universe:
             if r.obligation_id is not None:
                 self.groups[(r.obligation_id, r.contact_id, r.channel)].append(r)
-        self.recipients = load_recipients(self.session, (r.contact_id for r in candidates))
+        rows = [row for row, _ in candidates]
+        self.recipients = load_recipients(self.session, (r.contact_id for r in rows))
         self.standings = load_standings(
-            self.session, (r.obligation_id for r in candidates if r.obligation_id is not None)
+            self.session, (r.obligation_id for r in rows if r.obligation_id is not None)
         )
-        by_instant: dict[datetime, list[OutboxRow]] = defaultdict(list)
-        for row, due in candidates.items():
-            by_instant[max(due, self.start)].append(row)
+        by_instant: dict[datetime, list[tuple[datetime, OutboxRow]]] = defaultdict(list)
+        for row, due in candidates:
+            by_instant[max(due, self.start)].append((due, row))
         for instant in sorted(by_instant):
-            rows = sorted(by_instant[instant], key=lambda r: (candidates[r], r.id))
-            self._instant(instant, rows)
+            ordered = sorted(by_instant[instant], key=lambda item: (item[0], item[1].id))
+            self._instant(instant, [row for _, row in ordered])
         return self.result
 
-    def _load(self) -> tuple[dict[OutboxRow, datetime], list[OutboxRow]]:
+    def _load(self) -> tuple[list[tuple[OutboxRow, datetime]], list[OutboxRow]]:
         """The rows due by ``end`` (with the instant each becomes due) and their siblings."""
         from sqlalchemy import and_, or_, select
 
@@ -129,12 +130,12 @@ class _Dry:
             and_(n.state == "sending", n.lease_until <= self.end),
         )
         query = select(*_row_columns(), n.lease_until).where(due)
-        candidates: dict[OutboxRow, datetime] = {}
+        candidates: list[tuple[OutboxRow, datetime]] = []
         for r in self.session.execute(query):
             row = OutboxRow.from_row(r._mapping)
-            candidates[row] = r.lease_until if row.state == "sending" else row.due_at
-        obligations = sorted({r.obligation_id for r in candidates if r.obligation_id})
-        universe: dict[int, OutboxRow] = {r.id: r for r in candidates}
+            candidates.append((row, r.lease_until if row.state == "sending" else row.due_at))
+        obligations = sorted({r.obligation_id for r, _ in candidates if r.obligation_id})
+        universe: dict[int, OutboxRow] = {r.id: r for r, _ in candidates}
         for chunk in chunked(obligations, 1000):
             query = select(*_row_columns()).where(
                 n.obligation_id.in_(chunk), n.state.in_(LIVE_STATES), n.scheduled_at <= self.end

@@ -88,7 +88,8 @@ def test_stages_overtaken_while_the_engine_was_down_are_skipped(
         "before-7": "overtaken by stage on-due",
         "before-1": "overtaken by stage on-due",
     }
-    assert [m.subject for m in smtp.wait_for(1)][0].startswith("[Nhắc việc] Hạn 19/06/2026")
+    (mail,) = smtp.wait_for(1)
+    assert mail.subject.startswith("[Nhắc việc] Hạn 19/06/2026")
     assert states(world.store)["late-3"] == "pending"
 
 
