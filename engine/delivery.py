@@ -49,6 +49,7 @@ import asyncio
 import hashlib
 import importlib
 import logging
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -456,15 +457,27 @@ def load_siblings(
     n = table(Notification).c
     groups = {(r.obligation_id, r.contact_id, r.channel) for r in rows if r.obligation_id}
     found: dict[tuple[int, int, str], list[OutboxRow]] = defaultdict(list)
-    for chunk in chunked(sorted({g[0] for g in groups}), 1000):
-        query = select(*_row_columns()).where(
-            n.obligation_id.in_(chunk), n.scheduled_at <= now, n.state.in_(LIVE_STATES)
-        )
-        for r in session.execute(query):
-            sibling = OutboxRow.from_row(r._mapping)
-            group = (r.obligation_id, r.contact_id, r.channel)
-            if group in groups:
-                found[group].append(sibling)
+    for row in rows:  # the batch's own rows are siblings too, and already at hand
+        if row.obligation_id is not None and row.scheduled_at <= now:
+            found[(row.obligation_id, row.contact_id, row.channel)].append(row)
+    mine = [r.id for r in rows]
+    obligations = sorted({g[0] for g in groups})
+    contacts = sorted({g[1] for g in groups})
+    # Both lists bound the query: an obligation with thousands of recipients must not
+    # bring all its rows into every batch that touches it.
+    for some_obligations in chunked(obligations, 500):
+        for some_contacts in chunked(contacts, 500):
+            query = select(*_row_columns()).where(
+                n.obligation_id.in_(some_obligations),
+                n.contact_id.in_(some_contacts),
+                n.scheduled_at <= now,
+                n.state.in_(LIVE_STATES),
+                n.id.not_in(mine),
+            )
+            for r in session.execute(query):
+                group = (r.obligation_id, r.contact_id, r.channel)
+                if group in groups:
+                    found[group].append(OutboxRow.from_row(r._mapping))
     return found
 
 
@@ -589,7 +602,14 @@ async def tick(
 
 
 class _Pass:
-    """The state of one ``tick``: its report, its channels, its lock."""
+    """The state of one ``tick``: its report, its channels, its lock, the rows it holds.
+
+    Batches are pipelined: while one batch is being sent, the next is claimed and loaded
+    and the previous one recorded (database work in threads), so the connection to the
+    mail server is never idle waiting for the database. The rows a pass holds (claimed,
+    not yet recorded) keep their leases renewed while it runs; a batch claimed ahead and
+    not sent (the pass was told to stop) is released back to ``pending``.
+    """
 
     def __init__(
         self, store: Store, settings: Settings, now: datetime, worker_id: str, channels: Channels
@@ -602,21 +622,75 @@ class _Pass:
         self.channels = channels
         self.report = TickReport(now, worker_id)
         self.env = RenderEnv.from_settings(settings, now)
+        self._held: set[int] = set()  # claimed, not yet recorded (threads update it)
+        self._held_lock = threading.Lock()
+
+    def _hold(self, ids: Iterable[int]) -> None:
+        with self._held_lock:
+            self._held.update(ids)
+
+    def _drop(self, ids: Iterable[int]) -> None:
+        with self._held_lock:
+            self._held.difference_update(ids)
+
+    def _holding(self) -> list[int]:
+        with self._held_lock:
+            return sorted(self._held)
 
     async def run(self, stop: asyncio.Event | None) -> TickReport:
         fresh_lock = await self._lock()
+        keeper = asyncio.create_task(self._keep_leases())
+        upcoming: asyncio.Task[Batch | None] | None = self._prefetch()
+        recording: asyncio.Task[None] | None = None
+        again = False  # the batch being recorded puts rows back due now (a chat moved)
         try:
-            while stop is None or not stop.is_set():
-                rows = await asyncio.to_thread(self._claim)
-                if not rows:
+            while upcoming is not None:
+                batch = await upcoming
+                upcoming = None
+                if batch is None:
+                    if not again or recording is None:
+                        break
+                    await recording
+                    recording, again = None, False
+                    upcoming = self._prefetch()
+                    continue
+                if stop is not None and stop.is_set():
+                    await asyncio.to_thread(self._release, batch.rows)
                     break
-                self.report.outcomes.extend(await self._batch(rows))
+                upcoming = self._prefetch()
+                outcomes = await self._deliver(batch)
+                self.report.outcomes.extend(outcomes)
+                if recording is not None:
+                    await recording
+                again = again or any(o.next_try is not None and o.next_try <= self.now
+                                     for o in outcomes)  # fmt: skip
+                recording = asyncio.create_task(asyncio.to_thread(self._record, outcomes))
                 await self._lock()
         finally:
-            await self.channels.aclose()
+            await self._finish(upcoming, recording, keeper)
             if fresh_lock:
                 await asyncio.to_thread(self._unlock)
         return self.report
+
+    async def _finish(
+        self,
+        upcoming: asyncio.Task[Batch | None] | None,
+        recording: asyncio.Task[None] | None,
+        keeper: asyncio.Task[None],
+    ) -> None:
+        """Record what was sent, give back what was claimed ahead, close the channels."""
+        try:
+            if recording is not None:
+                await recording
+            leftover = await upcoming if upcoming is not None else None
+            if leftover is not None:
+                await asyncio.to_thread(self._release, leftover.rows)
+        finally:
+            keeper.cancel()
+            await self.channels.aclose()
+
+    def _prefetch(self) -> asyncio.Task[Batch | None]:
+        return asyncio.create_task(asyncio.to_thread(self._claim_and_load))
 
     async def _lock(self) -> bool:
         if self.store.dialect != "sqlite":
@@ -633,25 +707,41 @@ class _Pass:
         with self.store.session() as session:
             release_outbox(session, self.worker_id)
 
-    def _claim(self) -> list[OutboxRow]:
+    def _claim_and_load(self) -> Batch | None:
         with self.store.session() as session:
-            return claim(
+            rows = claim(
                 session,
                 now=self.now,
                 worker_id=self.worker_id,
                 lease_seconds=self.delivery.lease_seconds,
                 limit=self.delivery.batch_size,
             )
-
-    def _load(self, rows: list[OutboxRow]) -> Batch:
+        if not rows:
+            return None
+        self._hold(r.id for r in rows)
         with self.store.session() as session:
             return load_batch(session, rows, self.env)
 
-    async def _batch(self, rows: list[OutboxRow]) -> list[Outcome]:
-        batch = await asyncio.to_thread(self._load, rows)
+    def _release(self, rows: list[OutboxRow]) -> None:
+        from sqlalchemy import update
+
+        from engine.store.models import Notification
+
+        n = table(Notification).c
+        ids = [r.id for r in rows]
+        with self.store.session() as session:
+            session.execute(
+                update(table(Notification))
+                .where(n.id.in_(ids), n.state == "sending", n.lease_owner == self.worker_id)
+                .values(state="pending", lease_owner=None, lease_until=None)
+            )
+        self._drop(ids)
+
+    async def _deliver(self, batch: Batch) -> list[Outcome]:
+        """Decide, render and send a loaded batch (no database work)."""
         outcomes: list[Outcome] = []
-        queues: dict[int, tuple[Notifier, list[tuple[OutboxRow, Message]]]] = {}
-        for row in rows:
+        queues: dict[int, tuple[Notifier, list[OutboxRow]]] = {}
+        for row in batch.rows:
             decided, reason = batch.verdict(row, self.now)
             if decided != "send":
                 result: Result = "cancelled" if decided == "cancel" else "skipped"
@@ -661,21 +751,11 @@ class _Pass:
             if isinstance(notifier, str):
                 outcomes.append(self._waiting(row, notifier))
                 continue
-            try:
-                message = batch.render(row)
-            except (RenderError, PermanentError) as exc:
-                outcomes.append(
-                    Outcome(row, "failed", detail=str(exc), attempted=True, counts=True)
-                )
-                continue
-            queues.setdefault(id(notifier), (notifier, []))[1].append((row, message))
-        keeper = asyncio.create_task(self._keep_leases([r.id for r in rows]))
-        try:
-            sent = await asyncio.gather(*(self._send_all(n, items) for n, items in queues.values()))
-        finally:
-            keeper.cancel()
+            queues.setdefault(id(notifier), (notifier, []))[1].append(row)
+        sent = await asyncio.gather(
+            *(self._send_all(batch, n, queued) for n, queued in queues.values())
+        )
         outcomes.extend(o for group in sent for o in group)
-        await asyncio.to_thread(self._record, outcomes)
         return outcomes
 
     def _waiting(self, row: OutboxRow, reason: str) -> Outcome:
@@ -683,20 +763,50 @@ class _Pass:
         return Outcome(row, "retried", detail=reason, next_try=later)
 
     async def _send_all(
-        self, notifier: Notifier, items: list[tuple[OutboxRow, Message]]
+        self, batch: Batch, notifier: Notifier, rows: list[OutboxRow]
     ) -> list[Outcome]:
-        """Send one channel's messages, ``max_in_flight`` (or ``[delivery] concurrency``)
-        at a time; a channel that paces itself (Telegram) waits inside ``send``."""
+        """Render and send one channel's rows, ``max_in_flight`` (or ``[delivery]
+        concurrency``) at a time; a channel that paces itself (Telegram) waits in ``send``.
+
+        Each message is rendered while the previous one is on the wire, so rendering
+        costs no time when the server is the slower of the two.
+        """
         limit = getattr(notifier, "max_in_flight", None) or self.delivery.concurrency
-        if limit == 1:
-            return [await self._send(notifier, row, message) for row, message in items]
-        slots = asyncio.Semaphore(limit)
+        if limit > 1:
+            slots = asyncio.Semaphore(limit)
 
-        async def one(row: OutboxRow, message: Message) -> Outcome:
-            async with slots:
-                return await self._send(notifier, row, message)
+            async def one(row: OutboxRow) -> Outcome:
+                async with slots:
+                    return await self._render_and_send(batch, notifier, row)
 
-        return list(await asyncio.gather(*(one(row, message) for row, message in items)))
+            return list(await asyncio.gather(*(one(row) for row in rows)))
+        outcomes: list[Outcome] = []
+        in_flight: asyncio.Task[Outcome] | None = None
+        for row in rows:
+            message = self._render(batch, row)
+            if in_flight is not None:
+                outcomes.append(await in_flight)
+                in_flight = None
+            if isinstance(message, Outcome):
+                outcomes.append(message)
+                continue
+            in_flight = asyncio.create_task(self._send(notifier, row, message))
+            await asyncio.sleep(0)  # let it write its first command before rendering on
+        if in_flight is not None:
+            outcomes.append(await in_flight)
+        return outcomes
+
+    def _render(self, batch: Batch, row: OutboxRow) -> Message | Outcome:
+        try:
+            return batch.render(row)
+        except (RenderError, PermanentError) as exc:
+            return Outcome(row, "failed", detail=str(exc), attempted=True, counts=True)
+
+    async def _render_and_send(self, batch: Batch, notifier: Notifier, row: OutboxRow) -> Outcome:
+        message = self._render(batch, row)
+        if isinstance(message, Outcome):
+            return message
+        return await self._send(notifier, row, message)
 
     async def _send(self, notifier: Notifier, row: OutboxRow, message: Message) -> Outcome:
         tried = Outcome(row, "sent", to=message.to, subject=message.subject, attempted=True)
@@ -725,14 +835,15 @@ class _Pass:
         wait = timedelta(seconds=backoff(tried.row.key, attempts, self.delivery))
         return replace(tried, result="retried", detail=error, next_try=self.now + wait, counts=True)
 
-    async def _keep_leases(self, ids: list[int]) -> None:
-        """Renew the batch's leases while a slow channel (a paced chat) is still sending."""
+    async def _keep_leases(self) -> None:
+        """Renew the leases of the rows this pass holds, while a slow channel (a paced
+        chat) is still sending; rows already recorded are left alone by the guard."""
         started = time.monotonic()
         interval = self.delivery.lease_seconds / 3
         while True:
             await asyncio.sleep(interval)
             at = self.now + timedelta(seconds=time.monotonic() - started)
-            await asyncio.to_thread(self._renew, ids, at)
+            await asyncio.to_thread(self._renew, self._holding(), at)
 
     def _renew(self, ids: list[int], at: datetime) -> None:
         from sqlalchemy import update
@@ -742,15 +853,17 @@ class _Pass:
         n = table(Notification).c
         until = at + timedelta(seconds=self.delivery.lease_seconds)
         with self.store.session() as session:
-            session.execute(
-                update(table(Notification))
-                .where(n.id.in_(ids), n.state == "sending", n.lease_owner == self.worker_id)
-                .values(lease_until=until)
-            )
+            for chunk in chunked(ids, 1000):
+                session.execute(
+                    update(table(Notification))
+                    .where(n.id.in_(chunk), n.state == "sending", n.lease_owner == self.worker_id)
+                    .values(lease_until=until)
+                )
 
     def _record(self, outcomes: list[Outcome]) -> None:
         with self.store.session() as session:
             record(session, outcomes, worker_id=self.worker_id, now=self.now)
+        self._drop(o.row.id for o in outcomes)
 
 
 # ---- recording ------------------------------------------------------------------------

@@ -56,8 +56,10 @@ def test_the_message_parses_back_with_its_vietnamese_subject_and_both_parts() ->
 
 
 def test_the_message_is_seven_bit_clean_with_short_lines() -> None:
-    long_subject = " ".join([SUBJECT] * 4)
+    long_subject = " ".join([SUBJECT, "📌❗", SUBJECT, "🆕" * 30])
     data = mime_bytes(message(subject=long_subject, to_name="Phòng " * 20), SENDER)
+    assert parse(data)["Subject"] == long_subject
+    assert parse(data)["To"].addresses[0].display_name == ("Phòng " * 20).strip()
     assert data.isascii()
     assert all(len(line) <= 78 for line in data.split(b"\r\n"))
     assert b"\n" not in data.replace(b"\r\n", b"")
