@@ -30,9 +30,9 @@ import base64
 import hashlib
 import re
 from datetime import UTC, datetime
-from functools import lru_cache
 from email.header import Header
 from email.utils import format_datetime, parseaddr
+from functools import lru_cache
 from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar, Self
 
