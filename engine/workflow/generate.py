@@ -232,7 +232,7 @@ class NotificationSpec:
 
     def payload(self) -> dict[str, object]:
         """What the outbox row carries for rendering (``stage.when``, the ack link)."""
-        return {"when": self.when, "ack_link": self.ack_link}
+        return {"when": self.when, "ack": self.ack_link}
 
 
 @dataclass

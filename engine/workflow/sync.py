@@ -23,7 +23,7 @@ Notifications (the outbox) are matched by (obligation, stage, contact, channel):
 - anything ``sending``, ``sent`` or ``failed``, or cancelled or skipped by delivery or the
   status machine for its own reasons, is left alone.
 
-Each row carries ``payload = {"when": opens|before|on_due|after, "ack_link": bool}``
+Each row carries ``payload = {"when": opens|before|on_due|after, "ack": bool}``
 for the templates (``stage.when``; whether to include the acknowledgement link).
 
 Nothing is read row by row: existing obligations and notifications are loaded in one

@@ -87,7 +87,7 @@ def test_first_sync_adds_obligations_and_their_schedule(store: Store) -> None:
         assert (opening.state, opening.kind, opening.template) == ("pending", "obligation",
                                                                    "reminder")  # fmt: skip
         assert opening.stop_on == ["acknowledged", "done", "waived"]
-        assert opening.payload == {"when": "opens", "ack_link": True}
+        assert opening.payload == {"when": "opens", "ack": True}
         assert by_stage[("late", "email")].escalation
         events = s.scalars(sa.select(AuditEvent.event).where(AuditEvent.obligation_id == lead.id))
         assert list(events) == ["created"]
