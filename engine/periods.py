@@ -96,9 +96,6 @@ class Occurrence:
     end: date
     label: str
 
-    def _order(self) -> tuple[date, date]:
-        return (self.start or self.end, self.end)
-
 
 @dataclass(frozen=True)
 class Period:
@@ -147,6 +144,8 @@ _REWRITES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"[()\[\]]"), " "),
     # "I và II" is a list; "A đến B" a range (a leading "đến" is a deadline, kept).
     (re.compile(r"\bva\b"), ","),
+    (re.compile(r"^hoan thanh "), ""),
+    (re.compile(r"\b(cham nhat|muon nhat|thoi han|han chot|han)(?: la)? den\b"), r"\1"),
     (re.compile(r"(?<=\S) den (?:het )?"), "-"),
     # "ngày 25 tháng 12" is 25/12; "12 năm 2022", "IV năm 2024", "6 2023" join their year.
     (re.compile(r"\b(\d{1,2}) thang (\d{1,2})\b"), r"\1/\2"),
@@ -396,11 +395,12 @@ _WHENS: list[_Form] = [
     _form(rf"quy (?P<items>{_Q}(?:[-,]{_Q})*)(?:/(?P<y>{_Y}))?", _quarters),
     _form(rf"6 thang (?P<half>dau|cuoi) nam(?:[ /](?P<y>{_Y}))?", _half),
     _form(rf"(?:nam |giai doan )?(?P<y1>{_Y})-(?P<y2>{_Y})", _years),
-    _form(rf"(?:nam )?(?P<y>{_Y})", _year),
+    # "Trong năm", "Cả năm" without a year: the plan's one year.
+    _form(rf"(?:ca nam|nam|(?:nam )?(?P<y>{_Y}))", _year),
 ]  # fmt: skip
 
 _BODIES = [
-    _form(rf"(?:hoan thanh )?(?P<kind>{_DEADLINE_WORDS})(?: la)?(?: vao)?(?: het)? (?P<target>.+)",
+    _form(rf"(?P<kind>{_DEADLINE_WORDS})(?: la)?(?: vao)?(?: het)? (?P<target>.+)",
           _deadline),
     *_WHENS,
 ]  # fmt: skip
@@ -531,7 +531,7 @@ def parse_period(text: str, within: tuple[int, int] | None = None) -> Period:
         if within is not None and within[0] == within[1]:
             ctx = _Context(text, within, year=within[0])
         occurrences = _read(canonical, ctx, _BODIES)
-    ordered = tuple(sorted(occurrences, key=Occurrence._order))
+    ordered = tuple(sorted(occurrences, key=lambda o: (o.start or o.end, o.end)))
     return Period(text, recurrence, ordered)
 
 

@@ -69,6 +69,17 @@ def test_a_recurrence_is_stated_with_one_line_per_occurrence(cli: CliRunner) -> 
     ]
 
 
+def test_separate_windows_are_listed_one_a_line(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["period", "Quý I, III/2023"])
+    assert result.stdout.splitlines() == [
+        "Quý I, III/2023 → 2 khoảng thời gian (2 windows):",
+        "  Quý I/2023 → từ 01/01/2023 đến hết 31/03/2023 "
+        "(from 1 Jan 2023 to 31 Mar 2023 inclusive)",
+        "  Quý III/2023 → từ 01/07/2023 đến hết 30/09/2023 "
+        "(from 1 Jul 2023 to 30 Sep 2023 inclusive)",
+    ]
+
+
 def test_continuous_covers_the_plan_period(cli: CliRunner) -> None:
     result = cli.invoke(app, ["period", "Thường xuyên", "--within", "2021-2030"])
     assert result.stdout.splitlines() == [

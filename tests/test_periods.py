@@ -215,6 +215,14 @@ CASES: list[tuple[str, Within, str | None, list[str], list[str] | None]] = [
     # --- a yearless window in a one-year plan is that year ---
     ("Quý I", (2022, 2022), None, ["2022-01-01..2022-03-31"], ["Quý I/2022"]),
     ("Trước ngày 20/6", (2022, 2022), None, ["..2022-06-19"], None),
+    ("Trong năm", (2022, 2022), None, ["2022-01-01..2022-12-31"], ["Năm 2022"]),
+    ("Cả năm", (2022, 2022), None, ["2022-01-01..2022-12-31"], None),
+    ("Tháng 3 - 12", (2022, 2022), None, ["2022-03-01..2022-12-31"], ["Tháng 3-12/2022"]),
+    # --- wordings around a deadline ---
+    ("Hoàn thành trước ngày 30/6/2024", None, None, ["..2024-06-29"], None),
+    ("Chậm nhất đến ngày 15/12/2025", None, None, ["..2025-12-15"], None),
+    ("Hạn chót là ngày 1/2/2024", None, None, ["..2024-02-01"], None),
+    ("Hoàn thành trong tháng 6/2024", None, None, ["2024-06-01..2024-06-30"], None),
 ]
 
 
@@ -269,6 +277,11 @@ ERRORS = [
     ("Quý V/2023", None, "quarter V does not exist (expected I-IV or 1-4)"),
     ("Quý 5/2023", None, "quarter 5 does not exist"),
     ("Quý IV-II/2023", None, "the quarter range IV-II ends before it starts"),
+    ("Tháng 3-5-7/2022", None, "'3-5-7' is not a month or a range of months"),
+    ("Quý I/2023 - Quý IV/2022", None, "the range Quý I/2023 - IV/2022 ends before it starts"),
+    ("1/7/2022 - 30/6/2022", None, "the range 01/07/2022 - 30/06/2022 ends before it starts"),
+    ("Trước quý I, III/2023", None, "expected one date or period after a deadline word"),
+    ("Hàng năm 2025-2021", None, "the years 2025-2021 end before they start"),
     ("2030 - 2021", None, "the years 2030-2021 end before they start"),
     ("Năm 3000", None, "year 3000 is out of range (expected 1900-2200)"),
     ("Hàng năm", None, "needs the plan period (--within)"),
@@ -331,7 +344,11 @@ FRAGMENTS = [
     "2022", "1899", "2201", "9999", "0000", "-", "–", "/", ",", ".", "(", ")", "và", "hạn",
     "hết", "là", "vào", "định kỳ", "lần", "một",
 ]  # fmt: skip
-WITHIN = st.none() | st.tuples(st.integers(1880, 2220), st.integers(1880, 2220))
+WITHIN = (
+    st.none()
+    | st.tuples(st.integers(1880, 2220), st.integers(1880, 2220))
+    | st.integers(1890, 2210).map(lambda year: (year, year))
+)
 NEAR_MISSES = st.lists(st.sampled_from(FRAGMENTS), max_size=9).flatmap(
     lambda parts: st.sampled_from([" ".join(parts), "".join(parts), "/".join(parts)])
 )
