@@ -68,7 +68,10 @@ Recurrence = Literal["yearly", "half-yearly", "quarterly", "monthly", "continuou
 MIN_YEAR, MAX_YEAR = 1900, 2200
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _QUARTER_NUMBER = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
-_MONTH_NAME_EN = [""] + [calendar.month_name[m] for m in range(1, 13)]
+_MONTH_NAME_EN = (
+    "", "January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December",
+)  # fmt: skip
 
 EXPECTED = (
     "expected a month ('Tháng 6/2023', 'Tháng 3 - 12/2022', 'Tháng 11/2021 - 3/2022'), "
@@ -161,13 +164,16 @@ _FILLER = re.compile(r"^(?:(?:trong|giai doan|thoi gian|du kien) )+")
 _FROM = re.compile(r"^(?:ke )?tu ")
 
 
+def _strip_noise(s: str) -> str:
+    return _TRAILING_NOISE.sub("", _LEADING_NOISE.sub("", s.strip()))
+
+
 def _canonical(text: str) -> tuple[str, bool]:
     """The canonical spelling, and whether it opened with "từ" (then it needs an end)."""
-    s = normalise(text)
+    s = _strip_noise(normalise(text))
     for pattern, replacement in _REWRITES:
         s = pattern.sub(replacement, s)
-    s = _TRAILING_NOISE.sub("", _LEADING_NOISE.sub("", s.strip()))
-    s = _FILLER.sub("", s)
+    s = _FILLER.sub("", _strip_noise(s))
     opened = _FROM.match(s) is not None
     return _FILLER.sub("", _FROM.sub("", s)), opened
 
@@ -217,6 +223,8 @@ class _Context:
         return month
 
     def check_quarter(self, text: str) -> int:
+        if text.isdigit():  # "Quý 02" is "Quý 2"
+            text = text.lstrip("0") or "0"
         if text not in _QUARTER_NUMBER:
             raise self.fail(f"quarter {text.upper()} does not exist (expected I-IV or 1-4)")
         return _QUARTER_NUMBER[text]
@@ -242,6 +250,28 @@ def _window(start: date, end: date, label: str) -> Occurrence:
     return Occurrence(start, end, label)
 
 
+def _month_window(year: int, first: int, last: int) -> Occurrence:
+    label = f"Tháng {first}/{year}" if first == last else f"Tháng {first}-{last}/{year}"
+    return _window(date(year, first, 1), _month_end(year, last), label)
+
+
+def _quarter_window(year: int, first: int, last: int) -> Occurrence:
+    numbers = ROMAN[first] if first == last else f"{ROMAN[first]}-{ROMAN[last]}"
+    return _window(
+        date(year, 3 * first - 2, 1), _month_end(year, 3 * last), f"Quý {numbers}/{year}"
+    )
+
+
+def _half_window(year: int, *, first: bool) -> Occurrence:
+    if first:
+        return _window(date(year, 1, 1), date(year, 6, 30), f"6 tháng đầu năm {year}")
+    return _window(date(year, 7, 1), date(year, 12, 31), f"6 tháng cuối năm {year}")
+
+
+def _year_window(year: int) -> Occurrence:
+    return _window(date(year, 1, 1), date(year, 12, 31), f"Năm {year}")
+
+
 def _runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
     """Consecutive runs of sorted distinct numbers: {1, 2, 4} → [(1, 2), (4, 4)]."""
     runs: list[tuple[int, int]] = []
@@ -253,8 +283,13 @@ def _runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def _items(ctx: _Context, text: str, check: Callable[[str], int], unit: str) -> set[int]:
-    """The numbers a list like "3-5,7" names; a reversed range is an error."""
+def _items(
+    ctx: _Context, text: str, check: Callable[[str], int], unit: str, across: str
+) -> set[int]:
+    """The numbers a list like "3-5,7" names; a reversed range is an error.
+
+    ``across`` shows how a range across years is written, for that error's message.
+    """
     numbers: set[int] = set()
     for item in text.split(","):
         parts = [check(p) for p in item.split("-")]
@@ -263,8 +298,7 @@ def _items(ctx: _Context, text: str, check: Callable[[str], int], unit: str) -> 
         if parts[-1] < parts[0]:
             raise ctx.fail(
                 f"the {unit} range {item.upper()} ends before it starts (expected the first "
-                f"{unit} first; a range across years names both years, e.g. "
-                f"'Tháng 11/2021 - 3/2022')"
+                f"{unit} first; a range across years names both years, e.g. '{across}')"
             )
         numbers.update(range(parts[0], parts[-1] + 1))
     return numbers
@@ -280,16 +314,10 @@ _Form = tuple[re.Pattern[str], _Builder]
 
 
 def _months(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
-    numbers = _items(ctx, m["items"], lambda t: ctx.check_month(int(t)), "month")
+    check = lambda t: ctx.check_month(int(t))  # noqa: E731
+    numbers = _items(ctx, m["items"], check, "month", "Tháng 11/2021 - 3/2022")
     year = ctx.year_of(m["y"])
-    return [
-        _window(
-            date(year, a, 1),
-            _month_end(year, b),
-            f"Tháng {a}/{year}" if a == b else f"Tháng {a}-{b}/{year}",
-        )
-        for a, b in _runs(numbers)
-    ]
+    return [_month_window(year, a, b) for a, b in _runs(numbers)]
 
 
 def _month_span(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
@@ -297,21 +325,15 @@ def _month_span(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
     y1, y2 = ctx.year_of(m["y1"]), ctx.year_of(m["y2"])
     if (y2, m2) < (y1, m1):
         raise ctx.fail(f"the range {m1}/{y1} - {m2}/{y2} ends before it starts")
-    label = f"Tháng {m1}/{y1}-{m2}/{y2}" if y1 != y2 else f"Tháng {m1}-{m2}/{y1}"
-    return [_window(date(y1, m1, 1), _month_end(y2, m2), label)]
+    if y1 == y2:
+        return [_month_window(y1, m1, m2)]
+    return [_window(date(y1, m1, 1), _month_end(y2, m2), f"Tháng {m1}/{y1}-{m2}/{y2}")]
 
 
 def _quarters(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
-    numbers = _items(ctx, m["items"], ctx.check_quarter, "quarter")
+    numbers = _items(ctx, m["items"], ctx.check_quarter, "quarter", "Quý IV/2021 - Quý I/2022")
     year = ctx.year_of(m["y"])
-    return [
-        _window(
-            date(year, 3 * a - 2, 1),
-            _month_end(year, 3 * b),
-            f"Quý {ROMAN[a]}/{year}" if a == b else f"Quý {ROMAN[a]}-{ROMAN[b]}/{year}",
-        )
-        for a, b in _runs(numbers)
-    ]
+    return [_quarter_window(year, a, b) for a, b in _runs(numbers)]
 
 
 def _quarter_span(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
@@ -320,25 +342,17 @@ def _quarter_span(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
     if (y2, q2) < (y1, q1):
         raise ctx.fail(f"the range Quý {ROMAN[q1]}/{y1} - {ROMAN[q2]}/{y2} ends before it starts")
     if y1 == y2:
-        label = f"Quý {ROMAN[q1]}-{ROMAN[q2]}/{y1}" if q1 != q2 else f"Quý {ROMAN[q1]}/{y1}"
-    else:
-        label = f"Quý {ROMAN[q1]}/{y1}-{ROMAN[q2]}/{y2}"
+        return [_quarter_window(y1, q1, q2)]
+    label = f"Quý {ROMAN[q1]}/{y1}-{ROMAN[q2]}/{y2}"
     return [_window(date(y1, 3 * q1 - 2, 1), _month_end(y2, 3 * q2), label)]
 
 
 def _half(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
-    return [_half_of(ctx.year_of(m["y"]), first=m["half"] == "dau")]
-
-
-def _half_of(year: int, *, first: bool) -> Occurrence:
-    if first:
-        return _window(date(year, 1, 1), date(year, 6, 30), f"6 tháng đầu năm {year}")
-    return _window(date(year, 7, 1), date(year, 12, 31), f"6 tháng cuối năm {year}")
+    return [_half_window(ctx.year_of(m["y"]), first=m["half"] == "dau")]
 
 
 def _year(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
-    year = ctx.year_of(m["y"])
-    return [_window(date(year, 1, 1), date(year, 12, 31), f"Năm {year}")]
+    return [_year_window(ctx.year_of(m["y"]))]
 
 
 def _years(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
@@ -452,23 +466,15 @@ def _continuous(m: re.Match[str], ctx: _Context) -> _Recurring:
 def _every(m: re.Match[str], ctx: _Context) -> _Recurring:
     years = _repeat_years(m, ctx)
     if m["unit"] == "nam":
-        return "yearly", [_window(date(y, 1, 1), date(y, 12, 31), f"Năm {y}") for y in years]
+        return "yearly", [_year_window(y) for y in years]
     if m["unit"] == "quy":
-        return "quarterly", [
-            _window(date(y, 3 * q - 2, 1), _month_end(y, 3 * q), f"Quý {ROMAN[q]}/{y}")
-            for y in years
-            for q in ROMAN
-        ]
-    return "monthly", [
-        _window(date(y, mo, 1), _month_end(y, mo), f"Tháng {mo}/{y}")
-        for y in years
-        for mo in range(1, 13)
-    ]
+        return "quarterly", [_quarter_window(y, q, q) for y in years for q in ROMAN]
+    return "monthly", [_month_window(y, mo, mo) for y in years for mo in range(1, 13)]
 
 
 def _every_half(m: re.Match[str], ctx: _Context) -> _Recurring:
     years = _repeat_years(m, ctx)
-    return "half-yearly", [_half_of(y, first=f) for y in years for f in (True, False)]
+    return "half-yearly", [_half_window(y, first=f) for y in years for f in (True, False)]
 
 
 def _each_year(m: re.Match[str], ctx: _Context) -> _Recurring:

@@ -109,6 +109,7 @@ CASES: list[tuple[str, Within, str | None, list[str], list[str] | None]] = [
     # --- quarters ---
     ("Quý II/2023", None, None, ["2023-04-01..2023-06-30"], ["Quý II/2023"]),
     ("Quý 2/2023", None, None, ["2023-04-01..2023-06-30"], ["Quý II/2023"]),
+    ("Quý 02/2023", None, None, ["2023-04-01..2023-06-30"], ["Quý II/2023"]),
     ("quý III-IV/2020", None, None, ["2020-07-01..2020-12-31"], ["Quý III-IV/2020"]),
     ("Quý IV năm 2024", None, None, ["2024-10-01..2024-12-31"], ["Quý IV/2024"]),
     ("Quý I, II/2023", None, None, ["2023-01-01..2023-06-30"], ["Quý I-II/2023"]),
@@ -220,6 +221,7 @@ CASES: list[tuple[str, Within, str | None, list[str], list[str] | None]] = [
     ("Tháng 3 - 12", (2022, 2022), None, ["2022-03-01..2022-12-31"], ["Tháng 3-12/2022"]),
     # --- wordings around a deadline ---
     ("Hoàn thành trước ngày 30/6/2024", None, None, ["..2024-06-29"], None),
+    ("- Hoàn thành trước ngày 30/6/2024.", None, None, ["..2024-06-29"], None),
     ("Chậm nhất đến ngày 15/12/2025", None, None, ["..2025-12-15"], None),
     ("Hạn chót là ngày 1/2/2024", None, None, ["..2024-02-01"], None),
     ("Hoàn thành trong tháng 6/2024", None, None, ["2024-06-01..2024-06-30"], None),
@@ -277,6 +279,7 @@ ERRORS = [
     ("Quý V/2023", None, "quarter V does not exist (expected I-IV or 1-4)"),
     ("Quý 5/2023", None, "quarter 5 does not exist"),
     ("Quý IV-II/2023", None, "the quarter range IV-II ends before it starts"),
+    ("Quý IV-I/2023", None, "e.g. 'Quý IV/2021 - Quý I/2022'"),
     ("Tháng 3-5-7/2022", None, "'3-5-7' is not a month or a range of months"),
     ("Quý I/2023 - Quý IV/2022", None, "the range Quý I/2023 - IV/2022 ends before it starts"),
     ("1/7/2022 - 30/6/2022", None, "the range 01/07/2022 - 30/06/2022 ends before it starts"),
