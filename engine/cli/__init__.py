@@ -1,9 +1,10 @@
 """The ``nhacviec`` command line. Importing this package registers every command."""
 
-from engine.cli import (  # noqa: F401  (registers commands)
-    admin,
-    calendar,
-    workflow,
+from engine.cli import (
+    admin,  # noqa: F401  (registers commands)
+    calendar,  # noqa: F401
+    period,  # noqa: F401
+    workflow,  # noqa: F401
 )
 from engine.cli.app import app, main
 
