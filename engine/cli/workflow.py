@@ -29,10 +29,10 @@ def validate_command(ctx: typer.Context) -> None:
     result = validate_everything(appctx.config_path, appctx.db_url)
     err = err_console()
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {_escape(str(warning))}")
+        err.print(f"[yellow]warning:[/] {_escape(str(warning))}", soft_wrap=True)
     if not result.ok:
         raise InputErrors(result.problems)
-    console().print(f"OK: {result.summary()}.")
+    console().print(f"OK: {result.summary()}.", soft_wrap=True)
 
 
 @app.command("sync")

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from engine.agencies import Directory, load_directory
-from engine.config import Settings, find_config, load_settings
+from engine.config import PathsSettings, Settings, find_config, load_settings
 from engine.errors import InputError, InputErrors, Problem
 from engine.plans.model import PlanFile
-from engine.workflow.schema import LoadedWorkflow, StageSpec, check_workflows
-from engine.yamlpos import load_yaml, read_text, validate
+from engine.workflow.phrases import parse_offset
+from engine.workflow.schema import LoadedWorkflow, check_workflows, workflow_files
+from engine.yamlpos import Positions, line_of, load_toml, load_yaml, read_text, validate
 
 LANGUAGES = ("vi", "en")
 CHANNEL_PARTS = {"email": ("subject", "txt", "html"), "telegram": ("telegram",)}
@@ -66,7 +67,7 @@ def validate_everything(config: Path | None = None, db_url: str | None = None) -
     result.problems.extend(problems)
     result.counts["workflows"] = len(loaded)
     result.counts["rules"] = sum(len(w.workflow.rules) for w in loaded)
-    _check_templates(loaded, settings.paths.templates, result)
+    _check_templates(settings.paths.workflows, settings.paths.templates, result)
     directory = _directory(settings.paths.agencies, result)
     plans = _plans(settings.paths.plans, result)
     if directory is not None:
@@ -81,12 +82,23 @@ def _settings(config: Path | None, db_url: str | None, result: Validation) -> Se
         result.problems.extend(exc.problems)
     except InputError as exc:
         result.problems.append(exc.problem)
-    # Go on with the default folders next to the settings file, to find more problems.
+    # Go on with the folders the file names (or the defaults), to find more problems.
     path = find_config(config)
     base = path.parent if path is not None else Path()
-    defaults = Settings()
-    paths = {k: base / v for k, v in defaults.paths.model_dump().items()}
-    return defaults.model_copy(update={"paths": type(defaults.paths)(**paths)})
+    paths = _paths_section(path) or PathsSettings()
+    resolved = {k: v if v.is_absolute() else base / v for k, v in paths.model_dump().items()}
+    return Settings(paths=PathsSettings(**resolved))
+
+
+def _paths_section(path: Path | None) -> PathsSettings | None:
+    """The ``[paths]`` of a settings file that is wrong elsewhere, if that part is right."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        data, _positions = load_toml(read_text(path), str(path))
+        return PathsSettings.model_validate(data.get("paths", {}))
+    except (InputError, ValueError):
+        return None
 
 
 def _check_calendar(settings: Settings, result: Validation) -> None:
@@ -102,32 +114,88 @@ def _check_calendar(settings: Settings, result: Validation) -> None:
 # -- templates --------------------------------------------------------------------------
 
 
-def _stage_locations(item: LoadedWorkflow) -> Iterator[tuple[tuple[Any, ...], StageSpec]]:
-    for policy, stages in item.spec.reminders.items():
-        for i, stage in enumerate(stages):
-            yield ("reminders", policy, i), stage
-    for r, rule in enumerate(item.spec.rules):
-        if not isinstance(rule.reminders, str):
-            for i, stage in enumerate(rule.reminders):
-                yield ("rules", r, "reminders", i), stage
+@dataclass(frozen=True)
+class _StageUse:
+    file: str
+    line: int | None
+    stage: str
+    template: str
+    channels: tuple[str, ...]
 
 
-def _check_templates(loaded: list[LoadedWorkflow], folder: Path, result: Validation) -> None:
+def _stage_uses(folder: Path) -> Iterator[_StageUse]:
+    """Every stage of every workflow file that parses as YAML, valid or not.
+
+    Read from the raw data, so that templates are checked even in a file whose schema
+    has other problems (``validate`` reports every problem at once).
+    """
+    try:
+        files = workflow_files(folder)
+    except InputError:
+        return
+    for path in files:
+        try:
+            data, positions = load_yaml(read_text(path), str(path))
+        except (InputError, InputErrors):
+            continue  # reported by check_workflows
+        for loc, raw in _raw_stages(data):
+            use = _stage_use(str(path), positions, loc, raw)
+            if use is not None:
+                yield use
+
+
+def _raw_stages(data: Any) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+    if not isinstance(data, dict):
+        return
+    policies = data.get("reminders")
+    lists: list[tuple[tuple[Any, ...], Any]] = []
+    if isinstance(policies, dict):
+        lists.extend((("reminders", name), stages) for name, stages in policies.items())
+    rules = data.get("rules")
+    if isinstance(rules, list):
+        lists.extend(
+            (("rules", r, "reminders"), rule.get("reminders"))
+            for r, rule in enumerate(rules)
+            if isinstance(rule, dict)
+        )
+    for loc, stages in lists:
+        if isinstance(stages, list):
+            for i, raw in enumerate(stages):
+                if isinstance(raw, dict):
+                    yield (*loc, i), raw
+
+
+def _stage_use(
+    file: str, positions: Positions, loc: tuple[Any, ...], raw: dict[str, Any]
+) -> _StageUse | None:
+    template = raw.get("template")
+    if template is None:
+        try:
+            template = "escalation" if parse_offset(str(raw.get("at"))).escalation else "reminder"
+        except ValueError:
+            return None  # the phrase itself is reported
+    channels = raw.get("channels", list(CHANNEL_PARTS))
+    if not isinstance(template, str) or not isinstance(channels, list):
+        return None
+    known = tuple(c for c in channels if c in CHANNEL_PARTS)
+    line = line_of(positions, (*loc, "template") if "template" in raw else loc)
+    return _StageUse(file, line, str(raw.get("name", "?")), template, known)
+
+
+def _check_templates(workflows: Path, folder: Path, result: Validation) -> None:
     """Each stage's template exists for each of its channels in both languages, and compiles."""
     env = template_environment(folder)
     checked: dict[Path, bool] = {}
-    for item in loaded:
-        for loc, stage in _stage_locations(item):
-            line = item.line(*loc, "template") if stage.template else item.line(*loc)
-            for channel in stage.channels:
-                for path in _template_files(folder, stage.template_name, channel):
-                    if path not in checked:
-                        checked[path] = _compiles(env, folder, path, result)
-                    if not path.is_file():
-                        result.problems.append(Problem(
-                            item.file, line, f"stage '{stage.name}' sends {channel} with template "
-                            f"'{stage.template_name}', but {path} does not exist",
-                        ))  # fmt: skip
+    for use in _stage_uses(workflows):
+        for channel in use.channels:
+            for path in _template_files(folder, use.template, channel):
+                if path not in checked:
+                    checked[path] = _compiles(env, folder, path, result)
+                if not path.is_file():
+                    result.problems.append(Problem(
+                        use.file, use.line, f"stage '{use.stage}' sends {channel} with template "
+                        f"'{use.template}', but {path} does not exist",
+                    ))  # fmt: skip
     result.counts["templates"] = sum(1 for path in checked if path.is_file())
 
 
