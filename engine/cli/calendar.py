@@ -259,7 +259,7 @@ def month_grid(first: date, items: list[AgendaItem], cal: WorkCalendar, today: d
     by_day: dict[date, list[AgendaItem]] = {}
     for item in items:
         by_day.setdefault(item.due, []).append(item)
-    table = Table(title=f"Tháng {first:%m/%Y}", show_lines=True, expand=True, pad_edge=False)
+    table = Table(title=f"Tháng {first:%m/%Y}", show_lines=True, expand=True, padding=(0, 0, 0, 1))
     for name in WEEKDAYS:
         table.add_column(name, ratio=1, no_wrap=True, overflow="ellipsis", min_width=8)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)

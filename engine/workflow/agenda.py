@@ -59,7 +59,7 @@ class AgendaItem:
 
     @property
     def short(self) -> str:
-        """A few words for a calendar cell: "SCT NV3 Khảo sát", "STNMT BC 6T/2026"."""
+        """A few words for a calendar cell: "SCT NV3 Khảo sát", "STNMT BC 6T"."""
         if self.task is not None:
             number = self.task_number or self.task
             mark = " ph" if self.role == "coordinator" else ""
@@ -140,11 +140,11 @@ def _item(row: Any, today: date) -> AgendaItem:
     )  # fmt: skip
 
 
-_PERIOD_WORDS = (
-    (r"6 tháng đầu năm (\d{4})", r"6T/\1"),
-    (r"quý ([IV]+) năm (\d{4})", r"Q\1/\2"),
-    (r"tháng (\d+) năm (\d{4})", r"T\1/\2"),
-    (r"năm (\d{4})", r"năm \1"),
+_PERIOD_WORDS = (  # the year is left out: a cell sits in a month of a year already
+    (r"6 tháng đầu năm (\d{4})", r"6T"),
+    (r"quý ([IV]+) năm (\d{4})", r"Q.\1"),
+    (r"tháng (\d+) năm (\d{4})", r"T\1"),
+    (r"năm (\d{4})", r"năm"),
 )
 
 
