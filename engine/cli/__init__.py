@@ -3,6 +3,7 @@
 from engine.cli import (
     admin,  # noqa: F401  (registers commands)
     period,  # noqa: F401
+    plan,  # noqa: F401
 )
 from engine.cli.app import app, main
 
