@@ -4,6 +4,7 @@ from engine.cli import (
     admin,  # noqa: F401  (registers commands)
     calendar,  # noqa: F401
     period,  # noqa: F401
+    plan,  # noqa: F401
     workflow,  # noqa: F401
 )
 from engine.cli.app import app, main
