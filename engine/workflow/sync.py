@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
 
+from engine.agencies import AgencyMatcher, Directory
 from engine.errors import InputError
 from engine.plans.model import PlanFile
 from engine.store.models import Agency, AuditEvent, Contact, Notification, Obligation, Plan, Task
@@ -122,6 +123,7 @@ def run_sync(
     Raises ``InputErrors`` (nothing written) if a workflow or the directory is invalid.
     """
     from engine.agencies import load_directory
+    from engine.plans.load import sync_directory
     from engine.workflow.calendar import WorkCalendar
     from engine.workflow.schema import load_workflows
 
@@ -129,26 +131,19 @@ def run_sync(
     calendar = WorkCalendar.from_settings(settings)
     directory = load_directory(settings.paths.agencies)
     with store.session() as session:
-        matcher = _directory_sync(session, directory, now)
+        sync_directory(session, directory, now)
         return sync_session(
-            session, workflows, calendar, now=now, progress=progress, matcher=matcher
+            session,
+            workflows,
+            calendar,
+            now=now,
+            progress=progress,
+            matcher=directory_matcher(directory),
         )
 
 
-def _directory_sync(session: Session, directory: Any, now: datetime) -> Matcher | None:
-    """Bring the directory into the store (the importer's ``sync_directory``)."""
-    from engine.plans.load import sync_directory  # type: ignore[import-not-found]
-
-    sync_directory(session, directory, now)
-    return directory_matcher(directory)
-
-
-def directory_matcher(directory: Any) -> Matcher | None:
-    """The directory's name matching as a (name, jurisdiction) → key function."""
-    try:
-        from engine.agencies import AgencyMatcher  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - before the importer's matcher exists
-        return None
+def directory_matcher(directory: Directory) -> Matcher:
+    """The directory's own name matching (abbreviations, jurisdictions) as name → key."""
     matcher = AgencyMatcher(directory)
 
     def match(name: str, jurisdiction: str | None) -> str | None:
