@@ -204,12 +204,14 @@ class ObligationSpec:
     stages_of: Rule | None = field(default=None, compare=False, repr=False)
     catch_up_days: int = 2
 
-    def spec_hash(self) -> str:
-        """Changes when anything stored on the obligation row would change."""
+    def spec_hash(self, schedule: str = "") -> str:
+        """Changes when anything stored on the obligation row would change, or (with the
+        ``schedule`` signature from ``ScheduleSignatures``) anything its reminders depend on.
+        """
         parts = (
             self.workflow, self.rule, self.plan, self.task or "", self.duty or "", self.agency,
             self.role, self.title, self.period_label,
-            self.opens_on.isoformat() if self.opens_on else "", self.due_on.isoformat(),
+            self.opens_on.isoformat() if self.opens_on else "", self.due_on.isoformat(), schedule,
         )  # fmt: skip
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
@@ -257,7 +259,7 @@ def generate(
     """
     obligations = generate_obligations(plans, workflows, book, calendar)
     notifications = schedule(obligations, book, calendar, due_overrides or {})
-    return Generation(obligations, notifications, _warnings(obligations, book))
+    return Generation(obligations, notifications, contact_warnings(obligations, book))
 
 
 def generate_obligations(
@@ -524,19 +526,25 @@ def schedule(
 ) -> list[NotificationSpec]:
     """Every notification of every obligation (see the module docstring for the rules)."""
     rows: list[NotificationSpec] = []
-    instants: dict[date, datetime] = {}
+    # Many obligations share dates, agencies and stages: compute each combination once.
+    days: dict[tuple[Offset, date | None, date], datetime | None] = {}
+    reached: dict[tuple[str, str | None, int], list[tuple[str, str]]] = {}
     for ob in obligations:
         rule = ob.stages_of
         if rule is None or not rule.stages:
             continue
         due = due_overrides.get(ob.key, ob.due_on)
         for stage in rule.stages:
-            day = stage_day(stage.offset, ob.opens_on, due, calendar)
-            if day is None:
-                continue
-            instant = instants.get(day)
+            when = (stage.offset, ob.opens_on, due)
+            if when not in days:
+                day = stage_day(stage.offset, ob.opens_on, due, calendar)
+                days[when] = calendar.send_instant(day) if day is not None else None
+            instant = days[when]
             if instant is None:
-                instant = instants[day] = calendar.send_instant(day)
+                continue
+            who = (ob.agency, ob.owner, id(stage))
+            if who not in reached:
+                reached[who] = recipients(ob, stage, book)
             rows.extend(
                 NotificationSpec(
                     obligation=ob.key,
@@ -551,7 +559,7 @@ def schedule(
                     when=stage.offset.when,
                     ack_link=stage.ack_link,
                 )
-                for contact, channel in recipients(ob, stage, book)
+                for contact, channel in reached[who]
             )
     return rows
 
@@ -572,6 +580,47 @@ def recipients(ob: ObligationSpec, stage: Stage, book: AgencyBook) -> list[tuple
     return pairs
 
 
+class ScheduleSignatures:
+    """What an obligation's reminders depend on besides the obligation itself, as a string.
+
+    The rule's stages, the contacts (keys, roles, channels) of the agency and of the plan
+    owner, the calendar, and a due date moved by an extension. Two equal signatures (with
+    equal obligations) give the same notifications, so sync can leave those alone.
+    """
+
+    def __init__(self, book: AgencyBook, calendar: WorkCalendar) -> None:
+        self.book = book
+        self.calendar = calendar.fingerprint()
+        self._rules: dict[int, str] = {}
+        self._agencies: dict[str, str] = {}
+
+    def of(self, ob: ObligationSpec, due: date) -> str:
+        rule = ob.stages_of
+        rule_sig = self._rule(rule) if rule is not None else ""
+        parts = (rule_sig, self._agency(ob.agency), self._agency(ob.owner or ""), self.calendar,
+                 due.isoformat())  # fmt: skip
+        return "|".join(parts)
+
+    def _rule(self, rule: Rule) -> str:
+        sig = self._rules.get(id(rule))
+        if sig is None:
+            sig = self._rules[id(rule)] = _digest(repr(rule.stages))
+        return sig
+
+    def _agency(self, key: str) -> str:
+        sig = self._agencies.get(key)
+        if sig is None:
+            agency = self.book.by_key.get(key)
+            contacts = agency.contacts if agency else ()
+            text = repr([(c.key, c.role, sorted(c.channels)) for c in contacts])
+            sig = self._agencies[key] = _digest(text)
+        return sig
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
 def stage_day(
     offset: Offset, opens_on: date | None, due_on: date, calendar: WorkCalendar
 ) -> date | None:
@@ -590,7 +639,7 @@ def stage_day(
     return day
 
 
-def _warnings(obligations: Sequence[ObligationSpec], book: AgencyBook) -> list[str]:
+def contact_warnings(obligations: Sequence[ObligationSpec], book: AgencyBook) -> list[str]:
     """Agencies that owe something but have no contact to remind."""
     counts: dict[str, int] = {}
     for ob in obligations:
