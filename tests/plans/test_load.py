@@ -240,3 +240,27 @@ def test_a_bad_plan_file_is_refused_with_its_line_and_the_store_is_unchanged(
     with store.session() as s:
         assert s.scalars(sa.select(Plan.content_hash)).one() == before
         assert s.scalar(sa.select(sa.func.count()).select_from(Task)) == 18
+
+
+def test_every_committed_plan_file_loads(store: Store, directory: Directory) -> None:
+    from engine.yamlpos import load_yaml, validate
+
+    paths = sorted((ROOT / "plans").glob("*.yaml"))
+    assert len(paths) == 5
+    for path in paths:
+        data, positions = load_yaml(path.read_text(encoding="utf-8"), str(path))
+        load(store, validate(PlanFile, data, positions, str(path)), directory)
+    assert count(store, Plan) == 5
+    assert count(store, Task) == 14 + 10 + 10 + 18 + 33
+
+
+def test_values_too_long_for_the_store_are_refused_before_writing(
+    store: Store, directory: Directory, hoa_binh: PlanFile
+) -> None:
+    from engine.errors import InputErrors
+
+    edited = hoa_binh.model_copy(deep=True)
+    edited.tasks[2].number = "3" * 41
+    with pytest.raises(InputErrors, match=r"tasks\.2\.number: longer than 40 characters"):
+        load(store, edited, directory)
+    assert count(store, Plan) == 0
