@@ -44,6 +44,8 @@ _ROLE_LABEL = re.compile(
 )
 _UNIT = re.compile(r"\((?P<unit>(?:triệu|tỷ|nghìn)?\s*đồng)\)", re.IGNORECASE)
 
+_TASK_FIELDS = ("title", "content", "lead", "coordinators", "agencies", "deliverables")
+
 PeriodParser = Callable[[str, tuple[int, int]], list[Occurrence]]
 
 
@@ -156,20 +158,22 @@ class TaskExtractor:
 
     def _sequence_columns(self, header: Row, rows: list[Row]) -> list[Column]:
         """Columns of a cell-per-line table: the header's cells without repeats, with the
-        number and title columns put back when the export dropped them from the header."""
+        number and title columns put back when the export dropped them from the header
+        (rows start with a number the header has no column for; no column holds tasks)."""
         texts = _dedup([squash(t) for t in header.texts])
         columns = [Column(column_kind(t), t) for t in texts]
-        lengths = [len(_dedup(r.texts)) for r in rows if r.texts and _NUMBER.match(r.texts[0])]
-        widest = max(lengths, default=len(columns))
         kinds = {c.kind for c in columns}
-        wanted: list[Kind] = ["number", "title"]
-        missing = [k for k in wanted if k not in kinds][: max(0, widest - len(columns))]
+        missing: list[Kind] = []
+        if "number" not in kinds and any(r.texts and _NUMBER.match(r.texts[0]) for r in rows):
+            missing.append("number")
+        if not kinds & {"title", "content"}:
+            missing.append("title")
         if missing:
             names = " and ".join("TT" if k == "number" else "task title" for k in missing)
             self.warn(
                 header.first,
-                f"the header names {len(columns)} columns but rows have {widest}; "
-                f"the first columns are taken as {names}",
+                f"the header names {len(columns)} columns ({', '.join(texts)}) but no "
+                f"{names}; the first cells of each row are taken as {names}",
             )
             columns = [Column(kind, "") for kind in missing] + columns
         return columns
@@ -204,14 +208,29 @@ class TaskExtractor:
                 after_repeat = False
                 continue
             after_repeat = False
+            if not number and not any(values.get(k, "").strip() for k in _TASK_FIELDS):
+                self.warn(
+                    row.first,
+                    f"the row at line {row.first} has no number, task or agency; "
+                    f"skipped: '{_one_line(' '.join(row.texts))[:80]}'",
+                )
+                continue
             drafts.append(self._draft(row, values, number, section))
         return drafts
 
     def _is_header_repeat(self, row: Row) -> bool:
+        """The header printed again, whole or cut short (a truncated file)."""
         texts = [squash(t) for t in row.texts]
-        return texts == self.header_texts or (
+        if texts == self.header_texts or (
             len(texts) > 1 and _dedup(texts) == _dedup(self.header_texts)
-        )
+        ):
+            return True
+        header = self.header_texts
+        filled = [i for i, t in enumerate(texts) if t]
+        if len(filled) < 2 or filled[-1] >= len(header):
+            return False
+        *whole, last = filled
+        return all(texts[i] == header[i] for i in whole) and header[last].startswith(texts[last])
 
     def _values(self, row: Row, aligned: bool) -> dict[str, str]:
         """The row's text per field (``merged:window`` marks a vertically merged window)."""
@@ -241,7 +260,7 @@ class TaskExtractor:
         if layout is None:
             raw = [t.strip() for t in row.texts]
             header = [squash(t) for t in self.header_texts]
-            if len(raw) == len(header):
+            if len(raw) == len(header) and len(_dedup(header)) == len(kinds):
                 layout = [column_kind(h) for h in header]
                 texts = raw
             else:
@@ -573,8 +592,9 @@ def _aligned_columns(rows: list[Row]) -> list[Column]:
 
 
 def _is_subheader(row: Row) -> bool:
-    """A second header row: no number, only sub-headings (years, "Tổng cộng", a note)."""
-    texts = [squash(t) for t in row.texts]
+    """A second header row: no number, only sub-headings (years, "Tổng cộng", a note).
+    Cells merged from the header row above count as empty."""
+    texts = ["" if c.merged else squash(c.text) for c in row.cells]
     if not texts or texts[0] or not any(texts):
         return False
     filled = [t for t in texts if t]
