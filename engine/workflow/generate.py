@@ -11,12 +11,15 @@ What each kind of rule creates (per plan the rule and its workflow select):
 - ``task coordinator``: the same for each coordinating agency that is not also a lead,
   due ``due`` (default "5 working days before due") before the lead's due date, never
   before the occurrence opens.
-- ``report``: for each reporting duty of the plan (kind ``report``, a selected frequency),
-  each year of the plan period and each reporter (``reporters``: the agencies named in
-  "Tổ chức thực hiện", or the duty's own ``from`` list), one report per period: "6 tháng
-  đầu năm 2026" (half-yearly), "năm 2026" (yearly), "quý II năm 2026", "tháng 3 năm 2026".
-  Due on the plan's date, else the rule's ``default_due``; a date on a day off stays as
-  written. Opens ``opens`` before the due date (None if the rule gives no ``opens``).
+- ``report``: for each frequency the plan's reporting duties state (kind ``report``, a
+  selected frequency), each year of the plan period and each reporter (``reporters``: the
+  agencies named in "Tổ chức thực hiện", or those the duties name in ``from``), one report
+  per period: "6 tháng đầu năm 2026" (half-yearly), "năm 2026" (yearly), "quý II năm
+  2026", "tháng 3 năm 2026". A plan often states the same report twice (the owner's report
+  upwards without a date, the departments' reports to the owner "trước ngày 20/6"): it is
+  one obligation per agency and period, due on the date the plan gives for that frequency
+  (the first duty that has one), else the rule's ``default_due``; a date on a day off
+  stays as written. Opens ``opens`` before the due date (None if the rule gives none).
 - ``plan drafting``: for each year of the plan period after the first, the owner (or the
   duty's ``from`` agencies) drafts that year's plan ("Kế hoạch năm 2027"), due on the
   duty's date, else the rule's ``due`` ("10-31"), in the year before. With
@@ -404,15 +407,19 @@ class _Context:
     # -- reports -------------------------------------------------------------------------
 
     def report_obligations(self) -> Iterator[ObligationSpec]:
-        duties = [d for d in self.plan.reporting if d.kind == "report"]
-        for duty_id, duty in _duty_ids(duties):
-            if duty.frequency not in self.rule.frequencies:
-                continue
-            reporters = self._reporters(duty)
+        """One report per frequency, period and reporter, however many duties state it."""
+        by_frequency: dict[str, list[ReportingDuty]] = {}
+        for duty in self.plan.reporting:
+            if duty.kind == "report" and duty.frequency in self.rule.frequencies:
+                by_frequency.setdefault(duty.frequency, []).append(duty)
+        for frequency, duties in by_frequency.items():
+            duty_id = f"report-{frequency}"
+            dated = next((d for d in duties if d.due), duties[0])
+            reporters = self._reporters(duties)
             for year in range(self.plan.period.start, self.plan.period.end + 1):
-                for label, due_on in _report_periods(duty, year, self.rule.report_due):
+                for label, due_on in _report_periods(dated, year, self.rule.report_due):
                     opens_on = _shift(due_on, self.rule.opens, self.calendar)
-                    values = {"period": label, "year": str(year), "duty": duty.text}
+                    values = {"period": label, "year": str(year), "duty": dated.text}
                     for agency in reporters:
                         ob = self.make(
                             subject=f"d.{duty_id}", agency=agency, period_key=label,
@@ -422,12 +429,13 @@ class _Context:
                         if ob is not None:
                             yield ob
 
-    def _reporters(self, duty: ReportingDuty) -> list[AgencyRef]:
+    def _reporters(self, duties: Sequence[ReportingDuty]) -> list[AgencyRef]:
         plan_agencies = [a.name for a in self.plan.agencies]
+        named = [name for duty in duties for name in duty.from_]
         names = {
             "plan agencies": plan_agencies,
-            "duty": duty.from_,
-            "duty or plan agencies": duty.from_ or plan_agencies,
+            "duty": named,
+            "duty or plan agencies": named or plan_agencies,
         }[self.rule.reporters]
         return self._agencies(names)
 
