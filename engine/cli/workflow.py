@@ -53,6 +53,7 @@ def sync_command(
     instant = _aware(now) if now else datetime.now(UTC)
     report = run_sync(appctx.store(), appctx.settings, now=instant, progress=True)
     out = console()
+    out.soft_wrap = True  # long titles stay on one line each, whatever the terminal
     limit = None if show_all else show
     out.print(
         f"Added {len(report.added)}, changed {len(report.changed)}, cancelled "
@@ -72,7 +73,8 @@ def sync_command(
     ):
         _print_changes(out, mark, title, changes, limit)
     if report.agencies_added:
-        out.print("Agencies not in the directory, added: " + ", ".join(report.agencies_added))
+        added = ", ".join(report.agencies_added)
+        out.print(f"Agencies not in the directory, added: {_escape(added)}")
     for warning in report.warnings:
         err_console().print(f"[yellow]warning:[/] {_escape(warning)}")
 

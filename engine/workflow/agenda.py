@@ -211,7 +211,7 @@ def abbreviation(name: str, aliases: Sequence[str]) -> str:
             letters.append(word)
         elif word[:1].isalpha():
             letters.append(_base_letter(word[0]).upper())
-    return "".join(letters)[:10] or name[:10]
+    return "".join(letters)[:6] or name[:6]
 
 
 def _base_letter(char: str) -> str:

@@ -435,6 +435,7 @@ class _ObligationWriter:
             self.report.reinstated.append(_change(spec, changes))
             return values, self._event(stored.id, "reinstated", _as_data(changes))
         if not changes:  # only what the reminders depend on changed
+            self.report.unchanged += 1
             del values["updated_at"]
             return values, None
         self.report.changed.append(_change(spec, changes))
