@@ -292,7 +292,7 @@ class _Stored:
 
 
 def _existing_obligations(session: Session) -> dict[str, _Stored]:
-    rows = session.execute(
+    rows = session.connection().execute(
         select(Obligation.id, Obligation.key, Obligation.spec_hash, Obligation.status,
                Obligation.cancelled_at, Obligation.title, Obligation.period_label,
                Obligation.opens_on, Obligation.due_on, Obligation.original_due_on,
