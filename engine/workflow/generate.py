@@ -37,7 +37,10 @@ date moves back to the previous working day, and is dropped if that is before th
 obligation opens (the opening stage already told them). A stage after the due date is an
 escalation and moves forward to the next working day. Each stage goes to every contact of
 each role it names (once per contact and channel, even if two roles name the same
-person), on each channel the contact has an address for.
+person), on each channel the contact has an address for. Two reminders (not escalations)
+of one obligation that land on the same day for the same person and channel are sent
+once: the later stage of the policy wins. A stage "on the due date" that moved back to
+an earlier day is marked ``before`` for the templates.
 """
 
 from __future__ import annotations
@@ -535,25 +538,22 @@ def schedule(
     """Every notification of every obligation (see the module docstring for the rules)."""
     rows: list[NotificationSpec] = []
     # Many obligations share dates, agencies and stages: compute each combination once.
-    days: dict[tuple[Offset, date | None, date], datetime | None] = {}
+    timelines: dict[tuple[int, date | None, date], list[tuple[Stage, datetime, str]]] = {}
     reached: dict[tuple[str, str | None, int], list[tuple[str, str]]] = {}
     for ob in obligations:
         rule = ob.stages_of
         if rule is None or not rule.stages:
             continue
         due = due_overrides.get(ob.key, ob.due_on)
-        for stage in rule.stages:
-            when = (stage.offset, ob.opens_on, due)
-            if when not in days:
-                day = stage_day(stage.offset, ob.opens_on, due, calendar)
-                days[when] = calendar.send_instant(day) if day is not None else None
-            instant = days[when]
-            if instant is None:
-                continue
+        moment = (id(rule), ob.opens_on, due)
+        if moment not in timelines:
+            timelines[moment] = timeline(rule.stages, ob.opens_on, due, calendar)
+        planned: list[NotificationSpec] = []
+        for stage, instant, when in timelines[moment]:
             who = (ob.agency, ob.owner, id(stage))
             if who not in reached:
                 reached[who] = recipients(ob, stage, book)
-            rows.extend(
+            planned.extend(
                 NotificationSpec(
                     obligation=ob.key,
                     stage=stage.name,
@@ -564,12 +564,48 @@ def schedule(
                     template=stage.template,
                     stop_on=stage.stop_on,
                     scheduled_at=instant,
-                    when=stage.offset.when,
+                    when=when,
                     ack_link=stage.ack_link,
                 )
                 for contact, channel in reached[who]
             )
+        rows.extend(_once_a_day(planned))
     return rows
+
+
+def timeline(
+    stages: Sequence[Stage], opens_on: date | None, due_on: date, calendar: WorkCalendar
+) -> list[tuple[Stage, datetime, str]]:
+    """The stages that go out, with their instant and how templates should see them.
+
+    A stage "on the due date" moved back off a day off is seen as ``before`` (the
+    message must not say "today is the deadline" on the Friday before a Sunday).
+    """
+    out: list[tuple[Stage, datetime, str]] = []
+    for stage in stages:
+        day = stage_day(stage.offset, opens_on, due_on, calendar)
+        if day is None:
+            continue
+        when = stage.offset.when
+        if when == "on_due" and day < due_on:
+            when = "before"
+        out.append((stage, calendar.send_instant(day), when))
+    return out
+
+
+def _once_a_day(planned: list[NotificationSpec]) -> list[NotificationSpec]:
+    """Two reminders of one obligation for one person, channel and day: the later stage."""
+    seen: set[tuple[datetime, str, str]] = set()
+    kept: list[NotificationSpec] = []
+    for note in reversed(planned):
+        slot = (note.scheduled_at, note.contact, note.channel)
+        if not note.escalation:
+            if slot in seen:
+                continue
+            seen.add(slot)
+        kept.append(note)
+    kept.reverse()
+    return kept
 
 
 def recipients(ob: ObligationSpec, stage: Stage, book: AgencyBook) -> list[tuple[str, str]]:
