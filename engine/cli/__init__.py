@@ -2,7 +2,11 @@
 
 from engine.cli import (
     admin,  # noqa: F401  (registers commands)
+    calendar,  # noqa: F401
     delivery,  # noqa: F401  (registers commands)
+    period,  # noqa: F401
+    plan,  # noqa: F401
+    workflow,  # noqa: F401
 )
 from engine.cli.app import app, main
 
