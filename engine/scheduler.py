@@ -32,8 +32,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from engine.delivery import acquire_outbox, release_outbox, tick, wall_clock
+from engine.delivery import tick
 from engine.errors import NhacviecError
+from engine.outbox import acquire_outbox, release_outbox, wall_clock
 
 if TYPE_CHECKING:
     from engine.config import Settings
