@@ -423,8 +423,8 @@ class _Pass:
         """Render and send one channel's rows, ``max_in_flight`` (or ``[delivery]
         concurrency``) at a time; a channel that paces itself (Telegram) waits in ``send``.
 
-        Each message is rendered while the previous one is on the wire, so rendering
-        costs no time when the server is the slower of the two.
+        Messages are rendered ahead, in the gaps while earlier ones are on the wire, so
+        rendering costs no time when the server is the slower of the two.
         """
         limit = getattr(notifier, "max_in_flight", None) or self.delivery.concurrency
         if limit > 1:
@@ -435,20 +435,28 @@ class _Pass:
                     return await self._render_and_send(batch, notifier, row)
 
             return list(await asyncio.gather(*(one(row) for row in rows)))
+        rendered: asyncio.Queue[tuple[OutboxRow, Message | Outcome]] = asyncio.Queue()
+        prepare = getattr(notifier, "prepare", None)  # optional: the email bytes, ahead
+
+        async def render_ahead() -> None:
+            for row in rows:
+                message = self._render(batch, row)
+                if prepare is not None and isinstance(message, Message):
+                    prepare(message)
+                rendered.put_nowait((row, message))
+                await asyncio.sleep(0)  # one at a time, in the gaps of the sending
+
+        renderer = asyncio.create_task(render_ahead())
         outcomes: list[Outcome] = []
-        in_flight: asyncio.Task[Outcome] | None = None
-        for row in rows:
-            message = self._render(batch, row)
-            if in_flight is not None:
-                outcomes.append(await in_flight)
-                in_flight = None
-            if isinstance(message, Outcome):
-                outcomes.append(message)
-                continue
-            in_flight = asyncio.create_task(self._send(notifier, row, message))
-            await asyncio.sleep(0)  # let it write its first command before rendering on
-        if in_flight is not None:
-            outcomes.append(await in_flight)
+        try:
+            for _ in rows:
+                row, message = await rendered.get()
+                if isinstance(message, Outcome):
+                    outcomes.append(message)
+                else:
+                    outcomes.append(await self._send(notifier, row, message))
+        finally:
+            renderer.cancel()
         return outcomes
 
     def _render(self, batch: Batch, row: OutboxRow) -> Message | Outcome:

@@ -27,6 +27,7 @@ same transient error instead of waiting for a connect timeout per message.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import re
 from datetime import UTC, datetime
@@ -113,6 +114,7 @@ def _from(sender: str) -> str:
     return _address(*parseaddr(sender), what="sender")
 
 
+@lru_cache(maxsize=4096)  # subjects and names repeat across a batch
 def _encoded(value: str, name: str = "") -> str:
     """A header value folded to 78 columns after ``name: ``, RFC 2047 encoded unless ASCII."""
     value = " ".join(value.split())  # no CR/LF may reach a header (header injection)
@@ -146,6 +148,7 @@ def _word(text: str) -> str:
     return "=?utf-8?b?" + base64.b64encode(text.encode()).decode("ascii") + "?="
 
 
+@lru_cache(maxsize=4096)
 def _address(name: str, address: str, *, what: str) -> str:
     if not address.isascii() or not _MAILBOX.match(address):
         raise PermanentError(
@@ -236,6 +239,7 @@ class EmailNotifier:
         self._timeout = timeout
         self._smtp: aiosmtplib.SMTP | None = None
         self._down: str | None = None
+        self._prepared: dict[str, bytes] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -258,6 +262,7 @@ class EmailNotifier:
 
     async def __aenter__(self) -> Self:
         self._down = None
+        self._prepared.clear()
         return self
 
     async def __aexit__(
@@ -268,9 +273,15 @@ class EmailNotifier:
     ) -> None:
         await self._close()
 
+    def prepare(self, message: Message) -> None:
+        """Build the message's bytes ahead of ``send`` (optional hook: the tick calls it
+        while earlier messages are on the wire). Errors surface in ``send``."""
+        with contextlib.suppress(PermanentError):
+            self._prepared[message.key] = mime_bytes(message, self.sender)
+
     async def send(self, message: Message) -> Receipt:
         """Send one message on the batch's connection (see the module docstring)."""
-        data = mime_bytes(message, self.sender)
+        data = self._prepared.pop(message.key, None) or mime_bytes(message, self.sender)
         if self._down is not None:
             raise TransientError(self._down)
         try:
