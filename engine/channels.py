@@ -5,6 +5,11 @@ Email goes to the ``[email]`` SMTP server, or to the outbox folder when there is
 "outbox"`` sends every channel to the outbox folder. Notifiers come from the registry
 ``notifiers.NOTIFIERS`` (imported lazily) and are built with ``cls.from_settings(settings)``
 (or ``cls(settings)`` when the class has no such constructor).
+
+Two optional attributes tune how the tick drives a notifier, beyond the contract of
+``notifiers.base``: ``max_in_flight`` (how many ``send`` calls may run at once; 1 for a
+single SMTP connection; ``[delivery] concurrency`` when absent) and ``prepare(message)``
+(CPU work the tick may do ahead, while earlier messages are on the wire).
 """
 
 from __future__ import annotations
