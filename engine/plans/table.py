@@ -652,6 +652,9 @@ def _one_line(text: str) -> str:
 def _content(fields: dict[str, str]) -> str | None:
     content = fields.get("content", "").strip()
     objective = fields.get("objective", "").strip()
-    if objective and content:
-        return f"Mục tiêu: {objective}\nNội dung: {content}"
-    return content or (f"Mục tiêu: {objective}" if objective else None)
+    if not objective:
+        return content or None
+    parts = [("Mục tiêu", objective), ("Nội dung", content)]
+    return "\n".join(
+        f"{label}:{chr(10) if text.startswith('-') else ' '}{text}" for label, text in parts if text
+    )
