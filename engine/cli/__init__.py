@@ -1,6 +1,9 @@
 """The ``nhacviec`` command line. Importing this package registers every command."""
 
-from engine.cli import admin  # noqa: F401  (registers commands)
+from engine.cli import (
+    admin,  # noqa: F401  (registers commands)
+    period,  # noqa: F401
+)
 from engine.cli.app import app, main
 
 __all__ = ["app", "main"]
