@@ -19,7 +19,18 @@ from typer.testing import CliRunner
 from engine.store.db import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def _find_seeds() -> Path:
+    """../shared/seeds beside the checkout (or beside a parent, for git worktrees)."""
+    for parent in ROOT.parents:
+        candidate = parent / "shared" / "seeds"
+        if candidate.is_dir():
+            return candidate
+    return ROOT.parent / "shared" / "seeds"
+
+
+SEEDS = _find_seeds()
 PG_URL = os.environ.get("NHACVIEC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

@@ -10,13 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.periods import Occurrence, Period, PeriodError, normalise, parse_period, parse_within
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import SEEDS
 
 Within = tuple[int, int] | None
-# conftest's SEEDS is right for the main checkout; a git worktree sits one level deeper.
-SEED_DIR = next(
-    (p / "shared" / "seeds" for p in ROOT.parents if (p / "shared" / "seeds").is_dir()), SEEDS
-)
+SEED_DIR = SEEDS
 
 
 def expected_json(expression: str, recurrence: str | None, *spans: str) -> dict[str, Any]:

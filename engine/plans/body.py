@@ -145,6 +145,13 @@ class BodyReader:
             current = self._item(para.line, match.group("text"))
             if current is not None:
                 items.append(current)
+        if items and items[-1].duties:
+            last = items[-1].duties[-1]
+            if not re.search(r"[.;:!?)\]…]$", last.text):
+                words = " ".join(last.text.split()[-4:])
+                self._warn(
+                    last.line, f"the last duty ends mid-sentence ('… {words}'): the text may be cut"
+                )
         return items
 
     def _item(self, line: int, text: str) -> _Item | None:

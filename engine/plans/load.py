@@ -283,6 +283,7 @@ def _load_tasks(
     session: Session, plan_row: Plan, plan: PlanFile, agencies: _Agencies, report: LoadReport
 ) -> None:
     existing = {t.key: t for t in session.scalars(select(Task).where(Task.plan_id == plan_row.id))}
+    rows: list[tuple[Task, PlanTask]] = []
     for position, task in enumerate(plan.tasks):
         values: dict[str, Any] = {
             "position": position,
@@ -297,28 +298,54 @@ def _load_tasks(
         if row is None:
             row = Task(plan_id=plan_row.id, key=task.key, **values)
             session.add(row)
-            session.flush()
             report.tasks_added += 1
         elif _assign(row, values):
             report.tasks_updated += 1
         else:
             report.tasks_unchanged += 1
-        _link_agencies(session, row, task, agencies)
+        rows.append((row, task))
     for row in existing.values():
         if row.active:
             row.active = False
             report.tasks_deactivated += 1
+    session.flush()
+    _link_agencies(session, plan_row, rows, agencies)
 
 
-def _link_agencies(session: Session, row: Task, task: PlanTask, agencies: _Agencies) -> None:
-    session.execute(delete(TaskAgency).where(TaskAgency.task_id == row.id))
+Link = tuple[str, int, int]  # role, agency id, position
+
+
+def _link_agencies(
+    session: Session, plan_row: Plan, rows: list[tuple[Task, PlanTask]], agencies: _Agencies
+) -> None:
+    """Rewrite a task's agency links only where they changed."""
+    current: dict[int, set[Link]] = {}
+    query = (
+        select(TaskAgency)
+        .join(Task, Task.id == TaskAgency.task_id)
+        .where(Task.plan_id == plan_row.id)
+    )
+    for link in session.scalars(query):
+        current.setdefault(link.task_id, set()).add((link.role, link.agency_id, link.position))
+    for row, task in rows:
+        wanted = _links(task, agencies)
+        if current.get(row.id, set()) == wanted:
+            continue
+        if row.id in current:
+            session.execute(delete(TaskAgency).where(TaskAgency.task_id == row.id))
+        session.add_all(
+            TaskAgency(task_id=row.id, agency_id=agency_id, role=role, position=position)
+            for role, agency_id, position in sorted(wanted)
+        )
+
+
+def _links(task: PlanTask, agencies: _Agencies) -> set[Link]:
+    links: set[Link] = set()
     for role, names in (("lead", task.lead), ("coordinator", task.coordinators)):
         seen: set[int] = set()
         for position, name in enumerate(names):
             agency = agencies.get(name)
-            if agency.id in seen:
-                continue
-            seen.add(agency.id)
-            session.add(
-                TaskAgency(task_id=row.id, agency_id=agency.id, role=role, position=position)
-            )
+            if agency.id not in seen:
+                seen.add(agency.id)
+                links.add((role, agency.id, position))
+    return links

@@ -137,7 +137,7 @@ class TaskExtractor:
             rows.append(row)
         self.header_texts = [squash(t) for t in rows[0].texts]
         if table.aligned:
-            self.columns = _aligned_columns(rows)
+            self.columns = self._unnamed_leading(rows[0], _aligned_columns(rows), table.rows)
         else:
             self.columns = self._sequence_columns(rows[0], table.rows[index + 1 :])
         for text in (cell for row in rows for cell in row.texts):
@@ -155,6 +155,33 @@ class TaskExtractor:
             if column.kind is None and column.header and not column.duplicate:
                 self.warn(rows[0].first, f"column '{column.header}' is not a known field; ignored")
         return rows
+
+    def _unnamed_leading(self, header: Row, columns: list[Column], rows: list[Row]) -> list[Column]:
+        """Leading columns the header leaves blank are TT and the task when the rows show
+        numbers there and no other column holds tasks."""
+        kinds = {c.kind for c in columns}
+        named: list[str] = []
+        unnamed_first = bool(columns) and columns[0].kind is None and not columns[0].header
+        numbered = any(r.texts and _NUMBER.match(squash(r.texts[0])) for r in rows)
+        if unnamed_first and "number" not in kinds and numbered:
+            columns[0] = Column("number", "")
+            named.append("TT")
+        position = 1 if named else 0
+        if (
+            len(columns) > position
+            and columns[position].kind is None
+            and not columns[position].header
+            and not kinds & {"title", "content"}
+        ):
+            columns[position] = Column("title", "")
+            named.append("task title")
+        if named:
+            self.warn(
+                header.first,
+                "the header leaves its first columns unnamed; they are taken as "
+                + " and ".join(named),
+            )
+        return columns
 
     def _sequence_columns(self, header: Row, rows: list[Row]) -> list[Column]:
         """Columns of a cell-per-line table: the header's cells without repeats, with the
@@ -625,6 +652,9 @@ def _one_line(text: str) -> str:
 def _content(fields: dict[str, str]) -> str | None:
     content = fields.get("content", "").strip()
     objective = fields.get("objective", "").strip()
-    if objective and content:
-        return f"Mục tiêu: {objective}\nNội dung: {content}"
-    return content or (f"Mục tiêu: {objective}" if objective else None)
+    if not objective:
+        return content or None
+    parts = [("Mục tiêu", objective), ("Nội dung", content)]
+    return "\n".join(
+        f"{label}:{chr(10) if text.startswith('-') else ' '}{text}" for label, text in parts if text
+    )

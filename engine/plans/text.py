@@ -51,10 +51,13 @@ def clean_inline(text: str) -> str:
 def clean_cell(text: str) -> str:
     """A table cell as plain text, keeping one line per list item or paragraph.
 
-    An HTML list written without ``<li>`` (``<ul> - a - b</ul>``) is split at its dashes.
+    A list run into one line (``<ul> - a - b</ul>``, or ``- a - b`` as plain text) is
+    split at its dashes.
     """
     plain = strip_markup(text)
-    if "<ul" in text.lower() and "<li" not in text.lower():
+    html_list = "<ul" in text.lower() and "<li" not in text.lower()
+    run_on = plain.lstrip().startswith(("- ", "-\u00a0")) and "\n" not in plain.strip()
+    if html_list or run_on:
         plain = split_dash_items(plain)
     lines = [squash(line) for line in plain.split("\n")]
     return "\n".join(line for line in lines if line)

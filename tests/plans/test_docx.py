@@ -251,3 +251,84 @@ def test_yearly_budget_columns_under_a_merged_heading_give_the_active_years(
     assert [o.start for o in fair.occurrences] == [date(2026, 1, 1), date(2027, 1, 1)]
     assert [o.start for o in trip.occurrences] == [date(2027, 1, 1)]
     assert fair.window_text is None
+
+
+def test_a_combined_agencies_cell_with_list_paragraphs(
+    tmp_path: Path, directory: Directory
+) -> None:
+    doc = new_document()
+    preamble(doc)
+    table = doc.add_table(rows=2, cols=5)
+    fill(
+        table,
+        [
+            [
+                "TT",
+                "Danh mục",
+                "Chỉ tiêu, kế hoạch",
+                "Đơn vị thực hiện",
+                "Dự kiến thời gian thực hiện",
+            ],
+            ["1", "Tuyên truyền", "", "", "Trong quý III-IV/2023"],
+        ],
+    )
+    targets = table.cell(1, 2)
+    targets.text = "- 30 bài viết tuyên truyền;"
+    targets.add_paragraph("- Phát clip tuyên truyền.")
+    agencies = table.cell(1, 3)
+    agencies.text = "- Đơn vị chủ trì: Sở Công Thương."
+    agencies.add_paragraph(
+        "- Đơn vị phối hợp: Sở Tài nguyên và Môi trường; BQL các KCN&CX; UBND quận, huyện, thị xã."
+    )
+    plan = import_plan(save(doc, tmp_path, "combined.docx"), directory).plan
+
+    (only,) = plan.tasks
+    assert only.deliverables == "- 30 bài viết tuyên truyền;\n- Phát clip tuyên truyền."
+    assert only.lead == ["Sở Công Thương"]
+    assert only.coordinators == [
+        "Sở Tài nguyên và Môi trường",
+        "Ban Quản lý các khu công nghiệp và chế xuất Hà Nội",
+        "UBND các quận, huyện, thị xã",
+    ]
+    assert [(o.start, o.end) for o in only.occurrences] == [(date(2023, 7, 1), date(2023, 12, 31))]
+
+
+def test_a_header_that_leaves_the_number_and_task_columns_unnamed(
+    tmp_path: Path, directory: Directory
+) -> None:
+    doc = new_document()
+    preamble(doc, issuer="ỦY BAN NHÂN DÂN TỈNH HÒA BÌNH")
+    table = doc.add_table(rows=3, cols=6)
+    fill(
+        table,
+        [
+            ["", "", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian thực hiện", "Sản phẩm"],
+            [
+                "1",
+                "Tổ chức tập huấn",
+                "Sở Nông nghiệp và PTNT",
+                "Các Sở, Ban ngành",
+                "Hàng năm",
+                "Lớp tập huấn",
+            ],
+            [
+                "2",
+                "Xây dựng mô hình",
+                "Sở Công Thương",
+                "UBND các huyện, thành phố",
+                "2023",
+                "Mô hình",
+            ],
+        ],
+    )
+    plan = import_plan(save(doc, tmp_path, "unnamed.docx"), directory).plan
+
+    assert plan.jurisdiction == "Hòa Bình"
+    assert [(t.number, t.title) for t in plan.tasks] == [
+        ("1", "Tổ chức tập huấn"),
+        ("2", "Xây dựng mô hình"),
+    ]
+    assert plan.tasks[0].lead == ["Sở Nông nghiệp và Phát triển nông thôn"]
+    assert plan.tasks[0].coordinators == ["Các sở, ban, ngành tỉnh"]
+    assert len(plan.tasks[0].occurrences) == 1  # "Hàng năm" in a one-year plan
+    assert any("unnamed; they are taken as TT and task title" in w.message for w in plan.warnings)

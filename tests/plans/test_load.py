@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from engine.agencies import ContactEntry, Directory, load_directory
 from engine.cli import app
 from engine.plans.importer import import_plan
-from engine.plans.load import load_plan, sync_directory
+from engine.plans.load import LoadReport, load_plan, sync_directory
 from engine.plans.model import PlanFile
 from engine.plans.yamlout import dump_plan
 from engine.store.db import Store
@@ -34,7 +34,7 @@ def hoa_binh(directory: Directory) -> PlanFile:
     return import_plan(seed_path("003_2a2fdc554bb9deb4"), directory).plan
 
 
-def load(store: Store, plan: PlanFile, directory: Directory, now: datetime = NOW) -> object:
+def load(store: Store, plan: PlanFile, directory: Directory, now: datetime = NOW) -> LoadReport:
     with store.session() as s:
         sync_directory(s, directory, now)
         return load_plan(s, plan, directory, now)
@@ -49,7 +49,7 @@ def test_a_loaded_plan_has_its_tasks_and_their_agencies(
     store: Store, directory: Directory, hoa_binh: PlanFile
 ) -> None:
     report = load(store, hoa_binh, directory)
-    assert report.created and report.tasks_added == 18  # type: ignore[attr-defined]
+    assert report.created and report.tasks_added == 18
     with store.session() as s:
         plan = s.scalars(sa.select(Plan)).one()
         assert (plan.key, plan.number, plan.period_start, plan.period_end) == (
@@ -91,8 +91,8 @@ def test_loading_again_updates_in_place_without_duplicates(
     with store.session() as s:
         before = sorted(s.execute(sa.select(Task.key, Task.id)).all())
     again = load(store, hoa_binh, directory, LATER)
-    assert not again.created and not again.changed  # type: ignore[attr-defined]
-    assert again.tasks_unchanged == 18  # type: ignore[attr-defined]
+    assert not again.created and not again.changed
+    assert again.tasks_unchanged == 18
     with store.session() as s:
         assert sorted(s.execute(sa.select(Task.key, Task.id)).all()) == before
         assert s.scalars(sa.select(Plan.loaded_at)).one() == LATER
@@ -111,15 +111,15 @@ def test_a_task_dropped_from_the_file_becomes_inactive_and_edits_update(
     edited.tasks = [t for t in edited.tasks if t.key != "5"]
     edited.tasks[0].title = "Tập huấn (sửa)"
     report = load(store, edited, directory, LATER)
-    assert report.changed  # type: ignore[attr-defined]
+    assert report.changed
     # task 1's title, and tasks 6-18 moved up one position: 14 updated
-    assert (report.tasks_updated, report.tasks_deactivated) == (14, 1)  # type: ignore[attr-defined]
+    assert (report.tasks_updated, report.tasks_deactivated) == (14, 1)
     with store.session() as s:
         dropped = s.scalars(sa.select(Task).where(Task.key == "5")).one()
         assert dropped.active is False
         assert s.scalars(sa.select(Task.title).where(Task.key == "1")).one() == "Tập huấn (sửa)"
     back = load(store, hoa_binh, directory, LATER)
-    assert back.tasks_added == 0  # type: ignore[attr-defined]
+    assert back.tasks_added == 0
     with store.session() as s:
         assert s.scalars(sa.select(Task.active).where(Task.key == "5")).one() is True
 

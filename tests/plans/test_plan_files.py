@@ -74,7 +74,7 @@ def test_plan_import_prints_the_plan_file_and_a_summary_on_stderr(cli: CliRunner
     plan = PlanFile.model_validate(yaml.safe_load(result.stdout))
     assert (plan.key, len(plan.tasks)) == ("hn-96-kh-ubnd-2020", 10)
     assert result.stdout.startswith("# nhacviec plan file imported from 001_5b72bc9a7a6ed25c.txt")
-    assert "(markdown): 10 tasks from 13 table rows, 2 recurring duties, 3 warnings" in (
+    assert "(markdown): 10 tasks from 13 table rows, 2 recurring duties, 4 warnings" in (
         result.stderr
     )
 
