@@ -256,6 +256,17 @@ async def tick(
     return await worker.run(stop)
 
 
+async def _claimed_ahead(upcoming: asyncio.Task[Batch | None] | None) -> Batch | None:
+    """The batch a pass claimed ahead and did not deliver (None if it failed to claim:
+    that error, if it matters, was raised where the claim was awaited)."""
+    if upcoming is None:
+        return None
+    try:
+        return await upcoming
+    except Exception:
+        return None
+
+
 class _Pass:
     """The state of one ``tick``: its report, its channels, its lock, the rows it holds.
 
@@ -322,9 +333,11 @@ class _Pass:
                 recording = asyncio.create_task(asyncio.to_thread(self._record, outcomes))
                 await self._lock()
         finally:
-            await self._finish(upcoming, recording, keeper)
-            if fresh_lock:
-                await asyncio.to_thread(self._unlock)
+            try:
+                await self._finish(upcoming, recording, keeper)
+            finally:
+                if fresh_lock:
+                    await asyncio.to_thread(self._unlock)
         return self.report
 
     async def _finish(
@@ -337,7 +350,7 @@ class _Pass:
         try:
             if recording is not None:
                 await recording
-            leftover = await upcoming if upcoming is not None else None
+            leftover = await _claimed_ahead(upcoming)
             if leftover is not None:
                 await asyncio.to_thread(self._release, leftover.rows)
         finally:
