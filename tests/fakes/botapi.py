@@ -482,7 +482,7 @@ class FakeBotApi:
         if handler is None:
             return self._record(method, params, ApiError(404, "Not Found"))
         if method == "getUpdates":
-            result = self._api_getUpdates(params)  # records itself, after the wait
+            result = self._api_getUpdates(params)  # records itself, before it waits
             return 200, {"ok": True, "result": result}
         with self._lock:
             outcome = handler(params)
@@ -568,6 +568,7 @@ class FakeBotApi:
         limit = int(params.get("limit") or 100)
         deadline = time.monotonic() + float(params.get("timeout") or 0)
         with self._lock:
+            self.requests.append(Request("getUpdates", params, self.clock()))
             # Telegram forgets the updates confirmed by a higher offset.
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
             while not self._updates and not self._closing:
@@ -575,9 +576,7 @@ class FakeBotApi:
                 if remaining <= 0:
                     break
                 self._lock.wait(remaining)
-            batch = self._updates[:limit]
-            self.requests.append(Request("getUpdates", params, self.clock()))
-            return batch
+            return self._updates[:limit]
 
     # ----------------------------------------------------------------- helpers
 

@@ -1,0 +1,248 @@
+"""The Telegram bot as a service of ``nhacviec run``: PTB ``Application``, long polling.
+
+``run_bot(settings, store, stop_event)`` builds an ``Application`` with the token from
+``[telegram] token_env`` and the API at ``[telegram] base_url``, sets the command menu
+(Vietnamese, and English for English-speaking users), starts long polling and, until
+``stop_event`` is set, keeps the buttons of sent reminders in step with the obligations'
+status (``engine.bot.buttons.sync_buttons``: every ``sweep_every`` seconds, and at once
+after the bot changed a status). Then it stops polling and shuts down cleanly. Without
+a token it logs why and returns: the rest of ``run`` goes on.
+
+Handlers are thin: they pass what arrived to ``BotService`` (in a worker thread, so the
+database never blocks the event loop the scheduler shares) and carry its ``Reply`` back:
+a new message (split at Telegram's limit), the answer to a button press, an edit of the
+pressed message. PTB handles one update at a time, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from engine.bot.buttons import sync_buttons
+from engine.bot.service import BotService, Reply, Sender, utcnow
+from notifiers.telegram import TelegramNotifier, keyboard, redact_in_logs, split_text
+
+if TYPE_CHECKING:
+    from telegram import Update
+    from telegram.ext import Application, ContextTypes
+
+    from engine.config import Settings
+    from engine.store.db import Store
+
+log = logging.getLogger("nhacviec.bot")
+Handler = Callable[["Update", "ContextTypes.DEFAULT_TYPE"], Coroutine[Any, Any, None]]
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+async def run_bot(
+    settings: Settings,
+    store: Store,
+    stop_event: asyncio.Event,
+    *,
+    now: Callable[[], datetime] = utcnow,
+    poll_timeout: float = 10.0,
+    sweep_every: float = 5.0,
+    notifier: TelegramNotifier | None = None,
+) -> None:
+    """Run the bot until ``stop_event`` is set (see the module docstring)."""
+    token = settings.secret(settings.telegram.token_env)
+    if not token:
+        log.warning("Telegram bot not started: $%s is not set", settings.telegram.token_env)
+        return
+    redact_in_logs(token)
+    service = BotService(settings, store, now)
+    wake = asyncio.Event()
+    application = build_application(settings, token, service, wake)
+    async with notifier or TelegramNotifier(settings) as sender:
+        await application.initialize()
+        try:
+            await set_commands(application, service)
+            assert application.updater is not None
+            await application.updater.start_polling(
+                timeout=timedelta(seconds=poll_timeout), allowed_updates=ALLOWED_UPDATES
+            )
+            await application.start()
+            log.info("Telegram bot started (long polling)")
+            await _sweep_until(stop_event, wake, store, service, sender, sweep_every)
+        finally:
+            await _stop(application)
+
+
+def build_application(
+    settings: Settings, token: str, service: BotService, wake: asyncio.Event
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The PTB application with every command, button and service-message handler."""
+    from telegram.ext import (
+        ApplicationBuilder,
+        CallbackQueryHandler,
+        CommandHandler,
+        MessageHandler,
+        filters,
+    )
+
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram.base_url)
+        .job_queue(None)  # the scheduler is nhacviec's own; PTB's would be a second one
+        .build()
+    )
+
+    def on(call: Callable[[Sender, list[str]], Reply]) -> Handler:
+        async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            sender = _sender(update)
+            if sender is None:
+                return
+            reply = await asyncio.to_thread(call, sender, list(context.args or []))
+            await deliver(update, context, reply, wake)
+
+        return handle
+
+    commands: dict[str, Callable[[Sender, list[str]], Reply]] = {
+        "start": service.start,
+        "help": lambda sender, _: service.help(sender),
+        "status": lambda sender, _: service.listing(sender, overdue_only=False),
+        "overdue": lambda sender, _: service.listing(sender, overdue_only=True),
+        "ack": lambda sender, args: service.command(sender, "ack", args),
+        "done": lambda sender, args: service.command(sender, "done", args),
+    }
+    for name, call in commands.items():
+        application.add_handler(CommandHandler(name, on(call)))
+
+    async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        sender, query = _sender(update), update.callback_query
+        if sender is None or query is None:
+            return
+        reply = await asyncio.to_thread(service.press, sender, query.data or "")
+        await deliver(update, context, reply, wake)
+
+    async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None and message.migrate_to_chat_id is not None:
+            moved = await asyncio.to_thread(
+                service.migrate, message.chat_id, message.migrate_to_chat_id
+            )
+            log.info(
+                "chat %s became %s (%d contacts)",
+                message.chat_id,
+                message.migrate_to_chat_id,
+                moved,
+            )
+
+    application.add_handler(CallbackQueryHandler(on_press))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
+    application.add_error_handler(_on_error)
+    return application
+
+
+async def deliver(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, wake: asyncio.Event
+) -> None:
+    """Carry ``reply`` to Telegram: answer the press, edit it, send the new message."""
+    from telegram.constants import ParseMode
+    from telegram.error import BadRequest
+
+    chat = update.effective_chat
+    query = update.callback_query
+    if chat is None:
+        return
+    if reply.changed:
+        wake.set()
+    if query is not None:
+        await query.answer(reply.toast or None, show_alert=reply.alert)
+        if reply.edit is not None and query.message is not None:
+            text, rows = reply.edit
+            try:
+                await context.bot.edit_message_text(
+                    text,
+                    chat.id,
+                    query.message.message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard(rows),
+                )
+            except BadRequest as error:  # deleted meanwhile, or pressed twice
+                log.info("could not edit message %s: %s", query.message.message_id, error)
+    if reply.text:
+        parts = split_text(reply.text)
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            await context.bot.send_message(
+                chat.id,
+                part,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply.buttons) if last else None,
+                disable_web_page_preview=True,
+            )
+
+
+async def set_commands(
+    application: Application[Any, Any, Any, Any, Any, Any], service: BotService
+) -> None:
+    """The command menu: Vietnamese by default, English for English-speaking users."""
+    from telegram import BotCommand
+
+    for language, code in (("vi", None), ("en", "en")):
+        lines = service.replies.render(language, "commands", {}).splitlines()
+        commands = [
+            BotCommand(*(part.strip() for part in line.split("–", 1)))
+            for line in lines
+            if "–" in line
+        ]
+        await application.bot.set_my_commands(commands, language_code=code)
+
+
+async def _sweep_until(
+    stop_event: asyncio.Event,
+    wake: asyncio.Event,
+    store: Store,
+    service: BotService,
+    notifier: TelegramNotifier,
+    every: float,
+) -> None:
+    while not stop_event.is_set():
+        wake.clear()
+        try:
+            await sync_buttons(store, service.replies, notifier, service.now())
+        except Exception:  # a failed sweep must not stop the bot; the next one retries
+            log.exception("updating the buttons of sent reminders failed")
+        await _first(stop_event, wake, timeout=every)
+
+
+async def _first(*events: asyncio.Event, timeout: float) -> None:
+    """Wait until one of ``events`` is set, or ``timeout`` seconds."""
+    tasks = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    with contextlib.suppress(RuntimeError):  # not running: it never got that far
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+    await application.shutdown()
+    log.info("Telegram bot stopped")
+
+
+def _sender(update: Update) -> Sender | None:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return None
+    name = None
+    if user is not None:
+        name = user.full_name + (f" (@{user.username})" if user.username else "")
+    return Sender(chat.id, name)
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("the bot failed on an update: %r", context.error, exc_info=context.error)
