@@ -111,6 +111,7 @@ class DeliverySettings(_Section):
     backoff_max_seconds: Annotated[float, Field(gt=0)] = 6 * 3600.0
     lease_seconds: Annotated[int, Field(ge=10)] = 300
     batch_size: Annotated[int, Field(ge=1)] = 200
+    concurrency: Annotated[int, Field(ge=1)] = 8  # messages in flight per channel
     mode: Literal["auto", "outbox"] = "auto"
 
 

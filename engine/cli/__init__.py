@@ -4,6 +4,7 @@ from engine.cli import (
     actions,  # noqa: F401  (registers commands)
     admin,  # noqa: F401  (registers commands)
     contacts,  # noqa: F401  (registers commands)
+    delivery,  # noqa: F401  (registers commands)
 )
 from engine.cli.app import app, main
 

@@ -1,0 +1,102 @@
+"""Signed acknowledgement links: ``{[web] base_url}/ack/{token}``.
+
+A token names one obligation and one contact and is signed with the secret held in the
+environment variable that ``[web] secret_env`` names (``itsdangerous``, salted, so a token
+of another purpose never passes). It carries the instant it was issued; it is refused
+``[web] token_days`` after that. Time is a parameter: issuing and checking take ``now``,
+so a token issued by ``nhacviec tick --now`` in a simulated future is not "expired"
+before it was issued, it is simply young.
+
+Without the secret there are no links: ``AckLinks.from_settings`` returns None and emails
+carry no acknowledgement link (``nhacviec run`` warns).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous.timed import TimestampSigner
+
+if TYPE_CHECKING:
+    from engine.config import Settings
+
+SALT = "nhacviec.ack.v1"
+_TOKEN = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
+
+Refusal = Literal["malformed", "forged", "expired"]
+
+
+class TokenError(Exception):
+    """A token that is refused: ``reason`` is malformed, forged or expired."""
+
+    def __init__(self, reason: Refusal) -> None:
+        super().__init__(reason)
+        self.reason: Refusal = reason
+
+
+@dataclass(frozen=True)
+class AckClaim:
+    """What a valid token says: this contact may acknowledge this obligation."""
+
+    obligation_id: int
+    contact_id: int
+    issued_at: datetime
+
+
+class _Signer(TimestampSigner):
+    """Signs with the instant it is given instead of the machine clock."""
+
+    def __init__(self, *args: Any, issue_at: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._issue_at = issue_at
+
+    def get_timestamp(self) -> int:
+        return int(self._issue_at.timestamp())
+
+
+class AckLinks:
+    """Issues and checks acknowledgement tokens (see the module docstring)."""
+
+    def __init__(self, secret: str, *, base_url: str, days: int) -> None:
+        self._secret = secret
+        self.base_url = base_url.rstrip("/")
+        self.lifetime = timedelta(days=days)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AckLinks | None:
+        secret = settings.secret(settings.web.secret_env)
+        if not secret:
+            return None
+        return cls(secret, base_url=settings.web.base_url, days=settings.web.token_days)
+
+    def token(self, obligation_id: int, contact_id: int, *, now: datetime) -> str:
+        serializer = URLSafeTimedSerializer(
+            self._secret, salt=SALT, signer=_Signer, signer_kwargs={"issue_at": now}
+        )
+        return serializer.dumps({"o": obligation_id, "c": contact_id})
+
+    def url(self, obligation_id: int, contact_id: int, *, now: datetime) -> str:
+        return f"{self.base_url}/ack/{self.token(obligation_id, contact_id, now=now)}"
+
+    def check(self, token: str, *, now: datetime) -> AckClaim:
+        """The claim of a valid token; ``TokenError`` says why another is refused."""
+        if len(token) > 400 or not _TOKEN.match(token):
+            raise TokenError("malformed")
+        serializer = URLSafeTimedSerializer(self._secret, salt=SALT)
+        try:
+            payload, issued = serializer.loads(token, return_timestamp=True)
+        except BadSignature as exc:
+            raise TokenError("forged") from exc
+        if not (isinstance(payload, dict) and _ids(payload)):
+            raise TokenError("malformed")
+        if now - issued > self.lifetime:
+            raise TokenError("expired")
+        return AckClaim(payload["o"], payload["c"], issued)
+
+
+def _ids(payload: dict[object, object]) -> bool:
+    return all(isinstance(payload.get(k), int) for k in ("o", "c"))

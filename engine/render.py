@@ -1,0 +1,357 @@
+"""From an outbox row to a channel ``Message``: Jinja2 templates and their context.
+
+Templates live in ``[paths] templates``, one folder per language (``vi``, ``en``; the
+contact's language, Vietnamese when the contact's is unknown or a template is missing in
+it). An email reads ``T.subject.j2``, ``T.txt.j2`` and ``T.html.j2``; a Telegram message
+``T.telegram.j2`` (and the subject, which ``simulate`` and the reports show). HTML and
+Telegram templates are autoescaped, text and subject are not. A template that uses a
+name its context lacks is an error (``StrictUndefined``), never a silently empty line.
+Compiled templates are cached per folder for the life of the process.
+
+What a row is about depends on ``Notification.kind``; ``KINDS`` maps each kind to the
+class that renders its rows. A kind renderer is built per batch, ``prepare``s once with
+every row of its kind in the batch (bulk queries: the tick's cost must grow with the
+batch, not with the rows), then ``render``s each row. ``"obligation"`` is the reminder
+and escalation kind, whose context is documented in ``templates/README.md``.
+
+Rows carry hints from generation in ``Notification.payload``: ``when`` (``opens``,
+``before``, ``on_due``, ``after``) and ``ack_link`` (whether the stage asks for
+acknowledgement). Without them ``when`` is derived from the local sending date against
+the obligation's dates, and a stage asks for acknowledgement when acknowledging stops it
+(``"acknowledged"`` in ``stop_on``). Only an obligation that is still ``open`` gets an
+acknowledgement link (email) or the "Đã nhận"/"Đã hoàn thành" buttons (Telegram).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from email.utils import format_datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from engine.errors import NhacviecError
+from notifiers.base import Button, Message, PermanentError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from engine.acklinks import AckLinks
+    from engine.config import Settings
+    from engine.delivery import OutboxRow
+
+LANGUAGES = ("vi", "en")
+EMAIL_PARTS = ("subject", "txt", "html")
+BUTTONS = {
+    "vi": ("Đã nhận", "Đã hoàn thành"),
+    "en": ("Acknowledge", "Done"),
+}
+T = TypeVar("T")
+
+
+class RenderError(NhacviecError):
+    """A template is missing or broken: the row fails and says which template."""
+
+
+def vndate(value: date | datetime | None) -> str:
+    """``19/06/2026``; an empty string for None."""
+    return "" if value is None else value.strftime("%d/%m/%Y")
+
+
+class Templates:
+    """One template folder, compiled once (see the module docstring)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(folder),
+            autoescape=jinja2.select_autoescape(
+                enabled_extensions=("html.j2", "telegram.j2"), default=False
+            ),
+            undefined=jinja2.StrictUndefined,
+            auto_reload=False,
+            keep_trailing_newline=False,
+        )
+        self._env.filters["vndate"] = vndate
+        self._cache: dict[str, jinja2.Template] = {}
+
+    def render(self, language: str, name: str, part: str, context: Mapping[str, Any]) -> str:
+        """Render ``{language}/{name}.{part}.j2`` (Vietnamese if the language lacks it)."""
+        template = self._template(language, f"{name}.{part}.j2")
+        try:
+            return template.render(context)
+        except jinja2.TemplateError as exc:
+            raise RenderError(f"template {template.name}: {exc}") from exc
+
+    def _template(self, language: str, filename: str) -> jinja2.Template:
+        path = f"{language}/{filename}"
+        template = self._cache.get(path)
+        if template is not None:
+            return template
+        try:
+            template = self._env.get_template(path)
+        except jinja2.TemplateNotFound:
+            if language == "vi":
+                raise RenderError(f"template {self.folder / path} not found") from None
+            template = self._template("vi", filename)
+        except jinja2.TemplateSyntaxError as exc:
+            raise RenderError(f"template {exc.filename}:{exc.lineno}: {exc.message}") from exc
+        self._cache[path] = template
+        return template
+
+
+@lru_cache(maxsize=8)
+def templates_for(folder: Path) -> Templates:
+    """The compiled templates of ``folder``, shared by every tick of this process."""
+    return Templates(folder)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """The contact a row goes to, as delivery and rendering need it."""
+
+    id: int
+    agency_id: int
+    name: str
+    role: str
+    email: str | None
+    telegram_chat_id: int | None
+    language: str
+    active: bool
+
+    @property
+    def lang(self) -> str:
+        return self.language if self.language in LANGUAGES else "vi"
+
+    def address(self, channel: str) -> str:
+        """The email address or chat id for ``channel``; ``PermanentError`` if there is none."""
+        if channel == "email" and self.email:
+            return self.email
+        if channel == "telegram" and self.telegram_chat_id is not None:
+            return str(self.telegram_chat_id)
+        what = "email address" if channel == "email" else "linked Telegram chat"
+        raise PermanentError(f"contact {self.name!r} has no {what}")
+
+
+@dataclass(frozen=True)
+class RenderEnv:
+    """What every renderer of one batch shares: templates, zone, links, the instant."""
+
+    templates: Templates
+    zone: ZoneInfo
+    links: AckLinks | None
+    now: datetime
+
+    @classmethod
+    def from_settings(cls, settings: Settings, now: datetime) -> RenderEnv:
+        from engine.acklinks import AckLinks
+
+        return cls(
+            templates_for(settings.paths.templates),
+            settings.time.zone,
+            AckLinks.from_settings(settings),
+            now,
+        )
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.zone).date()
+
+    def headers(self) -> dict[str, str]:
+        return {"Date": format_datetime(self.now.astimezone(self.zone))}
+
+
+class KindRenderer(Protocol):
+    """Renders the rows of one ``Notification.kind`` (see the module docstring)."""
+
+    def prepare(self, session: Session, rows: Sequence[OutboxRow]) -> None:
+        """Load, in a few queries, whatever ``render`` needs for these rows."""
+
+    def render(self, row: OutboxRow, recipient: Recipient) -> Message:
+        """The message of one prepared row; ``RenderError`` or ``PermanentError`` if none."""
+
+
+# ---- the "obligation" kind: reminders and escalations ------------------------------
+
+
+@dataclass(frozen=True)
+class ObligationView:
+    id: int
+    title: str
+    period_label: str
+    opens_on: date | None
+    due_on: date
+    original_due_on: date
+    status: str
+    role: str
+
+
+@dataclass(frozen=True)
+class AgencyView:
+    name: str
+
+
+@dataclass(frozen=True)
+class PlanView:
+    number: str | None
+    title: str
+    key: str
+
+
+@dataclass(frozen=True)
+class TaskView:
+    number: str | None
+    title: str
+    window_text: str | None
+
+
+@dataclass(frozen=True)
+class StageView:
+    name: str
+    when: str
+    escalation: bool
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Everything about one obligation that its messages show."""
+
+    obligation: ObligationView
+    agency: AgencyView
+    plan: PlanView
+    task: TaskView | None
+
+
+class ObligationMessages:
+    """The ``obligation`` kind: the context of ``templates/README.md``."""
+
+    def __init__(self, env: RenderEnv) -> None:
+        self.env = env
+        self.subjects: dict[int, Subject] = {}
+
+    def prepare(self, session: Session, rows: Sequence[OutboxRow]) -> None:
+        wanted = {r.obligation_id for r in rows if r.obligation_id is not None}
+        self.subjects.update(load_subjects(session, wanted - self.subjects.keys()))
+
+    def render(self, row: OutboxRow, recipient: Recipient) -> Message:
+        if row.obligation_id is None or row.obligation_id not in self.subjects:
+            raise RenderError(f"notification {row.key}: its obligation is missing")
+        subject = self.subjects[row.obligation_id]
+        context = self.context(row, recipient, subject)
+        language = recipient.lang
+        templates = self.env.templates
+        message = Message(
+            key=row.key,
+            channel=row.channel,
+            to=recipient.address(row.channel),
+            subject=_one_line(templates.render(language, row.template, "subject", context)),
+            text="",
+            to_name=recipient.name,
+            language=language,
+            headers=self.env.headers(),
+        )
+        if row.channel == "telegram":
+            text = templates.render(language, row.template, "telegram", context).strip()
+            return replace(message, text=text, buttons=self._buttons(subject, language))
+        text = templates.render(language, row.template, "txt", context)
+        html = templates.render(language, row.template, "html", context)
+        return replace(message, text=text, html=html)
+
+    def context(self, row: OutboxRow, recipient: Recipient, subject: Subject) -> dict[str, Any]:
+        today = self.env.today
+        obligation = subject.obligation
+        return {
+            "obligation": obligation,
+            "agency": subject.agency,
+            "plan": subject.plan,
+            "task": subject.task,
+            "contact": recipient,
+            "stage": StageView(row.stage, _when(row, obligation, today), row.escalation),
+            "today": today,
+            "days_left": (obligation.due_on - today).days,
+            "ack_url": self._ack_url(row, recipient, obligation),
+        }
+
+    def _ack_url(
+        self, row: OutboxRow, recipient: Recipient, obligation: ObligationView
+    ) -> str | None:
+        links = self.env.links
+        if links is None or obligation.status != "open" or not asks_for_ack(row):
+            return None
+        return links.url(obligation.id, recipient.id, now=self.env.now)
+
+    @staticmethod
+    def _buttons(subject: Subject, language: str) -> tuple[tuple[Button, ...], ...]:
+        obligation = subject.obligation
+        if obligation.status != "open":
+            return ()
+        ack, done = BUTTONS.get(language, BUTTONS["vi"])
+        return ((Button(ack, f"ack:{obligation.id}"), Button(done, f"done?:{obligation.id}")),)
+
+
+def asks_for_ack(row: OutboxRow) -> bool:
+    """Whether the row's stage asks for acknowledgement (see the module docstring)."""
+    hint = (row.payload or {}).get("ack_link")
+    if isinstance(hint, bool):
+        return hint
+    return "acknowledged" in row.stop_on
+
+
+def _when(row: OutboxRow, obligation: ObligationView, today: date) -> str:
+    hint = (row.payload or {}).get("when")
+    if isinstance(hint, str):
+        return hint
+    if today > obligation.due_on:
+        return "after"
+    if today == obligation.due_on:
+        return "on_due"
+    if obligation.opens_on is not None and today <= obligation.opens_on:
+        return "opens"
+    return "before"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def load_subjects(session: Session, ids: set[int]) -> dict[int, Subject]:
+    """Obligation, agency, plan and task of each id, in one query per thousand ids."""
+    from sqlalchemy import select
+
+    from engine.store.models import Agency, Obligation, Plan, Task
+
+    o, a, p, t = Obligation, Agency, Plan, Task
+    query = (
+        select(
+            o.id, o.title, o.period_label, o.opens_on, o.due_on, o.original_due_on,
+            o.status, o.role, a.name, p.number, p.title, p.key, t.id, t.number, t.title,
+            t.window_text,
+        )
+        .join(a, a.id == o.agency_id)
+        .join(p, p.id == o.plan_id)
+        .outerjoin(t, t.id == o.task_id)
+    )  # fmt: skip
+    subjects: dict[int, Subject] = {}
+    for chunk in chunked(sorted(ids), 1000):
+        for r in session.execute(query.where(o.id.in_(chunk))):
+            task = TaskView(r[13], r[14], r[15]) if r[12] is not None else None
+            subjects[r[0]] = Subject(
+                ObligationView(*r[0:8]), AgencyView(r[8]), PlanView(r[9], r[10], r[11]), task
+            )
+    return subjects
+
+
+def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+KINDS: dict[str, Callable[[RenderEnv], KindRenderer]] = {
+    "obligation": ObligationMessages,
+}
+"""``Notification.kind`` → its renderer; the weekly digest adds ``"digest"``."""

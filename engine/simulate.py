@@ -1,0 +1,194 @@
+"""``nhacviec simulate``: every notification that would go out in a span, in order.
+
+A dry run of ``delivery.tick``: the same eligibility (pending rows by ``due_at``, rows
+of an expired lease by ``lease_until``), the same ``verdict`` (cancelled, overtaken)
+against the obligations' *current* statuses, the same rendering, but nothing is sent and
+nothing is written. A coordinator checks a workflow with it before trusting it.
+
+The instants are the distinct times at which rows become due in [start, end]: for a
+row never tried that is its ``scheduled_at``; a row backing off after a failure becomes
+due at its retry time; a row already due before ``start`` (a backlog) is listed at
+``start``, which is when a tick would send it. Running ``nhacviec tick --now AT`` for
+each listed instant, in order, sends exactly what is listed for it (as long as every
+send succeeds and nobody acknowledges in between; simulate cannot foresee either).
+
+Rows that would not go out are not listed but counted in ``held`` with the reason (their
+channel is not configured, the contact has no address, a template is broken).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from engine.delivery import (
+    LIVE_STATES,
+    OutboxRow,
+    load_notifier,
+    load_recipients,
+    load_standings,
+    notifier_name,
+    table,
+    verdict,
+)
+from engine.errors import NhacviecError
+from engine.render import KINDS, KindRenderer, Recipient, RenderEnv, RenderError, chunked
+from notifiers.base import DeliveryError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from engine.config import Settings
+    from engine.store.db import Store
+
+Group = tuple[int, int, str]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One message that would go out at ``at``."""
+
+    at: datetime
+    row: OutboxRow
+    to: str
+    subject: str
+
+    def as_json(self, settings: Settings) -> dict[str, Any]:
+        return {
+            "at": self.at.astimezone(settings.time.zone).isoformat(),
+            "obligation": self.row.obligation_id,
+            "stage": self.row.stage,
+            "channel": self.row.channel,
+            "to": self.to,
+            "subject": self.subject,
+        }
+
+
+@dataclass
+class Simulation:
+    planned: list[Planned] = field(default_factory=list)
+    held: list[tuple[OutboxRow, str]] = field(default_factory=list)
+    skipped: int = 0
+    cancelled: int = 0
+
+
+def simulate(store: Store, settings: Settings, *, start: datetime, end: datetime) -> Simulation:
+    """What ticks at each instant of [start, end] would send (see the module docstring)."""
+    if end < start:
+        raise NhacviecError(f"the span ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d})")
+    session = store.sessions()
+    try:
+        return _Dry(session, settings, start, end).run()
+    finally:
+        session.rollback()
+        session.close()
+
+
+class _Dry:
+    def __init__(self, session: Session, settings: Settings, start: datetime, end: datetime):
+        self.session = session
+        self.settings = settings
+        self.start = start
+        self.end = end
+        self.result = Simulation()
+        self.channels: dict[str, str | None] = {}
+
+    def run(self) -> Simulation:
+        candidates, universe = self._load()
+        if not candidates:
+            return self.result
+        self.state = {r.id: r.state for r in universe}
+        self.groups: dict[Group, list[OutboxRow]] = defaultdict(list)
+        for r in universe:
+            if r.obligation_id is not None:
+                self.groups[(r.obligation_id, r.contact_id, r.channel)].append(r)
+        rows = [row for row, _ in candidates]
+        self.recipients = load_recipients(self.session, (r.contact_id for r in rows))
+        self.standings = load_standings(
+            self.session, (r.obligation_id for r in rows if r.obligation_id is not None)
+        )
+        by_instant: dict[datetime, list[tuple[datetime, OutboxRow]]] = defaultdict(list)
+        for row, due in candidates:
+            by_instant[max(due, self.start)].append((due, row))
+        for instant in sorted(by_instant):
+            ordered = sorted(by_instant[instant], key=lambda item: (item[0], item[1].id))
+            self._instant(instant, [row for _, row in ordered])
+        return self.result
+
+    def _load(self) -> tuple[list[tuple[OutboxRow, datetime]], list[OutboxRow]]:
+        """The rows due by ``end`` (with the instant each becomes due) and their siblings."""
+        from sqlalchemy import and_, or_, select
+
+        from engine.delivery import _row_columns
+        from engine.store.models import Notification
+
+        n = table(Notification).c
+        due = or_(
+            and_(n.state == "pending", n.due_at <= self.end),
+            and_(n.state == "sending", n.lease_until <= self.end),
+        )
+        query = select(*_row_columns(), n.lease_until).where(due)
+        candidates: list[tuple[OutboxRow, datetime]] = []
+        for r in self.session.execute(query):
+            row = OutboxRow.from_row(r._mapping)
+            candidates.append((row, r.lease_until if row.state == "sending" else row.due_at))
+        obligations = sorted({r.obligation_id for r, _ in candidates if r.obligation_id})
+        universe: dict[int, OutboxRow] = {r.id: r for r, _ in candidates}
+        for chunk in chunked(obligations, 1000):
+            query = select(*_row_columns()).where(
+                n.obligation_id.in_(chunk), n.state.in_(LIVE_STATES), n.scheduled_at <= self.end
+            )
+            for r in self.session.execute(query):
+                universe.setdefault(r.id, OutboxRow.from_row(r._mapping))
+        return candidates, list(universe.values())
+
+    def _instant(self, now: datetime, rows: list[OutboxRow]) -> None:
+        """Decide every row due at ``now`` against the states before it, as one tick does."""
+        siblings = {g: [replace(r, state=self.state[r.id]) for r in group]
+                    for g, group in self.groups.items()}  # fmt: skip
+        decided = [(row, verdict(row, self.recipients.get(row.contact_id),
+                                 self.standings, siblings, now)[0]) for row in rows]  # fmt: skip
+        env = RenderEnv.from_settings(self.settings, now)
+        renderers: dict[str, KindRenderer] = {}
+        for kind in {row.kind for row, _ in decided} & KINDS.keys():
+            renderers[kind] = KINDS[kind](env)
+            renderers[kind].prepare(self.session, [r for r, d in decided if r.kind == kind])
+        for row, outcome in decided:
+            if outcome == "cancel":
+                self.state[row.id] = "cancelled"
+                self.result.cancelled += 1
+            elif outcome == "skip":
+                self.state[row.id] = "skipped"
+                self.result.skipped += 1
+            else:
+                self._send(now, row, renderers.get(row.kind))
+
+    def _send(self, now: datetime, row: OutboxRow, renderer: KindRenderer | None) -> None:
+        problem = self._channel_problem(row.channel)
+        if problem is not None:  # a tick leaves the row pending until the channel works
+            self.result.held.append((row, problem))
+            return
+        self.state[row.id] = "failed"
+        if renderer is None:
+            self.result.held.append((row, f"no renderer for notifications of kind {row.kind!r}"))
+            return
+        recipient: Recipient = self.recipients[row.contact_id]
+        try:
+            message = renderer.render(row, recipient)
+        except (RenderError, DeliveryError) as exc:
+            self.result.held.append((row, str(exc)))
+            return
+        self.state[row.id] = "sent"
+        self.result.planned.append(Planned(now, row, message.to, message.subject))
+
+    def _channel_problem(self, channel: str) -> str | None:
+        """Why ``channel`` cannot send (not configured), or None; nothing is opened."""
+        if channel not in self.channels:
+            try:
+                load_notifier(notifier_name(self.settings, channel), self.settings)
+                self.channels[channel] = None
+            except NhacviecError as exc:
+                self.channels[channel] = str(exc)
+        return self.channels[channel]

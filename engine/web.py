@@ -1,0 +1,226 @@
+"""The web part of ``nhacviec run``: acknowledgement pages and a health check (Starlette).
+
+- ``GET /ack/{token}`` shows what would be acknowledged, by whom, and a button. It never
+  changes anything: mail scanners and link previews open links.
+- ``POST /ack/{token}`` acknowledges through ``engine.status.apply_action`` (channel
+  ``web``, actor the contact's name): the audit event, the status, and the cancelled
+  acknowledgement reminders, in one transaction. A replay finds the obligation already
+  acknowledged, says so and changes nothing.
+- ``GET /healthz`` answers ``{"status": "ok"}`` while the database answers, 503 if not.
+
+A token that is malformed (400), forged or expired (403), that names an obligation or a
+contact that is gone (404), or a contact no longer registered for the agency that owes
+the obligation (403) gets a polite page in the contact's language (or the browser's),
+never a traceback. Tokens are not logged, and the access log is off because request
+paths carry them. Pages are ``templates/{vi,en}/web/*.html.j2`` (autoescaped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from engine.acklinks import AckLinks, TokenError
+from engine.errors import NhacviecError
+from engine.render import LANGUAGES, AgencyView, ObligationView, PlanView, load_subjects, vndate
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from engine.config import Settings
+    from engine.store.db import Store
+
+log = logging.getLogger("nhacviec.web")
+Clock = Callable[[], datetime]
+PRIVATE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+}
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class Refused(Exception):
+    """A link that cannot be used: ``reason`` picks the page, ``status`` the HTTP code."""
+
+    def __init__(self, reason: str, status: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+@dataclass(frozen=True)
+class AckView:
+    """What an acknowledgement page shows; ``state`` says which page."""
+
+    state: str  # confirm | acknowledged | already | done | waived | withdrawn
+    language: str
+    contact_name: str
+    obligation: ObligationView
+    agency: AgencyView
+    plan: PlanView
+    at: datetime | None
+
+
+def acknowledge(
+    store: Store, links: AckLinks | None, token: str, *, now: datetime, zone: ZoneInfo, act: bool
+) -> AckView:
+    """Check ``token`` and, if ``act`` and the obligation is open, acknowledge it.
+
+    Raises ``Refused`` for a token or contact that cannot be used.
+    """
+    from engine.status import apply_action
+    from engine.store.models import Contact, Obligation
+
+    if links is None:
+        raise Refused("disabled", 403)
+    try:
+        claim = links.check(token, now=now)
+    except TokenError as exc:
+        raise Refused(exc.reason, 400 if exc.reason == "malformed" else 403) from None
+    with store.session() as session:
+        obligation = session.get(Obligation, claim.obligation_id, with_for_update=act)
+        contact = session.get(Contact, claim.contact_id)
+        if obligation is None or contact is None:
+            raise Refused("unknown", 404)
+        if not contact.active or contact.agency_id != obligation.agency_id:
+            raise Refused("not_allowed", 403)
+        state = _state(obligation.status, obligation.cancelled_at)
+        if act and state == "confirm":
+            apply_action(session, obligation, "ack", now=now, zone=zone, actor=contact.name,
+                         channel="web", note="acknowledgement link")  # fmt: skip
+            state = "acknowledged"
+            log.info("obligation %s acknowledged by contact %s (web)", obligation.id, contact.id)
+        subject = load_subjects(session, {obligation.id})[obligation.id]
+        language = contact.language if contact.language in LANGUAGES else "vi"
+        return AckView(state, language, contact.name, subject.obligation, subject.agency,
+                       subject.plan, obligation.acknowledged_at)  # fmt: skip
+
+
+def _state(status: str, cancelled_at: datetime | None) -> str:
+    if cancelled_at is not None:
+        return "withdrawn"
+    return {"open": "confirm", "acknowledged": "already"}.get(status, status)
+
+
+class Pages:
+    """The web templates of one folder, autoescaped."""
+
+    def __init__(self, folder: Path, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(folder),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.env.filters["vndate"] = vndate
+
+    def render(self, language: str, name: str, **context: Any) -> str:
+        return self.env.get_template(f"{language}/web/{name}.html.j2").render(context)
+
+    def ack(self, view: AckView, action: str) -> str:
+        at = view.at.astimezone(self.zone).strftime("%H:%M %d/%m/%Y") if view.at else ""
+        return self.render(
+            view.language, "ack", state=view.state, contact={"name": view.contact_name},
+            obligation=view.obligation, agency=view.agency, plan=view.plan, at=at, action=action,
+        )  # fmt: skip
+
+
+def browser_language(request: Request) -> str:
+    accepted = request.headers.get("accept-language", "").lower()
+    return "en" if accepted.startswith("en") else "vi"
+
+
+def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -> Starlette:
+    """The ASGI application (see the module docstring); ``clock`` is injected by tests."""
+    links = AckLinks.from_settings(settings)
+    pages = Pages(settings.paths.templates, settings.time.zone)
+    zone = settings.time.zone
+
+    async def answer(request: Request, act: bool) -> Response:
+        token = request.path_params["token"]
+        try:
+            view = await run_in_threadpool(
+                acknowledge, store, links, token, now=clock(), zone=zone, act=act
+            )
+        except Refused as refused:
+            log.info("refused an acknowledgement link (%s)", refused.reason)
+            page = pages.render(browser_language(request), "refused", reason=refused.reason)
+            return HTMLResponse(page, status_code=refused.status, headers=PRIVATE_HEADERS)
+        return HTMLResponse(pages.ack(view, request.url.path), headers=PRIVATE_HEADERS)
+
+    async def show(request: Request) -> Response:
+        return await answer(request, act=False)
+
+    async def confirm(request: Request) -> Response:
+        return await answer(request, act=True)
+
+    async def healthz(request: Request) -> Response:
+        try:
+            await run_in_threadpool(store.revision)
+        except NhacviecError:
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(
+        routes=[
+            Route("/ack/{token}", show, methods=["GET"]),
+            Route("/ack/{token}", confirm, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ]
+    )
+
+
+# ---- serving it inside `nhacviec run` --------------------------------------------------
+
+
+def listen(bind: str) -> socket.socket:
+    """A listening socket for ``host:port`` (``[::1]:8080`` for IPv6); errors say which."""
+    host, _, port = bind.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, int(port)))
+    except (OSError, ValueError) as exc:
+        raise NhacviecError(f"cannot listen on [web] bind = {bind!r}: {exc}") from exc
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+async def serve(app: Starlette, sock: socket.socket, stopping: asyncio.Event) -> None:
+    """Serve ``app`` on ``sock`` with uvicorn until ``stopping`` is set."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield  # `nhacviec run` owns SIGTERM and SIGINT
+
+    config = uvicorn.Config(app, access_log=False, log_level="warning", lifespan="off")
+    server = Server(config)
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    stop = asyncio.create_task(stopping.wait())
+    await asyncio.wait({serving, stop}, return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    stop.cancel()
+    await serving

@@ -1,0 +1,346 @@
+"""Email through an SMTP server (aiosmtplib), and the RFC 5322 bytes of a message.
+
+``mime_bytes(message, sender)`` turns a ``Message`` into the exact bytes that go over
+SMTP (and into the local outbox's .eml files): multipart/alternative text and HTML, UTF-8
+in base64, RFC 2047 headers, ``Message-ID`` derived from the outbox key only, so a resend
+after a crash carries the same id. It is written by hand rather than with
+``email.message.EmailMessage`` because the standard generator costs about 7 ms per
+message, more than the SMTP round trip it precedes; tests parse the result back with the
+standard library.
+
+``EmailNotifier`` keeps one SMTP connection for a batch (opened on the first send,
+reopened once if the server dropped it, closed on ``__aexit__``). How SMTP failures map
+onto the channel contract (``notifiers.base``):
+
+- transient (the row retries with backoff): connection refused, reset or dropped,
+  timeouts, any 4xx reply, and 5xx replies that concern the server conversation rather
+  than the recipient (greeting, EHLO, STARTTLS, AUTH, MAIL FROM): those are our
+  configuration or the server's state, and failing every row at once would lose them;
+- permanent (the row fails at once): a 5xx reply to RCPT TO (unknown mailbox; the
+  contact's address is flagged), a 5xx reply to DATA (the message itself was refused),
+  an address that is not a valid mailbox.
+
+After a connection-level failure the notifier fails the rest of the batch fast with the
+same transient error instead of waiting for a connect timeout per message.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from datetime import UTC, datetime
+from email.header import Header
+from email.utils import format_datetime, parseaddr
+from types import TracebackType
+from typing import TYPE_CHECKING, ClassVar, Self
+
+from engine.errors import NhacviecError
+from notifiers.base import (
+    Attachment,
+    DeliveryError,
+    Message,
+    PermanentError,
+    Receipt,
+    TransientError,
+)
+
+if TYPE_CHECKING:
+    import aiosmtplib
+
+    from engine.config import Settings
+
+DEFAULT_SENDER = "Nhắc việc <nhacviec@localhost>"
+CRLF = "\r\n"
+_MAILBOX = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+$")
+_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
+_RESERVED = {
+    "from",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "auto-submitted",
+    "content-language",
+}
+
+
+def message_id(key: str) -> str:
+    """The Message-ID of the outbox row ``key``: the same for every resend of that row."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@nhacviec>"
+
+
+def envelope_address(sender: str) -> str:
+    """The bare address of a From value such as ``Nhắc việc <nhacviec@example.org>``."""
+    return parseaddr(sender)[1]
+
+
+def mime_bytes(message: Message, sender: str) -> bytes:
+    """The RFC 5322 message for ``message`` (see the module docstring), CRLF line ends.
+
+    Raises ``PermanentError`` (flag set) when the recipient is not a valid mailbox.
+    """
+    boundary = "=_nv_" + hashlib.sha256(message.key.encode()).hexdigest()[:24]
+    body = _alternative(message, boundary)
+    if message.attachments:
+        body = _mixed(body, message.attachments, boundary)
+    head = [
+        _header("From", _address(*parseaddr(sender), what="sender")),
+        _header("To", _address(message.to_name or "", message.to, what="recipient")),
+        _header("Subject", _encoded(message.subject, "Subject")),
+        _header("Date", message.headers.get("Date") or format_datetime(datetime.now(UTC))),
+        _header("Message-ID", message_id(message.key)),
+        _header("Auto-Submitted", "auto-generated"),
+        _header("Content-Language", message.language),
+        "MIME-Version: 1.0",
+    ]
+    for name, value in message.headers.items():
+        if name.lower() not in _RESERVED:
+            head.append(_header(name, _encoded(value, name)))
+    return (CRLF.join(head) + CRLF + body).encode("ascii")
+
+
+def _header(name: str, value: str) -> str:
+    return f"{name}: {value}"
+
+
+def _encoded(value: str, name: str = "") -> str:
+    """A header value folded to 78 columns after ``name: ``, RFC 2047 encoded unless ASCII."""
+    value = " ".join(value.split())  # no CR/LF may reach a header (header injection)
+    charset = "us-ascii" if value.isascii() else "utf-8"
+    return Header(value, charset, header_name=name).encode(maxlinelen=78, linesep=CRLF)
+
+
+def _address(name: str, address: str, *, what: str) -> str:
+    if not address.isascii() or not _MAILBOX.match(address):
+        raise PermanentError(
+            f"invalid {what} address {address!r}", flag=f"invalid email address {address!r}"
+        )
+    name = " ".join(name.split())
+    if not name:
+        return address
+    if not name.isascii():
+        return f"{_encoded(name, 'From')}{CRLF} <{address}>"
+    if _SPECIALS.search(name):
+        escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}" <{address}>'
+    return f"{name} <{address}>"
+
+
+def _base64_lines(data: bytes) -> str:
+    return base64.encodebytes(data).decode("ascii").replace("\n", CRLF)
+
+
+def _text_part(text: str, subtype: str) -> str:
+    canonical = text.replace("\r\n", "\n").replace("\n", CRLF).encode("utf-8")
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"{CRLF}'
+        f"Content-Transfer-Encoding: base64{CRLF}{CRLF}"
+        f"{_base64_lines(canonical)}"
+    )
+
+
+def _alternative(message: Message, boundary: str) -> str:
+    """The body: text/plain alone, or multipart/alternative with the HTML version."""
+    if message.html is None:
+        return _text_part(message.text, "plain")
+    alt = boundary + "_alt"
+    return (
+        f'Content-Type: multipart/alternative;{CRLF} boundary="{alt}"{CRLF}{CRLF}'
+        f"--{alt}{CRLF}{_text_part(message.text, 'plain')}"
+        f"--{alt}{CRLF}{_text_part(message.html, 'html')}"
+        f"--{alt}--{CRLF}"
+    )
+
+
+def _mixed(body: str, attachments: tuple[Attachment, ...], boundary: str) -> str:
+    mixed = boundary + "_mix"
+    parts = [f'Content-Type: multipart/mixed;{CRLF} boundary="{mixed}"{CRLF}{CRLF}']
+    parts.append(f"--{mixed}{CRLF}{body}")
+    for item in attachments:
+        filename = (
+            Header(item.filename, "utf-8").encode()
+            if not item.filename.isascii()
+            else item.filename
+        )
+        parts.append(
+            f"--{mixed}{CRLF}Content-Type: {item.mime_type}{CRLF}"
+            f'Content-Disposition: attachment; filename="{filename}"{CRLF}'
+            f"Content-Transfer-Encoding: base64{CRLF}{CRLF}{_base64_lines(item.content)}"
+        )
+    parts.append(f"--{mixed}--{CRLF}")
+    return "".join(parts)
+
+
+class EmailNotifier:
+    """Sends through one SMTP server; see the module docstring for the error mapping."""
+
+    channel: ClassVar[str] = "email"
+    max_in_flight: ClassVar[int] = 1  # one SMTP connection carries one message at a time
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        sender: str,
+        starttls: bool = False,
+        ssl: bool = False,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.sender = sender
+        self.envelope_from = envelope_address(sender)
+        self._starttls = starttls
+        self._ssl = ssl
+        self._username = username
+        self._password = password
+        self._timeout = timeout
+        self._smtp: aiosmtplib.SMTP | None = None
+        self._down: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """The notifier of the ``[email]`` section; a missing credential variable is an error."""
+        section = settings.email
+        if section is None:
+            raise NhacviecError("no [email] section in the settings")
+        username = _credential(settings, section.username_env, "username")
+        password = _credential(settings, section.password_env, "password")
+        return cls(
+            host=section.host,
+            port=section.port,
+            sender=section.sender,
+            starttls=section.starttls,
+            ssl=section.ssl,
+            username=username,
+            password=password,
+            timeout=section.timeout,
+        )
+
+    async def __aenter__(self) -> Self:
+        self._down = None
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._close()
+
+    async def send(self, message: Message) -> Receipt:
+        """Send one message on the batch's connection (see the module docstring)."""
+        data = mime_bytes(message, self.sender)
+        if self._down is not None:
+            raise TransientError(self._down)
+        try:
+            response = await self._sendmail(message.to, data)
+        except DeliveryError:
+            raise
+        except Exception as exc:
+            raise self._classify(exc) from exc
+        return Receipt(self.channel, {"message_id": message_id(message.key), "reply": response})
+
+    async def _sendmail(self, to: str, data: bytes) -> str:
+        import aiosmtplib
+
+        smtp = await self._connection()
+        try:
+            _refused, reply = await smtp.sendmail(self.envelope_from, [to], data)
+        except aiosmtplib.SMTPServerDisconnected:
+            # A reused connection may have been closed by the server between messages
+            # (idle timeout, per-connection limit): one fresh connection, one more try.
+            await self._close()
+            smtp = await self._connection()
+            _refused, reply = await smtp.sendmail(self.envelope_from, [to], data)
+        return reply
+
+    async def _connection(self) -> aiosmtplib.SMTP:
+        import aiosmtplib
+
+        if self._smtp is not None and self._smtp.is_connected:
+            return self._smtp
+        smtp = aiosmtplib.SMTP(
+            hostname=self.host,
+            port=self.port,
+            use_tls=self._ssl,
+            start_tls=self._starttls,
+            username=self._username,
+            password=self._password,
+            timeout=self._timeout,
+        )
+        try:
+            await smtp.connect()
+        except Exception as exc:
+            error = self._classify(exc)
+            if isinstance(error, TransientError):
+                self._down = error.message
+            raise error from exc
+        self._smtp = smtp
+        return smtp
+
+    async def _close(self) -> None:
+        import aiosmtplib
+
+        smtp, self._smtp = self._smtp, None
+        if smtp is None or not smtp.is_connected:
+            return
+        try:
+            await smtp.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            smtp.close()
+
+    def _classify(self, exc: Exception) -> DeliveryError:
+        error = classify(exc, server=f"{self.host}:{self.port}")
+        if isinstance(error, TransientError) and _is_connection_error(exc):
+            self._down = error.message
+        return error
+
+
+def _credential(settings: Settings, env: str | None, what: str) -> str | None:
+    if env is None:
+        return None
+    value = settings.secret(env)
+    if value is None:
+        raise NhacviecError(f"[email] {what}_env names ${env}, which is not set")
+    return value
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    # aiosmtplib's connect, disconnect and timeout errors are OSErrors, like socket errors
+    return isinstance(exc, OSError)
+
+
+def classify(exc: Exception, *, server: str) -> DeliveryError:
+    """The channel error for an aiosmtplib (or socket) exception; see the module docstring."""
+    import aiosmtplib
+
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        refused = exc.recipients[0]
+        text = f"{refused.code} {refused.message}".strip()
+        if refused.code >= 500:
+            return PermanentError(f"recipient refused: {text}", flag=f"refused by {server}: {text}")
+        return TransientError(f"recipient deferred: {text}")
+    if isinstance(exc, aiosmtplib.SMTPDataError) and exc.code >= 500:
+        return PermanentError(f"message refused: {exc.code} {exc.message}")
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return TransientError(f"SMTP server {server} replied {exc.code} {exc.message}")
+    if isinstance(exc, aiosmtplib.SMTPTimeoutError | TimeoutError):
+        return TransientError(f"SMTP server {server} timed out")
+    if isinstance(exc, aiosmtplib.SMTPException | OSError):
+        return TransientError(f"SMTP server {server}: {_one_line(exc)}")
+    if isinstance(exc, ValueError):  # aiosmtplib refuses an address it cannot send
+        return PermanentError(f"invalid address: {exc}", flag=f"invalid email address: {exc}")
+    return TransientError(f"unexpected {type(exc).__name__}: {_one_line(exc)}")
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

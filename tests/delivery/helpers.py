@@ -1,0 +1,57 @@
+"""Small helpers shared by the delivery tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from engine.config import Settings
+from engine.delivery import TickReport, tick
+from engine.store.db import Store
+from engine.store.models import DeliveryAttempt, Notification
+from notifiers.base import Notifier
+
+
+def run_tick(
+    store: Store,
+    settings: Settings,
+    now: datetime,
+    *,
+    worker: str = "worker-1",
+    notifiers: Mapping[str, Notifier] | None = None,
+) -> TickReport:
+    return asyncio.run(tick(store, settings, now=now, worker_id=worker, notifiers=notifiers))
+
+
+def states(store: Store) -> dict[str, str]:
+    """Each outbox row's stage → state (tests use one contact and channel unless stated)."""
+    with store.session() as s:
+        rows = s.execute(sa.select(Notification.stage, Notification.state)).all()
+    return {stage: state for stage, state in rows}
+
+
+def row(store: Store, stage: str) -> Notification:
+    with store.session() as s:
+        return s.scalars(sa.select(Notification).where(Notification.stage == stage)).one()
+
+
+def attempts(store: Store) -> list[tuple[str, str, str | None]]:
+    """(stage, outcome, error) of every delivery attempt, in order."""
+    with store.session() as s:
+        rows = s.execute(
+            sa.select(Notification.stage, DeliveryAttempt.outcome, DeliveryAttempt.error)
+            .join(Notification, Notification.id == DeliveryAttempt.notification_id)
+            .order_by(DeliveryAttempt.id)
+        ).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def update_obligation(store: Store, obligation_id: int, **values: Any) -> None:
+    from engine.store.models import Obligation
+
+    with store.session() as s:
+        s.execute(sa.update(Obligation).where(Obligation.id == obligation_id).values(**values))
