@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -32,11 +33,34 @@ if TYPE_CHECKING:
     from telegram.ext import Application, ContextTypes
 
     from engine.config import Settings
+    from engine.scheduler import Engine
     from engine.store.db import Store
 
 log = logging.getLogger("nhacviec.bot")
 Handler = Callable[["Update", "ContextTypes.DEFAULT_TYPE"], Coroutine[Any, Any, None]]
 ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+@dataclass
+class TelegramBot:
+    """The bot as a ``Service`` of ``nhacviec run`` (``engine.scheduler.EXTENSIONS``)."""
+
+    settings: Settings
+    store: Store
+    clock: Callable[[], datetime] = utcnow
+    name: str = "telegram"
+
+    async def serve(self, stopping: asyncio.Event) -> None:
+        await run_bot(self.settings, self.store, stopping, now=self.clock)
+
+
+def bot_services(engine: Engine) -> list[TelegramBot]:
+    """The ``nhacviec run`` extension: the bot when its token is set, else nothing."""
+    settings = engine.settings
+    if not settings.secret(settings.telegram.token_env):
+        log.warning("$%s is not set: the Telegram bot does not run", settings.telegram.token_env)
+        return []
+    return [TelegramBot(settings, engine.store, engine.clock)]
 
 
 async def run_bot(
