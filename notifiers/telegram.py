@@ -240,6 +240,7 @@ class TelegramNotifier:
         )
         self._bot: Bot | None = None
         self._started = False
+        self._opening = asyncio.Lock()
 
     async def __aenter__(self) -> Self:
         return self
@@ -326,7 +327,14 @@ class TelegramNotifier:
         return True
 
     async def _open(self) -> Bot:
-        """The initialised client, created on first use (so a bad token fails one send)."""
+        """The initialised client, created on first use (so a bad token fails one send).
+
+        Concurrent first sends wait for one client rather than each making their own.
+        """
+        async with self._opening:
+            return await self._open_once()
+
+    async def _open_once(self) -> Bot:
         if self._bot is not None and self._started:
             return self._bot
         if not self._token:

@@ -12,10 +12,12 @@ that obligation shows who did what and when::
 
 Design (durable without a queue of its own): ``apply_action`` moves
 ``Obligation.updated_at`` forward; a sent Telegram notification whose ``updated_at`` is
-older than its obligation's shows stale buttons. ``sync_buttons`` finds those rows with
-one query, edits each message's keyboard through ``TelegramNotifier.edit_buttons``, and
-then sets the row's ``updated_at`` to the obligation's ``updated_at`` it rendered (never
-to the sweep's own time: a change made during the sweep stays visible to the next one).
+not later than its obligation's may show stale buttons. ``sync_buttons`` finds those
+rows with one query, edits each message's keyboard through
+``TelegramNotifier.edit_buttons``, and then sets the row's ``updated_at`` to one
+microsecond after the obligation's ``updated_at`` it rendered (never to the sweep's own
+time: a change made during the sweep stays visible to the next one; and an action at the
+very instant of sending, as with a frozen clock, is not missed).
 The rendered state is kept in ``receipt["buttons"]``, so a row whose obligation was
 touched without a status change (a re-sync) is settled without calling Telegram. The bot
 service runs the sweep every few seconds and at once after its own actions, so a press
@@ -50,6 +52,7 @@ Rows = tuple[tuple[Button, ...], ...]
 STATUS_EVENTS = tuple(EVENT_OF.values())
 HORIZON = timedelta(days=90)  # older messages keep the buttons they had
 BATCH = 200
+SETTLED = timedelta(microseconds=1)  # a settled row is just later than what it reflects
 
 
 def status_buttons(
@@ -123,7 +126,7 @@ def stale_messages(session: Session, replies: Replies, now: datetime) -> list[Bu
             Notification.channel == "telegram",
             Notification.state == "sent",
             Notification.sent_at >= now - HORIZON,
-            Obligation.updated_at > Notification.updated_at,
+            Obligation.updated_at >= Notification.updated_at,
         )
         .order_by(Notification.id)
         .limit(BATCH)
@@ -196,8 +199,8 @@ def _settle(session: Session, edits: Sequence[ButtonEdit]) -> None:
             update(Notification)
             .where(
                 Notification.id == edit.notification_id,
-                Notification.updated_at < edit.version,
+                Notification.updated_at <= edit.version,
             )
-            .values(receipt=receipt, updated_at=edit.version)
+            .values(receipt=receipt, updated_at=edit.version + SETTLED)
             .execution_options(synchronize_session=False)
         )

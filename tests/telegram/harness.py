@@ -27,9 +27,16 @@ class RunningBot:
     """
 
     def __init__(
-        self, settings: Settings, store: Store, api: FakeBotApi, clock: VirtualClock
+        self,
+        settings: Settings,
+        store: Store,
+        api: FakeBotApi,
+        clock: VirtualClock,
+        *,
+        sweep_every: float = 0.05,
     ) -> None:
         self.settings, self.store, self.api, self.clock = settings, store, api, clock
+        self.sweep_every = sweep_every
         self.now: datetime = NOW
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -46,7 +53,7 @@ class RunningBot:
                 self._stop,
                 now=lambda: self.now,
                 poll_timeout=5,
-                sweep_every=0.05,
+                sweep_every=self.sweep_every,
                 notifier=notifier,
             )
         )
