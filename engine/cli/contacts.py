@@ -119,7 +119,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
 
     table = Table(title=f"{len(rows)} contact{'s' if len(rows) != 1 else ''}", title_justify="left")
     for column in ("agency", "contact", "name", "role", "email", "telegram", "flags"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # keys and addresses whole, never "…"
     for row in rows:
         if row["telegram_linked"]:
             telegram = f"linked ({row['telegram_chat_id']})"
