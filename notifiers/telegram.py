@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
@@ -83,7 +85,14 @@ def redact_in_logs(token: str) -> None:
 
 
 class Pacer:
-    """Per-chat and global spacing of messages, on an injectable clock."""
+    """Per-chat and global spacing of messages, on an injectable clock.
+
+    Messages to one chat go one at a time (a lock per chat), and the next may start
+    ``per_chat_interval`` after the previous one *finished*, so that a slow request never
+    brings two messages closer together at Telegram's end. Across chats, starts are
+    spaced ``1 / global_rate`` apart; a start is reserved before sleeping, so concurrent
+    sends share the rate correctly.
+    """
 
     def __init__(
         self,
@@ -98,21 +107,31 @@ class Pacer:
         self.clock = clock
         self.sleep = sleep
         self._chat_next: dict[int, float] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
         self._global_next = 0.0
 
-    async def wait(self, chat_id: int) -> None:
-        """Wait for the next slot free for ``chat_id`` and take it."""
-        now = self.clock()
-        at = max(now, self._chat_next.get(chat_id, now), self._global_next)
-        # Reserve before awaiting: another send that starts meanwhile queues behind us.
-        self._chat_next[chat_id] = at + self.per_chat_interval
-        self._global_next = at + self.global_interval
-        if at > now:
-            await self.sleep(at - now)
+    @asynccontextmanager
+    async def slot(self, chat_id: int) -> AsyncIterator[None]:
+        """Wait for ``chat_id``'s turn and the global rate; hold the chat while inside."""
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        async with lock:
+            now = self.clock()
+            at = max(now, self._chat_next.get(chat_id, now), self._global_next)
+            self._global_next = at + self.global_interval
+            if at > now:
+                await self.sleep(at - now)
+            try:
+                yield
+            finally:
+                self._after(chat_id, self.per_chat_interval)
 
     def hold(self, chat_id: int, seconds: float) -> None:
         """Telegram asked us to wait: no message to ``chat_id`` for ``seconds``."""
-        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), self.clock() + seconds)
+        self._after(chat_id, seconds)
+
+    def _after(self, chat_id: int, seconds: float) -> None:
+        next_at = self.clock() + seconds
+        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, next_at), next_at)
 
 
 def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
@@ -238,6 +257,9 @@ class TelegramNotifier:
             clock=clock,
             sleep=sleep,
         )
+        # The tick may have this many sends waiting here at once: enough that the global
+        # rate, not one chat's one-a-second pacing, bounds the throughput.
+        self.max_in_flight = max(8, math.ceil(self.settings.global_rate * 2))
         self._bot: Bot | None = None
         self._started = False
         self._opening = asyncio.Lock()
@@ -347,7 +369,9 @@ class TelegramNotifier:
         from telegram.request import HTTPXRequest
 
         redact_in_logs(self._token)
-        request = HTTPXRequest(connection_pool_size=self.pool_size)
+        # Sends mostly wait in the pacer, not for a connection; a long pool timeout keeps
+        # a burst from failing with "pool timeout" while connections are busy.
+        request = HTTPXRequest(connection_pool_size=self.pool_size, pool_timeout=30.0)
         self._bot = Bot(self._token, base_url=self.settings.base_url, request=request)
         try:
             await self._bot.initialize()
@@ -364,9 +388,9 @@ class TelegramNotifier:
         from telegram.error import RetryAfter
 
         for attempt in range(self.max_retries + 1):
-            await self.pacer.wait(chat_id)
             try:
-                return await action()
+                async with self.pacer.slot(chat_id):
+                    return await action()
             except RetryAfter as error:
                 wait = retry_after_seconds(error.retry_after)
                 if attempt == self.max_retries:

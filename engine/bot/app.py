@@ -79,6 +79,8 @@ async def run_bot(
         log.warning("Telegram bot not started: $%s is not set", settings.telegram.token_env)
         return
     redact_in_logs(token)
+    if settings.telegram.webhook_url:
+        log.warning("[telegram] webhook_url is not supported yet: the bot uses long polling")
     service = BotService(settings, store, now)
     wake = asyncio.Event()
     application = build_application(settings, token, service, wake)

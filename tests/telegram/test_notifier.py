@@ -117,6 +117,19 @@ def test_messages_to_one_chat_are_paced_one_second_apart(
     assert not [r for r in botapi.requests if r.status == 429]  # never hit the flood limit
 
 
+def test_concurrent_sends_to_one_chat_are_paced_too(
+    settings: Settings, botapi: FakeBotApi, clock: VirtualClock
+) -> None:
+    async def run() -> None:
+        async with TelegramNotifier(settings, clock=clock, sleep=clock.sleep) as notifier:
+            await asyncio.gather(*(notifier.send(message(chat)) for chat in (520, 520, 521, 520)))
+
+    asyncio.run(run())
+    assert [r.status for r in botapi.requests_of("sendMessage")] == [200] * 4
+    times = [call.at for call in botapi.calls("sendMessage", 520)]
+    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(times))
+
+
 def test_the_global_rate_spaces_messages_across_chats(
     settings: Settings, botapi: FakeBotApi, clock: VirtualClock
 ) -> None:
