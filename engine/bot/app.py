@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("nhacviec.bot")
 Handler = Callable[["Update", "ContextTypes.DEFAULT_TYPE"], Coroutine[Any, Any, None]]
 ALLOWED_UPDATES = ["message", "callback_query"]
+MAX_RETRY_DELAY = 300.0
 
 
 @dataclass
@@ -71,9 +72,17 @@ async def run_bot(
     now: Callable[[], datetime] = utcnow,
     poll_timeout: float = 10.0,
     sweep_every: float = 5.0,
+    retry_delay: float = 5.0,
     notifier: TelegramNotifier | None = None,
 ) -> None:
-    """Run the bot until ``stop_event`` is set (see the module docstring)."""
+    """Run the bot until ``stop_event`` is set (see the module docstring).
+
+    When the bot cannot start (Telegram unreachable, the token refused) it says why and
+    tries again, ``retry_delay`` seconds later and doubling up to 5 minutes, rather than
+    ending: the rest of ``nhacviec run`` goes on meanwhile.
+    """
+    from telegram.error import TelegramError
+
     token = settings.secret(settings.telegram.token_env)
     if not token:
         log.warning("Telegram bot not started: $%s is not set", settings.telegram.token_env)
@@ -82,11 +91,32 @@ async def run_bot(
     if settings.telegram.webhook_url:
         log.warning("[telegram] webhook_url is not supported yet: the bot uses long polling")
     service = BotService(settings, store, now)
+    delay = retry_delay
+    while not stop_event.is_set():
+        try:
+            await _serve(settings, token, service, stop_event, poll_timeout, sweep_every, notifier)
+            return
+        except TelegramError as error:
+            reason = str(error).replace(token, "<token>")
+            log.error("the Telegram bot cannot start: %s; trying again in %gs", reason, delay)
+        await _first(stop_event, timeout=delay)
+        delay = min(delay * 2, MAX_RETRY_DELAY)
+
+
+async def _serve(
+    settings: Settings,
+    token: str,
+    service: BotService,
+    stop_event: asyncio.Event,
+    poll_timeout: float,
+    sweep_every: float,
+    notifier: TelegramNotifier | None,
+) -> None:
     wake = asyncio.Event()
     application = build_application(settings, token, service, wake)
     async with notifier or TelegramNotifier(settings) as sender:
-        await application.initialize()
         try:
+            await application.initialize()
             await set_commands(application, service)
             assert application.updater is not None
             await application.updater.start_polling(
@@ -94,7 +124,7 @@ async def run_bot(
             )
             await application.start()
             log.info("Telegram bot started (long polling)")
-            await _sweep_until(stop_event, wake, store, service, sender, sweep_every)
+            await _sweep_until(stop_event, wake, service.store, service, sender, sweep_every)
         finally:
             await _stop(application)
 
@@ -257,6 +287,9 @@ async def _stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         if application.running:
             await application.stop()
     await application.shutdown()
+    # A failed start leaves the bot's HTTP clients open (Application.shutdown then does
+    # nothing); Bot.shutdown closes them and is a no-op when they are closed already.
+    await application.bot.shutdown()
     log.info("Telegram bot stopped")
 
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from engine.bot import links
@@ -13,7 +14,7 @@ from engine.config import Settings
 from engine.status import apply_action
 from engine.store.db import Store
 from engine.store.models import AuditEvent, Contact, Notification, Obligation
-from tests.fakes.botapi import FakeBotApi
+from tests.fakes.botapi import TOKEN, FakeBotApi
 from tests.telegram.conftest import VirtualClock
 from tests.telegram.harness import RunningBot, send_reminder
 from tests.telegram.world import (
@@ -443,3 +444,26 @@ def test_a_refused_transition_is_explained(
 
     run(settings, store, botapi, clock, scenario)
     assert obligation(store, world.report_sct).status == "waived"
+
+
+def test_a_refused_token_keeps_the_bot_trying_without_ending_the_engine(
+    settings: Settings, sqlite_store: Store, clock: VirtualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    from engine.bot import run_bot
+
+    with FakeBotApi(token="654321:ANOTHER-BOT", clock=clock) as other:
+        wrong = settings.model_copy(
+            update={"telegram": settings.telegram.model_copy(update={"base_url": other.base_url})}
+        )
+
+        async def scenario() -> None:
+            stop = asyncio.Event()
+            task = asyncio.create_task(run_bot(wrong, sqlite_store, stop, retry_delay=0.01))
+            await other.wait_until(lambda: len(other.requests_of("getMe")) >= 2, what="a retry")
+            stop.set()
+            await task
+
+        asyncio.run(scenario())
+    assert "the Telegram bot cannot start" in caplog.text
+    assert TOKEN not in caplog.text
+    assert all(r.status == 401 for r in other.requests_of("getMe"))
