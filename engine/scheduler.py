@@ -102,8 +102,9 @@ class Engine:
             if ready is not None:
                 ready()
             await self.stopping.wait()
-            scheduler.shutdown(wait=False)
+            scheduler.pause()  # no new runs; the running ones finish before the shutdown
             await asyncio.gather(*list(self._work), *running)
+            scheduler.shutdown(wait=False)
         finally:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
@@ -152,8 +153,8 @@ class Engine:
         )  # fmt: skip
 
     def _guarded(self, job: Job) -> Callable[[], Awaitable[None]]:
-        """The job as APScheduler runs it: tracked and shielded, so that shutting the
-        scheduler down (which cancels running jobs) lets the work finish."""
+        """The job as APScheduler runs it: tracked (``run`` waits for it when stopping)
+        and shielded (APScheduler's shutdown cancels running jobs; the work must finish)."""
 
         async def run() -> None:
             if self.stopping.is_set():

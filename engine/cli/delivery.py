@@ -121,7 +121,8 @@ def run_command(ctx: typer.Context) -> None:
     from engine.scheduler import Engine
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    for noisy in ("apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     appctx = state(ctx)
     engine = Engine(appctx.settings, appctx.store(), worker_name())
     asyncio.run(engine.run())
