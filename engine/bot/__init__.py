@@ -4,6 +4,7 @@
 - ``replies``: the bot's words, ``templates/{vi,en}/bot/*.j2``;
 - ``service``: what each command or press does (``BotService``, no PTB);
 - ``buttons``: the keyboard under sent reminders follows the obligation's status;
+- ``lease``: one bot per database when several workers share it;
 - ``app``: python-telegram-bot wiring and ``run_bot`` for ``nhacviec run``.
 
 ``run_bot`` is importable from here without loading python-telegram-bot until called.

@@ -6,7 +6,9 @@
 ``stop_event`` is set, keeps the buttons of sent reminders in step with the obligations'
 status (``engine.bot.buttons.sync_buttons``: every ``sweep_every`` seconds, and at once
 after the bot changed a status). Then it stops polling and shuts down cleanly. Without
-a token it logs why and returns: the rest of ``run`` goes on.
+a token it logs why and returns: the rest of ``run`` goes on. With several workers on
+one PostgreSQL store, the holder of the ``telegram-bot`` lease runs the bot
+(``engine.bot.lease``); a failed start is retried with backoff.
 
 Handlers are thin: they pass what arrived to ``BotService`` (in a worker thread, so the
 database never blocks the event loop the scheduler shares) and carry its ``Reply`` back:
@@ -25,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from engine.bot.buttons import sync_buttons
+from engine.bot.lease import Lease
 from engine.bot.service import BotService, Reply, Sender, utcnow
 from notifiers.telegram import TelegramNotifier, keyboard, redact_in_logs, split_text
 
@@ -48,11 +51,13 @@ class TelegramBot:
 
     settings: Settings
     store: Store
+    worker_id: str
     clock: Callable[[], datetime] = utcnow
     name: str = "telegram"
 
     async def serve(self, stopping: asyncio.Event) -> None:
-        await run_bot(self.settings, self.store, stopping, now=self.clock)
+        lease = Lease(self.store, owner=self.worker_id)
+        await run_bot(self.settings, self.store, stopping, now=self.clock, lease=lease)
 
 
 def bot_services(engine: Engine) -> list[TelegramBot]:
@@ -61,7 +66,7 @@ def bot_services(engine: Engine) -> list[TelegramBot]:
     if not settings.secret(settings.telegram.token_env):
         log.warning("$%s is not set: the Telegram bot does not run", settings.telegram.token_env)
         return []
-    return [TelegramBot(settings, engine.store, engine.clock)]
+    return [TelegramBot(settings, engine.store, engine.worker_id, engine.clock)]
 
 
 async def run_bot(
@@ -73,13 +78,16 @@ async def run_bot(
     poll_timeout: float = 10.0,
     sweep_every: float = 5.0,
     retry_delay: float = 5.0,
+    lease: Lease | None = None,
     notifier: TelegramNotifier | None = None,
 ) -> None:
     """Run the bot until ``stop_event`` is set (see the module docstring).
 
-    When the bot cannot start (Telegram unreachable, the token refused) it says why and
-    tries again, ``retry_delay`` seconds later and doubling up to 5 minutes, rather than
-    ending: the rest of ``nhacviec run`` goes on meanwhile.
+    Only the worker holding the ``telegram-bot`` lease runs the bot (Telegram allows one
+    long poll per bot); the others wait for it. When the bot cannot start (Telegram
+    unreachable, the token refused) it says why and tries again, ``retry_delay`` seconds
+    later and doubling up to 5 minutes, rather than ending: the rest of ``nhacviec run``
+    goes on meanwhile.
     """
     from telegram.error import TelegramError
 
@@ -91,42 +99,70 @@ async def run_bot(
     if settings.telegram.webhook_url:
         log.warning("[telegram] webhook_url is not supported yet: the bot uses long polling")
     service = BotService(settings, store, now)
+    lease = lease or Lease(store)
     delay = retry_delay
     while not stop_event.is_set():
+        if not await asyncio.to_thread(lease.take):
+            log.debug("another worker runs the Telegram bot; waiting")
+            await _first(stop_event, timeout=retry_delay)
+            continue
         try:
-            await _serve(settings, token, service, stop_event, poll_timeout, sweep_every, notifier)
-            return
+            serving = _Serving(settings, token, service, lease, poll_timeout, sweep_every)
+            await serving.run(stop_event, notifier)
+            delay = retry_delay
         except TelegramError as error:
             reason = str(error).replace(token, "<token>")
             log.error("the Telegram bot cannot start: %s; trying again in %gs", reason, delay)
-        await _first(stop_event, timeout=delay)
-        delay = min(delay * 2, MAX_RETRY_DELAY)
-
-
-async def _serve(
-    settings: Settings,
-    token: str,
-    service: BotService,
-    stop_event: asyncio.Event,
-    poll_timeout: float,
-    sweep_every: float,
-    notifier: TelegramNotifier | None,
-) -> None:
-    wake = asyncio.Event()
-    application = build_application(settings, token, service, wake)
-    async with notifier or TelegramNotifier(settings) as sender:
-        try:
-            await application.initialize()
-            await set_commands(application, service)
-            assert application.updater is not None
-            await application.updater.start_polling(
-                timeout=timedelta(seconds=poll_timeout), allowed_updates=ALLOWED_UPDATES
-            )
-            await application.start()
-            log.info("Telegram bot started (long polling)")
-            await _sweep_until(stop_event, wake, service.store, service, sender, sweep_every)
+            await _first(stop_event, timeout=delay)
+            delay = min(delay * 2, MAX_RETRY_DELAY)
         finally:
-            await _stop(application)
+            await asyncio.to_thread(lease.release)
+
+
+@dataclass
+class _Serving:
+    """One run of the bot while this worker holds the lease."""
+
+    settings: Settings
+    token: str
+    service: BotService
+    lease: Lease
+    poll_timeout: float
+    sweep_every: float
+
+    async def run(self, stop_event: asyncio.Event, notifier: TelegramNotifier | None) -> None:
+        """Until ``stop_event``, or until the lease is lost (then the caller waits)."""
+        wake = asyncio.Event()
+        application = build_application(self.settings, self.token, self.service, wake)
+        async with notifier or TelegramNotifier(self.settings) as sender:
+            try:
+                await application.initialize()
+                await set_commands(application, self.service)
+                assert application.updater is not None
+                await application.updater.start_polling(
+                    timeout=timedelta(seconds=self.poll_timeout), allowed_updates=ALLOWED_UPDATES
+                )
+                await application.start()
+                log.info("Telegram bot started (long polling)")
+                await self._sweep(stop_event, wake, sender)
+            finally:
+                await _stop(application)
+
+    async def _sweep(
+        self, stop_event: asyncio.Event, wake: asyncio.Event, notifier: TelegramNotifier
+    ) -> None:
+        """Keep sent buttons in step and the lease renewed, until stopped or lease lost."""
+        while not stop_event.is_set():
+            wake.clear()
+            if not await asyncio.to_thread(self.lease.take):
+                log.warning("another worker took over the Telegram bot")
+                return
+            try:
+                store, replies = self.service.store, self.service.replies
+                await sync_buttons(store, replies, notifier, self.service.now())
+            except Exception:  # a failed sweep must not stop the bot; the next one retries
+                log.exception("updating the buttons of sent reminders failed")
+            await _first(stop_event, wake, timeout=self.sweep_every)
 
 
 def build_application(
@@ -250,23 +286,6 @@ async def set_commands(
             if "–" in line
         ]
         await application.bot.set_my_commands(commands, language_code=code)
-
-
-async def _sweep_until(
-    stop_event: asyncio.Event,
-    wake: asyncio.Event,
-    store: Store,
-    service: BotService,
-    notifier: TelegramNotifier,
-    every: float,
-) -> None:
-    while not stop_event.is_set():
-        wake.clear()
-        try:
-            await sync_buttons(store, service.replies, notifier, service.now())
-        except Exception:  # a failed sweep must not stop the bot; the next one retries
-            log.exception("updating the buttons of sent reminders failed")
-        await _first(stop_event, wake, timeout=every)
 
 
 async def _first(*events: asyncio.Event, timeout: float) -> None:

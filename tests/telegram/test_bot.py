@@ -13,7 +13,7 @@ from engine.bot import links
 from engine.config import Settings
 from engine.status import apply_action
 from engine.store.db import Store
-from engine.store.models import AuditEvent, Contact, Notification, Obligation
+from engine.store.models import AuditEvent, Contact, Notification, Obligation, WorkerLock
 from tests.fakes.botapi import TOKEN, FakeBotApi
 from tests.telegram.conftest import VirtualClock
 from tests.telegram.harness import RunningBot, send_reminder
@@ -467,3 +467,46 @@ def test_a_refused_token_keeps_the_bot_trying_without_ending_the_engine(
     assert "the Telegram bot cannot start" in caplog.text
     assert TOKEN not in caplog.text
     assert all(r.status == 401 for r in other.requests_of("getMe"))
+
+
+def test_only_one_worker_runs_the_bot_and_another_takes_over_when_it_stops(
+    settings: Settings, store: Store, botapi: FakeBotApi, clock: VirtualClock
+) -> None:
+    from engine.bot import run_bot
+    from engine.bot.lease import Lease
+
+    class CountingLease(Lease):
+        refused = 0
+
+        def take(self) -> bool:
+            taken = super().take()
+            self.refused += not taken
+            return taken
+
+    build_world(store)
+
+    async def scenario() -> None:
+        first_stop, second_stop = asyncio.Event(), asyncio.Event()
+        options = {"poll_timeout": 1, "sweep_every": 0.05, "retry_delay": 0.05}
+        first = asyncio.create_task(
+            run_bot(settings, store, first_stop, lease=Lease(store, owner="w1"), **options)
+        )
+        await botapi.wait_for_call("getUpdates")
+        waiting = CountingLease(store, owner="w2")
+        second = asyncio.create_task(
+            run_bot(settings, store, second_stop, lease=waiting, **options)
+        )
+        await botapi.wait_until(lambda: waiting.refused >= 3, what="w2 to find the lease taken")
+        assert len(botapi.calls("getMe")) == 1  # only w1's bot started
+        first_stop.set()
+        await first
+        await botapi.wait_until(lambda: len(botapi.calls("getMe")) == 2, what="w2 to take over")
+        reply_to = RunningBot(settings, store, botapi, clock)  # only for its `say`
+        reply = await reply_to.say(SCT_CHAT, "/help")
+        assert "/status – các việc đang mở của đơn vị" in reply.text
+        second_stop.set()
+        await second
+
+    asyncio.run(scenario())
+    with store.session() as s:
+        assert s.scalars(sa.select(WorkerLock)).all() == []  # released on the way out
