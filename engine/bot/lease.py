@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, delete, literal, or_, update
+from sqlalchemy import Table, case, delete, literal, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.store.db import Store
@@ -46,10 +46,12 @@ class Lease:
         """Take the lease, or renew it if ours; False while another owner holds it."""
         now = wall_clock()
         expires = now + timedelta(seconds=self.seconds)
-        lock = WorkerLock.__table__.c
+        table = WorkerLock.__table__
+        assert isinstance(table, Table)  # typed: a mapped class's __table__ is a FromClause
+        lock = table.c
         with self.store.session() as session:
             renewed = session.execute(
-                update(WorkerLock)
+                update(table)
                 .where(
                     lock.name == self.name, or_(lock.owner == self.owner, lock.expires_at <= now)
                 )
@@ -61,17 +63,18 @@ class Lease:
                         else_=literal(now, UTCDateTime()),
                     ),
                 )
-                .execution_options(synchronize_session=False)
-            )
-            if renewed.rowcount == 1:  # type: ignore[attr-defined]
+                .returning(lock.name)
+            ).scalar_one_or_none()
+            if renewed is not None:
                 return True
             dialect = postgresql if self.store.dialect == "postgresql" else sqlite
             created = session.execute(
-                dialect.insert(WorkerLock)
+                dialect.insert(table)
                 .values(name=self.name, owner=self.owner, acquired_at=now, expires_at=expires)
                 .on_conflict_do_nothing()
-            )
-            return bool(created.rowcount == 1)  # type: ignore[attr-defined]
+                .returning(lock.name)
+            ).scalar_one_or_none()
+            return created is not None
 
     def release(self) -> None:
         with self.store.session() as session:
