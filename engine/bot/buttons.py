@@ -28,6 +28,7 @@ permanent one (the message was deleted) settles it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -165,9 +166,21 @@ def _edit_for(
 async def sync_buttons(
     store: Store, replies: Replies, notifier: TelegramNotifier, now: datetime
 ) -> int:
-    """Bring the buttons of stale messages up to date; return how many were edited."""
-    with store.session() as session:
-        edits = stale_messages(session, replies, now)
+    """Bring the buttons of stale messages up to date; return how many were edited.
+
+    The database work runs in a worker thread: the event loop is shared with the bot
+    and the delivery tick.
+    """
+
+    def load() -> list[ButtonEdit]:
+        with store.session() as session:
+            return stale_messages(session, replies, now)
+
+    def settle(edits: Sequence[ButtonEdit]) -> None:
+        with store.session() as session:
+            _settle(session, edits)
+
+    edits = await asyncio.to_thread(load)
     settled: list[ButtonEdit] = []
     edited = 0
     for edit in edits:
@@ -183,8 +196,7 @@ async def sync_buttons(
             log.warning("buttons of message %s cannot be updated: %s", edit.message_id, error)
         settled.append(edit)
     if settled:
-        with store.session() as session:
-            _settle(session, settled)
+        await asyncio.to_thread(settle, settled)
     return edited
 
 

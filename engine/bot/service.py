@@ -186,7 +186,7 @@ class BotService:
                 return self._cancel(session, chat, ref)
             if kind == "info":
                 return self._info(session, chat, ref, now, data)
-        return Reply(toast="?", alert=False)
+        return Reply()  # a button of an older version: answered, nothing to do
 
     def _confirm_done(
         self, session: Session, chat: _Chat, ref: str, now: datetime, data: str
