@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from engine.acklinks import AckLinks
     from engine.config import Settings
-    from engine.delivery import OutboxRow
+    from engine.outbox import OutboxRow
 
 LANGUAGES = ("vi", "en")
 EMAIL_PARTS = ("subject", "txt", "html")

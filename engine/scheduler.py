@@ -32,8 +32,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from engine.delivery import acquire_outbox, release_outbox, tick, wall_clock
+from engine.delivery import tick
 from engine.errors import NhacviecError
+from engine.outbox import acquire_outbox, release_outbox, wall_clock
 
 if TYPE_CHECKING:
     from engine.config import Settings
@@ -117,11 +118,12 @@ class Engine:
         from apscheduler.triggers.cron import CronTrigger
         from apscheduler.triggers.interval import IntervalTrigger
 
-        jobs = [Job("tick", CronTrigger(second=0), self.tick, at_start=True)]
         resync = Resync.for_engine(self)
-        if resync is not None:
-            jobs.append(Job("resync", IntervalTrigger(minutes=1), resync.run, at_start=True))
-        return jobs + [p for p in extra if isinstance(p, Job)]
+        return [
+            Job("tick", CronTrigger(second=0), self.tick, at_start=True),
+            Job("resync", IntervalTrigger(minutes=1), resync.run, at_start=True),
+            *(p for p in extra if isinstance(p, Job)),
+        ]
 
     def services(self, extra: Sequence[Job | Service] = ()) -> list[Service]:
         from engine.acklinks import AckLinks
@@ -242,12 +244,9 @@ class Resync:
     last: tuple[tuple[str, int, int], ...] | None = None
 
     @classmethod
-    def for_engine(cls, engine: Engine) -> Resync | None:
-        try:
-            from engine.workflow.sync import run_sync
-        except ImportError:
-            log.warning("re-sync is not available in this build")
-            return None
+    def for_engine(cls, engine: Engine) -> Resync:
+        from engine.workflow.sync import run_sync
+
         return cls(engine, run_sync)
 
     @property

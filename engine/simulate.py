@@ -23,17 +23,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from engine.delivery import (
+from engine.channels import load_notifier, notifier_name
+from engine.delivery import verdict
+from engine.errors import NhacviecError
+from engine.outbox import (
     LIVE_STATES,
     OutboxRow,
-    load_notifier,
     load_recipients,
     load_standings,
-    notifier_name,
+    row_columns,
     table,
-    verdict,
 )
-from engine.errors import NhacviecError
 from engine.render import KINDS, KindRenderer, Recipient, RenderEnv, RenderError, chunked
 from notifiers.base import DeliveryError
 
@@ -121,7 +121,6 @@ class _Dry:
         """The rows due by ``end`` (with the instant each becomes due) and their siblings."""
         from sqlalchemy import and_, or_, select
 
-        from engine.delivery import _row_columns
         from engine.store.models import Notification
 
         n = table(Notification).c
@@ -129,7 +128,7 @@ class _Dry:
             and_(n.state == "pending", n.due_at <= self.end),
             and_(n.state == "sending", n.lease_until <= self.end),
         )
-        query = select(*_row_columns(), n.lease_until).where(due)
+        query = select(*row_columns(), n.lease_until).where(due)
         candidates: list[tuple[OutboxRow, datetime]] = []
         for r in self.session.execute(query):
             row = OutboxRow.from_row(r._mapping)
@@ -137,7 +136,7 @@ class _Dry:
         obligations = sorted({r.obligation_id for r, _ in candidates if r.obligation_id})
         universe: dict[int, OutboxRow] = {r.id: r for r, _ in candidates}
         for chunk in chunked(obligations, 1000):
-            query = select(*_row_columns()).where(
+            query = select(*row_columns()).where(
                 n.obligation_id.in_(chunk), n.state.in_(LIVE_STATES), n.scheduled_at <= self.end
             )
             for r in self.session.execute(query):

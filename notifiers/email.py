@@ -32,6 +32,7 @@ import re
 from datetime import UTC, datetime
 from email.header import Header
 from email.utils import format_datetime, parseaddr
+from functools import lru_cache
 from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar, Self
 
@@ -88,7 +89,7 @@ def mime_bytes(message: Message, sender: str) -> bytes:
     if message.attachments:
         body = _mixed(body, message.attachments, boundary)
     head = [
-        _header("From", _address(*parseaddr(sender), what="sender")),
+        _header("From", _from(sender)),
         _header("To", _address(message.to_name or "", message.to, what="recipient")),
         _header("Subject", _encoded(message.subject, "Subject")),
         _header("Date", message.headers.get("Date") or format_datetime(datetime.now(UTC))),
@@ -107,11 +108,42 @@ def _header(name: str, value: str) -> str:
     return f"{name}: {value}"
 
 
+@lru_cache(maxsize=16)
+def _from(sender: str) -> str:
+    return _address(*parseaddr(sender), what="sender")
+
+
 def _encoded(value: str, name: str = "") -> str:
     """A header value folded to 78 columns after ``name: ``, RFC 2047 encoded unless ASCII."""
     value = " ".join(value.split())  # no CR/LF may reach a header (header injection)
-    charset = "us-ascii" if value.isascii() else "utf-8"
-    return Header(value, charset, header_name=name).encode(maxlinelen=78, linesep=CRLF)
+    if value.isascii():
+        return Header(value, "us-ascii", header_name=name).encode(maxlinelen=78, linesep=CRLF)
+    return _encoded_words(value, len(name) + 2)
+
+
+def _encoded_words(value: str, indent: int) -> str:
+    """UTF-8 base64 encoded-words (RFC 2047), one per line of at most 78 columns.
+
+    Words are cut between characters, never inside one; the folding whitespace between
+    two encoded-words is not part of the text, so a cut may fall inside a word.
+    """
+    words: list[str] = []
+    budget = (78 - indent - 12) // 4 * 3  # bytes whose base64 fits the first line
+    chunk: list[str] = []
+    size = 0
+    for char in value:
+        width = len(char.encode())
+        if size + width > budget and chunk:
+            words.append(_word("".join(chunk)))
+            chunk, size, budget = [], 0, (78 - 1 - 12) // 4 * 3
+        chunk.append(char)
+        size += width
+    words.append(_word("".join(chunk)))
+    return (CRLF + " ").join(words)
+
+
+def _word(text: str) -> str:
+    return "=?utf-8?b?" + base64.b64encode(text.encode()).decode("ascii") + "?="
 
 
 def _address(name: str, address: str, *, what: str) -> str:
@@ -123,7 +155,7 @@ def _address(name: str, address: str, *, what: str) -> str:
     if not name:
         return address
     if not name.isascii():
-        return f"{_encoded(name, 'From')}{CRLF} <{address}>"
+        return f"{_encoded_words(name, 6)}{CRLF} <{address}>"
     if _SPECIALS.search(name):
         escaped = name.replace("\\", "\\\\").replace('"', '\\"')
         return f'"{escaped}" <{address}>'

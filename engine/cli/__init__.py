@@ -3,8 +3,12 @@
 from engine.cli import (
     actions,  # noqa: F401  (registers commands)
     admin,  # noqa: F401  (registers commands)
+    calendar,  # noqa: F401
     contacts,  # noqa: F401  (registers commands)
     delivery,  # noqa: F401  (registers commands)
+    period,  # noqa: F401
+    plan,  # noqa: F401
+    workflow,  # noqa: F401
 )
 from engine.cli.app import app, main
 

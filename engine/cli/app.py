@@ -35,7 +35,10 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except NhacviecError as exc:
-            err_console().print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            from rich.markup import escape
+
+            # The message quotes user input, which may contain "[…]" (Rich markup).
+            err_console().print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             ctx.exit(exc.exit_code)
 
 

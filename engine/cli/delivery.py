@@ -14,7 +14,8 @@ from engine.errors import InputError
 
 if TYPE_CHECKING:
     from engine.config import Settings
-    from engine.delivery import Outcome, TickReport
+    from engine.delivery import TickReport
+    from engine.outbox import Outcome
     from engine.simulate import Simulation
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -55,7 +56,8 @@ def tick_command(
     """Send everything due now, once: one pass of the delivery engine (for cron and tests)."""
     import asyncio
 
-    from engine.delivery import tick, worker_name
+    from engine.delivery import tick
+    from engine.outbox import worker_name
 
     appctx = state(ctx)
     settings = appctx.settings
@@ -117,7 +119,7 @@ def run_command(ctx: typer.Context) -> None:
     import asyncio
     import logging
 
-    from engine.delivery import worker_name
+    from engine.outbox import worker_name
     from engine.scheduler import Engine
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")

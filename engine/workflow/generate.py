@@ -11,12 +11,15 @@ What each kind of rule creates (per plan the rule and its workflow select):
 - ``task coordinator``: the same for each coordinating agency that is not also a lead,
   due ``due`` (default "5 working days before due") before the lead's due date, never
   before the occurrence opens.
-- ``report``: for each reporting duty of the plan (kind ``report``, a selected frequency),
-  each year of the plan period and each reporter (``reporters``: the agencies named in
-  "Tổ chức thực hiện", or the duty's own ``from`` list), one report per period: "6 tháng
-  đầu năm 2026" (half-yearly), "năm 2026" (yearly), "quý II năm 2026", "tháng 3 năm 2026".
-  Due on the plan's date, else the rule's ``default_due``; a date on a day off stays as
-  written. Opens ``opens`` before the due date (None if the rule gives no ``opens``).
+- ``report``: for each frequency the plan's reporting duties state (kind ``report``, a
+  selected frequency), each year of the plan period and each reporter (``reporters``: the
+  agencies named in "Tổ chức thực hiện", or those the duties name in ``from``), one report
+  per period: "6 tháng đầu năm 2026" (half-yearly), "năm 2026" (yearly), "quý II năm
+  2026", "tháng 3 năm 2026". A plan often states the same report twice (the owner's report
+  upwards without a date, the departments' reports to the owner "trước ngày 20/6"): it is
+  one obligation per agency and period, due on the date the plan gives for that frequency
+  (the first duty that has one), else the rule's ``default_due``; a date on a day off
+  stays as written. Opens ``opens`` before the due date (None if the rule gives none).
 - ``plan drafting``: for each year of the plan period after the first, the owner (or the
   duty's ``from`` agencies) drafts that year's plan ("Kế hoạch năm 2027"), due on the
   duty's date, else the rule's ``due`` ("10-31"), in the year before. With
@@ -34,7 +37,10 @@ date moves back to the previous working day, and is dropped if that is before th
 obligation opens (the opening stage already told them). A stage after the due date is an
 escalation and moves forward to the next working day. Each stage goes to every contact of
 each role it names (once per contact and channel, even if two roles name the same
-person), on each channel the contact has an address for.
+person), on each channel the contact has an address for. Two reminders (not escalations)
+of one obligation that land on the same day for the same person and channel are sent
+once: the later stage of the policy wins. A stage "on the due date" that moved back to
+an earlier day is marked ``before`` for the templates.
 """
 
 from __future__ import annotations
@@ -204,12 +210,14 @@ class ObligationSpec:
     stages_of: Rule | None = field(default=None, compare=False, repr=False)
     catch_up_days: int = 2
 
-    def spec_hash(self) -> str:
-        """Changes when anything stored on the obligation row would change."""
+    def spec_hash(self, schedule: str = "") -> str:
+        """Changes when anything stored on the obligation row would change, or (with the
+        ``schedule`` signature from ``ScheduleSignatures``) anything its reminders depend on.
+        """
         parts = (
             self.workflow, self.rule, self.plan, self.task or "", self.duty or "", self.agency,
             self.role, self.title, self.period_label,
-            self.opens_on.isoformat() if self.opens_on else "", self.due_on.isoformat(),
+            self.opens_on.isoformat() if self.opens_on else "", self.due_on.isoformat(), schedule,
         )  # fmt: skip
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
@@ -232,7 +240,7 @@ class NotificationSpec:
 
     def payload(self) -> dict[str, object]:
         """What the outbox row carries for rendering (``stage.when``, the ack link)."""
-        return {"when": self.when, "ack_link": self.ack_link}
+        return {"when": self.when, "ack": self.ack_link}
 
 
 @dataclass
@@ -257,7 +265,7 @@ def generate(
     """
     obligations = generate_obligations(plans, workflows, book, calendar)
     notifications = schedule(obligations, book, calendar, due_overrides or {})
-    return Generation(obligations, notifications, _warnings(obligations, book))
+    return Generation(obligations, notifications, contact_warnings(obligations, book))
 
 
 def generate_obligations(
@@ -402,15 +410,19 @@ class _Context:
     # -- reports -------------------------------------------------------------------------
 
     def report_obligations(self) -> Iterator[ObligationSpec]:
-        duties = [d for d in self.plan.reporting if d.kind == "report"]
-        for duty_id, duty in _duty_ids(duties):
-            if duty.frequency not in self.rule.frequencies:
-                continue
-            reporters = self._reporters(duty)
+        """One report per frequency, period and reporter, however many duties state it."""
+        by_frequency: dict[str, list[ReportingDuty]] = {}
+        for duty in self.plan.reporting:
+            if duty.kind == "report" and duty.frequency in self.rule.frequencies:
+                by_frequency.setdefault(duty.frequency, []).append(duty)
+        for frequency, duties in by_frequency.items():
+            duty_id = f"report-{frequency}"
+            dated = next((d for d in duties if d.due), duties[0])
+            reporters = self._reporters(duties)
             for year in range(self.plan.period.start, self.plan.period.end + 1):
-                for label, due_on in _report_periods(duty, year, self.rule.report_due):
+                for label, due_on in _report_periods(dated, year, self.rule.report_due):
                     opens_on = _shift(due_on, self.rule.opens, self.calendar)
-                    values = {"period": label, "year": str(year), "duty": duty.text}
+                    values = {"period": label, "year": str(year), "duty": dated.text}
                     for agency in reporters:
                         ob = self.make(
                             subject=f"d.{duty_id}", agency=agency, period_key=label,
@@ -420,12 +432,13 @@ class _Context:
                         if ob is not None:
                             yield ob
 
-    def _reporters(self, duty: ReportingDuty) -> list[AgencyRef]:
+    def _reporters(self, duties: Sequence[ReportingDuty]) -> list[AgencyRef]:
         plan_agencies = [a.name for a in self.plan.agencies]
+        named = [name for duty in duties for name in duty.from_]
         names = {
             "plan agencies": plan_agencies,
-            "duty": duty.from_,
-            "duty or plan agencies": duty.from_ or plan_agencies,
+            "duty": named,
+            "duty or plan agencies": named or plan_agencies,
         }[self.rule.reporters]
         return self._agencies(names)
 
@@ -524,20 +537,23 @@ def schedule(
 ) -> list[NotificationSpec]:
     """Every notification of every obligation (see the module docstring for the rules)."""
     rows: list[NotificationSpec] = []
-    instants: dict[date, datetime] = {}
+    # Many obligations share dates, agencies and stages: compute each combination once.
+    timelines: dict[tuple[int, date | None, date], list[tuple[Stage, datetime, str]]] = {}
+    reached: dict[tuple[str, str | None, int], list[tuple[str, str]]] = {}
     for ob in obligations:
         rule = ob.stages_of
         if rule is None or not rule.stages:
             continue
         due = due_overrides.get(ob.key, ob.due_on)
-        for stage in rule.stages:
-            day = stage_day(stage.offset, ob.opens_on, due, calendar)
-            if day is None:
-                continue
-            instant = instants.get(day)
-            if instant is None:
-                instant = instants[day] = calendar.send_instant(day)
-            rows.extend(
+        moment = (id(rule), ob.opens_on, due)
+        if moment not in timelines:
+            timelines[moment] = timeline(rule.stages, ob.opens_on, due, calendar)
+        planned: list[NotificationSpec] = []
+        for stage, instant, when in timelines[moment]:
+            who = (ob.agency, ob.owner, id(stage))
+            if who not in reached:
+                reached[who] = recipients(ob, stage, book)
+            planned.extend(
                 NotificationSpec(
                     obligation=ob.key,
                     stage=stage.name,
@@ -548,12 +564,48 @@ def schedule(
                     template=stage.template,
                     stop_on=stage.stop_on,
                     scheduled_at=instant,
-                    when=stage.offset.when,
+                    when=when,
                     ack_link=stage.ack_link,
                 )
-                for contact, channel in recipients(ob, stage, book)
+                for contact, channel in reached[who]
             )
+        rows.extend(_once_a_day(planned))
     return rows
+
+
+def timeline(
+    stages: Sequence[Stage], opens_on: date | None, due_on: date, calendar: WorkCalendar
+) -> list[tuple[Stage, datetime, str]]:
+    """The stages that go out, with their instant and how templates should see them.
+
+    A stage "on the due date" moved back off a day off is seen as ``before`` (the
+    message must not say "today is the deadline" on the Friday before a Sunday).
+    """
+    out: list[tuple[Stage, datetime, str]] = []
+    for stage in stages:
+        day = stage_day(stage.offset, opens_on, due_on, calendar)
+        if day is None:
+            continue
+        when = stage.offset.when
+        if when == "on_due" and day < due_on:
+            when = "before"
+        out.append((stage, calendar.send_instant(day), when))
+    return out
+
+
+def _once_a_day(planned: list[NotificationSpec]) -> list[NotificationSpec]:
+    """Two reminders of one obligation for one person, channel and day: the later stage."""
+    seen: set[tuple[datetime, str, str]] = set()
+    kept: list[NotificationSpec] = []
+    for note in reversed(planned):
+        slot = (note.scheduled_at, note.contact, note.channel)
+        if not note.escalation:
+            if slot in seen:
+                continue
+            seen.add(slot)
+        kept.append(note)
+    kept.reverse()
+    return kept
 
 
 def recipients(ob: ObligationSpec, stage: Stage, book: AgencyBook) -> list[tuple[str, str]]:
@@ -570,6 +622,47 @@ def recipients(ob: ObligationSpec, stage: Stage, book: AgencyBook) -> list[tuple
                 if channel in contact.channels and pair not in pairs:
                     pairs.append(pair)
     return pairs
+
+
+class ScheduleSignatures:
+    """What an obligation's reminders depend on besides the obligation itself, as a string.
+
+    The rule's stages, the contacts (keys, roles, channels) of the agency and of the plan
+    owner, the calendar, and a due date moved by an extension. Two equal signatures (with
+    equal obligations) give the same notifications, so sync can leave those alone.
+    """
+
+    def __init__(self, book: AgencyBook, calendar: WorkCalendar) -> None:
+        self.book = book
+        self.calendar = calendar.fingerprint()
+        self._rules: dict[int, str] = {}
+        self._agencies: dict[str, str] = {}
+
+    def of(self, ob: ObligationSpec, due: date) -> str:
+        rule = ob.stages_of
+        rule_sig = self._rule(rule) if rule is not None else ""
+        parts = (rule_sig, self._agency(ob.agency), self._agency(ob.owner or ""), self.calendar,
+                 due.isoformat())  # fmt: skip
+        return "|".join(parts)
+
+    def _rule(self, rule: Rule) -> str:
+        sig = self._rules.get(id(rule))
+        if sig is None:
+            sig = self._rules[id(rule)] = _digest(repr(rule.stages))
+        return sig
+
+    def _agency(self, key: str) -> str:
+        sig = self._agencies.get(key)
+        if sig is None:
+            agency = self.book.by_key.get(key)
+            contacts = agency.contacts if agency else ()
+            text = repr([(c.key, c.role, sorted(c.channels)) for c in contacts])
+            sig = self._agencies[key] = _digest(text)
+        return sig
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
 def stage_day(
@@ -590,7 +683,7 @@ def stage_day(
     return day
 
 
-def _warnings(obligations: Sequence[ObligationSpec], book: AgencyBook) -> list[str]:
+def contact_warnings(obligations: Sequence[ObligationSpec], book: AgencyBook) -> list[str]:
     """Agencies that owe something but have no contact to remind."""
     counts: dict[str, int] = {}
     for ob in obligations:

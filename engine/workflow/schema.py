@@ -34,7 +34,8 @@ from __future__ import annotations
 import fnmatch
 import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -201,6 +202,9 @@ class Rule:
     frequencies: frozenset[str]
     reporters: str
     if_plan_states: bool
+    _agency_choices: dict[tuple[str, ...], bool] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def role(self) -> str:
@@ -215,8 +219,13 @@ class Rule:
         return _selects(self.where.sections, excluded, [section] if section else [])
 
     def selects_agency(self, names: Iterable[str]) -> bool:
-        excluded = self.except_.agencies if self.except_ else None
-        return _selects(self.where.agencies, excluded, list(names))
+        """Whether the rule applies to an agency known by these names (cached per agency)."""
+        key = tuple(names)
+        chosen = self._agency_choices.get(key)
+        if chosen is None:
+            excluded = self.except_.agencies if self.except_ else None
+            chosen = self._agency_choices[key] = _selects(self.where.agencies, excluded, list(key))
+        return chosen
 
 
 @dataclass(frozen=True)
@@ -232,8 +241,13 @@ class Workflow:
 
 
 def _matches(patterns: Iterable[str], values: list[str]) -> bool:
-    wanted = [normalise(p) for p in patterns]
+    wanted = _normalised(tuple(patterns))
     return any(fnmatch.fnmatchcase(normalise(v), p) for p in wanted for v in values)
+
+
+@lru_cache(maxsize=256)
+def _normalised(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(normalise(p) for p in patterns)
 
 
 def _selects(include: list[str], exclude: list[str] | None, values: list[str]) -> bool:
@@ -399,13 +413,13 @@ def _placeholders(title: str, loc: tuple[Any, ...], add: Any) -> list[str]:
         add(loc, f"title {title!r}: {exc}; write literal braces as {{{{ and }}}}")
         return []
     names = []
-    for _literal, field, spec, conversion in parsed:
-        if field is None:
+    for _literal, name, spec, conversion in parsed:
+        if name is None:
             continue
-        if not field.isidentifier() or spec or conversion:
-            add(loc, f"title placeholder {{{field}}}: expected a plain name such as {{period}}")
+        if not name.isidentifier() or spec or conversion:
+            add(loc, f"title placeholder {{{name}}}: expected a plain name such as {{period}}")
             continue
-        names.append(field)
+        names.append(name)
     return names
 
 
@@ -417,9 +431,9 @@ def _check_kind_fields(rule: RuleSpec, loc: tuple[Any, ...], add: Any) -> None:
         "report": {"opens", "default_due", "frequencies", "reporters"},
         "plan drafting": {"due", "opens", "if_plan_states"},
     }[each]
-    for field in ("due", "opens", "default_due", "frequencies", "reporters", "if_plan_states"):
-        if field in rule.model_fields_set and field not in allowed:
-            add((*loc, field), f"'{field}' does not apply to a '{each}' rule")
+    for key in ("due", "opens", "default_due", "frequencies", "reporters", "if_plan_states"):
+        if key in rule.model_fields_set and key not in allowed:
+            add((*loc, key), f"'{key}' does not apply to a '{each}' rule")
     if each == "task coordinator" and rule.due is not None:
         _check_before_due(rule.due, (*loc, "due"), add, "the coordinator's due date")
     if each == "plan drafting" and rule.due is not None and not MONTH_DAY.match(rule.due):

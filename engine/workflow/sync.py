@@ -23,11 +23,17 @@ Notifications (the outbox) are matched by (obligation, stage, contact, channel):
 - anything ``sending``, ``sent`` or ``failed``, or cancelled or skipped by delivery or the
   status machine for its own reasons, is left alone.
 
-Each row carries ``payload = {"when": opens|before|on_due|after, "ack_link": bool}``
+Each row carries ``payload = {"when": opens|before|on_due|after, "ack": bool}``
 for the templates (``stage.when``; whether to include the acknowledgement link).
 
-Nothing is read row by row: existing obligations and notifications are loaded in one
-query each, and inserts and updates go out as bulk statements.
+Only what may have changed is looked at again. An obligation's ``spec_hash`` covers its
+own fields and everything its reminders depend on (the rule's stages, the contacts of its
+agency and of the plan's owner, the working-day calendar, a due date moved by an
+extension). Notifications are regenerated and compared only for obligations that are new,
+changed, reinstated or cancelled in this run, or whose status was reopened while some of
+their reminders stay cancelled; the others' rows are already what generation would write.
+Nothing is read row by row: existing rows are loaded in one query (per chunk of ids), and
+inserts and updates go out as bulk statements.
 """
 
 from __future__ import annotations
@@ -38,8 +44,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Insert, Table, insert, literal, select, update
 
+from engine.agencies import AgencyMatcher, Directory
 from engine.errors import InputError
 from engine.plans.model import PlanFile
 from engine.store.models import Agency, AuditEvent, Contact, Notification, Obligation, Plan, Task
@@ -47,12 +54,14 @@ from engine.workflow.generate import (
     AgencyBook,
     AgencyRef,
     ContactRef,
-    Generation,
     Matcher,
     NotificationSpec,
     ObligationSpec,
+    ScheduleSignatures,
     contact_channels,
-    generate,
+    contact_warnings,
+    generate_obligations,
+    schedule,
 )
 
 if TYPE_CHECKING:
@@ -67,6 +76,7 @@ NO_LONGER_FOLLOWS = "no longer follows from the plans and workflows"
 CAUGHT_UP = "catch-up: its time had passed when sync created it"
 STOPPED = "stopped: obligation "
 _CHUNK = 5000
+_ID_CHUNK = 900  # obligation ids per IN (...) list
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,7 @@ def run_sync(
     Raises ``InputErrors`` (nothing written) if a workflow or the directory is invalid.
     """
     from engine.agencies import load_directory
+    from engine.plans.load import sync_directory
     from engine.workflow.calendar import WorkCalendar
     from engine.workflow.schema import load_workflows
 
@@ -129,26 +140,19 @@ def run_sync(
     calendar = WorkCalendar.from_settings(settings)
     directory = load_directory(settings.paths.agencies)
     with store.session() as session:
-        matcher = _directory_sync(session, directory, now)
+        sync_directory(session, directory, now)
         return sync_session(
-            session, workflows, calendar, now=now, progress=progress, matcher=matcher
+            session,
+            workflows,
+            calendar,
+            now=now,
+            progress=progress,
+            matcher=directory_matcher(directory),
         )
 
 
-def _directory_sync(session: Session, directory: Any, now: datetime) -> Matcher | None:
-    """Bring the directory into the store (the importer's ``sync_directory``)."""
-    from engine.plans.load import sync_directory  # type: ignore[import-not-found]
-
-    sync_directory(session, directory, now)
-    return directory_matcher(directory)
-
-
-def directory_matcher(directory: Any) -> Matcher | None:
-    """The directory's name matching as a (name, jurisdiction) → key function."""
-    try:
-        from engine.agencies import AgencyMatcher  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - before the importer's matcher exists
-        return None
+def directory_matcher(directory: Directory) -> Matcher:
+    """The directory's own name matching (abbreviations, jurisdictions) as name → key."""
     matcher = AgencyMatcher(directory)
 
     def match(name: str, jurisdiction: str | None) -> str | None:
@@ -170,7 +174,6 @@ def sync_session(
     """Generate from the plans and agencies in ``session`` and store the result there."""
     report = SyncReport()
     with _progress(progress) as bar:
-        bar.phase("Đọc kế hoạch và nghĩa vụ")
         plans, plan_ids, task_ids = load_plans(session)
         book, agency_ids, contact_ids = load_book(session, matcher)
         existing = _existing_obligations(session)
@@ -179,20 +182,41 @@ def sync_session(
             for row in existing.values()
             if row.due_on != row.original_due_on and row.cancelled_at is None
         }
-        bar.phase("Sinh nghĩa vụ và lịch nhắc")
-        generation = generate(plans, workflows, book, calendar, due_overrides=overrides)
-        report.warnings.extend(generation.warnings)
-        report.agencies_added = _add_agencies(session, generation, book, agency_ids)
+        obligations = generate_obligations(plans, workflows, book, calendar)
+        report.warnings.extend(contact_warnings(obligations, book))
+        report.agencies_added = _add_agencies(session, obligations, book, agency_ids)
+        signatures = ScheduleSignatures(book, calendar)
+        hashes = {
+            o.key: o.spec_hash(signatures.of(o, overrides.get(o.key, o.due_on)))
+            for o in obligations
+        }
         writer = _ObligationWriter(session, now, plan_ids, task_ids, agency_ids, report, bar)
-        ids, statuses = writer.write(generation.obligations, existing)
+        written = writer.write(obligations, existing, hashes)
+        reopened = _reopened(session, now)
+        dirty = [o for o in obligations if o.key in written.dirty or written.ids[o.key] in reopened]
+        notes = schedule(dirty, book, calendar, overrides)
+        touched = {written.ids[o.key] for o in dirty} | written.cancelled
         _NotificationWriter(session, now, report, bar).write(
-            generation,
-            ids,
-            statuses,
-            contact_ids,
-            {o.key: o.catch_up_days for o in generation.obligations},
+            notes, written, touched, contact_ids, {o.key: o.catch_up_days for o in dirty}
         )
     return report
+
+
+def _reopened(session: Session, now: datetime) -> set[int]:
+    """Obligations with reminders still ahead that were cancelled for a status they left."""
+    stopped_for_current = literal(STOPPED) + Obligation.status
+    rows = session.execute(
+        select(Notification.obligation_id)
+        .join(Obligation, Obligation.id == Notification.obligation_id)
+        .where(
+            Notification.state == "cancelled",
+            Notification.last_error.like(STOPPED + "%"),
+            Notification.last_error != stopped_for_current,
+            Notification.scheduled_at >= now,
+        )
+        .distinct()
+    )
+    return {oid for (oid,) in rows if oid is not None}
 
 
 # ---------------------------------------------------------------------------------------
@@ -268,7 +292,7 @@ class _Stored:
 
 
 def _existing_obligations(session: Session) -> dict[str, _Stored]:
-    rows = session.execute(
+    rows = session.connection().execute(
         select(Obligation.id, Obligation.key, Obligation.spec_hash, Obligation.status,
                Obligation.cancelled_at, Obligation.title, Obligation.period_label,
                Obligation.opens_on, Obligation.due_on, Obligation.original_due_on,
@@ -278,10 +302,13 @@ def _existing_obligations(session: Session) -> dict[str, _Stored]:
 
 
 def _add_agencies(
-    session: Session, generation: Generation, book: AgencyBook, agency_ids: dict[str, int]
+    session: Session,
+    obligations: Sequence[ObligationSpec],
+    book: AgencyBook,
+    agency_ids: dict[str, int],
 ) -> list[str]:
     """Agencies named in plans but neither in the directory nor stored yet."""
-    missing = sorted({o.agency for o in generation.obligations} - agency_ids.keys())
+    missing = sorted({o.agency for o in obligations} - agency_ids.keys())
     if not missing:
         return []
     rows = [
@@ -298,6 +325,16 @@ def _add_agencies(
 
 
 @dataclass
+class _Written:
+    """Obligation ids by key, statuses by id (None: cancelled), and what to look at again."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+    statuses: dict[int, str | None] = field(default_factory=dict)
+    dirty: set[str] = field(default_factory=set)
+    cancelled: set[int] = field(default_factory=set)
+
+
+@dataclass
 class _ObligationWriter:
     session: Session
     now: datetime
@@ -309,40 +346,45 @@ class _ObligationWriter:
     _names: dict[int, str] | None = None
 
     def write(
-        self, specs: Sequence[ObligationSpec], existing: dict[str, _Stored]
-    ) -> tuple[dict[str, int], dict[int, str | None]]:
-        """Insert, update and cancel; return ids by key and statuses by id (None: cancelled)."""
+        self,
+        specs: Sequence[ObligationSpec],
+        existing: dict[str, _Stored],
+        hashes: Mapping[str, str],
+    ) -> _Written:
+        """Insert, update and cancel obligations (see the module docstring)."""
+        out = _Written()
         inserts, updates, events = [], [], []
-        ids: dict[str, int] = {}
-        statuses: dict[int, str | None] = {}
         new_specs: list[ObligationSpec] = []
         remaining = dict(existing)
         for spec in specs:
             stored = remaining.pop(spec.key, None)
             if stored is None:
-                inserts.append(self._values(spec))
+                inserts.append(self._values(spec, hashes[spec.key]))
                 new_specs.append(spec)
                 continue
-            ids[spec.key] = stored.id
-            statuses[stored.id] = stored.status
-            row, event = self._update(spec, stored)
-            if row is None:
+            out.ids[spec.key] = stored.id
+            out.statuses[stored.id] = stored.status
+            if hashes[spec.key] == stored.spec_hash and stored.cancelled_at is None:
                 self.report.unchanged += 1
                 continue
+            out.dirty.add(spec.key)
+            row, event = self._update(spec, stored, hashes[spec.key])
             updates.append(row)
-            events.append(event)
+            if event is not None:
+                events.append(event)
         for stored in remaining.values():
-            statuses[stored.id] = None
+            out.statuses[stored.id] = None
             if stored.cancelled_at is None:
+                out.cancelled.add(stored.id)
                 updates.append({"id": stored.id, "cancelled_at": self.now, "updated_at": self.now})
                 events.append(self._event(stored.id, "cancelled", {"reason": NO_LONGER_FOLLOWS}))
                 self.report.cancelled.append(self._stored_change(stored))
-        self._insert(inserts, new_specs, ids, statuses, events)
+        self._insert(inserts, new_specs, out, events)
         self._bulk(update(Obligation), updates, "Cập nhật nghĩa vụ")
-        self._bulk(insert(AuditEvent), events, "Ghi lịch sử")
-        return ids, statuses
+        self._bulk(_core_insert(AuditEvent), events, "Ghi lịch sử")
+        return out
 
-    def _values(self, spec: ObligationSpec) -> dict[str, Any]:
+    def _values(self, spec: ObligationSpec, spec_hash: str) -> dict[str, Any]:
         plan_id = self.plan_ids[spec.plan]
         return {
             "key": spec.key, "workflow": spec.workflow, "rule": spec.rule, "plan_id": plan_id,
@@ -350,40 +392,38 @@ class _ObligationWriter:
             "duty": spec.duty, "agency_id": self.agency_ids[spec.agency], "role": spec.role,
             "title": spec.title, "period_label": spec.period_label, "opens_on": spec.opens_on,
             "due_on": spec.due_on, "original_due_on": spec.due_on, "status": "open",
-            "spec_hash": spec.spec_hash(), "created_at": self.now, "updated_at": self.now,
+            "spec_hash": spec_hash, "created_at": self.now, "updated_at": self.now,
         }  # fmt: skip
 
     def _insert(
         self,
         rows: list[dict[str, Any]],
         specs: list[ObligationSpec],
-        ids: dict[str, int],
-        statuses: dict[int, str | None],
+        out: _Written,
         events: list[dict[str, Any]],
     ) -> None:
         self.bar.start("Thêm nghĩa vụ", len(rows))
         for start in range(0, len(rows), _CHUNK):
             chunk = rows[start : start + _CHUNK]
-            returned = self.session.execute(
-                insert(Obligation).returning(Obligation.id, Obligation.key), chunk
+            table: Table = Obligation.__table__  # type: ignore[assignment]
+            returned = self.session.connection().execute(
+                table.insert().returning(table.c.id, table.c.key), chunk
             )
             for oid, key in returned:
-                ids[key] = oid
-                statuses[oid] = "open"
+                out.ids[key] = oid
+                out.statuses[oid] = "open"
             self.bar.advance(len(chunk))
         for spec in specs:
-            events.append(
-                self._event(ids[spec.key], "created", {"due_on": spec.due_on.isoformat()})
-            )
+            out.dirty.add(spec.key)
+            due = spec.due_on.isoformat()
+            events.append(self._event(out.ids[spec.key], "created", {"due_on": due}))
             self.report.added.append(_change(spec))
 
     def _update(
-        self, spec: ObligationSpec, stored: _Stored
-    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-        new_hash = spec.spec_hash()
-        if new_hash == stored.spec_hash and stored.cancelled_at is None:
-            return None, {}
-        values = self._values(spec)
+        self, spec: ObligationSpec, stored: _Stored, spec_hash: str
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The row's new values, and the audit event if a user would see a difference."""
+        values = self._values(spec, spec_hash)
         for unchanged in ("key", "status", "created_at"):
             del values[unchanged]
         extended = stored.due_on != stored.original_due_on
@@ -394,6 +434,10 @@ class _ObligationWriter:
         if stored.cancelled_at is not None:
             self.report.reinstated.append(_change(spec, changes))
             return values, self._event(stored.id, "reinstated", _as_data(changes))
+        if not changes:  # only what the reminders depend on changed
+            self.report.unchanged += 1
+            del values["updated_at"]
+            return values, None
         self.report.changed.append(_change(spec, changes))
         return values, self._event(stored.id, "updated", _as_data(changes))
 
@@ -416,8 +460,22 @@ class _ObligationWriter:
         self.bar.start(label, len(rows))
         for start in range(0, len(rows), _CHUNK):
             chunk = rows[start : start + _CHUNK]
-            self.session.execute(statement, chunk)
+            _execute(self.session, statement, chunk)
             self.bar.advance(len(chunk))
+
+
+def _core_insert(model: type[Any]) -> Insert:
+    """A Core INSERT of the model's table: one executemany per chunk, no ORM bookkeeping."""
+    table: Table = model.__table__
+    return table.insert()
+
+
+def _execute(session: Session, statement: Any, rows: list[dict[str, Any]]) -> None:
+    """Core inserts on the session's connection; ORM bulk updates (by primary key) on it."""
+    if isinstance(statement, Insert):
+        session.connection().execute(statement, rows)
+    else:
+        session.execute(statement, rows)
 
 
 def _change(spec: ObligationSpec, changes: Mapping[str, tuple[str, str]] | None = None) -> Change:
@@ -474,18 +532,19 @@ class _NotificationWriter:
 
     def write(
         self,
-        generation: Generation,
-        ids: Mapping[str, int],
-        statuses: Mapping[int, str | None],
+        notes: Sequence[NotificationSpec],
+        written: _Written,
+        touched: set[int],
         contact_ids: Mapping[str, int],
         catch_up: Mapping[str, int],
     ) -> None:
-        existing = self._existing()
+        """Reconcile the rows of the ``touched`` obligations with ``notes``."""
+        existing = self._existing(touched)
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
-        for spec in generation.notifications:
-            ob_id = ids[spec.obligation]
-            status = statuses[ob_id] or "open"
+        for spec in notes:
+            ob_id = written.ids[spec.obligation]
+            status = written.statuses[ob_id] or "open"
             key = (ob_id, spec.stage, contact_ids[spec.contact], spec.channel)
             stored = existing.pop(key, None)
             if stored is None:
@@ -498,24 +557,30 @@ class _NotificationWriter:
             if stored.state == "pending":
                 updates.append(self._cancel(stored.id, NO_LONGER_FOLLOWS))
         self.report.notifications_added = len(inserts)
-        self._bulk(insert(Notification), inserts, "Thêm lịch nhắc")
+        self._bulk(_core_insert(Notification), inserts, "Thêm lịch nhắc")
         self._bulk(update(Notification), updates, "Cập nhật lịch nhắc")
 
-    def _existing(self) -> dict[_NoteKey, _StoredNote]:
-        rows = self.session.execute(
-            select(Notification.obligation_id, Notification.stage, Notification.contact_id,
-                   Notification.channel, Notification.id, Notification.state,
-                   Notification.scheduled_at, Notification.template, Notification.stop_on,
-                   Notification.stage_order, Notification.escalation, Notification.payload,
-                   Notification.last_error).where(Notification.kind == "obligation")
+    def _existing(self, obligation_ids: set[int]) -> dict[_NoteKey, _StoredNote]:
+        """The stored rows of these obligations, by (obligation, stage, contact, channel)."""
+        columns = (
+            Notification.obligation_id, Notification.stage, Notification.contact_id,
+            Notification.channel, Notification.id, Notification.state, Notification.scheduled_at,
+            Notification.template, Notification.stop_on, Notification.stage_order,
+            Notification.escalation, Notification.payload, Notification.last_error,
         )  # fmt: skip
-        return {
-            (r.obligation_id or 0, r.stage, r.contact_id, r.channel): _StoredNote(
-                r.id, r.state, r.scheduled_at, r.template, r.stop_on, r.stage_order,
-                r.escalation, r.payload, r.last_error,
+        found: dict[_NoteKey, _StoredNote] = {}
+        ids = sorted(obligation_ids)
+        for start in range(0, len(ids), _ID_CHUNK):
+            chunk = ids[start : start + _ID_CHUNK]
+            query = select(*columns).where(
+                Notification.kind == "obligation", Notification.obligation_id.in_(chunk)
             )
-            for r in rows
-        }  # fmt: skip
+            for r in self.session.connection().execute(query):
+                found[(r.obligation_id, r.stage, r.contact_id, r.channel)] = _StoredNote(
+                    r.id, r.state, r.scheduled_at, r.template, r.stop_on, r.stage_order,
+                    r.escalation, r.payload, r.last_error,
+                )  # fmt: skip
+        return found
 
     def _new(
         self, key: _NoteKey, spec: NotificationSpec, status: str, catch_up: int
@@ -581,7 +646,7 @@ class _NotificationWriter:
         self.bar.start(label, len(rows))
         for start in range(0, len(rows), _CHUNK):
             chunk = rows[start : start + _CHUNK]
-            self.session.execute(statement, chunk)
+            _execute(self.session, statement, chunk)
             self.bar.advance(len(chunk))
 
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from engine.cli import app
-from engine.delivery import acquire_outbox
+from engine.outbox import acquire_outbox
 from engine.store.db import Store
 from tests import factories as f
 from tests.fakes.smtp import SmtpServer

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 
 import pytest
@@ -56,8 +57,13 @@ def test_the_message_parses_back_with_its_vietnamese_subject_and_both_parts() ->
 
 
 def test_the_message_is_seven_bit_clean_with_short_lines() -> None:
-    long_subject = " ".join([SUBJECT] * 4)
+    long_subject = " ".join([SUBJECT, "📌❗", SUBJECT, "🆕" * 30])
     data = mime_bytes(message(subject=long_subject, to_name="Phòng " * 20), SENDER)
+    assert parse(data)["Subject"] == long_subject
+    # RFC 2047 decoding (the structured parser of CPython splits long names at the
+    # encoded-word boundaries, as it does with the standard generator's own output)
+    raw_to = email.message_from_bytes(data, policy=email.policy.compat32)["To"]
+    assert str(make_header(decode_header(raw_to))) == ("Phòng " * 20).strip() + " <sct@example.org>"
     assert data.isascii()
     assert all(len(line) <= 78 for line in data.split(b"\r\n"))
     assert b"\n" not in data.replace(b"\r\n", b"")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -10,7 +11,7 @@ from typing import ClassVar, Self
 import pytest
 import sqlalchemy as sa
 
-from engine.config import DeliverySettings
+from engine.config import DeliverySettings, Settings
 from engine.delivery import backoff
 from engine.store.db import Store
 from engine.store.models import Contact
@@ -204,4 +205,64 @@ def test_a_broken_template_fails_the_row_naming_the_template(
     report = run_tick(store, f.settings(tmp_path, smtp=(smtp.host, smtp.port)), NOW)
     (outcome,) = report.failed
     assert outcome.detail is not None and "vi/missing.subject.j2 not found" in outcome.detail
+    assert smtp.received == []
+
+
+@pytest.fixture
+def login_smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer(credentials=("nhacviec", "đúng-mật-khẩu"))
+    server.start()
+    yield server
+    server.stop()
+
+
+def with_login(settings: Settings, user_env: str, password_env: str) -> Settings:
+    assert settings.email is not None
+    email = settings.email.model_copy(
+        update={"username_env": user_env, "password_env": password_env}
+    )
+    return settings.model_copy(update={"email": email})
+
+
+def test_smtp_login_uses_the_credentials_named_by_the_settings(
+    store: Store, login_smtp: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_SMTP_USER", "nhacviec")
+    monkeypatch.setenv("TEST_SMTP_PASSWORD", "đúng-mật-khẩu")
+    settings = f.settings(tmp_path, smtp=(login_smtp.host, login_smtp.port))
+    setup_rows(store)
+    report = run_tick(store, with_login(settings, "TEST_SMTP_USER", "TEST_SMTP_PASSWORD"), NOW)
+    assert [o.result for o in report.outcomes] == ["sent"]
+    (mail,) = login_smtp.wait_for(1)
+    assert mail.authenticated
+
+
+def test_a_refused_login_is_retried_and_the_password_is_never_shown(
+    store: Store, login_smtp: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_SMTP_USER", "nhacviec")
+    monkeypatch.setenv("TEST_SMTP_PASSWORD", "sai-mat-khau")
+    settings = f.settings(tmp_path, smtp=(login_smtp.host, login_smtp.port))
+    setup_rows(store)
+    (outcome,) = run_tick(
+        store, with_login(settings, "TEST_SMTP_USER", "TEST_SMTP_PASSWORD"), NOW
+    ).outcomes
+    assert outcome.result == "retried"
+    assert outcome.detail is not None and "535" in outcome.detail
+    assert "sai-mat-khau" not in (row(store, "before-7-0").last_error or "")
+    with store.session() as s:
+        assert s.scalar(sa.select(Contact.email_flag)) is None  # not the recipient's fault
+
+
+def test_a_missing_credential_variable_keeps_mail_waiting_and_says_which(
+    store: Store, smtp: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TEST_SMTP_PASSWORD", raising=False)
+    monkeypatch.setenv("TEST_SMTP_USER", "nhacviec")
+    settings = f.settings(tmp_path, smtp=(smtp.host, smtp.port))
+    setup_rows(store)
+    run_tick(store, with_login(settings, "TEST_SMTP_USER", "TEST_SMTP_PASSWORD"), NOW)
+    waiting = row(store, "before-7-0")
+    assert (waiting.state, waiting.attempts) == ("pending", 0)
+    assert waiting.last_error == "[email] password_env names $TEST_SMTP_PASSWORD, which is not set"
     assert smtp.received == []

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.delivery import OutboxRow, load_batch
+from engine.delivery import load_batch
+from engine.outbox import OutboxRow
 from engine.render import RenderEnv, RenderError, Templates, vndate
 from engine.store.db import Store
 from notifiers.base import Button, Message

@@ -8,12 +8,15 @@ reach the right people at the instants ``simulate`` announced, with the right su
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, time
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from engine.cli import app
 from engine.simulate import simulate
 from engine.store.db import Store
 from engine.workflow.sync import sync_session
@@ -87,3 +90,44 @@ def test_the_reminders_of_a_seed_plan_arrive_at_the_simulated_times(
         "[Nhắc việc – Quá hạn] Sở Công Thương: Báo cáo 6 tháng đầu năm 2026")}  # fmt: skip
     assert escalations == {"kh@sct.example.org", "gd@sct.example.org"}
     assert run_tick(synced, settings, YEAR[1]).sent == []
+
+
+@pytest.mark.slow
+def test_a_seed_plan_file_loaded_synced_simulated_and_ticked_through_the_cli(
+    cli: CliRunner, smtp: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real path: `plan load`, `sync`, `simulate --json`, then `tick --now` per instant."""
+    monkeypatch.delenv("NHACVIEC_TELEGRAM_TOKEN", raising=False)
+    config = tmp_path / "nhacviec.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "nv.db"}"\n'
+        f'[email]\nhost = "{smtp.host}"\nport = {smtp.port}\nfrom = "Nhắc việc <nv@example.org>"\n'
+        f'[paths]\ntemplates = "{f.ROOT / "templates"}"\nworkflows = "{f.ROOT / "workflows"}"\n'
+        f'agencies = "{f.ROOT / "config" / "agencies.yaml"}"\nplans = "{f.ROOT / "plans"}"\n'
+        f'outbox = "{tmp_path / "outbox"}"\n',
+        encoding="utf-8",
+    )
+
+    def run(*args: str) -> str:
+        result = cli.invoke(app, ["--config", str(config), *args])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    run("init")
+    run("plan", "load", str(f.ROOT / "plans" / "hn-2026-2030-sxtdbv-du-thao.yaml"))
+    run("sync", "--now", "2026-01-05T09:00:00+07:00")
+    planned = json.loads(run("simulate", "--from", "2026-01-01", "--to", "2026-12-31", "--json"))
+    emails = [p for p in planned if p["channel"] == "email"]
+    assert len(emails) > 20
+    for at in sorted({p["at"] for p in planned}):
+        sent = json.loads(run("tick", "--now", at, "--json"))["outcomes"]
+        assert {(o["obligation"], o["stage"], o["to"]) for o in sent if o["result"] == "sent"} == {
+            (p["obligation"], p["stage"], p["to"]) for p in planned if p["at"] == at
+        }
+    received = smtp.wait_for(len(emails))
+    assert [(m.rcpt_tos[0], m.subject) for m in received] == [
+        (p["to"], p["subject"]) for p in emails
+    ]
+    dates = [parsedate_to_datetime(str(m.message["Date"])).isoformat() for m in received]
+    assert dates == [p["at"] for p in emails]
+    assert HALF_YEAR in {m.subject for m in received}

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from engine.delivery import OutboxBusy, claim, tick
+from engine.delivery import tick
+from engine.outbox import OutboxBusy, claim
 from engine.store.db import Store
 from engine.store.models import Contact, DeliveryAttempt, Notification
 from tests import factories as f
@@ -134,7 +135,7 @@ def test_a_row_whose_worker_died_mid_send_is_taken_again_after_its_lease(
 def test_a_worker_that_lost_its_lease_does_not_overwrite_the_new_owner(
     store: Store, tmp_path: Path
 ) -> None:
-    from engine.delivery import Outcome, record
+    from engine.outbox import Outcome, record
 
     many_rows(store, 1)
     with store.session() as s:

@@ -3,9 +3,9 @@
 ``SmtpServer`` runs aiosmtpd's ``Controller`` on 127.0.0.1 and a free port, in its own
 thread. It can be told to refuse recipients (``refuse``: an address → a reply such as
 ``"550 5.1.1 mailbox unknown"``, or ``"*"`` for everyone), to refuse messages at DATA
-(``data_reply``), to hold DATA until released (``hold``), and it can be stopped and
-started again on the same port (``stop``/``start``), as a real server goes down and
-comes back.
+(``data_reply``), to hold DATA until released (``hold``), to require a login
+(``credentials``), and it can be stopped and started again on the same port
+(``stop``/``start``), as a real server goes down and comes back.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Received:
     rcpt_tos: list[str]
     data: bytes
     peer: tuple[str, int]
+    authenticated: bool = False
 
     @property
     def message(self) -> EmailMessage:
@@ -77,6 +79,7 @@ class RecordingHandler:
                     list(envelope.rcpt_tos),
                     bytes(envelope.content),
                     tuple(session.peer),
+                    bool(session.authenticated),
                 )
             )
             self.changed.notify_all()
@@ -95,9 +98,10 @@ class SmtpServer:
 
     host = "127.0.0.1"
 
-    def __init__(self) -> None:
+    def __init__(self, credentials: tuple[str, str] | None = None) -> None:
         self.port = free_port()
         self.handler = RecordingHandler()
+        self.credentials = credentials
         self._controller: Controller | None = None
 
     @property
@@ -110,8 +114,17 @@ class SmtpServer:
         return self.handler.refuse
 
     def start(self) -> None:
-        self._controller = Controller(self.handler, hostname=self.host, port=self.port)
+        options: dict[str, Any] = {}
+        if self.credentials is not None:  # AUTH over plain text: loopback tests only
+            options = {"authenticator": self._authenticate, "auth_require_tls": False}
+        self._controller = Controller(self.handler, hostname=self.host, port=self.port, **options)
         self._controller.start()
+
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        given = (data.login.decode(), data.password.decode())
+        return AuthResult(success=given == self.credentials, handled=False)
 
     def stop(self) -> None:
         if self._controller is not None:

@@ -44,7 +44,8 @@ def put_plan(session: Session, plan: PlanFile, now: datetime) -> Plan:
     row = session.scalars(select(Plan).where(Plan.key == plan.key)).one_or_none()
     data = plan.model_dump(mode="json", by_alias=True)
     if row is None:
-        row = Plan(key=plan.key, content_hash="x", loaded_at=now, data=data, title=plan.title,
+        row = Plan(key=plan.key, number=plan.number, content_hash="x", loaded_at=now, data=data,
+                   title=plan.title,
                    period_start=plan.period.start, period_end=plan.period.end)  # fmt: skip
         session.add(row)
     row.data = data

@@ -211,3 +211,27 @@ def test_a_moved_due_date_moves_the_reminders_but_not_the_obligation() -> None:
     assert moved.obligations[0].due_on == date(2022, 12, 31)
     late = {n.scheduled_at for n in moved.notifications if n.stage == "late"}
     assert late == {datetime(2023, 2, 1, 1, tzinfo=UTC)}
+
+
+def test_two_reminders_on_one_day_for_one_person_are_sent_once() -> None:
+    text = """
+version: 1
+reminders:
+  r:
+    - {name: d1, at: 1 day before due, to: [agency.coordinator, agency.head], channels: [email]}
+    - {name: due, at: on the due date, to: [agency.coordinator], channels: [email]}
+    - {name: late, at: 1 day after due, to: [agency.coordinator], channels: [email]}
+rules:
+  - {name: lead, each: task lead, reminders: r}
+"""
+    # due Sunday 21/6/2026: "1 day before" (Saturday) and "on the due date" both go out
+    # on Friday 19/6; the coordinator gets the later stage only, the head keeps d1
+    p = plan(tasks=[task(occurrences=[{"start": "2026-06-01", "end": "2026-06-21"}])])
+    result = generate([p], [workflow(text)], book(), calendar())
+    rows = sorted((n.stage, n.contact, n.when, str(n.scheduled_at.date()))
+                  for n in result.notifications)  # fmt: skip
+    assert rows == [
+        ("d1", "hn.sct.head", "before", "2026-06-19"),
+        ("due", "hn.sct.coordinator", "before", "2026-06-19"),  # not "today is the day"
+        ("late", "hn.sct.coordinator", "after", "2026-06-22"),
+    ]

@@ -87,7 +87,7 @@ def test_first_sync_adds_obligations_and_their_schedule(store: Store) -> None:
         assert (opening.state, opening.kind, opening.template) == ("pending", "obligation",
                                                                    "reminder")  # fmt: skip
         assert opening.stop_on == ["acknowledged", "done", "waived"]
-        assert opening.payload == {"when": "opens", "ack_link": True}
+        assert opening.payload == {"when": "opens", "ack": True}
         assert by_stage[("late", "email")].escalation
         events = s.scalars(sa.select(AuditEvent.event).where(AuditEvent.obligation_id == lead.id))
         assert list(events) == ["created"]
@@ -250,3 +250,36 @@ def test_an_extended_due_date_stays_and_the_reminders_follow_it(store: Store) ->
         late = s.scalars(sa.select(Notification).where(
             Notification.obligation_id == ob.id, Notification.stage == "late")).one()  # fmt: skip
         assert late.scheduled_at == datetime(2023, 2, 1, 1, tzinfo=UTC)
+
+
+def test_a_reopened_obligation_gets_its_cancelled_reminders_back(store: Store) -> None:
+    setup(store)
+    sync(store)
+    with store.session() as s:
+        ob = s.scalars(sa.select(Obligation).where(Obligation.rule == "lead")).one()
+        apply_action(s, ob, "ack", now=NOW, zone=HANOI, actor="sct", channel="cli")
+    assert lead_states(store)[("open", "email")] == "cancelled"
+    assert not sync(store).changed_anything
+    later = datetime(2022, 1, 20, 3, tzinfo=UTC)
+    with store.session() as s:
+        ob = s.scalars(sa.select(Obligation).where(Obligation.rule == "lead")).one()
+        apply_action(s, ob, "reopen", now=later, zone=HANOI, actor="sct", channel="cli")
+    report = sync(store, now=later)
+    assert report.notifications_restored == 1
+    assert lead_states(store)[("open", "email")] == "pending"
+    assert not sync(store, now=later).changed_anything
+
+
+def test_a_new_stage_for_a_done_obligation_is_created_cancelled(store: Store) -> None:
+    setup(store)
+    sync(store)
+    with store.session() as s:
+        ob = s.scalars(sa.select(Obligation).where(Obligation.rule == "lead")).one()
+        apply_action(s, ob, "done", now=NOW, zone=HANOI, actor="sct", channel="cli")
+    stage = "    - {name: d3, at: 3 working days before due, to: [agency.coordinator]}\n"
+    extra = FLOW.replace("rules:", stage + "rules:")
+    report = sync(store, flows=[workflow(extra)])
+    assert report.notifications_added >= 2
+    states = lead_states(store)
+    assert states[("d3", "email")] == states[("d3", "telegram")] == "cancelled"
+    assert states[("d14", "email")] == "cancelled"  # cancelled by the status machine

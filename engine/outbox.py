@@ -1,0 +1,405 @@
+"""The outbox in the store: its rows, claiming them, the SQLite worker lock, recording.
+
+A row (``Notification``) moves through these states::
+
+    pending ──claim──► sending ──► sent
+       ▲                  │ ├────► failed      permanent error, or retries used up
+       └──── transient ───┘ ├────► cancelled   its stop condition holds (not sent)
+             (due_at moves  └────► skipped     a later stage overtook it (not sent)
+              forward)
+    sending, lease expired ──claim──► sending  (its worker died mid-send)
+
+``claim`` commits the intent ("sending", under a lease) before anything is sent;
+``record`` writes what came of it, with every attempt, in one transaction per batch, and
+only for rows the worker still holds (compare-and-set). On PostgreSQL any number of
+workers share the outbox (``FOR UPDATE SKIP LOCKED``, leases); on SQLite one worker at a
+time holds the ``WorkerLock`` named ``delivery`` (``acquire_outbox``), and another gets
+``OutboxBusy``. Worker-lock times use the machine clock (they are about processes); row
+times use the ``now`` of the pass. Everything here reads and writes in bulk (one query
+per batch, never per row), so a pass costs what is due, not what is stored.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy import Table
+
+from engine.errors import NhacviecError
+from engine.render import Recipient, chunked
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+LIVE_STATES = ("pending", "sending", "sent")
+
+LOCK_NAME = "delivery"
+
+Result = Literal["sent", "retried", "failed", "cancelled", "skipped"]
+
+_STATE_OF: dict[Result, str] = {
+    "sent": "sent",
+    "retried": "pending",
+    "failed": "failed",
+    "cancelled": "cancelled",
+    "skipped": "skipped",
+}
+
+_ATTEMPT_OF: dict[Result, str] = {"sent": "sent", "retried": "retry", "failed": "failed"}
+
+
+class OutboxBusy(NhacviecError):
+    """Another worker holds the SQLite outbox."""
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """The columns of a ``Notification`` that delivery reads (a snapshot)."""
+
+    id: int
+    key: str
+    kind: str
+    obligation_id: int | None
+    stage: str
+    stage_order: int
+    escalation: bool
+    contact_id: int
+    channel: str
+    template: str
+    stop_on: list[str]
+    scheduled_at: datetime
+    due_at: datetime
+    state: str
+    attempts: int
+    lease_owner: str | None
+    payload: dict[str, Any] | None
+
+    @classmethod
+    def from_row(cls, found: Mapping[Any, Any]) -> OutboxRow:
+        """From a result row's mapping that has (at least) these columns."""
+        values = {name: found[name] for name in cls.__dataclass_fields__}
+        values["stop_on"] = list(values["stop_on"] or [])
+        return cls(**values)
+
+
+def table(model: type[Any]) -> Table:
+    """The Core table of a mapped class (typed: ``__table__`` is only a FromClause)."""
+    found = model.__table__
+    assert isinstance(found, Table)
+    return found
+
+
+def row_columns() -> list[Any]:
+    from engine.store.models import Notification
+
+    notifications = table(Notification)
+    return [notifications.c[name] for name in OutboxRow.__dataclass_fields__]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one claimed row in one pass (what ``record`` writes)."""
+
+    row: OutboxRow
+    result: Result
+    detail: str | None = None
+    to: str | None = None
+    subject: str | None = None
+    receipt: dict[str, Any] | None = None
+    next_try: datetime | None = None
+    attempted: bool = False
+    counts: bool = False
+    flag: str | None = None
+    migrate_to_chat_id: int | None = None
+
+    @property
+    def attempts(self) -> int:
+        return self.row.attempts + (1 if self.counts else 0)
+
+
+# ---- claiming -------------------------------------------------------------------------
+
+
+def claim(
+    session: Session, *, now: datetime, worker_id: str, lease_seconds: float, limit: int
+) -> list[OutboxRow]:
+    """Take up to ``limit`` due rows for ``worker_id``; the caller commits before sending.
+
+    A row is eligible when all of these hold:
+
+    1. it is ``pending`` with ``due_at <= now``, or it is ``sending`` with
+       ``lease_until <= now`` (the worker that claimed it died or stalled mid-send);
+    2. on PostgreSQL, no other transaction has it locked: rows another worker is claiming
+       at this moment are skipped (``FOR UPDATE SKIP LOCKED``), not waited for; on SQLite
+       the caller holds the ``delivery`` worker lock, so nobody else is claiming;
+    3. it is among the first ``limit`` such rows by ``due_at``, then ``id``.
+
+    Claimed rows are set, in the same transaction and only if still in the state they
+    were read in (compare-and-set), to ``state='sending'``, ``lease_owner=worker_id``,
+    ``lease_until=now+lease_seconds``. A row taken over from an expired lease gets a
+    ``lost`` attempt in the name of its former worker. Nothing is decided or sent here:
+    a claimed row whose obligation no longer needs it is cancelled by the caller.
+    """
+    from sqlalchemy import and_, insert, or_, select, update
+
+    from engine.store.models import DeliveryAttempt, Notification
+
+    n = table(Notification).c
+    due = or_(
+        and_(n.state == "pending", n.due_at <= now),
+        and_(n.state == "sending", n.lease_until <= now),
+    )
+    query = select(*row_columns()).where(due).order_by(n.due_at, n.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = [OutboxRow.from_row(r._mapping) for r in session.execute(query)]
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    session.execute(
+        update(table(Notification))
+        .where(n.id.in_(ids), due)
+        .values(
+            state="sending",
+            lease_owner=worker_id,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            updated_at=now,
+        )
+    )
+    lost = [
+        {"notification_id": r.id, "at": now, "worker": r.lease_owner or "?", "outcome": "lost",
+         "error": "the lease expired before the outcome was recorded (worker died mid-send?)"}
+        for r in rows
+        if r.state == "sending"
+    ]  # fmt: skip
+    if lost:
+        session.execute(insert(table(DeliveryAttempt)), lost)
+    return rows
+
+
+# ---- the SQLite worker lock -----------------------------------------------------------
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def acquire_outbox(session: Session, worker_id: str, *, seconds: float, at: datetime) -> bool:
+    """Take or renew the ``delivery`` lock (SQLite); True if newly taken, False if renewed.
+
+    Raises ``OutboxBusy`` naming the holder while another worker's lock has not expired.
+    """
+    from sqlalchemy import case, literal, or_, select, update
+    from sqlalchemy.dialects.sqlite import insert
+
+    from engine.store.models import WorkerLock
+    from engine.store.types import UTCDateTime
+
+    lock = table(WorkerLock).c
+    expires = at + timedelta(seconds=seconds)
+    renewed = session.execute(
+        update(table(WorkerLock))
+        .where(lock.name == LOCK_NAME, or_(lock.owner == worker_id, lock.expires_at <= at))
+        .values(
+            acquired_at=case(
+                (lock.owner == worker_id, lock.acquired_at), else_=literal(at, UTCDateTime())
+            ),
+            owner=worker_id,
+            expires_at=expires,
+        )
+        .returning(lock.acquired_at)
+    ).scalar_one_or_none()
+    if renewed is not None:
+        return bool(renewed == at)
+    created = session.connection().execute(
+        insert(table(WorkerLock))
+        .values(name=LOCK_NAME, owner=worker_id, acquired_at=at, expires_at=expires)
+        .on_conflict_do_nothing()
+    )
+    if created.rowcount == 1:
+        return True
+    holder = session.execute(
+        select(lock.owner, lock.acquired_at).where(lock.name == LOCK_NAME)
+    ).one()
+    since = holder.acquired_at.astimezone().isoformat(sep=" ", timespec="seconds")
+    raise OutboxBusy(
+        f"another worker holds the SQLite outbox (since {since}, worker {holder.owner}); "
+        "SQLite allows one worker at a time, use PostgreSQL for several"
+    )
+
+
+def release_outbox(session: Session, worker_id: str) -> None:
+    from sqlalchemy import delete
+
+    from engine.store.models import WorkerLock
+
+    lock = table(WorkerLock).c
+    session.execute(
+        delete(table(WorkerLock)).where(lock.name == LOCK_NAME, lock.owner == worker_id)
+    )
+
+
+# ---- what a batch needs to be decided ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    """An obligation's current status, as the stop conditions read it."""
+
+    status: str
+    cancelled_at: datetime | None
+
+
+def load_recipients(session: Session, ids: Iterable[int]) -> dict[int, Recipient]:
+    from sqlalchemy import select
+
+    from engine.store.models import Contact
+
+    c = table(Contact).c
+    columns = [c[name] for name in Recipient.__dataclass_fields__]
+    found: dict[int, Recipient] = {}
+    for chunk in chunked(sorted(set(ids)), 1000):
+        for r in session.execute(select(*columns).where(c.id.in_(chunk))):
+            found[r.id] = Recipient(**r._asdict())
+    return found
+
+
+def load_standings(session: Session, ids: Iterable[int]) -> dict[int, Standing]:
+    from sqlalchemy import select
+
+    from engine.store.models import Obligation
+
+    o = Obligation.__table__.c
+    found: dict[int, Standing] = {}
+    for chunk in chunked(sorted(set(ids)), 1000):
+        query = select(o.id, o.status, o.cancelled_at).where(o.id.in_(chunk))
+        for r in session.execute(query):
+            found[r.id] = Standing(r.status, r.cancelled_at)
+    return found
+
+
+def load_siblings(
+    session: Session, rows: Sequence[OutboxRow], now: datetime
+) -> dict[tuple[int, int, str], list[OutboxRow]]:
+    """The live rows scheduled by ``now`` of the batch's (obligation, contact, channel)s."""
+    from sqlalchemy import select
+
+    from engine.store.models import Notification
+
+    n = table(Notification).c
+    groups = {(r.obligation_id, r.contact_id, r.channel) for r in rows if r.obligation_id}
+    found: dict[tuple[int, int, str], list[OutboxRow]] = defaultdict(list)
+    for row in rows:  # the batch's own rows are siblings too, and already at hand
+        if row.obligation_id is not None and row.scheduled_at <= now:
+            found[(row.obligation_id, row.contact_id, row.channel)].append(row)
+    mine = [r.id for r in rows]
+    obligations = sorted({g[0] for g in groups})
+    contacts = sorted({g[1] for g in groups})
+    # Both lists bound the query: an obligation with thousands of recipients must not
+    # bring all its rows into every batch that touches it.
+    for some_obligations in chunked(obligations, 500):
+        for some_contacts in chunked(contacts, 500):
+            query = select(*row_columns()).where(
+                n.obligation_id.in_(some_obligations),
+                n.contact_id.in_(some_contacts),
+                n.scheduled_at <= now,
+                n.state.in_(LIVE_STATES),
+                n.id.not_in(mine),
+            )
+            for r in session.execute(query):
+                group = (r.obligation_id, r.contact_id, r.channel)
+                if group in groups:
+                    found[group].append(OutboxRow.from_row(r._mapping))
+    return found
+
+
+# ---- recording ------------------------------------------------------------------------
+
+
+def record(session: Session, outcomes: Sequence[Outcome], *, worker_id: str, now: datetime) -> None:
+    """Write the outcomes of a batch: row states, attempts, contact flags (executemany).
+
+    A row is only updated while this worker still holds its lease (compare-and-set), so
+    a worker that lost a row to another never overwrites the other's result.
+    """
+    from sqlalchemy import bindparam, insert, update
+
+    from engine.store.models import DeliveryAttempt, Notification
+
+    if not outcomes:
+        return
+    n = table(Notification).c
+    rows = update(table(Notification)).where(
+        n.id == bindparam("_id"), n.lease_owner == worker_id, n.state == "sending"
+    ).values(
+        state=bindparam("_state"),
+        attempts=bindparam("_attempts"),
+        due_at=bindparam("_due_at"),
+        sent_at=bindparam("_sent_at"),
+        last_error=bindparam("_error"),
+        receipt=bindparam("_receipt"),
+        lease_owner=None,
+        lease_until=None,
+        updated_at=now,
+    )  # fmt: skip
+    session.execute(rows, [_row_values(o, now) for o in outcomes])
+    attempts = [
+        {"notification_id": o.row.id, "at": now, "worker": worker_id,
+         "outcome": _ATTEMPT_OF[o.result], "error": None if o.result == "sent" else o.detail}
+        for o in outcomes
+        if o.attempted
+    ]  # fmt: skip
+    if attempts:
+        session.execute(insert(table(DeliveryAttempt)), attempts)
+    _update_contacts(session, outcomes)
+
+
+def _row_values(outcome: Outcome, now: datetime) -> dict[str, Any]:
+    sent = outcome.result == "sent"
+    return {
+        "_id": outcome.row.id,
+        "_state": _STATE_OF[outcome.result],
+        "_attempts": outcome.attempts,
+        "_due_at": outcome.next_try or outcome.row.due_at,
+        "_sent_at": now if sent else None,
+        "_error": None if sent else outcome.detail,
+        "_receipt": outcome.receipt,
+    }
+
+
+def _update_contacts(session: Session, outcomes: Sequence[Outcome]) -> None:
+    """Flag the addresses that failed for good; follow chats that moved (supergroups)."""
+    from sqlalchemy import bindparam, update
+
+    from engine.store.models import Contact
+
+    contacts = table(Contact)
+    c = contacts.c
+    flags: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    moves = []
+    for o in outcomes:
+        if o.flag is not None:
+            flags[o.row.channel].append({"_id": o.row.contact_id, "_flag": o.flag})
+        if o.migrate_to_chat_id is not None:
+            moves.append({"_id": o.row.contact_id, "_chat": o.migrate_to_chat_id})
+    for channel, values in flags.items():
+        column = {"email": "email_flag", "telegram": "telegram_flag"}.get(channel)
+        if column is not None:
+            stmt = update(contacts).where(c.id == bindparam("_id"))
+            session.execute(stmt.values({column: bindparam("_flag")}), values)
+    if moves:
+        stmt = update(contacts).where(c.id == bindparam("_id"))
+        session.execute(stmt.values(telegram_chat_id=bindparam("_chat")), moves)
+
+
+def worker_name() -> str:
+    """A worker id that tells which machine and process: ``host:pid:random``."""
+    import os
+    import socket
+    import uuid
+
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
