@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from engine.bot.buttons import sync_buttons
 from engine.bot.lease import Lease
 from engine.bot.service import BotService, Reply, Sender, utcnow
+from engine.errors import NhacviecError
 from notifiers.telegram import TelegramNotifier, keyboard, redact_in_logs, split_text
 
 if TYPE_CHECKING:
@@ -57,7 +58,10 @@ class TelegramBot:
 
     async def serve(self, stopping: asyncio.Event) -> None:
         lease = Lease(self.store, owner=self.worker_id)
-        await run_bot(self.settings, self.store, stopping, now=self.clock, lease=lease)
+        await run_bot(
+            self.settings, self.store, stopping, now=self.clock, lease=lease,
+            on_link=resync_after_link(self.settings, self.store, self.clock),
+        )  # fmt: skip
 
 
 def bot_services(engine: Engine) -> list[TelegramBot]:
@@ -67,6 +71,31 @@ def bot_services(engine: Engine) -> list[TelegramBot]:
         log.warning("$%s is not set: the Telegram bot does not run", settings.telegram.token_env)
         return []
     return [TelegramBot(settings, engine.store, engine.worker_id, engine.clock)]
+
+
+def resync_after_link(
+    settings: Settings, store: Store, clock: Callable[[], datetime]
+) -> Callable[[], Awaitable[None]]:
+    """What ``nhacviec run`` does when a chat is linked: re-sync, so that the contact's
+    Telegram reminders are scheduled (generation gives Telegram rows only to contacts
+    with a chat). One at a time; a sync that fails says why and changes nothing."""
+    running = asyncio.Lock()
+
+    async def resync() -> None:
+        from engine.workflow.sync import run_sync
+
+        async with running:
+            try:
+                report = await asyncio.to_thread(run_sync, store, settings, now=clock())
+            except NhacviecError as error:
+                log.error("re-sync after linking a chat failed: %s", error)
+                return
+            log.info(
+                "re-sync after linking a chat: %d reminders added, %d updated",
+                report.notifications_added, report.notifications_updated,
+            )  # fmt: skip
+
+    return resync
 
 
 async def run_bot(
@@ -80,6 +109,7 @@ async def run_bot(
     retry_delay: float = 5.0,
     lease: Lease | None = None,
     notifier: TelegramNotifier | None = None,
+    on_link: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Run the bot until ``stop_event`` is set (see the module docstring).
 
@@ -87,7 +117,8 @@ async def run_bot(
     long poll per bot); the others wait for it. When the bot cannot start (Telegram
     unreachable, the token refused) it says why and tries again, ``retry_delay`` seconds
     later and doubling up to 5 minutes, rather than ending: the rest of ``nhacviec run``
-    goes on meanwhile.
+    goes on meanwhile. ``on_link`` is awaited after a chat was linked (``nhacviec run``
+    re-syncs then).
     """
     from telegram.error import TelegramError
 
@@ -107,7 +138,7 @@ async def run_bot(
             await _first(stop_event, timeout=retry_delay)
             continue
         try:
-            serving = _Serving(settings, token, service, lease, poll_timeout, sweep_every)
+            serving = _Serving(settings, token, service, lease, poll_timeout, sweep_every, on_link)
             await serving.run(stop_event, notifier)
             delay = retry_delay
         except TelegramError as error:
@@ -129,11 +160,12 @@ class _Serving:
     lease: Lease
     poll_timeout: float
     sweep_every: float
+    on_link: Callable[[], Awaitable[None]] | None = None
 
     async def run(self, stop_event: asyncio.Event, notifier: TelegramNotifier | None) -> None:
         """Until ``stop_event``, or until the lease is lost (then the caller waits)."""
         wake = asyncio.Event()
-        application = build_application(self.settings, self.token, self.service, wake)
+        application = build_application(self.settings, self.token, self.service, wake, self.on_link)
         async with notifier or TelegramNotifier(self.settings) as sender:
             try:
                 await application.initialize()
@@ -166,7 +198,11 @@ class _Serving:
 
 
 def build_application(
-    settings: Settings, token: str, service: BotService, wake: asyncio.Event
+    settings: Settings,
+    token: str,
+    service: BotService,
+    wake: asyncio.Event,
+    on_link: Callable[[], Awaitable[None]] | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The PTB application with every command, button and service-message handler."""
     from telegram.ext import (
@@ -192,6 +228,8 @@ def build_application(
                 return
             reply = await asyncio.to_thread(call, sender, list(context.args or []))
             await deliver(update, context, reply, wake)
+            if reply.linked and on_link is not None:
+                await on_link()
 
         return handle
 

@@ -71,6 +71,7 @@ class Reply:
     alert: bool = False  # show the toast as a dialog (refusals)
     edit: tuple[str, Rows] | None = None  # new text and buttons for the pressed message
     changed: bool = False  # an obligation's status changed: update sent messages' buttons
+    linked: bool = False  # a chat was linked: its contact can now get Telegram reminders
 
 
 @dataclass
@@ -125,9 +126,8 @@ class BotService:
                 return Reply(self._render(chat, "start", outcome="refused"))
             chat = self._chat(session, sender)
             agency = chat.agencies.get(contact.agency_id, "")
-            return Reply(
-                self._render(chat, "start", outcome="linked", contact=contact, agency=agency)
-            )
+            text = self._render(chat, "start", outcome="linked", contact=contact, agency=agency)
+            return Reply(text, linked=True)
 
     def help(self, sender: Sender) -> Reply:
         with self.store.session() as session:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -18,7 +18,7 @@ from engine.store.db import Store
 from engine.store.models import AuditEvent, Contact, Notification, Obligation
 from engine.web import create_app
 from notifiers.telegram import TelegramNotifier
-from tests.fakes.botapi import FakeBotApi, blocked, migrated, too_many_requests
+from tests.fakes.botapi import TOKEN, FakeBotApi, blocked, migrated, too_many_requests
 from tests.telegram.conftest import VirtualClock
 from tests.telegram.harness import RunningBot
 from tests.telegram.world import (
@@ -282,3 +282,70 @@ def test_an_ack_from_the_cli_updates_the_telegram_buttons_too(
     assert reminder.button_texts() == [["✅ Đã hoàn thành – Trần Thị Bình, 15/06 14:20"]]
     assert asyncio.run(sweep()) == 0  # settled: nothing more to edit
     assert len(botapi.calls("editMessageReplyMarkup")) == 1
+
+
+def test_linking_a_chat_schedules_the_contacts_telegram_reminders(
+    store: Store, botapi: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the shipped workflow, directory and a seed plan: a contact with only an email
+    gets Telegram reminders once their chat is linked (``nhacviec run`` re-syncs)."""
+    from typer.testing import CliRunner
+
+    from engine.bot import links
+    from engine.bot.app import TelegramBot
+    from engine.cli import app
+    from engine.config import load_settings
+    from tests.conftest import ROOT
+    from tests.telegram.conftest import TOKEN_ENV
+    from tests.test_cli_actions import cli_db_url
+
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    config = tmp_path / "nhacviec.toml"
+    config.write_text(
+        f'[telegram]\ntoken_env = "{TOKEN_ENV}"\nbase_url = "{botapi.base_url}"\n'
+        f'[paths]\ntemplates = "{ROOT / "templates"}"\nworkflows = "{ROOT / "workflows"}"\n'
+        f'plans = "{ROOT / "plans"}"\nagencies = "{ROOT / "config" / "agencies.yaml"}"\n'
+        f'outbox = "{tmp_path / "outbox"}"\n',
+        encoding="utf-8",
+    )
+    db = cli_db_url(store)
+    cli = CliRunner()
+    for command in (["plan", "load", str(ROOT / "plans" / "hn-2026-2030-sxtdbv-du-thao.yaml")],
+                    ["sync"]):  # fmt: skip
+        result = cli.invoke(app, ["--config", str(config), "--db", db, *command])
+        assert result.exit_code == 0, result.output
+    key = "hn.so-cong-thuong.coordinator"
+
+    def channels() -> dict[str, int]:
+        with store.session() as s:
+            rows = s.execute(
+                sa.select(Notification.channel, sa.func.count())
+                .join(Contact, Notification.contact_id == Contact.id)
+                .where(Contact.key == key, Notification.state == "pending")
+                .group_by(Notification.channel)
+            )
+            return {channel: count for channel, count in rows}
+
+    before = channels()
+    assert before.get("email", 0) > 0 and "telegram" not in before
+    with store.session() as s:
+        contact = links.find_contact(s, key)
+        code = links.new_invite(s, contact, datetime.now(UTC))
+    settings = load_settings(config, db)
+    bot = TelegramBot(settings, store, "w1")
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        serving = asyncio.create_task(bot.serve(stop))
+        await botapi.wait_for_call("getUpdates")
+        botapi.send_text(7777, f"/start {code}")
+        (reply,) = await botapi.wait_until(lambda: botapi.sent(7777), what="the reply")
+        assert reply.text.startswith("✅ Đã liên kết chat này với")
+        await botapi.wait_until(lambda: channels().get("telegram"), what="the Telegram rows")
+        stop.set()
+        await serving
+
+    asyncio.run(scenario())
+    after = channels()
+    assert after["telegram"] > 0
+    assert after["email"] == before["email"]
