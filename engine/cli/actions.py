@@ -175,7 +175,9 @@ def _get(session: Session, obligation_id: int) -> Obligation:
 
     obligation = session.get(Obligation, obligation_id)
     if obligation is None:
-        raise NhacviecError(f"no obligation #{obligation_id} (see `nhacviec agenda` for the numbers)")
+        raise NhacviecError(
+            f"no obligation #{obligation_id} (see `nhacviec agenda` for the numbers)"
+        )
     return obligation
 
 
