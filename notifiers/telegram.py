@@ -372,16 +372,16 @@ class TelegramNotifier:
         # Sends mostly wait in the pacer, not for a connection; a long pool timeout keeps
         # a burst from failing with "pool timeout" while connections are busy.
         request = HTTPXRequest(connection_pool_size=self.pool_size, pool_timeout=30.0)
-        self._bot = Bot(self._token, base_url=self.settings.base_url, request=request)
+        bot = Bot(self._token, base_url=self.settings.base_url, request=request)
         try:
-            await self._bot.initialize()
+            await bot.initialize()
         except TelegramError as error:
-            self._bot = None
+            await bot.shutdown()  # its HTTP clients are open even when getMe failed
             raise TransientError(
                 f"cannot reach the Telegram bot: {self._describe(error)}"
             ) from None
-        self._started = True
-        return self._bot
+        self._bot, self._started = bot, True
+        return bot
 
     async def _call(self, chat_id: int, action: Callable[[], Awaitable[Any]]) -> Any:
         """Run one API call for ``chat_id``, paced, waiting out 429s, mapping errors."""

@@ -245,3 +245,17 @@ def test_edit_buttons_replaces_the_keyboard_and_reports_no_change_the_second_tim
     assert asyncio.run(run()) == [True, False]
     (sent,) = botapi.sent(513)
     assert sent.button_texts() == [["✅ Đã nhận – Sở Công Thương, 12/06 09:30"]]
+
+
+def test_a_refused_token_is_transient_and_never_shown(
+    settings: Settings, clock: VirtualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with FakeBotApi(token="654321:ANOTHER-BOT") as other:
+        wrong = settings.model_copy(
+            update={"telegram": settings.telegram.model_copy(update={"base_url": other.base_url})}
+        )
+        error = send_one_expecting(wrong, clock, message(514), TransientError)
+    assert "was rejected by the server" in str(error)
+    assert TOKEN not in str(error)
+    assert TOKEN not in caplog.text
