@@ -43,7 +43,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("nhacviec.run")
 Clock = Callable[[], datetime]
 
-EXTENSIONS: dict[str, str] = {}
+EXTENSIONS: dict[str, str] = {
+    "telegram": "engine.bot.app:bot_services",
+}
 """Extra jobs and services of ``nhacviec run``: name → ``"module:factory"`` (see above)."""
 
 

@@ -1,8 +1,10 @@
 """The ``nhacviec`` command line. Importing this package registers every command."""
 
 from engine.cli import (
+    actions,  # noqa: F401  (registers commands)
     admin,  # noqa: F401  (registers commands)
     calendar,  # noqa: F401
+    contacts,  # noqa: F401  (registers commands)
     delivery,  # noqa: F401  (registers commands)
     period,  # noqa: F401
     plan,  # noqa: F401

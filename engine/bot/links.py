@@ -1,0 +1,185 @@
+"""Who a Telegram chat is: invitations, linking, authorization, refusals (no PTB here).
+
+A bot cannot message a person first, so a coordinator hands out a one-time code
+(``nhacviec contacts invite CONTACT``) and the person sends ``/start CODE`` to the bot.
+Only a hash of the code is stored, with an expiry; redeeming it links the chat to the
+contact (``Contact.telegram_chat_id``) and spends it, by compare-and-set so that a code
+links one chat once even with two bots racing. Inviting again replaces the code.
+
+A chat may be linked to several contacts (a group shared by an agency's coordinator and
+head). It may act on an obligation when one of its active contacts belongs to the
+obligation's agency or to the agency that owns the obligation's plan; ``authorize``
+returns that contact (the obligation's own agency first). Everything refused is recorded
+as an ``AuditEvent`` (event ``refused``, channel ``telegram``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from engine.errors import NhacviecError
+from engine.store.models import AuditEvent, Contact, Obligation, Plan
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes get read aloud
+CODE_LENGTH = 10  # 50 bits: guessing through a rate-limited bot is hopeless
+INVITE_DAYS = 7
+
+
+def normalise_code(code: str) -> str:
+    """Codes are case-insensitive and may be typed with spaces or dashes."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def find_contact(session: Session, ref: str) -> Contact:
+    """A contact by key, or by numeric id; ``NhacviecError`` naming ``ref`` otherwise."""
+    contact = session.scalars(select(Contact).where(Contact.key == ref)).one_or_none()
+    if contact is None and ref.isdigit():
+        contact = session.get(Contact, int(ref))
+    if contact is None:
+        raise NhacviecError(f"no contact {ref!r} (give a contact key or id; see `contacts list`)")
+    return contact
+
+
+def new_invite(session: Session, contact: Contact, now: datetime, days: int = INVITE_DAYS) -> str:
+    """Give ``contact`` a fresh one-time code valid ``days`` days; return the code.
+
+    Only its hash is stored; a previous code stops working.
+    """
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    contact.invite_code_hash = hash_code(code)
+    contact.invite_expires_at = now + timedelta(days=days)
+    session.flush()
+    return code
+
+
+def redeem(session: Session, code: str, chat_id: int, now: datetime) -> Contact | None:
+    """Link ``chat_id`` to the contact whose live code this is and spend the code.
+
+    Returns None (nothing changed) for a wrong, spent or expired code. The link clears a
+    previous Telegram flag: the new chat has not blocked the bot.
+    """
+    digest = hash_code(code)
+    contact = session.scalars(
+        select(Contact).where(Contact.invite_code_hash == digest, Contact.active.is_(True))
+    ).one_or_none()
+    if contact is None or contact.invite_expires_at is None or contact.invite_expires_at <= now:
+        return None
+    spent = session.execute(
+        update(Contact)
+        .where(Contact.id == contact.id, Contact.invite_code_hash == digest)
+        .values(
+            telegram_chat_id=chat_id,
+            telegram_flag=None,
+            invite_code_hash=None,
+            invite_expires_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:  # type: ignore[attr-defined]
+        return None  # another bot redeemed it a moment ago
+    session.refresh(contact)
+    session.add(
+        AuditEvent(
+            at=now,
+            event="telegram_linked",
+            actor=contact.name,
+            channel="telegram",
+            data={"contact": contact.key, "chat_id": chat_id},
+        )
+    )
+    session.flush()
+    return contact
+
+
+def linked_contacts(session: Session, chat_id: int) -> list[Contact]:
+    """The active contacts linked to ``chat_id``, oldest first."""
+    return list(
+        session.scalars(
+            select(Contact)
+            .where(Contact.telegram_chat_id == chat_id, Contact.active.is_(True))
+            .order_by(Contact.id)
+        )
+    )
+
+
+def authorize(
+    contacts: Sequence[Contact], obligation: Obligation, owner_id: int | None
+) -> Contact | None:
+    """The contact through whom the chat may act on ``obligation``, or None.
+
+    ``owner_id`` is the agency that owns the obligation's plan (or None).
+    """
+    for contact in contacts:
+        if contact.agency_id == obligation.agency_id:
+            return contact
+    for contact in contacts:
+        if owner_id is not None and contact.agency_id == owner_id:
+            return contact
+    return None
+
+
+def plan_owner(session: Session, obligation: Obligation) -> int | None:
+    return session.scalar(select(Plan.owner_agency_id).where(Plan.id == obligation.plan_id))
+
+
+def record_refusal(
+    session: Session,
+    *,
+    chat_id: int,
+    attempted: str,
+    reason: str,
+    now: datetime,
+    obligation: Obligation | None = None,
+    contact: Contact | None = None,
+    user: str | None = None,
+) -> AuditEvent:
+    """Record a refused command or button press (the audit trail of who tried what)."""
+    data: dict[str, Any] = {"chat_id": chat_id, "attempted": attempted, "reason": reason}
+    if user:
+        data["telegram_user"] = user
+    event = AuditEvent(
+        obligation_id=obligation.id if obligation is not None else None,
+        at=now,
+        event="refused",
+        actor=contact.name if contact is not None else None,
+        channel="telegram",
+        data=data,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def migrate_chat(session: Session, old_chat_id: int, new_chat_id: int) -> int:
+    """A group became a supergroup: move every contact linked to it; return how many."""
+    moved = session.execute(
+        update(Contact)
+        .where(Contact.telegram_chat_id == old_chat_id)
+        .values(telegram_chat_id=new_chat_id)
+        .execution_options(synchronize_session=False)
+    )
+    count: int = moved.rowcount  # type: ignore[attr-defined]
+    return count
+
+
+def flag_chat(session: Session, chat_id: int, flag: str) -> int:
+    """The chat can never receive (blocked, deactivated, not found): flag its contacts."""
+    flagged = session.execute(
+        update(Contact)
+        .where(Contact.telegram_chat_id == chat_id)
+        .values(telegram_flag=flag)
+        .execution_options(synchronize_session=False)
+    )
+    count: int = flagged.rowcount  # type: ignore[attr-defined]
+    return count

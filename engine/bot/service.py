@@ -1,0 +1,410 @@
+"""What the bot does, free of Telegram's library: each command or press gives a ``Reply``.
+
+``BotService`` turns what a chat sent (``/start CODE``, ``/status``, ``/overdue``,
+``/ack ID [note]``, ``/done ID [note]``, ``/help``, a button press) into database changes
+and a ``Reply`` (a new message, an answer to the press, an edit of the pressed message);
+``engine.bot.app`` carries replies to Telegram. Each call is one transaction.
+
+Rules:
+
+- ``/start`` and ``/help`` work in any chat; every other command and every press needs a
+  chat linked to a contact (``/start CODE``), else it is refused and recorded.
+- Acting on an obligation needs a linked contact of its agency or of its plan's owner
+  (``links.authorize``); a refusal is answered politely and recorded (``refused``).
+- ``/ack ID`` and the "Đã nhận" button acknowledge; ``/done ID`` reports done at once
+  (the typed number is the confirmation), the "Đã hoàn thành" button first asks
+  "Xác nhận đã hoàn thành?" with ``done!:ID`` / ``cancel:ID`` buttons.
+- A status change goes through ``engine.status.apply_action`` (channel ``telegram``, the
+  contact's name as actor; the Telegram user and chat in the event's data), which
+  cancels the reminders it stops; ``Reply.changed`` asks for the buttons of every sent
+  message to be brought up to date (``engine.bot.buttons``).
+
+Replies are in the language of the chat's first linked contact; unlinked chats get
+Vietnamese with an English line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from engine.bot import links
+from engine.bot.buttons import Rows, last_changes, status_buttons
+from engine.bot.replies import Replies, language_of, plain, replies_for
+from engine.status import Action, StatusError, apply_action, local_date
+from engine.store.models import Agency, Contact, Obligation
+from notifiers.base import Button
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from engine.config import Settings
+    from engine.store.db import Store
+
+LIST_LIMIT = 30  # obligations shown per agency by /status and /overdue
+OPEN = ("open", "acknowledged")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Where a command or press came from."""
+
+    chat_id: int
+    user: str | None = None  # the Telegram user's name, kept in the audit trail
+
+
+@dataclass
+class Reply:
+    """What to show in return. Every field is optional."""
+
+    text: str | None = None  # a new message to the chat (Telegram HTML)
+    buttons: Rows = ()
+    toast: str | None = None  # the answer to a button press (plain text)
+    alert: bool = False  # show the toast as a dialog (refusals)
+    edit: tuple[str, Rows] | None = None  # new text and buttons for the pressed message
+    changed: bool = False  # an obligation's status changed: update sent messages' buttons
+    linked: bool = False  # a chat was linked: its contact can now get Telegram reminders
+
+
+@dataclass
+class _Chat:
+    """A chat as the service sees it during one call."""
+
+    sender: Sender
+    contacts: list[Contact]
+    agencies: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def language(self) -> str:
+        return language_of(self.contacts[0].language) if self.contacts else "vi"
+
+    @property
+    def linked(self) -> bool:
+        return bool(self.contacts)
+
+
+class BotService:
+    """The bot's behaviour over one store; ``now`` is the clock (a parameter for tests)."""
+
+    def __init__(
+        self, settings: Settings, store: Store, now: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.now = now
+        self.zone = settings.time.zone
+        self.replies: Replies = replies_for(settings.paths.templates, settings.time.timezone)
+
+    # ------------------------------------------------------------------ commands
+
+    def start(self, sender: Sender, args: Sequence[str]) -> Reply:
+        """``/start CODE``: link the chat to the contact whose one-time code it is."""
+        now = self.now()
+        with self.store.session() as session:
+            chat = self._chat(session, sender)
+            if not args:
+                outcome = "linked_already" if chat.linked else "missing_code"
+                return Reply(self._render(chat, "start", outcome=outcome))
+            contact = links.redeem(session, " ".join(args), sender.chat_id, now)
+            if contact is None:
+                links.record_refusal(
+                    session,
+                    chat_id=sender.chat_id,
+                    attempted="/start",
+                    reason="wrong, spent or expired invitation code",
+                    now=now,
+                    user=sender.user,
+                )
+                return Reply(self._render(chat, "start", outcome="refused"))
+            chat = self._chat(session, sender)
+            agency = chat.agencies.get(contact.agency_id, "")
+            text = self._render(chat, "start", outcome="linked", contact=contact, agency=agency)
+            return Reply(text, linked=True)
+
+    def help(self, sender: Sender) -> Reply:
+        with self.store.session() as session:
+            chat = self._chat(session, sender)
+            return Reply(self._render(chat, "help"))
+
+    def listing(self, sender: Sender, *, overdue_only: bool) -> Reply:
+        """``/status`` (the open obligations of the chat's agencies) or ``/overdue``."""
+        command = "/overdue" if overdue_only else "/status"
+        now = self.now()
+        with self.store.session() as session:
+            chat = self._chat(session, sender)
+            if not chat.linked:
+                return self._not_linked(session, chat, command, now)
+            today = local_date(now, self.zone)
+            groups = [
+                self._group(session, agency_id, name, today, overdue_only)
+                for agency_id, name in chat.agencies.items()
+            ]
+            return Reply(self._render(chat, "list", groups=groups, overdue_only=overdue_only))
+
+    def command(self, sender: Sender, action: Action, args: Sequence[str]) -> Reply:
+        """``/ack ID [note]`` or ``/done ID [note]``."""
+        now = self.now()
+        with self.store.session() as session:
+            chat = self._chat(session, sender)
+            if not chat.linked:
+                return self._not_linked(session, chat, f"/{action}", now)
+            if not args:
+                return Reply(self._render(chat, "result", outcome="usage", action=action))
+            note = " ".join(args[1:]).strip() or None
+            text, changed, _ = self._act(session, chat, action, args[0], note, now)
+            return Reply(text, changed=changed)
+
+    # ------------------------------------------------------------------ buttons
+
+    def press(self, sender: Sender, data: str) -> Reply:
+        """A button press; ``data`` is ``ack:ID``, ``done?:ID``, ``done!:ID``,
+        ``cancel:ID`` or ``info:ID``."""
+        kind, _, ref = data.partition(":")
+        now = self.now()
+        with self.store.session() as session:
+            chat = self._chat(session, sender)
+            if not chat.linked:
+                refused = self._not_linked(session, chat, f"button {data}", now)
+                return Reply(toast=plain(refused.text or ""), alert=True)
+            if kind == "ack":
+                text, changed, ok = self._act(session, chat, "ack", ref, None, now, via=data)
+                return Reply(toast=plain(text), alert=not ok, changed=changed)
+            if kind == "done!":
+                text, changed, ok = self._act(session, chat, "done", ref, None, now, via=data)
+                return Reply(toast=plain(text), alert=not ok, edit=(text, ()), changed=changed)
+            if kind == "done?":
+                return self._confirm_done(session, chat, ref, now, data)
+            if kind == "cancel":
+                return self._cancel(session, chat, ref)
+            if kind == "info":
+                return self._info(session, chat, ref, now, data)
+        return Reply()  # a button of an older version: answered, nothing to do
+
+    def _confirm_done(
+        self, session: Session, chat: _Chat, ref: str, now: datetime, data: str
+    ) -> Reply:
+        found = self._authorized(session, chat, "done", ref, now, data)
+        if isinstance(found, str):
+            return Reply(toast=plain(found), alert=True)
+        obligation, _ = found
+        if obligation.status not in OPEN or obligation.cancelled_at is not None:
+            outcome = "unchanged" if obligation.status == "done" else "refused_status"
+            text = self._render(
+                chat,
+                "result",
+                **self._result_context(obligation, outcome, "done"),
+            )
+            return Reply(toast=plain(text), alert=outcome != "unchanged")
+        lang = chat.language
+        buttons: Rows = (
+            (Button(self.replies.label(lang, "confirm_yes"), f"done!:{obligation.id}"),),
+            (Button(self.replies.label(lang, "cancel"), f"cancel:{obligation.id}"),),
+        )
+        text = self._render(
+            chat, "confirm_done", obligation=obligation, agency=obligation.agency.name
+        )
+        return Reply(text, buttons)
+
+    def _cancel(self, session: Session, chat: _Chat, ref: str) -> Reply:
+        obligation = _get(session, ref)
+        if obligation is None:
+            return Reply(toast="")
+        return Reply(edit=(self._render(chat, "cancelled", obligation=obligation), ()))
+
+    def _info(self, session: Session, chat: _Chat, ref: str, now: datetime, data: str) -> Reply:
+        found = self._authorized(session, chat, "info", ref, now, data)
+        if isinstance(found, str):
+            return Reply(toast=plain(found), alert=True)
+        obligation, _ = found
+        change = last_changes(session, [obligation.id]).get(obligation.id)
+        rows = status_buttons(self.replies, chat.language, obligation.id, obligation.status, change)
+        return Reply(toast=rows[0][0].text if rows else "")
+
+    # ------------------------------------------------------------------ acting
+
+    def _act(
+        self,
+        session: Session,
+        chat: _Chat,
+        action: Action,
+        ref: str,
+        note: str | None,
+        now: datetime,
+        via: str | None = None,
+    ) -> tuple[str, bool, bool]:
+        """Apply ``action``; return (reply text, status changed, accepted)."""
+        attempted = via or f"/{action} {ref}"
+        found = self._authorized(session, chat, action, ref, now, attempted)
+        if isinstance(found, str):
+            return found, False, False
+        obligation, contact = found
+        try:
+            decision, event = apply_action(
+                session,
+                obligation,
+                action,
+                now=now,
+                zone=self.zone,
+                actor=contact.name,
+                channel="telegram",
+                note=note,
+            )
+        except StatusError as error:
+            links.record_refusal(
+                session,
+                chat_id=chat.sender.chat_id,
+                attempted=attempted,
+                reason=str(error),
+                now=now,
+                obligation=obligation,
+                contact=contact,
+                user=chat.sender.user,
+            )
+            context = self._result_context(obligation, "refused_status", action)
+            return self._render(chat, "result", **context), False, False
+        event.data = {**(event.data or {}), **self._origin(chat, contact)}
+        outcome = "changed" if decision.changed else "unchanged"
+        context = self._result_context(obligation, outcome, action, actor=contact.name)
+        context.update(at=self.replies.when(now), note=note)
+        return self._render(chat, "result", **context), decision.changed, True
+
+    def _authorized(
+        self, session: Session, chat: _Chat, action: str, ref: str, now: datetime, attempted: str
+    ) -> tuple[Obligation, Contact] | str:
+        """The obligation and the contact acting for the chat, or the refusal's text."""
+        obligation = _get(session, ref)
+        if obligation is None:
+            links.record_refusal(
+                session,
+                chat_id=chat.sender.chat_id,
+                attempted=attempted,
+                reason="unknown obligation",
+                now=now,
+                contact=chat.contacts[0],
+                user=chat.sender.user,
+            )
+            return self._render(chat, "result", outcome="not_found", action=action, ref=ref)
+        contact = links.authorize(chat.contacts, obligation, links.plan_owner(session, obligation))
+        if contact is None:
+            links.record_refusal(
+                session,
+                chat_id=chat.sender.chat_id,
+                attempted=attempted,
+                reason="the chat is not linked to the obligation's agency or the plan owner",
+                now=now,
+                obligation=obligation,
+                contact=chat.contacts[0],
+                user=chat.sender.user,
+            )
+            return self._render(
+                chat,
+                "result",
+                outcome="not_allowed",
+                action=action,
+                obligation=obligation,
+                agency=obligation.agency.name,
+            )
+        return obligation, contact
+
+    def _result_context(
+        self, obligation: Obligation, outcome: str, action: str, actor: str | None = None
+    ) -> dict[str, Any]:
+        status = "cancelled" if obligation.cancelled_at is not None else obligation.status
+        late_days = 0
+        if obligation.done_at is not None and obligation.done_late:
+            done_on = local_date(obligation.done_at, self.zone)
+            late_days = (done_on - obligation.original_due_on).days
+        return {
+            "outcome": outcome,
+            "action": action,
+            "obligation": obligation,
+            "status": status,
+            "actor": actor,
+            "late_days": late_days,
+        }
+
+    def _origin(self, chat: _Chat, contact: Contact) -> dict[str, Any]:
+        origin: dict[str, Any] = {"chat_id": chat.sender.chat_id, "contact": contact.key}
+        if chat.sender.user:
+            origin["telegram_user"] = chat.sender.user
+        return origin
+
+    # ------------------------------------------------------------------ helpers
+
+    def migrate(self, old_chat_id: int, new_chat_id: int) -> int:
+        """A linked group became a supergroup: follow it to its new chat id."""
+        with self.store.session() as session:
+            return links.migrate_chat(session, old_chat_id, new_chat_id)
+
+    def _chat(self, session: Session, sender: Sender) -> _Chat:
+        contacts = links.linked_contacts(session, sender.chat_id)
+        ids = {c.agency_id for c in contacts}
+        rows = session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(ids)))
+        names = {agency_id: name for agency_id, name in rows}
+        agencies = {c.agency_id: names[c.agency_id] for c in contacts}
+        return _Chat(sender, contacts, agencies)
+
+    def _not_linked(self, session: Session, chat: _Chat, attempted: str, now: datetime) -> Reply:
+        links.record_refusal(
+            session,
+            chat_id=chat.sender.chat_id,
+            attempted=attempted,
+            reason="the chat is not linked to a contact",
+            now=now,
+            user=chat.sender.user,
+        )
+        return Reply(self.replies.render("vi", "not_linked", {}))
+
+    def _group(
+        self, session: Session, agency_id: int, name: str, today: Any, overdue_only: bool
+    ) -> dict[str, Any]:
+        where = [
+            Obligation.agency_id == agency_id,
+            Obligation.status.in_(OPEN),
+            Obligation.cancelled_at.is_(None),
+        ]
+        if overdue_only:
+            where.append(Obligation.due_on < today)
+        total = session.scalar(select(func.count()).select_from(Obligation).where(*where)) or 0
+        rows = session.scalars(
+            select(Obligation)
+            .where(*where)
+            .order_by(Obligation.due_on, Obligation.id)
+            .limit(LIST_LIMIT)
+        )
+        items = [
+            {
+                "id": o.id,
+                "title": o.title,
+                "period": o.period_label,
+                "due_on": o.due_on,
+                "status": o.status,
+                "days_late": max(0, (today - o.due_on).days),
+            }
+            for o in rows
+        ]
+        return {"agency": name, "rows": items, "total": total, "more": max(0, total - len(items))}
+
+    def _render(self, chat: _Chat, name: str, **context: Any) -> str:
+        context.setdefault("bilingual", not chat.linked)
+        context.setdefault("note", None)
+        context.setdefault(
+            "contacts",
+            [{"name": c.name, "agency": chat.agencies.get(c.agency_id, "")} for c in chat.contacts],
+        )
+        return self.replies.render(chat.language, name, context)
+
+
+def _get(session: Session, ref: str) -> Obligation | None:
+    ref = ref.strip().lstrip("#")
+    if not ref.isdigit():
+        return None
+    return session.get(Obligation, int(ref))

@@ -1,0 +1,346 @@
+"""``nhacviec ack|done|waive|reopen|show ID``: act on one obligation from the command line.
+
+The same status machine as the Telegram buttons and the email link
+(``engine.status.apply_action``, channel ``cli``): every call is an audit event with who
+(``--by``, default the OS user), when (``--now``, default now) and an optional note;
+pending reminders that the new status stops are cancelled at once, and the bot brings
+the buttons of sent Telegram messages up to date (``engine.bot.buttons``). An unknown ID
+or a refused transition (acknowledging a waived obligation) is exit status 2.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import typer
+
+from engine.cli.app import app, console, print_json, state
+from engine.errors import InputError, NhacviecError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from engine.status import Action, Decision
+    from engine.store.models import Obligation
+
+ID = typer.Argument(..., metavar="ID", help="The obligation's number (as in reminders: #12).")
+BY = typer.Option(None, "--by", help="Who did it (default: your user name).")
+NOTE = typer.Option(None, "--note", help='A note, e.g. the report\'s number "245/BC-SCT".')
+NOW = typer.Option(None, "--now", help="The instant of the action, ISO 8601 (default: now).")
+
+
+@app.command()
+def ack(
+    ctx: typer.Context,
+    obligation_id: int = ID,
+    by: str | None = BY,
+    note: str | None = NOTE,
+    now: str | None = NOW,
+) -> None:
+    """Acknowledge an obligation: the agency has it in hand (stops "please confirm" reminders)."""
+    _act(ctx, "ack", obligation_id, by, note, now)
+
+
+@app.command()
+def done(
+    ctx: typer.Context,
+    obligation_id: int = ID,
+    by: str | None = BY,
+    note: str | None = NOTE,
+    now: str | None = NOW,
+) -> None:
+    """Record an obligation as done, on time or late (stops every reminder)."""
+    _act(ctx, "done", obligation_id, by, note, now)
+
+
+@app.command()
+def waive(
+    ctx: typer.Context,
+    obligation_id: int = ID,
+    reason: str = typer.Option(..., "--reason", help="Why it need not be done (kept in history)."),
+    by: str | None = BY,
+    now: str | None = NOW,
+) -> None:
+    """Waive an open or acknowledged obligation: it need not be done."""
+    _act(ctx, "waive", obligation_id, by, reason, now)
+
+
+@app.command()
+def reopen(
+    ctx: typer.Context,
+    obligation_id: int = ID,
+    by: str | None = BY,
+    note: str | None = NOTE,
+    now: str | None = NOW,
+) -> None:
+    """Reopen an acknowledged, done or waived obligation."""
+    _act(ctx, "reopen", obligation_id, by, note, now)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    obligation_id: int = ID,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    now: str | None = typer.Option(None, "--now", help="Judge overdue as of this instant."),
+) -> None:
+    """Show an obligation, its notifications and its whole history."""
+    appctx = state(ctx)
+    zone = appctx.settings.time.zone
+    instant = parse_now(now, zone)
+    with appctx.store().session() as session:
+        data = describe(session, _get(session, obligation_id), instant, zone)
+    if as_json:
+        print_json(data)
+    else:
+        _print_show(data)
+
+
+# ---------------------------------------------------------------------------- acting
+
+
+def _act(
+    ctx: typer.Context,
+    action: Action,
+    obligation_id: int,
+    by: str | None,
+    note: str | None,
+    now: str | None,
+) -> None:
+    from engine.status import StatusError, apply_action
+
+    appctx = state(ctx)
+    zone = appctx.settings.time.zone
+    instant = parse_now(now, zone)
+    actor = by or default_actor()
+    with appctx.store().session() as session:
+        obligation = _get(session, obligation_id)
+        pending = _pending(session, obligation_id)
+        try:
+            decision, _ = apply_action(
+                session, obligation, action, now=instant, zone=zone, actor=actor,
+                channel="cli", note=note,
+            )  # fmt: skip
+        except StatusError as error:
+            raise StatusError(f"obligation #{obligation_id}: {error}") from None
+        cancelled = pending - _pending(session, obligation_id)
+        message = _summary(obligation, decision, actor, cancelled, zone)
+    console().print(message, markup=False, soft_wrap=True)
+
+
+def _summary(
+    obligation: Obligation, decision: Decision, actor: str, cancelled: int, zone: ZoneInfo
+) -> str:
+    from engine.status import EVENT_OF
+
+    ref = f"#{obligation.id} {obligation.title}"
+    if not decision.changed:
+        return f"{ref}: already {decision.after}; recorded, nothing changed."
+    line = f"{ref}: {EVENT_OF[decision.action]} by {actor} (was {decision.before})"
+    if decision.after == "done":
+        line += f", {_lateness(obligation, zone)}"
+    line += "."
+    if cancelled:
+        line += f" {cancelled} pending reminder{'s' if cancelled != 1 else ''} cancelled."
+    return line
+
+
+def _lateness(obligation: Obligation, zone: ZoneInfo) -> str:
+    from engine.status import local_date
+
+    due = obligation.original_due_on.strftime("%d/%m/%Y")
+    if not obligation.done_late or obligation.done_at is None:
+        return f"on time (due {due})"
+    days = (local_date(obligation.done_at, zone) - obligation.original_due_on).days
+    return f"{days} day{'s' if days != 1 else ''} late (due {due})"
+
+
+def _pending(session: Session, obligation_id: int) -> int:
+    from sqlalchemy import func, select
+
+    from engine.store.models import Notification
+
+    query = select(func.count()).where(
+        Notification.obligation_id == obligation_id, Notification.state == "pending"
+    )
+    return session.scalar(query) or 0
+
+
+def _get(session: Session, obligation_id: int) -> Obligation:
+    from engine.store.models import Obligation
+
+    obligation = session.get(Obligation, obligation_id)
+    if obligation is None:
+        raise NhacviecError(
+            f"no obligation #{obligation_id} (see `nhacviec agenda` for the numbers)"
+        )
+    return obligation
+
+
+def default_actor() -> str:
+    """The OS user name, as ``--by`` defaults to."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return os.environ.get("USER") or "cli"
+
+
+def parse_now(text: str | None, zone: ZoneInfo) -> datetime:
+    """``--now``: an ISO 8601 instant; without an offset it is local time in ``zone``."""
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"--now {text!r}: expected an ISO 8601 instant such as 2026-06-10T09:00+07:00"
+        ) from None
+    return instant.replace(tzinfo=zone) if instant.tzinfo is None else instant
+
+
+# ---------------------------------------------------------------------------- showing
+
+
+def describe(
+    session: Session, obligation: Obligation, now: datetime, zone: ZoneInfo
+) -> dict[str, Any]:
+    """Everything ``show`` prints, as JSON-ready data (instants in the local zone)."""
+    from sqlalchemy import select
+
+    from engine.status import effective_status, local_date
+    from engine.store.models import AuditEvent, Notification
+
+    def at(instant: datetime | None) -> str | None:
+        return instant.astimezone(zone).isoformat() if instant is not None else None
+
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.obligation_id == obligation.id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    notifications = session.scalars(
+        select(Notification)
+        .where(Notification.obligation_id == obligation.id)
+        .order_by(Notification.scheduled_at, Notification.id)
+    )
+    shown = effective_status(obligation.status, obligation.due_on, local_date(now, zone))
+    return {
+        "id": obligation.id,
+        "status": obligation.status,
+        "agency": obligation.agency.name,
+        "due": obligation.due_on.isoformat(),
+        "effective_status": "cancelled" if obligation.cancelled_at else shown,
+        "overdue": shown == "overdue",
+        "title": obligation.title,
+        "agency_key": obligation.agency.key,
+        "role": obligation.role,
+        "plan": obligation.plan.number or obligation.plan.key,
+        "period": obligation.period_label,
+        "original_due": obligation.original_due_on.isoformat(),
+        "acknowledged_at": at(obligation.acknowledged_at),
+        "done_at": at(obligation.done_at),
+        "done_late": obligation.done_late,
+        "cancelled_at": at(obligation.cancelled_at),
+        "key": obligation.key,
+        "history": [
+            {
+                "at": at(e.at),
+                "event": e.event,
+                "by": e.actor,
+                "channel": e.channel,
+                "note": e.note,
+                "data": e.data,
+            }
+            for e in events
+        ],
+        "notifications": [
+            {
+                "stage": n.stage,
+                "channel": n.channel,
+                "to": _address(n.channel, n.contact.email, n.contact.telegram_chat_id),
+                "scheduled": at(n.scheduled_at),
+                "state": n.state,
+                "contact": n.contact.key,
+                "sent": at(n.sent_at),
+                "attempts": n.attempts,
+                "error": n.last_error,
+            }
+            for n in notifications
+        ],
+    }
+
+
+def _address(channel: str, email: str | None, chat_id: int | None) -> str | None:
+    if channel == "telegram":
+        return str(chat_id) if chat_id is not None else None
+    return email
+
+
+def _print_show(data: dict[str, Any]) -> None:
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    out = console()
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    late = {True: " (late)", False: " (on time)"}.get(data["done_late"], "")
+    rows = [
+        ("Agency", f"{data['agency']} ({data['role']})"),
+        ("Plan", data["plan"]),
+        ("Period", data["period"]),
+        ("Due", _day(data["due"]) + _moved(data)),
+        ("Status", data["effective_status"] + late),
+        ("Acknowledged", _when(data["acknowledged_at"])),
+        ("Done", _when(data["done_at"])),
+    ]
+    for name, value in rows:
+        if value:
+            facts.add_row(name, Text(value))
+    title = Text(f"#{data['id']} {data['title']}")
+    out.print(Panel(facts, title=title, title_align="left", expand=False))
+    out.print(_table("Notifications", data["notifications"],
+                     ("scheduled", "stage", "channel", "to", "state", "error")))  # fmt: skip
+    out.print(_table("History", data["history"], ("at", "event", "by", "channel", "note")))
+
+
+def _table(title: str, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(_cell(column, row.get(column)) for column in columns))
+    if not rows:
+        table.add_row(*(["—"] + [""] * (len(columns) - 1)))
+    return table
+
+
+def _cell(column: str, value: Any) -> Any:
+    from rich.text import Text
+
+    if value is None:
+        return ""
+    if column in ("at", "scheduled"):
+        return _when(value)
+    return Text(str(value))  # titles and notes are text, never Rich markup
+
+
+def _day(iso: str) -> str:
+    return datetime.fromisoformat(iso).strftime("%d/%m/%Y")
+
+
+def _when(iso: str | None) -> str:
+    return datetime.fromisoformat(iso).strftime("%d/%m/%Y %H:%M") if iso else ""
+
+
+def _moved(data: dict[str, Any]) -> str:
+    if data["original_due"] == data["due"]:
+        return ""
+    return f" (originally {_day(data['original_due'])})"
