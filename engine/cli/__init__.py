@@ -2,7 +2,9 @@
 
 from engine.cli import (
     admin,  # noqa: F401  (registers commands)
+    letter,  # noqa: F401
     period,  # noqa: F401
+    report,  # noqa: F401
 )
 from engine.cli.app import app, main
 

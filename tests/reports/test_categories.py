@@ -147,9 +147,7 @@ def test_the_on_time_rate_is_none_while_nothing_is_decided() -> None:
 
 
 def test_scorecards_group_by_key_in_order_and_add_up() -> None:
-    cards = scorecards(
-        [("B", C.DONE_ON_TIME), ("A", C.DONE_LATE), ("B", C.NOT_DONE_OVERDUE)]
-    )
+    cards = scorecards([("B", C.DONE_ON_TIME), ("A", C.DONE_LATE), ("B", C.NOT_DONE_OVERDUE)])
     assert list(cards) == ["B", "A"]
     assert cards["B"].on_time_rate == 0.5
     total = cards["A"] + cards["B"]

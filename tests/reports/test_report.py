@@ -66,9 +66,7 @@ def test_the_xlsx_per_agency_sheet_counts_each_category(store: Store, tmp_path: 
     assert sheet.column_dimensions["B"].width >= 30
 
 
-def test_the_title_rows_name_the_plan_the_period_and_the_day(
-    store: Store, tmp_path: Path
-) -> None:
+def test_the_title_rows_name_the_plan_the_period_and_the_day(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "bao-cao.xlsx"
     _report(store, path)
     for sheet in load_workbook(path):
@@ -93,9 +91,7 @@ def test_the_csv_is_the_per_task_table_in_utf8_with_a_bom(store: Store, tmp_path
     assert rows == expected
 
 
-def test_an_empty_period_still_gives_a_table_with_its_headers(
-    store: Store, tmp_path: Path
-) -> None:
+def test_an_empty_period_still_gives_a_table_with_its_headers(store: Store, tmp_path: Path) -> None:
     with store.session() as s:
         built = scenario.build(s)
     with store.session() as s:
