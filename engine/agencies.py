@@ -21,11 +21,13 @@ the same role).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from engine.plans.text import fold
 from engine.yamlpos import load_yaml, read_text, validate
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9.\-_]*$"
@@ -81,3 +83,249 @@ def load_directory(path: Path) -> Directory:
     text = read_text(path)
     data, positions = load_yaml(text, str(path))
     return validate(Directory, data if data is not None else {}, positions, str(path))
+
+
+# -- matching printed names against the directory ------------------------------------------
+
+_ABBREVIATIONS: list[tuple[str, str]] = [
+    ("ubnd", "uy ban nhan dan"),
+    ("nn va ptnt", "nong nghiep va phat trien nong thon"),
+    ("nnptnt", "nong nghiep va phat trien nong thon"),
+    ("ptnt", "phat trien nong thon"),
+    ("tn va mt", "tai nguyen va moi truong"),
+    ("tnmt", "tai nguyen va moi truong"),
+    ("kh va dt", "ke hoach va dau tu"),
+    ("khdt", "ke hoach va dau tu"),
+    ("kh va cn", "khoa hoc va cong nghe"),
+    ("khcn", "khoa hoc va cong nghe"),
+    ("tt va tt", "thong tin va truyen thong"),
+    ("tttt", "thong tin va truyen thong"),
+    ("gtvt", "giao thong van tai"),
+    ("gd va dt", "giao duc va dao tao"),
+    ("gddt", "giao duc va dao tao"),
+    ("ld tb va xh", "lao dong thuong binh va xa hoi"),
+    ("ldtbxh", "lao dong thuong binh va xa hoi"),
+    ("vh tt va dl", "van hoa the thao va du lich"),
+    ("vhttdl", "van hoa the thao va du lich"),
+    ("bql", "ban quan ly"),
+    ("kcn va cx", "khu cong nghiep va che xuat"),
+    ("kcn cx", "khu cong nghiep va che xuat"),
+    ("kcn", "khu cong nghiep"),
+    ("ccn", "cum cong nghiep"),
+    ("pt va th", "phat thanh va truyen hinh"),
+    ("kt xh", "kinh te xa hoi"),
+    ("htx", "hop tac xa"),
+    ("dn", "doanh nghiep"),
+    ("tp", "thanh pho"),
+    ("hn", "ha noi"),
+]
+_FILLERS = {"cac", "nhung"}
+_HEAD_WORDS = (
+    "so",
+    "ban",
+    "bo",
+    "cuc",
+    "tong cuc",
+    "chi cuc",
+    "vu",
+    "vien",
+    "dai",
+    "bao",
+    "trung tam",
+    "uy ban nhan dan",
+    "hoi",
+    "hiep hoi",
+    "lien minh",
+    "van phong",
+    "kho bac",
+    "cong an",
+    "thanh doan",
+    "tinh doan",
+    "hoc vien",
+    "co quan",
+)
+_GENERIC_TAIL = re.compile(
+    r"^(?P<head>.+?)\s*,?\s+và\s+(?P<tail>(?:các\s+)?(?:đơn vị|cơ quan|ngành|tổ chức)"
+    r"(?:\s*,\s*(?:đơn vị|tổ chức))?(?:\s+khác)?(?:\s+có)?\s+liên quan)\W*$",
+    re.IGNORECASE,
+)
+
+
+def name_form(name: str) -> str:
+    """The form names are compared in: folded, abbreviations expanded, "các" dropped.
+
+    "Sở NN&PTNT", "Sở Nông nghiệp và PTNT" and "SỞ NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN"
+    all give "so nong nghiep va phat trien nong thon".
+    """
+    text = f" {fold(name)} "
+    for short, full in _ABBREVIATIONS:
+        text = text.replace(f" {short} ", f" {full} ")
+    text = text.replace(" co lien quan ", " lien quan ")
+    return " ".join(word for word in text.split() if word not in _FILLERS)
+
+
+def _qualifiers(jurisdiction: str | None) -> list[str]:
+    """Trailing words that only restate the jurisdiction ("… Hà Nội", "… tỉnh Hòa Bình")."""
+    words = ["thanh pho", "tinh"]
+    if jurisdiction:
+        j = name_form(jurisdiction)
+        words = [f"thanh pho {j}", f"tinh {j}", f"cua {j}", j, *words]
+    return words
+
+
+def _strip_qualifier(form: str, jurisdiction: str | None) -> str:
+    for qualifier in _qualifiers(jurisdiction):
+        if form.endswith(" " + qualifier) and len(form) > len(qualifier) + 4:
+            return form[: -len(qualifier) - 1].strip()
+    return form
+
+
+def _is_central(entry: AgencyEntry) -> bool:
+    """Ministries and their units can be named by any plan."""
+    return entry.jurisdiction is not None and fold(entry.jurisdiction).startswith("bo ")
+
+
+class AgencyMatcher:
+    """Finds the directory entry a printed agency name means.
+
+    ``match(name, jurisdiction)`` ignores case, spacing, diacritics placement, "các" and
+    the usual abbreviations. The plan's jurisdiction decides between same-named
+    departments (Sở Công Thương of Hà Nội and of Hòa Bình): entries of that jurisdiction
+    come first, then entries without a jurisdiction (generic collectives), then
+    ministries and their units, which any plan may name. With no jurisdiction a name
+    matches only when exactly one entry has it.
+    """
+
+    def __init__(self, directory: Directory):
+        self.directory = directory
+        self._index: dict[str, list[AgencyEntry]] = {}
+        for entry in directory.agencies:
+            for printed in (entry.name, *entry.aliases):
+                form = name_form(printed)
+                for key in {form, _strip_qualifier(form, entry.jurisdiction)}:
+                    bucket = self._index.setdefault(key, [])
+                    if entry not in bucket:
+                        bucket.append(entry)
+
+    def match(self, name: str, jurisdiction: str | None) -> AgencyEntry | None:
+        form = name_form(name)
+        if not form:
+            return None
+        for key in (form, _strip_qualifier(form, jurisdiction)):
+            found = self._pick(self._index.get(key, []), jurisdiction)
+            if found is not None:
+                return found
+        return None
+
+    def _pick(self, entries: list[AgencyEntry], jurisdiction: str | None) -> AgencyEntry | None:
+        if not entries:
+            return None
+        if jurisdiction is None:
+            return entries[0] if len(entries) == 1 else None
+        for accept in (
+            lambda e: e.jurisdiction == jurisdiction,
+            lambda e: e.jurisdiction is None,
+            _is_central,
+        ):
+            chosen = [entry for entry in entries if accept(entry)]
+            if chosen:
+                return chosen[0]
+        return None
+
+    def canonical(self, name: str, jurisdiction: str | None) -> tuple[str, bool]:
+        """The directory's name for ``name`` and True, or ``name`` as printed and False."""
+        entry = self.match(name, jurisdiction)
+        return (entry.name, True) if entry else (name, False)
+
+    # -- splitting a cell into names ---------------------------------------------------
+
+    def split(self, cell: str, jurisdiction: str | None) -> list[str]:
+        """The agency names in one table cell or sentence, in printed order.
+
+        Semicolons and line breaks always separate names. A comma separates two names
+        only where that is plainly so: the text after it is a known agency, or the text
+        before it is a known agency and the next part starts like an agency name, or
+        both sides are proper agency names ("Sở Xây dựng, Sở Tài chính"), or the
+        department word is left out ("Sở Công Thương, Kế hoạch và Đầu tư, Tài chính").
+        Collective names with commas ("UBND các quận, huyện, thị xã") stay whole, and a
+        trailing "và các đơn vị có liên quan" becomes a name of its own.
+        """
+        parts: list[str] = []
+        for part in (_trim(p) for p in re.split(r"[;\n]+", cell)):
+            if not part:
+                continue
+            if parts and ":" in parts[-1] and not self._agency_start(part, jurisdiction):
+                parts[-1] = f"{parts[-1]}; {part}"  # "các ngành: Dệt may; Điện, điện tử"
+            else:
+                parts.append(part)
+        names: list[str] = []
+        for part in parts:
+            names.extend(self._split_part(part, jurisdiction))
+        return names
+
+    def _agency_start(self, text: str, jurisdiction: str | None) -> bool:
+        return self.match(text, jurisdiction) is not None or _starts_like_agency(text)
+
+    def _split_part(self, part: str, jurisdiction: str | None) -> list[str]:
+        if self.match(part, jurisdiction):
+            return [part]
+        tail = None
+        if (m := _GENERIC_TAIL.match(part)) and not self.match(part, jurisdiction):
+            part, tail = _trim(m.group("head")), _trim(m.group("tail"))
+        names = self._split_commas(part, jurisdiction) if part else []
+        return [*names, tail] if tail else names
+
+    def _split_commas(self, part: str, jurisdiction: str | None) -> list[str]:
+        segments = [_trim(s) for s in part.split(",")]
+        segments = [s for s in segments if s]
+        out: list[str] = []
+        current = segments[0] if segments else ""
+        elided = fold(current).startswith("so ")
+        for index, segment in enumerate(segments[1:], start=1):
+            rest = ", ".join(segments[index:])
+            if self.match(f"{current}, {segment}", jurisdiction) and not self.match(
+                segment, jurisdiction
+            ):
+                current = f"{current}, {segment}"
+            elif self.match(rest, jurisdiction) and _starts_like_agency(segment):
+                out.append(current)
+                out.append(rest)
+                return out
+            elif self._separate(current, segment, jurisdiction):
+                out.append(current)
+                current = segment
+            elif elided and self.match(f"Sở {segment}", jurisdiction):
+                out.append(current)
+                current = f"Sở {segment}"
+            else:
+                current = f"{current}, {segment}"
+        out.append(current)
+        return out
+
+    def _separate(self, current: str, segment: str, jurisdiction: str | None) -> bool:
+        if self.match(segment, jurisdiction):
+            return True
+        if self.match(current, jurisdiction) and (
+            _starts_like_agency(segment) or fold(segment).startswith("cac ")
+        ):
+            return True
+        return _proper_agency(current) and _proper_agency(segment)
+
+
+def _trim(text: str) -> str:
+    text = re.sub(r"^[\s\-–•+.:,]+", "", text)
+    return re.sub(r"[\s.;:,]+$", "", text).strip()
+
+
+def _starts_like_agency(text: str) -> bool:
+    form = " ".join(w for w in fold(text).split() if w not in _FILLERS)
+    form = f" {form} ".replace(" ubnd ", " uy ban nhan dan ").strip()
+    return any(form == head or form.startswith(head + " ") for head in _HEAD_WORDS)
+
+
+def _proper_agency(text: str) -> bool:
+    """Starts with a head word followed by a capitalised word: "Sở Xây dựng"."""
+    words = text.split()
+    if len(words) < 2 or not _starts_like_agency(text):
+        return False
+    return any(word[:1].isupper() for word in words[1:3])

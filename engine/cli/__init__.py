@@ -2,9 +2,12 @@
 
 from engine.cli import (
     admin,  # noqa: F401  (registers commands)
+    calendar,  # noqa: F401
     letter,  # noqa: F401
     period,  # noqa: F401
+    plan,  # noqa: F401
     report,  # noqa: F401
+    workflow,  # noqa: F401
 )
 from engine.cli.app import app, main
 

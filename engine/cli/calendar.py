@@ -1,0 +1,297 @@
+"""Reading the calendar: ``agenda``, ``calendar``, ``overdue``, ``status``, ``export ics``."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from engine.cli.app import app, console, print_json, state, sub_app
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.table import Table
+
+    from engine.cli.app import AppContext
+    from engine.workflow.agenda import AgencyStatus, AgendaItem
+    from engine.workflow.calendar import WorkCalendar
+
+export_app = sub_app("export", "Export obligations to other tools (iCalendar).")
+
+STATUS_STYLE = {
+    "open": "cyan",
+    "acknowledged": "blue",
+    "done": "green",
+    "waived": "dim",
+    "overdue": "bold red",
+}
+STATUS_VI = {
+    "open": "chưa nhận",
+    "acknowledged": "đã nhận",
+    "done": "hoàn thành",
+    "waived": "miễn",
+    "overdue": "quá hạn",
+}
+WEEKDAYS = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
+
+
+class StatusChoice(StrEnum):
+    open = "open"
+    acknowledged = "acknowledged"
+    done = "done"
+    waived = "waived"
+    overdue = "overdue"
+
+
+def _today(appctx: AppContext, as_of: datetime | None) -> date:
+    if as_of is not None:
+        return as_of.date()
+    return datetime.now(UTC).astimezone(appctx.settings.time.zone).date()
+
+
+AGENCY = typer.Option(None, "--agency", help="Agency key, name or alias.")
+PLAN = typer.Option(None, "--plan", help="Plan key or number.")
+AS_OF = typer.Option(
+    None, "--as-of", formats=["%Y-%m-%d"], help="Judge overdue as of this day (default: today)."
+)
+
+
+@app.command("agenda")
+def agenda_command(
+    ctx: typer.Context,
+    start: datetime | None = typer.Option(
+        None, "--from", formats=["%Y-%m-%d"], help="First due date (default: today)."
+    ),
+    end: datetime | None = typer.Option(
+        None, "--to", formats=["%Y-%m-%d"], help="Last due date (default: 30 days after --from)."
+    ),
+    agency: str | None = AGENCY,
+    plan: str | None = PLAN,
+    status: StatusChoice | None = typer.Option(None, "--status", help="Effective status."),
+    as_of: datetime | None = AS_OF,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """What falls due between two dates, by due date."""
+    from engine.workflow.agenda import agenda
+
+    appctx = state(ctx)
+    today = _today(appctx, as_of)
+    first = start.date() if start else today
+    last = end.date() if end else first + timedelta(days=30)
+    with appctx.store().session() as session:
+        items = agenda(
+            session, today, start=first, end=last, agency=agency, plan=plan,
+            status=status.value if status else None,
+        )  # fmt: skip
+    if as_json:
+        print_json([item.as_json() for item in items])
+        return
+    title = f"Lịch đến hạn {first:%d/%m/%Y} – {last:%d/%m/%Y}"
+    console().print(_items_table(items, title) if items else f"{title}: không có nghĩa vụ nào.")
+
+
+@app.command("overdue")
+def overdue_command(
+    ctx: typer.Context,
+    as_of: datetime | None = AS_OF,
+    agency: str | None = AGENCY,
+    plan: str | None = PLAN,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Obligations past their due date and not done or waived, oldest first."""
+    from engine.workflow.agenda import agenda
+
+    appctx = state(ctx)
+    today = _today(appctx, as_of)
+    with appctx.store().session() as session:
+        items = agenda(session, today, agency=agency, plan=plan, status="overdue")
+    if as_json:
+        print_json([{**i.as_json(), "days_overdue": (today - i.due).days} for i in items])
+        return
+    if not items:
+        console().print(f"Không có nghĩa vụ quá hạn tính đến {today:%d/%m/%Y}.")
+        return
+    title = f"Quá hạn tính đến {today:%d/%m/%Y}: {len(items)}"
+    console().print(_items_table(items, title, today=today))
+
+
+@app.command("status")
+def status_command(
+    ctx: typer.Context,
+    plan: str | None = PLAN,
+    as_of: datetime | None = AS_OF,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Per agency: open, acknowledged, done on time, done late, overdue, on-time rate."""
+    from engine.workflow.agenda import status_by_agency
+
+    appctx = state(ctx)
+    today = _today(appctx, as_of)
+    with appctx.store().session() as session:
+        rows = status_by_agency(session, today, plan)
+    if as_json:
+        print_json([row.as_json() for row in rows])
+        return
+    console().print(_status_table(rows, today) if rows else "Chưa có nghĩa vụ nào (nhacviec sync).")
+
+
+@app.command("calendar")
+def calendar_command(
+    ctx: typer.Context,
+    month: str | None = typer.Option(None, "--month", help="YYYY-MM (default: this month)."),
+    agency: str | None = AGENCY,
+    plan: str | None = PLAN,
+    as_of: datetime | None = AS_OF,
+    show_list: bool = typer.Option(True, "--list/--no-list", help="List the month's items below."),
+) -> None:
+    """A month grid: days off shaded, each day listing what is due, coloured by status."""
+    from engine.workflow.agenda import agenda
+    from engine.workflow.calendar import WorkCalendar
+
+    appctx = state(ctx)
+    today = _today(appctx, as_of)
+    first = _month(month) if month else today.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    with appctx.store().session() as session:
+        items = agenda(session, today, start=first, end=last, agency=agency, plan=plan)
+    cal = WorkCalendar.from_settings(appctx.settings)
+    out = console()
+    out.print(month_grid(first, items, cal, today))
+    if show_list and items:
+        out.print(_items_table(items, f"Đến hạn trong tháng {first:%m/%Y}: {len(items)}"))
+
+
+def _month(text: str) -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        from engine.errors import InputError
+
+        raise InputError(f"--month {text!r}: expected a month as YYYY-MM, e.g. 2026-06") from None
+
+
+@export_app.command("ics")
+def export_ics_command(
+    ctx: typer.Context,
+    output: Path = typer.Option(..., "-o", "--output", help="The .ics file to write."),
+    agency: str | None = AGENCY,
+    plan: str | None = PLAN,
+    include_cancelled: bool = typer.Option(
+        False, "--include-cancelled", help="Also obligations sync cancelled (as cancelled events)."
+    ),
+) -> None:
+    """An iCalendar file: one all-day event per obligation on its due date.
+
+    Event UIDs derive from the obligation keys, so importing a new export updates the
+    events already in a calendar instead of adding copies.
+    """
+    from engine.workflow.agenda import agenda, revisions, to_ical
+
+    appctx = state(ctx)
+    now = datetime.now(UTC)
+    today = now.astimezone(appctx.settings.time.zone).date()
+    with appctx.store().session() as session:
+        items = agenda(
+            session, today, agency=agency, plan=plan, include_cancelled=include_cancelled
+        )
+        revision = revisions(session)
+    name = "nhacviec" + (f" – {agency}" if agency else "") + (f" – {plan}" if plan else "")
+    output.write_bytes(to_ical(items, now, revision, name))
+    console().print(f"Wrote {len(items)} events to {output}.")
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+
+def _styled_status(status: str) -> str:
+    return f"[{STATUS_STYLE.get(status, '')}]{STATUS_VI.get(status, status)}[/]"
+
+
+def _items_table(items: list[AgendaItem], title: str, today: date | None = None) -> Table:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", expand=False, pad_edge=False)
+    table.add_column("Hạn", no_wrap=True)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("Đơn vị", max_width=28)
+    table.add_column("Nghĩa vụ", ratio=1)
+    table.add_column("Kỳ", max_width=22)
+    table.add_column("Trạng thái", no_wrap=True)
+    for item in items:
+        late = f" ({(today - item.due).days} ngày)" if today else ""
+        table.add_row(
+            f"{item.due:%d/%m/%Y}", str(item.id), escape(item.agency), escape(item.title),
+            escape(item.period), _styled_status(item.status) + late,
+        )  # fmt: skip
+    return table
+
+
+def _status_table(rows: list[AgencyStatus], today: date) -> Table:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"Tình hình thực hiện đến {today:%d/%m/%Y}", title_justify="left")
+    table.add_column("Đơn vị", min_width=24)
+    for header in ("Chưa\nnhận", "Đã\nnhận", "Xong\nđúng hạn", "Xong\ntrễ hạn", "Quá\nhạn",
+                   "Tỷ lệ\nđúng hạn"):  # fmt: skip
+        table.add_column(header, justify="right")
+    for row in rows:
+        rate = row.on_time_rate
+        table.add_row(
+            escape(row.agency), str(row.open), str(row.acknowledged), str(row.done_on_time),
+            str(row.done_late), f"[bold red]{row.overdue}[/]" if row.overdue else "0",
+            "—" if rate is None else f"{rate:.0%}",
+        )  # fmt: skip
+    return table
+
+
+MAX_LINES = 4
+
+
+def month_grid(first: date, items: list[AgendaItem], cal: WorkCalendar, today: date) -> Table:
+    """A Monday-first grid of one month; each cell lists what falls due that day."""
+    from rich.table import Table
+
+    by_day: dict[date, list[AgendaItem]] = {}
+    for item in items:
+        by_day.setdefault(item.due, []).append(item)
+    table = Table(title=f"Tháng {first:%m/%Y}", show_lines=True, expand=True, padding=(0, 0, 0, 1))
+    for name in WEEKDAYS:
+        table.add_column(name, ratio=1, no_wrap=True, overflow="ellipsis", min_width=8)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    monday = first - timedelta(days=first.weekday())
+    while monday <= last:
+        week = [monday + timedelta(days=i) for i in range(7)]
+        table.add_row(*(_day_cell(day, first, by_day.get(day, []), cal, today) for day in week))
+        monday += timedelta(days=7)
+    table.caption = "Ngày nghỉ: nền tối, đánh dấu «nghỉ». " + " ".join(
+        f"[{style}]■ {STATUS_VI[s]}[/]" for s, style in STATUS_STYLE.items()
+    )
+    return table
+
+
+def _day_cell(
+    day: date, first: date, items: list[AgendaItem], cal: WorkCalendar, today: date
+) -> RenderableType:
+    from rich.padding import Padding
+    from rich.text import Text
+
+    if day.month != first.month:
+        return Text(str(day.day), style="dim")
+    off = not cal.is_working_day(day)
+    head = Text(f"{day.day:>2}", style="bold underline" if day == today else "bold")
+    if off:
+        head.append(" nghỉ", style="italic")
+    lines = [head]
+    for item in items[:MAX_LINES]:
+        lines.append(Text(item.short, style=STATUS_STYLE[item.status]))
+    if len(items) > MAX_LINES:
+        lines.append(Text(f"+{len(items) - MAX_LINES} nữa", style="italic"))
+    text = Text("\n").join(lines)
+    text.no_wrap = True
+    text.overflow = "ellipsis"
+    return Padding(text, (0, 0), style="on grey23", expand=True) if off else text

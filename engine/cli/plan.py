@@ -1,0 +1,165 @@
+"""``nhacviec plan …``: import a plan document, load a plan file, list and show plans.
+
+``plan import`` needs no database: it reads the document and the agency directory and
+writes the reviewable plan file (or ``--json``); its summary goes to stderr so that the
+output stays clean. ``plan load`` validates a plan file (errors name file and line) and
+upserts it, with the directory, in one transaction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from engine.cli.app import console, err_console, print_json, state, sub_app
+
+if TYPE_CHECKING:
+    from engine.agencies import Directory
+    from engine.cli.app import AppContext
+
+plan_app = sub_app("plan", "Plans: import a document, load a plan file, list and show plans.")
+
+
+def _directory(appctx: AppContext, override: Path | None) -> Directory:
+    from engine.agencies import Directory, load_directory
+
+    path = override or appctx.settings.paths.agencies
+    if override is None and not path.is_file():
+        err_console().print(
+            f"warning: no agency directory at {path}; every agency name will be kept as printed",
+            markup=False,
+        )
+        return Directory()
+    return load_directory(path)
+
+
+@plan_app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="The plan document (.docx, .txt, .md)."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write the plan file here."),
+    as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON instead of YAML."),
+    fmt: str | None = typer.Option(
+        None, "--format", help="docx, markdown, tsv, cells or lines (default: detected)."
+    ),
+    agencies: Path | None = typer.Option(
+        None, "--agencies", help="Agency directory (default: [paths] agencies in the settings)."
+    ),
+) -> None:
+    """Turn a plan document into a plan file to review (no database needed)."""
+    from engine.plans.importer import import_plan
+    from engine.plans.load import plan_data
+    from engine.plans.yamlout import dump_plan
+
+    appctx = state(ctx)
+    result = import_plan(file, _directory(appctx, agencies), fmt)
+    plan = result.plan
+    if as_json:
+        print_json(plan_data(plan))
+    else:
+        text = dump_plan(plan, fmt=result.format, unmatched=result.unmatched)
+        if output is None:
+            typer.echo(text, nl=False)
+        else:
+            output.write_text(text, encoding="utf-8")
+    where = f" → {output}" if output and not as_json else ""
+    count = len(plan.warnings)
+    err_console().print(
+        f"{file.name} ({result.format}): {len(plan.tasks)} tasks from {result.rows_read} "
+        f"table rows, {len(plan.reporting)} recurring duties, "
+        f"{count} warning{'s' * (count != 1)}{where}",
+        markup=False,
+    )
+    if count:
+        err_console().print("Review the warnings in the plan file before loading it.", markup=False)
+
+
+@plan_app.command("load")
+def load(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="A plan file written by `nhacviec plan import`."),
+) -> None:
+    """Validate a plan file and load it into the store (loading again updates in place)."""
+    from datetime import UTC, datetime
+
+    from engine.plans.load import load_plan, sync_directory
+    from engine.plans.model import PlanFile
+    from engine.yamlpos import load_yaml, read_text, validate
+
+    appctx = state(ctx)
+    data, positions = load_yaml(read_text(file), str(file))
+    plan = validate(PlanFile, data if data is not None else {}, positions, str(file))
+    directory = _directory(appctx, None)
+    now = datetime.now(UTC)
+    with appctx.store().session() as session:
+        sync_directory(session, directory, now)
+        report = load_plan(session, plan, directory, now)
+    console().print(report.summary(), markup=False)
+
+
+@plan_app.command("list")
+def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    """The plans in the store."""
+    from engine.plans.views import plan_rows
+
+    with state(ctx).store().session() as session:
+        rows = plan_rows(session)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console().print("No plans loaded yet: `nhacviec plan load PLAN.yaml`.", markup=False)
+        return
+    from rich.table import Table
+
+    table = Table("id", "key", "number", "period", "tasks", "owner", "loaded", box=None)
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            row["key"],
+            row["number"] or "—",
+            row["period"],
+            str(row["tasks"]),
+            row["owner"] or "—",
+            row["loaded_at"][:16].replace("T", " "),
+        )
+    console().print(table)
+
+
+@plan_app.command("show")
+def show(
+    ctx: typer.Context,
+    plan: str = typer.Argument(..., help="The plan's id or key."),
+    show_all: bool = typer.Option(False, "--all", help="Include tasks dropped by a reload."),
+) -> None:
+    """A plan and its tasks as a readable table."""
+    from rich.table import Table
+
+    from engine.plans.views import plan_detail
+
+    with state(ctx).store().session() as session:
+        detail = plan_detail(session, plan, include_inactive=show_all)
+    out = console()
+    out.print(f"{detail['title']}", markup=False)
+    out.print(
+        f"{detail['key']} · {detail['number'] or 'no number'} · {detail['period']} · "
+        f"owner {detail['owner'] or '—'}",
+        markup=False,
+    )
+    table = Table("#", "task", "lead", "coordinators", "window", box=None, show_lines=False)
+    for task in detail["tasks"]:
+        mark = "" if task["active"] else " (dropped)"
+        table.add_row(
+            task["key"],
+            _short(task["title"], 70) + mark,
+            ", ".join(task["lead"]) or "—",
+            _short(", ".join(task["coordinators"]), 40) or "—",
+            task["window"] or "—",
+        )
+    out.print(table)
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

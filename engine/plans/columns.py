@@ -1,0 +1,77 @@
+"""The vocabulary of appendix table headers: which column holds which task field.
+
+Headers vary between documents ("Danh mục" or "Tên nhiệm vụ, đề án" for the title,
+"Đơn vị thực hiện" or "Đơn vị chủ trì, đơn vị phối hợp" for a cell naming both lead and
+coordinating agencies, "Năm 2026" under "Dự kiến kinh phí" for a yearly budget). Each
+pattern is matched against the folded header text (no case, no diacritics).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from engine.plans.text import fold
+
+Kind = Literal[
+    "number",
+    "title",
+    "content",
+    "objective",
+    "deliverables",
+    "lead",
+    "coordinators",
+    "agencies",
+    "window",
+    "budget",
+    "budget_total",
+    "budget_year",
+    "note",
+]
+
+_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
+    ("number", re.compile(r"^s?tt$|^so thu tu$")),
+    (
+        "agencies",
+        re.compile(r"(don vi|co quan) chu tri.*(don vi|co quan)? ?phoi hop|don vi thuc hien"),
+    ),
+    ("lead", re.compile(r"chu tri")),
+    ("coordinators", re.compile(r"phoi hop")),
+    ("window", re.compile(r"thoi gian|thoi han|tien do")),
+    ("budget_year", re.compile(r"\bnam (19|20)\d\d\b")),
+    ("budget_total", re.compile(r"^tong cong$|^tong so$|^tong$")),
+    ("budget", re.compile(r"kinh phi|du toan|nguon von")),
+    ("deliverables", re.compile(r"chi tieu|ket qua|san pham|dau ra")),
+    ("objective", re.compile(r"^muc tieu")),
+    ("title", re.compile(r"danh muc|ten nhiem vu|ten de an|ten du an|^nhiem vu|^ten hoat dong")),
+    ("content", re.compile(r"noi dung|hoat dong")),
+    ("note", re.compile(r"ghi chu")),
+]
+
+
+def column_kind(header: str) -> Kind | None:
+    """The task field a header names, or None for a header this importer does not know."""
+    folded = fold(header)
+    if not folded:
+        return None
+    for kind, pattern in _PATTERNS:
+        if pattern.search(folded):
+            return kind
+    return None
+
+
+def budget_year(header: str) -> int | None:
+    match = re.search(r"\bnam ((?:19|20)\d\d)\b", fold(header))
+    return int(match.group(1)) if match else None
+
+
+def looks_like_header(cells: list[str]) -> bool:
+    """A row naming at least two known columns, one of them an agency or time column,
+    or a title column next to a number column."""
+    kinds = [column_kind(text) for text in cells if text.strip()]
+    known = {kind for kind in kinds if kind is not None}
+    if len(known) < 2:
+        return False
+    if known & {"lead", "coordinators", "agencies", "window"}:
+        return True
+    return "number" in known and bool(known & {"title", "content"})

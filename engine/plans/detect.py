@@ -1,0 +1,76 @@
+"""Which shape a plan document has.
+
+    docx      a Word file (zip with word/document.xml), read with python-docx
+    markdown  markdown body (``#`` headings, ``**`` emphasis) with tab-separated table rows
+    tsv       plain text with tab-separated table rows (cells may hold HTML lists)
+    cells     tab-indented export, one cell per paragraph; a cell may run over several
+              lines; merged cells repeat their text; blank lines separate rows
+    lines     one cell per line, rows separated by blank lines
+
+``detect_format`` looks at the bytes; ``--format`` overrides it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from engine.errors import InputError
+
+FORMATS = ("docx", "markdown", "tsv", "cells", "lines")
+
+_TAB_LED = re.compile(r"^[ \u00a0]*\t")
+
+
+def is_zip(data: bytes) -> bool:
+    return data[:4] == b"PK\x03\x04"
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """The document as text; a clear error for binary or non-UTF-8 input."""
+    if b"\x00" in data[:4096]:
+        raise InputError("a binary file, not a plan document (.docx or UTF-8 text)", file=name)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"not UTF-8 text (byte {exc.start}); expected a .docx or a UTF-8 text export",
+            file=name,
+            line=line,
+        ) from exc
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def detect_format(data: bytes, name: str) -> str:
+    """Guess the format from the content (never from the file name alone)."""
+    if is_zip(data):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if "word/document.xml" in archive.namelist():
+                    return "docx"
+        except zipfile.BadZipFile as exc:
+            raise InputError(f"a damaged zip file: {exc}", file=name) from exc
+        raise InputError("a zip file that is not a Word document (.docx)", file=name)
+    return detect_text_format(decode_text(data, name))
+
+
+def detect_text_format(text: str) -> str:
+    lines = text.split("\n")
+    tsv_rows = sum(1 for line in lines if line.strip() and line.count("\t") >= 2)
+    if tsv_rows >= 2:
+        headings = sum(1 for line in lines if re.match(r"^#{1,6}\s", line))
+        bold = sum(1 for line in lines if "**" in line)
+        return "markdown" if headings or bold >= 5 else "tsv"
+    tab_led = [i for i, line in enumerate(lines) if _TAB_LED.match(line)]
+    if len(tab_led) < 3:
+        return "lines"
+    led = set(tab_led)
+    for i in tab_led:
+        nxt = i + 1
+        continued = nxt < len(lines) and nxt not in led and lines[nxt].strip(" \u00a0\t")
+        # A cell continuing on an untabbed line, inside the tabbed region.
+        if continued and any(j in led for j in range(nxt + 1, min(nxt + 4, len(lines)))):
+            return "cells"
+    return "lines"

@@ -1,0 +1,86 @@
+"""The common intermediate form every reader produces.
+
+A reader turns one document (whatever its shape) into a ``Document``: the body as numbered
+lines of plain text, and the tables as rows of cells, each cell knowing the source lines it
+came from. Extraction (``header``, ``body``, ``table``) only ever sees this form, so a new
+document shape needs a new reader and nothing else.
+
+For ``.docx`` files "lines" are the paragraphs in document order, a table row counting as
+one line; the numbers in warnings refer to that order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Merge = Literal["above", "left"]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of body text (markup removed), with its 1-based line number."""
+
+    number: int
+    text: str
+
+
+@dataclass
+class Cell:
+    """One table cell. ``merged`` says where the text came from when Word merged cells:
+    ``above`` for a vertically merged cell (the text of the first cell of the merge),
+    ``left`` for a horizontally merged one (the same cell seen in the next grid column)."""
+
+    text: str
+    first: int
+    last: int
+    merged: Merge | None = None
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass
+class Row:
+    """One table row; ``block`` numbers the blank-line separated groups of a text export
+    (rows of one vertically merged group are exported without a blank line between)."""
+
+    cells: list[Cell]
+    first: int
+    last: int
+    block: int = 0
+
+    @property
+    def texts(self) -> list[str]:
+        return [cell.text for cell in self.cells]
+
+    @property
+    def blank(self) -> bool:
+        return all(cell.blank for cell in self.cells)
+
+
+@dataclass
+class Table:
+    """A table as rows of cells. ``aligned`` is True when every cell sits in its grid
+    column (tab-separated rows, .docx); False when a row's cells are only a sequence whose
+    columns must be inferred (cell-per-line exports, where merged and empty cells vanish)."""
+
+    rows: list[Row]
+    aligned: bool
+    first: int = 0
+    last: int = 0
+
+
+@dataclass
+class Document:
+    """A plan document in the intermediate form."""
+
+    name: str
+    format: str
+    lines: list[Line]
+    tables: list[Table] = field(default_factory=list)
+    total_lines: int = 0
+
+    def text_between(self, first: int, last: int) -> list[Line]:
+        return [line for line in self.lines if first <= line.number <= last]

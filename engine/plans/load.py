@@ -1,0 +1,296 @@
+"""Plan files and the agency directory into the store.
+
+``sync_directory`` upserts agencies and contacts by key; ``load_plan`` upserts one plan
+by key and its tasks by (plan, key). Both only add and update, in the caller's session:
+run them inside ``Store.session()`` so a failure rolls everything back and the store
+stays exactly as it was.
+
+Rules that keep history intact:
+
+- A contact that left the directory is deactivated, never deleted (obligations and
+  notifications point at it). A contact's ``telegram_chat_id`` stored in the database
+  (linked with ``/start CODE``) is kept when the directory has none.
+- An agency that left the directory keeps its row, with ``in_directory`` False.
+- A task that disappeared from the plan file becomes ``active`` False.
+- A name that matches no directory entry gets an ``Agency`` row with ``in_directory``
+  False and a key derived from the jurisdiction and the name (``hn.x-cac-doanh-nghiep…``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from engine.agencies import AgencyEntry, AgencyMatcher, Directory
+from engine.plans.importer import jurisdiction_code
+from engine.plans.model import PlanFile, PlanTask
+from engine.plans.text import slug
+from engine.store.models import Agency, Contact, Plan, Task, TaskAgency
+
+
+@dataclass
+class DirectoryReport:
+    agencies_added: int = 0
+    agencies_updated: int = 0
+    agencies_left: int = 0
+    contacts_added: int = 0
+    contacts_updated: int = 0
+    contacts_deactivated: int = 0
+
+
+@dataclass
+class LoadReport:
+    plan_id: int
+    plan_key: str
+    created: bool
+    changed: bool
+    tasks_added: int = 0
+    tasks_updated: int = 0
+    tasks_unchanged: int = 0
+    tasks_deactivated: int = 0
+    agencies_outside_directory: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        verb = "Created" if self.created else ("Updated" if self.changed else "Unchanged:")
+        parts = [
+            f"{self.tasks_added} tasks added",
+            f"{self.tasks_updated} updated",
+            f"{self.tasks_unchanged} unchanged",
+            f"{self.tasks_deactivated} deactivated",
+        ]
+        text = f"{verb} plan {self.plan_key} (id {self.plan_id}): {', '.join(parts)}."
+        if self.agencies_outside_directory:
+            text += f" {len(self.agencies_outside_directory)} agencies are not in the directory."
+        return text
+
+
+# -- directory -------------------------------------------------------------------------------
+
+
+def sync_directory(session: Session, directory: Directory, now: datetime) -> DirectoryReport:
+    """Make the agencies and contacts in the store match the directory (by key).
+
+    ``now`` is the instant of the sync (kept for callers that record it; the directory
+    rows themselves carry no timestamps).
+    """
+    del now
+    report = DirectoryReport()
+    agencies = {a.key: a for a in session.scalars(select(Agency))}
+    contacts = {c.key: c for c in session.scalars(select(Contact))}
+    listed: set[str] = set()
+    for entry in directory.agencies:
+        agency = _upsert_agency(session, agencies, entry, report)
+        for contact_entry, key in zip(entry.contacts, entry.contact_keys(), strict=True):
+            listed.add(key)
+            contact = contacts.get(key)
+            values: dict[str, Any] = {
+                "agency_id": agency.id,
+                "name": contact_entry.name,
+                "role": contact_entry.role,
+                "email": contact_entry.email,
+                "language": contact_entry.language,
+                "active": True,
+            }
+            if contact_entry.telegram_chat_id is not None:
+                values["telegram_chat_id"] = contact_entry.telegram_chat_id
+            if contact is None:
+                session.add(Contact(key=key, **values))
+                report.contacts_added += 1
+            elif _assign(contact, values):
+                report.contacts_updated += 1
+    for key, contact in contacts.items():
+        if key not in listed and contact.active:
+            contact.active = False
+            report.contacts_deactivated += 1
+    keys = {entry.key for entry in directory.agencies}
+    for key, agency in agencies.items():
+        if key not in keys and agency.in_directory:
+            agency.in_directory = False
+            report.agencies_left += 1
+    session.flush()
+    return report
+
+
+def _upsert_agency(
+    session: Session, agencies: dict[str, Agency], entry: AgencyEntry, report: DirectoryReport
+) -> Agency:
+    values: dict[str, Any] = {
+        "name": entry.name,
+        "jurisdiction": entry.jurisdiction,
+        "aliases": list(entry.aliases),
+        "in_directory": True,
+    }
+    agency = agencies.get(entry.key)
+    if agency is None:
+        agency = Agency(key=entry.key, **values)
+        session.add(agency)
+        session.flush()
+        agencies[entry.key] = agency
+        report.agencies_added += 1
+    elif _assign(agency, values):
+        report.agencies_updated += 1
+    return agency
+
+
+def _assign(row: Any, values: dict[str, Any]) -> bool:
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+# -- plans -----------------------------------------------------------------------------------
+
+
+def plan_data(plan: PlanFile) -> dict[str, Any]:
+    """The plan file as stored in ``Plan.data`` (what ``--json`` prints)."""
+    return plan.model_dump(mode="json", by_alias=True)
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _Agencies:
+    """Resolves the plan's agency names to rows, adding rows for unknown names."""
+
+    def __init__(self, session: Session, directory: Directory, jurisdiction: str | None):
+        self.session = session
+        self.matcher = AgencyMatcher(directory)
+        self.jurisdiction = jurisdiction
+        self.rows = {a.key: a for a in session.scalars(select(Agency))}
+        self.outside: list[str] = []
+
+    def get(self, name: str) -> Agency:
+        entry = self.matcher.match(name, self.jurisdiction)
+        key = entry.key if entry else self.outside_key(name)
+        agency = self.rows.get(key)
+        if agency is None:
+            if entry is not None:
+                agency = Agency(
+                    key=key,
+                    name=entry.name,
+                    jurisdiction=entry.jurisdiction,
+                    aliases=list(entry.aliases),
+                    in_directory=True,
+                )
+            else:
+                agency = Agency(
+                    key=key,
+                    name=name,
+                    jurisdiction=self.jurisdiction,
+                    aliases=[],
+                    in_directory=False,
+                )
+            self.session.add(agency)
+            self.session.flush()
+            self.rows[key] = agency
+        if entry is None and name not in self.outside:
+            self.outside.append(name)
+        return agency
+
+    def outside_key(self, name: str) -> str:
+        base = f"{jurisdiction_code(self.jurisdiction)}.x-{slug(name, 200)}"
+        if len(base) <= 100:
+            return base
+        digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]
+        return f"{base[:88].rstrip('-')}-{digest}"
+
+
+def load_plan(session: Session, plan: PlanFile, directory: Directory, now: datetime) -> LoadReport:
+    """Upsert the plan and its tasks; tasks missing from the file become inactive."""
+    data = plan_data(plan)
+    digest = content_hash(data)
+    agencies = _Agencies(session, directory, plan.jurisdiction)
+    row = session.scalars(select(Plan).where(Plan.key == plan.key)).one_or_none()
+    created = row is None
+    changed = row is None or row.content_hash != digest
+    owner = agencies.get(plan.owner) if plan.owner else None
+    values: dict[str, Any] = {
+        "number": plan.number,
+        "issuer": plan.issuer,
+        "issued_on": plan.issued_on,
+        "title": plan.title,
+        "period_start": plan.period.start,
+        "period_end": plan.period.end,
+        "owner_agency_id": owner.id if owner else None,
+        "source": plan.source,
+        "content_hash": digest,
+        "data": data,
+        "loaded_at": now,
+    }
+    if row is None:
+        row = Plan(key=plan.key, **values)
+        session.add(row)
+        session.flush()
+    else:
+        _assign(row, values)
+    for name in _body_names(plan):
+        agencies.get(name)
+    report = LoadReport(plan_id=row.id, plan_key=plan.key, created=created, changed=changed)
+    _load_tasks(session, row, plan, agencies, report)
+    report.agencies_outside_directory = agencies.outside
+    session.flush()
+    return report
+
+
+def _body_names(plan: PlanFile) -> list[str]:
+    names = [a.name for a in plan.agencies]
+    for duty in plan.reporting:
+        names.extend(duty.from_)
+        names.extend(duty.to)
+    return names
+
+
+def _load_tasks(
+    session: Session, plan_row: Plan, plan: PlanFile, agencies: _Agencies, report: LoadReport
+) -> None:
+    existing = {t.key: t for t in session.scalars(select(Task).where(Task.plan_id == plan_row.id))}
+    for position, task in enumerate(plan.tasks):
+        values: dict[str, Any] = {
+            "position": position,
+            "section": task.section,
+            "number": task.number,
+            "title": task.title,
+            "window_text": task.window_text,
+            "data": task.model_dump(mode="json", by_alias=True),
+            "active": True,
+        }
+        row = existing.pop(task.key, None)
+        if row is None:
+            row = Task(plan_id=plan_row.id, key=task.key, **values)
+            session.add(row)
+            session.flush()
+            report.tasks_added += 1
+        elif _assign(row, values):
+            report.tasks_updated += 1
+        else:
+            report.tasks_unchanged += 1
+        _link_agencies(session, row, task, agencies)
+    for row in existing.values():
+        if row.active:
+            row.active = False
+            report.tasks_deactivated += 1
+
+
+def _link_agencies(session: Session, row: Task, task: PlanTask, agencies: _Agencies) -> None:
+    session.execute(delete(TaskAgency).where(TaskAgency.task_id == row.id))
+    for role, names in (("lead", task.lead), ("coordinator", task.coordinators)):
+        seen: set[int] = set()
+        for position, name in enumerate(names):
+            agency = agencies.get(name)
+            if agency.id in seen:
+                continue
+            seen.add(agency.id)
+            session.add(
+                TaskAgency(task_id=row.id, agency_id=agency.id, role=role, position=position)
+            )

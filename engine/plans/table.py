@@ -1,0 +1,610 @@
+"""From the appendix table's rows to ``PlanTask``s.
+
+The table's header says which column holds which field (``columns.py``). Then each row
+is one of:
+
+* blank, or the header printed again after a page break (skipped; a row right after a
+  repeated header whose number cell is empty continues the task before it, whose title
+  the page break split),
+* a total row ("TỔNG", "Tổng kinh phí": skipped),
+* a section row (a Roman numeral, with its heading in the next cell or in the same one),
+* a task row.
+
+Cell-per-line exports (``Table.aligned`` False) lose empty and vertically merged cells
+and repeat horizontally merged ones, so a row's cells are first deduplicated and then
+fitted to the columns: the number and the time cell are the ones that may be missing. A
+time cell printed once for a vertically merged group applies to the rows of that group
+(the rows exported without a blank line between them) that have none; every such
+inheritance is a warning. Nothing is dropped: a row that fits badly is kept with a
+warning that says what to check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from engine.agencies import AgencyMatcher
+from engine.errors import InputError, NhacviecError
+from engine.plans.columns import Kind, budget_year, column_kind, looks_like_header
+from engine.plans.document import Document, Row, Table
+from engine.plans.model import Budget, Occurrence, PlanTask, Warning_
+from engine.plans.text import fold, is_roman, parse_amount, squash
+
+_NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*\.?|[a-zđ]\)|[IVXLC]{1,6}\.?)$")
+_SECTION = re.compile(r"^(?P<roman>[IVXLC]{1,6})\.?(?:\s+(?P<rest>.+))?$", re.DOTALL)
+_TOTAL = re.compile(r"^(tong cong|tong kinh phi|tong so|tong|cong)\b")
+_WINDOW_HINT = re.compile(
+    r"\b(19|20)\d{2}\b|hàng năm|hằng năm|thường xuyên|quý|tháng\s*\d", re.IGNORECASE
+)
+_ROLE_LABEL = re.compile(
+    r"(?:đơn vị|cơ quan)?\s*(?P<role>chủ trì|phối hợp)\s*(?:thực hiện)?\s*:", re.IGNORECASE
+)
+_UNIT = re.compile(r"\((?P<unit>(?:triệu|tỷ|nghìn)?\s*đồng)\)", re.IGNORECASE)
+
+PeriodParser = Callable[[str, tuple[int, int]], list[Occurrence]]
+
+
+@dataclass
+class Column:
+    kind: Kind | None
+    header: str
+    year: int | None = None
+    duplicate: bool = False  # a second grid column of a horizontally merged header
+
+
+@dataclass
+class _Draft:
+    """A task being assembled from one row (and its continuation)."""
+
+    number: str | None
+    section: str | None
+    section_id: str | None
+    fields: dict[str, str]
+    first: int
+    last: int
+    block: int
+    budget: dict[int, float] = field(default_factory=dict)
+    budget_total: float | None = None
+    budget_text: str | None = None
+    window_from: int | None = None  # line of the cell a window was inherited from
+    merged_window: bool = False
+
+
+@dataclass
+class TableResult:
+    tasks: list[PlanTask]
+    warnings: list[Warning_]
+    unmatched: dict[str, list[int]]
+    header_line: int
+    rows_read: int
+
+
+class TaskExtractor:
+    """Reads the appendix table of one document into tasks."""
+
+    def __init__(
+        self,
+        matcher: AgencyMatcher,
+        jurisdiction: str | None,
+        default_lead: str | None,
+        period: tuple[int, int],
+        parse_window: PeriodParser,
+    ):
+        self.matcher = matcher
+        self.jurisdiction = jurisdiction
+        self.default_lead = default_lead
+        self.period = period
+        self.parse_window = parse_window
+        self.warnings: list[Warning_] = []
+        self.unmatched: dict[str, list[int]] = {}
+        self.columns: list[Column] = []
+        self.header_texts: list[str] = []
+        self.unit: str | None = None
+
+    # -- entry point ---------------------------------------------------------------------
+
+    def extract(self, doc: Document) -> TableResult:
+        table, header_index = find_appendix(doc)
+        header_rows = self._header(table, header_index)
+        body_rows = table.rows[header_index + len(header_rows) :]
+        drafts = self._drafts(table, body_rows)
+        if not table.aligned:
+            self._inherit_windows(drafts)
+        tasks = self._tasks(drafts)
+        return TableResult(
+            tasks=tasks,
+            warnings=self.warnings,
+            unmatched=self.unmatched,
+            header_line=table.rows[header_index].first,
+            rows_read=len(body_rows),
+        )
+
+    def warn(self, line: int | None, message: str) -> None:
+        self.warnings.append(Warning_(line=line, message=message))
+
+    # -- header --------------------------------------------------------------------------
+
+    def _header(self, table: Table, index: int) -> list[Row]:
+        rows = [table.rows[index]]
+        for row in table.rows[index + 1 :]:
+            if not _is_subheader(row):
+                break
+            rows.append(row)
+        self.header_texts = [squash(t) for t in rows[0].texts]
+        if table.aligned:
+            self.columns = _aligned_columns(rows)
+        else:
+            self.columns = self._sequence_columns(rows[0], table.rows[index + 1 :])
+        for text in (cell for row in rows for cell in row.texts):
+            if m := _UNIT.search(text):
+                self.unit = squash(m.group("unit"))
+        kinds = {c.kind for c in self.columns}
+        if not kinds & {"lead", "agencies"}:
+            who = self.default_lead or "nobody"
+            self.warn(
+                rows[0].first,
+                f"the table has no lead-agency column; the issuer ({who}) is the lead "
+                "of every task",
+            )
+        for column in self.columns:
+            if column.kind is None and column.header and not column.duplicate:
+                self.warn(rows[0].first, f"column '{column.header}' is not a known field; ignored")
+        return rows
+
+    def _sequence_columns(self, header: Row, rows: list[Row]) -> list[Column]:
+        """Columns of a cell-per-line table: the header's cells without repeats, with the
+        number and title columns put back when the export dropped them from the header."""
+        texts = _dedup([squash(t) for t in header.texts])
+        columns = [Column(column_kind(t), t) for t in texts]
+        lengths = [len(_dedup(r.texts)) for r in rows if r.texts and _NUMBER.match(r.texts[0])]
+        widest = max(lengths, default=len(columns))
+        kinds = {c.kind for c in columns}
+        wanted: list[Kind] = ["number", "title"]
+        missing = [k for k in wanted if k not in kinds][: max(0, widest - len(columns))]
+        if missing:
+            names = " and ".join("TT" if k == "number" else "task title" for k in missing)
+            self.warn(
+                header.first,
+                f"the header names {len(columns)} columns but rows have {widest}; "
+                f"the first columns are taken as {names}",
+            )
+            columns = [Column(kind, "") for kind in missing] + columns
+        return columns
+
+    # -- rows ----------------------------------------------------------------------------
+
+    def _drafts(self, table: Table, rows: list[Row]) -> list[_Draft]:
+        drafts: list[_Draft] = []
+        section: tuple[str, str] | None = None
+        after_repeat = False
+        skipping_subheader = False
+        for row in rows:
+            if row.blank:
+                continue
+            if self._is_header_repeat(row):
+                after_repeat, skipping_subheader = True, True
+                continue
+            if skipping_subheader and _is_subheader(row):
+                continue
+            skipping_subheader = False
+            values = self._values(row, table.aligned)
+            number = squash(values.get("number", ""))
+            if _is_total(row, number):
+                after_repeat = False
+                continue
+            if heading := self._section(number, values):
+                section = heading
+                after_repeat = False
+                continue
+            if after_repeat and not number and drafts:
+                self._continue(drafts[-1], row, values)
+                after_repeat = False
+                continue
+            after_repeat = False
+            drafts.append(self._draft(row, values, number, section))
+        return drafts
+
+    def _is_header_repeat(self, row: Row) -> bool:
+        texts = [squash(t) for t in row.texts]
+        return texts == self.header_texts or (
+            len(texts) > 1 and _dedup(texts) == _dedup(self.header_texts)
+        )
+
+    def _values(self, row: Row, aligned: bool) -> dict[str, str]:
+        """The row's text per field (``merged:window`` marks a vertically merged window)."""
+        if aligned:
+            return self._aligned_values(row)
+        return self._fitted_values(row)
+
+    def _aligned_values(self, row: Row) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for column, cell in zip(self.columns, row.cells, strict=False):
+            if column.kind is None:
+                continue
+            key = f"year:{column.year}" if column.kind == "budget_year" else column.kind
+            if column.duplicate and values.get(key):
+                continue
+            if cell.merged == "left" and values.get(key):
+                continue
+            values[key] = cell.text
+            if cell.merged == "above" and column.kind in ("window", "number"):
+                values[f"merged:{column.kind}"] = str(cell.first)
+        return values
+
+    def _fitted_values(self, row: Row) -> dict[str, str]:
+        texts = _dedup([t.strip() for t in row.texts if t.strip()])
+        kinds = [c.kind for c in self.columns]
+        layout = self._fit(texts, kinds)
+        if layout is None:
+            raw = [t.strip() for t in row.texts]
+            header = [squash(t) for t in self.header_texts]
+            if len(raw) == len(header):
+                layout = [column_kind(h) for h in header]
+                texts = raw
+            else:
+                layout = kinds[: len(texts)]
+                if len(texts) > len(kinds):
+                    layout = layout + [None] * (len(texts) - len(kinds))
+                self.warn(
+                    row.first,
+                    f"the row at lines {row.first}–{row.last} has {len(texts)} cells where "
+                    f"{len(kinds)} columns were expected; its fields were filled in order: "
+                    "check them",
+                )
+        values: dict[str, str] = {}
+        for kind, text in zip(layout, texts, strict=False):
+            if kind is not None and not values.get(kind):
+                values[kind] = text
+        return values
+
+    def _fit(self, texts: list[str], kinds: list[Kind | None]) -> list[Kind | None] | None:
+        """The columns a deduplicated row fills: all of them, or all but the number
+        and/or the time cell (lost to merges), whichever agrees with the cells' contents."""
+        optional = [k for k in ("number", "window") if k in kinds]
+        options: list[list[Kind | None]] = [kinds]
+        for drop in ([*optional[:1]], [*optional[1:]], optional):
+            if drop:
+                options.append([k for k in kinds if k not in drop])
+        for layout in options:
+            if len(layout) != len(texts):
+                continue
+            if self._consistent(layout, texts):
+                return layout
+        return None
+
+    def _consistent(self, layout: list[Kind | None], texts: list[str]) -> bool:
+        """A number cell only where the layout has the number column, a time-like cell
+        where it has the window, and no time-like cell where a dropped window would be."""
+        if bool(_NUMBER.match(texts[0])) != ("number" in layout):
+            return False
+        if "window" in layout:
+            return self._looks_like_window(texts[layout.index("window")])
+        full = [k for k in self.columns_kinds if k != "number" or "number" in layout]
+        if "window" not in full:
+            return True
+        position = full.index("window")
+        return not (position < len(texts) and self._looks_like_window(texts[position]))
+
+    @property
+    def columns_kinds(self) -> list[Kind | None]:
+        return [c.kind for c in self.columns]
+
+    @property
+    def _kinds(self) -> set[Kind | None]:
+        return {c.kind for c in self.columns}
+
+    def _looks_like_window(self, text: str) -> bool:
+        text = squash(text)
+        return 0 < len(text) <= 60 and bool(_WINDOW_HINT.search(text))
+
+    def _section(self, number: str, values: dict[str, str]) -> tuple[str, str] | None:
+        match = _SECTION.match(number)
+        if match is None or not is_roman(match.group("roman")):
+            return None
+        heading = squash(match.group("rest") or values.get("title", "") or "")
+        roman = match.group("roman")
+        return roman, f"{roman}. {heading}" if heading else roman
+
+    def _draft(
+        self, row: Row, values: dict[str, str], number: str, section: tuple[str, str] | None
+    ) -> _Draft:
+        draft = _Draft(
+            number=number.rstrip(".") or None,
+            section=section[1] if section else None,
+            section_id=section[0] if section else None,
+            fields={k: v for k, v in values.items() if not k.startswith(("year:", "merged:"))},
+            first=row.first,
+            last=row.last,
+            block=row.block,
+        )
+        if number and not _NUMBER.match(number):
+            self.warn(row.first, f"the number cell reads '{number}', not a task number")
+            draft.number = None
+        for key, text in values.items():
+            if key.startswith("year:") and (amount := parse_amount(text)) is not None:
+                draft.budget[int(key[5:])] = amount
+        draft.budget_total = parse_amount(values.get("budget_total", "")) or None
+        if "budget" in values:
+            amount = parse_amount(values["budget"])
+            if amount is not None:
+                draft.budget_total = amount
+            elif values["budget"].strip():
+                draft.budget_text = squash(values["budget"])
+        if "merged:window" in values and values.get("window", "").strip():
+            draft.merged_window = True
+            draft.window_from = int(values["merged:window"])
+        return draft
+
+    def _continue(self, draft: _Draft, row: Row, values: dict[str, str]) -> None:
+        """Join a row split by a page break to the task it continues."""
+        for key, text in values.items():
+            if key.startswith(("year:", "merged:")) or key == "number" or not text.strip():
+                continue
+            before = draft.fields.get(key, "")
+            draft.fields[key] = f"{before} {text.strip()}".strip() if before else text.strip()
+        label = draft.number or "before it"
+        self.warn(
+            row.first,
+            f"task {label} continues after the repeated header (page break): line {row.first} "
+            f"joined to it; check its title and cells",
+        )
+        draft.last = row.last
+
+    # -- windows inherited from vertically merged cells in cell-per-line exports ---------
+
+    def _inherit_windows(self, drafts: list[_Draft]) -> None:
+        if "window" not in self._kinds:
+            return
+        for index, draft in enumerate(drafts):
+            if draft.fields.get("window", "").strip():
+                continue
+            source = next(
+                (
+                    later
+                    for later in drafts[index + 1 :]
+                    if later.block == draft.block and later.fields.get("window", "").strip()
+                ),
+                None,
+            )
+            if source is not None:
+                draft.fields["window"] = source.fields["window"]
+                draft.window_from = source.last
+                draft.merged_window = True
+
+    # -- tasks ---------------------------------------------------------------------------
+
+    def _tasks(self, drafts: list[_Draft]) -> list[PlanTask]:
+        keys = self._keys(drafts)
+        return [self._task(draft, key) for draft, key in zip(drafts, keys, strict=True)]
+
+    def _keys(self, drafts: list[_Draft]) -> list[str]:
+        """Printed numbers, qualified by the section when numbering restarts in each one;
+        a row without a number gets the next number after the row before it."""
+        printed = [(d.section_id, d.number) for d in drafts if d.number]
+        restarts = len({n for _, n in printed}) < len(printed)
+        keys: list[str] = []
+        previous: dict[str | None, int] = {}
+        for draft in drafts:
+            scope = draft.section_id if restarts else None
+            if draft.number:
+                base = draft.number
+            else:
+                base = str(previous.get(scope, 0) + 1)
+                self.warn(
+                    draft.first,
+                    f"the row at lines {draft.first}–{draft.last} has no printed number; "
+                    f"numbered {base} after the row before it",
+                )
+            if base.isdigit():
+                previous[scope] = int(base)
+            key = f"{scope}.{base}" if restarts and scope else base
+            key = re.sub(r"[^A-Za-z0-9._-]", "-", key).strip("-.") or f"r{len(keys) + 1}"
+            if key in keys:
+                self.warn(draft.first, f"task number {key} appears twice; this one is {key}-2")
+                key = f"{key}-{sum(1 for k in keys if k.startswith(key)) + 1}"
+            keys.append(key)
+        return keys
+
+    def _task(self, draft: _Draft, key: str) -> PlanTask:
+        fields = draft.fields
+        title = _one_line(fields.get("title", ""))
+        if not title:
+            first_line = _one_line(fields.get("content", "").split("\n")[0])
+            title = first_line or "(no title)"
+            self.warn(draft.first, f"task {key} has no title; '{title[:60]}' is used")
+        lead, coordinators = self._agencies(draft, key)
+        window_text = _one_line(fields.get("window", "")) or None
+        occurrences = self._occurrences(draft, key, window_text)
+        return PlanTask(
+            key=key,
+            section=draft.section,
+            number=draft.number,
+            title=title,
+            content=_content(fields),
+            deliverables=fields.get("deliverables") or None,
+            lead=lead,
+            coordinators=coordinators,
+            window_text=window_text,
+            occurrences=occurrences,
+            budget=self._budget(draft, key),
+            source_lines=(draft.first, draft.last),
+        )
+
+    def _agencies(self, draft: _Draft, key: str) -> tuple[list[str], list[str]]:
+        fields = draft.fields
+        lead_text, coord_text = fields.get("lead", ""), fields.get("coordinators", "")
+        if "agencies" in fields:
+            lead_text, coord_text = self._roles(fields["agencies"], draft.first, key)
+        lead = self._names(lead_text, draft.first)
+        if not lead and not {"lead", "agencies"} & self._kinds and self.default_lead:
+            lead = [self.default_lead]
+        elif not lead:
+            self.warn(draft.first, f"task {key} has no lead agency")
+        return lead, self._names(coord_text, draft.first)
+
+    def _roles(self, text: str, line: int, key: str) -> tuple[str, str]:
+        """Split "Đơn vị chủ trì: X. Đơn vị phối hợp: Y" into X and Y."""
+        labels = list(_ROLE_LABEL.finditer(text))
+        if not labels:
+            self.warn(
+                line, f"task {key}: the agencies cell names no 'chủ trì'/'phối hợp'; all are leads"
+            )
+            return text, ""
+        parts = {"chủ trì": "", "phối hợp": ""}
+        for label, following in zip(labels, [*labels[1:], None], strict=True):
+            end = following.start() if following else len(text)
+            role = label.group("role").lower()
+            parts[role] = f"{parts[role]}; {text[label.end() : end]}".strip("; ")
+        return parts["chủ trì"], parts["phối hợp"]
+
+    def _names(self, text: str, line: int) -> list[str]:
+        names: list[str] = []
+        for printed in self.matcher.split(text, self.jurisdiction):
+            printed = printed.strip(" -–")
+            if not printed:
+                continue
+            canonical, matched = self.matcher.canonical(printed, self.jurisdiction)
+            if not matched:
+                self.unmatched.setdefault(printed, []).append(line)
+            if canonical not in names:
+                names.append(canonical)
+        return names
+
+    def _occurrences(self, draft: _Draft, key: str, window: str | None) -> list[Occurrence]:
+        if window is None:
+            return self._budget_occurrences(draft, key)
+        if draft.merged_window:
+            self.warn(
+                draft.first,
+                f"task {key}: window '{window}' is inherited from a merged cell "
+                f"(printed once, at line {draft.window_from}); check it applies",
+            )
+        try:
+            occurrences = self.parse_window(window, self.period)
+        except NhacviecError as exc:
+            self.warn(
+                draft.first,
+                f"task {key}: cannot read the window '{window}' ({exc}); no occurrences",
+            )
+            return []
+        start, end = date(self.period[0], 1, 1), date(self.period[1], 12, 31)
+        if any(o.end < start or o.end > end for o in occurrences):
+            self.warn(draft.first, f"task {key}: window '{window}' lies outside the plan period")
+        return occurrences
+
+    def _budget_occurrences(self, draft: _Draft, key: str) -> list[Occurrence]:
+        """No time cell: a table with yearly budget columns makes a task active in the
+        years it has money for (a 0 means not that year)."""
+        years = sorted(y for y, amount in draft.budget.items() if amount > 0)
+        if years:
+            occurrences: list[Occurrence] = []
+            for year in years:
+                occurrences.extend(self.parse_window(f"Năm {year}", self.period))
+            return occurrences
+        where = "is empty" if "window" in self._kinds else "is missing from the table"
+        self.warn(draft.first, f"task {key} has no window (the time column {where})")
+        return []
+
+    def _budget(self, draft: _Draft, key: str) -> Budget | None:
+        if not draft.budget and draft.budget_total is None and draft.budget_text is None:
+            return None
+        total = draft.budget_total
+        if draft.budget and total is not None and abs(sum(draft.budget.values()) - total) > 0.5:
+            self.warn(
+                draft.first,
+                f"task {key}: the yearly budgets add up to {sum(draft.budget.values()):g}, "
+                f"not to the total {total:g}",
+            )
+        return Budget(by_year=draft.budget, total=total, unit=self.unit, text=draft.budget_text)
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def find_appendix(doc: Document) -> tuple[Table, int]:
+    """The first table with a recognisable header, with consecutive tables that repeat
+    its header (a table split by a page break) joined to it."""
+    for index, table in enumerate(doc.tables):
+        for row_index, row in enumerate(table.rows):
+            if looks_like_header([squash(t) for t in row.texts]):
+                return _join_continued(doc.tables[index:], row_index), row_index
+    raise InputError(
+        "no recognisable appendix table: expected a header row naming columns such as "
+        "TT, Nội dung, Đơn vị chủ trì, Đơn vị phối hợp, Thời gian thực hiện",
+        file=doc.name,
+    )
+
+
+def _join_continued(tables: list[Table], header_index: int) -> Table:
+    first = tables[0]
+    header = [squash(t) for t in first.rows[header_index].texts]
+    rows = list(first.rows)
+    for table in tables[1:]:
+        if table.aligned != first.aligned or not table.rows:
+            break
+        if [squash(t) for t in table.rows[0].texts] != header:
+            break
+        rows.extend(table.rows)
+    return Table(rows=rows, aligned=first.aligned, first=rows[0].first, last=rows[-1].last)
+
+
+def _aligned_columns(rows: list[Row]) -> list[Column]:
+    width = max(len(r.cells) for r in rows)
+    columns: list[Column] = []
+    seen: set[str] = set()
+    for i in range(width):
+        texts = [squash(r.cells[i].text) for r in rows if i < len(r.cells) and r.cells[i].text]
+        kinds = [column_kind(t) for t in texts]
+        specific = [k for k in kinds if k in ("budget_year", "budget_total")]
+        kind: Kind | None = specific[-1] if specific else next((k for k in kinds if k), None)
+        header = " / ".join(dict.fromkeys(texts))
+        year = next((budget_year(t) for t in texts if budget_year(t)), None)
+        tag = f"{kind}:{year}" if kind else ""
+        duplicate = bool(kind) and tag in seen
+        if kind:
+            seen.add(tag)
+        if not texts and columns and columns[-1].kind == "budget":
+            kind = None  # the rest of a merged "Kinh phí" heading with no sub-heading
+        columns.append(Column(kind, header, year, duplicate))
+    return columns
+
+
+def _is_subheader(row: Row) -> bool:
+    """A second header row: no number, only sub-headings (years, "Tổng cộng", a note)."""
+    texts = [squash(t) for t in row.texts]
+    if not texts or texts[0] or not any(texts):
+        return False
+    filled = [t for t in texts if t]
+    return all(
+        column_kind(t) in ("budget_year", "budget_total") or (t.startswith("(") and t.endswith(")"))
+        for t in filled
+    )
+
+
+def _is_total(row: Row, number: str) -> bool:
+    if number and _NUMBER.match(number):
+        return False
+    return any(_TOTAL.match(fold(t)) for t in row.texts if t.strip())
+
+
+def _dedup(texts: list[str]) -> list[str]:
+    out: list[str] = []
+    for text in texts:
+        if not out or squash(text) != squash(out[-1]):
+            out.append(text)
+    return out
+
+
+def _one_line(text: str) -> str:
+    return squash(text.replace("\n", " "))
+
+
+def _content(fields: dict[str, str]) -> str | None:
+    content = fields.get("content", "").strip()
+    objective = fields.get("objective", "").strip()
+    if objective and content:
+        return f"Mục tiêu: {objective}\nNội dung: {content}"
+    return content or (f"Mục tiêu: {objective}" if objective else None)

@@ -1,0 +1,155 @@
+"""Small text helpers shared by the readers and the extractors.
+
+Plan documents arrive with Word's leftovers (non-breaking spaces, markdown emphasis, HTML
+lists inside table cells, entities). ``clean_inline`` and ``clean_cell`` turn such text
+into plain Vietnamese; ``fold`` gives the comparison form used for matching (no case, no
+diacritics, no punctuation), so "Sở Công thương" and "SỞ CÔNG THƯƠNG" compare equal.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+_SPACES = re.compile(r"[ \t\u00a0\u2007\u202f\u200b]+")
+_TAG = re.compile(r"<[^<>]{0,400}>")
+_LIST_ITEM = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
+_BLOCK_END = re.compile(r"</(li|p|ul|ol|div)>|<br\s*/?>|<p\b[^>]*>", re.IGNORECASE)
+_EMPHASIS = re.compile(r"(?<!\\)\*{1,3}")
+_ESCAPE = re.compile(r"\\([*_#\[\]()\\-])")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_DASH_ITEM = re.compile(r"-\s+(\w)")
+_ROMAN = re.compile(r"^(?=[IVXLC])M{0,3}(C[MD]|D?C{0,3})(X[CL]|L?X{0,3})(I[XV]|V?I{0,3})$")
+
+
+def squash(text: str) -> str:
+    """Collapse runs of spaces (including non-breaking ones) and trim."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def strip_markup(text: str) -> str:
+    """Remove HTML tags, markdown emphasis and heading marks; unescape entities.
+
+    List items and paragraphs become separate lines so that a cell holding
+    ``<ul><li>- a</li><li>- b</li></ul>`` reads as two lines.
+    """
+    text = _LIST_ITEM.sub("\n", text)
+    text = _BLOCK_END.sub("\n", text)
+    text = _TAG.sub("", text)
+    text = html.unescape(text)
+    text = _HEADING.sub("", text)
+    text = _EMPHASIS.sub("", text)
+    return _ESCAPE.sub(r"\1", text)
+
+
+def clean_inline(text: str) -> str:
+    """One line of plain text: markup removed, spaces squashed."""
+    return squash(strip_markup(text).replace("\n", " "))
+
+
+def clean_cell(text: str) -> str:
+    """A table cell as plain text, keeping one line per list item or paragraph.
+
+    An HTML list written without ``<li>`` (``<ul> - a - b</ul>``) is split at its dashes.
+    """
+    plain = strip_markup(text)
+    if "<ul" in text.lower() and "<li" not in text.lower():
+        plain = split_dash_items(plain)
+    lines = [squash(line) for line in plain.split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def _starts_item(text: str, index: int) -> bool:
+    match = _DASH_ITEM.match(text, index)
+    if match is None:
+        return False
+    return match.group(1).isupper() or match.group(1).isdigit()
+
+
+def split_dash_items(text: str) -> str:
+    """Put each "- item" of a run-on list on its own line.
+
+    A dash starts an item when it is followed by a space and an upper-case letter or a
+    digit, and is not inside parentheses ("(PSS - Product service systems)" stays).
+    """
+    out: list[str] = []
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif ch == "-" and depth == 0 and _starts_item(text, i):
+            out.append("\n")
+        out.append(ch)
+    return "".join(out)
+
+
+def fold(text: str) -> str:
+    """Comparison form: lower case, no diacritics (đ → d), punctuation as spaces."""
+    text = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    text = re.sub(r"&", " va ", text)
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return text.strip()
+
+
+def is_roman(token: str) -> bool:
+    return bool(_ROMAN.match(token.strip().rstrip(".")))
+
+
+def roman_value(token: str) -> int:
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+    total = 0
+    chars = token.strip().rstrip(".")
+    for i, ch in enumerate(chars):
+        v = values[ch]
+        total += -v if i + 1 < len(chars) and values[chars[i + 1]] > v else v
+    return total
+
+
+def is_upper_text(text: str) -> bool:
+    """True when every cased letter is upper case (a heading typed in capitals)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and all(not ch.islower() for ch in letters)
+
+
+def sentence_case(text: str, keep: tuple[str, ...] = ()) -> str:
+    """Turn a heading typed in capitals into sentence case.
+
+    Tokens that carry digits or a slash (document numbers such as ``889/QĐ-TTG``) stay as
+    printed, and each phrase in ``keep`` (proper names such as "Hà Nội") is restored with
+    its own casing.
+    """
+    words = []
+    for word in text.split():
+        words.append(word if re.search(r"[\d/]", word) else word.lower())
+    result = " ".join(words)
+    if result:
+        result = result[0].upper() + result[1:]
+    for phrase in keep:
+        result = re.sub(re.escape(phrase), phrase, result, flags=re.IGNORECASE)
+    return result
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """ASCII slug: ``Sở Công Thương`` → ``so-cong-thuong``."""
+    return fold(text).replace(" ", "-")[:limit].strip("-")
+
+
+def parse_amount(text: str) -> float | None:
+    """A Vietnamese number: ``1.100`` is one thousand one hundred, ``1,5`` is one and a half."""
+    value = squash(text).replace(" ", "")
+    if not value:
+        return None
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+", value):
+        value = value.replace(".", "")
+    elif re.fullmatch(r"\d{1,3}(\.\d{3})+,\d+", value):
+        value = value.replace(".", "").replace(",", ".")
+    elif re.fullmatch(r"\d+,\d+", value):
+        value = value.replace(",", ".")
+    try:
+        return float(value)
+    except ValueError:
+        return None

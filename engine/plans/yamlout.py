@@ -1,0 +1,286 @@
+"""The plan file as YAML a person can review in minutes.
+
+``dump_plan`` writes the ``PlanFile`` fields in order, long texts as block scalars (one
+line per list item; long sentences folded), short lists inline, a comment header saying
+where the file came from and how many warnings it carries, a heading comment per table
+section, and next to each task the warnings that concern its rows. The output reads back
+into the same ``PlanFile`` (``yaml.safe_load`` then ``PlanFile.model_validate``); the
+tests check that for every seed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import yaml
+
+from engine.plans.model import AgencyDuties, Budget, PlanFile, PlanTask, ReportingDuty, Warning_
+
+WIDTH = 92
+_PLAIN_SAFE = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^#\n]*$")
+
+
+def dump_plan(plan: PlanFile, *, fmt: str | None = None, unmatched: Iterable[str] = ()) -> str:
+    writer = _Writer(set(unmatched))
+    writer.header(plan, fmt)
+    writer.identity(plan)
+    writer.agencies(plan.agencies)
+    writer.reporting(plan.reporting)
+    writer.tasks(plan.tasks, plan.warnings)
+    writer.warnings(plan.warnings)
+    return "\n".join(writer.lines) + "\n"
+
+
+class _Writer:
+    def __init__(self, unmatched: set[str]):
+        self.lines: list[str] = []
+        self.unmatched = unmatched
+
+    def emit(self, text: str = "") -> None:
+        self.lines.append(text.rstrip())
+
+    def comment(self, text: str, indent: int = 0) -> None:
+        for line in textwrap.wrap(text, WIDTH - indent - 2) or [""]:
+            self.emit(" " * indent + "# " + line)
+
+    # -- sections ------------------------------------------------------------------------
+
+    def header(self, plan: PlanFile, fmt: str | None) -> None:
+        source = plan.source or "an unnamed document"
+        shape = f" (read as {fmt})" if fmt else ""
+        n = len(plan.warnings)
+        self.comment(f"nhacviec plan file imported from {source}{shape}.")
+        self.comment(
+            f"{len(plan.tasks)} tasks, {len(plan.reporting)} recurring duties, "
+            f"{n} warning{'s' if n != 1 else ''} (listed at the end and next to the tasks "
+            "they concern). Review, edit if needed, then `nhacviec plan load` this file."
+        )
+        self.comment(
+            "Agency names are the directory's names (config/agencies.yaml) where they "
+            "matched; names marked 'not in the directory' are as printed."
+        )
+        self.emit()
+
+    def identity(self, plan: PlanFile) -> None:
+        self.field("key", plan.key)
+        self.field("number", plan.number, "left blank in the document" if not plan.number else None)
+        self.field("issuer", plan.issuer)
+        self.field("jurisdiction", plan.jurisdiction)
+        self.field(
+            "issued_on",
+            plan.issued_on,
+            "left blank in the document" if not plan.issued_on else None,
+        )
+        self.field("title", plan.title)
+        self.emit(f"period: {{start: {plan.period.start}, end: {plan.period.end}}}")
+        self.field("owner", plan.owner, "the agency in charge (cơ quan chủ trì)")
+        self.field("source", plan.source)
+        self.emit()
+
+    def agencies(self, agencies: list[AgencyDuties]) -> None:
+        if not agencies:
+            self.emit("agencies: []")
+            self.emit()
+            return
+        self.comment("Tổ chức thực hiện: the agencies the body gives duties to.")
+        self.emit("agencies:")
+        for agency in agencies:
+            self.field("name", agency.name, self._note(agency.name), indent=2, item=True)
+            self.text_list("duties", agency.duties, indent=4)
+        self.emit()
+
+    def reporting(self, duties: list[ReportingDuty]) -> None:
+        if not duties:
+            self.emit("reporting: []")
+            self.emit()
+            return
+        self.comment(
+            "Recurring duties from the body: reports (and drafting next year's plan). "
+            "due is the last allowed day as MM-DD ('trước ngày 20/6' gives 06-19)."
+        )
+        self.emit("reporting:")
+        for duty in duties:
+            self.field("kind", duty.kind, indent=2, item=True)
+            self.field("frequency", duty.frequency, indent=4)
+            self.field(
+                "due", duty.due, "the text gives no date" if duty.due is None else None, indent=4
+            )
+            self.field("due_text", duty.due_text, indent=4)
+            self.names("from", duty.from_, indent=4)
+            self.names("to", duty.to, indent=4)
+            self.field("source_line", duty.source_line, indent=4)
+            self.field("text", duty.text, indent=4)
+        self.emit()
+
+    def tasks(self, tasks: list[PlanTask], warnings: list[Warning_]) -> None:
+        if not tasks:
+            self.emit("tasks: []")
+            self.emit()
+            return
+        self.comment(
+            "The appendix table, row by row. source_lines: where the row is in the document."
+        )
+        self.emit("tasks:")
+        section: str | None = None
+        for task in tasks:
+            if task.section != section and task.section:
+                self.emit()
+                self.comment(f"── {task.section}", indent=2)
+            section = task.section
+            self.task(task, _warnings_for(task, warnings))
+        self.emit()
+
+    def task(self, task: PlanTask, notes: list[Warning_]) -> None:
+        self.emit()
+        for note in notes:
+            self.comment(f"⚠ line {note.line}: {note.message}", indent=2)
+        if task.window_text is None and task.occurrences:
+            self.comment("no time column: the occurrences are the years with a budget", indent=2)
+        self.field("key", task.key, indent=2, item=True)
+        self.field("section", task.section, indent=4)
+        self.field("number", task.number, "not printed" if task.number is None else None, indent=4)
+        self.field("title", task.title, indent=4)
+        self.field("content", task.content, indent=4)
+        self.field("deliverables", task.deliverables, indent=4)
+        self.names("lead", task.lead, indent=4)
+        self.names("coordinators", task.coordinators, indent=4)
+        self.field("window_text", task.window_text, indent=4)
+        self.occurrences(task, indent=4)
+        self.budget(task.budget, indent=4)
+        lines = task.source_lines
+        self.emit(
+            " " * 4
+            + ("source_lines: null" if lines is None else f"source_lines: [{lines[0]}, {lines[1]}]")
+        )
+
+    def warnings(self, warnings: list[Warning_]) -> None:
+        if not warnings:
+            self.emit("warnings: []")
+            return
+        self.comment(
+            "Everything a reviewer must look at, with the line of the document it is about."
+        )
+        self.emit("warnings:")
+        for warning in warnings:
+            self.field("line", warning.line, indent=2, item=True)
+            self.field("message", warning.message, indent=4)
+
+    # -- pieces --------------------------------------------------------------------------
+
+    def field(
+        self, key: str, value: Any, note: str | None = None, *, indent: int = 0, item: bool = False
+    ) -> None:
+        lead = " " * indent + ("- " if item else "") + f"{key}:"
+        if isinstance(value, str) and _needs_block(value):
+            self.emit(lead + (" |-" if "\n" in value else " >-") + (f"  # {note}" if note else ""))
+            self.block(value, indent + (4 if item else 2))
+            return
+        self.emit(f"{lead} {scalar(value)}" + (f"  # {note}" if note else ""))
+
+    def block(self, value: str, indent: int) -> None:
+        pad = " " * indent
+        if "\n" in value:
+            for line in value.split("\n"):
+                self.emit(pad + line)
+            return
+        for line in textwrap.wrap(
+            value, WIDTH - indent, break_long_words=False, break_on_hyphens=False
+        ):
+            self.emit(pad + line)
+
+    def text_list(self, key: str, values: list[str], indent: int) -> None:
+        if not values:
+            self.emit(" " * indent + f"{key}: []")
+            return
+        self.emit(" " * indent + f"{key}:")
+        for value in values:
+            pad = " " * (indent + 2)
+            if _needs_block(value):
+                self.emit(pad + ("- |-" if "\n" in value else "- >-"))
+                self.block(value, indent + 4)
+            else:
+                self.emit(f"{pad}- {scalar(value)}")
+
+    def names(self, key: str, values: list[str], indent: int) -> None:
+        pad = " " * indent
+        inline = f"{pad}{key}: [{', '.join(scalar(v, flow=True) for v in values)}]"
+        if not any(self._note(v) for v in values) and len(inline) <= WIDTH:
+            self.emit(inline)
+            return
+        self.emit(f"{pad}{key}:")
+        for value in values:
+            note = self._note(value)
+            self.emit(f"{pad}  - {scalar(value)}" + (f"  # {note}" if note else ""))
+
+    def occurrences(self, task: PlanTask, indent: int) -> None:
+        pad = " " * indent
+        if not task.occurrences:
+            self.emit(f"{pad}occurrences: []")
+            return
+        self.emit(f"{pad}occurrences:")
+        for occ in task.occurrences:
+            parts = [f"start: {scalar(occ.start)}", f"end: {scalar(occ.end)}"]
+            if occ.label is not None:
+                parts.append(f"label: {scalar(occ.label, flow=True)}")
+            self.emit(f"{pad}  - {{{', '.join(parts)}}}")
+
+    def budget(self, budget: Budget | None, indent: int) -> None:
+        pad = " " * indent
+        if budget is None:
+            self.emit(f"{pad}budget: null")
+            return
+        self.emit(f"{pad}budget:")
+        years = ", ".join(f"{year}: {scalar(amount)}" for year, amount in budget.by_year.items())
+        self.emit(f"{pad}  by_year: {{{years}}}")
+        self.field("total", budget.total, indent=indent + 2)
+        self.field("unit", budget.unit, indent=indent + 2)
+        self.field("text", budget.text, indent=indent + 2)
+
+    def _note(self, name: str) -> str | None:
+        return "not in the directory" if name in self.unmatched else None
+
+
+def _warnings_for(task: PlanTask, warnings: list[Warning_]) -> list[Warning_]:
+    if task.source_lines is None:
+        return []
+    first, last = task.source_lines
+    return [w for w in warnings if w.line is not None and first <= w.line <= last]
+
+
+def _needs_block(value: str) -> bool:
+    return "\n" in value or len(value) > WIDTH - 30
+
+
+def scalar(value: Any, *, flow: bool = False) -> str:
+    """One YAML scalar: plain where that reads back as the same value, else quoted."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:g}" if value == int(value) and abs(value) < 1e15 else repr(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    if _plain_ok(text, flow):
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _plain_ok(text: str, flow: bool) -> bool:
+    if not text or not _PLAIN_SAFE.match(text) or text != text.strip():
+        return False
+    if ": " in text or " #" in text or (flow and re.search(r"[,\[\]{}]", text)):
+        return False
+    try:
+        loaded = yaml.safe_load(f"k: {text}")
+    except yaml.YAMLError:
+        return False
+    return isinstance(loaded, dict) and loaded.get("k") == text

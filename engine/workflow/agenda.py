@@ -1,0 +1,341 @@
+"""The read side of the calendar: agenda rows, per-agency status, iCalendar export.
+
+Cancelled obligations (those sync found no longer follow from the plans) are left out
+everywhere unless asked for. Statuses are as a user sees them (``effective_status``):
+an open or acknowledged obligation past its due date is *overdue*.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, func, or_, select
+
+from engine.errors import InputError
+from engine.status import effective_status
+from engine.store.models import Agency, AuditEvent, Obligation, Plan, Task
+from engine.workflow.phrases import normalise
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+    from sqlalchemy.sql.elements import ColumnElement
+
+EFFECTIVE_STATUSES = ("open", "acknowledged", "done", "waived", "overdue")
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """One obligation as the calendar shows it."""
+
+    id: int
+    key: str
+    plan: str
+    task: str | None
+    task_number: str | None
+    rule: str
+    role: str
+    agency: str
+    agency_key: str
+    abbreviation: str
+    title: str
+    period: str
+    opens: date | None
+    due: date
+    status: str
+    done_late: bool | None
+    updated_at: datetime
+    cancelled: bool = False
+
+    @property
+    def headline(self) -> str:
+        """The title, with the period unless the title already says it."""
+        return self.title if self.period in self.title else f"{self.title} ({self.period})"
+
+    @property
+    def short(self) -> str:
+        """A few words for a calendar cell: "SCT NV3 Khảo sát", "STNMT BC 6T"."""
+        if self.task is not None:
+            number = self.task_number or self.task
+            mark = " ph" if self.role == "coordinator" else ""
+            title = self.title.split(": ", 1)[-1] if self.role == "coordinator" else self.title
+            return f"{self.abbreviation} NV{number}{mark} {title}"
+        if self.role == "reporter":
+            return f"{self.abbreviation} BC {_short_period(self.period)}"
+        return f"{self.abbreviation} {self.title}"
+
+    def as_json(self) -> dict[str, Any]:
+        """The documented JSON shape of ``nhacviec agenda --json``."""
+        return {
+            "id": self.id,
+            "plan": self.plan,
+            "task": self.task,
+            "rule": self.rule,
+            "agency": self.agency,
+            "title": self.title,
+            "period": self.period,
+            "opens": self.opens.isoformat() if self.opens else None,
+            "due": self.due.isoformat(),
+            "status": self.status,
+        }
+
+
+def agenda(
+    session: Session,
+    today: date,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    agency: str | None = None,
+    plan: str | None = None,
+    status: str | None = None,
+    include_cancelled: bool = False,
+) -> list[AgendaItem]:
+    """Obligations due in ``start``..``end`` (inclusive), by due date then agency.
+
+    ``agency`` is a key, name or alias (every agency that matches), ``plan`` a plan key
+    or number; either matching nothing is an ``InputError``. ``status`` is an effective
+    status (``overdue`` as of ``today``).
+    """
+    query = (
+        select(Obligation.id, Obligation.key, Plan.key, Task.key, Task.number, Obligation.rule,
+               Obligation.role, Agency.name, Agency.key, Agency.aliases, Obligation.title,
+               Obligation.period_label, Obligation.opens_on, Obligation.due_on,
+               Obligation.status, Obligation.done_late, Obligation.updated_at,
+               Obligation.cancelled_at)
+        .join(Agency, Agency.id == Obligation.agency_id)
+        .join(Plan, Plan.id == Obligation.plan_id)
+        .outerjoin(Task, Task.id == Obligation.task_id)
+        .order_by(Obligation.due_on, Agency.name, Obligation.id)
+    )  # fmt: skip
+    if not include_cancelled:
+        query = query.where(Obligation.cancelled_at.is_(None))
+    if start is not None:
+        query = query.where(Obligation.due_on >= start)
+    if end is not None:
+        query = query.where(Obligation.due_on <= end)
+    if agency is not None:
+        query = query.where(Obligation.agency_id.in_(agency_ids(session, agency)))
+    if plan is not None:
+        query = query.where(Obligation.plan_id.in_(plan_ids(session, plan)))
+    if status is not None:
+        query = query.where(status_condition(status, today))
+    return [_item(row, today) for row in session.execute(query)]
+
+
+def _item(row: Any, today: date) -> AgendaItem:
+    (oid, key, plan, task, number, rule, role, name, agency_key, aliases, title, period, opens,
+     due, status, late, updated, cancelled) = row  # fmt: skip
+    return AgendaItem(
+        id=oid, key=key, plan=plan, task=task, task_number=number, rule=rule, role=role,
+        agency=name,
+        agency_key=agency_key, abbreviation=abbreviation(name, aliases or ()), title=title,
+        period=period, opens=opens, due=due, status=effective_status(status, due, today),
+        done_late=late, updated_at=updated, cancelled=cancelled is not None,
+    )  # fmt: skip
+
+
+_PERIOD_WORDS = (  # the year is left out: a cell sits in a month of a year already
+    (r"6 tháng đầu năm (\d{4})", r"6T"),
+    (r"quý ([IV]+) năm (\d{4})", r"Q.\1"),
+    (r"tháng (\d+) năm (\d{4})", r"T\1"),
+    (r"năm (\d{4})", r"năm"),
+)
+
+
+def _short_period(period: str) -> str:
+    for pattern, replacement in _PERIOD_WORDS:
+        if re.fullmatch(pattern, period):
+            return re.sub(pattern, replacement, period)
+    return period
+
+
+def status_condition(status: str, today: date) -> ColumnElement[bool]:
+    """SQL for "the effective status is ``status`` on ``today``"."""
+    active = Obligation.status.in_(("open", "acknowledged"))
+    if status == "overdue":
+        return and_(active, Obligation.due_on < today)
+    if status in ("open", "acknowledged"):
+        return and_(Obligation.status == status, Obligation.due_on >= today)
+    if status in ("done", "waived"):
+        return Obligation.status == status
+    raise InputError(f"unknown status {status!r}; expected one of {', '.join(EFFECTIVE_STATUSES)}")
+
+
+def agency_ids(session: Session, wanted: str) -> list[int]:
+    """Agencies whose key, name or one of whose aliases is ``wanted`` (any case)."""
+    form = normalise(wanted)
+    ids = [
+        aid
+        for aid, key, name, aliases in session.execute(
+            select(Agency.id, Agency.key, Agency.name, Agency.aliases)
+        )
+        if form in {key.lower(), normalise(name), *(normalise(a) for a in aliases or ())}
+    ]
+    if not ids:
+        raise InputError(
+            f"no agency is called {wanted!r}; give a key (hn.so-cong-thuong), a name or an alias"
+        )
+    return ids
+
+
+def plan_ids(session: Session, wanted: str) -> list[int]:
+    """Plans whose key or number is ``wanted``."""
+    ids = list(
+        session.scalars(select(Plan.id).where(or_(Plan.key == wanted, Plan.number == wanted)))
+    )
+    if not ids:
+        known = ", ".join(session.scalars(select(Plan.key).order_by(Plan.key))) or "none loaded"
+        raise InputError(f"no plan has the key or number {wanted!r}; plans: {known}")
+    return ids
+
+
+_CONNECTIVES = {"và", "các", "của", "the", "and", "of"}
+
+
+def abbreviation(name: str, aliases: Sequence[str]) -> str:
+    """A short name for tight spaces: an alias such as "SCT", else the name's initials."""
+    short = [a for a in aliases if re.fullmatch(r"[A-ZĐ0-9&\-]{2,10}", a)]
+    if short:
+        return min(short, key=len)
+    letters = []
+    for word in name.split():
+        if word.lower() in _CONNECTIVES:
+            continue
+        if word.isupper() and len(word) > 1:
+            letters.append(word)
+        elif word[:1].isalpha():
+            letters.append(_base_letter(word[0]).upper())
+    return "".join(letters)[:10] or name[:10]
+
+
+def _base_letter(char: str) -> str:
+    if char in "đĐ":
+        return "Đ"
+    return unicodedata.normalize("NFD", char)[0]
+
+
+# -- per-agency status --------------------------------------------------------------------
+
+
+@dataclass
+class AgencyStatus:
+    """One agency's obligations by what became of them."""
+
+    agency: str
+    key: str
+    open: int = 0
+    acknowledged: int = 0
+    done_on_time: int = 0
+    done_late: int = 0
+    overdue: int = 0
+    waived: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Done on time among what is done or overdue; None when there is nothing yet."""
+        judged = self.done_on_time + self.done_late + self.overdue
+        return self.done_on_time / judged if judged else None
+
+    def as_json(self) -> dict[str, Any]:
+        rate = self.on_time_rate
+        return {
+            "agency": self.agency, "key": self.key, "open": self.open,
+            "acknowledged": self.acknowledged, "done_on_time": self.done_on_time,
+            "done_late": self.done_late, "overdue": self.overdue, "waived": self.waived,
+            "on_time_rate": round(rate, 4) if rate is not None else None,
+        }  # fmt: skip
+
+
+def status_by_agency(session: Session, today: date, plan: str | None = None) -> list[AgencyStatus]:
+    """Counts per agency as of ``today`` (current statuses; overdue judged on ``today``)."""
+    query = (
+        select(Agency.name, Agency.key, Obligation.status, Obligation.due_on < today,
+               Obligation.done_late, func.count())
+        .join(Agency, Agency.id == Obligation.agency_id)
+        .where(Obligation.cancelled_at.is_(None))
+        .group_by(Agency.name, Agency.key, Obligation.status, Obligation.due_on < today,
+                  Obligation.done_late)
+    )  # fmt: skip
+    if plan is not None:
+        query = query.where(Obligation.plan_id.in_(plan_ids(session, plan)))
+    rows: dict[str, AgencyStatus] = {}
+    for name, key, status, past, late, count in session.execute(query):
+        entry = rows.setdefault(key, AgencyStatus(name, key))
+        field = _bucket(status, bool(past), bool(late))
+        setattr(entry, field, getattr(entry, field) + count)
+    return sorted(rows.values(), key=lambda s: (-s.overdue, s.agency))
+
+
+def _bucket(status: str, past: bool, late: bool) -> str:
+    if status == "done":
+        return "done_late" if late else "done_on_time"
+    if status == "waived":
+        return "waived"
+    return "overdue" if past else status
+
+
+# -- iCalendar ----------------------------------------------------------------------------
+
+
+def revisions(session: Session) -> dict[int, int]:
+    """How many times sync changed each obligation (the events' SEQUENCE)."""
+    rows = session.execute(
+        select(AuditEvent.obligation_id, func.count())
+        .where(AuditEvent.event.in_(("updated", "reinstated", "cancelled")))
+        .group_by(AuditEvent.obligation_id)
+    )
+    return {oid: count for oid, count in rows if oid is not None}
+
+
+def event_uid(key: str) -> str:
+    """A UID derived from the obligation key: the same event on every export."""
+    return hashlib.sha1(key.encode()).hexdigest()[:32] + "@nhacviec"
+
+
+def to_ical(
+    items: Sequence[AgendaItem], now: datetime, revision: dict[int, int], name: str
+) -> bytes:
+    """One all-day event per obligation on its due date."""
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//nhacviec//nhắc việc//VI")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    for item in items:
+        event = Event()
+        event.add("uid", event_uid(item.key))
+        event.add("dtstamp", now)
+        event.add("last-modified", item.updated_at)
+        event.add("sequence", revision.get(item.id, 0))
+        event.add("dtstart", item.due)
+        event.add("dtend", item.due + timedelta(days=1))
+        event.add("summary", f"[{item.abbreviation}] {item.headline}")
+        event.add("description", _description(item))
+        event.add("categories", [item.status, item.rule])
+        cancelled = item.cancelled or item.status == "waived"
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
+    return bytes(cal.to_ical())
+
+
+def _description(item: AgendaItem) -> str:
+    opens = f" (bắt đầu {item.opens:%d/%m/%Y})" if item.opens else ""
+    task = f", nhiệm vụ {item.task_number or item.task}" if item.task else ""
+    lines = [
+        f"Đơn vị: {item.agency}",
+        f"Kỳ: {item.period}",
+        f"Hạn: {item.due:%d/%m/%Y}{opens}",
+        f"Trạng thái: {item.status}",
+        f"Kế hoạch: {item.plan}{task}",
+        f"Mã nhắc việc: #{item.id}",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,652 @@
+"""``nhacviec sync``: store what generation says, in one transaction, idempotently.
+
+Obligations are matched by key. A new key is inserted (audit event "created"); a key
+whose ``spec_hash`` changed is updated in place (event "updated" listing what changed);
+a stored obligation that no longer follows from the plans and workflows gets
+``cancelled_at`` (event "cancelled") and is kept; one that follows again is reinstated
+(event "reinstated"). Status and history are never touched. A due date moved by an
+approved extension stays moved: only ``original_due_on`` follows the plan (``due_on``
+too, if the plan's new date is later than the extension).
+
+Notifications (the outbox) are matched by (obligation, stage, contact, channel):
+
+- a new one is inserted ``pending``; ``cancelled`` if its ``stop_on`` already holds for
+  the obligation's status; ``skipped`` if its instant is more than the workflow's
+  ``catch_up_days`` in the past (so loading an old plan sends no stale reminders);
+- a ``pending`` one whose instant, template, stop condition or stage changed is updated
+  (``scheduled_at`` and ``due_at`` both set to the new instant);
+- a ``pending`` one that no longer follows (obligation cancelled, stage removed, contact
+  gone or without that address) is ``cancelled``;
+- one this module cancelled or skipped earlier, and that follows again with an instant
+  still ahead, is ``pending`` again (a reopened obligation, a reinstated one, a window
+  moved into the future);
+- anything ``sending``, ``sent`` or ``failed``, or cancelled or skipped by delivery or the
+  status machine for its own reasons, is left alone.
+
+Each row carries ``payload = {"when": opens|before|on_due|after, "ack": bool}``
+for the templates (``stage.when``; whether to include the acknowledgement link).
+
+Nothing is read row by row: existing obligations and notifications are loaded in one
+query each, and inserts and updates go out as bulk statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert, select, update
+
+from engine.agencies import AgencyMatcher, Directory
+from engine.errors import InputError
+from engine.plans.model import PlanFile
+from engine.store.models import Agency, AuditEvent, Contact, Notification, Obligation, Plan, Task
+from engine.workflow.generate import (
+    AgencyBook,
+    AgencyRef,
+    ContactRef,
+    Generation,
+    Matcher,
+    NotificationSpec,
+    ObligationSpec,
+    contact_channels,
+    generate,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from engine.config import Settings
+    from engine.store.db import Store
+    from engine.workflow.calendar import WorkCalendar
+    from engine.workflow.schema import Workflow
+
+NO_LONGER_FOLLOWS = "no longer follows from the plans and workflows"
+CAUGHT_UP = "catch-up: its time had passed when sync created it"
+STOPPED = "stopped: obligation "
+_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class Change:
+    """One obligation that sync added, changed, cancelled or reinstated."""
+
+    key: str
+    agency: str
+    title: str
+    period: str
+    due_on: date
+    changes: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        text = f"{self.agency}: {self.title} ({self.period}), hạn {self.due_on:%d/%m/%Y}"
+        if self.changes:
+            text += " — " + "; ".join(f"{k} {a} → {b}" for k, (a, b) in self.changes.items())
+        return text
+
+
+@dataclass
+class SyncReport:
+    """What one sync did. ``changed_anything`` is False on a second run."""
+
+    added: list[Change] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+    cancelled: list[Change] = field(default_factory=list)
+    reinstated: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    notifications_added: int = 0
+    notifications_updated: int = 0
+    notifications_cancelled: int = 0
+    notifications_restored: int = 0
+    notifications_skipped: int = 0
+    agencies_added: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(
+            self.added or self.changed or self.cancelled or self.reinstated
+            or self.notifications_added or self.notifications_updated
+            or self.notifications_cancelled or self.notifications_restored
+            or self.agencies_added
+        )  # fmt: skip
+
+
+def run_sync(
+    store: Store, settings: Settings, *, now: datetime, progress: bool = False
+) -> SyncReport:
+    """Load workflows, the directory and the stored plans; generate; store the result.
+
+    Raises ``InputErrors`` (nothing written) if a workflow or the directory is invalid.
+    """
+    from engine.agencies import load_directory
+    from engine.plans.load import sync_directory
+    from engine.workflow.calendar import WorkCalendar
+    from engine.workflow.schema import load_workflows
+
+    workflows = load_workflows(settings.paths.workflows)
+    calendar = WorkCalendar.from_settings(settings)
+    directory = load_directory(settings.paths.agencies)
+    with store.session() as session:
+        sync_directory(session, directory, now)
+        return sync_session(
+            session,
+            workflows,
+            calendar,
+            now=now,
+            progress=progress,
+            matcher=directory_matcher(directory),
+        )
+
+
+def directory_matcher(directory: Directory) -> Matcher:
+    """The directory's own name matching (abbreviations, jurisdictions) as name → key."""
+    matcher = AgencyMatcher(directory)
+
+    def match(name: str, jurisdiction: str | None) -> str | None:
+        entry = matcher.match(name, jurisdiction)
+        return entry.key if entry is not None else None
+
+    return match
+
+
+def sync_session(
+    session: Session,
+    workflows: Sequence[Workflow],
+    calendar: WorkCalendar,
+    *,
+    now: datetime,
+    progress: bool = False,
+    matcher: Matcher | None = None,
+) -> SyncReport:
+    """Generate from the plans and agencies in ``session`` and store the result there."""
+    report = SyncReport()
+    with _progress(progress) as bar:
+        bar.phase("Đọc kế hoạch và nghĩa vụ")
+        plans, plan_ids, task_ids = load_plans(session)
+        book, agency_ids, contact_ids = load_book(session, matcher)
+        existing = _existing_obligations(session)
+        overrides = {
+            row.key: row.due_on
+            for row in existing.values()
+            if row.due_on != row.original_due_on and row.cancelled_at is None
+        }
+        bar.phase("Sinh nghĩa vụ và lịch nhắc")
+        generation = generate(plans, workflows, book, calendar, due_overrides=overrides)
+        report.warnings.extend(generation.warnings)
+        report.agencies_added = _add_agencies(session, generation, book, agency_ids)
+        writer = _ObligationWriter(session, now, plan_ids, task_ids, agency_ids, report, bar)
+        ids, statuses = writer.write(generation.obligations, existing)
+        _NotificationWriter(session, now, report, bar).write(
+            generation,
+            ids,
+            statuses,
+            contact_ids,
+            {o.key: o.catch_up_days for o in generation.obligations},
+        )
+    return report
+
+
+# ---------------------------------------------------------------------------------------
+# Reading what the store holds
+
+
+def load_plans(
+    session: Session,
+) -> tuple[list[PlanFile], dict[str, int], dict[tuple[int, str], int]]:
+    """Every stored plan as a ``PlanFile``, plan ids by key, task ids by (plan id, key)."""
+    from pydantic import ValidationError
+
+    plans: list[PlanFile] = []
+    plan_ids: dict[str, int] = {}
+    for plan_id, key, data in session.execute(
+        select(Plan.id, Plan.key, Plan.data).order_by(Plan.key)
+    ):
+        try:
+            plans.append(PlanFile.model_validate(data))
+        except ValidationError as exc:
+            raise InputError(
+                f"plan '{key}' in the database is not a valid plan file ({exc.error_count()} "
+                "problems); load it again with `nhacviec plan load`"
+            ) from exc
+        plan_ids[key] = plan_id
+    tasks = session.execute(select(Task.id, Task.plan_id, Task.key).where(Task.active))
+    task_ids = {(plan_id, key): task_id for task_id, plan_id, key in tasks}
+    return plans, plan_ids, task_ids
+
+
+def load_book(
+    session: Session, matcher: Matcher | None = None
+) -> tuple[AgencyBook, dict[str, int], dict[str, int]]:
+    """Agencies and their active contacts as stored (Telegram chats are linked there)."""
+    contacts: dict[int, list[ContactRef]] = {}
+    contact_ids: dict[str, int] = {}
+    rows = session.execute(
+        select(Contact.id, Contact.key, Contact.agency_id, Contact.role, Contact.email,
+               Contact.telegram_chat_id).where(Contact.active).order_by(Contact.id)
+    )  # fmt: skip
+    for cid, key, agency_id, role, email, chat in rows:
+        contacts.setdefault(agency_id, []).append(
+            ContactRef(key, role, contact_channels(email, chat))
+        )
+        contact_ids[key] = cid
+    agencies, aliases, agency_ids = [], {}, {}
+    for row in session.execute(
+        select(Agency.id, Agency.key, Agency.name, Agency.jurisdiction, Agency.aliases,
+               Agency.in_directory).order_by(Agency.id)
+    ):  # fmt: skip
+        agency_ids[row.key] = row.id
+        agencies.append(
+            AgencyRef(row.key, row.name, tuple(contacts.get(row.id, ())), row.jurisdiction,
+                      row.in_directory)
+        )  # fmt: skip
+        aliases.update({alias: row.key for alias in row.aliases or ()})
+    return AgencyBook(agencies, aliases, matcher), agency_ids, contact_ids
+
+
+@dataclass(frozen=True)
+class _Stored:
+    id: int
+    key: str
+    spec_hash: str
+    status: str
+    cancelled_at: datetime | None
+    title: str
+    period_label: str
+    opens_on: date | None
+    due_on: date
+    original_due_on: date
+    agency_id: int
+
+
+def _existing_obligations(session: Session) -> dict[str, _Stored]:
+    rows = session.execute(
+        select(Obligation.id, Obligation.key, Obligation.spec_hash, Obligation.status,
+               Obligation.cancelled_at, Obligation.title, Obligation.period_label,
+               Obligation.opens_on, Obligation.due_on, Obligation.original_due_on,
+               Obligation.agency_id)
+    )  # fmt: skip
+    return {row.key: _Stored(*row) for row in rows}
+
+
+def _add_agencies(
+    session: Session, generation: Generation, book: AgencyBook, agency_ids: dict[str, int]
+) -> list[str]:
+    """Agencies named in plans but neither in the directory nor stored yet."""
+    missing = sorted({o.agency for o in generation.obligations} - agency_ids.keys())
+    if not missing:
+        return []
+    rows = [
+        {"key": key, "name": book.by_key[key].name, "aliases": [], "in_directory": False}
+        for key in missing
+    ]
+    result = session.execute(insert(Agency).returning(Agency.id, Agency.key), rows)
+    agency_ids.update({key: aid for aid, key in result})
+    return [book.by_key[key].name for key in missing]
+
+
+# ---------------------------------------------------------------------------------------
+# Writing obligations
+
+
+@dataclass
+class _ObligationWriter:
+    session: Session
+    now: datetime
+    plan_ids: dict[str, int]
+    task_ids: dict[tuple[int, str], int]
+    agency_ids: dict[str, int]
+    report: SyncReport
+    bar: _Bar
+    _names: dict[int, str] | None = None
+
+    def write(
+        self, specs: Sequence[ObligationSpec], existing: dict[str, _Stored]
+    ) -> tuple[dict[str, int], dict[int, str | None]]:
+        """Insert, update and cancel; return ids by key and statuses by id (None: cancelled)."""
+        inserts, updates, events = [], [], []
+        ids: dict[str, int] = {}
+        statuses: dict[int, str | None] = {}
+        new_specs: list[ObligationSpec] = []
+        remaining = dict(existing)
+        for spec in specs:
+            stored = remaining.pop(spec.key, None)
+            if stored is None:
+                inserts.append(self._values(spec))
+                new_specs.append(spec)
+                continue
+            ids[spec.key] = stored.id
+            statuses[stored.id] = stored.status
+            row, event = self._update(spec, stored)
+            if row is None:
+                self.report.unchanged += 1
+                continue
+            updates.append(row)
+            events.append(event)
+        for stored in remaining.values():
+            statuses[stored.id] = None
+            if stored.cancelled_at is None:
+                updates.append({"id": stored.id, "cancelled_at": self.now, "updated_at": self.now})
+                events.append(self._event(stored.id, "cancelled", {"reason": NO_LONGER_FOLLOWS}))
+                self.report.cancelled.append(self._stored_change(stored))
+        self._insert(inserts, new_specs, ids, statuses, events)
+        self._bulk(update(Obligation), updates, "Cập nhật nghĩa vụ")
+        self._bulk(insert(AuditEvent), events, "Ghi lịch sử")
+        return ids, statuses
+
+    def _values(self, spec: ObligationSpec) -> dict[str, Any]:
+        plan_id = self.plan_ids[spec.plan]
+        return {
+            "key": spec.key, "workflow": spec.workflow, "rule": spec.rule, "plan_id": plan_id,
+            "task_id": self.task_ids.get((plan_id, spec.task)) if spec.task else None,
+            "duty": spec.duty, "agency_id": self.agency_ids[spec.agency], "role": spec.role,
+            "title": spec.title, "period_label": spec.period_label, "opens_on": spec.opens_on,
+            "due_on": spec.due_on, "original_due_on": spec.due_on, "status": "open",
+            "spec_hash": spec.spec_hash(), "created_at": self.now, "updated_at": self.now,
+        }  # fmt: skip
+
+    def _insert(
+        self,
+        rows: list[dict[str, Any]],
+        specs: list[ObligationSpec],
+        ids: dict[str, int],
+        statuses: dict[int, str | None],
+        events: list[dict[str, Any]],
+    ) -> None:
+        self.bar.start("Thêm nghĩa vụ", len(rows))
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
+            returned = self.session.execute(
+                insert(Obligation).returning(Obligation.id, Obligation.key), chunk
+            )
+            for oid, key in returned:
+                ids[key] = oid
+                statuses[oid] = "open"
+            self.bar.advance(len(chunk))
+        for spec in specs:
+            events.append(
+                self._event(ids[spec.key], "created", {"due_on": spec.due_on.isoformat()})
+            )
+            self.report.added.append(_change(spec))
+
+    def _update(
+        self, spec: ObligationSpec, stored: _Stored
+    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        new_hash = spec.spec_hash()
+        if new_hash == stored.spec_hash and stored.cancelled_at is None:
+            return None, {}
+        values = self._values(spec)
+        for unchanged in ("key", "status", "created_at"):
+            del values[unchanged]
+        extended = stored.due_on != stored.original_due_on
+        values["due_on"] = max(stored.due_on, spec.due_on) if extended else spec.due_on
+        values["id"] = stored.id
+        values["cancelled_at"] = None
+        changes = _differences(stored, spec, values["due_on"])
+        if stored.cancelled_at is not None:
+            self.report.reinstated.append(_change(spec, changes))
+            return values, self._event(stored.id, "reinstated", _as_data(changes))
+        self.report.changed.append(_change(spec, changes))
+        return values, self._event(stored.id, "updated", _as_data(changes))
+
+    def _event(self, obligation_id: int, event: str, data: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "obligation_id": obligation_id, "at": self.now, "event": event, "actor": "sync",
+            "channel": "system", "note": None, "data": data,
+        }  # fmt: skip
+
+    def _stored_change(self, stored: _Stored) -> Change:
+        if self._names is None:
+            rows = self.session.execute(select(Agency.id, Agency.name))
+            self._names = {aid: name for aid, name in rows}
+        agency = self._names.get(stored.agency_id, "?")
+        return Change(stored.key, agency, stored.title, stored.period_label, stored.due_on)
+
+    def _bulk(self, statement: Any, rows: list[dict[str, Any]], label: str) -> None:
+        if not rows:
+            return
+        self.bar.start(label, len(rows))
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
+            self.session.execute(statement, chunk)
+            self.bar.advance(len(chunk))
+
+
+def _change(spec: ObligationSpec, changes: Mapping[str, tuple[str, str]] | None = None) -> Change:
+    return Change(
+        spec.key, spec.agency_name, spec.title, spec.period_label, spec.due_on, changes or {}
+    )
+
+
+def _differences(stored: _Stored, spec: ObligationSpec, due_on: date) -> dict[str, tuple[str, str]]:
+    pairs = {
+        "title": (stored.title, spec.title),
+        "period": (stored.period_label, spec.period_label),
+        "opens_on": (_iso(stored.opens_on), _iso(spec.opens_on)),
+        "due_on": (_iso(stored.due_on), _iso(due_on)),
+        "original_due_on": (_iso(stored.original_due_on), _iso(spec.due_on)),
+    }
+    return {name: pair for name, pair in pairs.items() if pair[0] != pair[1]}
+
+
+def _as_data(changes: Mapping[str, tuple[str, str]]) -> dict[str, Any]:
+    return {"changes": {name: {"from": a, "to": b} for name, (a, b) in changes.items()}}
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else "—"
+
+
+# ---------------------------------------------------------------------------------------
+# Writing notifications
+
+
+@dataclass(frozen=True)
+class _StoredNote:
+    id: int
+    state: str
+    scheduled_at: datetime
+    template: str
+    stop_on: list[str]
+    stage_order: int
+    escalation: bool
+    payload: dict[str, Any] | None
+    last_error: str | None
+
+
+_NoteKey = tuple[int, str, int, str]
+
+
+@dataclass
+class _NotificationWriter:
+    session: Session
+    now: datetime
+    report: SyncReport
+    bar: _Bar
+
+    def write(
+        self,
+        generation: Generation,
+        ids: Mapping[str, int],
+        statuses: Mapping[int, str | None],
+        contact_ids: Mapping[str, int],
+        catch_up: Mapping[str, int],
+    ) -> None:
+        existing = self._existing()
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for spec in generation.notifications:
+            ob_id = ids[spec.obligation]
+            status = statuses[ob_id] or "open"
+            key = (ob_id, spec.stage, contact_ids[spec.contact], spec.channel)
+            stored = existing.pop(key, None)
+            if stored is None:
+                inserts.append(self._new(key, spec, status, catch_up[spec.obligation]))
+            else:
+                row = self._refresh(stored, spec, status)
+                if row is not None:
+                    updates.append(row)
+        for stored in existing.values():
+            if stored.state == "pending":
+                updates.append(self._cancel(stored.id, NO_LONGER_FOLLOWS))
+        self.report.notifications_added = len(inserts)
+        self._bulk(insert(Notification), inserts, "Thêm lịch nhắc")
+        self._bulk(update(Notification), updates, "Cập nhật lịch nhắc")
+
+    def _existing(self) -> dict[_NoteKey, _StoredNote]:
+        rows = self.session.execute(
+            select(Notification.obligation_id, Notification.stage, Notification.contact_id,
+                   Notification.channel, Notification.id, Notification.state,
+                   Notification.scheduled_at, Notification.template, Notification.stop_on,
+                   Notification.stage_order, Notification.escalation, Notification.payload,
+                   Notification.last_error).where(Notification.kind == "obligation")
+        )  # fmt: skip
+        return {
+            (r.obligation_id or 0, r.stage, r.contact_id, r.channel): _StoredNote(
+                r.id, r.state, r.scheduled_at, r.template, r.stop_on, r.stage_order,
+                r.escalation, r.payload, r.last_error,
+            )
+            for r in rows
+        }  # fmt: skip
+
+    def _new(
+        self, key: _NoteKey, spec: NotificationSpec, status: str, catch_up: int
+    ) -> dict[str, Any]:
+        state, reason = "pending", None
+        if status in spec.stop_on:
+            state, reason = "cancelled", STOPPED + status
+        elif spec.scheduled_at < self.now - timedelta(days=catch_up):
+            state, reason = "skipped", CAUGHT_UP
+            self.report.notifications_skipped += 1
+        ob_id, stage, contact_id, channel = key
+        return {
+            "key": f"o{ob_id}:{stage}:c{contact_id}:{channel}", "kind": "obligation",
+            "obligation_id": ob_id, "stage": stage, "stage_order": spec.stage_order,
+            "escalation": spec.escalation, "contact_id": contact_id, "channel": channel,
+            "template": spec.template, "stop_on": list(spec.stop_on),
+            "scheduled_at": spec.scheduled_at, "due_at": spec.scheduled_at, "state": state,
+            "attempts": 0, "last_error": reason, "payload": spec.payload(),
+            "created_at": self.now, "updated_at": self.now,
+        }  # fmt: skip
+
+    def _refresh(
+        self, stored: _StoredNote, spec: NotificationSpec, status: str
+    ) -> dict[str, Any] | None:
+        if stored.state == "pending":
+            if status in spec.stop_on:
+                self.report.notifications_cancelled += 1
+                return self._cancel(stored.id, STOPPED + status)
+            if _same(stored, spec):
+                return None
+            self.report.notifications_updated += 1
+            return self._values(stored.id, spec)
+        if not self._revivable(stored) or status in spec.stop_on or spec.scheduled_at < self.now:
+            return None
+        self.report.notifications_restored += 1
+        return {**self._values(stored.id, spec), "state": "pending", "last_error": None}
+
+    @staticmethod
+    def _revivable(stored: _StoredNote) -> bool:
+        reason = stored.last_error or ""
+        if stored.state == "skipped":
+            return reason == CAUGHT_UP
+        return stored.state == "cancelled" and (
+            reason == NO_LONGER_FOLLOWS or reason.startswith(STOPPED)
+        )
+
+    def _values(self, note_id: int, spec: NotificationSpec) -> dict[str, Any]:
+        return {
+            "id": note_id, "scheduled_at": spec.scheduled_at, "due_at": spec.scheduled_at,
+            "template": spec.template, "stop_on": list(spec.stop_on),
+            "stage_order": spec.stage_order, "escalation": spec.escalation,
+            "payload": spec.payload(), "updated_at": self.now,
+        }  # fmt: skip
+
+    def _cancel(self, note_id: int, reason: str) -> dict[str, Any]:
+        if reason == NO_LONGER_FOLLOWS:
+            self.report.notifications_cancelled += 1
+        return {"id": note_id, "state": "cancelled", "last_error": reason, "updated_at": self.now}
+
+    def _bulk(self, statement: Any, rows: list[dict[str, Any]], label: str) -> None:
+        if not rows:
+            return
+        self.bar.start(label, len(rows))
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
+            self.session.execute(statement, chunk)
+            self.bar.advance(len(chunk))
+
+
+def _same(stored: _StoredNote, spec: NotificationSpec) -> bool:
+    return (
+        stored.scheduled_at == spec.scheduled_at
+        and stored.template == spec.template
+        and list(stored.stop_on or ()) == list(spec.stop_on)
+        and stored.stage_order == spec.stage_order
+        and stored.escalation == spec.escalation
+        and (stored.payload or {}) == spec.payload()
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Progress on large runs
+
+
+class _Bar:
+    """A Rich progress bar on stderr, shown once a step has ``LARGE`` rows or more."""
+
+    LARGE = 2000
+
+    def __init__(self, enabled: bool) -> None:
+        self._enabled = enabled
+        self._progress: Any = None
+        self._task: Any = None
+
+    def phase(self, label: str) -> None:
+        if self._progress is not None:
+            self.start(label, None)
+
+    def start(self, label: str, total: int | None) -> None:
+        if not self._enabled:
+            return
+        if self._progress is None:
+            if total is None or total < self.LARGE:
+                return
+            self._progress = _make_progress()
+            self._progress.start()
+        if self._task is not None:
+            self._progress.remove_task(self._task)
+        self._task = self._progress.add_task(label, total=total)
+
+    def advance(self, n: int) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.advance(self._task, n)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def _make_progress() -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    return Progress(*columns, console=Console(stderr=True), transient=True)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[_Bar]:
+    bar = _Bar(enabled)
+    try:
+        yield bar
+    finally:
+        bar.close()

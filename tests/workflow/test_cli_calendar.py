@@ -1,0 +1,164 @@
+"""Reading the calendar: agenda, calendar, overdue, status, export ics."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from icalendar import Calendar
+from typer.testing import CliRunner
+
+from engine.cli import app
+from engine.status import apply_action
+from engine.store.db import Store
+from engine.store.models import Obligation
+from engine.workflow.sync import sync_session
+from tests.workflow.helpers import HANOI, calendar, directory, plan, shipped_workflow, task
+from tests.workflow.store_helpers import put_directory, put_plan
+
+NOW = datetime(2022, 1, 10, 3, tzinfo=UTC)
+
+
+def tasks() -> list[dict[str, object]]:
+    return [
+        task(),
+        task(key="2", number="2", title="Hội nghị phổ biến", coordinators=[],
+             occurrences=[{"start": "2022-06-01", "end": "2022-06-30"}]),
+        task(key="3", number="3", title="Khảo sát", coordinators=[],
+             occurrences=[{"end": "2022-06-15"}]),
+    ]  # fmt: skip
+
+
+@pytest.fixture
+def db(sqlite_store: Store) -> str:
+    """A store with the small 2022 plan synced, and one obligation done late."""
+    with sqlite_store.session() as s:
+        put_directory(s, directory())
+        put_plan(s, plan(tasks=tasks()), NOW)
+    with sqlite_store.session() as s:
+        sync_session(s, [shipped_workflow()], calendar(), now=NOW)
+    with sqlite_store.session() as s:
+        survey = s.scalars(sa.select(Obligation).where(Obligation.title == "Khảo sát")).one()
+        late = datetime(2022, 6, 17, 3, tzinfo=UTC)
+        apply_action(s, survey, "done", now=late, zone=HANOI, actor="sct", channel="cli")
+    return str(sqlite_store.engine.url)
+
+
+def invoke(cli: CliRunner, db: str, *args: str) -> str:
+    result = cli.invoke(app, ["--db", db, *args], env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_agenda_json_lists_what_falls_due(cli: CliRunner, db: str) -> None:
+    out = invoke(cli, db, "agenda", "--from", "2022-06-01", "--to", "2022-06-30",
+                 "--as-of", "2022-06-20", "--json")  # fmt: skip
+    items = json.loads(out)
+    assert [(i["due"], i["agency"], i["title"], i["status"]) for i in items] == [
+        ("2022-06-15", "Sở Công Thương", "Khảo sát", "done"),
+        ("2022-06-15", "Sở Công Thương", "Báo cáo 6 tháng đầu năm 2022", "overdue"),
+        ("2022-06-15", "Sở Tài nguyên và Môi trường", "Báo cáo 6 tháng đầu năm 2022", "overdue"),
+        ("2022-06-30", "Sở Công Thương", "Hội nghị phổ biến", "open"),
+    ]
+    assert set(items[0]) == {"id", "plan", "task", "rule", "agency", "title", "period", "opens",
+                             "due", "status"}  # fmt: skip
+    assert items[3]["opens"] == "2022-06-01" and items[3]["task"] == "2"
+    assert items[1]["task"] is None and items[1]["period"] == "6 tháng đầu năm 2022"
+
+
+def test_agenda_filters_by_agency_plan_and_status(cli: CliRunner, db: str) -> None:
+    def ids(*args: str) -> list[str]:
+        out = invoke(cli, db, "agenda", "--from", "2022-01-01", "--to", "2022-12-31",
+                     "--as-of", "2022-06-20", "--json", *args)  # fmt: skip
+        return [f"{i['agency']}|{i['title']}" for i in json.loads(out)]
+
+    assert ids("--agency", "SCT", "--status", "overdue") == [
+        "Sở Công Thương|Báo cáo 6 tháng đầu năm 2022"
+    ]
+    assert ids("--agency", "hn.stnmt", "--status", "open") == [
+        "Sở Tài nguyên và Môi trường|Báo cáo năm 2022",
+        "Sở Tài nguyên và Môi trường|Phối hợp: Xây dựng tài liệu",
+    ]
+    assert len(ids("--plan", "266/KH-UBND")) == len(ids("--plan", "hn-2022")) == 9
+
+
+def test_an_unknown_agency_is_an_error(cli: CliRunner, db: str) -> None:
+    result = cli.invoke(app, ["--db", db, "agenda", "--agency", "Sở Ngoại vụ"])
+    assert result.exit_code == 2
+    assert "no agency is called 'Sở Ngoại vụ'" in result.stderr
+
+
+def test_overdue_lists_what_is_late(cli: CliRunner, db: str) -> None:
+    items = json.loads(invoke(cli, db, "overdue", "--as-of", "2022-06-20", "--json"))
+    assert [(i["agency"], i["title"], i["days_overdue"]) for i in items] == [
+        ("Sở Công Thương", "Báo cáo 6 tháng đầu năm 2022", 5),
+        ("Sở Tài nguyên và Môi trường", "Báo cáo 6 tháng đầu năm 2022", 5),
+    ]
+    text = invoke(cli, db, "overdue", "--as-of", "2022-06-20")
+    assert "Quá hạn tính đến 20/06/2022: 2" in text
+
+
+def test_status_counts_per_agency(cli: CliRunner, db: str) -> None:
+    rows = json.loads(invoke(cli, db, "status", "--as-of", "2022-06-20", "--json"))
+    sct = next(r for r in rows if r["key"] == "hn.sct")
+    assert sct == {
+        "agency": "Sở Công Thương", "key": "hn.sct", "open": 3, "acknowledged": 0,
+        "done_on_time": 0, "done_late": 1, "overdue": 1, "waived": 0, "on_time_rate": 0.0,
+    }  # fmt: skip
+    stc = next(r for r in rows if r["key"] == "hn.stc")
+    assert stc["on_time_rate"] is None  # nothing due yet
+    text = invoke(cli, db, "status", "--as-of", "2022-06-20")
+    assert "Sở Công Thương" in text and "0%" in text
+
+
+def test_the_month_grid_fits_100_columns_and_shades_days_off(cli: CliRunner, db: str) -> None:
+    out = invoke(cli, db, "calendar", "--month", "2022-06", "--as-of", "2022-06-20")
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert "Tháng 06/2022" in out
+    header = next(line for line in lines if "T2" in line)
+    assert [w for w in header.replace("┃", " ").split()] == ["T2", "T3", "T4", "T5", "T6", "T7",
+                                                             "CN"]  # fmt: skip
+    week = next(line for line in lines if "13 " in line and "19 nghỉ" in line)
+    assert "18 nghỉ" in week  # Saturday and Sunday are marked as days off
+    assert "SCT NV3 Kh" in out
+    assert "SCT BC 6T" in out
+    assert "Đến hạn trong tháng 06/2022: 4" in out
+
+
+def test_the_grid_marks_tet_as_days_off(cli: CliRunner, db: str) -> None:
+    out = invoke(cli, db, "calendar", "--month", "2026-02", "--as-of", "2026-02-01", "--no-list")
+    for day in ("16 nghỉ", "17 nghỉ", "18 nghỉ", "19 nghỉ", "20 nghỉ"):
+        assert day in out
+    assert "13 nghỉ" not in out
+
+
+def test_a_bad_month_is_an_error(cli: CliRunner, db: str) -> None:
+    result = cli.invoke(app, ["--db", db, "calendar", "--month", "June"])
+    assert result.exit_code == 2
+    assert "expected a month as YYYY-MM" in result.stderr
+
+
+def test_export_ics_writes_one_all_day_event_per_obligation(
+    cli: CliRunner, db: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "sct.ics"
+    out = invoke(cli, db, "export", "ics", "--agency", "Sở Công Thương", "-o", str(target))
+    assert "Wrote 5 events" in out
+    cal = Calendar.from_ical(target.read_bytes())
+    events = list(cal.walk("VEVENT"))
+    assert len(events) == 5
+    by_summary = {str(e["SUMMARY"]): e for e in events}
+    survey = by_summary["[SCT] Khảo sát (hạn 15/06/2022)"]
+    assert survey.decoded("DTSTART") == date(2022, 6, 15)
+    assert survey.decoded("DTEND") == date(2022, 6, 16)
+    # a second export gives the same UIDs, so calendars update the events in place
+    again = tmp_path / "again.ics"
+    invoke(cli, db, "export", "ics", "--agency", "SCT", "-o", str(again))
+    uids = sorted(str(e["UID"]) for e in events)
+    second = Calendar.from_ical(again.read_bytes()).walk("VEVENT")
+    assert uids == sorted(str(e["UID"]) for e in second)
+    assert len(set(uids)) == 5
