@@ -309,7 +309,11 @@ class AgencyMatcher:
             _starts_like_agency(segment) or fold(segment).startswith("cac ")
         ):
             return True
-        return _proper_agency(current) and _proper_agency(segment)
+        if not _proper_agency(current):
+            return False
+        return _proper_agency(segment) or (
+            _starts_like_agency(segment) and len(segment.split()) >= 2
+        )
 
 
 def _trim(text: str) -> str:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from engine.cli.app import console, err_console, print_json, state, sub_app
+from engine.cli.app import err_console, print_json, state, sub_app
 
 if TYPE_CHECKING:
     from engine.agencies import Directory
@@ -68,7 +68,7 @@ def import_(
     count = len(plan.warnings)
     err_console().print(
         f"{file.name} ({result.format}): {len(plan.tasks)} tasks from {result.rows_read} "
-        f"table rows, {len(plan.reporting)} recurring duties, "
+        f"table rows, {_plural(len(plan.reporting), 'recurring duty', 'recurring duties')}, "
         f"{count} warning{'s' * (count != 1)}{where}",
         markup=False,
     )
@@ -96,7 +96,7 @@ def load(
     with appctx.store().session() as session:
         sync_directory(session, directory, now)
         report = load_plan(session, plan, directory, now)
-    console().print(report.summary(), markup=False)
+    typer.echo(report.summary())
 
 
 @plan_app.command("list")
@@ -110,22 +110,22 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> 
         print_json(rows)
         return
     if not rows:
-        console().print("No plans loaded yet: `nhacviec plan load PLAN.yaml`.", markup=False)
+        typer.echo("No plans loaded yet: `nhacviec plan load PLAN.yaml`.")
         return
-    from rich.table import Table
-
-    table = Table("id", "key", "number", "period", "tasks", "owner", "loaded", box=None)
+    table = [["id", "key", "number", "period", "tasks", "owner", "loaded"]]
     for row in rows:
-        table.add_row(
-            str(row["id"]),
-            row["key"],
-            row["number"] or "—",
-            row["period"],
-            str(row["tasks"]),
-            row["owner"] or "—",
-            row["loaded_at"][:16].replace("T", " "),
+        table.append(
+            [
+                str(row["id"]),
+                row["key"],
+                row["number"] or "—",
+                row["period"],
+                str(row["tasks"]),
+                row["owner"] or "—",
+                row["loaded_at"][:10],
+            ]
         )
-    console().print(table)
+    typer.echo("\n".join(columns(table)))
 
 
 @plan_app.command("show")
@@ -135,30 +135,46 @@ def show(
     show_all: bool = typer.Option(False, "--all", help="Include tasks dropped by a reload."),
 ) -> None:
     """A plan and its tasks as a readable table."""
-    from rich.table import Table
-
     from engine.plans.views import plan_detail
 
     with state(ctx).store().session() as session:
         detail = plan_detail(session, plan, include_inactive=show_all)
-    out = console()
-    out.print(f"{detail['title']}", markup=False)
-    out.print(
+    owner = detail["owner"] or "—"
+    typer.echo(detail["title"])
+    typer.echo(
         f"{detail['key']} · {detail['number'] or 'no number'} · {detail['period']} · "
-        f"owner {detail['owner'] or '—'}",
-        markup=False,
+        f"owner {owner} · {len(detail['tasks'])} tasks"
     )
-    table = Table("#", "task", "lead", "coordinators", "window", box=None, show_lines=False)
+    table = [["#", "task", "lead", "coordinators", "window"]]
+    section = None
     for task in detail["tasks"]:
-        mark = "" if task["active"] else " (dropped)"
-        table.add_row(
-            task["key"],
-            _short(task["title"], 70) + mark,
-            ", ".join(task["lead"]) or "—",
-            _short(", ".join(task["coordinators"]), 40) or "—",
-            task["window"] or "—",
+        if task["section"] != section and task["section"]:
+            table.append(["", f"[{_short(task['section'], 46)}]", "", "", ""])
+        section = task["section"]
+        table.append(
+            [
+                task["key"],
+                _short(task["title"], 48) + ("" if task["active"] else " (dropped)"),
+                _short(", ".join(task["lead"]), 32) or "—",
+                _short(", ".join(task["coordinators"]), 32) or "—",
+                task["window"] or "—",
+            ]
         )
-    out.print(table)
+    typer.echo("")
+    typer.echo("\n".join(columns(table)))
+
+
+def columns(rows: list[list[str]]) -> list[str]:
+    """Plain text columns, two spaces apart (no truncation of what the cells hold)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
 
 
 def _short(text: str, width: int) -> str:

@@ -23,17 +23,31 @@ FORMATS = ("docx", "markdown", "tsv", "cells", "lines")
 _TAB_LED = re.compile(r"^[ \u00a0]*\t")
 
 
+def ends_mid_character(data: bytes) -> bool:
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return exc.reason == "unexpected end of data" and exc.end == len(data)
+    return False
+
+
 def is_zip(data: bytes) -> bool:
     return data[:4] == b"PK\x03\x04"
 
 
 def decode_text(data: bytes, name: str) -> str:
-    """The document as text; a clear error for binary or non-UTF-8 input."""
+    """The document as text; a clear error for binary or non-UTF-8 input.
+
+    A file cut in the middle of its last character (a truncated download) loses that
+    character only; ``ends_mid_character`` tells the caller so it can warn.
+    """
     if b"\x00" in data[:4096]:
         raise InputError("a binary file, not a plan document (.docx or UTF-8 text)", file=name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.end == len(data):
+            return decode_text(data[: exc.start], name)
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(
             f"not UTF-8 text (byte {exc.start}); expected a .docx or a UTF-8 text export",

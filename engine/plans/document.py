@@ -81,6 +81,7 @@ class Document:
     lines: list[Line]
     tables: list[Table] = field(default_factory=list)
     total_lines: int = 0
+    notes: list[tuple[int | None, str]] = field(default_factory=list)  # reader warnings
 
     def text_between(self, first: int, last: int) -> list[Line]:
         return [line for line in self.lines if first <= line.number <= last]

@@ -165,7 +165,7 @@ def _subject_after(lines: list[Line], index: int) -> str | None:
     parts: list[str] = []
     for line in lines[index + 1 : index + 4]:
         text = line.text
-        if text.startswith("(") or re.match(r"^(Căn cứ|Thực hiện|[IVX]+\.|ỦY BAN|BỘ TR)", text):
+        if text.startswith("(") or re.match(r"^(Căn cứ|Thực hiện\s*:|[IVX]+\.|ỦY BAN|BỘ TR)", text):
             break
         parts.append(text)
         if is_upper_text(text) or text.endswith((".", ":")):

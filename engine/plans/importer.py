@@ -20,11 +20,11 @@ from pathlib import Path
 from engine.agencies import AgencyMatcher, Directory
 from engine.errors import InputError
 from engine.plans.body import BodyReader
-from engine.plans.detect import FORMATS, decode_text, detect_format, is_zip
+from engine.plans.detect import FORMATS, decode_text, detect_format, ends_mid_character, is_zip
 from engine.plans.document import Document
 from engine.plans.header import Header, extract_header
 from engine.plans.model import Occurrence, PlanFile, PlanPeriod, Warning_
-from engine.plans.table import TaskExtractor
+from engine.plans.table import TaskExtractor, find_appendix
 from engine.plans.text import fold, slug, squash
 
 _PROPOSER = re.compile(
@@ -81,7 +81,10 @@ def read_document(data: bytes, name: str, fmt: str | None = None) -> Document:
         return read_docx(data, name)
     from engine.plans.readers import read_text_document
 
-    return read_text_document(decode_text(data, name), name, fmt)
+    document = read_text_document(decode_text(data, name), name, fmt)
+    if ends_mid_character(data):
+        document.notes.append((document.total_lines, "the file ends in the middle of a character"))
+    return document
 
 
 class Importer:
@@ -92,6 +95,9 @@ class Importer:
         self.unmatched: dict[str, list[int]] = {}
 
     def run(self) -> ImportResult:
+        find_appendix(self.doc)  # no table, no plan: say so before anything else
+        for line, message in self.doc.notes:
+            self.warn(line, message)
         header = extract_header(self.doc.lines)
         self.warnings.extend(header.warnings)
         issuer, jurisdiction = self._issuer(header)

@@ -28,6 +28,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.agencies import AgencyEntry, AgencyMatcher, Directory
+from engine.errors import InputErrors, Problem
 from engine.plans.importer import jurisdiction_code
 from engine.plans.model import PlanFile, PlanTask
 from engine.plans.text import slug
@@ -184,9 +185,10 @@ class _Agencies:
                     in_directory=True,
                 )
             else:
+                shown = name if len(name) <= 400 else name[:399] + "…"  # the plan keeps it all
                 agency = Agency(
                     key=key,
-                    name=name,
+                    name=shown,
                     jurisdiction=self.jurisdiction,
                     aliases=[],
                     in_directory=False,
@@ -207,7 +209,12 @@ class _Agencies:
 
 
 def load_plan(session: Session, plan: PlanFile, directory: Directory, now: datetime) -> LoadReport:
-    """Upsert the plan and its tasks; tasks missing from the file become inactive."""
+    """Upsert the plan and its tasks; tasks missing from the file become inactive.
+
+    Raises ``InputErrors`` (before writing anything) when a value is too long for its
+    column, which only a hand-edited plan file can cause.
+    """
+    check_fits(plan)
     data = plan_data(plan)
     digest = content_hash(data)
     agencies = _Agencies(session, directory, plan.jurisdiction)
@@ -241,6 +248,27 @@ def load_plan(session: Session, plan: PlanFile, directory: Directory, now: datet
     report.agencies_outside_directory = agencies.outside
     session.flush()
     return report
+
+
+_LIMITS = {"key": 120, "number": 120, "issuer": 400}
+_TASK_LIMITS = {"key": 80, "number": 40}
+
+
+def check_fits(plan: PlanFile) -> None:
+    """Every value fits its column (the same limits on SQLite and PostgreSQL)."""
+    problems: list[Problem] = []
+    for name, limit in _LIMITS.items():
+        value = getattr(plan, name)
+        if value is not None and len(value) > limit:
+            problems.append(Problem(None, None, f"{name}: longer than {limit} characters"))
+    for index, task in enumerate(plan.tasks):
+        for name, limit in _TASK_LIMITS.items():
+            value = getattr(task, name)
+            if value is not None and len(value) > limit:
+                message = f"tasks.{index}.{name}: longer than {limit} characters"
+                problems.append(Problem(None, None, message))
+    if problems:
+        raise InputErrors(problems)
 
 
 def _body_names(plan: PlanFile) -> list[str]:

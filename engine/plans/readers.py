@@ -49,11 +49,15 @@ def read_tsv(lines: list[str], name: str) -> Document:
     body: list[Line] = []
     tables: list[Table] = []
     current: list[Row] = []
+    last_filled = max((i for i, raw in enumerate(lines, start=1) if not _is_blank(raw)), default=0)
+    after_row = False
     for number, raw in enumerate(lines, start=1):
-        if raw.count("\t") >= 2:
+        if _is_tsv_row(raw, bool(current), after_row and number == last_filled):
             cells = [Cell(clean_cell(part), number, number) for part in raw.split("\t")]
             current.append(Row(cells, number, number, block=len(current)))
+            after_row = True
             continue
+        after_row = False
         if _is_blank(raw):
             continue
         if current:
@@ -64,6 +68,13 @@ def read_tsv(lines: list[str], name: str) -> Document:
     if current:
         tables.append(_table(current, aligned=True))
     return Document(name=name, format="tsv", lines=body, tables=tables)
+
+
+def _is_tsv_row(raw: str, in_table: bool, last_line_after_row: bool) -> bool:
+    """Two tabs make a row; inside a table one tab does (a row cut short), and so does
+    the file's last line right after a row (a row cut before its first tab)."""
+    tabs = raw.count("\t")
+    return tabs >= 2 or (in_table and tabs == 1) or (last_line_after_row and bool(raw.strip()))
 
 
 def _table(rows: list[Row], *, aligned: bool) -> Table:

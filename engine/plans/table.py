@@ -573,8 +573,9 @@ def _aligned_columns(rows: list[Row]) -> list[Column]:
 
 
 def _is_subheader(row: Row) -> bool:
-    """A second header row: no number, only sub-headings (years, "Tổng cộng", a note)."""
-    texts = [squash(t) for t in row.texts]
+    """A second header row: no number, only sub-headings (years, "Tổng cộng", a note).
+    Cells merged from the header row above count as empty."""
+    texts = ["" if c.merged else squash(c.text) for c in row.cells]
     if not texts or texts[0] or not any(texts):
         return False
     filled = [t for t in texts if t]

@@ -56,7 +56,8 @@ class _Writer:
         n = len(plan.warnings)
         self.comment(f"nhacviec plan file imported from {source}{shape}.")
         self.comment(
-            f"{len(plan.tasks)} tasks, {len(plan.reporting)} recurring duties, "
+            f"{len(plan.tasks)} tasks, {len(plan.reporting)} recurring "
+            f"dut{'y' if len(plan.reporting) == 1 else 'ies'}, "
             f"{n} warning{'s' if n != 1 else ''} (listed at the end and next to the tasks "
             "they concern). Review, edit if needed, then `nhacviec plan load` this file."
         )

@@ -66,6 +66,8 @@ def _tasks(expected: list[dict[str, Any]], tasks: list[PlanTask]) -> list[str]:
         _check(out, f"{where} occurrences", want_occ, got_occ)
         if "lines" in want:
             _check(out, f"{where} source lines", want["lines"], list(task.source_lines or []))
+        if "deliverables" in want:
+            _check(out, f"{where} deliverables", want["deliverables"], task.deliverables)
         if "budget_total" in want:
             total = task.budget.total if task.budget else None
             _check(out, f"{where} budget total", want["budget_total"], total)

@@ -12,7 +12,7 @@ from engine.agencies import Directory, load_directory
 from engine.plans.importer import import_plan
 from tests.conftest import ROOT
 from tests.plans.expectations import differences
-from tests.plans.seeds import seed_path
+from tests.plans.seeds import SEED_DIR, seed_path
 
 EXPECTED = Path(__file__).parent / "expected"
 SEED_NAMES = sorted(p.stem for p in EXPECTED.glob("*.yaml"))
@@ -27,6 +27,12 @@ def expected_for(seed: str) -> dict[str, Any]:
     data = yaml.safe_load((EXPECTED / f"{seed}.yaml").read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     return data
+
+
+def test_there_is_an_expected_file_for_every_seed() -> None:
+    if not SEED_DIR.is_dir():
+        pytest.skip(f"the seed documents are not at {SEED_DIR}")
+    assert sorted(p.stem for p in SEED_DIR.glob("*.txt")) == SEED_NAMES
 
 
 @pytest.mark.parametrize("seed", SEED_NAMES)
