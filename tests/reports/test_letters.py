@@ -49,13 +49,14 @@ def _build(s: Session) -> tuple[Agency, Plan]:
                  period="6 tháng đầu năm 2026", status="acknowledged")  # fmt: skip
     f.obligation(s, other, sct, due=date(2026, 4, 15), title=OTHER)
     # Not overdue: due on the day itself, extended past it, done, waived, cancelled.
-    for title, extra in [
+    not_overdue: list[tuple[str, dict[str, Any]]] = [
         ("Hạn đúng ngày", {"due": AS_OF}),
         ("Được gia hạn", {"due": date(2026, 5, 31), "extended_to": date(2026, 7, 31)}),
         ("Đã xong", {"due": date(2026, 3, 1), "status": "done", "done_at": at(date(2026, 3, 5))}),
         ("Được miễn", {"due": date(2026, 3, 1), "status": "waived"}),
         ("Đã hủy", {"due": date(2026, 3, 1), "cancelled": True}),
-    ]:
+    ]
+    for title, extra in not_overdue:
         f.obligation(s, plan, sct, title=title, **extra)
     f.obligation(s, plan, tnmt, due=date(2026, 3, 31), title="Việc của đơn vị khác")
     return sct, plan
