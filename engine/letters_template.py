@@ -128,6 +128,8 @@ def _items_table(document: DocumentObject) -> None:
         _cell_para(header.cells[column], title, size=12, bold=True, align=CENTER)
         align = LEFT if column in (1, 5) else CENTER
         _cell_para(item.cells[column], placeholder, size=12, align=align)
+    # A long list runs over several pages: Word repeats the header row on each.
+    header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
     # docxtpl repeats the row between these two for each item and drops both markers.
     _cell_para(loop_start.cells[0], "{%tr for item in items %}", size=12)
     _cell_para(loop_end.cells[0], "{%tr endfor %}", size=12)

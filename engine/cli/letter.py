@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from engine.cli.app import app, console, state
+from engine.cli.app import app, state
 
 
 @app.command()
@@ -52,4 +52,4 @@ def letter(
         except OSError as exc:
             raise InputError(f"-o {str(output)!r}: cannot write the file: {exc.strerror}") from exc
         summary = f"Công văn số {made.number} gửi {to.name} → {output}"
-    console().print(summary, markup=False)
+    typer.echo(summary)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from engine.cli.app import app, console, state
+from engine.cli.app import app, state
 
 
 @app.command()
@@ -47,8 +47,7 @@ def report(
         result = build_report(session, found, chosen, as_of=day, zone=zone)
     write_report(result, output)
     agencies = len(result.by_agency)
-    console().print(
+    typer.echo(
         f"{found.key}, {chosen.label}, tính đến {day:%d/%m/%Y}: {len(result.rows)} nghĩa vụ "
-        f"của {agencies} đơn vị → {output}",
-        markup=False,
+        f"của {agencies} đơn vị → {output}"
     )
