@@ -115,6 +115,37 @@ class DeliverySettings(_Section):
     mode: Literal["auto", "outbox"] = "auto"
 
 
+class LettersSettings(_Section):
+    """Formal reminder letters (công văn đôn đốc).
+
+    ``number_format`` builds the letter number from ``{seq}`` (the letter's sequence
+    number in its year, from 1), ``{year}`` and ``{yy}``. Empty names print as the dotted
+    blanks of a draft; ``issuer`` defaults to the plan owner's name. ``template`` is
+    relative to ``[paths] templates``.
+    """
+
+    number_format: str = "{seq}/CV-NV"
+    issuer: str | None = None
+    superior: str | None = None
+    place: str | None = None
+    signer_title: str | None = None
+    signer_name: str | None = None
+    template: Path = Path("letters/cong-van-don-doc.docx")
+
+    @field_validator("number_format")
+    @classmethod
+    def _known_fields(cls, value: str) -> str:
+        import string
+
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        except ValueError as exc:
+            raise ValueError(f"expected a pattern such as {{seq}}/CV-NV ({exc})") from exc
+        if "seq" not in names or not names <= {"seq", "year", "yy"}:
+            raise ValueError("expected a pattern with {seq} and optionally {year}, {yy}")
+        return value
+
+
 class Settings(_Section):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     time: TimeSettings = Field(default_factory=TimeSettings)
@@ -123,6 +154,7 @@ class Settings(_Section):
     web: WebSettings = Field(default_factory=WebSettings)
     paths: PathsSettings = Field(default_factory=PathsSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    letters: LettersSettings = Field(default_factory=LettersSettings)
     source: Path | None = Field(default=None, exclude=True)
 
     def secret(self, env_name: str | None) -> str | None:

@@ -6,8 +6,10 @@ from engine.cli import (
     calendar,  # noqa: F401
     contacts,  # noqa: F401  (registers commands)
     delivery,  # noqa: F401  (registers commands)
+    letter,  # noqa: F401
     period,  # noqa: F401
     plan,  # noqa: F401
+    report,  # noqa: F401
     workflow,  # noqa: F401
 )
 from engine.cli.app import app, main

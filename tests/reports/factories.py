@@ -1,0 +1,136 @@
+"""Rows for the report and letter tests, made directly with the ORM.
+
+Every function takes an open session, adds and flushes, and returns the object, so ids
+are known. Instants are given in Hà Nội time (``at``); the defaults describe Hà Nội's
+plan 266/KH-UBND for 2026, owned by Sở Công Thương.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from itertools import count
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from engine.config import LettersSettings, PathsSettings, Settings
+from engine.store.models import Agency, AuditEvent, Obligation, Plan, Task
+
+ROOT = Path(__file__).resolve().parents[2]
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+CREATED = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
+_serial = count(1)
+
+
+def at(day: date, clock: time = time(10, 0)) -> datetime:
+    """An instant in Hà Nội: ``at(date(2026, 6, 30))`` is 10:00 that day."""
+    return datetime.combine(day, clock, tzinfo=HANOI)
+
+
+def settings(**letters: Any) -> Settings:
+    """Settings with the repository's templates and the given ``[letters]`` values."""
+    return Settings(
+        paths=PathsSettings(templates=ROOT / "templates"), letters=LettersSettings(**letters)
+    )
+
+
+def agency(
+    s: Session,
+    key: str = "hn.so-cong-thuong",
+    name: str = "Sở Công Thương",
+    *,
+    jurisdiction: str = "Hà Nội",
+    aliases: list[str] | None = None,
+) -> Agency:
+    row = Agency(key=key, name=name, jurisdiction=jurisdiction, aliases=aliases or [])
+    s.add(row)
+    s.flush()
+    return row
+
+
+def plan(
+    s: Session,
+    *,
+    key: str = "hn-266-2021",
+    number: str | None = "266/KH-UBND",
+    title: str = "Kế hoạch thực hiện sản xuất và tiêu dùng bền vững năm 2026",
+    owner: Agency | None = None,
+    issued_on: date | None = date(2021, 11, 25),
+) -> Plan:
+    row = Plan(
+        key=key,
+        number=number,
+        issuer="UBND thành phố Hà Nội",
+        issued_on=issued_on,
+        title=title,
+        period_start=2026,
+        period_end=2026,
+        owner_agency_id=owner.id if owner is not None else None,
+        content_hash="0" * 64,
+        data={},
+        loaded_at=CREATED,
+    )
+    s.add(row)
+    s.flush()
+    return row
+
+
+def task(s: Session, of: Plan, number: str, title: str, *, position: int) -> Task:
+    row = Task(
+        plan_id=of.id, key=f"t{number}", position=position, number=number, title=title, data={}
+    )
+    s.add(row)
+    s.flush()
+    return row
+
+
+def obligation(
+    s: Session,
+    of: Plan,
+    by: Agency,
+    *,
+    due: date,
+    task: Task | None = None,
+    title: str | None = None,
+    role: str = "lead",
+    period: str = "Năm 2026",
+    extended_to: date | None = None,
+    status: str = "open",
+    done_at: datetime | None = None,
+    cancelled: bool = False,
+) -> Obligation:
+    """An obligation due on ``due`` (original), moved to ``extended_to`` if given."""
+    row = Obligation(
+        key=f"test:{next(_serial)}",
+        workflow="scp",
+        rule="chu-tri" if task is not None else "bao-cao",
+        plan_id=of.id,
+        task_id=task.id if task is not None else None,
+        duty=None if task is not None else "report-half-yearly",
+        agency_id=by.id,
+        role=role,
+        title=title or (task.title if task is not None else "Báo cáo"),
+        period_label=period,
+        due_on=extended_to or due,
+        original_due_on=due,
+        status=status,
+        done_at=done_at,
+        done_late=None if done_at is None else done_at.astimezone(HANOI).date() > due,
+        cancelled_at=CREATED if cancelled else None,
+        spec_hash="h",
+        created_at=CREATED,
+        updated_at=CREATED,
+    )
+    s.add(row)
+    s.flush()
+    return row
+
+
+def note(s: Session, of: Obligation, text: str | None, *, when: datetime) -> AuditEvent:
+    """An audit event about ``of`` carrying ``text`` as its note."""
+    row = AuditEvent(obligation_id=of.id, at=when, event="note", channel="cli", note=text)
+    s.add(row)
+    s.flush()
+    return row
