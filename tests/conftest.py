@@ -22,7 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _find_seeds() -> Path:
-    """../shared/seeds beside the checkout (or beside a parent, for git worktrees)."""
+    """The seed documents: plans/sources in the repository (a copy of ../shared/seeds),
+    else ../shared/seeds beside the checkout (or beside a parent, for git worktrees)."""
+    if (ROOT / "plans" / "sources").is_dir():
+        return ROOT / "plans" / "sources"
     for parent in ROOT.parents:
         candidate = parent / "shared" / "seeds"
         if candidate.is_dir():

@@ -40,7 +40,9 @@ def sync_command(
     ctx: typer.Context,
     show: int = typer.Option(20, "--show", help="List at most this many of each kind of change."),
     show_all: bool = typer.Option(False, "--all", help="List every change."),
-    now: datetime | None = typer.Option(None, "--now", hidden=True, help="The current instant."),
+    now: datetime | None = typer.Option(
+        None, "--now", help="The instant to sync as of, ISO 8601 (default: now)."
+    ),
 ) -> None:
     """Generate obligations and reminders from the stored plans and the workflows.
 

@@ -1,0 +1,485 @@
+"""The main job, end to end, on the embedded default: ``make demo`` (``python -m engine.demo``).
+
+In a fresh working folder (``.demo/``) it creates a SQLite store, imports the five seed
+plan documents and loads the reviewed plan files, links a few coordinators' Telegram
+chats, syncs the shipped workflow, and then lives through a whole year with the clock
+moving day by day: each morning at ``send_at`` the engine ticks and delivers what is due
+to the local outbox (.eml files, and .json files for Telegram), and during the day the
+coordinators react as real ones do: most acknowledge (through the signed email link or
+the Telegram button), most finish on time, some late, some never. It ends with the
+calendar of one month, the status scorecard and where the messages are.
+
+Everything runs through the product's own paths (the CLI commands, ``tick``, the web
+acknowledgement page, the bot's button handling); only the transport is local: the
+outbox folder instead of SMTP and Telegram, and an in-process HTTP client for the links.
+Coordinators' behaviour is pseudo-random but fixed (derived from the obligation's
+number), so two runs tell the same story.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import email
+import hashlib
+import io
+import os
+import re
+import shutil
+import sys
+import time as wallclock
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from email.message import Message as EmailMessage
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from engine.config import Settings
+    from engine.delivery import TickReport
+    from engine.store.db import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_ENV = "NHACVIEC_DEMO_SECRET"
+ACTOR = "Điều phối viên (demo)"
+_ACK_LINK = re.compile(r"/ack/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
+
+
+def find_seeds() -> Path | None:
+    """The plan documents: ``plans/sources`` (shipped), else ``../shared/seeds``."""
+    if (ROOT / "plans" / "sources").is_dir():
+        return ROOT / "plans" / "sources"
+    for parent in ROOT.parents:
+        candidate = parent / "shared" / "seeds"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def settings_text(work: Path) -> str:
+    """The demo's settings: SQLite in the work folder, every channel to the outbox."""
+    return f"""# Written by `make demo`: the embedded default, everything local.
+[database]
+url = "sqlite:///{work / "nhacviec.db"}"
+
+[time]
+timezone = "Asia/Ho_Chi_Minh"
+send_at = "08:00"
+
+[web]
+base_url = "http://127.0.0.1:8080"
+secret_env = "{SECRET_ENV}"
+
+[delivery]
+mode = "outbox"     # email as .eml files, Telegram as .json files
+
+[paths]
+workflows = "{ROOT / "workflows"}"
+templates = "{ROOT / "templates"}"
+agencies = "{ROOT / "config" / "agencies.yaml"}"
+plans = "{ROOT / "plans"}"
+outbox = "{work / "outbox"}"
+"""
+
+
+def _hash(*parts: object) -> int:
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+    return int(digest[:12], 16)
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """What one coordinator will do about one obligation, and through which channel."""
+
+    obligation_id: int
+    action: str  # ack | done
+    day: date
+    via: str  # email | telegram | cli
+    note: str | None = None
+
+
+@dataclass
+class Month:
+    """What happened in one month, for the running commentary."""
+
+    sent: Counter[str] = field(default_factory=Counter)
+    escalations: int = 0
+    acks: Counter[str] = field(default_factory=Counter)
+    done: Counter[str] = field(default_factory=Counter)
+    cancelled: int = 0
+    skipped: int = 0
+
+
+class Demo:
+    """One run of the main job (see the module docstring)."""
+
+    def __init__(self, work: Path, year: int, until: date, console: Console) -> None:
+        self.work = work
+        self.year = year
+        self.until = until
+        self.console = console
+        self.config = work / "nhacviec.toml"
+        self.plan: dict[date, list[Reaction]] = defaultdict(list)
+        self.seen: set[int] = set()
+        self.chats: dict[int, int] = {}  # contact id -> linked chat id
+        self.months: dict[int, Month] = defaultdict(Month)
+        self._settings: Settings | None = None
+        self._store: Store | None = None
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from engine.config import load_settings
+
+            self._settings = load_settings(self.config)
+        return self._settings
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from engine.store.db import open_store
+
+            self._store = open_store(self.settings.database.url)
+        return self._store
+
+    def at(self, day: date, clock: time) -> datetime:
+        return datetime.combine(day, clock, tzinfo=self.settings.time.zone).astimezone(UTC)
+
+    def step(self, number: int, text: str) -> None:
+        self.console.print(f"\n[bold cyan]▶ {number}/7[/] [bold]{text}[/]")
+
+    def cli(self, *args: str, show: bool = True) -> None:
+        """Run ``nhacviec ARGS`` in this process, as a user would type it."""
+        from engine.cli.app import app
+
+        argv = ["--config", str(self.config), *args]
+        if show:
+            self.console.print(f"[dim]$ nhacviec {' '.join(_quote(a) for a in args)}[/]")
+            result = app(args=argv, standalone_mode=False)
+        else:  # a coordinator's routine command: its output is summarised monthly instead
+            with contextlib.redirect_stdout(io.StringIO()):
+                result = app(args=argv, standalone_mode=False)
+        if result not in (None, 0):
+            raise SystemExit(f"nhacviec {' '.join(args)} failed with status {result}")
+
+    # ------------------------------------------------------------------ the steps
+
+    def run(self) -> None:
+        started = wallclock.monotonic()
+        os.environ.setdefault(SECRET_ENV, "demo-secret-not-for-production")
+        self.prepare()
+        self.import_plans()
+        self.link_telegram()
+        self.sync()
+        self.live_the_year()
+        self.finish(wallclock.monotonic() - started)
+
+    def prepare(self) -> None:
+        self.step(1, f"A fresh SQLite store in {self.work}")
+        if self.work.exists():
+            shutil.rmtree(self.work)
+        self.work.mkdir(parents=True)
+        self.config.write_text(settings_text(self.work), encoding="utf-8")
+        self.console.print(f"Settings written to {self.config} (email and Telegram go to files).")
+        self.cli("init")
+
+    def import_plans(self) -> None:
+        self.step(2, "Importing the plan documents and loading the reviewed plan files")
+        seeds = find_seeds()
+        reviewed = sorted((ROOT / "plans").glob("*.yaml"))
+        if seeds is None:
+            self.console.print(
+                "The plan documents (plans/sources) are missing; "
+                "loading the reviewed plan files only."
+            )
+        else:
+            imported = self.work / "imported"
+            imported.mkdir()
+            for seed in sorted(seeds.glob("*.txt")):
+                target = imported / f"{seed.stem}.yaml"
+                self.cli("plan", "import", str(seed), "-o", str(target))
+                same = [p for p in reviewed if p.read_bytes() == target.read_bytes()]
+                if same:
+                    self.console.print(f"  = identical to the reviewed plans/{same[0].name}")
+        for plan in reviewed:
+            self.cli("plan", "load", str(plan))
+
+    def link_telegram(self) -> None:
+        """Half of the coordinators link a Telegram chat (invitation code, then /start)."""
+        self.step(3, "Some coordinators link their Telegram chat to the bot")
+        from sqlalchemy import select
+
+        from engine.bot.links import new_invite
+        from engine.bot.service import BotService, Sender
+        from engine.store.models import Agency, Contact
+
+        now = self.at(date(self.year, 1, 1), time(7, 0))
+        with self.store.session() as session:
+            contacts = session.scalars(
+                select(Contact)
+                .join(Agency, Agency.id == Contact.agency_id)
+                .where(Contact.role == "coordinator", Contact.active.is_(True))
+                .order_by(Contact.key)
+            ).all()
+            chosen = [c for c in contacts if _hash("telegram", c.key) % 2 == 0]
+            codes = {c.id: (c.key, new_invite(session, c, now)) for c in chosen}
+        bot = BotService(self.settings, self.store, now=lambda: now)
+        for index, (contact_id, (key, code)) in enumerate(sorted(codes.items())):
+            chat_id = 700_000 + index
+            reply = bot.start(Sender(chat_id, user=key), [code])
+            if reply.linked:
+                self.chats[contact_id] = chat_id
+        self.console.print(
+            f"{len(self.chats)} of {len(contacts)} coordinators sent /start CODE with the code "
+            "from `nhacviec contacts invite`; their reminders now also go to Telegram."
+        )
+
+    def sync(self) -> None:
+        self.step(4, f"Syncing the shipped workflow on 01/01/{self.year}")
+        start = self.at(date(self.year, 1, 1), time(7, 0))
+        local = start.astimezone(self.settings.time.zone)
+        self.cli("sync", "--now", local.isoformat(timespec="minutes"), "--show", "3")
+        self.settle_the_past(start)
+
+    def settle_the_past(self, now: datetime) -> None:
+        """Obligations due before the year were handled before nhacviec: waive them."""
+        from sqlalchemy import select
+
+        from engine.status import apply_action
+        from engine.store.models import Obligation
+
+        first = date(self.year, 1, 1)
+        with self.store.session() as session:
+            old = session.scalars(
+                select(Obligation).where(
+                    Obligation.due_on < first,
+                    Obligation.status.in_(("open", "acknowledged")),
+                    Obligation.cancelled_at.is_(None),
+                )
+            ).all()
+            for obligation in old:
+                apply_action(
+                    session, obligation, "waive", now=now, zone=self.settings.time.zone,
+                    actor=ACTOR, channel="cli",
+                    note="Đã xử lý trước khi áp dụng nhacviec (handled before nhacviec)",
+                )  # fmt: skip
+        self.console.print(
+            f"{len(old)} obligations of earlier years were waived as handled before nhacviec "
+            "(the 2020 and 2022 plans, and 2021-2025 of the Hòa Bình plan)."
+        )
+
+    # ------------------------------------------------------------------ the year
+
+    def live_the_year(self) -> None:
+        self.step(5, f"Living through {self.year} day by day (tick at 08:00, reactions by day)")
+        asyncio.run(self._year())
+
+    async def _year(self) -> None:
+        from engine.delivery import tick
+
+        day = date(self.year, 1, 1)
+        send_at = self.settings.time.send_time
+        while day <= self.until:
+            report = await tick(
+                self.store, self.settings, now=self.at(day, send_at), worker_id="demo"
+            )
+            self.note_deliveries(day, report)
+            self.react(day)
+            if (day + timedelta(days=1)).month != day.month or day == self.until:
+                self.summarise(day)
+            day += timedelta(days=1)
+
+    def note_deliveries(self, day: date, report: TickReport) -> None:
+        month = self.months[day.month]
+        month.cancelled += len(report.cancelled)
+        month.skipped += len(report.skipped)
+        for outcome in report.sent:
+            row = outcome.row
+            month.sent[row.channel] += 1
+            month.escalations += row.escalation
+            if row.obligation_id is None or row.obligation_id in self.seen:
+                continue
+            self.seen.add(row.obligation_id)
+            self.plan_reactions(day, row.obligation_id, row.contact_id, outcome.receipt or {})
+
+    def plan_reactions(
+        self, day: date, obligation_id: int, contact_id: int, receipt: dict[str, Any]
+    ) -> None:
+        """Decide, once, how this obligation's coordinator reacts (fixed per obligation)."""
+        from engine.store.models import Obligation
+
+        with self.store.session() as session:
+            obligation = session.get(Obligation, obligation_id)
+            assert obligation is not None
+            due = obligation.due_on
+        h = _hash("react", obligation_id)
+        on_telegram = contact_id in self.chats
+        if h % 100 < 75:  # three in four acknowledge within a few days
+            via = "telegram" if on_telegram and h % 3 == 0 else "email"
+            ack_day = day + timedelta(days=1 + (h >> 8) % 4)
+            path = receipt.get("path") if via == "email" else None
+            if via == "telegram" or path:
+                self.plan[ack_day].append(Reaction(obligation_id, "ack", ack_day, via, path))
+        fate = (h >> 16) % 100
+        if fate < 60:  # done on time, a little before the due date
+            done_day = max(day + timedelta(days=2), due - timedelta(days=(h >> 24) % 12))
+        elif fate < 82:  # done late
+            done_day = max(day + timedelta(days=2), due + timedelta(days=2 + (h >> 24) % 25))
+        else:  # never done this year
+            return
+        via = "telegram" if on_telegram and (h >> 32) % 2 == 0 else "cli"
+        note = f"{(h >> 40) % 300 + 1}/BC-{obligation_id}" if via == "cli" else None
+        self.plan[done_day].append(Reaction(obligation_id, "done", done_day, via, note))
+
+    def react(self, day: date) -> None:
+        month = self.months[day.month]
+        for reaction in self.plan.pop(day, []):
+            now = self.at(day, time(15, 0))
+            if reaction.action == "ack" and self.acknowledge(reaction, now):
+                month.acks[reaction.via] += 1
+            elif reaction.action == "done" and self.finish_work(reaction, now):
+                month.done[reaction.via] += 1
+
+    def acknowledge(self, reaction: Reaction, now: datetime) -> bool:
+        """Through the link in the email (GET shows the page, the button POSTs), or the
+        Telegram button; False when it was no longer needed (already done, waived)."""
+        if reaction.via == "telegram":
+            return self.press(reaction.obligation_id, f"ack:{reaction.obligation_id}", now)
+        token = _ack_token(Path(reaction.note or ""))
+        if token is None:
+            return False
+        from starlette.testclient import TestClient
+
+        from engine.web import create_app
+
+        before = self._status(reaction.obligation_id)
+        with TestClient(create_app(self.store, self.settings, clock=lambda: now)) as client:
+            client.get(f"/ack/{token}")  # what a person sees first; changes nothing
+            page = client.post(f"/ack/{token}")
+        after = self._status(reaction.obligation_id)
+        return page.status_code == 200 and before == "open" and after == "acknowledged"
+
+    def _status(self, obligation_id: int) -> str:
+        from engine.store.models import Obligation
+
+        with self.store.session() as session:
+            obligation = session.get(Obligation, obligation_id)
+            assert obligation is not None
+            return obligation.status
+
+    def press(self, obligation_id: int, data: str, now: datetime) -> bool:
+        from engine.bot.service import BotService, Sender
+        from engine.store.models import Obligation
+
+        with self.store.session() as session:
+            obligation = session.get(Obligation, obligation_id)
+            assert obligation is not None
+            agency_id = obligation.agency_id
+        chat = self._chat_of(agency_id)
+        if chat is None:
+            return False
+        reply = BotService(self.settings, self.store, now=lambda: now).press(Sender(chat), data)
+        return reply.changed
+
+    def finish_work(self, reaction: Reaction, now: datetime) -> bool:
+        if self._status(reaction.obligation_id) not in ("open", "acknowledged"):
+            return False
+        if reaction.via == "telegram":  # "Đã hoàn thành", then "Xác nhận"
+            self.press(reaction.obligation_id, f"done?:{reaction.obligation_id}", now)
+            return self.press(reaction.obligation_id, f"done!:{reaction.obligation_id}", now)
+        self.cli(
+            "done", str(reaction.obligation_id), "--by", ACTOR, "--note", reaction.note or "",
+            "--now", now.isoformat(), show=False,
+        )  # fmt: skip
+        return True
+
+    def _chat_of(self, agency_id: int) -> int | None:
+        from engine.store.models import Contact
+
+        with self.store.session() as session:
+            for contact_id, chat in self.chats.items():
+                contact = session.get(Contact, contact_id)
+                if contact is not None and contact.agency_id == agency_id:
+                    return chat
+        return None
+
+    def summarise(self, day: date) -> None:
+        month = self.months[day.month]
+        sent = sum(month.sent.values())
+        self.console.print(
+            f"  {day:%m/%Y}  sent {sent:3} ({month.sent['email']} email, "
+            f"{month.sent['telegram']} Telegram, {month.escalations} escalations) · "
+            f"acknowledged {sum(month.acks.values())} ({month.acks['email']} by link, "
+            f"{month.acks['telegram']} by button) · done {sum(month.done.values())} "
+            f"({month.done['cli']} CLI, {month.done['telegram']} Telegram) · "
+            f"{month.cancelled} cancelled, {month.skipped} overtaken"
+        )
+
+    # ------------------------------------------------------------------ the end
+
+    def finish(self, seconds: float) -> None:
+        as_of = min(self.until, date(self.year, 12, 31))
+        self.step(6, f"The calendar of June {self.year} and the status as of {as_of:%d/%m/%Y}")
+        self.cli("calendar", "--month", f"{self.year}-06", "--as-of", as_of.isoformat())
+        self.cli("status", "--as-of", as_of.isoformat())
+        self.step(7, "Where the messages are")
+        outbox = self.settings.paths.outbox
+        emails = sorted(outbox.rglob("*.eml"))
+        chats = sorted(outbox.rglob("*.json"))
+        self.console.print(
+            f"{len(emails)} emails (.eml, open them with any mail client) and {len(chats)} "
+            f"Telegram messages (.json) in {outbox}/<date>/"
+        )
+        if emails:
+            self.console.print(f"For example: {emails[0]}")
+        self.console.print(
+            f"The store is {self.work / 'nhacviec.db'}; try "
+            f"`.venv/bin/nhacviec --config {self.config} show 1` or `… agenda --plan "
+            f"hn-draft-qd-ubnd-2026-2030`. Done in {seconds:.0f} s."
+        )
+
+
+def _quote(arg: str) -> str:
+    return f'"{arg}"' if " " in arg else arg
+
+
+def _ack_token(path: Path) -> str | None:
+    """The acknowledgement token in an outbox .eml's text part, if it carries one."""
+    if not path.is_file():
+        return None
+    message: EmailMessage = email.message_from_bytes(path.read_bytes())
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                found = _ACK_LINK.search(payload.decode(part.get_content_charset() or "utf-8"))
+                return found.group(1) if found else None
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m engine.demo", description=__doc__)
+    parser.add_argument("--workdir", type=Path, default=Path(".demo"), help="default: .demo")
+    parser.add_argument("--year", type=int, default=2026, help="the year to live through")
+    parser.add_argument(
+        "--until", type=date.fromisoformat, help="stop on this day (default: 31/12 of --year)"
+    )
+    args = parser.parse_args(argv)
+    until = args.until or date(args.year, 12, 31)
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(
+        "[bold]nhacviec demo[/]: a year of reminders for the example plans, on SQLite, "
+        "delivered to a local outbox folder."
+    )
+    Demo(args.workdir.resolve(), args.year, until, console).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
