@@ -66,8 +66,11 @@ class LoadReport:
             f"{self.tasks_deactivated} deactivated",
         ]
         text = f"{verb} plan {self.plan_key} (id {self.plan_id}): {', '.join(parts)}."
-        if self.agencies_outside_directory:
-            text += f" {len(self.agencies_outside_directory)} agencies are not in the directory."
+        outside = len(self.agencies_outside_directory)
+        if outside == 1:
+            text += " 1 agency is not in the directory."
+        elif outside:
+            text += f" {outside} agencies are not in the directory."
         return text
 
 
