@@ -11,8 +11,10 @@ Compiled templates are cached per folder for the life of the process.
 What a row is about depends on ``Notification.kind``; ``KINDS`` maps each kind to the
 class that renders its rows. A kind renderer is built per batch, ``prepare``s once with
 every row of its kind in the batch (bulk queries: the tick's cost must grow with the
-batch, not with the rows), then ``render``s each row. ``"obligation"`` is the reminder
-and escalation kind, whose context is documented in ``templates/README.md``.
+batch, not with the rows), may ``withhold`` a row that passed the tick's rules (it is
+cancelled), then ``render``s each row. ``"obligation"`` is the reminder and escalation
+kind, ``"digest"`` the weekly digest (``engine.digest.messages``); their contexts are
+documented in ``templates/README.md``.
 
 Rows carry hints from generation in ``Notification.payload``: ``when`` (``opens``,
 ``before``, ``on_due``, ``after``) and ``ack_link`` (whether the stage asks for
@@ -63,6 +65,24 @@ def vndate(value: date | datetime | None) -> str:
     return "" if value is None else value.strftime("%d/%m/%Y")
 
 
+def ddmm(value: date | datetime | None) -> str:
+    """``19/06``; an empty string for None."""
+    return "" if value is None else value.strftime("%d/%m")
+
+
+def pct(value: float | None) -> str:
+    """A rate as a whole percentage (``14%``); ``—`` for None (nothing to judge yet)."""
+    return "—" if value is None else f"{value:.0%}"
+
+
+def fit(value: object, width: int, indent: int = 0) -> str:
+    """``value`` padded to ``width`` characters for a plain-text column; a longer value
+    keeps its own line and the row goes on at the next line, after ``indent + width``
+    spaces (``indent``: where the value itself starts on its line)."""
+    text = str(value)
+    return text.ljust(width) if len(text) <= width else f"{text}\n{'':{indent + width}}"
+
+
 class Templates:
     """One template folder, compiled once (see the module docstring)."""
 
@@ -78,6 +98,9 @@ class Templates:
             keep_trailing_newline=False,
         )
         self._env.filters["vndate"] = vndate
+        self._env.filters["ddmm"] = ddmm
+        self._env.filters["pct"] = pct
+        self._env.filters["fit"] = fit
         self._cache: dict[str, jinja2.Template] = {}
 
     def render(self, language: str, name: str, part: str, context: Mapping[str, Any]) -> str:
@@ -172,6 +195,9 @@ class KindRenderer(Protocol):
     def prepare(self, session: Session, rows: Sequence[OutboxRow]) -> None:
         """Load, in a few queries, whatever ``render`` needs for these rows."""
 
+    def withheld(self, row: OutboxRow) -> str | None:
+        """Why a prepared row that the tick would send is cancelled instead, or None."""
+
     def render(self, row: OutboxRow, recipient: Recipient) -> Message:
         """The message of one prepared row; ``RenderError`` or ``PermanentError`` if none."""
 
@@ -238,6 +264,10 @@ class ObligationMessages:
         wanted = {r.obligation_id for r in rows if r.obligation_id is not None}
         self.subjects.update(load_subjects(session, wanted - self.subjects.keys()))
 
+    def withheld(self, row: OutboxRow) -> str | None:
+        """Never: the stop conditions of reminders are the tick's ``verdict``."""
+        return None
+
     def render(self, row: OutboxRow, recipient: Recipient) -> Message:
         if row.obligation_id is None or row.obligation_id not in self.subjects:
             raise RenderError(f"notification {row.key}: its obligation is missing")
@@ -249,7 +279,7 @@ class ObligationMessages:
             key=row.key,
             channel=row.channel,
             to=recipient.address(row.channel),
-            subject=_one_line(templates.render(language, row.template, "subject", context)),
+            subject=one_line(templates.render(language, row.template, "subject", context)),
             text="",
             to_name=recipient.name,
             language=language,
@@ -315,7 +345,7 @@ def _when(row: OutboxRow, obligation: ObligationView, today: date) -> str:
     return "before"
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
@@ -351,7 +381,14 @@ def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+def _digests(env: RenderEnv) -> KindRenderer:
+    from engine.digest.messages import DigestMessages  # imports this module
+
+    return DigestMessages(env)
+
+
 KINDS: dict[str, Callable[[RenderEnv], KindRenderer]] = {
     "obligation": ObligationMessages,
+    "digest": _digests,
 }
-"""``Notification.kind`` → its renderer; the weekly digest adds ``"digest"``."""
+"""``Notification.kind`` → its renderer."""

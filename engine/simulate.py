@@ -14,6 +14,10 @@ send succeeds and nobody acknowledges in between; simulate cannot foresee either
 
 Rows that would not go out are not listed but counted in ``held`` with the reason (their
 channel is not configured, the contact has no address, a template is broken).
+
+With ``[digest] enabled`` the weekly digests are listed too: those already in the outbox
+like any row, and those of the weeks not prepared yet as the ticks would prepare them
+(``engine.digest.simulated_rows``), judged with the current statuses on their day.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from engine.channels import load_notifier, notifier_name
-from engine.delivery import verdict
+from engine.delivery import verdict, withhold
 from engine.errors import NhacviecError
 from engine.outbox import (
     LIVE_STATES,
@@ -133,6 +137,10 @@ class _Dry:
         for r in self.session.execute(query):
             row = OutboxRow.from_row(r._mapping)
             candidates.append((row, r.lease_until if row.state == "sending" else row.due_at))
+        if self.settings.digest.enabled:
+            from engine.digest import simulated_rows
+
+            candidates.extend(simulated_rows(self.session, self.settings, self.start, self.end))
         obligations = sorted({r.obligation_id for r, _ in candidates if r.obligation_id})
         universe: dict[int, OutboxRow] = {r.id: r for r, _ in candidates}
         for chunk in chunked(obligations, 1000):
@@ -147,13 +155,14 @@ class _Dry:
         """Decide every row due at ``now`` against the states before it, as one tick does."""
         siblings = {g: [replace(r, state=self.state[r.id]) for r in group]
                     for g, group in self.groups.items()}  # fmt: skip
-        decided = [(row, verdict(row, self.recipients.get(row.contact_id),
-                                 self.standings, siblings, now)[0]) for row in rows]  # fmt: skip
         env = RenderEnv.from_settings(self.settings, now)
         renderers: dict[str, KindRenderer] = {}
-        for kind in {row.kind for row, _ in decided} & KINDS.keys():
+        for kind in {row.kind for row in rows} & KINDS.keys():
             renderers[kind] = KINDS[kind](env)
-            renderers[kind].prepare(self.session, [r for r, d in decided if r.kind == kind])
+            renderers[kind].prepare(self.session, [r for r in rows if r.kind == kind])
+        decided = [(row, withhold(verdict(row, self.recipients.get(row.contact_id),
+                                          self.standings, siblings, now),
+                                  row, renderers.get(row.kind))[0]) for row in rows]  # fmt: skip
         for row, outcome in decided:
             if outcome == "cancel":
                 self.state[row.id] = "cancelled"
