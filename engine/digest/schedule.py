@@ -19,7 +19,9 @@ the marker (one primary-key read) and does nothing. So:
 - who gets a digest is decided when the rows are made, from the content on that day: an
   agency with nothing to report gets no row.
 
-The marker expires at the end of its week and is deleted by the next preparation.
+The marker is kept as the record that the week was prepared (one small row a week; its
+``expires_at`` is the end of the week): a tick or ``simulate`` at an earlier instant
+(``--now``) never prepares a week again.
 Recipients: the active contacts with role ``coordinator`` of the agency (its own digest,
 scope ``agency``) or of the plans' owner (scope ``owner``), on each channel they have
 (an email address, a linked Telegram chat). An owner that also owes work gets both.
@@ -34,7 +36,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from engine.digest.content import agency_digests, owner_digests
 from engine.digest.weeks import IsoWeek
@@ -182,9 +184,6 @@ def _take_marker(
 ) -> bool:
     """Insert the week's marker; False if another worker has (or is inserting) it."""
     lock = table(WorkerLock)
-    session.execute(
-        delete(lock).where(lock.c.name.like(f"{MARKER_PREFIX}%"), lock.c.expires_at <= now)
-    )
     taken = session.execute(
         _insert_statement(session, lock)
         .values(name=marker_name(week), owner=worker_id, acquired_at=now, expires_at=expires)
