@@ -163,10 +163,12 @@ def withhold(
     decided: tuple[Verdict, str | None], row: OutboxRow, renderer: KindRenderer | None
 ) -> tuple[Verdict, str | None]:
     """A "send" verdict becomes "cancel" when the row's kind renderer withholds the row
-    (a weekly digest whose week is over, or with nothing left to report)."""
-    if decided[0] != "send" or renderer is None:
+    (its optional ``withheld``: a weekly digest whose week is over, or with nothing left
+    to report)."""
+    withheld = getattr(renderer, "withheld", None)
+    if decided[0] != "send" or withheld is None:
         return decided
-    reason = renderer.withheld(row)
+    reason: str | None = withheld(row)
     return decided if reason is None else ("cancel", reason)
 
 

@@ -11,10 +11,10 @@ Compiled templates are cached per folder for the life of the process.
 What a row is about depends on ``Notification.kind``; ``KINDS`` maps each kind to the
 class that renders its rows. A kind renderer is built per batch, ``prepare``s once with
 every row of its kind in the batch (bulk queries: the tick's cost must grow with the
-batch, not with the rows), may ``withhold`` a row that passed the tick's rules (it is
-cancelled), then ``render``s each row. ``"obligation"`` is the reminder and escalation
-kind, ``"digest"`` the weekly digest (``engine.digest.messages``); their contexts are
-documented in ``templates/README.md``.
+batch, not with the rows), may say a row that passed the tick's rules is ``withheld``
+(it is cancelled; an optional method), then ``render``s each row. ``"obligation"`` is
+the reminder and escalation kind, ``"digest"`` the weekly digest
+(``engine.digest.messages``); their contexts are documented in ``templates/README.md``.
 
 Rows carry hints from generation in ``Notification.payload``: ``when`` (``opens``,
 ``before``, ``on_due``, ``after``) and ``ack_link`` (whether the stage asks for
@@ -195,11 +195,11 @@ class KindRenderer(Protocol):
     def prepare(self, session: Session, rows: Sequence[OutboxRow]) -> None:
         """Load, in a few queries, whatever ``render`` needs for these rows."""
 
-    def withheld(self, row: OutboxRow) -> str | None:
-        """Why a prepared row that the tick would send is cancelled instead, or None."""
-
     def render(self, row: OutboxRow, recipient: Recipient) -> Message:
         """The message of one prepared row; ``RenderError`` or ``PermanentError`` if none."""
+
+    # Optional: ``withheld(row) -> str | None``, why a prepared row that the tick's rules
+    # would send is cancelled instead (``engine.delivery.withhold``; the digests use it).
 
 
 # ---- the "obligation" kind: reminders and escalations ------------------------------
@@ -264,10 +264,6 @@ class ObligationMessages:
         wanted = {r.obligation_id for r in rows if r.obligation_id is not None}
         self.subjects.update(load_subjects(session, wanted - self.subjects.keys()))
 
-    def withheld(self, row: OutboxRow) -> str | None:
-        """Never: the stop conditions of reminders are the tick's ``verdict``."""
-        return None
-
     def render(self, row: OutboxRow, recipient: Recipient) -> Message:
         if row.obligation_id is None or row.obligation_id not in self.subjects:
             raise RenderError(f"notification {row.key}: its obligation is missing")
@@ -279,7 +275,7 @@ class ObligationMessages:
             key=row.key,
             channel=row.channel,
             to=recipient.address(row.channel),
-            subject=one_line(templates.render(language, row.template, "subject", context)),
+            subject=_one_line(templates.render(language, row.template, "subject", context)),
             text="",
             to_name=recipient.name,
             language=language,
@@ -345,7 +341,7 @@ def _when(row: OutboxRow, obligation: ObligationView, today: date) -> str:
     return "before"
 
 
-def one_line(text: str) -> str:
+def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 

@@ -155,15 +155,15 @@ class _Dry:
         """Decide every row due at ``now`` against the states before it, as one tick does."""
         siblings = {g: [replace(r, state=self.state[r.id]) for r in group]
                     for g, group in self.groups.items()}  # fmt: skip
+        decided = [(row, verdict(row, self.recipients.get(row.contact_id),
+                                 self.standings, siblings, now)[0]) for row in rows]  # fmt: skip
         env = RenderEnv.from_settings(self.settings, now)
         renderers: dict[str, KindRenderer] = {}
-        for kind in {row.kind for row in rows} & KINDS.keys():
+        for kind in {row.kind for row, _ in decided} & KINDS.keys():
             renderers[kind] = KINDS[kind](env)
-            renderers[kind].prepare(self.session, [r for r in rows if r.kind == kind])
-        decided = [(row, withhold(verdict(row, self.recipients.get(row.contact_id),
-                                          self.standings, siblings, now),
-                                  row, renderers.get(row.kind))[0]) for row in rows]  # fmt: skip
+            renderers[kind].prepare(self.session, [r for r, d in decided if r.kind == kind])
         for row, outcome in decided:
+            outcome = withhold((outcome, None), row, renderers.get(row.kind))[0]
             if outcome == "cancel":
                 self.state[row.id] = "cancelled"
                 self.result.cancelled += 1
