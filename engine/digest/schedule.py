@@ -22,6 +22,7 @@ the marker (one primary-key read) and does nothing. So:
 The marker is kept as the record that the week was prepared (one small row a week; its
 ``expires_at`` is the end of the week): a tick or ``simulate`` at an earlier instant
 (``--now``) never prepares a week again.
+
 Recipients: the active contacts with role ``coordinator`` of the agency (its own digest,
 scope ``agency``) or of the plans' owner (scope ``owner``), on each channel they have
 (an email address, a linked Telegram chat). An owner that also owes work gets both.
@@ -55,7 +56,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("nhacviec.digest")
 
-SCOPES = ("agency", "owner")
 KIND = "digest"
 MARKER_PREFIX = "digest:"
 
