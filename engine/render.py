@@ -244,6 +244,7 @@ class ObligationMessages:
         self.env = env
         self.subjects: dict[int, Subject] = {}
         self.letters: dict[int, Letter] = {}  # by notification id
+        self.letter_error: str | None = None  # the letter template cannot be filled
 
     def prepare(self, session: Session, rows: Sequence[OutboxRow]) -> None:
         wanted = {r.obligation_id for r in rows if r.obligation_id is not None}
@@ -252,13 +253,20 @@ class ObligationMessages:
             from engine.letters import escalation_letters
 
             wanting = [r for r in rows if wants_letter(r)]
-            self.letters.update(
-                escalation_letters(session, wanting, settings=self.env.settings, now=self.env.now)
-            )
+            try:
+                made = escalation_letters(
+                    session, wanting, settings=self.env.settings, now=self.env.now
+                )
+            except NhacviecError as error:  # the rows fail saying why, rather than wedge
+                self.letter_error = str(error)
+            else:
+                self.letters.update(made)
 
     def render(self, row: OutboxRow, recipient: Recipient) -> Message:
         if row.obligation_id is None or row.obligation_id not in self.subjects:
             raise RenderError(f"notification {row.key}: its obligation is missing")
+        if self.letter_error is not None and wants_letter(row) and row.channel == "email":
+            raise RenderError(f"notification {row.key}: no letter: {self.letter_error}")
         subject = self.subjects[row.obligation_id]
         context = self.context(row, recipient, subject)
         language = recipient.lang

@@ -26,9 +26,10 @@ Rules:
   Only a contact of the agency that owes it may ask. The plan owner's coordinators get
   the request (through the outbox) with "Đồng ý" (``extapprove:REQ``: approved at once)
   and "Từ chối" (``extrefuse:REQ``: asks for the reason the same way); only contacts of
-  the plan owner may decide. The question's first line carries the reference the answer
-  is about (``#ID`` for an obligation, ``GH7`` for request 7), so an answer is
-  understood after a restart too.
+  the plan owner may decide. A question starts with "✏️" and its first line carries the
+  reference the answer is about (``#ID`` for an obligation, ``GH7`` for request 7), so
+  an answer is understood after a restart too; replies to any other message of the bot
+  (a reminder, a request notice) mean nothing to it.
 
 Replies are in the language of the chat's first linked contact; unlinked chats get
 Vietnamese with an English line.
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
 LIST_LIMIT = 30  # obligations shown per agency by /status and /overdue
 OPEN = ("open", "acknowledged")
 NOT_THE_AGENCY = "only the agency that owes it may ask for an extension"
+QUESTION = "✏"  # the bot's questions (templates/*/bot/extension.j2) start with "✏️"
 _REQUEST_REF = re.compile(r"\bGH(\d+)\b")
 _OBLIGATION_REF = re.compile(r"#(\d+)")
 
@@ -385,8 +387,8 @@ class BotService:
         REASON" for "Xin gia hạn #ID", or the reason for refusing request ``GH7``."""
         first = question.strip().splitlines()[0] if question.strip() else ""
         request, obligation = _REQUEST_REF.search(first), _OBLIGATION_REF.search(first)
-        if request is None and obligation is None:
-            return Reply()  # a reply to a reminder or a listing: nothing is asked there
+        if not first.startswith(QUESTION) or (request is None and obligation is None):
+            return Reply()  # a reply to a reminder or a notice: nothing is asked there
         now = self.now()
         with self.store.session() as session:
             chat = self._chat(session, sender)

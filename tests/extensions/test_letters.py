@@ -15,7 +15,7 @@ from docx import Document
 from typer.testing import CliRunner
 
 from engine.cli import app
-from engine.config import Settings
+from engine.config import LettersSettings, Settings
 from engine.letters import DOCX_MIME
 from engine.store.db import Store
 from engine.store.models import Letter
@@ -142,3 +142,18 @@ def test_no_letter_when_the_stage_does_not_ask_for_one(
     ]
     assert late1 and all(attachments(r.message) == [] for r in late1)
     assert [x.obligation_id for x in letters(store)] == [mail_world.task2]  # its 7-day stage
+
+
+def test_a_letter_that_cannot_be_made_fails_the_escalation_saying_why(
+    store: Store, mail_settings: Settings, mail_world: World, smtp: SmtpServer
+) -> None:
+    broken = mail_settings.model_copy(
+        update={"letters": LettersSettings(template=Path("letters/missing.docx"))}
+    )
+    run_tick(store, broken, at(date(2026, 7, 1)))
+    report = run_tick(store, broken, LATE7)
+    failed = [o for o in report.failed if o.row.obligation_id == mail_world.task1]
+    assert sorted(o.row.channel + ":" + o.row.stage for o in failed) == ["email:late7"] * 2
+    assert all("no letter: " in (o.detail or "") and "missing.docx" in (o.detail or "")
+               for o in failed)  # fmt: skip
+    assert letters(store) == []

@@ -245,7 +245,9 @@ def test_refusing_in_telegram_asks_for_the_reason_and_tells_the_agency(
         await bot.say(SCT_CHAT, f"/extend {ob} 31/07/2026 Chờ số liệu")
         await deliver(store, tg_settings, clock, bot.now)
         request = await one(botapi, UBND_CHAT, "Đề nghị gia hạn GH1")
-        await bot.press(UBND_CHAT, request.message_id, "Từ chối")
+        botapi.send_text(UBND_CHAT, "ok, để xem", reply_to=request.message_id)  # not a question
+        await bot.press(UBND_CHAT, request.message_id, "Từ chối")  # handled after the reply
+        assert about(botapi, UBND_CHAT, "Đã từ chối") == []
         question = await one(botapi, UBND_CHAT, "Lý do từ chối đề nghị gia hạn GH1")
         assert question.reply_markup == {"force_reply": True}
         done = await bot.say(UBND_CHAT, "Không đủ căn cứ", reply_to=question.message_id)
