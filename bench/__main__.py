@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.harness import ROOT, BenchContext, machine
 
-BENCHMARKS = ["cli_startup", "plan_import", "delivery"]
+BENCHMARKS = ["cli_startup", "plan_import", "delivery", "digest"]
 RESULTS = ROOT / "bench" / "results.json"
 
 

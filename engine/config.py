@@ -115,6 +115,16 @@ class DeliverySettings(_Section):
     mode: Literal["auto", "outbox"] = "auto"
 
 
+class DigestSettings(_Section):
+    """The weekly digests (``engine.digest``): off unless ``enabled``.
+
+    Off by default so that an engine started without a settings file sends only what the
+    workflows schedule; the shipped ``config/nhacviec.toml`` turns them on.
+    """
+
+    enabled: bool = False
+
+
 class LettersSettings(_Section):
     """Formal reminder letters (công văn đôn đốc).
 
@@ -155,6 +165,7 @@ class Settings(_Section):
     paths: PathsSettings = Field(default_factory=PathsSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     letters: LettersSettings = Field(default_factory=LettersSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
     source: Path | None = Field(default=None, exclude=True)
 
     def secret(self, env_name: str | None) -> str | None:

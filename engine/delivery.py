@@ -12,6 +12,11 @@ repeat until nothing is due. The database work of one batch overlaps the sending
 next. Only rows due by ``now`` are touched, so a pass costs what is due, not what is
 stored (index ``(state, due_at)``).
 
+Weekly digests: with ``[digest] enabled`` a pass first puts the week's digests in the
+outbox when they are due (``engine.digest.prepare_digests``: once per week, a marker read
+otherwise); from then on they are rows like any other. A kind renderer may withhold a
+row the rules would send (``withhold``: a digest whose week is over is cancelled).
+
 Failures: a ``TransientError`` puts the row back to ``pending`` with ``due_at = now +
 backoff(attempts)`` (exponential from ``[delivery] backoff_seconds``, capped at
 ``backoff_max_seconds``, with a jitter of 50–100 % derived from the row key so that rows
@@ -180,6 +185,19 @@ def snoozed_until(row: OutboxRow, snoozes: Snoozes | None, now: datetime) -> dat
     return until if until is not None and until > now else None
 
 
+def withhold(
+    decided: tuple[Verdict, str | None], row: OutboxRow, renderer: KindRenderer | None
+) -> tuple[Verdict, str | None]:
+    """A "send" verdict becomes "cancel" when the row's kind renderer withholds the row
+    (its optional ``withheld``: a weekly digest whose week is over, or with nothing left
+    to report)."""
+    withheld = getattr(renderer, "withheld", None)
+    if decided[0] != "send" or withheld is None:
+        return decided
+    reason: str | None = withheld(row)
+    return decided if reason is None else ("cancel", reason)
+
+
 def overtaken_by(
     row: OutboxRow, group: Iterable[OutboxRow], status: str, now: datetime
 ) -> OutboxRow | None:
@@ -240,7 +258,8 @@ class Batch:
 
     def verdict(self, row: OutboxRow, now: datetime) -> tuple[Verdict, str | None]:
         recipient = self.recipients.get(row.contact_id)
-        return verdict(row, recipient, self.standings, self.siblings, now, self.snoozes)
+        decided = verdict(row, recipient, self.standings, self.siblings, now, self.snoozes)
+        return withhold(decided, row, self.renderers.get(row.kind))
 
     def render(self, row: OutboxRow) -> Message:
         renderer = self.renderers.get(row.kind)
@@ -288,8 +307,21 @@ async def tick(
     """
     if now.tzinfo is None:
         raise ValueError("tick(now=...) needs an aware datetime")
+    if settings.digest.enabled:
+        await _prepare_digests(store, settings, now, worker_id)
     worker = _Pass(store, settings, now, worker_id, Channels(settings, notifiers))
     return await worker.run(stop)
+
+
+async def _prepare_digests(store: Store, settings: Settings, now: datetime, worker: str) -> None:
+    """Put this week's digests in the outbox if it is time (``engine.digest``: a marker
+    read on most ticks). A failure is logged: it must not hold up the reminders."""
+    from engine.digest import prepare_digests
+
+    try:
+        await asyncio.to_thread(prepare_digests, store, settings, now=now, worker_id=worker)
+    except Exception:
+        log.exception("preparing the weekly digests failed; the next tick tries again")
 
 
 async def _claimed_ahead(upcoming: asyncio.Task[Batch | None] | None) -> Batch | None:

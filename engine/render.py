@@ -11,8 +11,10 @@ Compiled templates are cached per folder for the life of the process.
 What a row is about depends on ``Notification.kind``; ``KINDS`` maps each kind to the
 class that renders its rows. A kind renderer is built per batch, ``prepare``s once with
 every row of its kind in the batch (bulk queries: the tick's cost must grow with the
-batch, not with the rows), then ``render``s each row. ``"obligation"`` is the reminder
-and escalation kind, whose context is documented in ``templates/README.md``.
+batch, not with the rows), may say a row that passed the tick's rules is ``withheld``
+(it is cancelled; an optional method), then ``render``s each row. ``"obligation"`` is
+the reminder and escalation kind, ``"digest"`` the weekly digest
+(``engine.digest.messages``); their contexts are documented in ``templates/README.md``.
 
 Rows carry hints from generation in ``Notification.payload``: ``when`` (``opens``,
 ``before``, ``on_due``, ``after``), ``ack_link`` (whether the stage asks for
@@ -27,9 +29,9 @@ asks for an extension. An email of an escalation stage with ``letter`` carries t
 stage's formal reminder letter (.docx, ``engine.letters.escalation_letters``: one letter
 per obligation and stage, shared by its recipients and its retries).
 
-Kinds: ``obligation`` (reminders and escalations), ``snooze`` (the reminder a snooze
-brings back; rendered the same way) and ``extension`` (an extension request to the plan
-owner, or its decision to the agency; ``engine.extension_messages``).
+Two more kinds come with extensions: ``snooze`` (the reminder a snooze brings back;
+rendered as ``obligation``) and ``extension`` (an extension request to the plan owner,
+or its decision to the agency; ``engine.extension_messages``).
 """
 
 from __future__ import annotations
@@ -70,6 +72,24 @@ def vndate(value: date | datetime | None) -> str:
     return "" if value is None else value.strftime("%d/%m/%Y")
 
 
+def ddmm(value: date | datetime | None) -> str:
+    """``19/06``; an empty string for None."""
+    return "" if value is None else value.strftime("%d/%m")
+
+
+def pct(value: float | None) -> str:
+    """A rate as a whole percentage (``14%``); ``—`` for None (nothing to judge yet)."""
+    return "—" if value is None else f"{value:.0%}"
+
+
+def fit(value: object, width: int, indent: int = 0) -> str:
+    """``value`` padded to ``width`` characters for a plain-text column; a longer value
+    keeps its own line and the row goes on at the next line, after ``indent + width``
+    spaces (``indent``: where the value itself starts on its line)."""
+    text = str(value)
+    return text.ljust(width) if len(text) <= width else f"{text}\n{'':{indent + width}}"
+
+
 class Templates:
     """One template folder, compiled once (see the module docstring)."""
 
@@ -85,6 +105,9 @@ class Templates:
             keep_trailing_newline=False,
         )
         self._env.filters["vndate"] = vndate
+        self._env.filters["ddmm"] = ddmm
+        self._env.filters["pct"] = pct
+        self._env.filters["fit"] = fit
         self._cache: dict[str, jinja2.Template] = {}
 
     def render(self, language: str, name: str, part: str, context: Mapping[str, Any]) -> str:
@@ -183,6 +206,9 @@ class KindRenderer(Protocol):
 
     def render(self, row: OutboxRow, recipient: Recipient) -> Message:
         """The message of one prepared row; ``RenderError`` or ``PermanentError`` if none."""
+
+    # Optional: ``withheld(row) -> str | None``, why a prepared row that the tick's rules
+    # would send is cancelled instead (``engine.delivery.withhold``; the digests use it).
 
 
 # ---- the "obligation" kind: reminders and escalations ------------------------------
@@ -415,9 +441,16 @@ def _extension_messages(env: RenderEnv) -> KindRenderer:
     return ExtensionMessages(env)
 
 
+def _digests(env: RenderEnv) -> KindRenderer:
+    from engine.digest.messages import DigestMessages  # imports this module
+
+    return DigestMessages(env)
+
+
 KINDS: dict[str, Callable[[RenderEnv], KindRenderer]] = {
     "obligation": ObligationMessages,
     "snooze": ObligationMessages,  # engine.extensions: the reminder a snooze brings back
     "extension": _extension_messages,  # engine.extensions: requests and decisions
+    "digest": _digests,
 }
-"""``Notification.kind`` → its renderer; the weekly digest adds ``"digest"``."""
+"""``Notification.kind`` → its renderer."""

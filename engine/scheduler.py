@@ -14,10 +14,16 @@
 On SQLite the engine holds the ``delivery`` worker lock for its whole life (renewed by
 every tick), so a second ``run`` or a cron ``tick`` says the outbox is busy and exits.
 
+The weekly digests need no job of their own: with ``[digest] enabled`` each tick first
+makes the week's digests when they are due (``engine.digest.prepare_digests``: once per
+week, a marker read otherwise), so they go out in the same pass, at ``send_at`` on the
+week's first working day, from ``run`` as from a cron ``nhacviec tick``; a job beside
+the tick would only race it.
+
 Parts that land later plug in through ``EXTENSIONS``: a name mapped to the dotted path
 of a factory ``(engine: Engine) -> Sequence[Job | Service]``, imported when ``run``
-starts (the Telegram bot is a ``Service``, the weekly digest a ``Job``). A factory that
-has nothing to run (its channel is not configured) returns an empty list and logs why.
+starts (the Telegram bot is a ``Service``). A factory that has nothing to run (its
+channel is not configured) returns an empty list and logs why.
 """
 
 from __future__ import annotations

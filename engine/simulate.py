@@ -15,6 +15,10 @@ send succeeds and nobody acknowledges in between; simulate cannot foresee either
 
 Rows that would not go out are not listed but counted in ``held`` with the reason (their
 channel is not configured, the contact has no address, a template is broken).
+
+With ``[digest] enabled`` the weekly digests are listed too: those already in the outbox
+like any row, and those of the weeks not prepared yet as the ticks would prepare them
+(``engine.digest.simulated_rows``), judged with the current statuses on their day.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from engine.channels import load_notifier, notifier_name
-from engine.delivery import snoozed_until, verdict
+from engine.delivery import snoozed_until, verdict, withhold
 from engine.errors import NhacviecError
 from engine.outbox import (
     LIVE_STATES,
@@ -137,6 +141,10 @@ class _Dry:
         for r in self.session.execute(query):
             row = OutboxRow.from_row(r._mapping)
             candidates.append((row, r.lease_until if row.state == "sending" else row.due_at))
+        if self.settings.digest.enabled:
+            from engine.digest import simulated_rows
+
+            candidates.extend(simulated_rows(self.session, self.settings, self.start, self.end))
         obligations = sorted({r.obligation_id for r, _ in candidates if r.obligation_id})
         universe: dict[int, OutboxRow] = {r.id: r for r, _ in candidates}
         for chunk in chunked(obligations, 1000):
@@ -159,6 +167,7 @@ class _Dry:
             renderers[kind] = KINDS[kind](env)
             renderers[kind].prepare(self.session, [r for r, d in decided if r.kind == kind])
         for row, outcome in decided:
+            outcome = withhold((outcome, None), row, renderers.get(row.kind))[0]
             if outcome == "cancel":
                 self.state[row.id] = "cancelled"
                 self.result.cancelled += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
     from rich.table import Table
 
+    from engine.categories import Scorecard
     from engine.cli.app import AppContext
-    from engine.workflow.agenda import AgencyStatus, AgendaItem
+    from engine.workflow.agenda import AgencyScore, AgendaItem
     from engine.workflow.calendar import WorkCalendar
 
 export_app = sub_app("export", "Export obligations to other tools (iCalendar).")
@@ -122,20 +123,58 @@ def overdue_command(
 def status_command(
     ctx: typer.Context,
     plan: str | None = PLAN,
-    as_of: datetime | None = AS_OF,
+    as_of: datetime | None = typer.Option(
+        None,
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="Count as of the end of this day.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Per agency: open, acknowledged, done on time, done late, overdue, on-time rate."""
-    from engine.workflow.agenda import status_by_agency
+    """The scorecard per agency: the status categories, on-time rate, open and acknowledged.
+
+    Counted against the plans' original due dates, as the 6-month and annual reports
+    count (README, "Status categories"); most overdue first.
+    """
+    from engine.workflow.agenda import plan_ids, status_by_agency
 
     appctx = state(ctx)
     today = _today(appctx, as_of)
+    zone = appctx.settings.time.zone
     with appctx.store().session() as session:
-        rows = status_by_agency(session, today, plan)
+        ids = plan_ids(session, plan) if plan is not None else None
+        rows = status_by_agency(session, today, zone, ids)
     if as_json:
-        print_json([row.as_json() for row in rows])
+        print_json(status_json(rows, today, plan))
         return
-    console().print(_status_table(rows, today) if rows else "Chưa có nghĩa vụ nào (nhacviec sync).")
+    if not rows:
+        console().print("Chưa có nghĩa vụ nào (nhacviec sync).")
+        return
+    from rich.markup import escape
+
+    console().print(status_table(rows, f"Tình hình thực hiện đến hết ngày {today:%d/%m/%Y}"))
+    for row in rows:
+        for flag in row.flags:
+            console().print(f"[yellow]⚠[/] {escape(row.agency)}: {flag.channel} "
+                            f"{escape(flag.contact)}: {escape(flag.flag)}")  # fmt: skip
+
+
+def status_json(rows: list[AgencyScore], as_of: date, plan: str | None) -> dict[str, Any]:
+    """The documented JSON of ``nhacviec status --json``."""
+    from engine.categories import Scorecard
+    from engine.workflow.agenda import card_json
+
+    totals = sum((row.card for row in rows), Scorecard())
+    return {
+        "as_of": as_of.isoformat(),
+        "plan": plan,
+        "agencies": [row.as_json() for row in rows],
+        "totals": {
+            **card_json(totals),
+            "open": sum(row.open for row in rows),
+            "acknowledged": sum(row.acknowledged for row in rows),
+        },
+    }
 
 
 @app.command("calendar")
@@ -230,23 +269,53 @@ def _items_table(items: list[AgendaItem], title: str, today: date | None = None)
     return table
 
 
-def _status_table(rows: list[AgencyStatus], today: date) -> Table:
+STATUS_HEADERS = (
+    "HT\nđúng hạn", "HT\nquá hạn", "Chưa HT\ntrong hạn", "Chưa HT\nquá hạn", "Miễn",
+    "Tỷ lệ\nđúng\nhạn", "Chưa\nnhận", "Đã\nnhận",
+)  # fmt: skip
+STATUS_CAPTION = (
+    "HT: hoàn thành. (n): trong đó n việc trong thời gian được gia hạn. "
+    "⚠: địa chỉ email hoặc Telegram bị lỗi."
+)
+
+
+def status_table(rows: list[AgencyScore], title: str) -> Table:
+    """The scorecard as a table: one row per agency and a total; a number in brackets is
+    the part of its column within an approved extension (gia hạn)."""
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"Tình hình thực hiện đến {today:%d/%m/%Y}", title_justify="left")
-    table.add_column("Đơn vị", min_width=24)
-    for header in ("Chưa\nnhận", "Đã\nnhận", "Xong\nđúng hạn", "Xong\ntrễ hạn", "Quá\nhạn",
-                   "Tỷ lệ\nđúng hạn"):  # fmt: skip
-        table.add_column(header, justify="right")
+    from engine.categories import Scorecard
+
+    table = Table(title=title, title_justify="left", show_footer=True,
+                  caption=STATUS_CAPTION, caption_justify="left")  # fmt: skip
+    totals = sum((row.card for row in rows), Scorecard())
+    total_cells = _score_cells(totals, sum(r.open for r in rows), sum(r.acknowledged for r in rows))
+    table.add_column("Đơn vị", "Tổng cộng", min_width=20, ratio=1)
+    for header, footer in zip(STATUS_HEADERS, total_cells, strict=True):
+        table.add_column(header, footer, justify="right", no_wrap=True)
     for row in rows:
-        rate = row.on_time_rate
-        table.add_row(
-            escape(row.agency), str(row.open), str(row.acknowledged), str(row.done_on_time),
-            str(row.done_late), f"[bold red]{row.overdue}[/]" if row.overdue else "0",
-            "—" if rate is None else f"{rate:.0%}",
-        )  # fmt: skip
+        name = escape(row.agency) + (" [yellow]⚠[/]" if row.flags else "")
+        table.add_row(name, *_score_cells(row.card, row.open, row.acknowledged))
     return table
+
+
+def _score_cells(card: Scorecard, open_: int, acknowledged: int) -> list[str]:
+    def with_extension(count: int, extended: int) -> str:
+        return f"{count} ({extended})" if extended else str(count)
+
+    overdue = with_extension(card.not_done_overdue, card.not_done_within_extension)
+    rate = card.on_time_rate
+    return [
+        str(card.done_on_time),
+        with_extension(card.done_late, card.done_within_extension),
+        str(card.not_done_in_time),
+        f"[bold red]{overdue}[/]" if card.not_done_overdue else overdue,
+        str(card.waived),
+        "—" if rate is None else f"{rate:.0%}",
+        str(open_),
+        str(acknowledged),
+    ]
 
 
 MAX_LINES = 4

@@ -158,9 +158,9 @@ def _print_simulation(
     zone = settings.time.zone
     for p in result.planned:
         row = p.row
+        about = f"#{row.obligation_id}" if row.obligation_id is not None else row.kind
         typer.echo(
-            f"{_local(p.at, zone)}  {row.channel:<8} {p.to}  {p.subject}"
-            f"  (#{row.obligation_id} {row.stage})"
+            f"{_local(p.at, zone)}  {row.channel:<8} {p.to}  {p.subject}  ({about} {row.stage})"
         )
     instants = len({p.at for p in result.planned})
     typer.echo(

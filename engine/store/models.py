@@ -177,9 +177,10 @@ class Notification(Base):
     """One row of the outbox: a message to one contact on one channel at one instant.
 
     ``key`` is unique ("o{obligation}:{stage}:c{contact}:{channel}" for reminders,
-    "digest:{iso week}:c{contact}:{channel}" for digests) and the Message-ID derives from
-    it. ``due_at`` is when the row may next be tried (``scheduled_at`` pushed forward by
-    backoff); ``lease_owner``/``lease_until`` say who is sending it. ``stop_on`` lists the
+    "digest:{iso week}:{scope}:c{contact}:{channel}" for the weekly digests, scope
+    ``agency`` or ``owner``) and the Message-ID derives from it. ``due_at`` is when the
+    row may next be tried (``scheduled_at`` pushed forward by backoff);
+    ``lease_owner``/``lease_until`` say who is sending it. ``stop_on`` lists the
     obligation statuses that cancel this row.
     """
 

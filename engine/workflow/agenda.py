@@ -1,4 +1,4 @@
-"""The read side of the calendar: agenda rows, per-agency status, iCalendar export.
+"""The read side of the calendar: agenda rows, per-agency scorecards, iCalendar export.
 
 Cancelled obligations (those sync found no longer follow from the plans) are left out
 everywhere unless asked for. Statuses are as a user sees them (``effective_status``):
@@ -10,19 +10,23 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, or_, select
 
+from engine.categories import Category, Scorecard, categorize
 from engine.errors import InputError
-from engine.status import effective_status
-from engine.store.models import Agency, AuditEvent, Obligation, Plan, Task
+from engine.periods import normalise as fold
+from engine.status import effective_status, local_date
+from engine.store.models import Agency, AuditEvent, Contact, Obligation, Plan, Task
 from engine.workflow.phrases import normalise
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from sqlalchemy.orm import Session
     from sqlalchemy.sql.elements import ColumnElement
 
@@ -220,64 +224,116 @@ def _base_letter(char: str) -> str:
     return unicodedata.normalize("NFD", char)[0]
 
 
-# -- per-agency status --------------------------------------------------------------------
+# -- per-agency status: the scorecard of the status categories -----------------------------
+
+
+@dataclass(frozen=True)
+class ContactFlag:
+    """An address or chat that delivery found broken (``Contact.email_flag``/``telegram_flag``)."""
+
+    contact: str
+    channel: str
+    flag: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"contact": self.contact, "channel": self.channel, "flag": self.flag}
 
 
 @dataclass
-class AgencyStatus:
-    """One agency's obligations by what became of them."""
+class AgencyScore:
+    """One agency's obligations in the status categories (``engine.categories``) as of a
+    day, with the not-done ones split into ``open`` and ``acknowledged`` (``open +
+    acknowledged == not_done_in_time + not_done_overdue``) and its contacts' flags."""
 
     agency: str
     key: str
+    card: Scorecard = field(default_factory=Scorecard)
     open: int = 0
     acknowledged: int = 0
-    done_on_time: int = 0
-    done_late: int = 0
-    overdue: int = 0
-    waived: int = 0
-
-    @property
-    def on_time_rate(self) -> float | None:
-        """Done on time among what is done or overdue; None when there is nothing yet."""
-        judged = self.done_on_time + self.done_late + self.overdue
-        return self.done_on_time / judged if judged else None
+    flags: list[ContactFlag] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        rate = self.on_time_rate
+        """One element of ``agencies`` in ``nhacviec status --json`` (README)."""
         return {
-            "agency": self.agency, "key": self.key, "open": self.open,
-            "acknowledged": self.acknowledged, "done_on_time": self.done_on_time,
-            "done_late": self.done_late, "overdue": self.overdue, "waived": self.waived,
-            "on_time_rate": round(rate, 4) if rate is not None else None,
+            "agency": self.agency, "key": self.key, **card_json(self.card),
+            "open": self.open, "acknowledged": self.acknowledged,
+            "flags": [f.as_json() for f in self.flags],
         }  # fmt: skip
 
 
-def status_by_agency(session: Session, today: date, plan: str | None = None) -> list[AgencyStatus]:
-    """Counts per agency as of ``today`` (current statuses; overdue judged on ``today``)."""
+def card_json(card: Scorecard) -> dict[str, Any]:
+    """A scorecard's counts, total and on-time rate (rounded to 4 places, None for 0/0)."""
+    rate = card.on_time_rate
+    return {
+        "total": card.total, "done_on_time": card.done_on_time, "done_late": card.done_late,
+        "done_within_extension": card.done_within_extension,
+        "not_done_in_time": card.not_done_in_time, "not_done_overdue": card.not_done_overdue,
+        "not_done_within_extension": card.not_done_within_extension, "waived": card.waived,
+        "on_time_rate": round(rate, 4) if rate is not None else None,
+    }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """What ``categorize`` reads of one obligation (a selected row, not an ORM object)."""
+
+    status: str
+    due_on: date
+    original_due_on: date
+    done_at: datetime | None
+    cancelled_at: datetime | None = None
+
+
+def status_by_agency(
+    session: Session, as_of: date, zone: ZoneInfo, plan_ids: Sequence[int] | None = None
+) -> list[AgencyScore]:
+    """The scorecard of every agency that owes something (in ``plan_ids``, or in every
+    plan) as of the end of day ``as_of``; obligations cancelled by sync are left out.
+
+    Most overdue first (``not_done_overdue``), then by name.
+    """
     query = (
-        select(Agency.name, Agency.key, Obligation.status, Obligation.due_on < today,
-               Obligation.done_late, func.count())
+        select(Agency.id, Agency.name, Agency.key, Obligation.status, Obligation.due_on,
+               Obligation.original_due_on, Obligation.done_at, Obligation.acknowledged_at)
         .join(Agency, Agency.id == Obligation.agency_id)
         .where(Obligation.cancelled_at.is_(None))
-        .group_by(Agency.name, Agency.key, Obligation.status, Obligation.due_on < today,
-                  Obligation.done_late)
     )  # fmt: skip
-    if plan is not None:
-        query = query.where(Obligation.plan_id.in_(plan_ids(session, plan)))
-    rows: dict[str, AgencyStatus] = {}
-    for name, key, status, past, late, count in session.execute(query):
-        entry = rows.setdefault(key, AgencyStatus(name, key))
-        field = _bucket(status, bool(past), bool(late))
-        setattr(entry, field, getattr(entry, field) + count)
-    return sorted(rows.values(), key=lambda s: (-s.overdue, s.agency))
+    if plan_ids is not None:
+        query = query.where(Obligation.plan_id.in_(list(plan_ids)))
+    scores: dict[int, AgencyScore] = {}
+    for aid, name, key, status, due, original, done_at, acked_at in session.execute(query):
+        score = scores.setdefault(aid, AgencyScore(name, key))
+        category = categorize(_Counted(status, due, original, done_at), as_of=as_of, zone=zone)
+        score.card.add(category)
+        if category.column in (Category.NOT_DONE_IN_TIME, Category.NOT_DONE_OVERDUE):
+            acked = acked_at is not None and local_date(acked_at, zone) <= as_of
+            if acked:
+                score.acknowledged += 1
+            else:
+                score.open += 1
+    for aid, flag in _flags(session, scores.keys()):
+        scores[aid].flags.append(flag)
+    return sorted(scores.values(), key=lambda s: (-s.card.not_done_overdue, fold(s.agency), s.key))
 
 
-def _bucket(status: str, past: bool, late: bool) -> str:
-    if status == "done":
-        return "done_late" if late else "done_on_time"
-    if status == "waived":
-        return "waived"
-    return "overdue" if past else status
+def _flags(session: Session, ids: Iterable[int]) -> list[tuple[int, ContactFlag]]:
+    """The flags on the active contacts of these agencies, by contact key (flags are
+    rare: the few flagged contacts are read, then kept if their agency is wanted)."""
+    wanted = set(ids)
+    query = (
+        select(Contact.agency_id, Contact.key, Contact.email_flag, Contact.telegram_flag)
+        .where(Contact.active, or_(Contact.email_flag.is_not(None),
+                                   Contact.telegram_flag.is_not(None)))
+        .order_by(Contact.key)
+    )  # fmt: skip
+    found = []
+    for aid, key, email_flag, telegram_flag in session.execute(query):
+        if aid not in wanted:
+            continue
+        for channel, flag in (("email", email_flag), ("telegram", telegram_flag)):
+            if flag:
+                found.append((aid, ContactFlag(key, channel, flag)))
+    return found
 
 
 # -- iCalendar ----------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from engine.cli import app
 from engine.status import apply_action
-from engine.store.db import Store
-from engine.store.models import Obligation
+from engine.store.db import Store, open_store
+from engine.store.models import Agency, Contact, Obligation
 from engine.workflow.sync import sync_session
 from tests.workflow.helpers import HANOI, calendar, directory, plan, shipped_workflow, task
 from tests.workflow.store_helpers import put_directory, put_plan
@@ -101,17 +101,45 @@ def test_overdue_lists_what_is_late(cli: CliRunner, db: str) -> None:
     assert "Quá hạn tính đến 20/06/2022: 2" in text
 
 
-def test_status_counts_per_agency(cli: CliRunner, db: str) -> None:
-    rows = json.loads(invoke(cli, db, "status", "--as-of", "2022-06-20", "--json"))
-    sct = next(r for r in rows if r["key"] == "hn.sct")
+def test_status_counts_per_agency_in_the_status_categories(cli: CliRunner, db: str) -> None:
+    store = open_store(db)
+    with store.session() as s:  # the annual report acknowledged; the coordinator's chat broken
+        annual = s.scalars(sa.select(Obligation).join(Agency).where(
+            Agency.key == "hn.sct", Obligation.title == "Báo cáo năm 2022")).one()  # fmt: skip
+        apply_action(s, annual, "ack", now=datetime(2022, 6, 1, 3, tzinfo=UTC), zone=HANOI,
+                     actor="sct", channel="cli")  # fmt: skip
+        s.execute(sa.update(Contact).where(Contact.email == "kh@sct.example.org")
+                  .values(telegram_flag="bot was blocked by the user"))  # fmt: skip
+    store.dispose()
+    report = json.loads(invoke(cli, db, "status", "--as-of", "2022-06-20", "--json"))
+    assert report["as_of"] == "2022-06-20" and report["plan"] is None
+    sct = next(r for r in report["agencies"] if r["key"] == "hn.sct")
+    # Task 3 (due 15/06) done on 17/06: late. The 6-month report (due 15/06): overdue. Tasks
+    # 1 and 2 and the annual report (acknowledged): not done, still in time.
     assert sct == {
-        "agency": "Sở Công Thương", "key": "hn.sct", "open": 3, "acknowledged": 0,
-        "done_on_time": 0, "done_late": 1, "overdue": 1, "waived": 0, "on_time_rate": 0.0,
+        "agency": "Sở Công Thương", "key": "hn.sct", "total": 5, "done_on_time": 0,
+        "done_late": 1, "done_within_extension": 0, "not_done_in_time": 3,
+        "not_done_overdue": 1, "not_done_within_extension": 0, "waived": 0,
+        "on_time_rate": 0.0, "open": 3, "acknowledged": 1,
+        "flags": [{"contact": "hn.sct.coordinator", "channel": "telegram",
+                   "flag": "bot was blocked by the user"}],
     }  # fmt: skip
-    stc = next(r for r in rows if r["key"] == "hn.stc")
-    assert stc["on_time_rate"] is None  # nothing due yet
-    text = invoke(cli, db, "status", "--as-of", "2022-06-20")
-    assert "Sở Công Thương" in text and "0%" in text
+    assert [r["key"] for r in report["agencies"]][:2] == ["hn.sct", "hn.stnmt"]  # most overdue
+    stc = next(r for r in report["agencies"] if r["key"] == "hn.stc")
+    assert stc["on_time_rate"] is None  # nothing decided yet
+    totals = report["totals"]
+    assert totals["total"] == sum(r["total"] for r in report["agencies"]) == 9
+    assert totals["open"] + totals["acknowledged"] == (
+        totals["not_done_in_time"] + totals["not_done_overdue"]
+    )
+    # As of 16/06 the survey was not done yet: it counts as overdue on that day.
+    earlier = json.loads(invoke(cli, db, "status", "--as-of", "2022-06-16", "--json"))
+    sct = next(r for r in earlier["agencies"] if r["key"] == "hn.sct")
+    assert (sct["done_late"], sct["not_done_overdue"]) == (0, 2)
+    text = invoke(cli, db, "status", "--as-of", "2022-06-20", "--plan", "hn-2022")
+    assert "Tình hình thực hiện đến hết ngày 20/06/2022" in text
+    assert "Sở Công Thương ⚠" in text and "0%" in text
+    assert "⚠ Sở Công Thương: telegram hn.sct.coordinator: bot was blocked by the user" in text
 
 
 def test_the_month_grid_fits_100_columns_and_shades_days_off(cli: CliRunner, db: str) -> None:

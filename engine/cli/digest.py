@@ -1,0 +1,247 @@
+"""``nhacviec digest``: the weekly digests of a week, listed or rendered; read-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import typer
+
+from engine.cli.app import app, console, state
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from rich.console import Console
+    from sqlalchemy.orm import Session
+
+    from engine.config import Settings
+    from engine.digest import AgencyDigest, IsoWeek, OwnerDigest
+    from engine.render import Recipient
+    from engine.workflow.calendar import WorkCalendar
+
+READ_ONLY = (
+    "Chỉ xem: lệnh này không gửi và không ghi gì. Bản tổng hợp do tick gửi "
+    "(nhacviec tick, nhacviec run) vào giờ gửi của ngày làm việc đầu tuần."
+)
+SCOPE_VI = {"agency": "đơn vị", "owner": "chủ trì KH"}
+
+
+class Channel(StrEnum):
+    email = "email"
+    telegram = "telegram"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One digest of the week and who would receive it."""
+
+    scope: str
+    digest: AgencyDigest | OwnerDigest
+    recipients: list[tuple[Recipient, str]]
+
+    @property
+    def agency(self) -> str:
+        return self.digest.addressee.name
+
+    @property
+    def summary(self) -> str:
+        """The counts it reports, zeros left out."""
+        from engine.digest import AgencyDigest
+
+        d = self.digest
+        if isinstance(d, AgencyDigest):
+            counts = [("quá hạn", d.overdue), ("sắp đến hạn", d.due_soon),
+                      ("đang làm", d.in_progress)]  # fmt: skip
+            return ", ".join(f"{what} {n}" for what, n in counts if n)
+        counts = [("quá hạn", d.overdue), ("mới quá hạn", d.newly_overdue),
+                  ("mới xong", d.newly_done), ("xin gia hạn", d.pending_extensions)]  # fmt: skip
+        plans = ", ".join(p.plan.label for p in d.plans)
+        return f"KH {plans}: " + ", ".join(f"{what} {n}" for what, n in counts if n)
+
+
+@app.command("digest")
+def digest_command(
+    ctx: typer.Context,
+    week: str | None = typer.Option(
+        None, "--week", help="ISO week, e.g. 2026-W25 (default: the week of --as-of)."
+    ),
+    agency: str | None = typer.Option(
+        None, "--agency", help="Only this agency's digests (key, name or alias)."
+    ),
+    owner: bool = typer.Option(False, "--owner", help="Only the plan owners' digests."),
+    preview: bool = typer.Option(False, "--preview", help="Render the messages (text)."),
+    channel: Channel | None = typer.Option(None, "--channel", help="Only this channel."),
+    as_of: datetime | None = typer.Option(
+        None,
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="Judge on this day (default: the week's first working day, or today).",
+    ),
+) -> None:
+    """The weekly digests of a week: who gets which, or (--preview) the messages themselves.
+
+    Read-only: it never sends and writes nothing (the tick sends the digests, at send_at
+    on the week's first working day). Content is judged on --as-of with today's statuses.
+    """
+    from engine.workflow.calendar import WorkCalendar
+
+    appctx = state(ctx)
+    settings = appctx.settings
+    calendar = WorkCalendar.from_settings(settings)
+    chosen, day = _week_and_day(calendar, week, as_of.date() if as_of else None, settings)
+    out = console()
+    if day is None:
+        out.print(f"Tuần {chosen.code} không có ngày làm việc: không có bản tổng hợp.")
+        return
+    with appctx.store().session() as session:
+        entries = _entries(session, settings, chosen, day, agency, owner, channel)
+        states = _outbox_states(session, chosen, settings.time.zone)
+    heading = _heading(calendar, chosen, day)
+    if not entries:
+        out.print(f"{heading}\nKhông có bản tổng hợp nào: không ai có việc cần báo.")
+    elif preview:
+        _preview(out, settings, calendar.send_instant(day), entries, heading)
+    else:
+        _listing(out, entries, states, heading)
+    out.print(f"[dim]{READ_ONLY}[/]")
+    if not settings.digest.enabled:
+        out.print("[yellow]Lưu ý:[/] \\[digest] enabled = false: tick không gửi bản tổng hợp.")
+
+
+def _week_and_day(
+    calendar: WorkCalendar, week: str | None, as_of: date | None, settings: Settings
+) -> tuple[IsoWeek, date | None]:
+    """The week and the day it is judged on (None: the week has no working day)."""
+    from engine.digest import IsoWeek
+    from engine.errors import InputError
+
+    if week is None:
+        day = as_of or datetime.now(settings.time.zone).date()
+        return IsoWeek.of(day), day
+    chosen = IsoWeek.parse(week)
+    if as_of is not None:
+        if not chosen.contains(as_of):
+            raise InputError(f"--as-of {as_of:%Y-%m-%d} is not in the week {chosen.code}")
+        return chosen, as_of
+    return chosen, chosen.send_day(calendar)
+
+
+def _heading(calendar: WorkCalendar, week: IsoWeek, day: date) -> str:
+    send = week.send_day(calendar)
+    sent = f"gửi {calendar.send_at:%H:%M} ngày {send:%d/%m/%Y}" if send else "không gửi"
+    return f"Tuần {week.code} ({sent}), tính đến ngày {day:%d/%m/%Y}"
+
+
+def _entries(
+    session: Session, settings: Settings, week: IsoWeek, day: date, agency: str | None,
+    owner: bool, channel: Channel | None,
+) -> list[Entry]:  # fmt: skip
+    from engine.digest import agency_digests, coordinators, owner_digests
+    from engine.letters import find_agency
+    from engine.outbox import load_recipients
+
+    only = [find_agency(session, agency).id] if agency is not None else None
+    found: list[tuple[str, AgencyDigest | OwnerDigest]] = []
+    if not owner:
+        found += [
+            ("agency", d) for _, d in sorted(agency_digests(session, week, day, only).items())
+        ]
+    owners = owner_digests(session, week, day, settings.time.zone, only)
+    found += [("owner", d) for _, d in sorted(owners.items())]
+    contacts = coordinators(session, {d.addressee.id for _, d in found})
+    people = load_recipients(session, (c for pairs in contacts.values() for c, _ in pairs))
+    entries = []
+    for scope, digest in found:
+        pairs = [(people[c], ch) for c, ch in contacts.get(digest.addressee.id, [])
+                 if channel in (None, ch)]  # fmt: skip
+        entries.append(Entry(scope, digest, pairs))
+    return entries
+
+
+def _outbox_states(
+    session: Session, week: IsoWeek, zone: ZoneInfo
+) -> dict[tuple[str, int, str], str]:
+    """(scope, contact, channel) → what the outbox did with that digest, for this week."""
+    from sqlalchemy import select
+
+    from engine.store.models import Notification
+
+    n = Notification
+    query = select(n.stage, n.contact_id, n.channel, n.state, n.sent_at).where(
+        n.kind == "digest", n.key.like(f"digest:{week.code}:%")
+    )
+    found = {}
+    for scope, contact, channel, row_state, sent_at in session.execute(query):
+        found[(scope, contact, channel)] = (
+            f"sent {sent_at.astimezone(zone):%d/%m %H:%M}" if sent_at else row_state
+        )
+    return found
+
+
+def _listing(
+    out: Console, entries: list[Entry], states: dict[tuple[str, int, str], str], heading: str
+) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=heading, title_justify="left")
+    table.add_column("Loại", no_wrap=True)
+    table.add_column("Đơn vị", ratio=2)
+    table.add_column("Nội dung", ratio=2)
+    table.add_column("Người nhận", ratio=2, overflow="fold")
+    table.add_column("Kênh", no_wrap=True)
+    table.add_column("Hộp thư đi", no_wrap=True)
+    for entry in entries:
+        kind, agency, what = SCOPE_VI[entry.scope], escape(entry.agency), escape(entry.summary)
+        if not entry.recipients:
+            table.add_row(kind, agency, what, "[yellow]không có đầu mối nhận[/]", "—", "—")
+        for person, channel in entry.recipients:
+            row_state = states.get((entry.scope, person.id, channel), "chưa tạo")
+            table.add_row(kind, agency, what, escape(person.address(channel)), channel, row_state)
+    out.print(table)
+
+
+def _preview(
+    out: Console, settings: Settings, now: datetime, entries: list[Entry], heading: str
+) -> None:
+    """Each digest once per language and channel, as its recipients would read it (the
+    email's text part; Telegram's text without its markup)."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    from engine.digest.messages import render_digest
+    from engine.render import RenderEnv, templates_for
+
+    env = RenderEnv(templates_for(settings.paths.templates), settings.time.zone, None, now)
+    out.print(heading)
+    for entry in entries:
+        for (language, channel), people in _groups(entry).items():
+            message = render_digest(env, "preview", channel, f"digest_{entry.scope}",
+                                    entry.digest, people[0])  # fmt: skip
+            to = ", ".join(p.address(channel) if p.id else "(không có đầu mối)" for p in people)
+            body = message.text if channel == "email" else _plain(message.text)
+            out.print(Panel(Text(body), title=Text(message.subject),
+                            subtitle=Text(f"{channel} · {language} · {to}")))  # fmt: skip
+
+
+def _groups(entry: Entry) -> dict[tuple[str, str], list[Recipient]]:
+    from engine.render import Recipient
+
+    groups: dict[tuple[str, str], list[Recipient]] = {}
+    for person, channel in entry.recipients:
+        groups.setdefault((person.lang, channel), []).append(person)
+    if not groups:  # nobody would get it: show it as a coordinator would read it
+        nobody = Recipient(0, 0, "Đầu mối theo dõi kế hoạch", "coordinator", "-", 0, "vi", True)
+        groups[("vi", "email")] = [nobody]
+    return groups
+
+
+def _plain(html: str) -> str:
+    """Telegram's HTML as the chat shows it: without tags, entities decoded."""
+    import html as entities
+    import re
+
+    return entities.unescape(re.sub(r"<[^>]+>", "", html))
