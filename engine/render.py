@@ -291,7 +291,7 @@ class ObligationMessages:
     def render(self, row: OutboxRow, recipient: Recipient) -> Message:
         if row.obligation_id is None or row.obligation_id not in self.subjects:
             raise RenderError(f"notification {row.key}: its obligation is missing")
-        if self.letter_error is not None and wants_letter(row) and row.channel == "email":
+        if self.letter_error is not None and wants_letter(row):
             raise RenderError(f"notification {row.key}: no letter: {self.letter_error}")
         subject = self.subjects[row.obligation_id]
         context = self.context(row, recipient, subject)
