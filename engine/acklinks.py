@@ -1,4 +1,5 @@
-"""Signed acknowledgement links: ``{[web] base_url}/ack/{token}``.
+"""Signed acknowledgement links: ``{[web] base_url}/ack/{token}`` (and ``/extend/{token}``,
+the extension request page, with the same token).
 
 A token names one obligation and one contact and is signed with the secret held in the
 environment variable that ``[web] secret_env`` names (``itsdangerous``, salted, so a token
@@ -81,6 +82,11 @@ class AckLinks:
 
     def url(self, obligation_id: int, contact_id: int, *, now: datetime) -> str:
         return f"{self.base_url}/ack/{self.token(obligation_id, contact_id, now=now)}"
+
+    def extend_url(self, obligation_id: int, contact_id: int, *, now: datetime) -> str:
+        """The page where the contact asks for a new due date (the same kind of token:
+        it says this contact may act on this obligation)."""
+        return f"{self.base_url}/extend/{self.token(obligation_id, contact_id, now=now)}"
 
     def check(self, token: str, *, now: datetime) -> AckClaim:
         """The claim of a valid token; ``TokenError`` says why another is refused."""

@@ -68,6 +68,7 @@ from engine.outbox import (
     claim,
     load_recipients,
     load_siblings,
+    load_snoozes,
     load_standings,
     record,
     release_outbox,
@@ -85,7 +86,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("nhacviec.delivery")
 
-Verdict = Literal["send", "cancel", "skip"]
+Verdict = Literal["send", "cancel", "skip", "snooze"]
 
 
 @dataclass
@@ -120,12 +121,21 @@ class TickReport:
         return self.of("skipped")
 
     def counts(self) -> dict[str, int]:
-        return {r: len(self.of(r)) for r in ("sent", "retried", "failed", "skipped", "cancelled")}
+        results: tuple[Result, ...] = (
+            "sent",
+            "retried",
+            "failed",
+            "skipped",
+            "cancelled",
+            "snoozed",
+        )
+        return {r: len(self.of(r)) for r in results}
 
 
 # ---- deciding -------------------------------------------------------------------------
 
 Siblings = Mapping[tuple[int, int, str], Sequence[OutboxRow]]
+Snoozes = Mapping[tuple[int, int], datetime]
 
 
 def verdict(
@@ -134,13 +144,18 @@ def verdict(
     standings: Mapping[int, Standing],
     siblings: Siblings,
     now: datetime,
+    snoozes: Snoozes | None = None,
 ) -> tuple[Verdict, str | None]:
-    """Whether a due row is sent, cancelled or skipped, and why (pure).
+    """Whether a due row is sent, cancelled, skipped or held, and why (pure).
 
     - cancelled: the contact is gone or inactive; the obligation is gone or no longer
       follows from the plans (cancelled by sync); its status is in the row's ``stop_on``;
     - skipped: a later stage of the same obligation, contact and channel has overtaken
       it (``overtaken_by``);
+    - snoozed: a reminder (kind ``obligation``, not an escalation) whose contact snoozed
+      the obligation until after ``now`` (``snoozes``: (obligation, contact) → until; see
+      ``engine.extensions``). It stays pending and is due again at ``until``, when these
+      rules decide it afresh (usually: overtaken by the reminder the snooze brings back);
     - sent otherwise.
     """
     if recipient is None or not recipient.active:
@@ -156,7 +171,18 @@ def verdict(
     later = overtaken_by(row, group, standing.status, now)
     if later is not None:
         return "skip", f"overtaken by stage {later.stage}"
+    until = snoozed_until(row, snoozes, now)
+    if until is not None:
+        return "snooze", f"snoozed until {until.isoformat()}"
     return "send", None
+
+
+def snoozed_until(row: OutboxRow, snoozes: Snoozes | None, now: datetime) -> datetime | None:
+    """The end of the snooze holding ``row``, or None (escalations are never held)."""
+    if not snoozes or row.kind != "obligation" or row.escalation or row.obligation_id is None:
+        return None
+    until = snoozes.get((row.obligation_id, row.contact_id))
+    return until if until is not None and until > now else None
 
 
 def withhold(
@@ -181,11 +207,15 @@ def overtaken_by(
     ``(scheduled_at, stage_order)`` is greater), and still stands: already sent, or
     pending/sending and not stopped by the obligation's current status. So an engine
     that was down for a week sends the current stage once, not a burst of stale ones.
+    Reminders (kinds ``obligation`` and ``snooze``) only overtake reminders; a message of
+    another kind (an extension notice) neither overtakes nor is overtaken.
     """
     mine = (row.scheduled_at, row.stage_order)
     best: OutboxRow | None = None
     for other in group:
         if other.id == row.id or other.scheduled_at > now or other.state not in LIVE_STATES:
+            continue
+        if _family(other.kind) != _family(row.kind):
             continue
         if other.state != "sent" and status in other.stop_on:
             continue
@@ -193,6 +223,10 @@ def overtaken_by(
         if rank > mine and (best is None or rank > (best.scheduled_at, best.stage_order)):
             best = other
     return best
+
+
+def _family(kind: str) -> str:
+    return "reminder" if kind in ("obligation", "snooze") else kind
 
 
 def backoff(key: str, attempts: int, settings: DeliverySettings) -> float:
@@ -220,10 +254,11 @@ class Batch:
     standings: dict[int, Standing]
     siblings: dict[tuple[int, int, str], list[OutboxRow]]
     renderers: dict[str, KindRenderer]
+    snoozes: dict[tuple[int, int], datetime] = field(default_factory=dict)
 
     def verdict(self, row: OutboxRow, now: datetime) -> tuple[Verdict, str | None]:
         recipient = self.recipients.get(row.contact_id)
-        decided = verdict(row, recipient, self.standings, self.siblings, now)
+        decided = verdict(row, recipient, self.standings, self.siblings, now, self.snoozes)
         return withhold(decided, row, self.renderers.get(row.kind))
 
     def render(self, row: OutboxRow) -> Message:
@@ -249,6 +284,7 @@ def load_batch(session: Session, rows: list[OutboxRow], env: RenderEnv) -> Batch
         load_standings(session, (r.obligation_id for r in rows if r.obligation_id is not None)),
         load_siblings(session, rows, env.now),
         renderers,
+        load_snoozes(session, rows, env.now),
     )
 
 
@@ -443,6 +479,10 @@ class _Pass:
         queues: dict[int, tuple[Notifier, list[OutboxRow]]] = {}
         for row in batch.rows:
             decided, reason = batch.verdict(row, self.now)
+            if decided == "snooze":
+                until = snoozed_until(row, batch.snoozes, self.now)
+                outcomes.append(Outcome(row, "snoozed", detail=reason, next_try=until))
+                continue
             if decided != "send":
                 result: Result = "cancelled" if decided == "cancel" else "skipped"
                 outcomes.append(Outcome(row, result, detail=reason))

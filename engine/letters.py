@@ -20,12 +20,18 @@ advisory lock makes concurrent workers take turns, on SQLite the single writer d
 The letter is dated ``now`` (its local date, written "ngày 05 tháng 3 năm 2026": the
 day with two digits, the month with two only for January and February, as Nghị định
 30/2020/NĐ-CP asks); ``as_of`` is the "tính đến ngày" of its first paragraph.
+
+A workflow stage with ``letter: true`` attaches a letter to its escalation emails
+(``escalation_letters``): one per obligation and stage, linked to the first row that
+asked for it (``Letter.notification_id``), and reused by the stage's other recipients and
+retries, so it keeps one number.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -38,6 +44,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from engine.config import Settings
+    from engine.outbox import OutboxRow
     from engine.store.models import Agency, Letter, Notification, Obligation, Plan
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -300,3 +307,74 @@ def make_letter(
     session.add(letter)
     session.flush()
     return letter
+
+
+# ---------------------------------------------------------------------------- escalations
+
+
+def escalation_letters(
+    session: Session, rows: Sequence[OutboxRow], *, settings: Settings, now: datetime
+) -> dict[int, Letter]:
+    """The letter each escalation row (``letter: true`` in its workflow stage) attaches,
+    by row id: the letter already made for the same obligation and stage (for another
+    recipient of the stage, or an earlier try), else a new one to the agency that owes the
+    obligation, listing what it has overdue in that plan as of ``now``'s local date.
+
+    A row whose obligation is no longer open or acknowledged (delivery cancels it), or
+    whose agency has nothing overdue, gets no letter. The letters' lock is taken first
+    (PostgreSQL), so two workers sending the same stage make one letter between them.
+    """
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    by_stage: dict[tuple[int, str], Letter | None] = {}
+    found: dict[int, Letter] = {}
+    for row in rows:
+        if row.obligation_id is None:
+            continue
+        stage = (row.obligation_id, row.stage)
+        if stage not in by_stage:
+            by_stage[stage] = stage_letter(session, *stage) or _new_stage_letter(
+                session, row, settings, now
+            )
+        letter = by_stage[stage]
+        if letter is not None:
+            found[row.id] = letter
+    return found
+
+
+def stage_letter(session: Session, obligation_id: int, stage: str) -> Letter | None:
+    """The letter made for this obligation's escalation stage, if any (the first one)."""
+    from sqlalchemy import select
+
+    from engine.store.models import Letter, Notification
+
+    return session.scalars(
+        select(Letter)
+        .join(Notification, Notification.id == Letter.notification_id)
+        .where(Letter.obligation_id == obligation_id, Notification.stage == stage)
+        .order_by(Letter.id)
+        .limit(1)
+    ).first()
+
+
+def _new_stage_letter(
+    session: Session, row: OutboxRow, settings: Settings, now: datetime
+) -> Letter | None:
+    from engine.store.models import Notification, Obligation
+
+    obligation = session.get(Obligation, row.obligation_id)
+    if obligation is None or obligation.cancelled_at is not None:
+        return None
+    if obligation.status not in STATUS_TEXT or obligation.status in row.stop_on:
+        return None
+    as_of = local_date(now, settings.time.zone)
+    try:
+        return make_letter(
+            session, agency=obligation.agency, plan=obligation.plan, as_of=as_of,
+            settings=settings, now=now, obligation=obligation,
+            notification=session.get(Notification, row.id),
+        )  # fmt: skip
+    except NothingToRemind:
+        return None

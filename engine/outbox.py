@@ -4,9 +4,9 @@ A row (``Notification``) moves through these states::
 
     pending ──claim──► sending ──► sent
        ▲                  │ ├────► failed      permanent error, or retries used up
-       └──── transient ───┘ ├────► cancelled   its stop condition holds (not sent)
-             (due_at moves  └────► skipped     a later stage overtook it (not sent)
-              forward)
+       └─ transient, or ──┘ ├────► cancelled   its stop condition holds (not sent)
+          snoozed (due_at   └────► skipped     a later stage overtook it (not sent)
+          moves forward)
     sending, lease expired ──claim──► sending  (its worker died mid-send)
 
 ``claim`` commits the intent ("sending", under a lease) before anything is sent;
@@ -39,7 +39,7 @@ LIVE_STATES = ("pending", "sending", "sent")
 
 LOCK_NAME = "delivery"
 
-Result = Literal["sent", "retried", "failed", "cancelled", "skipped"]
+Result = Literal["sent", "retried", "failed", "cancelled", "skipped", "snoozed"]
 
 _STATE_OF: dict[Result, str] = {
     "sent": "sent",
@@ -47,6 +47,7 @@ _STATE_OF: dict[Result, str] = {
     "failed": "failed",
     "cancelled": "cancelled",
     "skipped": "skipped",
+    "snoozed": "pending",  # held until the snooze ends (``next_try``); no attempt is used
 }
 
 _ATTEMPT_OF: dict[Result, str] = {"sent": "sent", "retried": "retry", "failed": "failed"}
@@ -279,6 +280,27 @@ def load_standings(session: Session, ids: Iterable[int]) -> dict[int, Standing]:
         query = select(o.id, o.status, o.cancelled_at).where(o.id.in_(chunk))
         for r in session.execute(query):
             found[r.id] = Standing(r.status, r.cancelled_at)
+    return found
+
+
+def load_snoozes(
+    session: Session, rows: Sequence[OutboxRow], now: datetime
+) -> dict[tuple[int, int], datetime]:
+    """The snoozes still running at ``now`` of the batch's (obligation, contact) pairs."""
+    from sqlalchemy import select
+
+    from engine.store.models import Snooze
+
+    pairs = {(r.obligation_id, r.contact_id) for r in rows if r.obligation_id is not None}
+    s = table(Snooze).c
+    found: dict[tuple[int, int], datetime] = {}
+    for chunk in chunked(sorted({o for o, _ in pairs}), 1000):
+        query = select(s.obligation_id, s.contact_id, s.until).where(
+            s.obligation_id.in_(chunk), s.until > now
+        )
+        for r in session.execute(query):
+            if (r.obligation_id, r.contact_id) in pairs:
+                found[(r.obligation_id, r.contact_id)] = r.until
     return found
 
 

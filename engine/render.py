@@ -17,11 +17,21 @@ the reminder and escalation kind, ``"digest"`` the weekly digest
 (``engine.digest.messages``); their contexts are documented in ``templates/README.md``.
 
 Rows carry hints from generation in ``Notification.payload``: ``when`` (``opens``,
-``before``, ``on_due``, ``after``) and ``ack_link`` (whether the stage asks for
-acknowledgement). Without them ``when`` is derived from the local sending date against
-the obligation's dates, and a stage asks for acknowledgement when acknowledging stops it
-(``"acknowledged"`` in ``stop_on``). Only an obligation that is still ``open`` gets an
-acknowledgement link (email) or the "Đã nhận"/"Đã hoàn thành" buttons (Telegram).
+``before``, ``on_due``, ``after``), ``ack_link`` (whether the stage asks for
+acknowledgement) and ``letter`` (attach a formal reminder letter). Without them
+``when`` is derived from the local sending date against the obligation's dates, and a
+stage asks for acknowledgement when acknowledging stops it (``"acknowledged"`` in
+``stop_on``). Only an obligation that is still ``open`` gets an acknowledgement link
+(email) or buttons (Telegram: the keyboard of ``engine.bot.buttons.status_buttons``,
+whose labels are in ``templates/*/bot/strings.j2``). An email to a contact of the agency
+that owes an open or acknowledged obligation carries ``extend_url``, the page where it
+asks for an extension. An email of an escalation stage with ``letter`` carries the
+stage's formal reminder letter (.docx, ``engine.letters.escalation_letters``: one letter
+per obligation and stage, shared by its recipients and its retries).
+
+Two more kinds come with extensions: ``snooze`` (the reminder a snooze brings back;
+rendered as ``obligation``) and ``extension`` (an extension request to the plan owner,
+or its decision to the agency; ``engine.extension_messages``).
 """
 
 from __future__ import annotations
@@ -38,7 +48,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from engine.errors import NhacviecError
-from notifiers.base import Button, Message, PermanentError
+from notifiers.base import Attachment, Button, Message, PermanentError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -46,13 +56,10 @@ if TYPE_CHECKING:
     from engine.acklinks import AckLinks
     from engine.config import Settings
     from engine.outbox import OutboxRow
+    from engine.store.models import Letter
 
 LANGUAGES = ("vi", "en")
 EMAIL_PARTS = ("subject", "txt", "html")
-BUTTONS = {
-    "vi": ("Đã nhận", "Đã hoàn thành"),
-    "en": ("Acknowledge", "Done"),
-}
 T = TypeVar("T")
 
 
@@ -169,6 +176,7 @@ class RenderEnv:
     zone: ZoneInfo
     links: AckLinks | None
     now: datetime
+    settings: Settings | None = None  # letters need it; without it none is attached
 
     @classmethod
     def from_settings(cls, settings: Settings, now: datetime) -> RenderEnv:
@@ -179,6 +187,7 @@ class RenderEnv:
             settings.time.zone,
             AckLinks.from_settings(settings),
             now,
+            settings,
         )
 
     @property
@@ -220,6 +229,7 @@ class ObligationView:
 @dataclass(frozen=True)
 class AgencyView:
     name: str
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -259,14 +269,30 @@ class ObligationMessages:
     def __init__(self, env: RenderEnv) -> None:
         self.env = env
         self.subjects: dict[int, Subject] = {}
+        self.letters: dict[int, Letter] = {}  # by notification id
+        self.letter_error: str | None = None  # the letter template cannot be filled
 
     def prepare(self, session: Session, rows: Sequence[OutboxRow]) -> None:
         wanted = {r.obligation_id for r in rows if r.obligation_id is not None}
         self.subjects.update(load_subjects(session, wanted - self.subjects.keys()))
+        if self.env.settings is not None and any(wants_letter(r) for r in rows):
+            from engine.letters import escalation_letters
+
+            wanting = [r for r in rows if wants_letter(r)]
+            try:
+                made = escalation_letters(
+                    session, wanting, settings=self.env.settings, now=self.env.now
+                )
+            except NhacviecError as error:  # the rows fail saying why, rather than wedge
+                self.letter_error = str(error)
+            else:
+                self.letters.update(made)
 
     def render(self, row: OutboxRow, recipient: Recipient) -> Message:
         if row.obligation_id is None or row.obligation_id not in self.subjects:
             raise RenderError(f"notification {row.key}: its obligation is missing")
+        if self.letter_error is not None and wants_letter(row):
+            raise RenderError(f"notification {row.key}: no letter: {self.letter_error}")
         subject = self.subjects[row.obligation_id]
         context = self.context(row, recipient, subject)
         language = recipient.lang
@@ -283,10 +309,10 @@ class ObligationMessages:
         )
         if row.channel == "telegram":
             text = templates.render(language, row.template, "telegram", context).strip()
-            return replace(message, text=text, buttons=self._buttons(subject, language))
+            return replace(message, text=text, buttons=self._buttons(row, subject, language))
         text = templates.render(language, row.template, "txt", context)
         html = templates.render(language, row.template, "html", context)
-        return replace(message, text=text, html=html)
+        return replace(message, text=text, html=html, attachments=self._attachments(row))
 
     def context(self, row: OutboxRow, recipient: Recipient, subject: Subject) -> dict[str, Any]:
         today = self.env.today
@@ -301,6 +327,8 @@ class ObligationMessages:
             "today": today,
             "days_left": (obligation.due_on - today).days,
             "ack_url": self._ack_url(row, recipient, obligation),
+            "extend_url": self._extend_url(recipient, subject),
+            "letter": self.letters.get(row.id),
         }
 
     def _ack_url(
@@ -311,13 +339,35 @@ class ObligationMessages:
             return None
         return links.url(obligation.id, recipient.id, now=self.env.now)
 
-    @staticmethod
-    def _buttons(subject: Subject, language: str) -> tuple[tuple[Button, ...], ...]:
+    def _extend_url(self, recipient: Recipient, subject: Subject) -> str | None:
+        links, obligation = self.env.links, subject.obligation
+        if links is None or obligation.status not in ("open", "acknowledged"):
+            return None
+        if subject.agency.id is None or recipient.agency_id != subject.agency.id:
+            return None  # only the agency that owes it asks for more time
+        return links.extend_url(obligation.id, recipient.id, now=self.env.now)
+
+    def _buttons(
+        self, row: OutboxRow, subject: Subject, language: str
+    ) -> tuple[tuple[Button, ...], ...]:
+        from engine.bot.buttons import status_buttons
+        from engine.bot.replies import replies_for
+
         obligation = subject.obligation
         if obligation.status != "open":
             return ()
-        ack, done = BUTTONS.get(language, BUTTONS["vi"])
-        return ((Button(ack, f"ack:{obligation.id}"), Button(done, f"done?:{obligation.id}")),)
+        replies = replies_for(self.env.templates.folder, self.env.zone.key)
+        return status_buttons(
+            replies, language, obligation.id, "open", None, escalation=row.escalation
+        )
+
+    def _attachments(self, row: OutboxRow) -> tuple[Attachment, ...]:
+        from engine.letters import DOCX_MIME
+
+        letter = self.letters.get(row.id)
+        if letter is None:
+            return ()
+        return (Attachment(letter.filename, letter.content, DOCX_MIME),)
 
 
 def asks_for_ack(row: OutboxRow) -> bool:
@@ -326,6 +376,11 @@ def asks_for_ack(row: OutboxRow) -> bool:
     if isinstance(hint, bool):
         return hint
     return "acknowledged" in row.stop_on
+
+
+def wants_letter(row: OutboxRow) -> bool:
+    """An email of an escalation stage that asks for a formal reminder letter."""
+    return row.escalation and row.channel == "email" and bool((row.payload or {}).get("letter"))
 
 
 def _when(row: OutboxRow, obligation: ObligationView, today: date) -> str:
@@ -356,7 +411,7 @@ def load_subjects(session: Session, ids: set[int]) -> dict[int, Subject]:
         select(
             o.id, o.title, o.period_label, o.opens_on, o.due_on, o.original_due_on,
             o.status, o.role, a.name, p.number, p.title, p.key, t.id, t.number, t.title,
-            t.window_text,
+            t.window_text, a.id,
         )
         .join(a, a.id == o.agency_id)
         .join(p, p.id == o.plan_id)
@@ -367,7 +422,10 @@ def load_subjects(session: Session, ids: set[int]) -> dict[int, Subject]:
         for r in session.execute(query.where(o.id.in_(chunk))):
             task = TaskView(r[13], r[14], r[15]) if r[12] is not None else None
             subjects[r[0]] = Subject(
-                ObligationView(*r[0:8]), AgencyView(r[8]), PlanView(r[9], r[10], r[11]), task
+                ObligationView(*r[0:8]),
+                AgencyView(r[8], r[16]),
+                PlanView(r[9], r[10], r[11]),
+                task,
             )
     return subjects
 
@@ -375,6 +433,12 @@ def load_subjects(session: Session, ids: set[int]) -> dict[int, Subject]:
 def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _extension_messages(env: RenderEnv) -> KindRenderer:
+    from engine.extension_messages import ExtensionMessages
+
+    return ExtensionMessages(env)
 
 
 def _digests(env: RenderEnv) -> KindRenderer:
@@ -385,6 +449,8 @@ def _digests(env: RenderEnv) -> KindRenderer:
 
 KINDS: dict[str, Callable[[RenderEnv], KindRenderer]] = {
     "obligation": ObligationMessages,
+    "snooze": ObligationMessages,  # engine.extensions: the reminder a snooze brings back
+    "extension": _extension_messages,  # engine.extensions: requests and decisions
     "digest": _digests,
 }
 """``Notification.kind`` → its renderer."""

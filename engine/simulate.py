@@ -8,7 +8,8 @@ nothing is written. A coordinator checks a workflow with it before trusting it.
 The instants are the distinct times at which rows become due in [start, end]: for a
 row never tried that is its ``scheduled_at``; a row backing off after a failure becomes
 due at its retry time; a row already due before ``start`` (a backlog) is listed at
-``start``, which is when a tick would send it. Running ``nhacviec tick --now AT`` for
+``start``, which is when a tick would send it; a reminder held by a snooze is decided
+again when the snooze ends. Running ``nhacviec tick --now AT`` for
 each listed instant, in order, sends exactly what is listed for it (as long as every
 send succeeds and nobody acknowledges in between; simulate cannot foresee either).
 
@@ -28,12 +29,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from engine.channels import load_notifier, notifier_name
-from engine.delivery import verdict, withhold
+from engine.delivery import snoozed_until, verdict, withhold
 from engine.errors import NhacviecError
 from engine.outbox import (
     LIVE_STATES,
     OutboxRow,
     load_recipients,
+    load_snoozes,
     load_standings,
     row_columns,
     table,
@@ -113,11 +115,13 @@ class _Dry:
         self.standings = load_standings(
             self.session, (r.obligation_id for r in rows if r.obligation_id is not None)
         )
-        by_instant: dict[datetime, list[tuple[datetime, OutboxRow]]] = defaultdict(list)
+        self.snoozes = load_snoozes(self.session, rows, self.start)
+        self.by_instant: dict[datetime, list[tuple[datetime, OutboxRow]]] = defaultdict(list)
         for row, due in candidates:
-            by_instant[max(due, self.start)].append((due, row))
-        for instant in sorted(by_instant):
-            ordered = sorted(by_instant[instant], key=lambda item: (item[0], item[1].id))
+            self.by_instant[max(due, self.start)].append((due, row))
+        while self.by_instant:  # a snooze may add a later instant while we go
+            instant = min(self.by_instant)
+            ordered = sorted(self.by_instant.pop(instant), key=lambda item: (item[0], item[1].id))
             self._instant(instant, [row for _, row in ordered])
         return self.result
 
@@ -155,8 +159,8 @@ class _Dry:
         """Decide every row due at ``now`` against the states before it, as one tick does."""
         siblings = {g: [replace(r, state=self.state[r.id]) for r in group]
                     for g, group in self.groups.items()}  # fmt: skip
-        decided = [(row, verdict(row, self.recipients.get(row.contact_id),
-                                 self.standings, siblings, now)[0]) for row in rows]  # fmt: skip
+        decided = [(row, verdict(row, self.recipients.get(row.contact_id), self.standings,
+                                 siblings, now, self.snoozes)[0]) for row in rows]  # fmt: skip
         env = RenderEnv.from_settings(self.settings, now)
         renderers: dict[str, KindRenderer] = {}
         for kind in {row.kind for row, _ in decided} & KINDS.keys():
@@ -170,6 +174,10 @@ class _Dry:
             elif outcome == "skip":
                 self.state[row.id] = "skipped"
                 self.result.skipped += 1
+            elif outcome == "snooze":
+                until = snoozed_until(row, self.snoozes, now)
+                if until is not None and until <= self.end:
+                    self.by_instant[until].append((until, row))
             else:
                 self._send(now, row, renderers.get(row.kind))
 

@@ -6,6 +6,11 @@
   ``web``, actor the contact's name): the audit event, the status, and the cancelled
   acknowledgement reminders, in one transaction. A replay finds the obligation already
   acknowledged, says so and changes nothing.
+- ``GET /extend/{token}`` (the same token) shows a form asking for a new due date and a
+  reason, or the request already pending; ``POST /extend/{token}`` records the request
+  through ``engine.extensions.request_extension`` (channel ``web``): a form with a bad
+  date or no reason is shown again with what to fix (400). The acknowledgement page
+  links to it while the obligation is open or acknowledged.
 - ``GET /healthz`` answers ``{"status": "ok"}`` while the database answers, 503 if not.
 
 A token that is malformed (400), forged or expired (403), that names an obligation or a
@@ -22,7 +27,7 @@ import contextlib
 import logging
 import socket
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,15 +39,18 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from engine.acklinks import AckLinks, TokenError
+from engine.acklinks import AckClaim, AckLinks, TokenError
 from engine.errors import NhacviecError
 from engine.render import LANGUAGES, AgencyView, ObligationView, PlanView, load_subjects, vndate
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from sqlalchemy.orm import Session
+
     from engine.config import Settings
     from engine.store.db import Store
+    from engine.store.models import Contact, ExtensionRequest, Obligation
 
 log = logging.getLogger("nhacviec.web")
 Clock = Callable[[], datetime]
@@ -79,6 +87,28 @@ class AckView:
     at: datetime | None
 
 
+def _claim(links: AckLinks | None, token: str, now: datetime) -> AckClaim:
+    if links is None:
+        raise Refused("disabled", 403)
+    try:
+        return links.check(token, now=now)
+    except TokenError as exc:
+        raise Refused(exc.reason, 400 if exc.reason == "malformed" else 403) from None
+
+
+def _parties(session: Session, claim: AckClaim, lock: bool) -> tuple[Obligation, Contact]:
+    """The obligation and contact a token names; ``Refused`` if gone or not allowed."""
+    from engine.store.models import Contact, Obligation
+
+    obligation = session.get(Obligation, claim.obligation_id, with_for_update=lock)
+    contact = session.get(Contact, claim.contact_id)
+    if obligation is None or contact is None:
+        raise Refused("unknown", 404)
+    if not contact.active or contact.agency_id != obligation.agency_id:
+        raise Refused("not_allowed", 403)
+    return obligation, contact
+
+
 def acknowledge(
     store: Store, links: AckLinks | None, token: str, *, now: datetime, zone: ZoneInfo, act: bool
 ) -> AckView:
@@ -87,21 +117,10 @@ def acknowledge(
     Raises ``Refused`` for a token or contact that cannot be used.
     """
     from engine.status import apply_action
-    from engine.store.models import Contact, Obligation
 
-    if links is None:
-        raise Refused("disabled", 403)
-    try:
-        claim = links.check(token, now=now)
-    except TokenError as exc:
-        raise Refused(exc.reason, 400 if exc.reason == "malformed" else 403) from None
+    claim = _claim(links, token, now)
     with store.session() as session:
-        obligation = session.get(Obligation, claim.obligation_id, with_for_update=act)
-        contact = session.get(Contact, claim.contact_id)
-        if obligation is None or contact is None:
-            raise Refused("unknown", 404)
-        if not contact.active or contact.agency_id != obligation.agency_id:
-            raise Refused("not_allowed", 403)
+        obligation, contact = _parties(session, claim, act)
         state = _state(obligation.status, obligation.cancelled_at)
         if act and state == "confirm":
             apply_action(session, obligation, "ack", now=now, zone=zone, actor=contact.name,
@@ -112,6 +131,79 @@ def acknowledge(
         language = contact.language if contact.language in LANGUAGES else "vi"
         return AckView(state, language, contact.name, subject.obligation, subject.agency,
                        subject.plan, obligation.acknowledged_at)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ExtendView:
+    """What the extension page shows; ``state`` says which page.
+
+    ``form`` (with ``error``: ``bad_date``, ``not_later``, ``no_reason``, or None),
+    ``requested`` (just recorded), ``pending`` (a request waits for the owner), ``closed``
+    (done, waived or no longer in the plan).
+    """
+
+    state: str
+    language: str
+    contact_name: str
+    obligation: ObligationView
+    agency: AgencyView
+    plan: PlanView
+    request: dict[str, Any] | None = None
+    error: str | None = None
+    values: dict[str, str] = field(default_factory=dict)
+    status: int = 200
+
+
+def extension_page(
+    store: Store,
+    links: AckLinks | None,
+    token: str,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    form: dict[str, str] | None,
+) -> ExtendView:
+    """Check ``token``; with a ``form`` (``due``, ``reason``), record the request.
+
+    Raises ``Refused`` for a token or contact that cannot be used.
+    """
+    from engine import extensions as ext
+    from engine.status import local_date
+
+    claim = _claim(links, token, now)
+    with store.session() as session:
+        obligation, contact = _parties(session, claim, form is not None)
+        subject = load_subjects(session, {obligation.id})[obligation.id]
+        language = contact.language if contact.language in LANGUAGES else "vi"
+        page = ExtendView("form", language, contact.name, subject.obligation, subject.agency,
+                          subject.plan, values=form or {})  # fmt: skip
+        pending = ext.pending_request(session, obligation.id)
+        try:
+            ext.check_extendable(obligation)
+        except ext.ExtensionError:
+            return replace(page, state="closed")
+        if pending is not None:
+            return replace(page, state="pending", request=_request_view(pending))
+        if form is None:
+            return page
+        day = ext.parse_day(form.get("due", ""), local_date(now, zone))
+        if day is None:
+            return replace(page, error="bad_date", status=400)
+        try:
+            request = ext.request_extension(
+                session, obligation, new_due_on=day, reason=form.get("reason", ""),
+                by=contact.name, via="web", now=now, origin={"contact": contact.key},
+            )  # fmt: skip
+        except ext.ExtensionError as error:
+            return replace(page, error=error.code, status=400)
+        log.info("extension requested for obligation %s by contact %s (web)", obligation.id,
+                 contact.id)  # fmt: skip
+        return replace(page, state="requested", request=_request_view(request))
+
+
+def _request_view(request: ExtensionRequest) -> dict[str, Any]:
+    return {"id": request.id, "new_due_on": request.new_due_on, "reason": request.reason,
+            "requested_by": request.requested_by}  # fmt: skip
 
 
 def _state(status: str, cancelled_at: datetime | None) -> str:
@@ -137,9 +229,18 @@ class Pages:
 
     def ack(self, view: AckView, action: str) -> str:
         at = view.at.astimezone(self.zone).strftime("%H:%M %d/%m/%Y") if view.at else ""
+        extend = action.replace("/ack/", "/extend/", 1)
         return self.render(
             view.language, "ack", state=view.state, contact={"name": view.contact_name},
             obligation=view.obligation, agency=view.agency, plan=view.plan, at=at, action=action,
+            extend=extend,
+        )  # fmt: skip
+
+    def extend(self, view: ExtendView, action: str) -> str:
+        return self.render(
+            view.language, "extend", state=view.state, contact={"name": view.contact_name},
+            obligation=view.obligation, agency=view.agency, plan=view.plan, action=action,
+            request=view.request, error=view.error, values=view.values,
         )  # fmt: skip
 
 
@@ -166,6 +267,23 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
             return HTMLResponse(page, status_code=refused.status, headers=PRIVATE_HEADERS)
         return HTMLResponse(pages.ack(view, request.url.path), headers=PRIVATE_HEADERS)
 
+    async def extension(request: Request) -> Response:
+        token = request.path_params["token"]
+        form = None
+        if request.method == "POST":
+            async with request.form(max_files=0, max_fields=10) as data:
+                form = {k: str(v)[:2000] for k, v in data.items() if isinstance(v, str)}
+        try:
+            view = await run_in_threadpool(
+                extension_page, store, links, token, now=clock(), zone=zone, form=form
+            )
+        except Refused as refused:
+            log.info("refused an extension link (%s)", refused.reason)
+            page = pages.render(browser_language(request), "refused", reason=refused.reason)
+            return HTMLResponse(page, status_code=refused.status, headers=PRIVATE_HEADERS)
+        page = pages.extend(view, request.url.path)
+        return HTMLResponse(page, status_code=view.status, headers=PRIVATE_HEADERS)
+
     async def show(request: Request) -> Response:
         return await answer(request, act=False)
 
@@ -183,6 +301,7 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
         routes=[
             Route("/ack/{token}", show, methods=["GET"]),
             Route("/ack/{token}", confirm, methods=["POST"]),
+            Route("/extend/{token}", extension, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ]
     )

@@ -12,8 +12,10 @@ one PostgreSQL store, the holder of the ``telegram-bot`` lease runs the bot
 
 Handlers are thin: they pass what arrived to ``BotService`` (in a worker thread, so the
 database never blocks the event loop the scheduler shares) and carry its ``Reply`` back:
-a new message (split at Telegram's limit), the answer to a button press, an edit of the
-pressed message. PTB handles one update at a time, in order.
+a new message (split at Telegram's limit; a question the person answers by replying is
+sent with ``ForceReply``), the answer to a button press, an edit of the pressed message
+or of its buttons. A text that replies to one of the bot's own messages goes to
+``BotService.answer``. PTB handles one update at a time, in order.
 """
 
 from __future__ import annotations
@@ -240,6 +242,7 @@ def build_application(
         "overdue": lambda sender, _: service.listing(sender, overdue_only=True),
         "ack": lambda sender, args: service.command(sender, "ack", args),
         "done": lambda sender, args: service.command(sender, "done", args),
+        "extend": service.extend_command,
     }
     for name, call in commands.items():
         application.add_handler(CommandHandler(name, on(call)))
@@ -249,6 +252,18 @@ def build_application(
         if sender is None or query is None:
             return
         reply = await asyncio.to_thread(service.press, sender, query.data or "")
+        await deliver(update, context, reply, wake)
+
+    async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        sender, message = _sender(update), update.effective_message
+        if sender is None or message is None or message.reply_to_message is None:
+            return
+        question = message.reply_to_message
+        if question.from_user is None or question.from_user.id != context.bot.id:
+            return  # people replying to each other
+        reply = await asyncio.to_thread(
+            service.answer, sender, message.text or "", question.text or ""
+        )
         await deliver(update, context, reply, wake)
 
     async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -265,6 +280,8 @@ def build_application(
             )
 
     application.add_handler(CallbackQueryHandler(on_press))
+    answers = filters.REPLY & filters.TEXT & ~filters.COMMAND
+    application.add_handler(MessageHandler(answers, on_reply))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
     application.add_error_handler(_on_error)
     return application
@@ -274,6 +291,7 @@ async def deliver(
     update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, wake: asyncio.Event
 ) -> None:
     """Carry ``reply`` to Telegram: answer the press, edit it, send the new message."""
+    from telegram import ForceReply
     from telegram.constants import ParseMode
     from telegram.error import BadRequest
 
@@ -297,15 +315,23 @@ async def deliver(
                 )
             except BadRequest as error:  # deleted meanwhile, or pressed twice
                 log.info("could not edit message %s: %s", query.message.message_id, error)
+        if reply.keyboard is not None and query.message is not None:
+            try:
+                await context.bot.edit_message_reply_markup(
+                    chat.id, query.message.message_id, reply_markup=keyboard(reply.keyboard)
+                )
+            except BadRequest as error:
+                log.info("could not edit buttons of %s: %s", query.message.message_id, error)
     if reply.text:
         parts = split_text(reply.text)
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
+            markup = ForceReply() if reply.force_reply else keyboard(reply.buttons)
             await context.bot.send_message(
                 chat.id,
                 part,
                 parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(reply.buttons) if last else None,
+                reply_markup=markup if last else None,
                 disable_web_page_preview=True,
             )
 

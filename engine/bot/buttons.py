@@ -1,10 +1,13 @@
 """The buttons under sent reminders follow the obligation's status, whatever changed it.
 
-A reminder goes out with "Đã nhận" / "Đã hoàn thành". Once someone acts, through a
-button, a command, the email link or the CLI, every Telegram message already sent for
-that obligation shows who did what and when::
+A reminder goes out with "Đã nhận" / "Đã hoàn thành", "Nhắc lại sau 1 ngày / 1 tuần"
+(not on escalations) and "Xin gia hạn". Once someone acts, through a button, a command,
+the email link or the CLI, every Telegram message already sent for that obligation shows
+who did what and when::
 
     open          [Đã nhận] [Đã hoàn thành]
+                  [Nhắc lại sau 1 ngày] [Nhắc lại sau 1 tuần]
+                  [Xin gia hạn]
     acknowledged  [✅ Đã nhận – Sở Công Thương, 12/06 09:30]
                   [Đã hoàn thành]
     done          [✅ Đã hoàn thành – Sở Công Thương, 15/06 16:05]
@@ -54,15 +57,24 @@ STATUS_EVENTS = tuple(EVENT_OF.values())
 HORIZON = timedelta(days=90)  # older messages keep the buttons they had
 BATCH = 200
 SETTLED = timedelta(microseconds=1)  # a settled row is just later than what it reflects
+REMINDER_KINDS = ("obligation", "snooze")  # messages with these buttons (not extension notices)
 
 
 def status_buttons(
-    replies: Replies, language: str, obligation_id: int, status: str, change: AuditEvent | None
+    replies: Replies,
+    language: str,
+    obligation_id: int,
+    status: str,
+    change: AuditEvent | None,
+    *,
+    escalation: bool = False,
 ) -> Rows:
     """The keyboard a message about ``obligation_id`` shows in ``status`` (``cancelled``
-    for an obligation that sync cancelled: no buttons).
+    for an obligation that sync cancelled: no buttons). Labels are ``strings.j2``'s.
 
     ``change`` is the event that brought the obligation to ``status`` (who and when).
+    While it is open, a reminder also offers snoozing (not an escalation: those are
+    never snoozed) and asking for an extension.
     """
 
     def label(macro: str, *args: Any) -> str:
@@ -80,7 +92,19 @@ def status_buttons(
         return ((Button(label("waived", who), info),),)
     if status == "cancelled":
         return ()  # no longer follows from the plan: nothing left to press
-    return ((Button(label("ack_button"), f"ack:{obligation_id}"), done),)
+    rows: list[tuple[Button, ...]] = [(Button(label("ack_button"), f"ack:{obligation_id}"), done)]
+    if not escalation:
+        rows.append(tuple(Button(label(f"snooze_{d}"), f"snooze:{obligation_id}:{d}")
+                          for d in ("1d", "7d")))  # fmt: skip
+    rows.append((Button(label("extend_button"), f"extend?:{obligation_id}"),))
+    return tuple(rows)
+
+
+def decision_buttons(replies: Replies, language: str, request_id: int) -> Rows:
+    """The "Đồng ý" / "Từ chối" buttons under an extension request sent to the plan owner."""
+    approve = Button(replies.label(language, "approve_button"), f"extapprove:{request_id}")
+    refuse = Button(replies.label(language, "refuse_button"), f"extrefuse:{request_id}")
+    return ((approve, refuse),)
 
 
 def last_changes(session: Session, obligation_ids: Iterable[int]) -> dict[int, AuditEvent]:
@@ -124,6 +148,7 @@ def stale_messages(session: Session, replies: Replies, now: datetime) -> list[Bu
         .join(Obligation, Notification.obligation_id == Obligation.id)
         .join(Contact, Notification.contact_id == Contact.id)
         .where(
+            Notification.kind.in_(REMINDER_KINDS),
             Notification.channel == "telegram",
             Notification.state == "sent",
             Notification.sent_at >= now - HORIZON,
@@ -156,7 +181,9 @@ def _edit_for(
         notification_id=notification.id,
         chat_id=int(receipt.get("chat_id") or 0),
         message_id=int(receipt.get("message_id") or 0),
-        buttons=status_buttons(replies, language, obligation.id, status, change),
+        buttons=status_buttons(
+            replies, language, obligation.id, status, change, escalation=notification.escalation
+        ),
         signature=signature,
         version=obligation.updated_at,
         shown=receipt.get("buttons"),

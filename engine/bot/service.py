@@ -18,6 +18,18 @@ Rules:
   contact's name as actor; the Telegram user and chat in the event's data), which
   cancels the reminders it stops; ``Reply.changed`` asks for the buttons of every sent
   message to be brought up to date (``engine.bot.buttons``).
+- Extensions and snoozes go through ``engine.extensions``. "Nhắc lại sau 1 ngày / 1
+  tuần" (``snooze:ID:1d``/``:7d``) snoozes the obligation for every contact of the chat
+  that may act on it. "Xin gia hạn" (``extend?:ID``) asks, with a message the person
+  answers by replying (Telegram's ForceReply, which also reaches a bot in a group with
+  privacy mode on), for "DATE REASON"; ``/extend ID DATE REASON`` does it in one go.
+  Only a contact of the agency that owes it may ask. The plan owner's coordinators get
+  the request (through the outbox) with "Đồng ý" (``extapprove:REQ``: approved at once)
+  and "Từ chối" (``extrefuse:REQ``: asks for the reason the same way); only contacts of
+  the plan owner may decide. A question starts with "✏️" and its first line carries the
+  reference the answer is about (``#ID`` for an obligation, ``GH7`` for request 7), so
+  an answer is understood after a restart too; replies to any other message of the bot
+  (a reminder, a request notice) mean nothing to it.
 
 Replies are in the language of the chat's first linked contact; unlinked chats get
 Vietnamese with an English line.
@@ -25,18 +37,22 @@ Vietnamese with an English line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from engine import extensions as ext
 from engine.bot import links
 from engine.bot.buttons import Rows, last_changes, status_buttons
 from engine.bot.replies import Replies, language_of, plain, replies_for
+from engine.errors import NhacviecError
 from engine.status import Action, StatusError, apply_action, local_date
-from engine.store.models import Agency, Contact, Obligation
+from engine.store.models import Agency, Contact, ExtensionRequest, Obligation
 from notifiers.base import Button
 
 if TYPE_CHECKING:
@@ -44,9 +60,14 @@ if TYPE_CHECKING:
 
     from engine.config import Settings
     from engine.store.db import Store
+    from engine.workflow.calendar import WorkCalendar
 
 LIST_LIMIT = 30  # obligations shown per agency by /status and /overdue
 OPEN = ("open", "acknowledged")
+NOT_THE_AGENCY = "only the agency that owes it may ask for an extension"
+QUESTION = "✏"  # the bot's questions (templates/*/bot/extension.j2) start with "✏️"
+_REQUEST_REF = re.compile(r"\bGH(\d+)\b")
+_OBLIGATION_REF = re.compile(r"#(\d+)")
 
 
 def utcnow() -> datetime:
@@ -72,6 +93,8 @@ class Reply:
     edit: tuple[str, Rows] | None = None  # new text and buttons for the pressed message
     changed: bool = False  # an obligation's status changed: update sent messages' buttons
     linked: bool = False  # a chat was linked: its contact can now get Telegram reminders
+    force_reply: bool = False  # ``text`` is a question the person answers by replying
+    keyboard: Rows | None = None  # new buttons for the pressed message (text unchanged)
 
 
 @dataclass
@@ -166,7 +189,8 @@ class BotService:
 
     def press(self, sender: Sender, data: str) -> Reply:
         """A button press; ``data`` is ``ack:ID``, ``done?:ID``, ``done!:ID``,
-        ``cancel:ID`` or ``info:ID``."""
+        ``cancel:ID``, ``info:ID``, ``snooze:ID:1d``, ``extend?:ID``, ``extapprove:REQ``,
+        ``extrefuse:REQ`` or ``extinfo:REQ``."""
         kind, _, ref = data.partition(":")
         now = self.now()
         with self.store.session() as session:
@@ -186,6 +210,12 @@ class BotService:
                 return self._cancel(session, chat, ref)
             if kind == "info":
                 return self._info(session, chat, ref, now, data)
+            if kind == "snooze":
+                return self._snooze(session, chat, ref, now, data)
+            if kind == "extend?":
+                return self._ask_extension(session, chat, ref, now, data)
+            if kind in ("extapprove", "extrefuse", "extinfo"):
+                return self._decision(session, chat, kind, ref, now, data)
         return Reply()  # a button of an older version: answered, nothing to do
 
     def _confirm_done(
@@ -336,6 +366,212 @@ class BotService:
         if chat.sender.user:
             origin["telegram_user"] = chat.sender.user
         return origin
+
+    # ------------------------------------------------------------------ extensions, snoozes
+
+    def extend_command(self, sender: Sender, args: Sequence[str]) -> Reply:
+        """``/extend ID DATE REASON``: ask the plan owner for a new due date."""
+        now = self.now()
+        with self.store.session() as session:
+            chat = self._chat(session, sender)
+            if not chat.linked:
+                return self._not_linked(session, chat, "/extend", now)
+            if len(args) < 3:
+                return Reply(self._ext(chat, "usage"))
+            attempted = f"/extend {args[0]}"
+            reason = " ".join(args[2:])
+            return Reply(self._request(session, chat, args[0], args[1], reason, now, attempted))
+
+    def answer(self, sender: Sender, text: str, question: str) -> Reply:
+        """A text replying to one of the bot's questions (``question``: its text): "DATE
+        REASON" for "Xin gia hạn #ID", or the reason for refusing request ``GH7``."""
+        first = question.strip().splitlines()[0] if question.strip() else ""
+        request, obligation = _REQUEST_REF.search(first), _OBLIGATION_REF.search(first)
+        if not first.startswith(QUESTION) or (request is None and obligation is None):
+            return Reply()  # a reply to a reminder or a notice: nothing is asked there
+        now = self.now()
+        with self.store.session() as session:
+            chat = self._chat(session, sender)
+            if not chat.linked:
+                return self._not_linked(session, chat, "a reply", now)
+            if request is not None:
+                return self._refuse(session, chat, request.group(1), text, now)
+            assert obligation is not None
+            day, _, reason = text.strip().partition(" ")
+            ref = obligation.group(1)
+            return Reply(self._request(session, chat, ref, day, reason, now, f"reply #{ref}"))
+
+    def _request(
+        self, session: Session, chat: _Chat, ref: str, day_text: str, reason: str,
+        now: datetime, attempted: str,
+    ) -> str:  # fmt: skip
+        """Record an extension request from the chat; return the reply's text."""
+        found = self._authorized(session, chat, "extend", ref, now, attempted)
+        if isinstance(found, str):
+            return found
+        obligation, contact = found
+        if contact.agency_id != obligation.agency_id:  # the owner decides, it does not ask
+            return self._refused(session, chat, obligation, contact, attempted, NOT_THE_AGENCY)
+        day = ext.parse_day(day_text, local_date(now, self.zone))
+        if day is None:
+            return self._ext(chat, "bad_date", text=day_text, obligation=obligation)
+        try:
+            request = ext.request_extension(
+                session, obligation, new_due_on=day, reason=reason, by=contact.name,
+                via="telegram", now=now, origin=self._origin(chat, contact),
+            )  # fmt: skip
+        except ext.ExtensionError as error:
+            self._record(session, chat, attempted, str(error), now, obligation, contact)
+            return self._ext(chat, "refused", error=error, obligation=obligation)
+        return self._ext(chat, "requested", request=request, obligation=obligation)
+
+    def _ask_extension(
+        self, session: Session, chat: _Chat, ref: str, now: datetime, data: str
+    ) -> Reply:
+        found = self._authorized(session, chat, "extend", ref, now, data)
+        if isinstance(found, str):
+            return Reply(toast=plain(found), alert=True)
+        obligation, contact = found
+        if contact.agency_id != obligation.agency_id:
+            text = self._refused(session, chat, obligation, contact, data, NOT_THE_AGENCY)
+            return Reply(toast=plain(text), alert=True)
+        try:
+            ext.check_request(obligation, ext.pending_request(session, obligation.id),
+                              date.max, "?")  # fmt: skip
+        except ext.ExtensionError as error:
+            text = self._ext(chat, "refused", error=error, obligation=obligation)
+            return Reply(toast=plain(text), alert=True)
+        example = obligation.due_on + timedelta(days=30)
+        text = self._ext(chat, "ask", obligation=obligation, agency=obligation.agency.name,
+                         example=example)  # fmt: skip
+        return Reply(text, force_reply=True)
+
+    def _decision(
+        self, session: Session, chat: _Chat, kind: str, ref: str, now: datetime, data: str
+    ) -> Reply:
+        """A press on "Đồng ý", "Từ chối" (asks for the reason) or a decision's label."""
+        request = ext.request_by_ref(session, ref)
+        if request is None:
+            return Reply(toast=plain(self._ext(chat, "request_not_found", ref=ref)), alert=True)
+        obligation = session.get(Obligation, request.obligation_id)
+        assert obligation is not None
+        if kind == "extinfo":
+            at = self.replies.when(request.decided_at) if request.decided_at else ""
+            return Reply(toast=plain(self._ext(chat, "state", request=request, at=at)))
+        decider = self._decider(session, chat, obligation, data, now)
+        if isinstance(decider, str):
+            return Reply(toast=plain(decider), alert=True)
+        try:
+            ext.check_decision(request, obligation, approve=kind == "extapprove")
+        except ext.ExtensionError as error:
+            text = self._ext(chat, "refused", error=error, obligation=obligation)
+            return Reply(toast=plain(text), alert=True)
+        if kind == "extrefuse":
+            text = self._ext(chat, "refuse_ask", request=request, obligation=obligation)
+            return Reply(text, force_reply=True)
+        try:
+            ext.approve_extension(
+                session, request, by=decider.name, via="telegram", now=now,
+                settings=self.settings, origin=self._origin(chat, decider),
+            )  # fmt: skip
+        except NhacviecError as error:  # the workflows cannot be read now: nothing written
+            return Reply(toast=plain(str(error)), alert=True)
+        text = self._ext(chat, "approved", request=request, obligation=obligation,
+                         actor=decider.name, at=self.replies.when(now))  # fmt: skip
+        return Reply(toast=plain(text), keyboard=self._decided(chat, request), changed=True)
+
+    def _refuse(self, session: Session, chat: _Chat, ref: str, reason: str, now: datetime) -> Reply:
+        request = ext.request_by_ref(session, ref)
+        if request is None:
+            return Reply(self._ext(chat, "request_not_found", ref=ref))
+        obligation = session.get(Obligation, request.obligation_id)
+        assert obligation is not None
+        decider = self._decider(session, chat, obligation, f"refuse GH{request.id}", now)
+        if isinstance(decider, str):
+            return Reply(decider)
+        try:
+            ext.refuse_extension(
+                session, request, by=decider.name, via="telegram", now=now,
+                reason=reason, origin=self._origin(chat, decider),
+            )  # fmt: skip
+        except ext.ExtensionError as error:
+            return Reply(self._ext(chat, "refused", error=error, obligation=obligation))
+        text = self._ext(chat, "refused_done", request=request, obligation=obligation,
+                         actor=decider.name, at=self.replies.when(now))  # fmt: skip
+        return Reply(text)
+
+    def _decider(
+        self, session: Session, chat: _Chat, obligation: Obligation, attempted: str, now: datetime
+    ) -> Contact | str:
+        """The chat's contact of the plan owner, or the (recorded) refusal's text."""
+        owner = links.plan_owner(session, obligation)
+        for contact in chat.contacts:
+            if ext.may_decide(contact, owner):
+                return contact
+        reason = "only the plan owner's contacts decide on extensions"
+        self._record(session, chat, attempted, reason, now, obligation, chat.contacts[0])
+        return self._ext(chat, "not_owner", obligation=obligation)
+
+    def _decided(self, chat: _Chat, request: ExtensionRequest) -> Rows:
+        """The pressed request's buttons become who decided what, when."""
+        at = self.replies.when(request.decided_at) if request.decided_at else ""
+        macro = "approved_by" if request.state == "approved" else "refused_by"
+        label = self.replies.label(chat.language, macro, request.decided_by or "?", at)
+        return ((Button(label, f"extinfo:{request.id}"),),)
+
+    def _snooze(self, session: Session, chat: _Chat, ref: str, now: datetime, data: str) -> Reply:
+        obligation_ref, _, duration = ref.partition(":")
+        found = self._authorized(session, chat, "snooze", obligation_ref, now, data)
+        if isinstance(found, str):
+            return Reply(toast=plain(found), alert=True)
+        obligation, _ = found
+        try:
+            days = ext.parse_snooze(duration)
+        except NhacviecError:
+            return Reply()  # a button of another version
+        owner = links.plan_owner(session, obligation)
+        until = None
+        for contact in chat.contacts:
+            if contact.agency_id not in (obligation.agency_id, owner):
+                continue
+            try:
+                until = ext.snooze(
+                    session, obligation, contact, days=days, now=now, calendar=self.calendar,
+                    by=contact.name, via="telegram", origin=self._origin(chat, contact),
+                ).until  # fmt: skip
+            except ext.ExtensionError as error:
+                self._record(session, chat, data, str(error), now, obligation, contact)
+                text = self._ext(chat, "refused", error=error, obligation=obligation)
+                return Reply(toast=plain(text), alert=True)
+        assert until is not None  # _authorized found one contact at least
+        text = self._ext(chat, "snoozed", obligation=obligation, until=self.replies.when(until))
+        return Reply(toast=plain(text))
+
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        from engine.workflow.calendar import WorkCalendar
+
+        return WorkCalendar.from_settings(self.settings)
+
+    def _refused(
+        self, session: Session, chat: _Chat, obligation: Obligation, contact: Contact,
+        attempted: str, reason: str,
+    ) -> str:  # fmt: skip
+        self._record(session, chat, attempted, reason, now=self.now(), obligation=obligation,
+                     contact=contact)  # fmt: skip
+        return self._ext(chat, "not_allowed", obligation=obligation, agency=obligation.agency.name)
+
+    def _record(
+        self, session: Session, chat: _Chat, attempted: str, reason: str, now: datetime,
+        obligation: Obligation | None, contact: Contact | None,
+    ) -> None:  # fmt: skip
+        links.record_refusal(
+            session, chat_id=chat.sender.chat_id, attempted=attempted, reason=reason, now=now,
+            obligation=obligation, contact=contact, user=chat.sender.user,
+        )  # fmt: skip
+
+    def _ext(self, chat: _Chat, outcome: str, **context: Any) -> str:
+        return self._render(chat, "extension", outcome=outcome, **context)
 
     # ------------------------------------------------------------------ helpers
 

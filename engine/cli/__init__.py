@@ -7,6 +7,7 @@ from engine.cli import (
     contacts,  # noqa: F401  (registers commands)
     delivery,  # noqa: F401  (registers commands)
     digest,  # noqa: F401
+    extensions,  # noqa: F401  (registers commands)
     letter,  # noqa: F401
     period,  # noqa: F401
     plan,  # noqa: F401

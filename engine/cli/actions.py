@@ -1,5 +1,8 @@
 """``nhacviec ack|done|waive|reopen|show ID``: act on one obligation from the command line.
 
+``show`` also lists the obligation's extension requests, the formal letters its
+escalations attached, and the snoozes of its reminders.
+
 The same status machine as the Telegram buttons and the email link
 (``engine.status.apply_action``, channel ``cli``): every call is an audit event with who
 (``--by``, default the OS user), when (``--now``, default now) and an optional note;
@@ -228,6 +231,7 @@ def describe(
         .order_by(Notification.scheduled_at, Notification.id)
     )
     shown = effective_status(obligation.status, obligation.due_on, local_date(now, zone))
+    extras = _extras(session, obligation, zone)
     return {
         "id": obligation.id,
         "status": obligation.status,
@@ -271,6 +275,41 @@ def describe(
             }
             for n in notifications
         ],
+        **extras,
+    }
+
+
+def _extras(session: Session, obligation: Obligation, zone: ZoneInfo) -> dict[str, Any]:
+    """Extension requests, letters and snoozes of the obligation (``show``)."""
+    from sqlalchemy import select
+
+    from engine.cli.extensions import request_json
+    from engine.extensions import list_requests, snoozes_of
+    from engine.store.models import Letter, Notification
+
+    requests = [r for r, o in list_requests(session) if o.id == obligation.id]
+    letters = session.execute(
+        select(Letter.id, Letter.number, Letter.filename, Letter.created_at, Notification.stage)
+        .outerjoin(Notification, Notification.id == Letter.notification_id)
+        .where(Letter.obligation_id == obligation.id)
+        .order_by(Letter.id)
+    )
+    return {
+        "extensions": [request_json(r, obligation, zone) for r in reversed(requests)],
+        "letters": [
+            {
+                "id": lid,
+                "number": number,
+                "filename": filename,
+                "stage": stage,
+                "created": created.astimezone(zone).isoformat(),
+            }
+            for lid, number, filename, created, stage in letters
+        ],
+        "snoozes": [
+            {"contact": c.key, "name": c.name, "until": s.until.astimezone(zone).isoformat()}
+            for s, c in snoozes_of(session, obligation.id)
+        ],
     }
 
 
@@ -306,6 +345,16 @@ def _print_show(data: dict[str, Any]) -> None:
     out.print(Panel(facts, title=title, title_align="left", expand=False))
     out.print(_table("Notifications", data["notifications"],
                      ("scheduled", "stage", "channel", "to", "state", "error")))  # fmt: skip
+    if data["extensions"]:
+        requests = [{**r, "new_due": _day(r["new_due"]), "asked": _when(r["requested_at"]),
+                     "decided": _when(r["decided_at"])} for r in data["extensions"]]  # fmt: skip
+        columns = ("ref", "state", "new_due", "asked", "requested_by", "reason", "decided",
+                   "decided_by", "decision_note")  # fmt: skip
+        out.print(_table("Extension requests", requests, columns))
+    if data["letters"]:
+        out.print(_table("Letters", data["letters"], ("number", "filename", "stage", "created")))
+    if data["snoozes"]:
+        out.print(_table("Snoozes", data["snoozes"], ("name", "contact", "until")))
     out.print(_table("History", data["history"], ("at", "event", "by", "channel", "note")))
 
 
@@ -327,7 +376,7 @@ def _cell(column: str, value: Any) -> Any:
 
     if value is None:
         return ""
-    if column in ("at", "scheduled"):
+    if column in ("at", "scheduled", "created", "until"):
         return _when(value)
     return Text(str(value))  # titles and notes are text, never Rich markup
 

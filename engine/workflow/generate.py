@@ -40,7 +40,9 @@ each role it names (once per contact and channel, even if two roles name the sam
 person), on each channel the contact has an address for. Two reminders (not escalations)
 of one obligation that land on the same day for the same person and channel are sent
 once: the later stage of the policy wins. A stage "on the due date" that moved back to
-an earlier day is marked ``before`` for the templates.
+an earlier day is marked ``before`` for the templates. When an approved extension moved
+the due date (``due_overrides``), the stages counted from the due date are named
+``stage@YYYY-MM-DD`` (``stage_name``): a new round of reminders for the new date.
 """
 
 from __future__ import annotations
@@ -237,10 +239,15 @@ class NotificationSpec:
     scheduled_at: datetime
     when: str
     ack_link: bool
+    letter: bool = False
 
     def payload(self) -> dict[str, object]:
-        """What the outbox row carries for rendering (``stage.when``, the ack link)."""
-        return {"when": self.when, "ack": self.ack_link}
+        """What the outbox row carries for rendering (``stage.when``, the ack link, and
+        ``letter`` when the stage attaches a formal reminder letter)."""
+        payload: dict[str, object] = {"when": self.when, "ack": self.ack_link}
+        if self.letter:
+            payload["letter"] = True
+        return payload
 
 
 @dataclass
@@ -556,7 +563,7 @@ def schedule(
             planned.extend(
                 NotificationSpec(
                     obligation=ob.key,
-                    stage=stage.name,
+                    stage=stage_name(stage, due, ob.due_on),
                     stage_order=stage.order,
                     escalation=stage.offset.escalation,
                     contact=contact,
@@ -566,11 +573,27 @@ def schedule(
                     scheduled_at=instant,
                     when=when,
                     ack_link=stage.ack_link,
+                    letter=stage.letter,
                 )
                 for contact, channel in reached[who]
             )
         rows.extend(_once_a_day(planned))
     return rows
+
+
+def stage_name(stage: Stage, due: date, planned_due: date) -> str:
+    """The stage's name in the outbox: ``name@YYYY-MM-DD`` for a stage relative to a due
+    date that an extension moved away from the plan's (``planned_due``).
+
+    An extension starts a new round of the reminders and escalations that count from the
+    due date: rows of the old round that were sent stay as they are, pending ones no
+    longer follow (sync cancels them) and the new round's rows are new, so a reminder
+    already sent for the old date is sent again before the new one. Stages counted from
+    the opening day do not move and keep their name.
+    """
+    if due == planned_due or stage.offset.anchor == "opens":
+        return stage.name
+    return f"{stage.name}@{due.isoformat()}"
 
 
 def timeline(

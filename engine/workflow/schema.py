@@ -14,6 +14,7 @@ Shape (README "Workflows" documents it for users)::
           channels: [email, telegram]
           template: reminder        # templates/{vi,en}/reminder.*.j2
           stop_on: [done, waived]   # obligation statuses that cancel this stage
+          letter: false             # escalations only: attach a công văn đôn đốc (.docx)
     rules:
       - name: chu-tri
         each: task lead             # task lead | task coordinator | report | plan drafting
@@ -102,6 +103,7 @@ class StageSpec(_Model):
     template: str | None = Field(default=None, pattern=NAME)
     stop_on: list[StopStatus] = Field(default_factory=_until_done)
     ack_link: bool = True
+    letter: bool = False
 
     @field_validator("at")
     @classmethod
@@ -182,6 +184,7 @@ class Stage:
     stop_on: tuple[str, ...]
     ack_link: bool
     at: str
+    letter: bool = False  # attach a formal reminder letter to its emails (escalations)
 
 
 @dataclass(frozen=True)
@@ -373,6 +376,11 @@ def _check_stages(stages: list[StageSpec], loc: tuple[Any, ...], add: Any) -> No
         names.add(stage.name)
         if len(set(stage.to)) != len(stage.to) or len(set(stage.channels)) != len(stage.channels):
             add((*loc, j), "a role or channel is listed twice in this stage")
+        if stage.letter and not stage.offset.escalation:
+            add((*loc, j, "letter"), "a letter goes with an escalation: 'at' must be after the "
+                f"due date (e.g. \"7 ngày sau hạn\"); got {stage.at!r}")  # fmt: skip
+        elif stage.letter and "email" not in stage.channels:
+            add((*loc, j, "letter"), "a letter is attached to emails: add email to 'channels'")
 
 
 def _check_rule(rule: RuleSpec, loc: tuple[Any, ...], spec: WorkflowSpec, add: Any) -> None:
@@ -511,6 +519,7 @@ def _compile_stage(order: int, stage: StageSpec) -> Stage:
         stop_on=tuple(stage.stop_on),
         ack_link=stage.ack_link,
         at=stage.at,
+        letter=stage.letter,
     )
 
 

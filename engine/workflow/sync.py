@@ -24,7 +24,11 @@ Notifications (the outbox) are matched by (obligation, stage, contact, channel):
   status machine for its own reasons, is left alone.
 
 Each row carries ``payload = {"when": opens|before|on_due|after, "ack": bool}``
-for the templates (``stage.when``; whether to include the acknowledgement link).
+for the templates (``stage.when``; whether to include the acknowledgement link), and
+``"letter": true`` when its stage attaches a formal reminder letter.
+
+An approved extension reschedules one obligation's rows with ``reschedule`` (the same
+generation and reconciliation, for the obligations given), in the caller's transaction.
 
 Only what may have changed is looked at again. An obligation's ``spec_hash`` covers its
 own fields and everything its reminders depend on (the rule's stages, the contacts of its
@@ -38,7 +42,7 @@ inserts and updates go out as bulk statements.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -217,6 +221,66 @@ def _reopened(session: Session, now: datetime) -> set[int]:
         .distinct()
     )
     return {oid for (oid,) in rows if oid is not None}
+
+
+def reschedule(
+    session: Session,
+    obligation_ids: Iterable[int],
+    workflows: Sequence[Workflow],
+    calendar: WorkCalendar,
+    *,
+    now: datetime,
+) -> SyncReport:
+    """Regenerate and reconcile the reminders of these obligations only, as sync would.
+
+    Each obligation is taken as stored (its dates, agency, plan owner, and ``due_on`` moved
+    by an extension) with the rule of its workflow; its rows are reconciled by the same
+    rules as sync (see the module docstring), in the caller's transaction, and its
+    ``spec_hash`` is brought up to date so the next sync has nothing left to do. An
+    obligation cancelled by sync, or whose workflow rule no longer exists, is left to the
+    next sync. Used when an extension is approved.
+    """
+    from sqlalchemy.orm import aliased
+
+    report = SyncReport()
+    book, _, contact_ids = load_book(session)
+    signatures = ScheduleSignatures(book, calendar)
+    rules = {(w.name, r.name): (w, r) for w in workflows for r in w.rules}
+    owner = aliased(Agency)
+    rows = session.execute(
+        select(Obligation, Plan.key, Task.key, Agency.key, Agency.name, owner.key)
+        .join(Plan, Plan.id == Obligation.plan_id)
+        .join(Agency, Agency.id == Obligation.agency_id)
+        .outerjoin(Task, Task.id == Obligation.task_id)
+        .outerjoin(owner, owner.id == Plan.owner_agency_id)
+        .where(Obligation.id.in_(sorted(set(obligation_ids))))
+    )
+    specs: list[ObligationSpec] = []
+    written, overrides, catch_up = _Written(), {}, {}
+    for ob, plan_key, task_key, agency_key, agency_name, owner_key in rows:
+        found = rules.get((ob.workflow, ob.rule))
+        if found is None or ob.cancelled_at is not None:
+            continue
+        workflow, rule = found
+        spec = ObligationSpec(
+            key=ob.key, workflow=ob.workflow, rule=ob.rule, plan=plan_key, task=task_key,
+            duty=ob.duty, agency=agency_key, agency_name=agency_name, role=ob.role,
+            title=ob.title, period_label=ob.period_label, opens_on=ob.opens_on,
+            due_on=ob.original_due_on, owner=owner_key, stages_of=rule,
+            catch_up_days=workflow.catch_up_days,
+        )  # fmt: skip
+        specs.append(spec)
+        if ob.due_on != ob.original_due_on:
+            overrides[ob.key] = ob.due_on
+        ob.spec_hash = spec.spec_hash(signatures.of(spec, ob.due_on))
+        written.ids[ob.key] = ob.id
+        written.statuses[ob.id] = ob.status
+        catch_up[ob.key] = workflow.catch_up_days
+    session.flush()
+    notes = schedule(specs, book, calendar, overrides)
+    writer = _NotificationWriter(session, now, report, _Bar(False))
+    writer.write(notes, written, set(written.statuses), contact_ids, catch_up)
+    return report
 
 
 # ---------------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ def validate_everything(config: Path | None = None, db_url: str | None = None) -
     result.counts["workflows"] = len(loaded)
     result.counts["rules"] = sum(len(w.workflow.rules) for w in loaded)
     _check_templates(settings.paths.workflows, settings.paths.templates, result)
+    _check_letter_template(settings, result)
     directory = _directory(settings.paths.agencies, result)
     plans = _plans(settings.paths.plans, result)
     if directory is not None:
@@ -121,6 +122,7 @@ class _StageUse:
     stage: str
     template: str
     channels: tuple[str, ...]
+    letter: bool = False
 
 
 def _stage_uses(folder: Path) -> Iterator[_StageUse]:
@@ -179,7 +181,8 @@ def _stage_use(
         return None
     known = tuple(c for c in channels if c in CHANNEL_PARTS)
     line = line_of(positions, (*loc, "template") if "template" in raw else loc)
-    return _StageUse(file, line, str(raw.get("name", "?")), template, known)
+    letter = raw.get("letter") is True
+    return _StageUse(file, line, str(raw.get("name", "?")), template, known, letter)
 
 
 def _check_templates(workflows: Path, folder: Path, result: Validation) -> None:
@@ -197,6 +200,20 @@ def _check_templates(workflows: Path, folder: Path, result: Validation) -> None:
                         f"'{use.template}', but {path} does not exist",
                     ))  # fmt: skip
     result.counts["templates"] = sum(1 for path in checked if path.is_file())
+
+
+def _check_letter_template(settings: Settings, result: Validation) -> None:
+    """A stage with ``letter: true`` needs the letter template ([letters] template)."""
+    path = settings.paths.templates / settings.letters.template
+    if path.is_file():
+        return
+    for use in _stage_uses(settings.paths.workflows):
+        if use.letter:
+            result.problems.append(Problem(
+                use.file, use.line, f"stage '{use.stage}' attaches a letter, but the letter "
+                f"template {path} does not exist ([letters] template)",
+            ))  # fmt: skip
+            return
 
 
 def _template_files(folder: Path, name: str, channel: str) -> Iterator[Path]:

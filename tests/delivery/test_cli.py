@@ -47,7 +47,8 @@ def test_tick_prints_what_it_sent_and_skipped(
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        "Tick at 2026-06-19 09:00 +0700: 1 sent, 0 retried, 0 failed, 2 skipped, 0 cancelled."
+        "Tick at 2026-06-19 09:00 +0700: 1 sent, 0 retried, 0 failed, 2 skipped, 0 cancelled, "
+        "0 snoozed."
     )
     assert lines[1:] == [
         "  skipped   email    o1:before-7:c1:email: overtaken by stage on-due",
@@ -66,7 +67,7 @@ def test_tick_without_an_offset_takes_the_configured_zone(
     report = json.loads(result.stdout)
     assert report["now"] == "2026-06-12T08:00:00+07:00"
     assert report["counts"] == {"sent": 1, "retried": 0, "failed": 0, "skipped": 0,
-                                "cancelled": 0}  # fmt: skip
+                                "cancelled": 0, "snoozed": 0}  # fmt: skip
     (sent,) = report["outcomes"]
     assert (sent["result"], sent["stage"], sent["to"]) == ("sent", "before-7", "sct@example.org")
 

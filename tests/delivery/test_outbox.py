@@ -75,10 +75,14 @@ def test_telegram_messages_become_json_files_in_outbox_mode(store: Store, tmp_pa
     assert record["chat_id"] == "1001"
     assert record["parse_mode"] == "HTML"
     assert record["text"].startswith("📌 <b>Còn 7 ngày đến hạn</b>")
-    assert record["buttons"] == [[
-        {"text": "Đã nhận", "data": f"ack:{outcome.row.obligation_id}"},
-        {"text": "Đã hoàn thành", "data": f"done?:{outcome.row.obligation_id}"},
-    ]]  # fmt: skip
+    ob = outcome.row.obligation_id
+    assert record["buttons"] == [
+        [{"text": "Đã nhận", "data": f"ack:{ob}"},
+         {"text": "Đã hoàn thành", "data": f"done?:{ob}"}],
+        [{"text": "Nhắc lại sau 1 ngày", "data": f"snooze:{ob}:1d"},
+         {"text": "Nhắc lại sau 1 tuần", "data": f"snooze:{ob}:7d"}],
+        [{"text": "Xin gia hạn", "data": f"extend?:{ob}"}],
+    ]  # fmt: skip
 
 
 def test_writing_the_same_key_twice_keeps_the_first_file(tmp_path: Path) -> None:

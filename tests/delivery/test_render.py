@@ -111,19 +111,30 @@ def test_without_the_secret_there_is_no_link(
     assert "/ack/" not in render_one(sqlite_store, tmp_path).text
 
 
-def test_telegram_messages_of_open_obligations_have_the_two_buttons(
+def test_telegram_reminders_of_open_obligations_have_their_buttons(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
     message = render_one(sqlite_store, tmp_path, channel="telegram")
     assert message.to == "4242"
     assert message.html is None
     assert "<b>Còn 7 ngày đến hạn</b>" in message.text
-    assert message.buttons == ((Button("Đã nhận", "ack:1"), Button("Đã hoàn thành", "done?:1")),)
+    assert message.buttons == (
+        (Button("Đã nhận", "ack:1"), Button("Đã hoàn thành", "done?:1")),
+        (
+            Button("Nhắc lại sau 1 ngày", "snooze:1:1d"),
+            Button("Nhắc lại sau 1 tuần", "snooze:1:7d"),
+        ),
+        (Button("Xin gia hạn", "extend?:1"),),
+    )
 
 
 def test_english_contacts_get_english_buttons(sqlite_store: Store, tmp_path: Path) -> None:
     english = render_one(sqlite_store, tmp_path, channel="telegram", language="en")
-    assert [b.text for b in english.buttons[0]] == ["Acknowledge", "Done"]
+    assert [[b.text for b in row] for row in english.buttons] == [
+        ["Acknowledge", "Done"],
+        ["Remind me in 1 day", "Remind me in 1 week"],
+        ["Request an extension"],
+    ]
 
 
 def test_no_buttons_once_acknowledged(sqlite_store: Store, tmp_path: Path) -> None:

@@ -350,11 +350,21 @@ class FakeBotApi:
                 failures.queue.extend([error] * times)
 
     def send_text(
-        self, chat_id: int, text: str, *, user_id: int | None = None, name: str | None = None
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int | None = None,
+        name: str | None = None,
+        reply_to: int | None = None,
     ) -> int:
-        """Queue a text message from a person in ``chat_id``; return its update_id."""
+        """Queue a text message from a person in ``chat_id``; return its update_id.
+
+        ``reply_to``: the id of a message of the bot's in that chat this one replies to
+        (as a person answering a ForceReply question does)."""
         with self._lock:
             message_id = self._next_message_id(chat_id)
+            replied = self.messages[(chat_id, reply_to)].as_api() if reply_to else None
         message: dict[str, Any] = {
             "message_id": message_id,
             "date": int(time.time()),
@@ -362,6 +372,8 @@ class FakeBotApi:
             "from": user_object(user_id or abs(chat_id), name),
             "text": text,
         }
+        if replied is not None:
+            message["reply_to_message"] = replied
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [

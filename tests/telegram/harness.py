@@ -70,10 +70,11 @@ class RunningBot:
         assert self._task is not None
         await self._task
 
-    async def say(self, chat_id: int, text: str) -> StoredMessage:
-        """Send ``text`` from ``chat_id``; return the bot's (first) reply."""
+    async def say(self, chat_id: int, text: str, *, reply_to: int | None = None) -> StoredMessage:
+        """Send ``text`` from ``chat_id`` (replying to the bot's message ``reply_to``);
+        return the bot's (first) reply."""
         before = {m.message_id for m in self.api.sent(chat_id)}
-        self.api.send_text(chat_id, text)
+        self.api.send_text(chat_id, text, reply_to=reply_to)
 
         def reply() -> StoredMessage | None:
             new = [m for m in self.api.sent(chat_id) if m.message_id not in before]

@@ -243,7 +243,11 @@ def test_pressing_da_nhan_acknowledges_and_stops_the_acknowledgement_nagging(
             ]
         )
     (reminder,) = botapi.sent(SCT_CHAT)
-    assert reminder.button_texts() == [["Đã nhận", "Đã hoàn thành"]]
+    assert reminder.button_texts() == [
+        ["Đã nhận", "Đã hoàn thành"],
+        ["Nhắc lại sau 1 ngày", "Nhắc lại sau 1 tuần"],
+        ["Xin gia hạn"],
+    ]
 
     async def scenario(bot: RunningBot) -> None:
         answer = await bot.press(SCT_CHAT, reminder.message_id, "Đã nhận")

@@ -209,8 +209,9 @@ def test_a_moved_due_date_moves_the_reminders_but_not_the_obligation() -> None:
         [plan()], [workflow(SIMPLE)], book(), calendar(), due_overrides={key: date(2023, 1, 31)}
     )
     assert moved.obligations[0].due_on == date(2022, 12, 31)
-    late = {n.scheduled_at for n in moved.notifications if n.stage == "late"}
+    late = {n.scheduled_at for n in moved.notifications if n.stage == "late@2023-01-31"}
     assert late == {datetime(2023, 2, 1, 1, tzinfo=UTC)}
+    assert not [n for n in moved.notifications if n.stage == "late"]  # a new round
 
 
 def test_two_reminders_on_one_day_for_one_person_are_sent_once() -> None:
