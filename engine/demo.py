@@ -77,6 +77,9 @@ secret_env = "{SECRET_ENV}"
 [delivery]
 mode = "outbox"     # email as .eml files, Telegram as .json files
 
+[digest]
+enabled = true      # the weekly overdue digests, every Monday (first working day)
+
 [paths]
 workflows = "{ROOT / "workflows"}"
 templates = "{ROOT / "templates"}"
