@@ -211,3 +211,16 @@ def test_a_stored_plan_that_no_longer_reads_stops_sync_and_changes_nothing(
         stored.data = {**stored.data, "period": {"start": 2022}}
     err = loaded.refused_and_untouched(loaded.sync)
     assert "plan 'hn-2022' in the database is not a valid plan file" in err
+
+
+def test_a_workflow_template_name_longer_than_its_column_stops_sync(loaded: Project) -> None:
+    flow = loaded.root / "workflows" / "scp.yaml"
+    text = flow.read_text("utf-8").replace("template: reminder", "template: " + "r" * 121, 1)
+    flow.write_text(text, "utf-8")
+    err = loaded.refused_and_untouched(loaded.sync)
+    assert f"{flow}:" in err and "at most" in err
+
+
+def test_an_actor_name_longer_than_its_column_is_refused(loaded: Project) -> None:
+    err = loaded.refused_and_untouched(loaded.run, "ack", "1", "--by", "B" * 201)
+    assert "--by" in err
