@@ -231,6 +231,20 @@ def test_a_mangled_settings_file_is_read_or_refused_clearly(
     assert_clean(invoke(cli, "--config", str(settings), "agenda", "--from", "2022-01-01"))
 
 
+@FUZZ
+@given(data=st.data())
+def test_a_mangled_agency_directory_is_validated_or_refused_naming_the_file(
+    cli: CliRunner, shipped: Path, data: st.DataObject
+) -> None:
+    directory = shipped.parent / "agencies.yaml"
+    original = (ROOT / "config" / "agencies.yaml").read_text("utf-8")
+    directory.write_text(data.draw(mangled(original, max_ops=4, structured=True)), "utf-8")
+    result = invoke(cli, "--config", str(shipped), "validate")
+    assert_clean(result)
+    if result.exit_code == 2:
+        assert str(directory) in result.stderr, result.stderr
+
+
 def test_the_unmangled_settings_and_workflow_validate(cli: CliRunner, shipped: Path) -> None:
     shutil.copy(ROOT / "workflows" / "scp.yaml", shipped.parent / "workflows" / "scp.yaml")
     assert invoke(cli, "--config", str(shipped), "validate").exit_code == 0
