@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import Result
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -60,7 +60,7 @@ PERIOD_WORDS = st.sampled_from(
 PERIOD_TEXT = st.text(max_size=40) | st.lists(PERIOD_WORDS, max_size=8).map(" ".join)
 
 
-@FUZZ
+@settings(FUZZ, max_examples=150)  # cheap: no file, no store
 @given(text=PERIOD_TEXT, within=st.none() | st.sampled_from(["2026", "2021-2030", "1800-1700"]))
 def test_any_text_given_to_period_is_read_or_refused_clearly(
     cli: CliRunner, text: str, within: str | None

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 from click.testing import Result
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -100,7 +100,7 @@ def loaded(store: Store, tmp_path: Path) -> Project:
     return p
 
 
-@FUZZ
+@settings(FUZZ, max_examples=60)
 @given(data=st.data())
 def test_a_mangled_plan_file_loads_and_syncs_or_changes_nothing(
     loaded: Project, data: st.DataObject
