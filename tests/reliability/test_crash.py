@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
 import time
 from collections import Counter
 from pathlib import Path
@@ -43,13 +44,15 @@ LEASE = 60  # [delivery] lease_seconds
 KILL_AFTER = 425  # messages arrived before the kill: in the middle of a batch
 
 
-def wait_for_arrivals(smtp: SmtpServer, count: int, worker: object, timeout: float = 90) -> None:
+def wait_for_arrivals(
+    smtp: SmtpServer, count: int, worker: subprocess.Popen[str], timeout: float = 90
+) -> None:
     """Poll until ``count`` messages arrived; fail early if the worker ended by itself."""
     deadline = time.monotonic() + timeout
     handler = smtp.handler
     with handler.changed:
         while len(handler.received) < count:
-            assert worker.poll() is None, "the worker ended before it could be killed"  # type: ignore[attr-defined]
+            assert worker.poll() is None, "the worker ended before it could be killed"
             assert time.monotonic() < deadline, f"only {len(handler.received)} arrived"
             handler.changed.wait(0.05)
 
