@@ -37,19 +37,23 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# The lengths are those of the columns (``engine.store.models``), so that a directory
+# PostgreSQL would refuse is refused here, with its file and line, on every database.
+
+
 class ContactEntry(_Model):
-    key: str | None = Field(default=None, pattern=KEY_PATTERN)
+    key: str | None = Field(default=None, pattern=KEY_PATTERN, max_length=160)
     role: Literal["coordinator", "head", "other"] = "coordinator"
-    name: str
-    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
     telegram_chat_id: int | None = None
     language: Literal["vi", "en"] = "vi"
 
 
 class AgencyEntry(_Model):
-    key: str = Field(pattern=KEY_PATTERN)
-    name: str
-    jurisdiction: str | None = None
+    key: str = Field(pattern=KEY_PATTERN, max_length=120)
+    name: str = Field(max_length=400)
+    jurisdiction: str | None = Field(default=None, max_length=200)
     aliases: list[str] = Field(default_factory=list)
     contacts: list[ContactEntry] = Field(default_factory=list)
 

@@ -35,13 +35,14 @@ piling up.
 
 Concurrency: on PostgreSQL any number of workers share the outbox (``FOR UPDATE SKIP
 LOCKED``, leases). On SQLite one worker at a time holds the ``WorkerLock`` named
-``delivery``; a second one raises ``OutboxBusy``. Worker-lock times use the machine
-clock (they are about processes), row times use the ``now`` of the pass.
+``delivery``; a second one raises ``OutboxBusy`` (unless the holder was a process of
+this machine that is gone). Worker-lock times use the machine clock (they are about
+processes), row times use the ``now`` of the pass.
 
 A worker that crashes after sending but before recording leaves rows ``sending``; when
 their lease expires they are sent again with the same Message-ID, so a receiver can drop
-the duplicate. Outcomes are recorded per batch (``batch_size`` rows), which bounds that
-window.
+the duplicate. Outcomes are recorded per batch (``batch_size`` rows), one batch being
+recorded while the next is sent, which bounds that window to less than two batches.
 """
 
 from __future__ import annotations

@@ -14,13 +14,16 @@ A row (``Notification``) moves through these states::
 only for rows the worker still holds (compare-and-set). On PostgreSQL any number of
 workers share the outbox (``FOR UPDATE SKIP LOCKED``, leases); on SQLite one worker at a
 time holds the ``WorkerLock`` named ``delivery`` (``acquire_outbox``), and another gets
-``OutboxBusy``. Worker-lock times use the machine clock (they are about processes); row
-times use the ``now`` of the pass. Everything here reads and writes in bulk (one query
-per batch, never per row), so a pass costs what is due, not what is stored.
+``OutboxBusy``, unless the holder was a process of this machine that is gone (killed
+before it could release the lock): then the lock is taken over at once. Worker-lock
+times use the machine clock (they are about processes); row times use the ``now`` of
+the pass. Everything here reads and writes in bulk (one query per batch, never per row),
+so a pass costs what is due, not what is stored.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +37,8 @@ from engine.render import Recipient, chunked
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+log = logging.getLogger("nhacviec.delivery")
 
 LIVE_STATES = ("pending", "sending", "sent")
 
@@ -192,7 +197,8 @@ def wall_clock() -> datetime:
 def acquire_outbox(session: Session, worker_id: str, *, seconds: float, at: datetime) -> bool:
     """Take or renew the ``delivery`` lock (SQLite); True if newly taken, False if renewed.
 
-    Raises ``OutboxBusy`` naming the holder while another worker's lock has not expired.
+    Raises ``OutboxBusy`` naming the holder while another worker's lock has not expired,
+    unless that worker's process is gone (``holder_is_gone``): then the lock is taken over.
     """
     from sqlalchemy import case, literal, or_, select, update
     from sqlalchemy.dialects.sqlite import insert
@@ -226,11 +232,51 @@ def acquire_outbox(session: Session, worker_id: str, *, seconds: float, at: date
     holder = session.execute(
         select(lock.owner, lock.acquired_at).where(lock.name == LOCK_NAME)
     ).one()
+    if holder_is_gone(holder.owner):
+        taken = session.execute(
+            update(table(WorkerLock))
+            .where(lock.name == LOCK_NAME, lock.owner == holder.owner)
+            .values(owner=worker_id, acquired_at=at, expires_at=expires)
+            .returning(lock.owner)
+        ).scalar_one_or_none()
+        if taken is not None:
+            log.warning(
+                "took over the SQLite outbox from worker %s: its process is gone", holder.owner
+            )
+            return True
     since = holder.acquired_at.astimezone().isoformat(sep=" ", timespec="seconds")
     raise OutboxBusy(
         f"another worker holds the SQLite outbox (since {since}, worker {holder.owner}); "
         "SQLite allows one worker at a time, use PostgreSQL for several"
     )
+
+
+def holder_is_gone(owner: str) -> bool:
+    """True when ``owner`` names a process of this machine that no longer exists.
+
+    Worker ids are ``host:pid:random`` (``worker_name``). A worker killed outright
+    (SIGKILL, the OOM killer) never releases the lock, and
+    a restarted ``nhacviec run`` or the next cron ``tick`` would be refused until it
+    expires. Only a holder on this host can be checked; one on another machine, or named
+    otherwise, is presumed alive until its lock expires. A pid reused by an unrelated
+    process also reads as alive: the lock then simply waits for its expiry.
+    """
+    import os
+    import socket
+
+    host, _, rest = owner.partition(":")
+    pid, sep, _ = rest.partition(":")
+    if not sep or not pid.isdigit() or host != socket.gethostname() or os.name != "posix":
+        return False
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, under another user
+        return False
+    return False
 
 
 def release_outbox(session: Session, worker_id: str) -> None:

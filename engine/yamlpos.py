@@ -33,7 +33,12 @@ def load_yaml(text: str, file: str) -> tuple[Any, Positions]:
     Raises ``InputError`` for syntax errors and duplicate keys (YAML would silently keep
     the last one, which hides mistakes in hand-edited files).
     """
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # checked at once: a control character
+        where = text.count("\n", 0, exc.position) + 1
+        reason = f"{exc.reason} (character #x{exc.character:04x})"
+        raise InputError(f"not valid YAML: {reason}", file=file, line=where) from exc
     try:
         node = loader.get_single_node()
         if node is None:

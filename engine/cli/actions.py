@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from engine.store.models import Obligation
 
 ID = typer.Argument(..., metavar="ID", help="The obligation's number (as in reminders: #12).")
+ACTOR_LIMIT = 200
 BY = typer.Option(None, "--by", help="Who did it (default: your user name).")
 NOTE = typer.Option(None, "--note", help='A note, e.g. the report\'s number "245/BC-SCT".')
 NOW = typer.Option(None, "--now", help="The instant of the action, ISO 8601 (default: now).")
@@ -120,6 +121,8 @@ def _act(
     zone = appctx.settings.time.zone
     instant = parse_now(now, zone)
     actor = by or default_actor()
+    if len(actor) > ACTOR_LIMIT:  # the audit event's column; PostgreSQL would refuse it
+        raise InputError(f"--by: at most {ACTOR_LIMIT} characters, got {len(actor)}")
     with appctx.store().session() as session:
         obligation = _get(session, obligation_id)
         pending = _pending(session, obligation_id)

@@ -64,7 +64,8 @@ def detect_format(data: bytes, name: str) -> str:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 if "word/document.xml" in archive.namelist():
                     return "docx"
-        except zipfile.BadZipFile as exc:
+        except (zipfile.BadZipFile, NotImplementedError) as exc:
+            # NotImplementedError: damage made up a zip version that zipfile does not know
             raise InputError(f"a damaged zip file: {exc}", file=name) from exc
         raise InputError("a zip file that is not a Word document (.docx)", file=name)
     return detect_text_format(decode_text(data, name))

@@ -12,11 +12,17 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from typing import Any
 
 from engine.errors import InputError
 from engine.plans.document import Cell, Document, Line, Row, Table
 from engine.plans.text import clean_cell, clean_inline
+
+# What a damaged file makes the zip and XML layers raise: a broken zip directory, a
+# corrupt or cut deflate stream (zlib.error, EOFError), a zip version or compression
+# method that is not supported (NotImplementedError), a missing part, a bad value.
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, KeyError, ValueError)
 
 
 def read_docx(data: bytes, name: str) -> Document:
@@ -25,7 +31,7 @@ def read_docx(data: bytes, name: str) -> Document:
 
     try:
         document = open_docx(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, *_DAMAGED) as exc:
         raise InputError(f"cannot read the Word document: {exc}", file=name) from exc
     except Exception as exc:  # lxml raises its own syntax errors for damaged XML
         if type(exc).__module__.startswith(("lxml", "docx")):

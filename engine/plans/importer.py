@@ -107,6 +107,13 @@ class Importer:
         owner = body.owner or self._owner_fallback(jurisdiction, issuer)
         extractor = TaskExtractor(self.matcher, jurisdiction, issuer, period, parse_window)
         table = extractor.extract(self.doc)
+        if not table.tasks:  # a header with nothing under it is not a plan of no tasks
+            raise InputError(
+                "the appendix table under this header has no task rows: expected numbered "
+                "rows (1, 2, …) with a task, its agencies and its time",
+                file=self.doc.name,
+                line=table.header_line,
+            )
         self.warnings.extend(table.warnings)
         for source in (body.unmatched, table.unmatched):
             for name, lines in source.items():

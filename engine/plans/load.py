@@ -188,7 +188,7 @@ class _Agencies:
                     in_directory=True,
                 )
             else:
-                shown = name if len(name) <= 400 else name[:399] + "…"  # the plan keeps it all
+                shown = shortened(name)  # the plan keeps it all
                 agency = Agency(
                     key=key,
                     name=shown,
@@ -253,25 +253,38 @@ def load_plan(session: Session, plan: PlanFile, directory: Directory, now: datet
     return report
 
 
-_LIMITS = {"key": 120, "number": 120, "issuer": 400}
+_LIMITS = {"key": 120, "number": 120, "issuer": 400, "jurisdiction": 200}
 _TASK_LIMITS = {"key": 80, "number": 40}
+LABEL_LIMIT = 120  # an occurrence's label becomes its obligations' period_label
 
 
 def check_fits(plan: PlanFile) -> None:
     """Every value fits its column (the same limits on SQLite and PostgreSQL)."""
-    problems: list[Problem] = []
-    for name, limit in _LIMITS.items():
-        value = getattr(plan, name)
-        if value is not None and len(value) > limit:
-            problems.append(Problem(None, None, f"{name}: longer than {limit} characters"))
+    problems = [
+        Problem(None, None, f"{name}: longer than {limit} characters")
+        for name, limit in _LIMITS.items()
+        if len(getattr(plan, name) or "") > limit
+    ]
     for index, task in enumerate(plan.tasks):
-        for name, limit in _TASK_LIMITS.items():
-            value = getattr(task, name)
-            if value is not None and len(value) > limit:
-                message = f"tasks.{index}.{name}: longer than {limit} characters"
-                problems.append(Problem(None, None, message))
+        problems.extend(_task_problems(index, task))
     if problems:
         raise InputErrors(problems)
+
+
+def _task_problems(index: int, task: PlanTask) -> list[Problem]:
+    values = {name: (getattr(task, name), limit) for name, limit in _TASK_LIMITS.items()}
+    for n, occurrence in enumerate(task.occurrences):
+        values[f"occurrences.{n}.label"] = (occurrence.label, LABEL_LIMIT)
+    return [
+        Problem(None, None, f"tasks.{index}.{name}: longer than {limit} characters")
+        for name, (value, limit) in values.items()
+        if len(value or "") > limit
+    ]
+
+
+def shortened(name: str, limit: int = 400) -> str:
+    """An agency name that fits its column (400 characters), marked "…" when cut."""
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def _body_names(plan: PlanFile) -> list[str]:

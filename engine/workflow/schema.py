@@ -100,7 +100,7 @@ class StageSpec(_Model):
     at: str
     to: list[Role] = Field(min_length=1)
     channels: list[Channel] = Field(default_factory=_both_channels, min_length=1)
-    template: str | None = Field(default=None, pattern=NAME)
+    template: str | None = Field(default=None, pattern=NAME, max_length=60)
     stop_on: list[StopStatus] = Field(default_factory=_until_done)
     ack_link: bool = True
     letter: bool = False

@@ -375,10 +375,13 @@ def _add_agencies(
     missing = sorted({o.agency for o in obligations} - agency_ids.keys())
     if not missing:
         return []
+    from engine.plans.load import shortened
+
     rows = [
-        {"key": key, "name": book.by_key[key].name, "aliases": [], "in_directory": False}
+        {"key": key, "name": shortened(book.by_key[key].name), "aliases": [],
+         "in_directory": False}
         for key in missing
-    ]
+    ]  # fmt: skip
     result = session.execute(insert(Agency).returning(Agency.id, Agency.key), rows)
     agency_ids.update({key: aid for aid, key in result})
     return [book.by_key[key].name for key in missing]
