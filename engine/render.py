@@ -17,8 +17,8 @@ the reminder and escalation kind, ``"digest"`` the weekly digest
 (``engine.digest.messages``); their contexts are documented in ``templates/README.md``.
 
 Rows carry hints from generation in ``Notification.payload``: ``when`` (``opens``,
-``before``, ``on_due``, ``after``), ``ack_link`` (whether the stage asks for
-acknowledgement) and ``letter`` (attach a formal reminder letter). Without them
+``before``, ``on_due``, ``after``), ``ack`` (the stage's ``ack_link``: whether it asks
+for acknowledgement) and ``letter`` (attach a formal reminder letter). Without them
 ``when`` is derived from the local sending date against the obligation's dates, and a
 stage asks for acknowledgement when acknowledging stops it (``"acknowledged"`` in
 ``stop_on``). Only an obligation that is still ``open`` gets an acknowledgement link
@@ -372,7 +372,8 @@ class ObligationMessages:
 
 def asks_for_ack(row: OutboxRow) -> bool:
     """Whether the row's stage asks for acknowledgement (see the module docstring)."""
-    hint = (row.payload or {}).get("ack_link")
+    payload = row.payload or {}
+    hint = payload.get("ack", payload.get("ack_link"))  # sync writes "ack" (the stage's ack_link)
     if isinstance(hint, bool):
         return hint
     return "acknowledged" in row.stop_on
