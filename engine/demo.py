@@ -111,6 +111,7 @@ class Month:
 
     sent: Counter[str] = field(default_factory=Counter)
     escalations: int = 0
+    digests: int = 0
     acks: Counter[str] = field(default_factory=Counter)
     done: Counter[str] = field(default_factory=Counter)
     cancelled: int = 0
@@ -306,6 +307,7 @@ class Demo:
             row = outcome.row
             month.sent[row.channel] += 1
             month.escalations += row.escalation
+            month.digests += row.kind == "digest"
             if row.obligation_id is None or row.obligation_id in self.seen:
                 continue
             self.seen.add(row.obligation_id)
@@ -415,13 +417,18 @@ class Demo:
     def summarise(self, day: date) -> None:
         month = self.months[day.month]
         sent = sum(month.sent.values())
+        stopped = (
+            f" · {month.cancelled} no longer needed, {month.skipped} overtaken"
+            if month.cancelled or month.skipped
+            else ""
+        )
         self.console.print(
             f"  {day:%m/%Y}  sent {sent:3} ({month.sent['email']} email, "
-            f"{month.sent['telegram']} Telegram, {month.escalations} escalations) · "
-            f"acknowledged {sum(month.acks.values())} ({month.acks['email']} by link, "
-            f"{month.acks['telegram']} by button) · done {sum(month.done.values())} "
-            f"({month.done['cli']} CLI, {month.done['telegram']} Telegram) · "
-            f"{month.cancelled} cancelled, {month.skipped} overtaken"
+            f"{month.sent['telegram']} Telegram; {month.escalations} escalations, "
+            f"{month.digests} weekly digests) · acknowledged {sum(month.acks.values())} "
+            f"({month.acks['email']} by link, {month.acks['telegram']} by button) · done "
+            f"{sum(month.done.values())} ({month.done['cli']} CLI, "
+            f"{month.done['telegram']} Telegram){stopped}"
         )
 
     # ------------------------------------------------------------------ the end
