@@ -155,7 +155,7 @@ def status_command(
     console().print(status_table(rows, f"Tình hình thực hiện đến hết ngày {today:%d/%m/%Y}"))
     for row in rows:
         for flag in row.flags:
-            console().print(f"[yellow]⚠[/] {escape(row.agency)}: {flag.channel} "
+            console().print(f"[yellow]⚠[/] {escape(row.label or row.agency)}: {flag.channel} "
                             f"{escape(flag.contact)}: {escape(flag.flag)}")  # fmt: skip
 
 
@@ -295,7 +295,7 @@ def status_table(rows: list[AgencyScore], title: str) -> Table:
     for header, footer in zip(STATUS_HEADERS, total_cells, strict=True):
         table.add_column(header, footer, justify="right", no_wrap=True)
     for row in rows:
-        name = escape(row.agency) + (" [yellow]⚠[/]" if row.flags else "")
+        name = escape(row.label or row.agency) + (" [yellow]⚠[/]" if row.flags else "")
         table.add_row(name, *_score_cells(row.card, row.open, row.acknowledged))
     return table
 

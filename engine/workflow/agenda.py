@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -247,15 +248,18 @@ class AgencyScore:
 
     agency: str
     key: str
+    jurisdiction: str | None = None
     card: Scorecard = field(default_factory=Scorecard)
     open: int = 0
     acknowledged: int = 0
     flags: list[ContactFlag] = field(default_factory=list)
+    label: str = ""  # the name, with the jurisdiction where two agencies share a name
 
     def as_json(self) -> dict[str, Any]:
         """One element of ``agencies`` in ``nhacviec status --json`` (README)."""
         return {
-            "agency": self.agency, "key": self.key, **card_json(self.card),
+            "agency": self.agency, "key": self.key, "jurisdiction": self.jurisdiction,
+            **card_json(self.card),
             "open": self.open, "acknowledged": self.acknowledged,
             "flags": [f.as_json() for f in self.flags],
         }  # fmt: skip
@@ -288,21 +292,24 @@ def status_by_agency(
     session: Session, as_of: date, zone: ZoneInfo, plan_ids: Sequence[int] | None = None
 ) -> list[AgencyScore]:
     """The scorecard of every agency that owes something (in ``plan_ids``, or in every
-    plan) as of the end of day ``as_of``; obligations cancelled by sync are left out.
-
-    Most overdue first (``not_done_overdue``), then by name.
+    plan) as of the end of day ``as_of``; obligations cancelled by sync are left out, and
+    so are those that have not started by then (a task of 2030 is not "in time" in 2026:
+    it has not begun). Most overdue first (``not_done_overdue``), then by name.
     """
     query = (
-        select(Agency.id, Agency.name, Agency.key, Obligation.status, Obligation.due_on,
-               Obligation.original_due_on, Obligation.done_at, Obligation.acknowledged_at)
+        select(Agency.id, Agency.name, Agency.key, Agency.jurisdiction, Obligation.status,
+               Obligation.due_on, Obligation.original_due_on, Obligation.done_at,
+               Obligation.acknowledged_at)
         .join(Agency, Agency.id == Obligation.agency_id)
-        .where(Obligation.cancelled_at.is_(None))
+        .where(Obligation.cancelled_at.is_(None),
+               func.coalesce(Obligation.opens_on, Obligation.original_due_on) <= as_of)
     )  # fmt: skip
     if plan_ids is not None:
         query = query.where(Obligation.plan_id.in_(list(plan_ids)))
     scores: dict[int, AgencyScore] = {}
-    for aid, name, key, status, due, original, done_at, acked_at in session.execute(query):
-        score = scores.setdefault(aid, AgencyScore(name, key))
+    rows = session.execute(query)
+    for aid, name, key, where, status, due, original, done_at, acked_at in rows:
+        score = scores.setdefault(aid, AgencyScore(name, key, where))
         category = categorize(_Counted(status, due, original, done_at), as_of=as_of, zone=zone)
         score.card.add(category)
         if category.column in (Category.NOT_DONE_IN_TIME, Category.NOT_DONE_OVERDUE):
@@ -313,7 +320,18 @@ def status_by_agency(
                 score.open += 1
     for aid, flag in _flags(session, scores.keys()):
         scores[aid].flags.append(flag)
+    _label(scores.values())
     return sorted(scores.values(), key=lambda s: (-s.card.not_done_overdue, fold(s.agency), s.key))
+
+
+def _label(scores: Iterable[AgencyScore]) -> None:
+    """Name each agency; add the jurisdiction where two agencies of the table share a name
+    (Sở Công Thương of Hà Nội and of Hòa Bình)."""
+    scores = list(scores)
+    names = Counter(s.agency for s in scores)
+    for score in scores:
+        shared = names[score.agency] > 1 and score.jurisdiction
+        score.label = f"{score.agency} ({score.jurisdiction})" if shared else score.agency
 
 
 def _flags(session: Session, ids: Iterable[int]) -> list[tuple[int, ContactFlag]]:

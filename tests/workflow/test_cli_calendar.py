@@ -117,7 +117,8 @@ def test_status_counts_per_agency_in_the_status_categories(cli: CliRunner, db: s
     # Task 3 (due 15/06) done on 17/06: late. The 6-month report (due 15/06): overdue. Tasks
     # 1 and 2 and the annual report (acknowledged): not done, still in time.
     assert sct == {
-        "agency": "Sở Công Thương", "key": "hn.sct", "total": 5, "done_on_time": 0,
+        "agency": "Sở Công Thương", "key": "hn.sct", "jurisdiction": None, "total": 5,
+        "done_on_time": 0,
         "done_late": 1, "done_within_extension": 0, "not_done_in_time": 3,
         "not_done_overdue": 1, "not_done_within_extension": 0, "waived": 0,
         "on_time_rate": 0.0, "open": 3, "acknowledged": 1,
