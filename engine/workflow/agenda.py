@@ -293,8 +293,8 @@ def status_by_agency(
 ) -> list[AgencyScore]:
     """The scorecard of every agency that owes something (in ``plan_ids``, or in every
     plan) as of the end of day ``as_of``; obligations cancelled by sync are left out, and
-    so are those that have not started by then (a task of 2030 is not "in time" in 2026:
-    it has not begun). Most overdue first (``not_done_overdue``), then by name.
+    so are those that have not started by then and that nobody has acted on (a task of
+    2030 is not "in time" in 2026: it has not begun). Most overdue first (``not_done_overdue``), then by name.
     """
     query = (
         select(Agency.id, Agency.name, Agency.key, Agency.jurisdiction, Obligation.status,
@@ -302,7 +302,8 @@ def status_by_agency(
                Obligation.acknowledged_at)
         .join(Agency, Agency.id == Obligation.agency_id)
         .where(Obligation.cancelled_at.is_(None),
-               func.coalesce(Obligation.opens_on, Obligation.original_due_on) <= as_of)
+               or_(func.coalesce(Obligation.opens_on, Obligation.original_due_on) <= as_of,
+                   Obligation.status != "open"))
     )  # fmt: skip
     if plan_ids is not None:
         query = query.where(Obligation.plan_id.in_(list(plan_ids)))
