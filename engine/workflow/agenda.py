@@ -294,7 +294,8 @@ def status_by_agency(
     """The scorecard of every agency that owes something (in ``plan_ids``, or in every
     plan) as of the end of day ``as_of``; obligations cancelled by sync are left out, and
     so are those that have not started by then and that nobody has acted on (a task of
-    2030 is not "in time" in 2026: it has not begun). Most overdue first (``not_done_overdue``), then by name.
+    2030 is not "in time" in 2026: it has not begun). Most overdue first
+    (``not_done_overdue``), then by name.
     """
     query = (
         select(Agency.id, Agency.name, Agency.key, Agency.jurisdiction, Obligation.status,

@@ -129,7 +129,8 @@ def test_status_counts_per_agency_in_the_status_categories(cli: CliRunner, db: s
     stc = next(r for r in report["agencies"] if r["key"] == "hn.stc")
     assert stc["on_time_rate"] is None  # nothing decided yet
     totals = report["totals"]
-    assert totals["total"] == sum(r["total"] for r in report["agencies"]) == 9
+    # the annual reports (they open on 15/11) have not started on 20/06: not counted yet
+    assert totals["total"] == sum(r["total"] for r in report["agencies"]) == 8
     assert totals["open"] + totals["acknowledged"] == (
         totals["not_done_in_time"] + totals["not_done_overdue"]
     )
