@@ -86,38 +86,6 @@ class OverdueItem:
 # ---------------------------------------------------------------------------- agencies
 
 
-def find_agency(session: Session, text: str) -> Agency:
-    """The agency whose key, name or alias is ``text`` (case and diacritics ignored).
-
-    An exact match wins; otherwise ``text`` may be part of one name. No match or several
-    raise ``InputError`` (several: listing the candidates, so the user can give a key).
-    """
-    from sqlalchemy import select
-
-    from engine.periods import normalise
-    from engine.store.models import Agency
-
-    wanted = normalise(text)
-    agencies = session.scalars(select(Agency).order_by(Agency.key)).all()
-    names = {a.id: [normalise(n) for n in (a.key, a.name, *(a.aliases or []))] for a in agencies}
-    exact = [a for a in agencies if wanted in names[a.id]]
-    found = exact or [a for a in agencies if wanted and any(wanted in n for n in names[a.id])]
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise InputError(f"--agency {text!r}: no agency has this key, name or alias")
-    shown = "; ".join(_describe(a) for a in found[:20])
-    more = f"; and {len(found) - 20} more" if len(found) > 20 else ""
-    raise InputError(
-        f"--agency {text!r} matches {len(found)} agencies: {shown}{more}; give one key"
-    )
-
-
-def _describe(agency: Agency) -> str:
-    where = f", {agency.jurisdiction}" if agency.jurisdiction else ""
-    return f"{agency.key} ({agency.name}{where})"
-
-
 # ---------------------------------------------------------------------------- contents
 
 

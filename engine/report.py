@@ -114,22 +114,6 @@ def parse_day(text: str, option: str = "--as-of") -> date:
 # ----------------------------------------------------------------------------- plans
 
 
-def find_plan(session: Session, ref: str) -> Plan:
-    """The plan whose key is ``ref``, else whose id is ``ref``; InputError listing keys."""
-    from sqlalchemy import select
-
-    from engine.store.models import Plan
-
-    plan = session.scalars(select(Plan).where(Plan.key == ref)).first()
-    if plan is None and ref.strip().isdigit():
-        plan = session.get(Plan, int(ref))
-    if plan is not None:
-        return plan
-    keys = session.scalars(select(Plan.key).order_by(Plan.key)).all()
-    known = ", ".join(keys) if keys else "none (load one with `nhacviec plan load`)"
-    raise InputError(f"--plan {ref!r}: no plan has this key or id; loaded plans: {known}")
-
-
 # ---------------------------------------------------------------------------- report
 
 

@@ -140,7 +140,7 @@ def _entries(
     owner: bool, channel: Channel | None,
 ) -> list[Entry]:  # fmt: skip
     from engine.digest import agency_digests, coordinators, owner_digests
-    from engine.letters import find_agency
+    from engine.lookup import find_agency
     from engine.outbox import load_recipients
 
     only = [find_agency(session, agency).id] if agency is not None else None

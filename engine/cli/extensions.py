@@ -79,7 +79,7 @@ def list_command(
 ) -> None:
     """List extension requests, newest first."""
     from engine.extensions import list_requests
-    from engine.report import find_plan
+    from engine.lookup import find_plan
 
     appctx = state(ctx)
     zone = appctx.settings.time.zone

@@ -28,8 +28,9 @@ def letter(
     from datetime import UTC, datetime
 
     from engine.errors import InputError
-    from engine.letters import find_agency, make_letter
-    from engine.report import find_plan, parse_day
+    from engine.letters import make_letter
+    from engine.lookup import find_agency, find_plan
+    from engine.report import parse_day
     from engine.status import local_date
 
     if output.suffix.lower() != ".docx":

@@ -24,10 +24,10 @@ def report(
     """Export the status categories of a plan's obligations due in a period."""
     from datetime import UTC, datetime
 
+    from engine.lookup import find_plan
     from engine.report import (
         build_report,
         default_as_of,
-        find_plan,
         parse_day,
         parse_report_period,
         write_report,

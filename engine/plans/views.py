@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.errors import InputError
+from engine.lookup import find_plan
 from engine.store.models import Agency, Plan, Task, TaskAgency
 
 
@@ -33,19 +33,6 @@ def plan_rows(session: Session) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def find_plan(session: Session, ref: str) -> Plan:
-    """A plan by id (digits) or key; ``InputError`` naming what exists otherwise."""
-    plan = None
-    if ref.isdigit():
-        plan = session.get(Plan, int(ref))
-    if plan is None:
-        plan = session.scalars(select(Plan).where(Plan.key == ref)).one_or_none()
-    if plan is None:
-        keys = ", ".join(session.scalars(select(Plan.key).order_by(Plan.id)).all()) or "none"
-        raise InputError(f"no plan with id or key '{ref}' (loaded plans: {keys})")
-    return plan
 
 
 def plan_detail(session: Session, ref: str, *, include_inactive: bool = False) -> dict[str, Any]:

@@ -20,10 +20,10 @@ from sqlalchemy import and_, func, or_, select
 
 from engine.categories import Category, Scorecard, categorize
 from engine.errors import InputError
+from engine.lookup import agencies_matching, plans_matching
 from engine.periods import normalise as fold
 from engine.status import effective_status, local_date
 from engine.store.models import Agency, AuditEvent, Contact, Obligation, Plan, Task
-from engine.workflow.phrases import normalise
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -173,31 +173,13 @@ def status_condition(status: str, today: date) -> ColumnElement[bool]:
 
 
 def agency_ids(session: Session, wanted: str) -> list[int]:
-    """Agencies whose key, name or one of whose aliases is ``wanted`` (any case)."""
-    form = normalise(wanted)
-    ids = [
-        aid
-        for aid, key, name, aliases in session.execute(
-            select(Agency.id, Agency.key, Agency.name, Agency.aliases)
-        )
-        if form in {key.lower(), normalise(name), *(normalise(a) for a in aliases or ())}
-    ]
-    if not ids:
-        raise InputError(
-            f"no agency is called {wanted!r}; give a key (hn.so-cong-thuong), a name or an alias"
-        )
-    return ids
+    """The ids of the agencies ``wanted`` names (``engine.lookup``: all that match)."""
+    return [agency.id for agency in agencies_matching(session, wanted)]
 
 
 def plan_ids(session: Session, wanted: str) -> list[int]:
-    """Plans whose key or number is ``wanted``."""
-    ids = list(
-        session.scalars(select(Plan.id).where(or_(Plan.key == wanted, Plan.number == wanted)))
-    )
-    if not ids:
-        known = ", ".join(session.scalars(select(Plan.key).order_by(Plan.key))) or "none loaded"
-        raise InputError(f"no plan has the key or number {wanted!r}; plans: {known}")
-    return ids
+    """The ids of the plans ``wanted`` names (key, number or id)."""
+    return [plan.id for plan in plans_matching(session, wanted)]
 
 
 _CONNECTIVES = {"và", "các", "của", "the", "and", "of"}

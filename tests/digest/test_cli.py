@@ -102,7 +102,7 @@ def test_a_week_without_a_working_day_has_no_digest(cli: CliRunner, db: str) -> 
     ("args", "message"),
     [(["--week", "2022-W60"], "--week '2022-W60': 2022 has no ISO week 60"),
      (["--week", "tuần 51"], "expected an ISO week as YYYY-Www"),
-     (["--agency", "Sở Ngoại vụ"], "--agency 'Sở Ngoại vụ': no agency has this key"),
+     (["--agency", "Sở Ngoại vụ"], "no agency has the key, name or alias 'Sở Ngoại vụ'"),
      (["--week", "2022-W51", "--as-of", "2022-12-30"], "is not in the week 2022-W51")],
 )  # fmt: skip
 def test_bad_input_stops_with_exit_status_2(

@@ -214,7 +214,7 @@ def test_plan_load_then_list_and_show(store: Store, cli: CliRunner, plan_file: P
     assert "Hàng năm" in shown.stdout and "2021- 2030" in shown.stdout
     missing = cli.invoke(app, ["--db", db, "plan", "show", "nope"])
     assert missing.exit_code == 2
-    assert "no plan with id or key 'nope' (loaded plans: hb-2583-qd-ubnd-2020)" in missing.stderr
+    assert "no plan has the key, number or id 'nope'; plans: hb-2583-qd-ubnd-2020" in missing.stderr
 
 
 def test_a_bad_plan_file_is_refused_with_its_line_and_the_store_is_unchanged(

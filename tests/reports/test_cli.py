@@ -75,7 +75,7 @@ def test_report_counts_as_of_the_end_of_a_past_period_by_default(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--plan", "hn-999", "--period", "2026", "-o", "r.xlsx"], "no plan has this key"),
+        (["--plan", "hn-999", "--period", "2026", "-o", "r.xlsx"], "no plan has the key"),
         (["--plan", "hn-266-2021", "--period", "2026-H3", "-o", "r.xlsx"], "expected a year"),
         (["--plan", "hn-266-2021", "--period", "2026", "-o", "r.pdf"], "expected a file name"),
         (["--plan", "hn-266-2021", "--period", "2026", "--as-of", "30/02/2026", "-o", "r.csv"],
@@ -114,12 +114,12 @@ def test_letter_writes_the_docx_and_stores_it(
     ("args", "message"),
     [
         (["--agency", "so"], "matches 3 agencies"),
-        (["--agency", "Sở Tư pháp"], "no agency has this key"),
+        (["--agency", "Sở Tư pháp"], "no agency has the key, name or alias"),
         (
             ["--agency", "SCT", "--plan", "hn-266-2021", "--as-of", "2026-06-30"],
             "nothing to remind about",
         ),
-        (["--agency", "SCT", "--plan", "hn-999"], "no plan has this key"),
+        (["--agency", "SCT", "--plan", "hn-999"], "no plan has the key, number or id"),
     ],
 )
 def test_letter_refuses_bad_input_with_exit_status_2_and_stores_nothing(

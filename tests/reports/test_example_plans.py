@@ -30,9 +30,10 @@ from engine.agencies import load_directory
 from engine.categories import Scorecard
 from engine.config import PathsSettings, Settings
 from engine.letters import make_letter
+from engine.lookup import find_plan
 from engine.plans.load import load_plan, sync_directory
 from engine.plans.model import PlanFile
-from engine.report import build_report, default_as_of, find_plan, parse_report_period
+from engine.report import build_report, default_as_of, parse_report_period
 from engine.status import Action, apply_action
 from engine.store.db import Store
 from engine.store.models import Agency, ExtensionRequest, Obligation, Task

@@ -18,12 +18,12 @@ from engine.config import load_settings
 from engine.errors import InputError, InputErrors
 from engine.letters import (
     NothingToRemind,
-    find_agency,
     letter_context,
     letter_day,
     make_letter,
 )
 from engine.letters_template import build_template
+from engine.lookup import find_agency
 from engine.store.db import Store
 from engine.store.models import Agency, Letter, Plan
 from tests.reports import factories as f
@@ -195,7 +195,7 @@ def test_an_ambiguous_agency_lists_the_candidates(store: Store) -> None:
         assert "matches 2 agencies" in str(caught.value)
         assert "hb.so-cong-thuong (Sở Công Thương, Hòa Bình)" in str(caught.value)
         assert "hn.so-cong-thuong (Sở Công Thương, Hà Nội)" in str(caught.value)
-        with pytest.raises(InputError, match="no agency has this key"):
+        with pytest.raises(InputError, match="no agency has the key, name or alias"):
             find_agency(s, "Sở Tư pháp")
 
 

@@ -10,11 +10,11 @@ import pytest
 from openpyxl import load_workbook
 
 from engine.errors import InputError
+from engine.lookup import find_plan
 from engine.report import (
     HEADER_ROW,
     build_report,
     default_as_of,
-    find_plan,
     parse_day,
     parse_report_period,
     write_report,

@@ -88,7 +88,7 @@ def test_agenda_filters_by_agency_plan_and_status(cli: CliRunner, db: str) -> No
 def test_an_unknown_agency_is_an_error(cli: CliRunner, db: str) -> None:
     result = cli.invoke(app, ["--db", db, "agenda", "--agency", "Sở Ngoại vụ"])
     assert result.exit_code == 2
-    assert "no agency is called 'Sở Ngoại vụ'" in result.stderr
+    assert "no agency has the key, name or alias 'Sở Ngoại vụ'" in result.stderr
 
 
 def test_overdue_lists_what_is_late(cli: CliRunner, db: str) -> None:

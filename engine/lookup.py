@@ -1,0 +1,80 @@
+"""Finding the agency or the plan a user names on the command line.
+
+One set of rules for every command: an agency is named by its key, its name or one of its
+aliases, ignoring case, diacritics and dashes; a plan by its key, its printed number or
+its id. ``*_matching`` return every match (a filter such as ``agenda --agency`` keeps all
+of them: "Sở Công Thương" is the department of Hà Nội and of Hòa Bình); ``find_*``
+insist on exactly one (a letter goes to one agency) and list the candidates otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import or_, select
+
+from engine.errors import InputError
+from engine.periods import normalise
+from engine.store.models import Agency, Plan
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+def agencies_matching(session: Session, text: str) -> list[Agency]:
+    """Agencies whose key, name or alias is ``text``; if none, those it is part of.
+
+    Raises ``InputError`` when nothing matches.
+    """
+    wanted = normalise(text)
+    agencies = session.scalars(select(Agency).order_by(Agency.key)).all()
+    names = {a.id: [normalise(n) for n in (a.key, a.name, *(a.aliases or []))] for a in agencies}
+    exact = [a for a in agencies if wanted in names[a.id]]
+    found = exact or [a for a in agencies if wanted and any(wanted in n for n in names[a.id])]
+    if not found:
+        raise InputError(
+            f"no agency has the key, name or alias {text!r} "
+            "(keys look like hn.so-cong-thuong; `nhacviec contacts list` shows them)"
+        )
+    return found
+
+
+def find_agency(session: Session, text: str) -> Agency:
+    """The one agency ``text`` names; several matches raise ``InputError`` listing them."""
+    found = agencies_matching(session, text)
+    if len(found) == 1:
+        return found[0]
+    shown = "; ".join(describe_agency(a) for a in found[:20])
+    more = f"; and {len(found) - 20} more" if len(found) > 20 else ""
+    raise InputError(f"{text!r} matches {len(found)} agencies: {shown}{more}; give one key")
+
+
+def describe_agency(agency: Agency) -> str:
+    where = f", {agency.jurisdiction}" if agency.jurisdiction else ""
+    return f"{agency.key} ({agency.name}{where})"
+
+
+def plans_matching(session: Session, ref: str) -> list[Plan]:
+    """Plans whose key or printed number is ``ref``, else whose id it is."""
+    found = list(
+        session.scalars(
+            select(Plan).where(or_(Plan.key == ref, Plan.number == ref)).order_by(Plan.key)
+        )
+    )
+    if not found and ref.strip().isdigit():
+        plan = session.get(Plan, int(ref))
+        found = [plan] if plan is not None else []
+    if not found:
+        keys = session.scalars(select(Plan.key).order_by(Plan.key)).all()
+        known = ", ".join(keys) if keys else "none (load one with `nhacviec plan load`)"
+        raise InputError(f"no plan has the key, number or id {ref!r}; plans: {known}")
+    return found
+
+
+def find_plan(session: Session, ref: str) -> Plan:
+    """The one plan ``ref`` names (a key is unique; a number may be shared by two years)."""
+    found = plans_matching(session, ref)
+    if len(found) == 1:
+        return found[0]
+    keys = ", ".join(p.key for p in found)
+    raise InputError(f"{ref!r} matches {len(found)} plans ({keys}); give its key")
