@@ -34,6 +34,7 @@ from engine.render import Recipient, chunked
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+    from sqlalchemy.sql.elements import ColumnElement
 
 LIVE_STATES = ("pending", "sending", "sent")
 
@@ -285,8 +286,18 @@ def load_standings(session: Session, ids: Iterable[int]) -> dict[int, Standing]:
 def load_siblings(
     session: Session, rows: Sequence[OutboxRow], now: datetime
 ) -> dict[tuple[int, int, str], list[OutboxRow]]:
-    """The live rows scheduled by ``now`` of the batch's (obligation, contact, channel)s."""
-    from sqlalchemy import select
+    """The live rows scheduled by ``now`` of the batch's (obligation, contact, channel)s.
+
+    The query names only the batch's (obligation, contact) pairs, so that it is answered
+    from ``ix_notifications_obligation_contact`` whatever the table holds: on PostgreSQL
+    the pairs themselves (one index probe each), on SQLite the obligations × the
+    contacts (SQLite probes the index for each combination; a row-value IN would be a
+    table scan there). The state is filtered here, not in SQL: a condition on ``state``
+    tempts the planner (SQLite always, PostgreSQL before it has statistics) into the
+    ``(state, due_at)`` index, i.e. into reading every pending row, a cost that grows
+    with what is stored rather than with what is due.
+    """
+    from sqlalchemy import and_, select, tuple_
 
     from engine.store.models import Notification
 
@@ -296,24 +307,21 @@ def load_siblings(
     for row in rows:  # the batch's own rows are siblings too, and already at hand
         if row.obligation_id is not None and row.scheduled_at <= now:
             found[(row.obligation_id, row.contact_id, row.channel)].append(row)
-    mine = [r.id for r in rows]
-    obligations = sorted({g[0] for g in groups})
-    contacts = sorted({g[1] for g in groups})
-    # Both lists bound the query: an obligation with thousands of recipients must not
-    # bring all its rows into every batch that touches it.
-    for some_obligations in chunked(obligations, 500):
-        for some_contacts in chunked(contacts, 500):
-            query = select(*row_columns()).where(
-                n.obligation_id.in_(some_obligations),
-                n.contact_id.in_(some_contacts),
-                n.scheduled_at <= now,
-                n.state.in_(LIVE_STATES),
-                n.id.not_in(mine),
-            )
-            for r in session.execute(query):
-                group = (r.obligation_id, r.contact_id, r.channel)
-                if group in groups:
-                    found[group].append(OutboxRow.from_row(r._mapping))
+    mine = {r.id for r in rows}
+    pairs = sorted({(g[0], g[1]) for g in groups})
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    for some in chunked(pairs, 500):
+        where: ColumnElement[bool]
+        if postgresql:
+            where = tuple_(n.obligation_id, n.contact_id).in_(some)
+        else:
+            where = and_(n.obligation_id.in_({o for o, _ in some}),
+                         n.contact_id.in_({c for _, c in some}))  # fmt: skip
+        query = select(*row_columns()).where(where)
+        for r in session.execute(query.where(n.scheduled_at <= now)):
+            group = (r.obligation_id, r.contact_id, r.channel)
+            if group in groups and r.id not in mine and r.state in LIVE_STATES:
+                found[group].append(OutboxRow.from_row(r._mapping))
     return found
 
 

@@ -93,6 +93,18 @@ def test_stages_overtaken_while_the_engine_was_down_are_skipped(
     assert states(world.store)["late-3"] == "pending"
 
 
+def test_a_stage_is_overtaken_by_a_later_one_claimed_in_another_batch(
+    world: World, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    settings = world.settings.model_copy(
+        update={"delivery": world.settings.delivery.model_copy(update={"batch_size": 1})}
+    )
+    report = run_tick(world.store, settings, f.at(DUE) + timedelta(hours=2))
+    assert [o.row.stage for o in report.sent] == ["on-due"]
+    assert [o.row.stage for o in report.skipped] == ["before-7", "before-1"]
+    assert len(smtp.wait_for(1)) == 1
+
+
 def test_an_acknowledged_obligation_gets_no_more_acknowledgement_nagging(
     world: World, smtp: SmtpServer
 ) -> None:
