@@ -86,6 +86,17 @@ class OutboxRow:
         values["stop_on"] = list(values["stop_on"] or [])
         return cls(**values)
 
+    @classmethod
+    def from_columns(cls, found: Sequence[Any]) -> OutboxRow:
+        """From a result row of exactly ``row_columns()``, by position (the hot path:
+        a third of the cost of ``from_row``)."""
+        values = list(found)
+        values[_STOP_ON] = list(values[_STOP_ON] or [])
+        return cls(*values)
+
+
+_STOP_ON = list(OutboxRow.__dataclass_fields__).index("stop_on")
+
 
 def table(model: type[Any]) -> Table:
     """The Core table of a mapped class (typed: ``__table__`` is only a FromClause)."""
@@ -157,7 +168,7 @@ def claim(
     query = select(*row_columns()).where(due).order_by(n.due_at, n.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    rows = [OutboxRow.from_row(r._mapping) for r in session.execute(query)]
+    rows = [OutboxRow.from_columns(r) for r in session.execute(query)]
     if not rows:
         return []
     ids = [r.id for r in rows]
@@ -265,7 +276,7 @@ def load_recipients(session: Session, ids: Iterable[int]) -> dict[int, Recipient
     found: dict[int, Recipient] = {}
     for chunk in chunked(sorted(set(ids)), 1000):
         for r in session.execute(select(*columns).where(c.id.in_(chunk))):
-            found[r.id] = Recipient(**r._asdict())
+            found[r.id] = Recipient(*r)
     return found
 
 
@@ -307,7 +318,7 @@ def load_siblings(
     for row in rows:  # the batch's own rows are siblings too, and already at hand
         if row.obligation_id is not None and row.scheduled_at <= now:
             found[(row.obligation_id, row.contact_id, row.channel)].append(row)
-    mine = {r.id for r in rows}
+    mine = sorted(r.id for r in rows)
     pairs = sorted({(g[0], g[1]) for g in groups})
     postgresql = session.get_bind().dialect.name == "postgresql"
     for some in chunked(pairs, 500):
@@ -317,11 +328,11 @@ def load_siblings(
         else:
             where = and_(n.obligation_id.in_({o for o, _ in some}),
                          n.contact_id.in_({c for _, c in some}))  # fmt: skip
-        query = select(*row_columns()).where(where)
-        for r in session.execute(query.where(n.scheduled_at <= now)):
+        query = select(*row_columns()).where(where, n.scheduled_at <= now, n.id.not_in(mine))
+        for r in session.execute(query):
             group = (r.obligation_id, r.contact_id, r.channel)
-            if group in groups and r.id not in mine and r.state in LIVE_STATES:
-                found[group].append(OutboxRow.from_row(r._mapping))
+            if group in groups and r.state in LIVE_STATES:
+                found[group].append(OutboxRow.from_columns(r))
     return found
 
 
@@ -329,32 +340,25 @@ def load_siblings(
 
 
 def record(session: Session, outcomes: Sequence[Outcome], *, worker_id: str, now: datetime) -> None:
-    """Write the outcomes of a batch: row states, attempts, contact flags (executemany).
+    """Write the outcomes of a batch: row states, attempts, contact flags.
 
     A row is only updated while this worker still holds its lease (compare-and-set), so
-    a worker that lost a row to another never overwrites the other's result.
+    a worker that lost a row to another never overwrites the other's result. Per result,
+    what differs from row to row (attempts, error, receipt, the next try) goes out as
+    one executemany, and what all its rows share (state, sent_at, the lease cleared) as
+    one UPDATE … WHERE id IN: the driver does the per-row work, not Python.
     """
-    from sqlalchemy import bindparam, insert, update
+    from sqlalchemy import insert
 
-    from engine.store.models import DeliveryAttempt, Notification
+    from engine.store.models import DeliveryAttempt
 
     if not outcomes:
         return
-    n = table(Notification).c
-    rows = update(table(Notification)).where(
-        n.id == bindparam("_id"), n.lease_owner == worker_id, n.state == "sending"
-    ).values(
-        state=bindparam("_state"),
-        attempts=bindparam("_attempts"),
-        due_at=bindparam("_due_at"),
-        sent_at=bindparam("_sent_at"),
-        last_error=bindparam("_error"),
-        receipt=bindparam("_receipt"),
-        lease_owner=None,
-        lease_until=None,
-        updated_at=now,
-    )  # fmt: skip
-    session.execute(rows, [_row_values(o, now) for o in outcomes])
+    by_result: dict[Result, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        by_result[outcome.result].append(outcome)
+    for result, group in by_result.items():
+        _record_result(session, result, group, worker_id=worker_id, now=now)
     attempts = [
         {"notification_id": o.row.id, "at": now, "worker": worker_id,
          "outcome": _ATTEMPT_OF[o.result], "error": None if o.result == "sent" else o.detail}
@@ -366,17 +370,52 @@ def record(session: Session, outcomes: Sequence[Outcome], *, worker_id: str, now
     _update_contacts(session, outcomes)
 
 
-def _row_values(outcome: Outcome, now: datetime) -> dict[str, Any]:
-    sent = outcome.result == "sent"
-    return {
+def _record_result(
+    session: Session, result: Result, group: list[Outcome], *, worker_id: str, now: datetime
+) -> None:
+    """The rows of one result: their own values first, while still held; then the rest."""
+    from sqlalchemy import bindparam, null, update
+
+    from engine.store.models import Notification
+
+    notifications = table(Notification)
+    n = notifications.c
+    held = (n.lease_owner == worker_id, n.state == "sending")
+    own: dict[str, Any] = {
+        "attempts": bindparam("_attempts"),
+        "last_error": bindparam("_error"),
+        "receipt": bindparam("_receipt"),
+    }
+    if any(o.next_try is not None for o in group):
+        own["due_at"] = bindparam("_due_at")
+    session.execute(
+        update(notifications).where(n.id == bindparam("_id"), *held).values(own),
+        [_row_values(o, "due_at" in own) for o in group],
+    )
+    for ids in chunked([o.row.id for o in group], 1000):
+        session.execute(
+            update(notifications)
+            .where(n.id.in_(ids), *held)
+            .values(
+                state=_STATE_OF[result],
+                sent_at=now if result == "sent" else null(),
+                lease_owner=null(),
+                lease_until=null(),
+                updated_at=now,
+            )
+        )
+
+
+def _row_values(outcome: Outcome, moves: bool) -> dict[str, Any]:
+    values: dict[str, Any] = {
         "_id": outcome.row.id,
-        "_state": _STATE_OF[outcome.result],
         "_attempts": outcome.attempts,
-        "_due_at": outcome.next_try or outcome.row.due_at,
-        "_sent_at": now if sent else None,
-        "_error": None if sent else outcome.detail,
+        "_error": None if outcome.result == "sent" else outcome.detail,
         "_receipt": outcome.receipt,
     }
+    if moves:
+        values["_due_at"] = outcome.next_try or outcome.row.due_at
+    return values
 
 
 def _update_contacts(session: Session, outcomes: Sequence[Outcome]) -> None:
