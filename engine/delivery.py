@@ -196,6 +196,16 @@ def backoff(key: str, attempts: int, settings: DeliverySettings) -> float:
     )
 
 
+def by_recipient_in_turn(rows: Sequence[OutboxRow]) -> list[OutboxRow]:
+    """``rows`` reordered round-robin by contact: each contact's first row (in the order
+    they come), then each one's second, and so on (pure)."""
+    queues: dict[int, list[OutboxRow]] = defaultdict(list)
+    for row in rows:
+        queues[row.contact_id].append(row)
+    depth = max((len(q) for q in queues.values()), default=0)
+    return [q[n] for n in range(depth) for q in queues.values() if n < len(q)]
+
+
 # ---- loading a batch ------------------------------------------------------------------
 
 
@@ -460,7 +470,12 @@ class _Pass:
                 async with slots:
                     return await self._render_and_send(batch, notifier, row)
 
-            return list(await asyncio.gather(*(one(row) for row in rows)))
+            # Started one recipient at a time in turn: a slot held by a message waiting
+            # for its chat's pace must not keep other chats' messages waiting behind it.
+            order = by_recipient_in_turn(rows)
+            done = await asyncio.gather(*(one(row) for row in order))
+            sent = {row.id: outcome for row, outcome in zip(order, done, strict=True)}
+            return [sent[row.id] for row in rows]
         rendered: asyncio.Queue[tuple[OutboxRow, Message | Outcome]] = asyncio.Queue()
         prepare = getattr(notifier, "prepare", None)  # optional: the email bytes, ahead
 
