@@ -8,9 +8,9 @@ sent), load what the batch needs in a few queries, decide each row (``verdict``)
 it, send it on its channel (one connection per channel for the whole pass; channels run
 concurrently; an SMTP connection carries one message at a time, Telegram up to
 ``[delivery] concurrency``), then record every outcome and attempt in one transaction;
-repeat until nothing is due. The database work of one batch overlaps the sending of the
-next. Only rows due by ``now`` are touched, so a pass costs what is due, not what is
-stored (index ``(state, due_at)``).
+repeat until nothing is due. On PostgreSQL the database work of one batch overlaps the
+sending of the next (``_Pass``). Only rows due by ``now`` are touched, so a pass costs
+what is due, not what is stored (index ``(state, due_at)``).
 
 Failures: a ``TransientError`` puts the row back to ``pending`` with ``due_at = now +
 backoff(attempts)`` (exponential from ``[delivery] backoff_seconds``, capped at
@@ -286,9 +286,13 @@ async def _claimed_ahead(upcoming: asyncio.Task[Batch | None] | None) -> Batch |
 class _Pass:
     """The state of one ``tick``: its report, its channels, its lock, the rows it holds.
 
-    Batches are pipelined: while one batch is being sent, the next is claimed and loaded
-    and the previous one recorded (database work in threads), so the connection to the
-    mail server is never idle waiting for the database. The rows a pass holds (claimed,
+    Batches are pipelined on PostgreSQL: while one batch is being sent, the next is
+    claimed and loaded and the previous one recorded (database work in threads, mostly
+    waiting on the server), so the connection to the mail server is never idle waiting
+    for the database. On SQLite the database work is CPU in this process: beside the
+    sending it only makes each SMTP reply wait for the GIL, so it runs between batches
+    (measured: 0.80 → 0.83 of a bare aiosmtplib loop to a local server; on PostgreSQL
+    the same change costs 0.04). The rows a pass holds (claimed,
     not yet recorded) keep their leases renewed while it runs; a batch claimed ahead and
     not sent (the pass was told to stop) is released back to ``pending``.
     """
@@ -305,6 +309,7 @@ class _Pass:
         self.report = TickReport(now, worker_id)
         self.env = RenderEnv.from_settings(settings, now)
         self._locked_at = -math.inf  # when the SQLite outbox lock was last taken or renewed
+        self.overlap = store.dialect != "sqlite"  # database work beside the sending
         self._held: set[int] = set()  # claimed, not yet recorded (threads update it)
         self._held_lock = threading.Lock()
 
@@ -341,6 +346,8 @@ class _Pass:
                     await asyncio.to_thread(self._release, batch.rows)
                     break
                 upcoming = self._prefetch()
+                if not self.overlap:
+                    await asyncio.wait([upcoming])
                 outcomes = await self._deliver(batch)
                 self.report.outcomes.extend(outcomes)
                 if recording is not None:
@@ -348,6 +355,8 @@ class _Pass:
                 again = again or any(o.next_try is not None and o.next_try <= self.now
                                      for o in outcomes)  # fmt: skip
                 recording = asyncio.create_task(asyncio.to_thread(self._record, outcomes))
+                if not self.overlap:
+                    await asyncio.wait([recording])
                 await self._lock()
         finally:
             try:
