@@ -51,6 +51,7 @@ def run(ctx: BenchContext) -> dict[str, Any]:
             "single-connection bare loop"
         ),
         "goal": GOAL,
+        "emails": count,
     }
     with smtp_sink() as port:
         for backend in backends(ctx):
