@@ -1,7 +1,7 @@
 """Run the benchmarks and write bench/results.json.
 
 python -m bench                 all benchmarks
-python -m bench cli_startup     only the named ones
+python -m bench cli sync       only the named ones
 python -m bench --quick         fewer repetitions and smaller sizes (a smoke run)
 """
 
@@ -19,7 +19,17 @@ from typing import Any
 
 from bench.harness import ROOT, BenchContext, machine
 
-BENCHMARKS = ["cli_startup", "plan_import", "delivery", "digest"]
+BENCHMARKS = [
+    "cli",
+    "plan_import",
+    "delivery",
+    "tick_scaling",
+    "sync",
+    "apscheduler_alternative",
+    "telegram",
+    "memory",
+    "digest",
+]
 RESULTS = ROOT / "bench" / "results.json"
 
 

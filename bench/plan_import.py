@@ -8,6 +8,7 @@ and the loader scale with the size of the appendix.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from bench.harness import ROOT, BenchContext, median_seconds
@@ -52,7 +53,7 @@ def run(ctx: BenchContext) -> dict[str, Any]:
     out: dict[str, Any] = {"method": f"median of {repeat} in-process runs", "seeds": {}}
     for path in seeds:
         data = path.read_bytes()
-        seconds, _ = median_seconds(lambda d=data: import_bytes(d, "seed.txt", directory), repeat)
+        seconds, _ = median_seconds(partial(import_bytes, data, "seed.txt", directory), repeat)
         out["seeds"][path.name] = {"import_seconds": round(seconds, 4)}
         ctx.log(f"  {path.name}: import {seconds * 1000:.0f} ms")
 

@@ -81,6 +81,7 @@ class EmailSettings(_Section):
     username_env: str | None = None
     password_env: str | None = None
     timeout: float = 30.0
+    connections: Annotated[int, Field(ge=1, le=16)] = 1  # SMTP connections used at once
 
 
 class TelegramSettings(_Section):

@@ -37,6 +37,7 @@ from engine.render import Recipient, chunked
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+    from sqlalchemy.sql.elements import ColumnElement
 
 log = logging.getLogger("nhacviec.delivery")
 
@@ -90,6 +91,17 @@ class OutboxRow:
         values = {name: found[name] for name in cls.__dataclass_fields__}
         values["stop_on"] = list(values["stop_on"] or [])
         return cls(**values)
+
+    @classmethod
+    def from_columns(cls, found: Sequence[Any]) -> OutboxRow:
+        """From a result row of exactly ``row_columns()``, by position (the hot path:
+        a third of the cost of ``from_row``)."""
+        values = list(found)
+        values[_STOP_ON] = list(values[_STOP_ON] or [])
+        return cls(*values)
+
+
+_STOP_ON = list(OutboxRow.__dataclass_fields__).index("stop_on")
 
 
 def table(model: type[Any]) -> Table:
@@ -162,7 +174,7 @@ def claim(
     query = select(*row_columns()).where(due).order_by(n.due_at, n.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    rows = [OutboxRow.from_row(r._mapping) for r in session.execute(query)]
+    rows = [OutboxRow.from_columns(r) for r in session.execute(query)]
     if not rows:
         return []
     ids = [r.id for r in rows]
@@ -311,7 +323,7 @@ def load_recipients(session: Session, ids: Iterable[int]) -> dict[int, Recipient
     found: dict[int, Recipient] = {}
     for chunk in chunked(sorted(set(ids)), 1000):
         for r in session.execute(select(*columns).where(c.id.in_(chunk))):
-            found[r.id] = Recipient(**r._asdict())
+            found[r.id] = Recipient(*r)
     return found
 
 
@@ -353,8 +365,18 @@ def load_snoozes(
 def load_siblings(
     session: Session, rows: Sequence[OutboxRow], now: datetime
 ) -> dict[tuple[int, int, str], list[OutboxRow]]:
-    """The live rows scheduled by ``now`` of the batch's (obligation, contact, channel)s."""
-    from sqlalchemy import select
+    """The live rows scheduled by ``now`` of the batch's (obligation, contact, channel)s.
+
+    The query names only the batch's (obligation, contact) pairs, so that it is answered
+    from ``ix_notifications_obligation_contact`` whatever the table holds: on PostgreSQL
+    the pairs themselves (one index probe each), on SQLite the obligations × the
+    contacts (SQLite probes the index for each combination; a row-value IN would be a
+    table scan there). The state is filtered here, not in SQL: a condition on ``state``
+    tempts the planner (SQLite always, PostgreSQL before it has statistics) into the
+    ``(state, due_at)`` index, i.e. into reading every pending row, a cost that grows
+    with what is stored rather than with what is due.
+    """
+    from sqlalchemy import and_, select, tuple_
 
     from engine.store.models import Notification
 
@@ -364,24 +386,21 @@ def load_siblings(
     for row in rows:  # the batch's own rows are siblings too, and already at hand
         if row.obligation_id is not None and row.scheduled_at <= now:
             found[(row.obligation_id, row.contact_id, row.channel)].append(row)
-    mine = [r.id for r in rows]
-    obligations = sorted({g[0] for g in groups})
-    contacts = sorted({g[1] for g in groups})
-    # Both lists bound the query: an obligation with thousands of recipients must not
-    # bring all its rows into every batch that touches it.
-    for some_obligations in chunked(obligations, 500):
-        for some_contacts in chunked(contacts, 500):
-            query = select(*row_columns()).where(
-                n.obligation_id.in_(some_obligations),
-                n.contact_id.in_(some_contacts),
-                n.scheduled_at <= now,
-                n.state.in_(LIVE_STATES),
-                n.id.not_in(mine),
-            )
-            for r in session.execute(query):
-                group = (r.obligation_id, r.contact_id, r.channel)
-                if group in groups:
-                    found[group].append(OutboxRow.from_row(r._mapping))
+    mine = sorted(r.id for r in rows)
+    pairs = sorted({(g[0], g[1]) for g in groups})
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    for some in chunked(pairs, 500):
+        where: ColumnElement[bool]
+        if postgresql:
+            where = tuple_(n.obligation_id, n.contact_id).in_(some)
+        else:
+            where = and_(n.obligation_id.in_({o for o, _ in some}),
+                         n.contact_id.in_({c for _, c in some}))  # fmt: skip
+        query = select(*row_columns()).where(where, n.scheduled_at <= now, n.id.not_in(mine))
+        for r in session.execute(query):
+            group = (r.obligation_id, r.contact_id, r.channel)
+            if group in groups and r.state in LIVE_STATES:
+                found[group].append(OutboxRow.from_columns(r))
     return found
 
 
@@ -389,32 +408,25 @@ def load_siblings(
 
 
 def record(session: Session, outcomes: Sequence[Outcome], *, worker_id: str, now: datetime) -> None:
-    """Write the outcomes of a batch: row states, attempts, contact flags (executemany).
+    """Write the outcomes of a batch: row states, attempts, contact flags.
 
     A row is only updated while this worker still holds its lease (compare-and-set), so
-    a worker that lost a row to another never overwrites the other's result.
+    a worker that lost a row to another never overwrites the other's result. Per result,
+    what differs from row to row (attempts, error, receipt, the next try) goes out as
+    one executemany, and what all its rows share (state, sent_at, the lease cleared) as
+    one UPDATE … WHERE id IN: the driver does the per-row work, not Python.
     """
-    from sqlalchemy import bindparam, insert, update
+    from sqlalchemy import insert
 
-    from engine.store.models import DeliveryAttempt, Notification
+    from engine.store.models import DeliveryAttempt
 
     if not outcomes:
         return
-    n = table(Notification).c
-    rows = update(table(Notification)).where(
-        n.id == bindparam("_id"), n.lease_owner == worker_id, n.state == "sending"
-    ).values(
-        state=bindparam("_state"),
-        attempts=bindparam("_attempts"),
-        due_at=bindparam("_due_at"),
-        sent_at=bindparam("_sent_at"),
-        last_error=bindparam("_error"),
-        receipt=bindparam("_receipt"),
-        lease_owner=None,
-        lease_until=None,
-        updated_at=now,
-    )  # fmt: skip
-    session.execute(rows, [_row_values(o, now) for o in outcomes])
+    by_result: dict[Result, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        by_result[outcome.result].append(outcome)
+    for result, group in by_result.items():
+        _record_result(session, result, group, worker_id=worker_id, now=now)
     attempts = [
         {"notification_id": o.row.id, "at": now, "worker": worker_id,
          "outcome": _ATTEMPT_OF[o.result], "error": None if o.result == "sent" else o.detail}
@@ -426,17 +438,52 @@ def record(session: Session, outcomes: Sequence[Outcome], *, worker_id: str, now
     _update_contacts(session, outcomes)
 
 
-def _row_values(outcome: Outcome, now: datetime) -> dict[str, Any]:
-    sent = outcome.result == "sent"
-    return {
+def _record_result(
+    session: Session, result: Result, group: list[Outcome], *, worker_id: str, now: datetime
+) -> None:
+    """The rows of one result: their own values first, while still held; then the rest."""
+    from sqlalchemy import bindparam, null, update
+
+    from engine.store.models import Notification
+
+    notifications = table(Notification)
+    n = notifications.c
+    held = (n.lease_owner == worker_id, n.state == "sending")
+    own: dict[str, Any] = {
+        "attempts": bindparam("_attempts"),
+        "last_error": bindparam("_error"),
+        "receipt": bindparam("_receipt"),
+    }
+    if any(o.next_try is not None for o in group):
+        own["due_at"] = bindparam("_due_at")
+    session.execute(
+        update(notifications).where(n.id == bindparam("_id"), *held).values(own),
+        [_row_values(o, "due_at" in own) for o in group],
+    )
+    for ids in chunked([o.row.id for o in group], 1000):
+        session.execute(
+            update(notifications)
+            .where(n.id.in_(ids), *held)
+            .values(
+                state=_STATE_OF[result],
+                sent_at=now if result == "sent" else null(),
+                lease_owner=null(),
+                lease_until=null(),
+                updated_at=now,
+            )
+        )
+
+
+def _row_values(outcome: Outcome, moves: bool) -> dict[str, Any]:
+    values: dict[str, Any] = {
         "_id": outcome.row.id,
-        "_state": _STATE_OF[outcome.result],
         "_attempts": outcome.attempts,
-        "_due_at": outcome.next_try or outcome.row.due_at,
-        "_sent_at": now if sent else None,
-        "_error": None if sent else outcome.detail,
+        "_error": None if outcome.result == "sent" else outcome.detail,
         "_receipt": outcome.receipt,
     }
+    if moves:
+        values["_due_at"] = outcome.next_try or outcome.row.due_at
+    return values
 
 
 def _update_contacts(session: Session, outcomes: Sequence[Outcome]) -> None:

@@ -195,7 +195,13 @@ class RenderEnv:
         return self.now.astimezone(self.zone).date()
 
     def headers(self) -> dict[str, str]:
-        return {"Date": format_datetime(self.now.astimezone(self.zone))}
+        return {"Date": _date_header(self.now, self.zone)}
+
+
+@lru_cache(maxsize=16)
+def _date_header(now: datetime, zone: ZoneInfo) -> str:
+    """The Date header of a pass (formatted once, not once per message)."""
+    return format_datetime(now.astimezone(zone))
 
 
 class KindRenderer(Protocol):

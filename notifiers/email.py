@@ -9,7 +9,8 @@ message, more than the SMTP round trip it precedes; tests parse the result back 
 standard library.
 
 ``EmailNotifier`` keeps one SMTP connection for a batch (opened on the first send,
-reopened once if the server dropped it, closed on ``__aexit__``). How SMTP failures map
+reopened once if the server dropped it, closed on ``__aexit__``), or ``connections`` of
+them used at once (``[email] connections``; see ``EmailNotifier``). How SMTP failures map
 onto the channel contract (``notifiers.base``):
 
 - transient (the row retries with backoff): connection refused, reset or dropped,
@@ -26,6 +27,7 @@ same transient error instead of waiting for a connect timeout per message.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import hashlib
@@ -210,11 +212,23 @@ def _mixed(body: str, attachments: tuple[Attachment, ...], boundary: str) -> str
     return "".join(parts)
 
 
+class _Connection:
+    """One SMTP connection of the notifier, opened on first use and reused."""
+
+    smtp: aiosmtplib.SMTP | None = None
+
+
 class EmailNotifier:
-    """Sends through one SMTP server; see the module docstring for the error mapping."""
+    """Sends through one SMTP server; see the module docstring for the error mapping.
+
+    ``connections`` (``[email] connections``, default 1) is how many SMTP connections a
+    batch may use at once: one is reused for the whole batch; with more, that many
+    messages are on the wire at once (``max_in_flight``), each connection reused the
+    same way. More than one helps when the server, not nhacviec, is the slower side
+    (and the server accepts parallel connections from one client).
+    """
 
     channel: ClassVar[str] = "email"
-    max_in_flight: ClassVar[int] = 1  # one SMTP connection carries one message at a time
 
     def __init__(
         self,
@@ -227,17 +241,20 @@ class EmailNotifier:
         username: str | None = None,
         password: str | None = None,
         timeout: float = 30.0,
+        connections: int = 1,
     ) -> None:
         self.host = host
         self.port = port
         self.sender = sender
         self.envelope_from = envelope_address(sender)
+        self.max_in_flight = max(1, connections)  # a connection carries one message at a time
         self._starttls = starttls
         self._ssl = ssl
         self._username = username
         self._password = password
         self._timeout = timeout
-        self._smtp: aiosmtplib.SMTP | None = None
+        self._connections = [_Connection() for _ in range(self.max_in_flight)]
+        self._free: asyncio.Queue[_Connection] | None = None
         self._down: str | None = None
         self._prepared: dict[str, bytes] = {}
 
@@ -258,11 +275,15 @@ class EmailNotifier:
             username=username,
             password=password,
             timeout=section.timeout,
+            connections=section.connections,
         )
 
     async def __aenter__(self) -> Self:
         self._down = None
         self._prepared.clear()
+        self._free = asyncio.Queue()  # made here: it belongs to the running event loop
+        for connection in self._connections:
+            self._free.put_nowait(connection)
         return self
 
     async def __aexit__(
@@ -271,7 +292,8 @@ class EmailNotifier:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._close()
+        for connection in self._connections:
+            await self._close(connection)
 
     def prepare(self, message: Message) -> None:
         """Build the message's bytes ahead of ``send`` (optional hook: the tick calls it
@@ -280,37 +302,43 @@ class EmailNotifier:
             self._prepared[message.key] = mime_bytes(message, self.sender)
 
     async def send(self, message: Message) -> Receipt:
-        """Send one message on the batch's connection (see the module docstring)."""
+        """Send one message on a free connection of the batch (see the module docstring)."""
         data = self._prepared.pop(message.key, None) or mime_bytes(message, self.sender)
         if self._down is not None:
             raise TransientError(self._down)
+        if self._free is None:  # used without ``async with``: one connection at a time
+            await self.__aenter__()
+        assert self._free is not None
+        connection = await self._free.get()
         try:
-            response = await self._sendmail(message.to, data)
+            response = await self._sendmail(connection, message.to, data)
         except DeliveryError:
             raise
         except Exception as exc:
             raise self._classify(exc) from exc
+        finally:
+            self._free.put_nowait(connection)
         return Receipt(self.channel, {"message_id": message_id(message.key), "reply": response})
 
-    async def _sendmail(self, to: str, data: bytes) -> str:
+    async def _sendmail(self, connection: _Connection, to: str, data: bytes) -> str:
         import aiosmtplib
 
-        smtp = await self._connection()
+        smtp = await self._connection(connection)
         try:
             _refused, reply = await smtp.sendmail(self.envelope_from, [to], data)
         except aiosmtplib.SMTPServerDisconnected:
             # A reused connection may have been closed by the server between messages
             # (idle timeout, per-connection limit): one fresh connection, one more try.
-            await self._close()
-            smtp = await self._connection()
+            await self._close(connection)
+            smtp = await self._connection(connection)
             _refused, reply = await smtp.sendmail(self.envelope_from, [to], data)
         return reply
 
-    async def _connection(self) -> aiosmtplib.SMTP:
+    async def _connection(self, connection: _Connection) -> aiosmtplib.SMTP:
         import aiosmtplib
 
-        if self._smtp is not None and self._smtp.is_connected:
-            return self._smtp
+        if connection.smtp is not None and connection.smtp.is_connected:
+            return connection.smtp
         smtp = aiosmtplib.SMTP(
             hostname=self.host,
             port=self.port,
@@ -327,13 +355,13 @@ class EmailNotifier:
             if isinstance(error, TransientError):
                 self._down = error.message
             raise error from exc
-        self._smtp = smtp
+        connection.smtp = smtp
         return smtp
 
-    async def _close(self) -> None:
+    async def _close(self, connection: _Connection) -> None:
         import aiosmtplib
 
-        smtp, self._smtp = self._smtp, None
+        smtp, connection.smtp = connection.smtp, None
         if smtp is None or not smtp.is_connected:
             return
         try:

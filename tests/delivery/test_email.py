@@ -116,6 +116,25 @@ def test_a_batch_uses_one_connection(smtp: SmtpServer) -> None:
     assert received[0].mail_from == "nhacviec@example.org"
 
 
+def test_with_two_connections_two_messages_are_on_the_wire_at_once(smtp: SmtpServer) -> None:
+    mail = notifier(smtp, connections=2)
+    assert mail.max_in_flight == 2
+
+    async def send_six_two_at_a_time() -> None:
+        async with mail:
+            for pair in range(3):
+                await asyncio.gather(
+                    *(mail.send(message(key=f"o{pair}{n}:s:c1:email")) for n in range(2))
+                )
+
+    asyncio.run(send_six_two_at_a_time())
+    received = smtp.wait_for(6)
+    assert len({r.peer for r in received}) == 2
+    assert sorted(parse(r.data)["Message-ID"] for r in received) == sorted(
+        message_id(f"o{pair}{n}:s:c1:email") for pair in range(3) for n in range(2)
+    )
+
+
 def test_the_server_gets_exactly_the_bytes_of_the_message(smtp: SmtpServer) -> None:
     async def send() -> None:
         async with notifier(smtp) as mail:

@@ -93,6 +93,18 @@ def test_stages_overtaken_while_the_engine_was_down_are_skipped(
     assert states(world.store)["late-3"] == "pending"
 
 
+def test_a_stage_is_overtaken_by_a_later_one_claimed_in_another_batch(
+    world: World, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    settings = world.settings.model_copy(
+        update={"delivery": world.settings.delivery.model_copy(update={"batch_size": 1})}
+    )
+    report = run_tick(world.store, settings, f.at(DUE) + timedelta(hours=2))
+    assert [o.row.stage for o in report.sent] == ["on-due"]
+    assert [o.row.stage for o in report.skipped] == ["before-7", "before-1"]
+    assert len(smtp.wait_for(1)) == 1
+
+
 def test_an_acknowledged_obligation_gets_no_more_acknowledgement_nagging(
     world: World, smtp: SmtpServer
 ) -> None:
@@ -196,3 +208,27 @@ def test_rows_are_claimed_in_batches_until_nothing_is_due(
     )
     with store.session() as s:
         assert s.scalar(sa.select(sa.func.count()).where(Notification.state == "sent")) == 7
+
+
+def test_with_two_smtp_connections_every_due_row_goes_out_once(
+    store: Store, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    settings = f.settings(tmp_path, smtp=(smtp.host, smtp.port))
+    assert settings.email is not None
+    settings = settings.model_copy(
+        update={"email": settings.email.model_copy(update={"connections": 2})}
+    )
+    with store.session() as s:
+        agency = f.agency(s)
+        plan = f.plan(s)
+        people = [f.contact(s, agency, email=f"p{n}@example.org") for n in range(9)]
+        about = f.obligation(s, plan, agency)
+        for person in people:
+            f.notification(s, about, person, when=f.at(date(2026, 6, 12)))
+    report = run_tick(store, settings, f.at(date(2026, 6, 12)))
+    assert len(report.sent) == 9
+    received = smtp.wait_for(9)
+    assert sorted(r for m in received for r in m.rcpt_tos) == sorted(
+        f"p{n}@example.org" for n in range(9)
+    )
+    assert len({m.peer for m in received}) == 2

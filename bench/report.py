@@ -1,0 +1,205 @@
+"""The README's table of figures, from bench/results.json: ``python -m bench.report``.
+
+Prints one Markdown row per figure (what, measured, goal, met) and the machine line;
+the README's Benchmarks section is this output with the methods written around it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from bench.harness import ROOT
+
+Row = tuple[str, str, str, str]
+
+
+def rows(results: dict[str, Any]) -> Iterator[Row]:
+    for name, build in SECTIONS.items():
+        if name in results:
+            yield from build(results[name])
+
+
+def _met(value: bool | None) -> str:
+    return "—" if value is None else ("yes" if value else "**no**")
+
+
+def _tick(r: dict[str, Any]) -> Iterator[Row]:
+    for backend in ("sqlite", "postgresql"):
+        if backend not in r:
+            continue
+        curve = r[backend]["curve"]
+        sizes = list(curve)
+        ticks = ", ".join(f"{int(n):,}: {curve[n]['tick_ms']:.0f} ms" for n in sizes)
+        yield (
+            f"tick with {r['due']} due, {backend} (by rows pending)",
+            ticks,
+            f"flat: largest ≤ {r['flat_goal']}× smallest",
+            f"{_met(r[backend]['flat'])} ({r[backend]['largest_over_smallest']}×)",
+        )
+        ratios = ", ".join(f"{curve[n]['ratio_to_select']:.0f}×" for n in sizes)
+        selects = ", ".join(f"{curve[n]['select_ms']:.2f}" for n in sizes)
+        yield (
+            f"tick ÷ bare indexed SELECT of the due rows, {backend}",
+            f"{ratios} (SELECT {selects} ms)",
+            f"≤ {r['select_goal']}×",
+            _met(r[backend]["within_select_goal"]),
+        )
+
+
+def _sync(r: dict[str, Any]) -> Iterator[Row]:
+    for backend in ("sqlite", "postgresql"):
+        if backend not in r:
+            continue
+        b = r[backend]
+        yield (
+            f"first sync of {r['obligations']:,} obligations ({b['rows_written']:,} rows), "
+            f"{backend}",
+            f"{b['first_sync_seconds']} s = {b['first_sync_over_bulk_insert']}× a bulk INSERT "
+            f"of the same rows ({b['bulk_insert_seconds']} s)",
+            "—",
+            "—",
+        )
+        yield (
+            f"re-sync with nothing changed, {backend}",
+            f"{b['resync_seconds']} s = {b['resync_over_first']}× the first",
+            f"≤ {r['goal']}×",
+            _met(b["met"]),
+        )
+
+
+def _aps(r: dict[str, Any]) -> Iterator[Row]:
+    n = r["nhacviec"]
+    for label, what in (("default", "default SQLite engine"), ("wal", "WAL, synchronous=NORMAL")):
+        a = r.get(f"apscheduler_{label}")
+        if a is None:
+            continue
+        yield (
+            f"APScheduler: {r['reminders']:,} add_job ({what})",
+            f"{a['add_job_seconds']} s = {a['over_nhacviec_sync']}× nhacviec's sync "
+            f"({n['sync_seconds']} s)",
+            "—",
+            "—",
+        )
+    a = r.get("apscheduler_default", {})
+    yield (
+        "peak RSS: APScheduler with its jobs / nhacviec sync / nhacviec tick",
+        f"{a.get('peak_rss_mib', 0):.0f} / {n['sync_peak_rss_mib']:.0f} / "
+        f"{n['tick_peak_rss_mib']:.0f} MiB",
+        "—",
+        "—",
+    )
+    yield (
+        f"'what is due now' ({n['due']} due): get_due_jobs / nhacviec SELECT",
+        f"{a.get('get_due_jobs_ms', 0):.1f} / {n['due_select_ms']:.1f} ms",
+        "—",
+        "—",
+    )
+
+
+def _delivery(r: dict[str, Any]) -> Iterator[Row]:
+    for backend in ("sqlite", "postgresql"):
+        if backend not in r:
+            continue
+        b = r[backend]
+        yield (
+            f"{r['emails']:,} emails, engine ÷ bare aiosmtplib loop, {backend}",
+            f"{b['ratio_to_bare']} ({b['engine_per_second']}/s vs {b['bare_per_second']}/s)",
+            f"≥ {r['goal']}",
+            _met(b["met"]),
+        )
+        yield (
+            f"same, engine with [email] connections = 2, {backend}",
+            f"{b['ratio_2_connections_to_bare']} ({b['engine_2_connections_per_second']}/s)",
+            "(not the default)",
+            "—",
+        )
+
+
+def _telegram(r: dict[str, Any]) -> Iterator[Row]:
+    yield (
+        f"Telegram: {r['messages']:,} messages to {r['chats']} chats ÷ time the limits allow",
+        f"{r['ratio']} ({r['seconds']} s vs {r['allowed_seconds']} s)",
+        f"≤ {r['goal']}",
+        _met(r["met"]),
+    )
+    w = r["chat_by_chat"]
+    yield (
+        f"same, {w['messages']} messages to {w['chats']} chats stored chat by chat",
+        f"{w['ratio']} ({w['seconds']} s vs {w['allowed_seconds']} s)",
+        f"≤ {r['goal']}",
+        _met(w["ratio"] <= r["goal"]),
+    )
+
+
+def _cli(r: dict[str, Any]) -> Iterator[Row]:
+    yield (
+        "`nhacviec --help`",
+        f"{r['help_seconds'] * 1000:.0f} ms ({r['help_over_bare_python']}× `python -c pass`)",
+        "—",
+        "—",
+    )
+    a = r["agenda"]
+    yield (
+        f"`nhacviec agenda --json` over {a['obligations']:,} obligations",
+        f"{a['seconds']} s ({a['microseconds_per_obligation']} µs an obligation, "
+        f"{a['output_mib']} MiB)",
+        "—",
+        "—",
+    )
+
+
+def _memory(r: dict[str, Any]) -> Iterator[Row]:
+    for backend in ("sqlite", "postgresql"):
+        if backend not in r:
+            continue
+        b = r[backend]
+        peaks = " / ".join(f"{v['peak_rss_mib']:.1f}" for v in b["by_size"].values())
+        sizes = " / ".join(f"{int(k):,}" for k in b["by_size"])
+        yield (
+            f"engine peak RSS during a tick, {sizes} stored, {backend}",
+            f"{peaks} MiB ({b['largest_over_smallest']}×)",
+            f"≤ {r['goal']}×",
+            _met(b["met"]),
+        )
+
+
+def _plan_import(r: dict[str, Any]) -> Iterator[Row]:
+    slowest = max(s["import_seconds"] for s in r["seeds"].values())
+    s = r["synthetic"]
+    yield ("plan import, slowest of the five seeds", f"{slowest * 1000:.0f} ms", "—", "—")
+    yield (
+        f"plan import / first load, synthetic {s['rows']:,}-row appendix",
+        f"{s['import_seconds']} s / {s['sqlite_first_load_seconds']} s",
+        "—",
+        "—",
+    )
+
+
+SECTIONS = {
+    "tick_scaling": _tick,
+    "memory": _memory,
+    "sync": _sync,
+    "apscheduler_alternative": _aps,
+    "delivery": _delivery,
+    "telegram": _telegram,
+    "cli": _cli,
+    "plan_import": _plan_import,
+}
+
+
+def main() -> int:
+    data = json.loads((ROOT / "bench" / "results.json").read_text())
+    print("| figure | measured | goal | met |")
+    print("| --- | --- | --- | --- |")
+    for row in rows(data["results"]):
+        print("| " + " | ".join(row) + " |")
+    m = data["machine"]
+    print(f"\nMachine: {m['platform']}, Python {m['python']}, {m['cpus']} CPUs.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
