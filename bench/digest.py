@@ -22,23 +22,16 @@ MONDAY = datetime(2026, 6, 22, 1, 0, tzinfo=UTC)  # 08:00 in Hà Nội
 
 
 def run(ctx: BenchContext) -> dict[str, Any]:
-    from bench.delivery import _database, _store
+    from bench.data import backends, scratch_store
 
     result: dict[str, Any] = {
         "method": "five example plans synced on 2026-01-05; the digests of 2026-W26 made "
         "once, then sent to the outbox folder by one tick; the idle cost is prepare_digests "
         "once the week is made (median of 200 calls)",
     }
-    for backend in ("sqlite", "postgresql"):
-        url = _database(ctx, backend)
-        if url is None:
-            result[backend] = "skipped: PostgreSQL not reachable"
-            continue
-        store, drop = _store(ctx, url)
-        try:
+    for backend in backends(ctx):
+        with scratch_store(ctx, backend, "digest") as store:
             result[backend] = _measure(ctx, store, backend)
-        finally:
-            drop()
     return result
 
 

@@ -178,6 +178,20 @@ def _plan_import(r: dict[str, Any]) -> Iterator[Row]:
     )
 
 
+def _digest(r: dict[str, Any]) -> Iterator[Row]:
+    for backend in ("sqlite", "postgresql"):
+        d = r.get(backend)
+        if not isinstance(d, dict):
+            continue
+        yield (
+            f"weekly digests of the five example plans ({d['digests']}), {backend}",
+            f"made in {d['make_week_s'] * 1000:.0f} ms, sent in {d['send_all_s'] * 1000:.0f} ms; "
+            f"{d['idle_prepare_ms']:.1f} ms added to every later tick",
+            "—",
+            "—",
+        )
+
+
 SECTIONS = {
     "tick_scaling": _tick,
     "memory": _memory,
@@ -187,6 +201,7 @@ SECTIONS = {
     "telegram": _telegram,
     "cli": _cli,
     "plan_import": _plan_import,
+    "digest": _digest,
 }
 
 
