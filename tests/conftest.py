@@ -17,6 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 from engine.store.db import Store, open_store
+from tests.fakes.botapi import FakeBotApi
+from tests.fakes.clock import VirtualClock
+from tests.fakes.smtp import SmtpServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,3 +120,26 @@ def pg_store() -> Iterator[Store]:
 @pytest.fixture
 def cli() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on loopback that records what it receives."""
+    server = SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock()
+
+
+@pytest.fixture
+def botapi(clock: VirtualClock) -> Iterator[FakeBotApi]:
+    """The local Bot API server, judging flood limits by the same virtual clock as the sender."""
+    with FakeBotApi(clock=clock) as api:
+        yield api

@@ -21,7 +21,6 @@ from engine.store.db import Store
 from tests.conftest import ROOT
 from tests.extensions.world import World, build, write_workflow
 from tests.fakes.botapi import TOKEN, FakeBotApi
-from tests.telegram.conftest import botapi, clock  # noqa: F401  (fixtures)
 from tests.test_cli_actions import cli_db_url
 
 SECRET_ENV = "NHACVIEC_TEST_SECRET"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from datetime import date, time
 from email.message import EmailMessage
 from pathlib import Path
@@ -24,16 +23,6 @@ from tests.extensions.world import TASK1, TASK2, World, at, build
 from tests.fakes.smtp import SmtpServer
 
 LATE7 = at(date(2026, 7, 7))  # task 1 (due 30/06) is a week late
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

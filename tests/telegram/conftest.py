@@ -2,44 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-
 import pytest
 
 from engine.config import PathsSettings, Settings, TelegramSettings
 from tests.conftest import ROOT
 from tests.fakes.botapi import TOKEN, FakeBotApi
+from tests.fakes.clock import VirtualClock  # noqa: F401  (tests import it from here too)
 
 TOKEN_ENV = "NHACVIEC_TEST_TELEGRAM_TOKEN"
-
-
-class VirtualClock:
-    """A monotonic clock that only moves when something sleeps on it."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
-
-
-@pytest.fixture
-def clock() -> VirtualClock:
-    return VirtualClock()
-
-
-@pytest.fixture
-def botapi(clock: VirtualClock) -> Iterator[FakeBotApi]:
-    """The Bot API server, judging flood limits by the same virtual clock as the sender."""
-    with FakeBotApi(clock=clock) as api:
-        yield api
 
 
 @pytest.fixture
