@@ -482,6 +482,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     until = args.until or date(args.year, 12, 31)
+    if not sys.stdout.isatty():  # piped or logged: the tables are laid out for 100 columns
+        os.environ.setdefault("COLUMNS", "100")
     console = Console(highlight=False, soft_wrap=True)
     console.print(
         "[bold]nhacviec demo[/]: a year of reminders for the example plans, on SQLite, "
