@@ -58,8 +58,15 @@ def settings(
     return Settings(**values)
 
 
-def agency(s: Session, key: str = "hn.so-cong-thuong", name: str = "Sở Công Thương") -> Agency:
-    row = Agency(key=key, name=name, jurisdiction="Hà Nội", aliases=[])
+def agency(
+    s: Session,
+    key: str = "hn.so-cong-thuong",
+    name: str = "Sở Công Thương",
+    *,
+    jurisdiction: str = "Hà Nội",
+    aliases: list[str] | None = None,
+) -> Agency:
+    row = Agency(key=key, name=name, jurisdiction=jurisdiction, aliases=aliases or [])
     s.add(row)
     s.flush()
     return row
@@ -98,14 +105,18 @@ def plan(
     key: str = "hn-266-2021",
     number: str | None = "266/KH-UBND",
     title: str = "Kế hoạch thực hiện sản xuất và tiêu dùng bền vững năm 2026",
+    owner: Agency | None = None,
+    issued_on: date | None = date(2021, 11, 25),
 ) -> Plan:
     row = Plan(
         key=key,
         number=number,
         issuer="UBND thành phố Hà Nội",
+        issued_on=issued_on,
         title=title,
         period_start=2026,
         period_end=2026,
+        owner_agency_id=owner.id if owner is not None else None,
         content_hash="0" * 64,
         data={},
         loaded_at=CREATED,

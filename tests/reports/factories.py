@@ -7,20 +7,18 @@ plan 266/KH-UBND for 2026, owned by Sở Công Thương.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from itertools import count
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from engine.config import LettersSettings, PathsSettings, Settings
 from engine.store.models import Agency, AuditEvent, Obligation, Plan, Task
+from tests.factories import CREATED, HANOI, ROOT, agency, plan
 
-ROOT = Path(__file__).resolve().parents[2]
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-CREATED = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
+__all__ = ["HANOI", "ROOT", "agency", "at", "note", "obligation", "plan", "settings", "task"]
+
 _serial = count(1)
 
 
@@ -34,47 +32,6 @@ def settings(**letters: Any) -> Settings:
     return Settings(
         paths=PathsSettings(templates=ROOT / "templates"), letters=LettersSettings(**letters)
     )
-
-
-def agency(
-    s: Session,
-    key: str = "hn.so-cong-thuong",
-    name: str = "Sở Công Thương",
-    *,
-    jurisdiction: str = "Hà Nội",
-    aliases: list[str] | None = None,
-) -> Agency:
-    row = Agency(key=key, name=name, jurisdiction=jurisdiction, aliases=aliases or [])
-    s.add(row)
-    s.flush()
-    return row
-
-
-def plan(
-    s: Session,
-    *,
-    key: str = "hn-266-2021",
-    number: str | None = "266/KH-UBND",
-    title: str = "Kế hoạch thực hiện sản xuất và tiêu dùng bền vững năm 2026",
-    owner: Agency | None = None,
-    issued_on: date | None = date(2021, 11, 25),
-) -> Plan:
-    row = Plan(
-        key=key,
-        number=number,
-        issuer="UBND thành phố Hà Nội",
-        issued_on=issued_on,
-        title=title,
-        period_start=2026,
-        period_end=2026,
-        owner_agency_id=owner.id if owner is not None else None,
-        content_hash="0" * 64,
-        data={},
-        loaded_at=CREATED,
-    )
-    s.add(row)
-    s.flush()
-    return row
 
 
 def task(s: Session, of: Plan, number: str, title: str, *, position: int) -> Task:
