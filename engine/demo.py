@@ -130,6 +130,7 @@ class Demo:
         self.plan: dict[date, list[Reaction]] = defaultdict(list)
         self.seen: set[int] = set()
         self.chats: dict[int, int] = {}  # contact id -> linked chat id
+        self.agency_chats: dict[int, int] = {}  # agency id -> a linked coordinator's chat
         self.months: dict[int, Month] = defaultdict(Month)
         self._settings: Settings | None = None
         self._store: Store | None = None
@@ -233,12 +234,14 @@ class Demo:
             ).all()
             chosen = [c for c in contacts if _hash("telegram", c.key) % 2 == 0]
             codes = {c.id: (c.key, new_invite(session, c, now)) for c in chosen}
+            agency_of = {c.id: c.agency_id for c in chosen}
         bot = BotService(self.settings, self.store, now=lambda: now)
         for index, (contact_id, (key, code)) in enumerate(sorted(codes.items())):
             chat_id = 700_000 + index
             reply = bot.start(Sender(chat_id, user=key), [code])
             if reply.linked:
                 self.chats[contact_id] = chat_id
+                self.agency_chats.setdefault(agency_of[contact_id], chat_id)
         self.console.print(
             f"{len(self.chats)} of {len(contacts)} coordinators sent /start CODE with the code "
             "from `nhacviec contacts invite`; their reminders now also go to Telegram."
@@ -386,7 +389,7 @@ class Demo:
             obligation = session.get(Obligation, obligation_id)
             assert obligation is not None
             agency_id = obligation.agency_id
-        chat = self._chat_of(agency_id)
+        chat = self.agency_chats.get(agency_id)
         if chat is None:
             return False
         reply = BotService(self.settings, self.store, now=lambda: now).press(Sender(chat), data)
@@ -403,16 +406,6 @@ class Demo:
             "--now", now.isoformat(), show=False,
         )  # fmt: skip
         return True
-
-    def _chat_of(self, agency_id: int) -> int | None:
-        from engine.store.models import Contact
-
-        with self.store.session() as session:
-            for contact_id, chat in self.chats.items():
-                contact = session.get(Contact, contact_id)
-                if contact is not None and contact.agency_id == agency_id:
-                    return chat
-        return None
 
     def summarise(self, day: date) -> None:
         month = self.months[day.month]

@@ -31,14 +31,12 @@ if TYPE_CHECKING:
 Status = Literal["open", "acknowledged", "done", "waived"]
 Action = Literal["ack", "done", "waive", "reopen"]
 STATUSES: tuple[Status, ...] = ("open", "acknowledged", "done", "waived")
-ACTIONS: tuple[Action, ...] = ("ack", "done", "waive", "reopen")
 EVENT_OF: dict[Action, str] = {
     "ack": "acknowledged",
     "done": "done",
     "waive": "waived",
     "reopen": "reopened",
 }
-CHANNELS = ("cli", "email", "telegram", "web", "system")
 
 
 class StatusError(NhacviecError):
