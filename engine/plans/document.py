@@ -6,7 +6,14 @@ came from. Extraction (``header``, ``body``, ``table``) only ever sees this form
 document shape needs a new reader and nothing else.
 
 For ``.docx`` files "lines" are the paragraphs in document order, a table row counting as
-one line; the numbers in warnings refer to that order.
+one line; the numbers in warnings refer to that order. For PDFs (text layer or OCR) a
+line is one printed line, numbered through the whole document, and ``page`` says where it
+was printed. Every position a reader knows (page, table, row, line) travels with the
+text, so a task can say where it came from (``Document.locate``).
+
+Emphasis (``bold``, ``italic``) and ``heading`` are hints a reader gives where the source
+has them (markdown ``**``/``#``, Word run properties and heading styles, PDF font names);
+extraction may use them to tell headings and labels from body text, never requires them.
 """
 
 from __future__ import annotations
@@ -23,6 +30,10 @@ class Line:
 
     number: int
     text: str
+    page: int | None = None
+    bold: bool = False  # the whole line is bold (or strong)
+    italic: bool = False  # the whole line is italic
+    heading: bool = False  # marked as a heading by the source (``#``, a Heading style)
 
 
 @dataclass
@@ -50,6 +61,7 @@ class Row:
     first: int
     last: int
     block: int = 0
+    page: int | None = None
 
     @property
     def texts(self) -> list[str]:
@@ -70,6 +82,8 @@ class Table:
     aligned: bool
     first: int = 0
     last: int = 0
+    page: int | None = None  # the page the table starts on (PDF)
+    nested: bool = False  # a table found inside a cell of another table
 
 
 @dataclass
@@ -82,6 +96,32 @@ class Document:
     tables: list[Table] = field(default_factory=list)
     total_lines: int = 0
     notes: list[tuple[int | None, str]] = field(default_factory=list)  # reader warnings
+    pages: int | None = None  # PDF pages
+    ocr: bool = False  # the text came from optical character recognition
 
     def text_between(self, first: int, last: int) -> list[Line]:
         return [line for line in self.lines if first <= line.number <= last]
+
+    def locate(self, first: int, last: int | None = None) -> Location:
+        """Where lines ``first``..``last`` are: the table and row holding them, the page."""
+        last = first if last is None else last
+        for index, table in enumerate(self.tables, start=1):
+            if not table.first <= first <= table.last:
+                continue
+            for row_index, row in enumerate(table.rows, start=1):
+                if row.first <= first <= row.last:
+                    return Location(first, last, row.page or table.page, index, row_index)
+            return Location(first, last, table.page, index, None)
+        page = next((line.page for line in self.lines if line.number >= first), None)
+        return Location(first, last, page, None, None)
+
+
+@dataclass(frozen=True)
+class Location:
+    """A span of lines, and the page, table (1-based) and row (1-based) holding it."""
+
+    first: int
+    last: int
+    page: int | None
+    table: int | None
+    row: int | None

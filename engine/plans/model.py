@@ -88,8 +88,20 @@ class Budget(_Model):
     text: str | None = None
 
 
+class TaskSource(_Model):
+    """Where a task was read, for a reviewer holding the plan file against the document:
+    ``table`` when it is a row of a table (``table`` and ``row`` count from 1 in document
+    order), ``text`` when it was read from the body's sentences and lists; ``page`` where
+    the document has pages (PDF). The lines are the task's ``source_lines``."""
+
+    read_from: Literal["table", "text"] = "table"
+    page: int | None = None
+    table: int | None = None
+    row: int | None = None
+
+
 class PlanTask(_Model):
-    """One row of the appendix table."""
+    """One task: a row of an appendix table, or an assignment read from the text."""
 
     key: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     section: str | None = None
@@ -103,6 +115,7 @@ class PlanTask(_Model):
     occurrences: list[Occurrence] = Field(default_factory=list)
     budget: Budget | None = None
     source_lines: tuple[int, int] | None = None
+    source: TaskSource | None = None
 
 
 class Warning_(_Model):

@@ -30,7 +30,7 @@ from engine.agencies import AgencyMatcher
 from engine.errors import InputError, NhacviecError
 from engine.plans.columns import Kind, budget_year, column_kind, looks_like_header
 from engine.plans.document import Document, Row, Table
-from engine.plans.model import Budget, Occurrence, PlanTask, Warning_
+from engine.plans.model import Budget, Occurrence, PlanTask, TaskSource, Warning_
 from engine.plans.text import fold, is_roman, parse_amount, squash
 
 _NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*\.?|[a-zđ]\)|[IVXLC]{1,6}\.?)$")
@@ -105,10 +105,12 @@ class TaskExtractor:
         self.columns: list[Column] = []
         self.header_texts: list[str] = []
         self.unit: str | None = None
+        self.doc = Document(name="", format="", lines=[])
 
     # -- entry point ---------------------------------------------------------------------
 
     def extract(self, doc: Document) -> TableResult:
+        self.doc = doc
         table, header_index = find_appendix(doc)
         header_rows = self._header(table, header_index)
         body_rows = table.rows[header_index + len(header_rows) :]
@@ -477,7 +479,12 @@ class TaskExtractor:
             occurrences=occurrences,
             budget=self._budget(draft, key),
             source_lines=(draft.first, draft.last),
+            source=self._source(draft),
         )
+
+    def _source(self, draft: _Draft) -> TaskSource:
+        where = self.doc.locate(draft.first, draft.last)
+        return TaskSource(read_from="table", page=where.page, table=where.table, row=where.row)
 
     def _agencies(self, draft: _Draft, key: str) -> tuple[list[str], list[str]]:
         fields = draft.fields

@@ -20,7 +20,15 @@ from typing import Any, cast
 
 import yaml
 
-from engine.plans.model import AgencyDuties, Budget, PlanFile, PlanTask, ReportingDuty, Warning_
+from engine.plans.model import (
+    AgencyDuties,
+    Budget,
+    PlanFile,
+    PlanTask,
+    ReportingDuty,
+    TaskSource,
+    Warning_,
+)
 
 WIDTH = 92
 _PLAIN_SAFE = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^#\n]*$")
@@ -159,6 +167,7 @@ class _Writer:
             " " * 4
             + ("source_lines: null" if lines is None else f"source_lines: [{lines[0]}, {lines[1]}]")
         )
+        self.source(task.source, indent=4)
 
     def warnings(self, warnings: list[Warning_]) -> None:
         if not warnings:
@@ -242,6 +251,17 @@ class _Writer:
         self.field("total", budget.total, indent=indent + 2)
         self.field("unit", budget.unit, indent=indent + 2)
         self.field("text", budget.text, indent=indent + 2)
+
+    def source(self, source: TaskSource | None, indent: int) -> None:
+        if source is None:
+            return
+        parts = [f"read_from: {source.read_from}"]
+        parts += [
+            f"{key}: {value}"
+            for key, value in (("page", source.page), ("table", source.table), ("row", source.row))
+            if value is not None
+        ]
+        self.emit(" " * indent + f"source: {{{', '.join(parts)}}}")
 
     def _note(self, name: str) -> str | None:
         return "not in the directory" if name in self.unmatched else None

@@ -112,8 +112,10 @@ def test_plan_import_json_is_the_plan_file_structure(cli: CliRunner) -> None:
             "occurrences",
             "budget",
             "source_lines",
+            "source",
         ]
     )
+    assert task["source"] == {"read_from": "table", "page": None, "table": 1, "row": 22}
     assert task["occurrences"][0] == {
         "start": "2027-01-01",
         "end": "2027-12-31",
