@@ -606,6 +606,7 @@ class BotService:
             Obligation.agency_id == agency_id,
             Obligation.status.in_(OPEN),
             Obligation.cancelled_at.is_(None),
+            Obligation.tracked.is_(True),
         ]
         if overdue_only:
             where.append(Obligation.due_on < today)
