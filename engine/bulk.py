@@ -211,13 +211,14 @@ def follow_up(
     session: Session, settings: Settings, action: str, ids: Sequence[int], *, now: datetime
 ) -> int:
     """Reschedule what an action calls for: a tracked obligation's reminders still ahead,
-    an acknowledged one's stages timed from the acknowledgement, a reopened one's stages
-    that no longer apply. Returns how many reminders were added or came back.
+    an acknowledged one's stages timed from the acknowledgement (a reopening needs
+    nothing: those stages stop on ``open``). Returns how many reminders were added or
+    came back.
 
     The action itself stands if this fails (a workflow file being edited is invalid):
     the failure is logged, and the next sync schedules the same reminders.
     """
-    if not ids or action not in ("track", "ack", "reopen"):
+    if not ids or action not in ("track", "ack"):
         return 0
     from engine.errors import NhacviecError
     from engine.tracking import reschedule_tracked

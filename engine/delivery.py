@@ -221,7 +221,7 @@ def hold(
     if decided[0] != "send":
         return decided
     until = held_until(window, row.payload, now)
-    return decided if until is None else ("hold", f"held until {until.isoformat()}")
+    return decided if until is None else ("hold", "outside office hours ([time] send_window)")
 
 
 def overtaken_by(

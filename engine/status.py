@@ -172,7 +172,9 @@ def _update_obligation(
         obligation.acknowledged_at = now
     elif decision.after == "done":
         obligation.done_at = now
-        obligation.done_late = local_date(now, zone) > obligation.original_due_on
+        # Done before it was tracked: recorded, not judged (it is outside the statistics).
+        late = local_date(now, zone) > obligation.original_due_on
+        obligation.done_late = late if obligation.tracked else None
     elif decision.after == "open":
         obligation.acknowledged_at = None
         obligation.done_at = None

@@ -362,7 +362,9 @@ def _summary(
     if not decision.changed:
         return f"{ref}: already {decision.after}; recorded, nothing changed."
     line = f"{ref}: {EVENT_OF[decision.action]} by {actor} (was {decision.before})"
-    if decision.after == "done":
+    if decision.after == "done" and not obligation.tracked:
+        line += ", before its plan was tracked (outside the statistics)"
+    elif decision.after == "done":
         line += f", {_lateness(obligation, zone)}"
     line += "."
     if cancelled:

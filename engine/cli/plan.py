@@ -133,6 +133,7 @@ def track_from_command(
     ctx: typer.Context,
     plan: str = typer.Argument(..., help="The plan's key, number or id."),
     day: str = typer.Argument(..., metavar="DATE", help="The new tracking start."),
+    by: str | None = typer.Option(None, "--by", help="Who did it (default: your user name)."),
     now: str | None = NOW,
 ) -> None:
     """Move a plan's tracking start: obligations due before it are not tracked."""
@@ -145,7 +146,7 @@ def track_from_command(
     start = parse_track_from(day, "DATE")
     with appctx.store().session() as session:
         row = find_plan(session, plan)
-        change = set_track_from(session, row, start, now=instant, actor=default_actor(),
+        change = set_track_from(session, row, start, now=instant, actor=by or default_actor(),
                                 channel="cli")  # fmt: skip
         _revive(appctx, session, change.tracked, instant)
     typer.echo(change.summary())

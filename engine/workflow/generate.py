@@ -641,18 +641,20 @@ def timeline(
 
 
 def _once_a_day(planned: list[NotificationSpec]) -> list[NotificationSpec]:
-    """Two reminders of one obligation for one person, channel and day: the later stage."""
+    """Two reminders of one obligation for one person, channel and day: the later stage;
+    a stage timed from the acknowledgement gives way to any reminder of the dates."""
     seen: set[tuple[datetime, str, str]] = set()
-    kept: list[NotificationSpec] = []
-    for note in reversed(planned):
+    kept: set[int] = set()
+    ranked = sorted(range(len(planned)), key=lambda i: (planned[i].when != "acknowledged", i))
+    for index in reversed(ranked):
+        note = planned[index]
         slot = (note.scheduled_at, note.contact, note.channel)
         if not note.escalation:
             if slot in seen:
                 continue
             seen.add(slot)
-        kept.append(note)
-    kept.reverse()
-    return kept
+        kept.add(index)
+    return [note for index, note in enumerate(planned) if index in kept]
 
 
 def recipients(ob: ObligationSpec, stage: Stage, book: AgencyBook) -> list[tuple[str, str]]:
