@@ -54,15 +54,18 @@ class TimeSettings(_Section):
     @field_validator("send_window")
     @classmethod
     def _office_hours(cls, value: str) -> str:
-        from engine.sendwindow import parse_window
+        from engine.sendwindow import OFF, parse_window
 
-        parse_window(value)
+        if value != OFF:
+            parse_window(value)
         return value
 
     @model_validator(mode="after")
     def _send_at_inside(self) -> TimeSettings:
-        from engine.sendwindow import parse_window
+        from engine.sendwindow import OFF, parse_window
 
+        if self.send_window == OFF:
+            return self
         start, end = parse_window(self.send_window)
         hour, minute = self.send_time.hour, self.send_time.minute
         if not start <= hour * 60 + minute < end:

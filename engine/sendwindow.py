@@ -7,7 +7,9 @@ window's start (inclusive) to its end (exclusive); outside it every kind of mess
 (reminders, escalations, digests, extension notices) is *held*: it stays pending and is
 due again when the window next opens, when the tick's rules decide it afresh. A stage
 with ``any_time: true`` (its rows carry ``"any_time": true`` in their payload) is never
-held. ``"00:00-24:00"`` opens the window all day, on working days.
+held. ``"00:00-24:00"`` opens the window all day, on working days; ``"off"`` sends
+whenever a message is due, any day (an engine watched round the clock, tests on the real
+clock).
 
 Everything here is pure: the instant is a parameter.
 """
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from engine.config import Settings
     from engine.workflow.calendar import WorkCalendar
 
+OFF = "off"
 WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-(?:([01]\d|2[0-3]):([0-5]\d)|(24):(00))$")
 DAY = 24 * 60
 
@@ -32,7 +35,7 @@ def parse_window(text: str) -> tuple[int, int]:
     """``"07:30-17:00"`` → minutes after midnight (450, 1020); ``ValueError`` otherwise."""
     match = WINDOW.match(text.strip())
     if not match:
-        raise ValueError('expected office hours as "HH:MM-HH:MM", e.g. "07:30-17:00"')
+        raise ValueError('expected office hours as "HH:MM-HH:MM", e.g. "07:30-17:00", or "off"')
     h1, m1, h2, m2, h24, _ = match.groups()
     start = int(h1) * 60 + int(m1)
     end = DAY if h24 else int(h2) * 60 + int(m2)
@@ -51,9 +54,12 @@ class SendWindow:
     end: int
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SendWindow:
-        """The window of ``[time]`` (one per distinct ``[time]``, shared by every batch)."""
+    def from_settings(cls, settings: Settings) -> SendWindow | None:
+        """The window of ``[time]`` (one per distinct ``[time]``, shared by every batch);
+        None when it is ``"off"``."""
         t = settings.time
+        if t.send_window == OFF:
+            return None
         return _window(t.send_window, t.timezone, t.send_at, t.holidays, tuple(t.extra_days_off))
 
     def is_open(self, instant: datetime) -> bool:

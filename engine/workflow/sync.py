@@ -31,7 +31,9 @@ for the templates (``stage.when``; whether to include the acknowledgement link),
 ``"letter": true`` when its stage attaches a formal reminder letter.
 
 An approved extension reschedules one obligation's rows with ``reschedule`` (the same
-generation and reconciliation, for the obligations given), in the caller's transaction.
+generation and reconciliation, for the obligations given), in the caller's transaction;
+so do an acknowledgement (the stages timed from it, generated from each acknowledged
+obligation's local acknowledgement day, here as in sync) and ``track``.
 
 Only what may have changed is looked at again. An obligation's ``spec_hash`` covers its
 own fields and everything its reminders depend on (the rule's stages, the contacts of its

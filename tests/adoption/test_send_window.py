@@ -124,3 +124,12 @@ def test_simulate_shows_the_held_messages_when_the_window_opens(
     listed = [(p.at.astimezone(f.HANOI).strftime("%a %d/%m %H:%M"), p.row.stage)
               for p in result.planned]  # fmt: skip
     assert listed == [("Fri 12/06 23:00", "khan"), ("Mon 15/06 07:30", "nhac-7-ngay")]
+
+
+def test_off_sends_whenever_due(store: Store, tmp_path: Path) -> None:
+    settings = f.settings(tmp_path).model_copy(
+        update={"time": TimeSettings(send_window="off", send_at="08:00")}
+    )
+    late_world(store)
+    report = run_tick(store, settings, datetime.combine(date(2026, 6, 13), time(23, 30), f.HANOI))
+    assert sorted(o.row.stage for o in report.sent) == ["khan", "nhac-7-ngay"]
