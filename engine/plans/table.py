@@ -28,12 +28,24 @@ from datetime import date
 
 from engine.agencies import AgencyMatcher
 from engine.errors import InputError, NhacviecError
-from engine.plans.columns import Kind, budget_year, column_kind, looks_like_header
+from engine.plans.columns import Kind, budget_year, column_kind
 from engine.plans.document import Document, Row, Table
 from engine.plans.model import Budget, Occurrence, PlanTask, TaskSource, Warning_
+from engine.plans.tasktables import TaskTable, find_task_tables
 from engine.plans.text import fold, is_roman, parse_amount, squash
 
-_NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*\.?|[a-zđ]\)|[IVXLC]{1,6}\.?)$")
+_NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*\.?|[a-zđ][).]?|[IVXLC]{1,6}\.?)$")
+_LETTER = re.compile(r"^[a-zđ][).]?$")
+_FIELD_NAMES = {
+    "title": "task",
+    "content": "content",
+    "lead": "lead",
+    "coordinators": "coordinators",
+    "agencies": "agencies",
+    "window": "time",
+    "deliverables": "deliverables",
+    "objective": "objective",
+}
 _SECTION = re.compile(r"^(?P<roman>[IVXLC]{1,6})\.?(?:\s+(?P<rest>.+))?$", re.DOTALL)
 _TOTAL = re.compile(r"^(tong cong|tong kinh phi|tong so|tong|cong)\b")
 _WINDOW_HINT = re.compile(
@@ -73,6 +85,8 @@ class _Draft:
     budget_text: str | None = None
     window_from: int | None = None  # line of the cell a window was inherited from
     merged_window: bool = False
+    merged: dict[str, int] = field(default_factory=dict)  # field → line it was printed on
+    letter_parent: str | None = None  # "1" for row "a)" under task 1
 
 
 @dataclass
@@ -106,25 +120,64 @@ class TaskExtractor:
         self.header_texts: list[str] = []
         self.unit: str | None = None
         self.doc = Document(name="", format="", lines=[])
+        self._saved_columns: dict[int, tuple[list[Column], list[str], str | None]] = {}
 
     # -- entry point ---------------------------------------------------------------------
 
-    def extract(self, doc: Document) -> TableResult:
+    def extract(self, doc: Document, tables: list[TaskTable] | None = None) -> TableResult:
+        """Tasks from every task table of ``doc`` (``tasktables.find_task_tables``)."""
         self.doc = doc
-        table, header_index = find_appendix(doc)
-        header_rows = self._header(table, header_index)
-        body_rows = table.rows[header_index + len(header_rows) :]
-        drafts = self._drafts(table, body_rows)
-        if not table.aligned:
-            self._inherit_windows(drafts)
-        tasks = self._tasks(drafts)
+        tables = find_task_tables(doc) if tables is None else tables
+        if not tables:
+            raise InputError(
+                "no recognisable appendix table: expected a header row naming columns such "
+                "as TT, Nội dung, Đơn vị chủ trì, Đơn vị phối hợp, Thời gian thực hiện",
+                file=doc.name,
+            )
+        per_table: list[tuple[TaskTable, list[_Draft], list[str]]] = []
+        rows_read = 0
+        for found in tables:
+            drafts = self._table_drafts(found, captioned=len(tables) > 1)
+            rows_read += len(found.table.rows) - found.header_index - 1
+            per_table.append((found, drafts, self._keys(drafts)))
+        qualify = len(per_table) > 1 and _keys_repeat([keys for _, _, keys in per_table])
+        tasks: list[PlanTask] = []
+        for number, (found, drafts, keys) in enumerate(per_table, start=1):
+            self._set_columns(found)
+            for draft, key in zip(drafts, keys, strict=True):
+                tasks.append(self._task(draft, f"t{number}.{key}" if qualify else key))
+        first = tables[0]
         return TableResult(
             tasks=tasks,
             warnings=self.warnings,
             unmatched=self.unmatched,
-            header_line=table.rows[header_index].first,
-            rows_read=len(body_rows),
+            header_line=first.table.rows[first.header_index].first,
+            rows_read=rows_read,
         )
+
+    def _table_drafts(self, found: TaskTable, *, captioned: bool) -> list[_Draft]:
+        table, header_index = found.table, found.header_index
+        header_rows = self._header(table, header_index)
+        self._saved_columns[id(found)] = (list(self.columns), list(self.header_texts), self.unit)
+        body_rows = table.rows[header_index + len(header_rows) :]
+        caption = self._caption(table) if captioned else None  # tells the tables apart
+        drafts = self._drafts(table, body_rows, caption)
+        if not table.aligned:
+            self._inherit_windows(drafts)
+        return self._letters(drafts)
+
+    def _set_columns(self, found: TaskTable) -> None:
+        self.columns, self.header_texts, self.unit = self._saved_columns[id(found)]
+
+    def _caption(self, table: Table) -> tuple[str, str] | None:
+        """A section heading printed just before the table ("I. TTHC CÓ THỜI GIAN …")."""
+        before = [ln for ln in self.doc.lines if table.first - 4 <= ln.number < table.first]
+        for line in reversed(before):
+            match = _SECTION.match(line.text.strip())
+            if match and is_roman(match.group("roman")) and match.group("rest"):
+                roman = match.group("roman")
+                return roman, f"{roman}. {squash(match.group('rest'))}"
+        return None
 
     def warn(self, line: int | None, message: str) -> None:
         self.warnings.append(Warning_(line=line, message=message))
@@ -209,9 +262,11 @@ class TaskExtractor:
 
     # -- rows ----------------------------------------------------------------------------
 
-    def _drafts(self, table: Table, rows: list[Row]) -> list[_Draft]:
+    def _drafts(
+        self, table: Table, rows: list[Row], caption: tuple[str, str] | None = None
+    ) -> list[_Draft]:
         drafts: list[_Draft] = []
-        section: tuple[str, str] | None = None
+        section: tuple[str, str] | None = caption
         after_repeat = False
         skipping_subheader = False
         for row in rows:
@@ -228,7 +283,7 @@ class TaskExtractor:
             if _is_total(row, number):
                 after_repeat = False
                 continue
-            if heading := self._section(number, values):
+            if heading := self._section(number, values) or self._spanning(row, number):
                 section = heading
                 after_repeat = False
                 continue
@@ -237,6 +292,9 @@ class TaskExtractor:
                 after_repeat = False
                 continue
             after_repeat = False
+            if not number and drafts and self._continues(values):
+                self._continue(drafts[-1], row, values, why="it has no number and no task")
+                continue
             if not number and not any(values.get(k, "").strip() for k in _TASK_FIELDS):
                 self.warn(
                     row.first,
@@ -278,7 +336,7 @@ class TaskExtractor:
             if cell.merged == "left" and values.get(key):
                 continue
             values[key] = cell.text
-            if cell.merged == "above" and column.kind in ("window", "number"):
+            if cell.merged == "above" and cell.text.strip():
                 values[f"merged:{column.kind}"] = str(cell.first)
         return values
 
@@ -384,21 +442,85 @@ class TaskExtractor:
         if "merged:window" in values and values.get("window", "").strip():
             draft.merged_window = True
             draft.window_from = int(values["merged:window"])
+        for key, line in values.items():
+            kind = key.removeprefix("merged:")
+            if key.startswith("merged:") and kind in _FIELD_NAMES and kind != "window":
+                draft.merged[kind] = int(line)
         return draft
 
-    def _continue(self, draft: _Draft, row: Row, values: dict[str, str]) -> None:
-        """Join a row split by a page break to the task it continues."""
+    def _letters(self, drafts: list[_Draft]) -> list[_Draft]:
+        """Lettered rows (a, b, c) under a numbered row are tasks of their own, keyed
+        under it ("1.a"); the numbered row is then their heading unless it has its own
+        agency or time."""
+        out: list[_Draft] = []
+        parent: _Draft | None = None
+        for draft in drafts:
+            letter = draft.number and _LETTER.match(draft.number)
+            if not letter:
+                parent = draft
+                out.append(draft)
+                continue
+            draft.number = draft.number.rstrip(").") if draft.number else None
+            if parent is not None and parent.number:
+                draft.letter_parent = parent.number
+                if parent in out and not self._own_work(parent):
+                    out.remove(parent)
+                    draft.section = (
+                        draft.section
+                        or f"{parent.number}. {_one_line(parent.fields.get('title', ''))}"
+                    )
+            out.append(draft)
+        return out
+
+    def _own_work(self, draft: _Draft) -> bool:
+        fields = draft.fields
+        return any(fields.get(k, "").strip() for k in ("lead", "agencies", "window"))
+
+    def _continues(self, values: dict[str, str]) -> bool:
+        """A row without a number or a task of its own, with text in another column: the
+        rest of the task above (a cell's text that went on in a row of its own)."""
+        if any(values.get(k, "").strip() for k in ("title", "content")):
+            return False
+        return any(
+            text.strip() and not key.startswith(("merged:", "year:"))
+            for key, text in values.items()
+        )
+
+    def _spanning(self, row: Row, number: str) -> tuple[str, str] | None:
+        """A row with one text across the table ("Giai đoạn 1 …", "Nhóm nhiệm vụ …",
+        "PHẦN II …"): a section heading, not a task."""
+        texts = [squash(c.text) for c in row.cells if not c.merged and c.text.strip()]
+        if len(texts) != 1 or len(row.cells) < 3 or (number and _NUMBER.match(number)):
+            return None
+        text = texts[0]
+        if len(text) > 200:
+            return None
+        label = re.match(r"^(?P<id>[A-ZĐ0-9IVX]{1,6})[.:)]\s+", text)
+        ident = label.group("id") if label else f"S{row.first}"
+        return ident, text
+
+    def _continue(
+        self, draft: _Draft, row: Row, values: dict[str, str], why: str | None = None
+    ) -> None:
+        """Join a row split by a page break (or a cell run on in a row of its own) to
+        the task it continues."""
         for key, text in values.items():
             if key.startswith(("year:", "merged:")) or key == "number" or not text.strip():
                 continue
             before = draft.fields.get(key, "")
             draft.fields[key] = f"{before} {text.strip()}".strip() if before else text.strip()
         label = draft.number or "before it"
-        self.warn(
-            row.first,
-            f"task {label} continues after the repeated header (page break): line {row.first} "
-            f"joined to it; check its title and cells",
-        )
+        if why:
+            self.warn(
+                row.first,
+                f"the row at line {row.first} is joined to task {label}: {why}; check it",
+            )
+        else:
+            self.warn(
+                row.first,
+                f"task {label} continues after the repeated header (page break): line "
+                f"{row.first} joined to it; check its title and cells",
+            )
         draft.last = row.last
 
     # -- windows inherited from vertically merged cells in cell-per-line exports ---------
@@ -437,7 +559,9 @@ class TaskExtractor:
         previous: dict[str | None, int] = {}
         for draft in drafts:
             scope = draft.section_id if restarts else None
-            if draft.number:
+            if draft.number and draft.letter_parent:
+                base = f"{draft.letter_parent}.{draft.number}"
+            elif draft.number:
                 base = draft.number
             else:
                 base = str(previous.get(scope, 0) + 1)
@@ -464,6 +588,13 @@ class TaskExtractor:
             title = first_line or "(no title)"
             self.warn(draft.first, f"task {key} has no title; '{title[:60]}' is used")
         lead, coordinators = self._agencies(draft, key)
+        for kind, line in draft.merged.items():
+            if fields.get(kind, "").strip():
+                self.warn(
+                    draft.first,
+                    f"task {key}: the {_FIELD_NAMES[kind]} cell is inherited from a merged "
+                    f"cell (printed once, at line {line}); check it applies",
+                )
         window_text = _one_line(fields.get("window", "")) or None
         occurrences = self._occurrences(draft, key, window_text)
         return PlanTask(
@@ -578,30 +709,24 @@ class TaskExtractor:
 
 
 def find_appendix(doc: Document) -> tuple[Table, int]:
-    """The first table with a recognisable header, with consecutive tables that repeat
-    its header (a table split by a page break) joined to it."""
-    for index, table in enumerate(doc.tables):
-        for row_index, row in enumerate(table.rows):
-            if looks_like_header([squash(t) for t in row.texts]):
-                return _join_continued(doc.tables[index:], row_index), row_index
-    raise InputError(
-        "no recognisable appendix table: expected a header row naming columns such as "
-        "TT, Nội dung, Đơn vị chủ trì, Đơn vị phối hợp, Thời gian thực hiện",
-        file=doc.name,
-    )
+    """The first task table and its header row (``tasktables``)."""
+    tables = find_task_tables(doc)
+    if not tables:
+        raise InputError(
+            "no recognisable appendix table: expected a header row naming columns such as "
+            "TT, Nội dung, Đơn vị chủ trì, Đơn vị phối hợp, Thời gian thực hiện",
+            file=doc.name,
+        )
+    return tables[0].table, tables[0].header_index
 
 
-def _join_continued(tables: list[Table], header_index: int) -> Table:
-    first = tables[0]
-    header = [squash(t) for t in first.rows[header_index].texts]
-    rows = list(first.rows)
-    for table in tables[1:]:
-        if table.aligned != first.aligned or not table.rows:
-            break
-        if [squash(t) for t in table.rows[0].texts] != header:
-            break
-        rows.extend(table.rows)
-    return Table(rows=rows, aligned=first.aligned, first=rows[0].first, last=rows[-1].last)
+def _keys_repeat(groups: list[list[str]]) -> bool:
+    seen: set[str] = set()
+    for keys in groups:
+        if seen & set(keys):
+            return True
+        seen |= set(keys)
+    return False
 
 
 def _aligned_columns(rows: list[Row]) -> list[Column]:
@@ -612,7 +737,11 @@ def _aligned_columns(rows: list[Row]) -> list[Column]:
         texts = [squash(r.cells[i].text) for r in rows if i < len(r.cells) and r.cells[i].text]
         kinds = [column_kind(t) for t in texts]
         specific = [k for k in kinds if k in ("budget_year", "budget_total")]
-        kind: Kind | None = specific[-1] if specific else next((k for k in kinds if k), None)
+        # The lowest header row names the column most precisely ("Thực hiện" over
+        # "Đơn vị chủ trì | Đơn vị phối hợp").
+        kind: Kind | None = (
+            specific[-1] if specific else next((k for k in reversed(kinds) if k), None)
+        )
         header = " / ".join(dict.fromkeys(texts))
         year = next((budget_year(t) for t in texts if budget_year(t)), None)
         tag = f"{kind}:{year}" if kind else ""
@@ -632,10 +761,13 @@ def _is_subheader(row: Row) -> bool:
     if not texts or texts[0] or not any(texts):
         return False
     filled = [t for t in texts if t]
-    return all(
+    if all(
         column_kind(t) in ("budget_year", "budget_total") or (t.startswith("(") and t.endswith(")"))
         for t in filled
-    )
+    ):
+        return True
+    # a second row of column names under a merged heading ("Thực hiện" over these)
+    return all(column_kind(t) is not None and len(t) <= 60 for t in filled) and len(filled) >= 2
 
 
 def _is_total(row: Row, number: str) -> bool:
