@@ -38,6 +38,7 @@ _SPAN = re.compile(rf"(?:kể\s+)?từ\s+năm\s+{_YEAR}(?:\s+đến\s+(?:hết\s
 _TARGET = re.compile(rf"(?:^|[.;:]\s+|^[a-zđ]\)\s*|^\d+\.\s*)(?:giai đoạn\s+.{{0,40}}?)?đến\s+"
                      rf"(?:hết\s+)?năm\s+{_YEAR}", re.IGNORECASE)  # fmt: skip
 _TIME_LABEL = re.compile(r"^[-+*\s]*(?:thời gian|thời hạn|tiến độ)[^:]{0,30}:", re.IGNORECASE)
+_WINDOW_YEAR = re.compile(rf"(?<!\d){_YEAR}(?!\d)")
 _ANY_YEAR = re.compile(rf"(?<![\d/.-]){_YEAR}(?![\d/])")
 
 
@@ -56,7 +57,8 @@ def committed_years(
     """Every year the document's own commitments name (see the module docstring)."""
     out: list[Named] = []
     for where, window in windows:
-        out.extend(Named(int(y), where, "a task window") for y in _ANY_YEAR.findall(window))
+        found = _WINDOW_YEAR.findall(window)
+        out.extend(Named(int(y), where, "a task window") for y in found)
     for line in lines:
         text = line.text
         if _TIME_LABEL.match(text):

@@ -29,8 +29,9 @@ from datetime import date
 from engine.agencies import AgencyMatcher
 from engine.errors import InputError, NhacviecError
 from engine.plans.columns import Kind, budget_year, column_kind
-from engine.plans.document import Document, Row, Table
+from engine.plans.document import Cell, Document, Row, Table
 from engine.plans.model import Budget, Occurrence, PlanTask, TaskSource, Warning_
+from engine.plans.steps import embedded_windows
 from engine.plans.tasktables import TaskTable, find_task_tables
 from engine.plans.text import fold, is_roman, parse_amount, squash
 
@@ -47,7 +48,9 @@ _FIELD_NAMES = {
     "objective": "objective",
 }
 _SECTION = re.compile(r"^(?P<roman>[IVXLC]{1,6})\.?(?:\s+(?P<rest>.+))?$", re.DOTALL)
-_TOTAL = re.compile(r"^(tong cong|tong kinh phi|tong so|tong|cong)\b")
+_TOTAL = re.compile(
+    r"^(?:tong cong|tong kinh phi|tong so|tong thoi gian)\b|^(?:tong|cong)(?: \d.*)?$"
+)
 _WINDOW_HINT = re.compile(
     r"\b(19|20)\d{2}\b|hàng năm|hằng năm|thường xuyên|quý|tháng\s*\d", re.IGNORECASE
 )
@@ -121,6 +124,7 @@ class TaskExtractor:
         self.unit: str | None = None
         self.doc = Document(name="", format="", lines=[])
         self._saved_columns: dict[int, tuple[list[Column], list[str], str | None]] = {}
+        self._shift_lines: set[int] = set()
 
     # -- entry point ---------------------------------------------------------------------
 
@@ -327,7 +331,7 @@ class TaskExtractor:
 
     def _aligned_values(self, row: Row) -> dict[str, str]:
         values: dict[str, str] = {}
-        for column, cell in zip(self.columns, row.cells, strict=False):
+        for column, cell in zip(self.columns, self._shifted(row), strict=False):
             if column.kind is None:
                 continue
             key = f"year:{column.year}" if column.kind == "budget_year" else column.kind
@@ -339,6 +343,22 @@ class TaskExtractor:
             if cell.merged == "above" and cell.text.strip():
                 values[f"merged:{column.kind}"] = str(cell.first)
         return values
+
+    def _shifted(self, row: Row) -> list[Cell]:
+        """A row of a text export that left out its empty number cell: its first cell
+        is the task's text, so its cells start one column later."""
+        cells = row.cells
+        if self.doc.format == "docx" or not cells or not self.columns:
+            return cells
+        if self.columns[0].kind != "number" or len(self.columns) < 3:
+            return cells
+        first = squash(cells[0].text)
+        if len(first) <= 8 or _NUMBER.match(first) or _SECTION.match(first.split(" ")[0]):
+            return cells
+        if sum(1 for c in cells if c.text.strip()) >= len(self.columns):
+            return cells
+        self._shift_lines.add(row.first)
+        return [Cell("", row.first, row.first), *cells]
 
     def _fitted_values(self, row: Row) -> dict[str, str]:
         texts = _dedup([t.strip() for t in row.texts if t.strip()])
@@ -669,11 +689,20 @@ class TaskExtractor:
         try:
             occurrences = self.parse_window(window, self.period)
         except NhacviecError as exc:
+            steps = embedded_windows(window, self.period, self.parse_window)
+            if not steps:
+                self.warn(
+                    draft.first,
+                    f"task {key}: cannot read the window '{window}' ({exc}); no occurrences",
+                )
+                return []
+            labels = ", ".join(o.label or o.end.isoformat() for o in steps)
             self.warn(
                 draft.first,
-                f"task {key}: cannot read the window '{window}' ({exc}); no occurrences",
+                f"task {key}: the time cell is a sentence or a list of steps; read as the "
+                f"dates it names ({labels}): check them",
             )
-            return []
+            occurrences = steps
         start, end = date(self.period[0], 1, 1), date(self.period[1], 12, 31)
         if any(o.end < start or o.end > end for o in occurrences):
             self.warn(draft.first, f"task {key}: window '{window}' lies outside the plan period")
@@ -771,9 +800,12 @@ def _is_subheader(row: Row) -> bool:
 
 
 def _is_total(row: Row, number: str) -> bool:
+    """ "Tổng cộng", "Tổng kinh phí", "Tổng thời gian …" in the row's first text (a cell
+    further right may well name "Tổng Thư ký Quốc hội")."""
     if number and _NUMBER.match(number):
         return False
-    return any(_TOTAL.match(fold(t)) for t in row.texts if t.strip())
+    first = next((t for t in row.texts if t.strip()), "")
+    return bool(_TOTAL.match(fold(first)))
 
 
 def _dedup(texts: list[str]) -> list[str]:
