@@ -261,11 +261,13 @@ class Importer:
                 None, "no issuer found (expected ỦY BAN NHÂN DÂN … or BỘ … on the first page)"
             )
             return None, None
-        entry = self.matcher.match(header.issuer, None)
-        if entry is not None:
-            return entry.name, entry.jurisdiction
         place = _PLACE.search(header.issuer)
         jurisdiction = squash(place.group("place")) if place else header.issuer
+        entry = self.matcher.match(header.issuer, jurisdiction) or self.matcher.match(
+            header.issuer, None
+        )
+        if entry is not None:
+            return entry.name, entry.jurisdiction
         self.warn(
             None, f"issuer '{header.issuer}' is not in the directory; jurisdiction '{jurisdiction}'"
         )
@@ -294,9 +296,15 @@ class Importer:
             also = (
                 f" (also on lines {', '.join(map(str, lines[1:6]))}{'…' if len(lines) > 6 else ''})"
             )
+            printed = self.matcher.printed.get(name)
+            how = (
+                f"printed '{printed}', its abbreviation written out"
+                if printed
+                else "kept as printed"
+            )
             self.warn(
                 lines[0] or None,
-                f"agency '{name}' is not in the directory: kept as printed"
+                f"agency '{name}' is not in the directory: {how}"
                 + (also if len(lines) > 1 else ""),
             )
 

@@ -22,8 +22,13 @@ _FRAGMENT = re.compile(
     rf"{_DEADLINE}(?:ngày\s+)?\d{{1,2}}\s*/\s*\d{{1,2}}\s*/\s*{_YEAR}"
     rf"|{_DEADLINE}ngày\s+\d{{1,2}}\s+tháng\s+\d{{1,2}}\s+năm\s+{_YEAR}"
     rf"|{_DEADLINE}tháng\s+\d{{1,2}}(?:\s*[-–]\s*\d{{1,2}})?\s*(?:/|\s+năm\s+|-)\s*{_YEAR}"
-    rf"|{_DEADLINE}qu[ýí]\s+[IVX\d]+(?:\s*[-–,]\s*[IVX\d]+)?\s*(?:/|\s+năm\s+|-)\s*{_YEAR}",
+    rf"|{_DEADLINE}qu[ýí]\s+[IVX\d]+(?:\s*[-–,]\s*[IVX\d]+)?\s*(?:/|\s+năm\s+|-)\s*{_YEAR}"
+    rf"|^(?:giai đoạn\s+|năm\s+)?{_YEAR}\s*[-–]\s*{_YEAR}\b",
     re.IGNORECASE,
+)
+# "Thực hiện đến năm 2030 và …": the work goes on until then, from the plan's start.
+_UNTIL = re.compile(
+    rf"^(?:thực hiện|triển khai)\s+(?:đến|tới)\s+(?:hết\s+)?năm\s+({_YEAR})\b", re.I
 )
 
 Parse = Callable[[str, tuple[int, int]], list[Occurrence]]
@@ -32,6 +37,11 @@ Parse = Callable[[str, tuple[int, int]], list[Occurrence]]
 def embedded_windows(text: str, within: tuple[int, int], parse: Parse) -> list[Occurrence]:
     """The windows of every date, month or quarter the text names, in order, once each."""
     out: list[Occurrence] = []
+    if until := _UNTIL.match(text.strip()):
+        year = int(until.group(1))
+        if within[0] <= year:
+            span = f"{within[0]} - {year}"
+            return parse(span, within)
     for match in _FRAGMENT.finditer(text):
         try:
             found = parse(match.group(0), within)

@@ -31,6 +31,7 @@ from engine.errors import InputError, NhacviecError
 from engine.plans.columns import Kind, budget_year, column_kind
 from engine.plans.document import Cell, Document, Row, Table
 from engine.plans.model import Budget, Occurrence, PlanTask, TaskSource, Warning_
+from engine.plans.appendix import deadline_for
 from engine.plans.steps import embedded_windows
 from engine.plans.tasktables import TaskTable, find_task_tables
 from engine.plans.text import fold, is_roman, parse_amount, squash
@@ -90,6 +91,7 @@ class _Draft:
     merged_window: bool = False
     merged: dict[str, int] = field(default_factory=dict)  # field → line it was printed on
     letter_parent: str | None = None  # "1" for row "a)" under task 1
+    body_window: int | None = None  # the body line that gives the appendix's deadline
 
 
 @dataclass
@@ -168,6 +170,10 @@ class TaskExtractor:
         drafts = self._drafts(table, body_rows, caption)
         if not table.aligned:
             self._inherit_windows(drafts)
+        if "window" not in self._kinds and (deadline := deadline_for(self.doc, table)):
+            for draft in drafts:
+                draft.fields["window"] = deadline.text
+                draft.body_window = deadline.line
         return self._letters(drafts)
 
     def _set_columns(self, found: TaskTable) -> None:
@@ -298,6 +304,14 @@ class TaskExtractor:
             after_repeat = False
             if not number and drafts and self._continues(values):
                 self._continue(drafts[-1], row, values, why="it has no number and no task")
+                continue
+            if not number and self._summary_row(table, values):
+                self.warn(
+                    row.first,
+                    f"the row at line {row.first} has no number and no agency in a table of "
+                    f"numbered tasks: read as a note, not a task: "
+                    f"'{_one_line(' '.join(row.texts))[:80]}'",
+                )
                 continue
             if not number and not any(values.get(k, "").strip() for k in _TASK_FIELDS):
                 self.warn(
@@ -506,6 +520,16 @@ class TaskExtractor:
             for key, text in values.items()
         )
 
+    def _summary_row(self, table: Table, values: dict[str, str]) -> bool:
+        """ "Tổng thời gian giải quyết …: 03 ngày" under the header of a step table: no
+        number, no agency, where the table's other rows have both."""
+        if not {"lead", "agencies"} & self._kinds or "number" not in self._kinds:
+            return False
+        if any(values.get(k, "").strip() for k in ("lead", "agencies")):
+            return False
+        numbered = sum(1 for r in table.rows if r.texts and _NUMBER.match(squash(r.texts[0])))
+        return numbered >= max(3, len(table.rows) // 2)
+
     def _spanning(self, row: Row, number: str) -> tuple[str, str] | None:
         """A row with one text across the table ("Giai đoạn 1 …", "Nhóm nhiệm vụ …",
         "PHẦN II …"): a section heading, not a task."""
@@ -680,6 +704,12 @@ class TaskExtractor:
     def _occurrences(self, draft: _Draft, key: str, window: str | None) -> list[Occurrence]:
         if window is None:
             return self._budget_occurrences(draft, key)
+        if draft.body_window is not None:
+            self.warn(
+                draft.first,
+                f"task {key}: the table has no time column; the window '{window}' is the "
+                f"deadline the body gives its appendix (line {draft.body_window})",
+            )
         if draft.merged_window:
             self.warn(
                 draft.first,

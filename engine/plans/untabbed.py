@@ -162,7 +162,8 @@ def _join_names(lines: list[str]) -> str:
     """One name per line; a parenthesised line belongs to the name above it."""
     names: list[str] = []
     for line in lines:
-        if line.startswith("(") and names:
+        run_on = names and re.search(r"\b(?:của|tại|và|thuộc|trực)$", names[-1])
+        if (line.startswith("(") or run_on) and names:
             names[-1] = f"{names[-1]} {line}"
         else:
             names.append(line)
