@@ -28,10 +28,10 @@ from datetime import date
 
 from engine.agencies import AgencyMatcher
 from engine.errors import InputError, NhacviecError
+from engine.plans.appendix import deadline_for
 from engine.plans.columns import Kind, budget_year, column_kind
 from engine.plans.document import Cell, Document, Row, Table
 from engine.plans.model import Budget, Occurrence, PlanTask, TaskSource, Warning_
-from engine.plans.appendix import deadline_for
 from engine.plans.steps import embedded_windows
 from engine.plans.tasktables import TaskTable, find_task_tables
 from engine.plans.text import fold, is_roman, parse_amount, squash
