@@ -382,7 +382,7 @@ def expand_abbreviations(name: str) -> str:
     trường": the abbreviations of ministry and department names written out (after a
     head word only, so "TP" in "UBND TP" stays)."""
     for pattern, full in _SHORT_NAMES:
-        name = pattern.sub(lambda m, full=full: f"{m.group('head')}{full}", name)
+        name = pattern.sub(rf"\g<head>{full}", name)
     return name
 
 

@@ -32,7 +32,10 @@ _ATTACHED = re.compile(
     r"(?:\s+ngày\s+(?P<date>[^()]*?))?(?:\s+(?:của|do)\s+(?P<issuer>[^()]+?))?\s*\)?\s*$",
     re.IGNORECASE,
 )
-_PLACE_DATE = re.compile(r"^[^\d,]{2,40},\s*ngày\b(?P<date>.*)$", re.IGNORECASE)
+# "Hà Nội, ngày 07 tháng 5 năm 2020", also after the number on the same line.
+_PLACE_DATE = re.compile(
+    r"(?:^|\s)(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ.]*\s?){1,4},\s*ngày\b(?P<date>.*)$|^[^\d,]{2,40},\s*ngày\b(?P<bare>.*)$"
+)
 _DMY_WORDS = re.compile(r"(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})", re.IGNORECASE)
 _DMY_SLASH = re.compile(r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})")
 _YEAR_ONLY = re.compile(r"(?:năm|/)\s*((?:19|20)\d{2})\b", re.IGNORECASE)
@@ -85,9 +88,9 @@ def extract_header(lines: list[Line]) -> Header:
     header = Header()
     _number_and_date(lines, header)
     header.issuer = _issuer(lines)
-    header.title, title_line = _title(lines)
+    header.title, _ = _title(lines)
     if header.title is None:
-        header.title, title_line = _subject_title(lines)
+        header.title, _ = _subject_title(lines)
     header.doc_type = _doc_type(header.title)
     if header.doc_type in PLAN_KINDS:
         header.title_years = title_years(header.title or "")
@@ -98,8 +101,6 @@ def extract_header(lines: list[Line]) -> Header:
             "no title found (expected KẾ HOẠCH, QUYẾT ĐỊNH, NGHỊ QUYẾT, CHƯƠNG TRÌNH, "
             "CHỈ THỊ, THÔNG BÁO or a Công văn's 'V/v …' and its subject)",
         )
-    if header.period is None and header.title_years == (None, None):
-        header.warn(title_line, "the title states no year or period ('năm 2022', 'giai đoạn …')")
     return header
 
 
@@ -116,14 +117,27 @@ def header_lines(doc: Document) -> list[Line]:
             for cell in row.cells:
                 if cell.merged:
                     continue
-                for part in cell.text.split("\n"):
-                    text = _RULES.sub(" ", part).strip()
-                    if text:
-                        out.append(Line(cell.first, text))
+                for text in _cell_lines(cell.text):
+                    out.append(Line(cell.first, text))
     return sorted(out, key=lambda ln: ln.number)
 
 
 _RULES = re.compile(r"-{3,}|_{3,}|={3,}")
+
+
+def _cell_lines(text: str) -> list[str]:
+    """A layout cell's paragraphs, decorative rules dropped; a short label ("Số:") is
+    joined to the paragraph after it."""
+    out: list[str] = []
+    for part in text.split("\n"):
+        part = _RULES.sub(" ", part).strip()
+        if not part:
+            continue
+        if out and out[-1].endswith(":") and len(out[-1]) <= 10:
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return out
 
 
 def _doc_type(title: str | None) -> str | None:
@@ -138,7 +152,7 @@ def _doc_type(title: str | None) -> str | None:
 def _subject_title(lines: list[Line]) -> tuple[str | None, int | None]:
     """A Công văn has no title of its own: "V/v …" says what it is about."""
     for line in lines[:40]:
-        match = re.match(r"^\*?V/v\s*:?\s*(?P<subject>.+)$", line.text, re.IGNORECASE)
+        match = re.search(r"(?:^|\s)\*?V/v\s*:?\s*(?P<subject>.+)$", line.text, re.IGNORECASE)
         if match:
             subject = match.group("subject").strip(" *")
             return f"Công văn về việc {subject[0].lower()}{subject[1:]}", line.number
@@ -148,7 +162,7 @@ def _subject_title(lines: list[Line]) -> tuple[str | None, int | None]:
 def _number_and_date(lines: list[Line], header: Header) -> None:
     top = lines[:40]
     number_line = next((ln for ln in top if _NUMBER.match(ln.text)), None)
-    date_line = next((ln for ln in top if _PLACE_DATE.match(ln.text)), None)
+    date_line = next((ln for ln in top if _PLACE_DATE.search(ln.text)), None)
     attached = next((ln for ln in lines if _ATTACHED.search(ln.text)), None)
     match = _ATTACHED.search(attached.text) if attached else None
 
@@ -175,8 +189,8 @@ def _number_and_date(lines: list[Line], header: Header) -> None:
         header.warn(where, f"the document {what}; number is null")
 
     dates = []
-    if date_line and (m := _PLACE_DATE.match(date_line.text)):
-        dates.append((date_line, m.group("date")))
+    if date_line and (m := _PLACE_DATE.search(date_line.text)):
+        dates.append((date_line, m.group("date") or m.group("bare") or ""))
     if attached and match and match.group("date"):
         dates.append((attached, match.group("date")))
     for _line, text in dates:
@@ -203,14 +217,21 @@ def _parse_date(text: str) -> date | None:
     return None
 
 
+def _captions(lines: list[Line]) -> list[Line]:
+    """Lines, with a caption broken over two lines ("(Kèm theo Quyết định số … ngày …"
+    then "của Chủ tịch …)") joined."""
+    out: list[Line] = []
+    for i, line in enumerate(lines):
+        text = line.text
+        if text.startswith("(") and ")" not in text and i + 1 < len(lines):
+            text = f"{text} {lines[i + 1].text}"
+        out.append(Line(line.number, text))
+    return out
+
+
 def _issuer(lines: list[Line]) -> str | None:
-    """The issuing body as printed: the appendix's "của …", else the capitals on top."""
-    for line in lines:
-        match = _ATTACHED.search(line.text)
-        if match and match.group("issuer"):
-            issuer = re.sub(r"^Bộ trưởng\s+", "", squash(match.group("issuer")), flags=re.I)
-            if len(issuer.split()) > 2 and not re.search(r"tỉnh$|thành phố$", issuer):
-                return issuer  # "UBND tỉnh" alone names no province
+    """The issuing body as printed: the capitals on top of the first page, else the
+    appendix's "(Kèm theo … của …)"."""
     top = [ln.text.strip("* ") for ln in lines[:40]]
     for i, text in enumerate(top):
         if re.fullmatch(r"(ỦY|UỶ) BAN NHÂN DÂN|UBND|BỘ|SỞ", text) and i + 1 < len(top):
@@ -219,12 +240,24 @@ def _issuer(lines: list[Line]) -> str | None:
         if match is None or text.startswith(("BỘ TRƯỞNG", "BAN HÀNH")):
             continue
         issuer = _case_issuer(squash(match.group("issuer")))
-        below = _ISSUER_LINE.match(top[i + 1]) if i + 1 < len(top) else None
-        if below and re.match(r"^(SỞ|BAN|ĐOÀN|VĂN PHÒNG)\b", top[i + 1]) and "BAN NHÂN" in text:
-            # "UBND TỈNH LÀO CAI" over "SỞ CÔNG THƯƠNG": the department issues it
-            place = re.sub(r"^Ủy ban nhân dân\s+", "", issuer)
-            return f"{_case_issuer(squash(below.group('issuer')))} {place}"
+        if issuer.startswith("Ủy ban nhân dân"):
+            for text_below in top[i + 1 : i + 4]:
+                below = _ISSUER_LINE.match(text_below)
+                if below and re.match(r"^(SỞ|BAN|ĐOÀN|VĂN PHÒNG|CHI CỤC)\b", text_below):
+                    # "UBND TỈNH LÀO CAI" over "SỞ CÔNG THƯƠNG": the department issues it
+                    place = re.sub(r"^Ủy ban nhân dân\s+", "", issuer)
+                    return f"{_case_issuer(squash(below.group('issuer')))} {place}"
         return issuer
+    return _caption_issuer(lines)
+
+
+def _caption_issuer(lines: list[Line]) -> str | None:
+    for line in _captions(lines):
+        match = _ATTACHED.search(line.text)
+        if match and match.group("issuer"):
+            issuer = re.sub(r"^Bộ trưởng\s+", "", squash(match.group("issuer")), flags=re.I)
+            if len(issuer.split()) > 2 and not re.search(r"tỉnh$|thành phố$", issuer):
+                return issuer  # "UBND tỉnh" alone names no province
     return None
 
 
@@ -267,8 +300,13 @@ def _case_name(text: str) -> str:
     return result
 
 
+_TITLE_LINES = 120
+
+
 def _title(lines: list[Line]) -> tuple[str | None, int | None]:
-    """The plan's title: the subject after KẾ HOẠCH, else after QUYẾT ĐỊNH."""
+    """The plan's title: the subject after KẾ HOẠCH, else after QUYẾT ĐỊNH, … on the
+    first pages (a long decree's forms further on have titles of their own)."""
+    lines = lines[:_TITLE_LINES]
     for doc_type in _DOC_TYPES:
         for i, line in enumerate(lines):
             text = line.text

@@ -173,22 +173,26 @@ def _after_value(lines: list[str], label: int) -> int:
 
 # -- fixed-width text (a PDF text layer saved as text) -----------------------------------
 
+_HEADER_BLOCK = 10
 _PAGE_NUMBER = re.compile(r"^\s{8,}\d{1,3}\s*$")
 _COLUMNS = re.compile(r"\S\s{4,}\S")
 
 
 def layout_lines(lines: list[str]) -> list[tuple[int, str]]:
-    """Numbered lines of a fixed-width page: page numbers dropped, and the two columns
-    of the first page's header block ("BỘ …      CỘNG HÒA …") as two lines."""
+    """Numbered lines of a fixed-width page: page numbers dropped, and the first page's
+    header block one item a line, its two columns ("BỘ …      CỘNG HÒA …") as two."""
     out: list[tuple[int, str]] = []
     for index, raw in enumerate(lines):
         number = index + 1
         if _PAGE_NUMBER.match(raw):
             continue
-        if index < 15 and _COLUMNS.search(raw.strip()):
+        if index < _HEADER_BLOCK and _COLUMNS.search(raw.strip()):
             for part in re.split(r"\s{4,}", raw.strip()):
                 out.append((number, part))
                 out.append((number, ""))
             continue
         out.append((number, raw))
+        following = lines[index + 1].strip() if index + 1 < len(lines) else ""
+        if index < _HEADER_BLOCK and not following[:1].islower():
+            out.append((number, ""))  # the header block: one item a line
     return out
