@@ -17,6 +17,7 @@ from datetime import date
 
 from engine.plans.document import Document, Line
 from engine.plans.model import Warning_
+from engine.plans.tasktables import header_row
 from engine.plans.text import is_upper_text, sentence_case, squash
 
 # "Số: 96/KH-UBND", "Số: 24/2026//NQ-CP", "Số: 66.19/2026/NQ-CP", "Số: 9389 /BNNMT-BĐKH";
@@ -113,6 +114,8 @@ def header_lines(doc: Document) -> list[Line]:
     for table in doc.tables:
         if table.first > max(first_body, 1) + 40 and table.first > 60:
             break
+        if header_row(table) is not None:
+            continue  # a task table, not the layout of the first page
         for row in table.rows:
             for cell in row.cells:
                 if cell.merged:
@@ -328,7 +331,9 @@ def _subject_after(lines: list[Line], index: int) -> str | None:
     parts: list[str] = []
     for line in lines[index + 1 : index + 4]:
         text = line.text
-        if text.startswith("(") or re.match(r"^(Căn cứ|Thực hiện\s*:|[IVX]+\.|ỦY BAN|BỘ TR)", text):
+        if text.startswith(("(", "-", "+", "•")) or re.match(
+            r"^(Căn cứ|Thực hiện\s*:|[IVX]+\.|\d+\.|ỦY BAN|BỘ TR|Kính gửi|Điều \d)", text
+        ):
             break
         parts.append(text)
         if is_upper_text(text) or text.endswith((".", ":")):

@@ -747,6 +747,15 @@ class TaskExtractor:
             for year in years:
                 occurrences.extend(self.parse_window(f"Năm {year}", self.period))
             return occurrences
+        first, last = self.period
+        if "window" in self._kinds and first == last:
+            # An empty time cell in a plan of one year: the task is that year's.
+            self.warn(
+                draft.first,
+                f"task {key} has no window (the time column is empty); it takes the plan's "
+                f"year, {first}",
+            )
+            return self.parse_window(f"Năm {first}", self.period)
         where = "is empty" if "window" in self._kinds else "is missing from the table"
         self.warn(draft.first, f"task {key} has no window (the time column {where})")
         return []
