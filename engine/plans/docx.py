@@ -76,11 +76,14 @@ class _Walker:
         if text:
             self.lines.append(Line(self.number, text))
 
-    def _text(self, p: Any) -> str:
+    def _text(self, p: Any, *, breaks: bool = False) -> str:
+        """A paragraph's text with its automatic number; in a cell a line break
+        (``w:br``) stays one ("UBND TỈNH LÀO CAI" / "SỞ CÔNG THƯƠNG")."""
         from docx.text.paragraph import Paragraph
 
         label = self.numbering.label(p)
-        text = clean_inline(Paragraph(p, cast(Any, None)).text)
+        raw = Paragraph(p, cast(Any, None)).text
+        text = clean_cell(raw) if breaks else clean_inline(raw)
         return f"{label} {text}".strip() if label else text
 
     def table(self, tbl: Any, *, nested: bool = False) -> None:
@@ -124,7 +127,7 @@ class _Walker:
         parts: list[str] = []
         for child in tc.iterchildren():
             if child.tag == qn("w:p"):
-                parts.append(self._text(child))
+                parts.append(self._text(child, breaks=True))
             elif child.tag == qn("w:tbl"):
                 self.table(child, nested=True)
         return clean_cell("\n".join(p for p in parts if p))

@@ -696,7 +696,7 @@ class TaskExtractor:
                 continue
             canonical, matched = self.matcher.canonical(printed, self.jurisdiction)
             if not matched:
-                self.unmatched.setdefault(printed, []).append(line)
+                self.unmatched.setdefault(canonical, []).append(line)
             if canonical not in names:
                 names.append(canonical)
         return names
