@@ -44,6 +44,7 @@ class _Context:
 
     jurisdiction: str | None
     issuer: str | None
+    title: str | None = None
 
 
 @dataclass
@@ -132,7 +133,7 @@ class Importer:
         body = BodyReader(self.matcher, jurisdiction, issuer).read(self.doc.lines)
         self.warnings.extend(body.warnings)
         owner = body.owner or self._owner_fallback(jurisdiction, issuer)
-        context = _Context(jurisdiction, issuer)
+        context = _Context(jurisdiction, issuer, header.title)
         provisional = self._provisional_period(header)
         found = self._tasks(context, provisional)
         period = self._period(header, found.tasks, provisional)
@@ -195,6 +196,7 @@ class Importer:
         extractor = TaskExtractor(
             self.matcher, context.jurisdiction, context.issuer, period, parse_window
         )
+        extractor.plan_title = context.title
         table = extractor.extract(self.doc, self.tables)
         return TaskResult(table.tasks, table.warnings, table.unmatched, table.rows_read)
 

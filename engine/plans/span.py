@@ -95,7 +95,7 @@ def plan_span(
         return (start, title_end), "from the title and the issue year"
     later = [n for n in named if start <= n.year <= start + 50]
     if not later:
-        return (start, start), f"the issue year {start}: the document names no later year"
+        return (start, start), f"as the issue year {start}: the document names no later year"
     latest = max(later, key=lambda n: n.year)
     where = f" (line {latest.line})" if latest.line else ""
     return (start, latest.year), (

@@ -31,6 +31,7 @@ from engine.errors import InputError, NhacviecError
 from engine.plans.appendix import deadline_for
 from engine.plans.columns import Kind, budget_year, column_kind
 from engine.plans.document import Cell, Document, Row, Table
+from engine.plans.events import event_dates, holds_event
 from engine.plans.model import Budget, Occurrence, PlanTask, TaskSource, Warning_
 from engine.plans.steps import embedded_windows
 from engine.plans.tasktables import TaskTable, find_task_tables
@@ -92,6 +93,8 @@ class _Draft:
     merged: dict[str, int] = field(default_factory=dict)  # field → line it was printed on
     letter_parent: str | None = None  # "1" for row "a)" under task 1
     body_window: int | None = None  # the body line that gives the appendix's deadline
+    event_window: int | None = None  # the body line that gives the event's dates
+    window_warned: bool = False  # the table's warning says it has no window
 
 
 @dataclass
@@ -127,6 +130,7 @@ class TaskExtractor:
         self.doc = Document(name="", format="", lines=[])
         self._saved_columns: dict[int, tuple[list[Column], list[str], str | None]] = {}
         self._shift_lines: set[int] = set()
+        self.plan_title: str | None = None  # the events of the body are named after it
 
     # -- entry point ---------------------------------------------------------------------
 
@@ -170,11 +174,32 @@ class TaskExtractor:
         drafts = self._drafts(table, body_rows, caption)
         if not table.aligned:
             self._inherit_windows(drafts)
-        if "window" not in self._kinds and (deadline := deadline_for(self.doc, table)):
+        if "window" not in self._kinds:
+            self._body_windows(table, drafts)
+        return self._letters(drafts)
+
+    def _body_windows(self, table: Table, drafts: list[_Draft]) -> None:
+        """A table without a time column: the body's deadline for its appendix, else the
+        dates of the event the plan organises for the row that holds it; the rest of
+        the rows get one warning for the table."""
+        if deadline := deadline_for(self.doc, table):
             for draft in drafts:
                 draft.fields["window"] = deadline.text
                 draft.body_window = deadline.line
-        return self._letters(drafts)
+            return
+        event = event_dates(self.doc, self.plan_title)
+        for draft in drafts:
+            if event and holds_event(draft.fields.get("title", ""), event):
+                draft.fields["window"] = f"từ {event.first:%d/%m/%Y} đến {event.last:%d/%m/%Y}"
+                draft.event_window = event.line
+        without = [d for d in drafts if not d.fields.get("window") and not d.budget]
+        if without:
+            self.warn(
+                table.rows[0].first,
+                f"the table has no time column: {len(without)} of its tasks have no window",
+            )
+            for draft in without:
+                draft.window_warned = True
 
     def _set_columns(self, found: TaskTable) -> None:
         self.columns, self.header_texts, self.unit = self._saved_columns[id(found)]
@@ -704,6 +729,12 @@ class TaskExtractor:
     def _occurrences(self, draft: _Draft, key: str, window: str | None) -> list[Occurrence]:
         if window is None:
             return self._budget_occurrences(draft, key)
+        if draft.event_window is not None:
+            self.warn(
+                draft.first,
+                f"task {key}: the table has no time column; the window '{window}' is the "
+                f"dates the body gives the event (line {draft.event_window})",
+            )
         if draft.body_window is not None:
             self.warn(
                 draft.first,
@@ -756,8 +787,9 @@ class TaskExtractor:
                 f"year, {first}",
             )
             return self.parse_window(f"Năm {first}", self.period)
-        where = "is empty" if "window" in self._kinds else "is missing from the table"
-        self.warn(draft.first, f"task {key} has no window (the time column {where})")
+        if not draft.window_warned:
+            where = "is empty" if "window" in self._kinds else "is missing from the table"
+            self.warn(draft.first, f"task {key} has no window (the time column {where})")
         return []
 
     def _budget(self, draft: _Draft, key: str) -> Budget | None:

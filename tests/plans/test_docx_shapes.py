@@ -76,13 +76,16 @@ def test_the_header_table_automatic_numbers_and_people_as_leads(
     doc = new_document()
     header_block(doc, ["UBND TỈNH LÀO CAI", "SỞ CÔNG THƯƠNG"], "Số:      /KH-SCT",
                  "Lào Cai, ngày      tháng 5 năm 2026")  # fmt: skip
-    for text in ("KẾ HOẠCH", "Kiểm tra huấn luyện kỹ thuật an toàn", "PHỤ LỤC"):
+    for text in ("KẾ HOẠCH", "Kiểm tra huấn luyện kỹ thuật an toàn", "II. NỘI DUNG",
+                 "1. Thời gian, đối tượng kiểm tra:", "1.1. Đợt 1: Từ 13h30’ ngày 02/6/2026.",
+                 "1.2. Đợt 2: Từ 13h30’ ngày 03/6/2026.", "2. Địa điểm: Sở Công Thương.",
+                 "PHỤ LỤC"):  # fmt: skip
         doc.add_paragraph(text)
     num_id = decimal_numbering(doc)
     table = doc.add_table(rows=4, cols=4)
     fill(table, [["TT", "Nhiệm vụ thực hiện", "Người thực hiện", "Ghi chú"],
                  ["", "Rà soát hồ sơ học viên", "Đỗ Văn A\nVũ Thị B", ""],
-                 ["", "Xây dựng bài kiểm tra", "Vũ Thị B", ""],
+                 ["", "Tổ chức kiểm tra", "Vũ Thị B", ""],
                  ["", "Tổ chức chấm bài", "Nguyễn Văn C", ""]])  # fmt: skip
     for row in table.rows[1:]:
         number_paragraph(row.cells[0], num_id)
@@ -93,6 +96,10 @@ def test_the_header_table_automatic_numbers_and_people_as_leads(
     assert [t.number for t in plan.tasks] == ["1", "2", "3"]  # drawn by Word, not typed
     assert plan.tasks[0].lead == ["Đỗ Văn A", "Vũ Thị B"]  # one person a paragraph
     assert [t.source.row if t.source else None for t in plan.tasks] == [2, 3, 4]
+    windows = [[(o.start, o.end) for o in t.occurrences] for t in plan.tasks]
+    assert windows == [[], [(date(2026, 6, 2), date(2026, 6, 3))], []]  # the event's row only
+    assert any("the dates the body gives the event" in w.message for w in plan.warnings)
+    assert any("2 of its tasks have no window" in w.message for w in plan.warnings)
     messages = [w.message for w in plan.warnings]
     assert any("leaves the number blank" in m for m in messages)
     assert any("leaves the date blank" in m for m in messages)

@@ -86,7 +86,7 @@ def test_one_rule_for_the_period_when_the_title_does_not_say() -> None:
     assert found is not None and found[0] == (2025, 2045)
     assert plan_span(2025, (None, None), []) == (
         (2025, 2025),
-        "the issue year 2025: the document names no later year",
+        "as the issue year 2025: the document names no later year",
     )
     # a title's later start wins, an earlier one gives way to the issue year
     assert plan_span(2025, (2026, 2030), named)[0] == (2026, 2030)  # type: ignore[index]
