@@ -26,6 +26,7 @@ after the header block's last ``|``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from engine.plans.document import Cell, Document, Line, Row, Table
@@ -93,6 +94,17 @@ class _Rows:
         self.cells = []
 
 
+_BLANK_MARKUP = re.compile(r"^[*_\s]+$")
+_BODY_START = re.compile(r"^\**\s*(?:PHỤ LỤC|KẾ HOẠCH|QUYẾT ĐỊNH|NGHỊ QUYẾT)\b")
+
+
+def _ends_block(line: str) -> bool:
+    """After a cell: an empty bold paragraph ("** **") or an appendix heading is body
+    text again, not the next cell."""
+    text = line.strip()
+    return bool(_BLANK_MARKUP.match(text) or _BODY_START.match(text))
+
+
 def _read_table(lines: list[str], start: int, end: int) -> tuple[Table | None, int]:
     """The table opened by the ``|`` at ``start``; the index of the first line after it."""
     state = _Rows()
@@ -105,12 +117,17 @@ def _read_table(lines: list[str], start: int, end: int) -> tuple[Table | None, i
             continue
         state.close_cell(j + 1)
         nxt = lines[j + 1] if j + 1 < end else ""
+        after = lines[j + 2] if j + 2 < end else ""
+        short = state.width is not None and len(state.cells) < state.width
+        if is_pipe(nxt) and is_pipe(after) and short:
+            j += 1  # "A | | |": an empty last cell, then the row break
+            continue
         if is_pipe(nxt):  # "|" then "|": the row ends, the next one starts
             state.close_row()
             j += 2
             continue
         full = state.width is not None and len(state.cells) >= state.width
-        if not nxt.strip() or full:
+        if not nxt.strip() or full or _ends_block(nxt):
             j += 1
             break
         j += 1

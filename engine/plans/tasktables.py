@@ -21,6 +21,7 @@ from engine.plans.text import squash
 
 _HEADER_ROWS = 4  # a header may sit under a caption row or two
 _PLACEHOLDER = re.compile(r"^[\s.…_\-–/:,()]*$")
+_SIGNATURE = re.compile(r"^(?:Nơi nhận|TM\.|KT\.|TL\.|Người lập|Thủ trưởng)", re.IGNORECASE)
 
 
 @dataclass
@@ -31,8 +32,16 @@ class TaskTable:
 
 
 def header_row(table: Table) -> int | None:
+    """The row naming the columns. In a table whose cells sit in their columns it must
+    name a task column ("Nội dung", "Nhiệm vụ", "Tên văn bản" …) or leave the first
+    columns blank for one (a list of procedures with the agency that performs them, a
+    list of officials, is not a list of tasks)."""
     for index, row in enumerate(table.rows[:_HEADER_ROWS]):
-        if looks_like_header([squash(t) for t in row.texts]):
+        texts = [squash(t) for t in row.texts]
+        if not looks_like_header(texts):
+            continue
+        kinds = {column_kind(t) for t in texts}
+        if not table.aligned or kinds & {"title", "content"} or "" in texts[:2]:
             return index
     return None
 
@@ -42,8 +51,8 @@ def _has_task_rows(table: Table, header: int) -> bool:
     header_texts = [squash(t) for t in table.rows[header].texts]
     for row in table.rows[header + 1 :]:
         texts = [squash(t) for t in row.texts]
-        if texts == header_texts:
-            continue
+        if texts == header_texts or any(_SIGNATURE.match(t) for t in texts):
+            continue  # the header again, or the signature block glued to the table
         for text in texts:
             if len(text) > 3 and not _PLACEHOLDER.match(text) and column_kind(text) is None:
                 return True

@@ -138,7 +138,12 @@ def _folded(raw: str) -> str:
 def strip_furniture(lines: list[str]) -> tuple[int, int]:
     """The range [start, end) of ``lines`` that is the document itself."""
     start = 0
-    limit = min(len(lines), 200)
+    # The site's furniture comes before the document's header block ("CỘNG HÒA XÃ HỘI
+    # CHỦ NGHĨA VIỆT NAM" beside the issuer): never look for it past that.
+    motto = next(
+        (i for i, raw in enumerate(lines[:400]) if "cong hoa xa hoi" in _folded(raw)), None
+    )
+    limit = min(len(lines), 200) if motto is None else max(0, motto - 8)
     for i in range(limit):
         text = _folded(lines[i])
         if text in _META_LABELS and lines[i].rstrip(" *").endswith(":"):
