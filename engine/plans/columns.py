@@ -63,7 +63,7 @@ _PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
             r"|\bluat\b.*\bnghi dinh\b|\bnghi dinh\b.*\bthong tu\b|^ten don vi|^cong viec"
         ),
     ),
-    ("content", re.compile(r"noi dung|hoat dong")),
+    ("content", re.compile(r"noi dung|^hoat dong|^cac hoat dong")),
 ]
 
 

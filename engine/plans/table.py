@@ -310,7 +310,7 @@ class TaskExtractor:
             if self._is_header_repeat(row):
                 after_repeat, skipping_subheader = True, True
                 continue
-            if skipping_subheader and _is_subheader(row):
+            if (skipping_subheader and _is_subheader(row)) or _column_numbers(row):
                 continue
             skipping_subheader = False
             values = self._values(row, table.aligned)
@@ -854,10 +854,19 @@ def _aligned_columns(rows: list[Row]) -> list[Column]:
     return columns
 
 
+def _column_numbers(row: Row) -> bool:
+    """ "1 | 2 | 3 | 4 | 5" or "(1) | (2) | …" under a header: the columns' numbers."""
+    numbers = [squash(t).strip("()") for t in row.texts if t.strip()]
+    return len(numbers) >= 3 and numbers == [str(i) for i in range(1, len(numbers) + 1)]
+
+
 def _is_subheader(row: Row) -> bool:
-    """A second header row: no number, only sub-headings (years, "Tổng cộng", a note).
-    Cells merged from the header row above count as empty."""
+    """A second header row: no number, only sub-headings (years, "Tổng cộng", a note),
+    or the columns' own numbers ("1 | 2 | 3 …", "(1) | (2) | …"). Cells merged from the
+    header row above count as empty."""
     texts = ["" if c.merged else squash(c.text) for c in row.cells]
+    if _column_numbers(row):
+        return True
     if not texts or texts[0] or not any(texts):
         return False
     filled = [t for t in texts if t]

@@ -21,6 +21,7 @@ from engine.plans.text import squash
 
 _HEADER_ROWS = 4  # a header may sit under a caption row or two
 _PLACEHOLDER = re.compile(r"^[\s.…_\-–/:,()]*$")
+_FORM_BLANK = re.compile(r"[.…]{4,}|…{2,}")
 _SIGNATURE = re.compile(r"^(?:Nơi nhận|TM\.|KT\.|TL\.|Người lập|Thủ trưởng)", re.IGNORECASE)
 
 
@@ -47,16 +48,19 @@ def header_row(table: Table) -> int | None:
 
 
 def _has_task_rows(table: Table, header: int) -> bool:
-    """Some row under the header holds real text (not a number, dots or nothing)."""
+    """Some row under the header holds real text (not a number, dots or nothing), and
+    the rows are not a form's blanks ("….giờ….phút, ngày…../…../……") to fill in."""
     header_texts = [squash(t) for t in table.rows[header].texts]
+    filled = blanks = 0
     for row in table.rows[header + 1 :]:
         texts = [squash(t) for t in row.texts]
         if texts == header_texts or any(_SIGNATURE.match(t) for t in texts):
             continue  # the header again, or the signature block glued to the table
-        for text in texts:
-            if len(text) > 3 and not _PLACEHOLDER.match(text) and column_kind(text) is None:
-                return True
-    return False
+        if any(_FORM_BLANK.search(t) for t in texts):
+            blanks += 1
+        if any(len(t) > 3 and not _PLACEHOLDER.match(t) and column_kind(t) is None for t in texts):
+            filled += 1
+    return filled > 0 and blanks * 3 < filled  # a third of the rows with blanks: a form
 
 
 def find_task_tables(doc: Document) -> list[TaskTable]:
