@@ -195,7 +195,11 @@ class TaskBuilder:
         try:
             occurrences = self.parse_window(window, self.period)
         except NhacviecError as exc:
-            steps = embedded_windows(window, self.period, self.parse_window)
+            # An expression that names no dates on purpose (an event, a duration, "on
+            # demand": the period parser marks it with a ``kind``) is never searched
+            # for dates; anything else may be a sentence or steps with dates in it.
+            undated = getattr(exc, "kind", None) is not None
+            steps = [] if undated else embedded_windows(window, self.period, self.parse_window)
             if not steps:
                 self.warn(
                     draft.first,
