@@ -216,3 +216,22 @@ def test_a_paragraph_with_automatic_numbering_reads_with_its_number(tmp_path: Pa
     read = read_document(save(doc, tmp_path).read_bytes(), "x.docx")
     assert [line.text for line in read.lines] == ["1. Sở Công Thương", "2. Sở Tài chính"]
     assert qn("w:numPr")  # the XML names used above are Word's
+
+
+def test_a_task_table_split_over_two_word_tables_is_one_table(
+    tmp_path: Path, directory: Directory
+) -> None:
+    doc = new_document()
+    for text in ("ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI", "Số: 9/KH-UBND",
+                 "Hà Nội, ngày 2 tháng 3 năm 2026", "KẾ HOẠCH", "Thực hiện năm 2026"):  # fmt: skip
+        doc.add_paragraph(text)
+    first = doc.add_table(rows=2, cols=4)
+    fill(first, [["TT", "Nội dung", "Đơn vị chủ trì", "Thời gian"],
+                 ["1", "Tuyên truyền", "Sở Công Thương", "Quý I/2026"]])  # fmt: skip
+    second = doc.add_table(rows=2, cols=4)  # the rest after a page break, no header
+    fill(second, [["2", "Tập huấn", "Sở Tài chính", "Quý II/2026"],
+                  ["3", "Sơ kết", "Sở Công Thương", "Tháng 12/2026"]])  # fmt: skip
+    plan = import_plan(save(doc, tmp_path), directory).plan
+    assert [t.key for t in plan.tasks] == ["1", "2", "3"]
+    assert [t.source.table if t.source else None for t in plan.tasks] == [1, 2, 2]
+    assert plan.tasks[2].occurrences[0].start == date(2026, 12, 1)
