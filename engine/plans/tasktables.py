@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from engine.plans.columns import column_kind, looks_like_header
-from engine.plans.document import Document, Table
+from engine.plans.document import Document, Row, Table
 from engine.plans.text import squash
 
 _HEADER_ROWS = 4  # a header may sit under a caption row or two
@@ -58,9 +58,20 @@ def _has_task_rows(table: Table, header: int) -> bool:
             continue  # the header again, or the signature block glued to the table
         if any(_FORM_BLANK.search(t) for t in texts):
             blanks += 1
-        if any(len(t) > 3 and not _PLACEHOLDER.match(t) and column_kind(t) is None for t in texts):
+        if _real_texts(row) >= 2:
             filled += 1
     return filled > 0 and blanks * 3 < filled  # a third of the rows with blanks: a form
+
+
+def _real_texts(row: Row) -> int:
+    """How many cells of a row say something: a task has its text and at least its
+    agency, its time or its budget (a checklist's items, a heading across the row, one)."""
+    texts = {
+        squash(c.text)
+        for c in row.cells
+        if not c.merged and len(squash(c.text)) > 3 and not _PLACEHOLDER.match(c.text)
+    }
+    return len({t for t in texts if column_kind(t) is None})
 
 
 def find_task_tables(doc: Document) -> list[TaskTable]:
