@@ -91,6 +91,8 @@ def import_bytes(
 def read_document(data: bytes, name: str, fmt: str | None = None) -> Document:
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown format '{fmt}'; expected one of {', '.join(FORMATS)}", file=name)
+    if not data.strip():
+        raise InputError("the file is empty: expected a plan document", file=name)
     fmt = fmt or detect_format(data, name)
     if fmt == "docx":
         if not is_zip(data):
@@ -134,7 +136,12 @@ class Importer:
         self.warnings.extend(body.warnings)
         owner = body.owner or self._owner_fallback(jurisdiction, issuer)
         context = _Context(jurisdiction, issuer, header.title)
-        provisional = self._provisional_period(header)
+        try:
+            provisional = self._provisional_period(header)
+        except InputError:
+            # no year anywhere: if there are no tasks either, that is the error to say
+            self._tasks(context, (2000, 2000))
+            raise
         found = self._tasks(context, provisional)
         period = self._period(header, found.tasks, provisional)
         if period != provisional:

@@ -340,3 +340,12 @@ def test_plan_import_prints_the_tasks_it_found_on_stderr(tmp_path: Path) -> None
     assert "01/10/2025–31/12/2025" in review[2] and review[2].endswith("table 2 row 3")
     quiet = CliRunner().invoke(app, ["plan", "import", str(path), "--json", "--no-review"])
     assert len(quiet.stderr.splitlines()) == 2  # the summary and the reminder only
+
+
+def test_an_empty_file_says_so(directory: Directory) -> None:
+    from engine.errors import InputError
+
+    with pytest.raises(InputError, match="the file is empty"):
+        import_bytes(b"  \n\n", "ke-hoach.docx", directory)
+    with pytest.raises(InputError, match="no recognisable appendix table"):
+        import_bytes("MẪU ĐƠN\nTên doanh nghiệp: ……\n".encode(), "mau.txt", directory)
