@@ -96,6 +96,8 @@ _ABBREVIATIONS: list[tuple[str, str]] = [
     ("nn va ptnt", "nong nghiep va phat trien nong thon"),
     ("nnptnt", "nong nghiep va phat trien nong thon"),
     ("ptnt", "phat trien nong thon"),
+    ("nn va mt", "nong nghiep va moi truong"),
+    ("nnmt", "nong nghiep va moi truong"),
     ("tn va mt", "tai nguyen va moi truong"),
     ("tnmt", "tai nguyen va moi truong"),
     ("kh va dt", "ke hoach va dau tu"),
@@ -202,6 +204,7 @@ class AgencyMatcher:
 
     def __init__(self, directory: Directory):
         self.directory = directory
+        self.printed: dict[str, str] = {}
         self._index: dict[str, list[AgencyEntry]] = {}
         for entry in directory.agencies:
             for printed in (entry.name, *entry.aliases):
@@ -225,7 +228,11 @@ class AgencyMatcher:
         if not entries:
             return None
         if jurisdiction is None:
-            return entries[0] if len(entries) == 1 else None
+            # No jurisdiction known: a province's own departments are not meant ("Các
+            # sở, ngành" of an unknown issuer is not Hà Nội's), generic and central
+            # entries may be.
+            open_entries = [e for e in entries if e.jurisdiction is None or _is_central(e)]
+            return open_entries[0] if len(open_entries) == 1 else None
         for accept in (
             lambda e: e.jurisdiction == jurisdiction,
             lambda e: e.jurisdiction is None,
@@ -237,9 +244,18 @@ class AgencyMatcher:
         return None
 
     def canonical(self, name: str, jurisdiction: str | None) -> tuple[str, bool]:
-        """The directory's name for ``name`` and True, or ``name`` as printed and False."""
+        """The directory's name for ``name`` and True; or, for a name outside the
+        directory, the name as printed with its standard abbreviations written out
+        ("Sở KH&CN" → "Sở Khoa học và Công nghệ") and False. ``printed`` maps a
+        written-out name back to what the document printed."""
+        name = _FOOTNOTE.sub("", name).strip()
         entry = self.match(name, jurisdiction)
-        return (entry.name, True) if entry else (name, False)
+        if entry is not None:
+            return entry.name, True
+        full = expand_abbreviations(name)
+        if full != name:
+            self.printed.setdefault(full, name)
+        return full, False
 
     # -- splitting a cell into names ---------------------------------------------------
 
@@ -264,8 +280,19 @@ class AgencyMatcher:
                 parts.append(part)
         names: list[str] = []
         for part in parts:
-            names.extend(self._split_part(part, jurisdiction))
+            for piece in self._split_slash(part, jurisdiction):
+                names.extend(self._split_part(piece, jurisdiction))
         return names
+
+    def _split_slash(self, part: str, jurisdiction: str | None) -> list[str]:
+        """ "Bộ Chỉ huy Quân sự tỉnh/Ban Chỉ huy Bộ đội Biên phòng tỉnh": two agencies
+        when each side reads as one ("Đơn vị/cá nhân" does not)."""
+        if "/" not in part or self.match(part, jurisdiction):
+            return [part]
+        pieces = [_trim(p) for p in part.split("/")]
+        if len(pieces) > 1 and all(_proper_agency(p) for p in pieces):
+            return pieces
+        return [part]
 
     def _agency_start(self, text: str, jurisdiction: str | None) -> bool:
         return self.match(text, jurisdiction) is not None or _starts_like_agency(text)
@@ -318,6 +345,45 @@ class AgencyMatcher:
         return _proper_agency(segment) or (
             _starts_like_agency(segment) and len(segment.split()) >= 2
         )
+
+
+_FOOTNOTE = re.compile(r"\s*\[\d{1,2}\]")
+
+# The standard abbreviations of ministry and department names, as printed after the head
+# word ("Sở KH&CN", "Bộ TN&MT", "Sở LĐ-TB&XH"), and their full names.
+_HEAD = r"(?P<head>(?:Sở|Bộ|Phòng|Ban|Cục|Chi cục|Vụ|Thanh tra|Văn phòng)\s+)"
+_PRINTED_SHORT: list[tuple[str, str]] = [
+    (r"KH\s*&\s*CN|KHCN|KH và CN", "Khoa học và Công nghệ"),
+    (r"KH\s*&\s*ĐT|KHĐT|KH và ĐT|KH-ĐT", "Kế hoạch và Đầu tư"),
+    (r"TN\s*&\s*MT|TNMT|TN và MT|TN-MT", "Tài nguyên và Môi trường"),
+    (r"NN\s*&\s*PTNT|NNPTNT|NN và PTNT|NN-PTNT", "Nông nghiệp và Phát triển nông thôn"),
+    (r"NN\s*&\s*MT|NNMT|NN và MT", "Nông nghiệp và Môi trường"),
+    (r"LĐ\s*-?\s*TB\s*&\s*XH|LĐTBXH|LĐ-TBXH|LĐ,\s*TB\s*&\s*XH", "Lao động - Thương binh và Xã hội"),
+    (r"GTVT|GT-VT|GT\s*&\s*VT", "Giao thông vận tải"),
+    (r"TT\s*&\s*TT|TTTT|TT và TT|TT-TT", "Thông tin và Truyền thông"),
+    (r"VH\s*,?\s*TT\s*&\s*DL|VHTTDL|VH-TT-DL|VH,\s*TT\s*và\s*DL", "Văn hóa, Thể thao và Du lịch"),
+    (r"VH\s*&\s*TT|VHTT", "Văn hóa và Thể thao"),
+    (r"GD\s*&\s*ĐT|GDĐT|GD-ĐT", "Giáo dục và Đào tạo"),
+    (r"XD", "Xây dựng"),
+    (r"TC", "Tài chính"),
+    (r"CT", "Công Thương"),
+    (r"NV", "Nội vụ"),
+    (r"TP", "Tư pháp"),
+    (r"YT", "Y tế"),
+    (r"NG", "Ngoại giao"),
+]
+_SHORT_NAMES = [
+    (re.compile(rf"{_HEAD}(?:{short})(?![\wĐđ&])"), full) for short, full in _PRINTED_SHORT
+]
+
+
+def expand_abbreviations(name: str) -> str:
+    """ "Sở KH&CN" → "Sở Khoa học và Công nghệ", "Bộ TN&MT" → "Bộ Tài nguyên và Môi
+    trường": the abbreviations of ministry and department names written out (after a
+    head word only, so "TP" in "UBND TP" stays)."""
+    for pattern, full in _SHORT_NAMES:
+        name = pattern.sub(rf"\g<head>{full}", name)
+    return name
 
 
 def _trim(text: str) -> str:

@@ -13,7 +13,8 @@ punctuation never matter; "năm" may join a number to its year, "ngày 25 tháng
 months                                  Tháng 6/2023, Tháng 3 - 12/2022, Tháng 3, 5/2022,
                                         Tháng 11/2021 - 3/2022, 6/2023, tháng 6 năm 2023
 quarters (I-IV or 1-4)                  Quý II/2023, quý III-IV/2020, Quý I, II/2023,
-                                        Quý IV năm 2024, Quý IV/2021 - Quý I/2022
+                                        Quý IV năm 2024, Quý IV/2021 - Quý I/2022,
+                                        Quí IV-2025 (old spelling, dash before the year)
 halves                                  6 tháng đầu năm 2023, 6 tháng cuối năm 2023
 years                                   Năm 2026, 2026, 2021- 2030, Giai đoạn 2026 - 2030,
                                         Từ năm 2021 đến năm 2025
@@ -141,6 +142,9 @@ def normalise(text: str) -> str:
 _REWRITES: list[tuple[re.Pattern[str], str]] = [
     # "mỗi năm", "hằng năm" and "hàng năm" all mean every year.
     (re.compile(r"\b(?:moi|hang) (nam|quy|thang)\b"), r"hang \1"),
+    # "Quí" is an old spelling of "Quý"; "Quí IV-2025" joins its year with a dash.
+    (re.compile(r"\bqui\b"), "quy"),
+    (re.compile(r"\b(quy [ivx\d]+(?: ?[-,] ?[ivx\d]+)*) ?- ?(\d{4})\b"), r"\1/\2"),
     # "nửa đầu năm" is "6 tháng đầu năm".
     (re.compile(r"\bnua (dau|cuoi) nam\b"), r"6 thang \1 nam"),
     # Parentheses only group: "Hàng năm (2021-2025)".
@@ -160,7 +164,7 @@ _REWRITES: list[tuple[re.Pattern[str], str]] = [
 ]
 _LEADING_NOISE = re.compile(r"^(?:[-+*•·]+ ?)+")
 _TRAILING_NOISE = re.compile(r"[ .,;:!?*]+$")
-_FILLER = re.compile(r"^(?:(?:trong|giai doan|thoi gian|du kien) )+")
+_FILLER = re.compile(r"^(?:(?:trong|giai doan|thoi gian|du kien|thuc hien) )+")
 _FROM = re.compile(r"^(?:ke )?tu ")
 
 

@@ -226,6 +226,18 @@ CASES: list[tuple[str, Within, str | None, list[str], list[str] | None]] = [
     ("Chậm nhất đến ngày 15/12/2025", None, None, ["..2025-12-15"], None),
     ("Hạn chót là ngày 1/2/2024", None, None, ["..2024-02-01"], None),
     ("Hoàn thành trong tháng 6/2024", None, None, ["2024-06-01..2024-06-30"], None),
+    # --- table cells of real plans (corpus 12, 17, 22) ---
+    ("Quí IV-2025", None, None, ["2025-10-01..2025-12-31"], ["Quý IV/2025"]),
+    ("Quý III-IV - 2025", None, None, ["2025-07-01..2025-12-31"], None),
+    ("Quý III Năm 2026", None, None, ["2026-07-01..2026-09-30"], None),
+    ("Quý IV/2025- Quý II/2026", None, None, ["2025-10-01..2026-06-30"], None),
+    (
+        "Thực hiện thường xuyên, liên tục",
+        (2025, 2030),
+        "continuous",
+        ["2025-01-01..2030-12-31"],
+        None,
+    ),
 ]
 
 

@@ -44,19 +44,25 @@ def _directory(appctx: AppContext, override: Path | None) -> Directory:
 @plan_app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="The plan document (.docx, .txt, .md)."),
+    file: Path = typer.Argument(..., help="The plan document (.docx, .txt, .md, …)."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the plan file here."),
     as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON instead of YAML."),
     fmt: str | None = typer.Option(
-        None, "--format", help="docx, markdown, tsv, cells or lines (default: detected)."
+        None,
+        "--format",
+        help="docx, markdown, tsv, cells, lines, portal or pipes (default: detected).",
     ),
     agencies: Path | None = typer.Option(
         None, "--agencies", help="Agency directory (default: [paths] agencies in the settings)."
+    ),
+    review: bool = typer.Option(
+        True, "--review/--no-review", help="Print the tasks found as a table on stderr."
     ),
 ) -> None:
     """Turn a plan document into a plan file to review (no database needed)."""
     from engine.plans.importer import import_plan
     from engine.plans.load import plan_data
+    from engine.plans.review import review_rows
     from engine.plans.yamlout import dump_plan
 
     appctx = state(ctx)
@@ -78,6 +84,8 @@ def import_(
         f"{count} warning{'s' * (count != 1)}{where}",
         markup=False,
     )
+    if review and plan.tasks:
+        err_console().print("\n".join(columns(review_rows(plan))), markup=False)
     if count:
         err_console().print("Review the warnings in the plan file before loading it.", markup=False)
 

@@ -30,22 +30,40 @@ Kind = Literal[
 ]
 
 _PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
-    ("number", re.compile(r"^s?tt$|^so thu tu$")),
+    ("number", re.compile(r"^s?tt$|^so thu tu$|^thu tu(?: cac buoc)?$|^buoc$")),
+    # Columns a task table carries that no task field holds: recognised, so that they
+    # are neither a warning nor taken for the lead ("Cơ quan trình" beside the drafting
+    # body, "Cơ quan thẩm tra/chuẩn bị ý kiến", "Hồ sơ", "Người đứng đầu").
+    ("note", re.compile(r"ghi chu|^co quan trinh$|tham tra|^ho so\b|nguoi dung dau|^dia diem")),
     (
         "agencies",
-        re.compile(r"(don vi|co quan) chu tri.*(don vi|co quan)? ?phoi hop|don vi thuc hien"),
+        re.compile(
+            r"(don vi|co quan) chu tri.*(don vi|co quan)? ?phoi hop|^(don vi|co quan) thuc hien$"
+        ),
     ),
-    ("lead", re.compile(r"chu tri")),
+    (
+        "lead",
+        re.compile(
+            r"chu tri|soan thao|nguoi thuc hien|ca nhan thuc hien|nguoi phu trach"
+            r"|trach nhiem thuc hien|don vi thuc hien|co quan thuc hien|^thuc hien$"
+        ),
+    ),
     ("coordinators", re.compile(r"phoi hop")),
-    ("window", re.compile(r"thoi gian|thoi han|tien do")),
+    ("window", re.compile(r"thoi gian|thoi han|tien do|thoi diem|han hoan thanh|^moc")),
     ("budget_year", re.compile(r"\bnam (19|20)\d\d\b")),
     ("budget_total", re.compile(r"^tong cong$|^tong so$|^tong$")),
     ("budget", re.compile(r"kinh phi|du toan|nguon von")),
+    ("content", re.compile(r"^dieu khoan")),
     ("deliverables", re.compile(r"chi tieu|ket qua|san pham|dau ra")),
     ("objective", re.compile(r"^muc tieu")),
-    ("title", re.compile(r"danh muc|ten nhiem vu|ten de an|ten du an|^nhiem vu|^ten hoat dong")),
-    ("content", re.compile(r"noi dung|hoat dong")),
-    ("note", re.compile(r"ghi chu")),
+    (
+        "title",
+        re.compile(
+            r"danh muc|ten nhiem vu|ten de an|ten du an|^nhiem vu|^ten hoat dong|van ban"
+            r"|\bluat\b.*\bnghi dinh\b|\bnghi dinh\b.*\bthong tu\b|^ten don vi|^cong viec"
+        ),
+    ),
+    ("content", re.compile(r"noi dung|^hoat dong|^cac hoat dong")),
 ]
 
 

@@ -5,7 +5,11 @@
     tsv       plain text with tab-separated table rows (cells may hold HTML lists)
     cells     tab-indented export, one cell per paragraph; a cell may run over several
               lines; merged cells repeat their text; blank lines separate rows
-    lines     one cell per line, rows separated by blank lines
+    lines     one cell per line, rows separated by blank lines, or by nothing at all
+              (a row starts at its number); plain text, fixed-width or not
+    portal    a legal portal's page: cells between lines holding a single "|",
+              hard-wrapped text, the site's banner and metadata box
+    pipes     markdown pipe tables ("| a | b |"), clean or broken over several lines
 
 ``detect_format`` looks at the bytes; ``--format`` overrides it.
 """
@@ -18,7 +22,7 @@ import zipfile
 
 from engine.errors import InputError
 
-FORMATS = ("docx", "markdown", "tsv", "cells", "lines")
+FORMATS = ("docx", "markdown", "tsv", "cells", "lines", "portal", "pipes")
 
 _TAB_LED = re.compile(r"^[ \u00a0]*\t")
 
@@ -78,6 +82,12 @@ def detect_text_format(text: str) -> str:
         headings = sum(1 for line in lines if re.match(r"^#{1,6}\s", line))
         bold = sum(1 for line in lines if "**" in line)
         return "markdown" if headings or bold >= 5 else "tsv"
+    pipes_alone = sum(1 for line in lines if line.strip() == "|")
+    pipe_rows = sum(1 for line in lines if line.lstrip().startswith("|") and line.count("|") >= 3)
+    if pipes_alone >= 6 and pipes_alone > pipe_rows:
+        return "portal"
+    if pipe_rows >= 2:
+        return "pipes"
     tab_led = [i for i, line in enumerate(lines) if _TAB_LED.match(line)]
     if len(tab_led) < 3:
         return "lines"

@@ -13,10 +13,11 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from typing import Any
+from typing import Any, cast
 
 from engine.errors import InputError
 from engine.plans.document import Cell, Document, Line, Row, Table
+from engine.plans.numbering import Numbering
 from engine.plans.text import clean_cell, clean_inline
 
 # What a damaged file makes the zip and XML layers raise: a broken zip directory, a
@@ -43,41 +44,90 @@ def read_docx(data: bytes, name: str) -> Document:
 def _walk(document: Any, name: str) -> Document:
     from docx.table import Table as DocxTable
 
-    lines: list[Line] = []
-    tables: list[Table] = []
-    number = 0
+    walker = _Walker(Numbering.of(document))
     for block in document.iter_inner_content():
         if isinstance(block, DocxTable):
-            rows: list[Row] = []
-            above: dict[int, Cell] = {}
-            for tr in block._tbl.tr_lst:
-                number += 1
-                rows.append(_row(tr, number, above, block))
-            if rows:
-                tables.append(Table(rows, aligned=True, first=rows[0].first, last=rows[-1].last))
-            continue
-        number += 1
-        text = clean_inline(block.text)
-        if text:
-            lines.append(Line(number, text))
-    return Document(name=name, format="docx", lines=lines, tables=tables, total_lines=number)
-
-
-def _row(tr: Any, number: int, above: dict[int, Cell], table: Any) -> Row:
-    """One ``<w:tr>`` as grid-aligned cells; ``above`` holds, per grid column, the cell
-    a vertical merge continues from."""
-    from docx.table import _Cell
-
-    cells: list[Cell] = [Cell("", number, number) for _ in range(tr.grid_before)]
-    for tc in tr.tc_lst:
-        column = len(cells)
-        if tc.vMerge == "continue" and column in above:
-            origin = above[column]
-            cell = Cell(origin.text, origin.first, origin.last, merged="above")
+            walker.table(block._tbl)
         else:
-            cell = Cell(clean_cell(_Cell(tc, table).text), number, number)
-            above[column] = cell
-        cells.append(cell)
-        for _ in range(tc.grid_span - 1):
-            cells.append(Cell(cell.text, cell.first, cell.last, merged="left"))
-    return Row(cells, number, number)
+            walker.paragraph(block._p)
+    return Document(
+        name=name,
+        format="docx",
+        lines=walker.lines,
+        tables=walker.tables,
+        total_lines=walker.number,
+    )
+
+
+class _Walker:
+    """Numbers paragraphs and table rows in document order; Word's automatic numbers
+    are counted in that order too (``numbering``), so a TT cell with no text of its own
+    reads "1.", "2.", … as printed."""
+
+    def __init__(self, numbering: Numbering):
+        self.numbering = numbering
+        self.lines: list[Line] = []
+        self.tables: list[Table] = []
+        self.number = 0
+
+    def paragraph(self, p: Any) -> None:
+        self.number += 1
+        text = self._text(p)
+        if text:
+            self.lines.append(Line(self.number, text))
+
+    def _text(self, p: Any, *, breaks: bool = False) -> str:
+        """A paragraph's text with its automatic number; in a cell a line break
+        (``w:br``) stays one ("UBND TỈNH LÀO CAI" / "SỞ CÔNG THƯƠNG")."""
+        from docx.text.paragraph import Paragraph
+
+        label = self.numbering.label(p)
+        raw = Paragraph(p, cast(Any, None)).text
+        text = clean_cell(raw) if breaks else clean_inline(raw)
+        return f"{label} {text}".strip() if label else text
+
+    def table(self, tbl: Any, *, nested: bool = False) -> None:
+        rows: list[Row] = []
+        above: dict[int, Cell] = {}
+        position = len(self.tables)
+        self.tables.append(Table([], aligned=True, nested=nested))
+        for tr in tbl.tr_lst:
+            self.number += 1
+            rows.append(self._row(tr, self.number, above))
+        if rows:
+            self.tables[position] = Table(
+                rows, aligned=True, first=rows[0].first, last=rows[-1].last, nested=nested
+            )
+        else:
+            del self.tables[position]
+
+    def _row(self, tr: Any, number: int, above: dict[int, Cell]) -> Row:
+        """One ``<w:tr>`` as grid-aligned cells; ``above`` holds, per grid column, the
+        cell a vertical merge continues from."""
+        cells: list[Cell] = [Cell("", number, number) for _ in range(tr.grid_before)]
+        for tc in tr.tc_lst:
+            column = len(cells)
+            text = self._cell_text(tc)
+            if tc.vMerge == "continue" and column in above:
+                origin = above[column]
+                cell = Cell(origin.text, origin.first, origin.last, merged="above")
+            else:
+                cell = Cell(text, number, number)
+                above[column] = cell
+            cells.append(cell)
+            for _ in range(tc.grid_span - 1):
+                cells.append(Cell(cell.text, cell.first, cell.last, merged="left"))
+        return Row(cells, number, number)
+
+    def _cell_text(self, tc: Any) -> str:
+        """The cell's paragraphs, one per line (with their automatic numbers); a table
+        inside the cell becomes a table of its own (``Table.nested``)."""
+        from docx.oxml.ns import qn
+
+        parts: list[str] = []
+        for child in tc.iterchildren():
+            if child.tag == qn("w:p"):
+                parts.append(self._text(child, breaks=True))
+            elif child.tag == qn("w:tbl"):
+                self.table(child, nested=True)
+        return clean_cell("\n".join(p for p in parts if p))

@@ -15,26 +15,56 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from engine.plans.document import Line
+from engine.plans.document import Document, Line
 from engine.plans.model import Warning_
+from engine.plans.tasktables import header_row
 from engine.plans.text import is_upper_text, sentence_case, squash
 
-_NUMBER = re.compile(r"^Số\s*:?\s*(?P<num>[\d\s]*)\s*/\s*(?P<kind>[A-ZĐ][A-ZĐa-zđ\-]*)", re.I)
+# "Số: 96/KH-UBND", "Số: 24/2026//NQ-CP", "Số: 66.19/2026/NQ-CP", "Số: 9389 /BNNMT-BĐKH";
+# the number is what stands before the first slash, the rest its year and kind.
+_NUMBER = re.compile(
+    r"^Số\s*:?\s*(?P<num>[\d.\s]*?)\s*/+\s*(?P<kind>(?:\d{4}\s*/+\s*)?[A-ZĐ][A-ZĐa-zđ0-9\-]*)",
+    re.I,
+)
 _ATTACHED = re.compile(
-    r"(?:ban hành\s+)?kèm theo\s+(?P<doc>Kế hoạch|Quyết định|Chương trình)\s+số\s*"
-    r"(?P<num>[\d\s]*)\s*/\s*(?P<kind>[A-ZĐ][\wĐđ\-]*)"
-    r"(?:\s+ngày\s+(?P<date>[^()]*?))?(?:\s+của\s+(?P<issuer>[^()]+?))?\s*\)?\s*$",
+    r"(?:ban hành\s+)?kèm theo\s+(?P<doc>Kế hoạch|Quyết định|Chương trình|Nghị quyết|Chỉ thị"
+    r"|Thông báo|Công văn|Đề án)\s+số\s*:?\s*"
+    r"(?P<num>[\d.\s]*?)\s*/+\s*(?P<kind>(?:\d{4}\s*/+\s*)?[A-ZĐ][\wĐđ\-]*)"
+    r"(?:\s+ngày\s+(?P<date>[^()]*?))?(?:\s+(?:của|do)\s+(?P<issuer>[^()]+?))?\s*\)?\s*$",
     re.IGNORECASE,
 )
-_PLACE_DATE = re.compile(r"^[^\d,]{2,40},\s*ngày\b(?P<date>.*)$", re.IGNORECASE)
-_DMY_WORDS = re.compile(r"(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
+# "Hà Nội, ngày 07 tháng 5 năm 2020", also after the number on the same line.
+_PLACE_DATE = re.compile(
+    r"(?:^|\s)(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ.]*\s?){1,4},\s*ngày\b(?P<date>.*)$|^[^\d,]{2,40},\s*ngày\b(?P<bare>.*)$"
+)
+_DMY_WORDS = re.compile(r"(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})", re.IGNORECASE)
 _DMY_SLASH = re.compile(r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})")
-_DOC_TYPES = ("KẾ HOẠCH", "QUYẾT ĐỊNH", "CHƯƠNG TRÌNH")
+_YEAR_ONLY = re.compile(r"(?:năm|/)\s*((?:19|20)\d{2})\b", re.IGNORECASE)
+# The document types, in the order a title is looked for: a Quyết định or Nghị quyết
+# that issues a Kế hoạch or a Quy trình is titled by what it issues.
+_DOC_TYPES = (
+    "KẾ HOẠCH", "CHƯƠNG TRÌNH", "QUY TRÌNH", "ĐỀ ÁN", "QUYẾT ĐỊNH", "NGHỊ QUYẾT",
+    "CHỈ THỊ", "THÔNG BÁO",
+)  # fmt: skip
+# Kinds whose title period is the plan's; a Thông báo's or Chỉ thị's title names the
+# subject discussed ("… Chương trình … giai đoạn 2026-2035"), not the years of its tasks.
+PLAN_KINDS = ("Kế hoạch", "Chương trình", "Đề án", "Quyết định", "Nghị quyết", "Quy trình")
+_UPPER = "A-ZÀ-ỸĐ"
 _ISSUER_LINE = re.compile(
-    r"^(?P<issuer>(?:ỦY|UỶ) BAN NHÂN DÂN(?:\s+(?:THÀNH PHỐ|TỈNH)\s+[A-ZÀ-Ỹ ]+?)?|BỘ\s+[A-ZÀ-Ỹ ]+?)"
+    rf"^(?P<issuer>(?:ỦY|UỶ) BAN NHÂN DÂN(?:\s+(?:THÀNH PHỐ|TỈNH)\s+[{_UPPER} ]+?)?"
+    rf"|UBND\s+(?:THÀNH PHỐ|TỈNH|TP\.?)\s+[{_UPPER} ]+?"
+    rf"|(?:THỦ TƯỚNG |VĂN PHÒNG )?CHÍNH PHỦ|(?:ỦY|UỶ) BAN THƯỜNG VỤ QUỐC HỘI|QUỐC HỘI"
+    rf"|BỘ\s+[{_UPPER}, ]+?|SỞ\s+[{_UPPER}, ]+?|ĐOÀN\s+KIỂM\s+TRA[{_UPPER}\w ]*?"
+    rf"|BAN\s+[{_UPPER}, ]+?)"
     r"(?:\s+CỘNG\s+HO[ÀA]\b.*)?$"
 )
-_PROPER = ("Hà Nội", "Hòa Bình", "Thủ tướng Chính phủ", "Chính phủ", "Việt Nam")
+_PROPER = ("Hà Nội", "Hòa Bình", "Thủ tướng Chính phủ", "Chính phủ", "Việt Nam", "Quốc hội")
+# Words of agency names that stay capitalised when a name typed in capitals is cased.
+_CASED = {
+    "công thương": "Công Thương",
+    "thường vụ quốc hội": "Thường vụ Quốc hội",
+    "chính phủ": "Chính phủ",
+}
 
 
 @dataclass
@@ -42,9 +72,12 @@ class Header:
     number: str | None = None
     doc_kind: str | None = None  # the number's suffix, e.g. "KH-UBND"
     issued_on: date | None = None
+    issue_year: int | None = None  # printed even where the day is left blank
     issuer: str | None = None
     title: str | None = None
+    doc_type: str | None = None  # "Kế hoạch", "Quyết định", "Thông báo", …
     period: tuple[int, int] | None = None
+    title_years: tuple[int | None, int | None] = (None, None)
     warnings: list[Warning_] = field(default_factory=list)
 
     def warn(self, line: int | None, message: str) -> None:
@@ -52,22 +85,87 @@ class Header:
 
 
 def extract_header(lines: list[Line]) -> Header:
+    lines = [ln for ln in lines if ln.text]
     header = Header()
     _number_and_date(lines, header)
     header.issuer = _issuer(lines)
-    header.title, title_line = _title(lines)
-    header.period = _period(header.title or "")
+    header.title, _ = _title(lines)
     if header.title is None:
-        header.warn(None, "no title found (expected KẾ HOẠCH or QUYẾT ĐỊNH and its subject)")
-    if header.period is None:
-        header.warn(title_line, "the title states no year or period ('năm 2022', 'giai đoạn …')")
+        header.title, _ = _subject_title(lines)
+    header.doc_type = _doc_type(header.title)
+    if header.doc_type in PLAN_KINDS:
+        header.title_years = title_years(header.title or "")
+        header.period = _period(header.title or "")
+    if header.title is None:
+        header.warn(
+            None,
+            "no title found (expected KẾ HOẠCH, QUYẾT ĐỊNH, NGHỊ QUYẾT, CHƯƠNG TRÌNH, "
+            "CHỈ THỊ, THÔNG BÁO or a Công văn's 'V/v …' and its subject)",
+        )
     return header
 
 
+def header_lines(doc: Document) -> list[Line]:
+    """The lines the header is read from: the body, and the cells of the layout tables
+    before the body (the borderless table holding the issuer, "Số:", place and date),
+    one line per paragraph of a cell, in document order."""
+    out = list(doc.lines)
+    first_body = doc.lines[0].number if doc.lines else 0
+    for table in doc.tables:
+        if table.first > max(first_body, 1) + 40 and table.first > 60:
+            break
+        if header_row(table) is not None:
+            continue  # a task table, not the layout of the first page
+        for row in table.rows:
+            for cell in row.cells:
+                if cell.merged:
+                    continue
+                for text in _cell_lines(cell.text):
+                    out.append(Line(cell.first, text))
+    return sorted(out, key=lambda ln: ln.number)
+
+
+_RULES = re.compile(r"-{3,}|_{3,}|={3,}")
+
+
+def _cell_lines(text: str) -> list[str]:
+    """A layout cell's paragraphs, decorative rules dropped; a short label ("Số:") is
+    joined to the paragraph after it."""
+    out: list[str] = []
+    for part in text.split("\n"):
+        part = _RULES.sub(" ", part).strip()
+        if not part:
+            continue
+        if out and out[-1].endswith(":") and len(out[-1]) <= 10:
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return out
+
+
+def _doc_type(title: str | None) -> str | None:
+    if not title:
+        return None
+    for kind in (*PLAN_KINDS, "Chỉ thị", "Thông báo", "Công văn"):
+        if title.lower().startswith(kind.lower()):
+            return kind
+    return None
+
+
+def _subject_title(lines: list[Line]) -> tuple[str | None, int | None]:
+    """A Công văn has no title of its own: "V/v …" says what it is about."""
+    for line in lines[:40]:
+        match = re.search(r"(?:^|\s)\*?V/v\s*:?\s*(?P<subject>.+)$", line.text, re.IGNORECASE)
+        if match:
+            subject = match.group("subject").strip(" *")
+            return f"Công văn về việc {subject[0].lower()}{subject[1:]}", line.number
+    return None, None
+
+
 def _number_and_date(lines: list[Line], header: Header) -> None:
-    top = lines[:25]
+    top = lines[:40]
     number_line = next((ln for ln in top if _NUMBER.match(ln.text)), None)
-    date_line = next((ln for ln in top if _PLACE_DATE.match(ln.text)), None)
+    date_line = next((ln for ln in top if _PLACE_DATE.search(ln.text)), None)
     attached = next((ln for ln in lines if _ATTACHED.search(ln.text)), None)
     match = _ATTACHED.search(attached.text) if attached else None
 
@@ -76,11 +174,17 @@ def _number_and_date(lines: list[Line], header: Header) -> None:
         candidates.append((number_line, m.group("num"), m.group("kind")))
     if attached and match:
         candidates.append((attached, match.group("num"), match.group("kind")))
-    for _line, num, kind in candidates:
+    for line, num, kind in candidates:
+        kind = re.sub(r"\s*/+\s*", "/", kind)
         header.doc_kind = header.doc_kind or kind.upper()
-        digits = re.sub(r"\s+", "", num)
+        digits = re.sub(r"\s+", "", num).strip(".")
         if digits:
             header.number = f"{digits}/{kind}"
+            if "//" in line.text:
+                header.warn(
+                    line.number,
+                    f"the number is printed with a double slash; read as {header.number}",
+                )
             break
     if header.number is None:
         where = candidates[0][0].number if candidates else None
@@ -88,15 +192,18 @@ def _number_and_date(lines: list[Line], header: Header) -> None:
         header.warn(where, f"the document {what}; number is null")
 
     dates = []
-    if date_line and (m := _PLACE_DATE.match(date_line.text)):
-        dates.append((date_line, m.group("date")))
+    if date_line and (m := _PLACE_DATE.search(date_line.text)):
+        dates.append((date_line, m.group("date") or m.group("bare") or ""))
     if attached and match and match.group("date"):
         dates.append((attached, match.group("date")))
     for _line, text in dates:
         found = _parse_date(text)
         if found is not None:
             header.issued_on = found
+            header.issue_year = found.year
             break
+        if header.issue_year is None and (year := _YEAR_ONLY.search(text)):
+            header.issue_year = int(year.group(1))
     if header.issued_on is None:
         where = dates[0][0].number if dates else None
         what = "leaves the date blank" if dates else "gives no issue date"
@@ -113,37 +220,96 @@ def _parse_date(text: str) -> date | None:
     return None
 
 
+def _captions(lines: list[Line]) -> list[Line]:
+    """Lines, with a caption broken over two lines ("(Kèm theo Quyết định số … ngày …"
+    then "của Chủ tịch …)") joined."""
+    out: list[Line] = []
+    for i, line in enumerate(lines):
+        text = line.text
+        if text.startswith("(") and ")" not in text and i + 1 < len(lines):
+            text = f"{text} {lines[i + 1].text}"
+        out.append(Line(line.number, text))
+    return out
+
+
 def _issuer(lines: list[Line]) -> str | None:
-    """The issuing body as printed: the appendix's "của …", else the capitals on top."""
-    for line in lines:
+    """The issuing body as printed: the capitals on top of the first page, else the
+    appendix's "(Kèm theo … của …)"."""
+    top = [ln.text.strip("* ") for ln in lines[:40]]
+    for i, text in enumerate(top):
+        if re.fullmatch(r"(ỦY|UỶ) BAN NHÂN DÂN|UBND|BỘ|SỞ", text) and i + 1 < len(top):
+            text = f"{text} {top[i + 1]}"
+        match = _ISSUER_LINE.match(text)
+        if match is None or text.startswith(("BỘ TRƯỞNG", "BAN HÀNH")):
+            continue
+        issuer = _case_issuer(squash(match.group("issuer")))
+        if issuer.startswith("Ủy ban nhân dân"):
+            for text_below in top[i + 1 : i + 4]:
+                below = _ISSUER_LINE.match(text_below)
+                if below and re.match(r"^(SỞ|BAN|ĐOÀN|VĂN PHÒNG|CHI CỤC)\b", text_below):
+                    # "UBND TỈNH LÀO CAI" over "SỞ CÔNG THƯƠNG": the department issues it
+                    place = re.sub(r"^Ủy ban nhân dân\s+", "", issuer)
+                    return f"{_case_issuer(squash(below.group('issuer')))} {place}"
+        return issuer
+    return _caption_issuer(lines)
+
+
+def _caption_issuer(lines: list[Line]) -> str | None:
+    for line in _captions(lines):
         match = _ATTACHED.search(line.text)
         if match and match.group("issuer"):
             issuer = re.sub(r"^Bộ trưởng\s+", "", squash(match.group("issuer")), flags=re.I)
-            if len(issuer.split()) > 2:  # "UBND tỉnh" alone names no province
-                return issuer
-    for i, line in enumerate(lines[:30]):
-        text = line.text
-        if re.fullmatch(r"(ỦY|UỶ) BAN NHÂN DÂN", text) and i + 1 < len(lines):
-            text = f"{text} {lines[i + 1].text}"
-        match = _ISSUER_LINE.match(text)
-        if match and not text.startswith("BỘ TRƯỞNG"):
-            return _case_issuer(squash(match.group("issuer")))
+            if len(issuer.split()) > 2 and not re.search(r"tỉnh$|thành phố$", issuer):
+                return issuer  # "UBND tỉnh" alone names no province
     return None
 
 
 def _case_issuer(text: str) -> str:
-    """ "ỦY BAN NHÂN DÂN TỈNH HÒA BÌNH" → "Ủy ban nhân dân tỉnh Hòa Bình"."""
+    """ "ỦY BAN NHÂN DÂN TỈNH HÒA BÌNH" → "Ủy ban nhân dân tỉnh Hòa Bình",
+    "BỘ NÔNG NGHIỆP VÀ MÔI TRƯỜNG" → "Bộ Nông nghiệp và Môi trường"."""
+    text = re.sub(r"^UBND\b", "ỦY BAN NHÂN DÂN", text)
+    text = re.sub(r"\bTP\.?(?=\s)", "THÀNH PHỐ", text)
     m = re.match(r"^(?:ỦY|UỶ) BAN NHÂN DÂN\s+(THÀNH PHỐ|TỈNH)\s+(.+)$", text)
     if m:
         place = " ".join(word.capitalize() for word in m.group(2).lower().split())
         return f"Ủy ban nhân dân {m.group(1).lower()} {place}"
-    if text.startswith("BỘ "):
-        return " ".join(word.capitalize() for word in text.lower().split())
-    return text
+    if not is_upper_text(text):
+        return text
+    return _case_name(text)
+
+
+_HEADS = ("văn phòng", "ủy ban", "uỷ ban", "tổng cục", "chi cục", "trung tâm", "ban quản lý")
+
+
+def _case_name(text: str) -> str:
+    """An agency name typed in capitals, cased as Vietnamese names are: the head word
+    ("Bộ", "Sở", "Văn phòng") and the first word of each part of the name capitalised
+    ("Bộ Văn hóa, Thể thao và Du lịch", "Văn phòng Chính phủ")."""
+    low = squash(text.lower())
+    head = next((h for h in _HEADS if low.startswith(h + " ")), low.split()[0])
+    rest = low[len(head) :].split()
+    out = [head[:1].upper() + head[1:]]
+    capital_next = True
+    for word in rest:
+        out.append(word[:1].upper() + word[1:] if capital_next else word)
+        capital_next = word.endswith(",") or word == "và"
+        if word == "và":
+            out[-1] = word
+    result = " ".join(out)
+    for phrase, cased in _CASED.items():
+        result = re.sub(re.escape(phrase), cased, result, flags=re.IGNORECASE)
+    for phrase in _PROPER:
+        result = re.sub(re.escape(phrase), phrase, result, flags=re.IGNORECASE)
+    return result
+
+
+_TITLE_LINES = 120
 
 
 def _title(lines: list[Line]) -> tuple[str | None, int | None]:
-    """The plan's title: the subject after KẾ HOẠCH, else after QUYẾT ĐỊNH."""
+    """The plan's title: the subject after KẾ HOẠCH, else after QUYẾT ĐỊNH, … on the
+    first pages (a long decree's forms further on have titles of their own)."""
+    lines = lines[:_TITLE_LINES]
     for doc_type in _DOC_TYPES:
         for i, line in enumerate(lines):
             text = line.text
@@ -154,7 +320,7 @@ def _title(lines: list[Line]) -> tuple[str | None, int | None]:
                 continue  # "QUYẾT ĐỊNH:" closing the preamble, or a sentence
             subject = rest or _subject_after(lines, i)
             if subject and not _looks_like_body(subject):
-                label = doc_type.capitalize() if doc_type != "KẾ HOẠCH" else "Kế hoạch"
+                label = doc_type[0] + doc_type[1:].lower()
                 subject = re.sub(r"^(về việc)\s+", "", subject, flags=re.IGNORECASE)
                 return _tidy_title(label, subject), line.number
     return None, None
@@ -165,7 +331,9 @@ def _subject_after(lines: list[Line], index: int) -> str | None:
     parts: list[str] = []
     for line in lines[index + 1 : index + 4]:
         text = line.text
-        if text.startswith("(") or re.match(r"^(Căn cứ|Thực hiện\s*:|[IVX]+\.|ỦY BAN|BỘ TR)", text):
+        if text.startswith(("(", "-", "+", "•")) or re.match(
+            r"^(Căn cứ|Thực hiện\s*:|[IVX]+\.|\d+\.|ỦY BAN|BỘ TR|Kính gửi|Điều \d)", text
+        ):
             break
         parts.append(text)
         if is_upper_text(text) or text.endswith((".", ":")):
@@ -181,21 +349,34 @@ def _tidy_title(label: str, subject: str) -> str:
     if is_upper_text(subject):
         subject = sentence_case(subject, keep=_PROPER)
     subject = subject[0].lower() + subject[1:] if subject[:1].isupper() else subject
-    if re.match(r"^(kế hoạch|quyết định|chương trình)\b", subject, re.IGNORECASE):
+    if re.match(r"^(kế hoạch|quyết định|chương trình|quy trình|đề án)\b", subject, re.I):
         return subject[0].upper() + subject[1:]
     return f"{label} {subject}"
 
 
+def title_years(title: str) -> tuple[int | None, int | None]:
+    """The first and last year a title names: "năm 2022" → (2022, 2022) (the tasks of one
+    year of a longer programme: "nhiệm vụ năm 2022 … giai đoạn 2021-2030"), "giai đoạn
+    2026 – 2030", "thời kỳ 2021-2030" or "từ năm 2021 đến năm 2025" → (first, last),
+    "đến năm 2030" → (None, 2030); a vision ("tầm nhìn đến năm 2050") is not the plan's."""
+    text = re.sub(r"tầm nhìn\s+(?:đến\s+)?năm\s+\d{4}", "", title.lower())
+    year = r"((?:19|20)\d{2})"
+    if m := re.search(rf"từ\s+năm\s+{year}\s*(?:[-–—]|đến(?:\s+hết)?)\s*(?:năm\s+)?{year}", text):
+        return int(m.group(1)), int(m.group(2))
+    if m := re.search(
+        rf"(?<!tháng )(?<!\d )(?<!đến )(?<!hết )(?<!từ )năm\s+{year}\b(?!\s*[-–—])", text
+    ):
+        return int(m.group(1)), int(m.group(1))
+    if m := re.search(rf"(?:giai đoạn|thời kỳ|năm)?\s*{year}\s*[-–—]\s*{year}", text):
+        return int(m.group(1)), int(m.group(2))
+    if m := re.search(rf"đến\s+(?:hết\s+)?năm\s+{year}", text):
+        return None, int(m.group(1))
+    return None, None
+
+
 def _period(title: str) -> tuple[int, int] | None:
     """Years the plan covers, from its title: "năm 2022" or "giai đoạn 2026 – 2030"."""
-    text = title.lower()
-    if m := re.search(r"(?<!tháng )(?<!\d )năm\s+((?:19|20)\d{2})\b", text):
-        year = int(m.group(1))
-        return year, year
-    if m := re.search(
-        r"(?:giai đoạn|từ năm|thời kỳ)\s+((?:19|20)\d{2})\s*[-–—]\s*((?:19|20)\d{2})", text
-    ):
-        return int(m.group(1)), int(m.group(2))
-    if m := re.search(r"đến năm\s+((?:19|20)\d{2})", text):
+    first, last = title_years(title)
+    if first is None or last is None:
         return None
-    return None
+    return first, last

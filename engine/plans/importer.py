@@ -22,9 +22,11 @@ from engine.errors import InputError
 from engine.plans.body import BodyReader
 from engine.plans.detect import FORMATS, decode_text, detect_format, ends_mid_character, is_zip
 from engine.plans.document import Document
-from engine.plans.header import Header, extract_header
-from engine.plans.model import Occurrence, PlanFile, PlanPeriod, Warning_
-from engine.plans.table import TaskExtractor, find_appendix
+from engine.plans.header import Header, extract_header, header_lines
+from engine.plans.model import Occurrence, PlanFile, PlanPeriod, PlanTask, Warning_
+from engine.plans.span import committed_years, plan_span
+from engine.plans.table import TaskExtractor
+from engine.plans.tasktables import find_task_tables
 from engine.plans.text import fold, slug, squash
 
 _PROPOSER = re.compile(
@@ -34,6 +36,23 @@ _PROPOSER = re.compile(
     re.IGNORECASE,
 )
 _PLACE = re.compile(r"(?:thành phố|tỉnh)\s+(?P<place>[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)*)")
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What task readers need to know about the plan besides its period."""
+
+    jurisdiction: str | None
+    issuer: str | None
+    title: str | None = None
+
+
+@dataclass
+class TaskResult:
+    tasks: list[PlanTask]
+    warnings: list[Warning_]
+    unmatched: dict[str, list[int]]
+    rows_read: int
 
 
 @dataclass
@@ -72,6 +91,8 @@ def import_bytes(
 def read_document(data: bytes, name: str, fmt: str | None = None) -> Document:
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown format '{fmt}'; expected one of {', '.join(FORMATS)}", file=name)
+    if not data.strip():
+        raise InputError("the file is empty: expected a plan document", file=name)
     fmt = fmt or detect_format(data, name)
     if fmt == "docx":
         if not is_zip(data):
@@ -88,34 +109,45 @@ def read_document(data: bytes, name: str, fmt: str | None = None) -> Document:
 
 
 class Importer:
+    """One document to one plan file.
+
+    ``run`` reads the header, the body's organisation and reporting duties, then the
+    tasks: from the task tables where the document has them (``tasks_from_tables``),
+    else from the text (``tasks_from_text``). Both take the plan period, because
+    "Hằng năm" and "Thường xuyên" cover it; the period itself may come from the years
+    the tasks name (``span``), so tasks are read once with a provisional period and
+    again when the final one differs.
+    """
+
     def __init__(self, document: Document, matcher: AgencyMatcher):
         self.doc = document
         self.matcher = matcher
         self.warnings: list[Warning_] = []
         self.unmatched: dict[str, list[int]] = {}
+        self.tables = find_task_tables(document)
 
     def run(self) -> ImportResult:
-        find_appendix(self.doc)  # no table, no plan: say so before anything else
         for line, message in self.doc.notes:
             self.warn(line, message)
-        header = extract_header(self.doc.lines)
+        header = extract_header(header_lines(self.doc))
         self.warnings.extend(header.warnings)
         issuer, jurisdiction = self._issuer(header)
-        period = self._period(header)
         body = BodyReader(self.matcher, jurisdiction, issuer).read(self.doc.lines)
         self.warnings.extend(body.warnings)
         owner = body.owner or self._owner_fallback(jurisdiction, issuer)
-        extractor = TaskExtractor(self.matcher, jurisdiction, issuer, period, parse_window)
-        table = extractor.extract(self.doc)
-        if not table.tasks:  # a header with nothing under it is not a plan of no tasks
-            raise InputError(
-                "the appendix table under this header has no task rows: expected numbered "
-                "rows (1, 2, …) with a task, its agencies and its time",
-                file=self.doc.name,
-                line=table.header_line,
-            )
-        self.warnings.extend(table.warnings)
-        for source in (body.unmatched, table.unmatched):
+        context = _Context(jurisdiction, issuer, header.title)
+        try:
+            provisional = self._provisional_period(header)
+        except InputError:
+            # no year anywhere: if there are no tasks either, that is the error to say
+            self._tasks(context, (2000, 2000))
+            raise
+        found = self._tasks(context, provisional)
+        period = self._period(header, found.tasks, provisional)
+        if period != provisional:
+            found = self._tasks(context, period)
+        self.warnings.extend(found.warnings)
+        for source in (body.unmatched, found.unmatched):
             for name, lines in source.items():
                 self.unmatched.setdefault(name, []).extend(lines)
         self._warn_unmatched()
@@ -131,15 +163,102 @@ class Importer:
             source=Path(self.doc.name).name,
             agencies=body.agencies,
             reporting=body.reporting,
-            tasks=table.tasks,
+            tasks=found.tasks,
             warnings=sorted(self.warnings, key=lambda w: (w.line is None, w.line or 0)),
         )
         return ImportResult(
             plan=plan,
             format=self.doc.format,
-            rows_read=table.rows_read,
+            rows_read=found.rows_read,
             unmatched=sorted(self.unmatched),
         )
+
+    # -- tasks -----------------------------------------------------------------------
+
+    def _tasks(self, context: _Context, period: tuple[int, int]) -> TaskResult:
+        """Tasks from the task tables, else from the text; an error when neither has any."""
+        if self.tables:
+            found = self.tasks_from_tables(context, period)
+            if found.tasks:
+                return found
+        found = self.tasks_from_text(context, period)
+        if found.tasks:
+            return found
+        if self.tables:  # a header with nothing under it is not a plan of no tasks
+            first = self.tables[0]
+            raise InputError(
+                "the appendix table under this header has no task rows: expected numbered "
+                "rows (1, 2, …) with a task, its agencies and its time",
+                file=self.doc.name,
+                line=first.table.rows[first.header_index].first,
+            )
+        raise InputError(
+            "no recognisable appendix table and no task list in the text: expected a table "
+            "whose header names columns such as TT, Nội dung, Đơn vị chủ trì, Đơn vị phối "
+            "hợp, Thời gian thực hiện, or tasks assigned in the body",
+            file=self.doc.name,
+        )
+
+    def tasks_from_tables(self, context: _Context, period: tuple[int, int]) -> TaskResult:
+        extractor = TaskExtractor(
+            self.matcher, context.jurisdiction, context.issuer, period, parse_window
+        )
+        extractor.plan_title = context.title
+        table = extractor.extract(self.doc, self.tables)
+        return TaskResult(table.tasks, table.warnings, table.unmatched, table.rows_read)
+
+    def tasks_from_text(self, context: _Context, period: tuple[int, int]) -> TaskResult:
+        """Tasks written in the body's sentences and lists (none yet: see the prose
+        reader). Returns what it found; an empty result lets ``run`` say so."""
+        return TaskResult([], [], {}, 0)
+
+    # -- the period ------------------------------------------------------------------
+
+    def _provisional_period(self, header: Header) -> tuple[int, int]:
+        first, last = header.title_years
+        year = header.issue_year
+        if first is not None and last is not None:
+            return (max(first, year) if year and year <= last else first), last
+        start = year or first or last
+        if start is None:
+            years = [n.year for n in committed_years(self.doc.lines, [])]
+            if not years:
+                raise InputError(
+                    "cannot tell which years the plan covers: expected 'năm YYYY' or "
+                    "'giai đoạn YYYY - YYYY' in the title, an issue date, or dated tasks",
+                    file=self.doc.name,
+                )
+            start = min(years)
+        return start, max(start, last or start)
+
+    def _period(
+        self, header: Header, tasks: list[PlanTask], provisional: tuple[int, int]
+    ) -> tuple[int, int]:
+        windows = [
+            (task.source_lines[0] if task.source_lines else None, task.window_text or "")
+            for task in tasks
+        ]
+        named = committed_years(self.doc.lines, windows)
+        found = plan_span(header.issue_year, header.title_years, named)
+        if found is None:
+            return provisional
+        period, how = found
+        first, last = header.title_years
+        if first is not None and last is not None and period == (first, last):
+            return period
+        if first is not None and last is not None:
+            self.warn(
+                None,
+                f"the plan period is {period[0]}–{period[1]}: the title says {first}–{last}, "
+                f"but the plan was issued in {header.issue_year}",
+            )
+        else:
+            self.warn(
+                None,
+                f"no period in the title; the plan period {period[0]}–{period[1]} "
+                f"is inferred {how}",
+            )
+        return period
 
     def warn(self, line: int | None, message: str) -> None:
         self.warnings.append(Warning_(line=line, message=message))
@@ -151,34 +270,17 @@ class Importer:
                 None, "no issuer found (expected ỦY BAN NHÂN DÂN … or BỘ … on the first page)"
             )
             return None, None
-        entry = self.matcher.match(header.issuer, None)
-        if entry is not None:
-            return entry.name, entry.jurisdiction
         place = _PLACE.search(header.issuer)
         jurisdiction = squash(place.group("place")) if place else header.issuer
+        entry = self.matcher.match(header.issuer, jurisdiction) or self.matcher.match(
+            header.issuer, None
+        )
+        if entry is not None:
+            return entry.name, entry.jurisdiction
         self.warn(
             None, f"issuer '{header.issuer}' is not in the directory; jurisdiction '{jurisdiction}'"
         )
         return header.issuer, jurisdiction
-
-    def _period(self, header: Header) -> tuple[int, int]:
-        if header.period is not None:
-            return header.period
-        for line in self.doc.lines[:40]:
-            if m := re.search(
-                r"giai đoạn\s+((?:19|20)\d{2})\s*[-–]\s*((?:19|20)\d{2})", line.text, re.I
-            ):
-                self.warn(line.number, f"the plan period is taken from this line: {m.group(0)}")
-                return int(m.group(1)), int(m.group(2))
-        if header.issued_on is not None:
-            year = header.issued_on.year
-            self.warn(None, f"no period in the title; the plan is taken to cover {year}")
-            return year, year
-        raise InputError(
-            "cannot tell which years the plan covers: expected 'năm YYYY' or "
-            "'giai đoạn YYYY - YYYY' in the title, or an issue date",
-            file=self.doc.name,
-        )
 
     def _owner_fallback(self, jurisdiction: str | None, issuer: str | None) -> str | None:
         for line in self.doc.lines:
@@ -203,9 +305,15 @@ class Importer:
             also = (
                 f" (also on lines {', '.join(map(str, lines[1:6]))}{'…' if len(lines) > 6 else ''})"
             )
+            printed = self.matcher.printed.get(name)
+            how = (
+                f"printed '{printed}', its abbreviation written out"
+                if printed
+                else "kept as printed"
+            )
             self.warn(
                 lines[0] or None,
-                f"agency '{name}' is not in the directory: kept as printed"
+                f"agency '{name}' is not in the directory: {how}"
                 + (also if len(lines) > 1 else ""),
             )
 

@@ -14,9 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from engine.plans import untabbed
 from engine.plans.columns import looks_like_header
 from engine.plans.document import Cell, Document, Line, Row, Table
+from engine.plans.pipes import read_pipes
+from engine.plans.portal import paragraphs, read_portal
 from engine.plans.text import clean_cell, clean_inline, squash
+from engine.plans.wrap import layout_lines, looks_wrapped
 
 _TAB_LED = re.compile(r"^([ \u00a0]*)\t")
 _TRAILER = re.compile(r"^\W*(ghi chú|nơi nhận|tm\.|kt\.)", re.IGNORECASE)
@@ -26,6 +30,10 @@ def read_text_document(text: str, name: str, fmt: str) -> Document:
     lines = text.split("\n")
     if fmt in ("tsv", "markdown"):
         doc = read_tsv(lines, name)
+    elif fmt == "portal":
+        doc = read_portal(lines, name)
+    elif fmt == "pipes":
+        doc = read_pipes(lines, name)
     else:
         doc = read_cells(lines, name, multiline=fmt == "cells")
     doc.format = fmt
@@ -110,6 +118,8 @@ class _CellReader:
 
 def read_cells(lines: list[str], name: str, *, multiline: bool) -> Document:
     start = _find_cell_header(lines)
+    if start == len(lines) and not multiline:
+        return read_untabbed(lines, name)
     body: list[Line] = []
     tables: list[Table] = []
     number = 0
@@ -123,6 +133,29 @@ def read_cells(lines: list[str], name: str, *, multiline: bool) -> Document:
             body.append(line)
         number += 1
     return Document(name=name, format="cells" if multiline else "lines", lines=body, tables=tables)
+
+
+def read_untabbed(lines: list[str], name: str) -> Document:
+    """One cell per line without tabs (``untabbed``), or plain text without a table:
+    a fixed-width page (a PDF text layer) is joined back into paragraphs."""
+    tables: list[Table] = []
+    raw: list[tuple[int, str]] = []
+    i = 0
+    while i < len(lines):
+        found = untabbed.find_header(lines, i)
+        stop = found[0] if found else len(lines)
+        raw.extend((n + 1, lines[n]) for n in range(i, stop))
+        if found is None:
+            break
+        table, i = untabbed.read_table(lines, *found)
+        tables.append(table)
+        raw.append((i, ""))
+    if looks_wrapped([text for _, text in raw]):
+        body = paragraphs(layout_lines([text for _, text in raw]))
+        body = [Line(raw[ln.number - 1][0], ln.text, bold=ln.bold) for ln in body]
+    else:
+        body = [Line(n, text) for n, t in raw if (text := clean_inline(t))]
+    return Document(name=name, format="lines", lines=body, tables=tables)
 
 
 def _find_cell_header(lines: list[str], begin: int = 0) -> int:

@@ -6,9 +6,18 @@ is one of:
 * blank, or the header printed again after a page break (skipped; a row right after a
   repeated header whose number cell is empty continues the task before it, whose title
   the page break split),
-* a total row ("TỔNG", "Tổng kinh phí": skipped),
-* a section row (a Roman numeral, with its heading in the next cell or in the same one),
-* a task row.
+* a total row ("TỔNG", "Tổng kinh phí": skipped), the columns' numbers ("1 | 2 | 3"),
+  or a note without number or agency in a table of numbered steps (skipped),
+* a section row (a Roman numeral, with its heading in the next cell or in the same one,
+  or one text across the row: "Giai đoạn 1 …", "Nhóm nhiệm vụ …"),
+* a row without a number or a task of its own (joined to the task above),
+* a task row; lettered rows (a, b, c) under a numbered one are tasks keyed under it.
+
+Every task table of the document is read (``tasktables``); where numbers repeat from one
+table to the next, keys are qualified by the table ("t2.1"). A table without a time
+column takes the body's deadline for its appendix (``appendix``) or, for the row that
+holds it, the dates of the event the plan organises (``events``). Building a task from
+a row (keys, agencies, windows, budget) is ``taskbuild``.
 
 Cell-per-line exports (``Table.aligned`` False) lose empty and vertically merged cells
 and repeat horizontally merged ones, so a row's cells are first deduplicated and then
@@ -22,57 +31,39 @@ warning that says what to check.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 
 from engine.agencies import AgencyMatcher
-from engine.errors import InputError, NhacviecError
-from engine.plans.columns import Kind, budget_year, column_kind, looks_like_header
-from engine.plans.document import Document, Row, Table
-from engine.plans.model import Budget, Occurrence, PlanTask, TaskSource, Warning_
-from engine.plans.text import fold, is_roman, parse_amount, squash
+from engine.errors import InputError
+from engine.plans.appendix import deadline_for
+from engine.plans.columns import Kind, column_kind
+from engine.plans.document import Cell, Document, Row, Table
+from engine.plans.events import event_dates, holds_event
+from engine.plans.model import PlanTask, Warning_
+from engine.plans.rows import (
+    LETTER,
+    NUMBER,
+    SECTION,
+    Column,
+    Draft,
+    aligned_columns,
+    column_numbers,
+    dedup,
+    is_subheader,
+    is_total,
+    keys_repeat,
+    one_line,
+)
+from engine.plans.taskbuild import FIELD_NAMES, PeriodParser, TaskBuilder
+from engine.plans.tasktables import TaskTable, find_task_tables
+from engine.plans.text import is_roman, parse_amount, squash
 
-_NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*\.?|[a-zđ]\)|[IVXLC]{1,6}\.?)$")
-_SECTION = re.compile(r"^(?P<roman>[IVXLC]{1,6})\.?(?:\s+(?P<rest>.+))?$", re.DOTALL)
-_TOTAL = re.compile(r"^(tong cong|tong kinh phi|tong so|tong|cong)\b")
 _WINDOW_HINT = re.compile(
     r"\b(19|20)\d{2}\b|hàng năm|hằng năm|thường xuyên|quý|tháng\s*\d", re.IGNORECASE
-)
-_ROLE_LABEL = re.compile(
-    r"(?:đơn vị|cơ quan)?\s*(?P<role>chủ trì|phối hợp)\s*(?:thực hiện)?\s*:", re.IGNORECASE
 )
 _UNIT = re.compile(r"\((?P<unit>(?:triệu|tỷ|nghìn)?\s*đồng)\)", re.IGNORECASE)
 
 _TASK_FIELDS = ("title", "content", "lead", "coordinators", "agencies", "deliverables")
-
-PeriodParser = Callable[[str, tuple[int, int]], list[Occurrence]]
-
-
-@dataclass
-class Column:
-    kind: Kind | None
-    header: str
-    year: int | None = None
-    duplicate: bool = False  # a second grid column of a horizontally merged header
-
-
-@dataclass
-class _Draft:
-    """A task being assembled from one row (and its continuation)."""
-
-    number: str | None
-    section: str | None
-    section_id: str | None
-    fields: dict[str, str]
-    first: int
-    last: int
-    block: int
-    budget: dict[int, float] = field(default_factory=dict)
-    budget_total: float | None = None
-    budget_text: str | None = None
-    window_from: int | None = None  # line of the cell a window was inherited from
-    merged_window: bool = False
 
 
 @dataclass
@@ -84,7 +75,7 @@ class TableResult:
     rows_read: int
 
 
-class TaskExtractor:
+class TaskExtractor(TaskBuilder):
     """Reads the appendix table of one document into tasks."""
 
     def __init__(
@@ -106,25 +97,91 @@ class TaskExtractor:
         self.header_texts: list[str] = []
         self.unit: str | None = None
         self.doc = Document(name="", format="", lines=[])
+        self._saved_columns: dict[int, tuple[list[Column], list[str], str | None]] = {}
+        self._shift_lines: set[int] = set()
+        self.plan_title: str | None = None  # the events of the body are named after it
 
     # -- entry point ---------------------------------------------------------------------
 
-    def extract(self, doc: Document) -> TableResult:
+    def extract(self, doc: Document, tables: list[TaskTable] | None = None) -> TableResult:
+        """Tasks from every task table of ``doc`` (``tasktables.find_task_tables``)."""
         self.doc = doc
-        table, header_index = find_appendix(doc)
-        header_rows = self._header(table, header_index)
-        body_rows = table.rows[header_index + len(header_rows) :]
-        drafts = self._drafts(table, body_rows)
-        if not table.aligned:
-            self._inherit_windows(drafts)
-        tasks = self._tasks(drafts)
+        tables = find_task_tables(doc) if tables is None else tables
+        if not tables:
+            raise InputError(
+                "no recognisable appendix table: expected a header row naming columns such "
+                "as TT, Nội dung, Đơn vị chủ trì, Đơn vị phối hợp, Thời gian thực hiện",
+                file=doc.name,
+            )
+        per_table: list[tuple[TaskTable, list[Draft], list[str]]] = []
+        rows_read = 0
+        for found in tables:
+            drafts = self._table_drafts(found, captioned=len(tables) > 1)
+            rows_read += len(found.table.rows) - found.header_index - 1
+            per_table.append((found, drafts, self._keys(drafts)))
+        qualify = len(per_table) > 1 and keys_repeat([keys for _, _, keys in per_table])
+        tasks: list[PlanTask] = []
+        for number, (found, drafts, keys) in enumerate(per_table, start=1):
+            self._set_columns(found)
+            for draft, key in zip(drafts, keys, strict=True):
+                tasks.append(self._task(draft, f"t{number}.{key}" if qualify else key))
+        first = tables[0]
         return TableResult(
             tasks=tasks,
             warnings=self.warnings,
             unmatched=self.unmatched,
-            header_line=table.rows[header_index].first,
-            rows_read=len(body_rows),
+            header_line=first.table.rows[first.header_index].first,
+            rows_read=rows_read,
         )
+
+    def _table_drafts(self, found: TaskTable, *, captioned: bool) -> list[Draft]:
+        table, header_index = found.table, found.header_index
+        header_rows = self._header(table, header_index)
+        self._saved_columns[id(found)] = (list(self.columns), list(self.header_texts), self.unit)
+        body_rows = table.rows[header_index + len(header_rows) :]
+        caption = self._caption(table) if captioned else None  # tells the tables apart
+        drafts = self._drafts(table, body_rows, caption)
+        if not table.aligned:
+            self._inherit_windows(drafts)
+        if "window" not in self._kinds:
+            self._body_windows(table, drafts)
+        return self._letters(drafts)
+
+    def _body_windows(self, table: Table, drafts: list[Draft]) -> None:
+        """A table without a time column: the body's deadline for its appendix, else the
+        dates of the event the plan organises for the row that holds it; the rest of
+        the rows get one warning for the table."""
+        if deadline := deadline_for(self.doc, table):
+            for draft in drafts:
+                draft.fields["window"] = deadline.text
+                draft.body_window = deadline.line
+            return
+        event = event_dates(self.doc, self.plan_title)
+        for draft in drafts:
+            if event and holds_event(draft.fields.get("title", ""), event):
+                draft.fields["window"] = f"từ {event.first:%d/%m/%Y} đến {event.last:%d/%m/%Y}"
+                draft.event_window = event.line
+        without = [d for d in drafts if not d.fields.get("window") and not d.budget]
+        if without:
+            self.warn(
+                table.rows[0].first,
+                f"the table has no time column: {len(without)} of its tasks have no window",
+            )
+            for draft in without:
+                draft.window_warned = True
+
+    def _set_columns(self, found: TaskTable) -> None:
+        self.columns, self.header_texts, self.unit = self._saved_columns[id(found)]
+
+    def _caption(self, table: Table) -> tuple[str, str] | None:
+        """A section heading printed just before the table ("I. TTHC CÓ THỜI GIAN …")."""
+        before = [ln for ln in self.doc.lines if table.first - 4 <= ln.number < table.first]
+        for line in reversed(before):
+            match = SECTION.match(line.text.strip())
+            if match and is_roman(match.group("roman")) and match.group("rest"):
+                roman = match.group("roman")
+                return roman, f"{roman}. {squash(match.group('rest'))}"
+        return None
 
     def warn(self, line: int | None, message: str) -> None:
         self.warnings.append(Warning_(line=line, message=message))
@@ -134,12 +191,12 @@ class TaskExtractor:
     def _header(self, table: Table, index: int) -> list[Row]:
         rows = [table.rows[index]]
         for row in table.rows[index + 1 :]:
-            if not _is_subheader(row):
+            if not is_subheader(row):
                 break
             rows.append(row)
         self.header_texts = [squash(t) for t in rows[0].texts]
         if table.aligned:
-            self.columns = self._unnamed_leading(rows[0], _aligned_columns(rows), table.rows)
+            self.columns = self._unnamed_leading(rows[0], aligned_columns(rows), table.rows)
         else:
             self.columns = self._sequence_columns(rows[0], table.rows[index + 1 :])
         for text in (cell for row in rows for cell in row.texts):
@@ -164,7 +221,7 @@ class TaskExtractor:
         kinds = {c.kind for c in columns}
         named: list[str] = []
         unnamed_first = bool(columns) and columns[0].kind is None and not columns[0].header
-        numbered = any(r.texts and _NUMBER.match(squash(r.texts[0])) for r in rows)
+        numbered = any(r.texts and NUMBER.match(squash(r.texts[0])) for r in rows)
         if unnamed_first and "number" not in kinds and numbered:
             columns[0] = Column("number", "")
             named.append("TT")
@@ -189,11 +246,11 @@ class TaskExtractor:
         """Columns of a cell-per-line table: the header's cells without repeats, with the
         number and title columns put back when the export dropped them from the header
         (rows start with a number the header has no column for; no column holds tasks)."""
-        texts = _dedup([squash(t) for t in header.texts])
+        texts = dedup([squash(t) for t in header.texts])
         columns = [Column(column_kind(t), t) for t in texts]
         kinds = {c.kind for c in columns}
         missing: list[Kind] = []
-        if "number" not in kinds and any(r.texts and _NUMBER.match(r.texts[0]) for r in rows):
+        if "number" not in kinds and any(r.texts and NUMBER.match(r.texts[0]) for r in rows):
             missing.append("number")
         if not kinds & {"title", "content"}:
             missing.append("title")
@@ -209,9 +266,11 @@ class TaskExtractor:
 
     # -- rows ----------------------------------------------------------------------------
 
-    def _drafts(self, table: Table, rows: list[Row]) -> list[_Draft]:
-        drafts: list[_Draft] = []
-        section: tuple[str, str] | None = None
+    def _drafts(
+        self, table: Table, rows: list[Row], caption: tuple[str, str] | None = None
+    ) -> list[Draft]:
+        drafts: list[Draft] = []
+        section: tuple[str, str] | None = caption
         after_repeat = False
         skipping_subheader = False
         for row in rows:
@@ -220,15 +279,15 @@ class TaskExtractor:
             if self._is_header_repeat(row):
                 after_repeat, skipping_subheader = True, True
                 continue
-            if skipping_subheader and _is_subheader(row):
+            if (skipping_subheader and is_subheader(row)) or column_numbers(row):
                 continue
             skipping_subheader = False
             values = self._values(row, table.aligned)
             number = squash(values.get("number", ""))
-            if _is_total(row, number):
+            if is_total(row, number):
                 after_repeat = False
                 continue
-            if heading := self._section(number, values):
+            if heading := self._section(number, values) or self._spanning(row, number):
                 section = heading
                 after_repeat = False
                 continue
@@ -237,11 +296,22 @@ class TaskExtractor:
                 after_repeat = False
                 continue
             after_repeat = False
+            if not number and drafts and self._continues(values):
+                self._continue(drafts[-1], row, values, why="it has no number and no task")
+                continue
+            if not number and self._summary_row(table, values):
+                self.warn(
+                    row.first,
+                    f"the row at line {row.first} has no number and no agency in a table of "
+                    f"numbered tasks: read as a note, not a task: "
+                    f"'{one_line(' '.join(row.texts))[:80]}'",
+                )
+                continue
             if not number and not any(values.get(k, "").strip() for k in _TASK_FIELDS):
                 self.warn(
                     row.first,
                     f"the row at line {row.first} has no number, task or agency; "
-                    f"skipped: '{_one_line(' '.join(row.texts))[:80]}'",
+                    f"skipped: '{one_line(' '.join(row.texts))[:80]}'",
                 )
                 continue
             drafts.append(self._draft(row, values, number, section))
@@ -251,7 +321,7 @@ class TaskExtractor:
         """The header printed again, whole or cut short (a truncated file)."""
         texts = [squash(t) for t in row.texts]
         if texts == self.header_texts or (
-            len(texts) > 1 and _dedup(texts) == _dedup(self.header_texts)
+            len(texts) > 1 and dedup(texts) == dedup(self.header_texts)
         ):
             return True
         header = self.header_texts
@@ -269,7 +339,7 @@ class TaskExtractor:
 
     def _aligned_values(self, row: Row) -> dict[str, str]:
         values: dict[str, str] = {}
-        for column, cell in zip(self.columns, row.cells, strict=False):
+        for column, cell in zip(self.columns, self._shifted(row), strict=False):
             if column.kind is None:
                 continue
             key = f"year:{column.year}" if column.kind == "budget_year" else column.kind
@@ -278,18 +348,34 @@ class TaskExtractor:
             if cell.merged == "left" and values.get(key):
                 continue
             values[key] = cell.text
-            if cell.merged == "above" and column.kind in ("window", "number"):
+            if cell.merged == "above" and cell.text.strip():
                 values[f"merged:{column.kind}"] = str(cell.first)
         return values
 
+    def _shifted(self, row: Row) -> list[Cell]:
+        """A row of a text export that left out its empty number cell: its first cell
+        is the task's text, so its cells start one column later."""
+        cells = row.cells
+        if self.doc.format == "docx" or not cells or not self.columns:
+            return cells
+        if self.columns[0].kind != "number" or len(self.columns) < 3:
+            return cells
+        first = squash(cells[0].text)
+        if len(first) <= 8 or NUMBER.match(first) or SECTION.match(first.split(" ")[0]):
+            return cells
+        if sum(1 for c in cells if c.text.strip()) >= len(self.columns):
+            return cells
+        self._shift_lines.add(row.first)
+        return [Cell("", row.first, row.first), *cells]
+
     def _fitted_values(self, row: Row) -> dict[str, str]:
-        texts = _dedup([t.strip() for t in row.texts if t.strip()])
+        texts = dedup([t.strip() for t in row.texts if t.strip()])
         kinds = [c.kind for c in self.columns]
         layout = self._fit(texts, kinds)
         if layout is None:
             raw = [t.strip() for t in row.texts]
             header = [squash(t) for t in self.header_texts]
-            if len(raw) == len(header) and len(_dedup(header)) == len(kinds):
+            if len(raw) == len(header) and len(dedup(header)) == len(kinds):
                 layout = [column_kind(h) for h in header]
                 texts = raw
             else:
@@ -326,7 +412,7 @@ class TaskExtractor:
     def _consistent(self, layout: list[Kind | None], texts: list[str]) -> bool:
         """A number cell only where the layout has the number column, a time-like cell
         where it has the window, and no time-like cell where a dropped window would be."""
-        if bool(_NUMBER.match(texts[0])) != ("number" in layout):
+        if bool(NUMBER.match(texts[0])) != ("number" in layout):
             return False
         if "window" in layout:
             return self._looks_like_window(texts[layout.index("window")])
@@ -340,16 +426,12 @@ class TaskExtractor:
     def columns_kinds(self) -> list[Kind | None]:
         return [c.kind for c in self.columns]
 
-    @property
-    def _kinds(self) -> set[Kind | None]:
-        return {c.kind for c in self.columns}
-
     def _looks_like_window(self, text: str) -> bool:
         text = squash(text)
         return 0 < len(text) <= 60 and bool(_WINDOW_HINT.search(text))
 
     def _section(self, number: str, values: dict[str, str]) -> tuple[str, str] | None:
-        match = _SECTION.match(number)
+        match = SECTION.match(number)
         if match is None or not is_roman(match.group("roman")):
             return None
         heading = squash(match.group("rest") or values.get("title", "") or "")
@@ -358,8 +440,8 @@ class TaskExtractor:
 
     def _draft(
         self, row: Row, values: dict[str, str], number: str, section: tuple[str, str] | None
-    ) -> _Draft:
-        draft = _Draft(
+    ) -> Draft:
+        draft = Draft(
             number=number.rstrip(".") or None,
             section=section[1] if section else None,
             section_id=section[0] if section else None,
@@ -368,7 +450,7 @@ class TaskExtractor:
             last=row.last,
             block=row.block,
         )
-        if number and not _NUMBER.match(number):
+        if number and not NUMBER.match(number):
             self.warn(row.first, f"the number cell reads '{number}', not a task number")
             draft.number = None
         for key, text in values.items():
@@ -384,26 +466,100 @@ class TaskExtractor:
         if "merged:window" in values and values.get("window", "").strip():
             draft.merged_window = True
             draft.window_from = int(values["merged:window"])
+        for key, line in values.items():
+            kind = key.removeprefix("merged:")
+            if key.startswith("merged:") and kind in FIELD_NAMES and kind != "window":
+                draft.merged[kind] = int(line)
         return draft
 
-    def _continue(self, draft: _Draft, row: Row, values: dict[str, str]) -> None:
-        """Join a row split by a page break to the task it continues."""
+    def _letters(self, drafts: list[Draft]) -> list[Draft]:
+        """Lettered rows (a, b, c) under a numbered row are tasks of their own, keyed
+        under it ("1.a"); the numbered row is then their heading unless it has its own
+        agency or time."""
+        out: list[Draft] = []
+        parent: Draft | None = None
+        for draft in drafts:
+            letter = draft.number and LETTER.match(draft.number)
+            if not letter:
+                parent = draft
+                out.append(draft)
+                continue
+            draft.number = draft.number.rstrip(").") if draft.number else None
+            if parent is not None and parent.number:
+                draft.letter_parent = parent.number
+                if parent in out and not self._own_work(parent):
+                    out.remove(parent)
+                    draft.section = (
+                        draft.section
+                        or f"{parent.number}. {one_line(parent.fields.get('title', ''))}"
+                    )
+            out.append(draft)
+        return out
+
+    def _own_work(self, draft: Draft) -> bool:
+        fields = draft.fields
+        return any(fields.get(k, "").strip() for k in ("lead", "agencies", "window"))
+
+    def _continues(self, values: dict[str, str]) -> bool:
+        """A row without a number or a task of its own, with text in another column: the
+        rest of the task above (a cell's text that went on in a row of its own)."""
+        if any(values.get(k, "").strip() for k in ("title", "content")):
+            return False
+        return any(
+            text.strip() and not key.startswith(("merged:", "year:"))
+            for key, text in values.items()
+        )
+
+    def _summary_row(self, table: Table, values: dict[str, str]) -> bool:
+        """ "Tổng thời gian giải quyết …: 03 ngày" under the header of a step table: no
+        number, no agency, where the table's other rows have both."""
+        if not {"lead", "agencies"} & self._kinds or "number" not in self._kinds:
+            return False
+        if any(values.get(k, "").strip() for k in ("lead", "agencies")):
+            return False
+        numbered = sum(1 for r in table.rows if r.texts and NUMBER.match(squash(r.texts[0])))
+        return numbered >= max(3, len(table.rows) // 2)
+
+    def _spanning(self, row: Row, number: str) -> tuple[str, str] | None:
+        """A row with one text across the table ("Giai đoạn 1 …", "Nhóm nhiệm vụ …",
+        "PHẦN II …"): a section heading, not a task."""
+        texts = [squash(c.text) for c in row.cells if not c.merged and c.text.strip()]
+        if len(texts) != 1 or len(row.cells) < 3 or (number and NUMBER.match(number)):
+            return None
+        text = texts[0]
+        if len(text) > 200:
+            return None
+        label = re.match(r"^(?P<id>[A-ZĐ0-9IVX]{1,6})[.:)]\s+", text)
+        ident = label.group("id") if label else f"S{row.first}"
+        return ident, text
+
+    def _continue(
+        self, draft: Draft, row: Row, values: dict[str, str], why: str | None = None
+    ) -> None:
+        """Join a row split by a page break (or a cell run on in a row of its own) to
+        the task it continues."""
         for key, text in values.items():
             if key.startswith(("year:", "merged:")) or key == "number" or not text.strip():
                 continue
             before = draft.fields.get(key, "")
             draft.fields[key] = f"{before} {text.strip()}".strip() if before else text.strip()
         label = draft.number or "before it"
-        self.warn(
-            row.first,
-            f"task {label} continues after the repeated header (page break): line {row.first} "
-            f"joined to it; check its title and cells",
-        )
+        if why:
+            self.warn(
+                row.first,
+                f"the row at line {row.first} is joined to task {label}: {why}; check it",
+            )
+        else:
+            self.warn(
+                row.first,
+                f"task {label} continues after the repeated header (page break): line "
+                f"{row.first} joined to it; check its title and cells",
+            )
         draft.last = row.last
 
     # -- windows inherited from vertically merged cells in cell-per-line exports ---------
 
-    def _inherit_windows(self, drafts: list[_Draft]) -> None:
+    def _inherit_windows(self, drafts: list[Draft]) -> None:
         if "window" not in self._kinds:
             return
         for index, draft in enumerate(drafts):
@@ -424,244 +580,17 @@ class TaskExtractor:
 
     # -- tasks ---------------------------------------------------------------------------
 
-    def _tasks(self, drafts: list[_Draft]) -> list[PlanTask]:
-        keys = self._keys(drafts)
-        return [self._task(draft, key) for draft, key in zip(drafts, keys, strict=True)]
-
-    def _keys(self, drafts: list[_Draft]) -> list[str]:
-        """Printed numbers, qualified by the section when numbering restarts in each one;
-        a row without a number gets the next number after the row before it."""
-        printed = [(d.section_id, d.number) for d in drafts if d.number]
-        restarts = len({n for _, n in printed}) < len(printed)
-        keys: list[str] = []
-        previous: dict[str | None, int] = {}
-        for draft in drafts:
-            scope = draft.section_id if restarts else None
-            if draft.number:
-                base = draft.number
-            else:
-                base = str(previous.get(scope, 0) + 1)
-                self.warn(
-                    draft.first,
-                    f"the row at lines {draft.first}–{draft.last} has no printed number; "
-                    f"numbered {base} after the row before it",
-                )
-            if base.isdigit():
-                previous[scope] = int(base)
-            key = f"{scope}.{base}" if restarts and scope else base
-            key = re.sub(r"[^A-Za-z0-9._-]", "-", key).strip("-.") or f"r{len(keys) + 1}"
-            if key in keys:
-                self.warn(draft.first, f"task number {key} appears twice; this one is {key}-2")
-                key = f"{key}-{sum(1 for k in keys if k.startswith(key)) + 1}"
-            keys.append(key)
-        return keys
-
-    def _task(self, draft: _Draft, key: str) -> PlanTask:
-        fields = draft.fields
-        title = _one_line(fields.get("title", ""))
-        if not title:
-            first_line = _one_line(fields.get("content", "").split("\n")[0])
-            title = first_line or "(no title)"
-            self.warn(draft.first, f"task {key} has no title; '{title[:60]}' is used")
-        lead, coordinators = self._agencies(draft, key)
-        window_text = _one_line(fields.get("window", "")) or None
-        occurrences = self._occurrences(draft, key, window_text)
-        return PlanTask(
-            key=key,
-            section=draft.section,
-            number=draft.number,
-            title=title,
-            content=_content(fields),
-            deliverables=fields.get("deliverables") or None,
-            lead=lead,
-            coordinators=coordinators,
-            window_text=window_text,
-            occurrences=occurrences,
-            budget=self._budget(draft, key),
-            source_lines=(draft.first, draft.last),
-            source=self._source(draft),
-        )
-
-    def _source(self, draft: _Draft) -> TaskSource:
-        where = self.doc.locate(draft.first, draft.last)
-        return TaskSource(read_from="table", page=where.page, table=where.table, row=where.row)
-
-    def _agencies(self, draft: _Draft, key: str) -> tuple[list[str], list[str]]:
-        fields = draft.fields
-        lead_text, coord_text = fields.get("lead", ""), fields.get("coordinators", "")
-        if "agencies" in fields:
-            lead_text, coord_text = self._roles(fields["agencies"], draft.first, key)
-        lead = self._names(lead_text, draft.first)
-        if not lead and not {"lead", "agencies"} & self._kinds and self.default_lead:
-            lead = [self.default_lead]
-        elif not lead:
-            self.warn(draft.first, f"task {key} has no lead agency")
-        return lead, self._names(coord_text, draft.first)
-
-    def _roles(self, text: str, line: int, key: str) -> tuple[str, str]:
-        """Split "Đơn vị chủ trì: X. Đơn vị phối hợp: Y" into X and Y."""
-        labels = list(_ROLE_LABEL.finditer(text))
-        if not labels:
-            self.warn(
-                line, f"task {key}: the agencies cell names no 'chủ trì'/'phối hợp'; all are leads"
-            )
-            return text, ""
-        parts = {"chủ trì": "", "phối hợp": ""}
-        for label, following in zip(labels, [*labels[1:], None], strict=True):
-            end = following.start() if following else len(text)
-            role = label.group("role").lower()
-            parts[role] = f"{parts[role]}; {text[label.end() : end]}".strip("; ")
-        return parts["chủ trì"], parts["phối hợp"]
-
-    def _names(self, text: str, line: int) -> list[str]:
-        names: list[str] = []
-        for printed in self.matcher.split(text, self.jurisdiction):
-            printed = printed.strip(" -–")
-            if not printed:
-                continue
-            canonical, matched = self.matcher.canonical(printed, self.jurisdiction)
-            if not matched:
-                self.unmatched.setdefault(printed, []).append(line)
-            if canonical not in names:
-                names.append(canonical)
-        return names
-
-    def _occurrences(self, draft: _Draft, key: str, window: str | None) -> list[Occurrence]:
-        if window is None:
-            return self._budget_occurrences(draft, key)
-        if draft.merged_window:
-            self.warn(
-                draft.first,
-                f"task {key}: window '{window}' is inherited from a merged cell "
-                f"(printed once, at line {draft.window_from}); check it applies",
-            )
-        try:
-            occurrences = self.parse_window(window, self.period)
-        except NhacviecError as exc:
-            self.warn(
-                draft.first,
-                f"task {key}: cannot read the window '{window}' ({exc}); no occurrences",
-            )
-            return []
-        start, end = date(self.period[0], 1, 1), date(self.period[1], 12, 31)
-        if any(o.end < start or o.end > end for o in occurrences):
-            self.warn(draft.first, f"task {key}: window '{window}' lies outside the plan period")
-        return occurrences
-
-    def _budget_occurrences(self, draft: _Draft, key: str) -> list[Occurrence]:
-        """No time cell: a table with yearly budget columns makes a task active in the
-        years it has money for (a 0 means not that year)."""
-        years = sorted(y for y, amount in draft.budget.items() if amount > 0)
-        if years:
-            occurrences: list[Occurrence] = []
-            for year in years:
-                occurrences.extend(self.parse_window(f"Năm {year}", self.period))
-            return occurrences
-        where = "is empty" if "window" in self._kinds else "is missing from the table"
-        self.warn(draft.first, f"task {key} has no window (the time column {where})")
-        return []
-
-    def _budget(self, draft: _Draft, key: str) -> Budget | None:
-        if not draft.budget and draft.budget_total is None and draft.budget_text is None:
-            return None
-        total = draft.budget_total
-        if draft.budget and total is not None and abs(sum(draft.budget.values()) - total) > 0.5:
-            self.warn(
-                draft.first,
-                f"task {key}: the yearly budgets add up to {sum(draft.budget.values()):g}, "
-                f"not to the total {total:g}",
-            )
-        return Budget(by_year=draft.budget, total=total, unit=self.unit, text=draft.budget_text)
-
 
 # -- helpers -----------------------------------------------------------------------------
 
 
 def find_appendix(doc: Document) -> tuple[Table, int]:
-    """The first table with a recognisable header, with consecutive tables that repeat
-    its header (a table split by a page break) joined to it."""
-    for index, table in enumerate(doc.tables):
-        for row_index, row in enumerate(table.rows):
-            if looks_like_header([squash(t) for t in row.texts]):
-                return _join_continued(doc.tables[index:], row_index), row_index
-    raise InputError(
-        "no recognisable appendix table: expected a header row naming columns such as "
-        "TT, Nội dung, Đơn vị chủ trì, Đơn vị phối hợp, Thời gian thực hiện",
-        file=doc.name,
-    )
-
-
-def _join_continued(tables: list[Table], header_index: int) -> Table:
-    first = tables[0]
-    header = [squash(t) for t in first.rows[header_index].texts]
-    rows = list(first.rows)
-    for table in tables[1:]:
-        if table.aligned != first.aligned or not table.rows:
-            break
-        if [squash(t) for t in table.rows[0].texts] != header:
-            break
-        rows.extend(table.rows)
-    return Table(rows=rows, aligned=first.aligned, first=rows[0].first, last=rows[-1].last)
-
-
-def _aligned_columns(rows: list[Row]) -> list[Column]:
-    width = max(len(r.cells) for r in rows)
-    columns: list[Column] = []
-    seen: set[str] = set()
-    for i in range(width):
-        texts = [squash(r.cells[i].text) for r in rows if i < len(r.cells) and r.cells[i].text]
-        kinds = [column_kind(t) for t in texts]
-        specific = [k for k in kinds if k in ("budget_year", "budget_total")]
-        kind: Kind | None = specific[-1] if specific else next((k for k in kinds if k), None)
-        header = " / ".join(dict.fromkeys(texts))
-        year = next((budget_year(t) for t in texts if budget_year(t)), None)
-        tag = f"{kind}:{year}" if kind else ""
-        duplicate = bool(kind) and tag in seen
-        if kind:
-            seen.add(tag)
-        if not texts and columns and columns[-1].kind == "budget":
-            kind = None  # the rest of a merged "Kinh phí" heading with no sub-heading
-        columns.append(Column(kind, header, year, duplicate))
-    return columns
-
-
-def _is_subheader(row: Row) -> bool:
-    """A second header row: no number, only sub-headings (years, "Tổng cộng", a note).
-    Cells merged from the header row above count as empty."""
-    texts = ["" if c.merged else squash(c.text) for c in row.cells]
-    if not texts or texts[0] or not any(texts):
-        return False
-    filled = [t for t in texts if t]
-    return all(
-        column_kind(t) in ("budget_year", "budget_total") or (t.startswith("(") and t.endswith(")"))
-        for t in filled
-    )
-
-
-def _is_total(row: Row, number: str) -> bool:
-    if number and _NUMBER.match(number):
-        return False
-    return any(_TOTAL.match(fold(t)) for t in row.texts if t.strip())
-
-
-def _dedup(texts: list[str]) -> list[str]:
-    out: list[str] = []
-    for text in texts:
-        if not out or squash(text) != squash(out[-1]):
-            out.append(text)
-    return out
-
-
-def _one_line(text: str) -> str:
-    return squash(text.replace("\n", " "))
-
-
-def _content(fields: dict[str, str]) -> str | None:
-    content = fields.get("content", "").strip()
-    objective = fields.get("objective", "").strip()
-    if not objective:
-        return content or None
-    parts = [("Mục tiêu", objective), ("Nội dung", content)]
-    return "\n".join(
-        f"{label}:{chr(10) if text.startswith('-') else ' '}{text}" for label, text in parts if text
-    )
+    """The first task table and its header row (``tasktables``)."""
+    tables = find_task_tables(doc)
+    if not tables:
+        raise InputError(
+            "no recognisable appendix table: expected a header row naming columns such as "
+            "TT, Nội dung, Đơn vị chủ trì, Đơn vị phối hợp, Thời gian thực hiện",
+            file=doc.name,
+        )
+    return tables[0].table, tables[0].header_index

@@ -12,7 +12,7 @@ import html
 import re
 import unicodedata
 
-_SPACES = re.compile(r"[ \t\u00a0\u2007\u202f\u200b]+")
+_SPACES = re.compile(r"[ \t\f\v\u00a0\u2007\u202f\u200b\ufeff]+")
 _TAG = re.compile(r"<[^<>]{0,400}>")
 _LIST_ITEM = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
 _BLOCK_END = re.compile(r"</(li|p|ul|ol|div)>|<br\s*/?>|<p\b[^>]*>", re.IGNORECASE)

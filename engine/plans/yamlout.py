@@ -149,7 +149,7 @@ class _Writer:
         self.emit()
         for note in notes:
             self.comment(f"⚠ line {note.line}: {note.message}", indent=2)
-        if task.window_text is None and task.occurrences:
+        if task.window_text is None and task.occurrences and task.budget and task.budget.by_year:
             self.comment("no time column: the occurrences are the years with a budget", indent=2)
         self.field("key", task.key, indent=2, item=True)
         self.field("section", task.section, indent=4)

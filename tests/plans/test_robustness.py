@@ -58,7 +58,7 @@ def test_a_truncated_seed_keeps_every_row_it_still_has(
 
 def test_a_document_without_a_table_is_a_clear_error(directory: Directory) -> None:
     text = "KẾ HOẠCH\nThực hiện chương trình năm 2023\nI. MỤC TIÊU\n1. Tuyên truyền.\n"
-    with pytest.raises(InputError, match="no recognisable appendix table: expected a header row"):
+    with pytest.raises(InputError, match="no recognisable appendix table and no task list"):
         import_bytes(text.encode(), "empty.txt", directory)
 
 

@@ -1,0 +1,74 @@
+"""A deadline the body gives for the tasks of an appendix without a time column.
+
+Decrees and resolutions list the documents to amend in an appendix table that has no
+time column, and say when in an article of the body: "Trình … ban hành văn bản quy phạm
+pháp luật theo Phụ lục II ban hành kèm theo Nghị quyết này …, bảo đảm có hiệu lực trước
+ngày 01 tháng 3 năm 2027" (corpus 01), "… theo các Phụ lục …" (corpus 02, every
+appendix). Such a sentence, in the body before the first appendix, that names the
+appendix (or "các Phụ lục") and carries a deadline gives that deadline to the rows of
+the appendix's task tables; the importer says so in a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from engine.plans.document import Document, Table
+
+_APPENDIX_HEADING = re.compile(r"^\*?\s*(?:PHỤ LỤC|Phụ lục)\s*(?P<id>[IVXLC]+(?:\.\d+)?)?\b")
+_NAMED = re.compile(
+    r"(?:theo|tại|trong|ở)\s+(?:(?P<all>các)\s+)?Phụ lục(?:\s+(?P<id>[IVXLC]+(?:\.\d+)?)\b)?"
+    r"(?!\s+này)",
+    re.IGNORECASE,
+)
+_DEADLINE = re.compile(
+    r"(?:trước|chậm nhất(?:\s+(?:là|đến))?|hoàn thành\s+trong|xong\s+trong)\s+(?:ngày\s+)?"
+    r"(?:\d{1,2}\s*tháng\s*\d{1,2}\s*năm\s*\d{4}|\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}"
+    r"|(?:quý|tháng)\s+[\dIVX]+\s*(?:/|năm)\s*\d{4}|năm\s+\d{4})",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class BodyDeadline:
+    text: str  # the deadline as printed ("trước ngày 01 tháng 3 năm 2027")
+    line: int  # where the body says it
+    appendix: str | None  # "II", or None for "các Phụ lục" (every appendix)
+
+
+def body_deadlines(doc: Document) -> list[BodyDeadline]:
+    """The body's deadlines for appendices, from the lines before the first appendix."""
+    out: list[BodyDeadline] = []
+    for line in doc.lines:
+        if _APPENDIX_HEADING.match(line.text) and line.text.strip().upper() == line.text.strip():
+            break
+        named = _NAMED.search(line.text)
+        deadline = _DEADLINE.search(line.text, named.end()) if named else None
+        if named and deadline:
+            appendix = None if named.group("all") or not named.group("id") else named.group("id")
+            out.append(BodyDeadline(deadline.group(0), line.number, appendix))
+    return out
+
+
+def appendix_of(doc: Document, table: Table) -> str | None:
+    """The appendix a table is printed under ("II" for "PHỤ LỤC II"), or "" for one
+    without a numeral; None when no appendix heading precedes it."""
+    found: str | None = None
+    for line in doc.lines:
+        if line.number >= table.first:
+            break
+        match = _APPENDIX_HEADING.match(line.text)
+        if match:
+            found = match.group("id") or ""
+    return found
+
+
+def deadline_for(doc: Document, table: Table) -> BodyDeadline | None:
+    appendix = appendix_of(doc, table)
+    if appendix is None:
+        return None
+    for deadline in body_deadlines(doc):
+        if deadline.appendix is None or deadline.appendix == appendix:
+            return deadline
+    return None
