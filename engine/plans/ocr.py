@@ -30,7 +30,7 @@ from engine.plans.layout.grid import Segment
 from engine.plans.layout.words import Word
 
 INSTALL = "apt-get install tesseract-ocr tesseract-ocr-vie"
-_CACHE_FORMAT = 1  # bump when what is cached changes
+_CACHE_FORMAT = 3  # bump when what is cached, or the image it is read from, changes
 _TIMEOUT = 300  # seconds for one page
 
 
@@ -47,18 +47,21 @@ class Tesseract:
     lang: str = "vie"
     dpi: int = 300
 
-    def read(self, page: Any, key: str) -> OcrPage:
-        """The words and ruling lines of a pdfium page; ``key`` names the page's content."""
+    def read(self, page: Any, key: str, segments: list[Segment] | None = None) -> OcrPage:
+        """The words and ruling lines of a pdfium page; ``key`` names the page's content,
+        ``segments`` are the rules its drawing has (else they are looked for in the image).
+        Before recognition the rules are painted out (Tesseract reads them as "|" and
+        "1") and so is red ink (the seal stamped over the signature and the header)."""
+        scale = self.dpi / 72
         cache = _cache_path(key, self)
-        cached = _load(cache)
+        cached = _load(cache, scale)
         if cached is not None:
             return cached
-        scale = self.dpi / 72
-        image = page.render(scale=scale, grayscale=True, rotation=0).to_pil().convert("L")
-        tsv = self._run(image)
-        result = OcrPage(parse_tsv(tsv, scale), [_scaled(s, scale) for s in rulings(image)])
-        _store(cache, result)
-        return result
+        image = _without_red(page.render(scale=scale, rotation=0).to_pil())
+        found = [_scaled(s, 1 / scale) for s in segments] if segments else rulings(image)
+        tsv = self._run(_erase(image, found))
+        _store(cache, tsv, found)
+        return OcrPage(parse_tsv(tsv, scale), [_scaled(s, scale) for s in found])
 
     def _run(self, image: Any) -> str:
         import io
@@ -75,6 +78,8 @@ class Tesseract:
             )
         except subprocess.TimeoutExpired as exc:
             raise InputError(f"Tesseract took more than {_TIMEOUT} s on a page") from exc
+        except OSError as exc:
+            raise InputError(f"cannot run Tesseract ({self.exe}): {exc.strerror}") from exc
         if done.returncode != 0:
             message = done.stderr.decode("utf-8", "replace").strip().splitlines()
             raise InputError(f"Tesseract failed: {message[-1] if message else done.returncode}")
@@ -93,41 +98,64 @@ def find_tesseract(lang: str = "vie") -> Tesseract | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     first = (version.stdout or version.stderr).strip().splitlines()
-    if lang not in langs.stdout.split():
+    installed = langs.stdout.split()
+    if lang not in installed:
         raise InputError(
             f"Tesseract is installed without its Vietnamese model ('{lang}'); install it with: "
             f"{INSTALL}"
         )
+    # With English beside it, digits and Roman numerals alone in a cell ("2", "III")
+    # are read as such, not as Vietnamese letters ("Ế;"); Debian installs it with Tesseract.
+    if "eng" in installed and lang == "vie":
+        lang = "vie+eng"
     return Tesseract(exe, first[0] if first else "tesseract", lang)
 
 
 def parse_tsv(tsv: str, scale: float) -> list[Word]:
-    """Words of Tesseract's TSV output, in points. A word's size is its line's height,
-    steadier than its own box (which depends on its letters)."""
-    rows = [line.split("\t") for line in tsv.splitlines()[1:]]
-    heights: dict[tuple[str, ...], float] = {}
-    for row in rows:
-        if len(row) >= 12 and row[0] == "4":
-            heights[tuple(row[1:5])] = int(row[9]) / scale
+    """Words of Tesseract's TSV output, in points (ink boxes; no font size or style)."""
     words = []
-    for row in rows:
-        if len(row) < 12 or row[0] != "5" or not row[11].strip():
+    for line in tsv.splitlines()[1:]:
+        row = line.split("\t")
+        if len(row) < 12 or row[0] != "5":
+            continue
+        text = _clean(row[11])
+        if not text:
             continue
         left, top, width, height = (int(v) / scale for v in row[6:10])
-        text = _clean(row[11].strip())
-        size = heights.get(tuple(row[1:5]), height) / 1.25
-        words.append(Word(text, left, left + width, top, top + height, size=size))
+        words.append(Word(text, left, left + width, top, top + height))
     return words
 
 
 def _clean(text: str) -> str:
-    """Tesseract's fraction slash and curly quotes in dates and numbers, as typed."""
-    return text.replace("\u2044", "/").replace("\u2215", "/")
+    """A word as typed: Tesseract's fraction slash is a slash; a bar is a table rule
+    read as a letter, never Vietnamese text."""
+    text = text.strip().replace("\u2044", "/").replace("\u2215", "/")
+    return text.strip("|¦")
 
 
 def _scaled(segment: Segment, scale: float) -> Segment:
     x0, top, x1, bottom = segment
     return x0 / scale, top / scale, x1 / scale, bottom / scale
+
+
+def _without_red(image: Any) -> Any:
+    """The page in grey as seen through a red filter: its red channel. Red ink (a seal,
+    a red signature) is as light as the paper there, with its anti-aliased edges; black
+    and blue text stay dark."""
+    return image.convert("RGB").getchannel("R")
+
+
+def _erase(image: Any, segments: list[Segment]) -> Any:
+    """The image with the ruling lines painted white (in pixels)."""
+    if not segments:
+        return image
+    from PIL import ImageDraw
+
+    out = image.copy()
+    draw = ImageDraw.Draw(out)
+    for x0, top, x1, bottom in segments:
+        draw.rectangle((x0 - 2, top - 2, x1 + 2, bottom + 2), fill=255)
+    return out
 
 
 # -- ruling lines in an image ----------------------------------------------------------------
@@ -203,22 +231,21 @@ def _cache_path(key: str, engine: Tesseract) -> Path:
     return cache_dir() / f"{hashlib.sha256(what.encode()).hexdigest()}.json"
 
 
-def _load(path: Path) -> OcrPage | None:
+def _load(path: Path, scale: float) -> OcrPage | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        words = [Word(**w) for w in data["words"]]
-        segments = [tuple(s) for s in data["segments"]]
-        return OcrPage(words, segments)
+        segments = [_scaled((s[0], s[1], s[2], s[3]), scale) for s in data["segments"]]
+        return OcrPage(parse_tsv(data["tsv"], scale), segments)
     except (OSError, ValueError, KeyError, TypeError):
         return None  # no entry, or a damaged one: recognise again
 
 
-def _store(path: Path, page: OcrPage) -> None:
-    """Write the entry whole or not at all (a temporary file renamed into place)."""
-    data = {
-        "words": [w.__dict__ for w in page.words],
-        "segments": [list(s) for s in page.segments],
-    }
+def _store(path: Path, tsv: str, segments: list[Segment]) -> None:
+    """Tesseract's own output and the rules (in pixels), written whole or not at all (a
+    temporary file renamed into place), so a change in how they are read needs no new
+    recognition."""
+    data = {"tsv": tsv, "segments": [list(s) for s in segments]}
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
@@ -226,4 +253,5 @@ def _store(path: Path, page: OcrPage) -> None:
             json.dump(data, out, ensure_ascii=False)
         os.replace(tmp, path)
     except OSError:
-        pass  # a cache that cannot be written only costs time
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)  # a cache that cannot be written only costs time

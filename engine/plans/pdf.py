@@ -138,10 +138,9 @@ def _ocr_pages(
             progress(f"OCR trang {item.index + 1}/{len(pdf)} …")
         page = _page(pdf, item.index, name)
         view = view_of(page)
-        result = engine.read(page, page_key(digest, item.index))
+        result = engine.read(page, page_key(digest, item.index), item.segments)
         width, height = view.size
-        segments = item.segments or result.segments
-        layouts.append(layout_page(item.index + 1, result.words, segments, width, height))
+        layouts.append(layout_page(item.index + 1, result.words, result.segments, width, height))
         page.close()
     pages = ", ".join(str(p.index + 1) for p in pending)
     why = "; ".join(f"page {p.index + 1}: {p.reason}" for p in pending[:3])

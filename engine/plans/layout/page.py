@@ -104,7 +104,9 @@ def _margins(lines: list[TextLine]) -> list[list[TextLine]]:
 
 def _moved(part: list[TextLine], line: TextLine, flow: Flow) -> bool:
     lefts = [ln.x0 for ln in part if not centred(ln, flow)]
-    return not lefts or abs(line.x0 - min(lefts)) > 3.5 * line.height
+    # More than a first-line indent (Word's 1.27 cm, up to 1.5 cm), also where the line
+    # height is the ink of OCR rather than the font's.
+    return not lefts or abs(line.x0 - min(lefts)) > max(3.5 * line.height, 48.0)
 
 
 def borderless_grid(region: Region) -> Grid:

@@ -109,11 +109,12 @@ def starts_paragraph(
     em = max(a.height, 1.0)
     if is_marker(b.text) and not _dash_wrapped(a, b, flow, em):
         return True
-    if same_page and flow.pitch and _base(b) - _base(a) > flow.pitch + 0.3 * em:
+    slack = 0.3 if a.size and b.size else 0.6  # OCR boxes move with the letters in them
+    if same_page and flow.pitch and _base(b) - _base(a) > flow.pitch + slack * em:
         return True
     if _style_change(a, b, "bold") or _style_change(a, b, "italic"):
         return True
-    if abs(a.size - b.size) > 0.15 * max(a.size, b.size):
+    if a.size and b.size and abs(a.size - b.size) > 0.15 * max(a.size, b.size):
         return True
     if _caps_change(a, b):
         return True
@@ -127,8 +128,9 @@ def is_marker(text: str) -> bool:
 
 
 def _dash_wrapped(a: TextLine, b: TextLine, flow: Flow, em: float) -> bool:
-    """ "… giai đoạn 2026" / "- 2030": a range wrapped at its dash, not a dash item."""
-    return bool(re.match(r"^[-–]\s*\d", b.text)) and not ended_short(a, b, flow)
+    """ "… giai đoạn 2026" / "- 2030", "… kinh tế" / "- xã hội": a range or a compound
+    wrapped at its dash, not a dash item (items start with a capital)."""
+    return bool(re.match(r"^[-–]\s*[\da-zđà-ỹ]", b.text)) and not ended_short(a, b, flow)
 
 
 def _style_change(a: TextLine, b: TextLine, attr: str) -> bool:
@@ -154,12 +156,18 @@ def _indented(paragraph: list[TextLine], b: TextLine, flow: Flow, em: float) -> 
     a = paragraph[-1]
     if b.x0 - a.x0 < 0.8 * em or b.x0 - flow.left < 0.8 * em:
         return False
-    if centred(b, flow) and (centred(a, flow) or _full(a, flow)):
+    if _same_centre(a, b) or (centred(b, flow) and (centred(a, flow) or _full(a, flow))):
         return False  # the last line of a centred text
     first = paragraph[0]
     if len(first.words) > 1 and is_marker(first.text):
         return abs(b.x0 - first.words[1].x0) > 0.5 * em
     return True
+
+
+def _same_centre(a: TextLine, b: TextLine) -> bool:
+    """``b`` is centred under ``a`` (a column's flow may not be the box it is centred in)."""
+    em = max(a.height, 1.0)
+    return b.x1 - b.x0 < a.x1 - a.x0 and abs((a.x0 + a.x1) / 2 - (b.x0 + b.x1) / 2) < 0.6 * em
 
 
 def _full(line: TextLine, flow: Flow) -> bool:
@@ -168,11 +176,12 @@ def _full(line: TextLine, flow: Flow) -> bool:
 
 
 def centred(line: TextLine, flow: Flow) -> bool:
+    """Set off from both edges by nearly the same amount (centred text is symmetric to a
+    point or two; an indented line that ends short is not)."""
     em = max(line.height, 1.0)
     left, right = line.x0 - flow.left, flow.right - line.x1
-    return (
-        left > em and right > em and abs(left - right) < max(2 * em, 0.1 * (flow.right - flow.left))
-    )
+    slack = max(0.6 * em, 0.03 * (flow.right - flow.left))
+    return left > em and right > em and abs(left - right) < slack
 
 
 def ended_short(a: TextLine, b: TextLine, flow: Flow, centred_width: float | None = None) -> bool:

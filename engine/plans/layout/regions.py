@@ -84,42 +84,70 @@ def _region_at(lines: list[TextLine], seed: int, floor: int) -> tuple[int, int, 
     """The region around ``lines[seed]`` (from, to, cuts), if it seeds one; lines above
     ``floor`` belong to an earlier region."""
     line = lines[seed]
-    min_gap = _GAP * line.height
     pairs = zip(line.words, line.words[1:], strict=False)
-    rivers = [_River(a.x1, b.x0) for a, b in pairs if b.x0 - a.x1 >= min_gap]
-    best: tuple[int, int, list[float]] | None = None
-    for river in rivers:
-        lo, hi, narrowed = _extent(lines, seed, floor, river, line.height)
-        if not _supported(lines[lo:hi], narrowed):
-            continue
-        if best is None or hi - lo > best[1] - best[0]:
-            best = (lo, hi, [(narrowed.x0 + narrowed.x1) / 2])
-    return best
-
-
-def _extent(
-    lines: list[TextLine], seed: int, floor: int, river: _River, em: float
-) -> tuple[int, int, _River]:
-    """How far up and down the river runs white from the seed line."""
+    rivers = [_River(a.x1, b.x0) for a, b in pairs if b.x0 - a.x1 >= _GAP * line.height]
+    if not rivers:
+        return None
+    grower = _Grower(rivers, line)
     hi = seed + 1
-    while hi < len(lines) and (r := _continues(lines[hi - 1], lines[hi], river, em)):
-        river, hi = r, hi + 1
+    while hi < len(lines) and grower.take(lines[hi - 1], lines[hi]):
+        hi += 1
     lo = seed
-    while lo > floor and (r := _continues(lines[lo], lines[lo - 1], river, em)):
-        river, lo = r, lo - 1
-    return lo, hi, river
+    while lo > floor and grower.take(lines[lo], lines[lo - 1]):
+        lo -= 1
+    cuts = grower.cuts()
+    return (lo, hi, cuts) if cuts else None
 
 
-def _continues(near: TextLine, line: TextLine, river: _River, em: float) -> _River | None:
-    """The river narrowed by ``line`` (next to ``near``), or None where the region ends.
-    What is left must stay wider than a space between words."""
-    narrowed = river.narrowed(line, 0.5 * max(em, line.height))
-    if narrowed is None:
-        return None
-    gap = max(line.top - near.bottom, near.top - line.bottom)
-    if gap > _VERTICAL * near.height and not all(narrowed.sides(line)):
-        return None
-    return narrowed
+class _Grower:
+    """The rivers of a region as it grows a line at a time, with the lines on each side."""
+
+    def __init__(self, rivers: list[_River], seed: TextLine) -> None:
+        self.rivers = rivers
+        self.em = seed.height
+        self.lines = [seed]
+
+    def take(self, near: TextLine, line: TextLine) -> bool:
+        """Add ``line`` (next to ``near``) if it continues the region."""
+        narrowed = [r.narrowed(line, 0.5 * max(self.em, line.height)) for r in self.rivers]
+        if any(r is None and self._held(old) for r, old in zip(narrowed, self.rivers, strict=True)):
+            return False  # it crosses a river that has text on both sides
+        alive = [r for r in narrowed if r is not None]
+        if not alive:
+            return False
+        two_sided = any(all(r.sides(line)) for r in alive)
+        gap = max(line.top - near.bottom, near.top - line.bottom)
+        if not two_sided and gap > _VERTICAL * near.height:
+            return False
+        if not self._aligned(line, alive):
+            return False
+        self.rivers = alive
+        self.lines.append(line)
+        return True
+
+    def _held(self, river: _River) -> bool:
+        return _supported(self.lines, river)
+
+    def _aligned(self, line: TextLine, rivers: list[_River]) -> bool:
+        """Each part of the line lines up with the lines of its column so far (the same
+        left edge or the same centre): a centred title under a two-column header, or
+        "Kính gửi:" set off to the right under it, belongs to neither column."""
+        edges = [float("-inf"), *sorted((r.x0 + r.x1) / 2 for r in rivers), float("inf")]
+        em = max(1.5 * line.height, 6.0)  # OCR boxes are a point or two off
+        for x0, x1 in itertools.pairwise(edges):
+            part = line.part(x0, x1)
+            others = [p for ln in self.lines if (p := ln.part(x0, x1)) is not None]
+            if part is None or not others:
+                continue
+            centre = (part.x0 + part.x1) / 2
+            if not any(
+                abs(o.x0 - part.x0) < em or abs((o.x0 + o.x1) / 2 - centre) < em for o in others
+            ):
+                return False
+        return True
+
+    def cuts(self) -> list[float]:
+        return [(r.x0 + r.x1) / 2 for r in self.rivers if _supported(self.lines, r)]
 
 
 def _supported(lines: list[TextLine], river: _River) -> bool:

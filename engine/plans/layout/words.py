@@ -24,7 +24,7 @@ class Word:
     bold: bool = False
     italic: bool = False
     glued: bool = False  # no space before it in the text layer ("Minh)" then ";")
-    size: float = 0.0  # the font size, where the source knows it (else the box height)
+    size: float = 0.0  # the font size where the source knows it (a text layer), else 0 (OCR)
 
     @property
     def height(self) -> float:
@@ -68,7 +68,9 @@ class TextLine:
 
     @property
     def size(self) -> float:
-        return statistics.median(w.size or w.height for w in self.words)
+        """The font size, or 0 when it is not known (OCR boxes are ink, not type)."""
+        sizes = [w.size for w in self.words if w.size > 0]
+        return statistics.median(sizes) if sizes else 0.0
 
     @property
     def text(self) -> str:
@@ -138,13 +140,17 @@ class _OpenLine:
         self.words.insert(i, word)
 
     def overlap(self, word: Word) -> float:
-        """Vertical overlap of ``word`` with this line's word nearest to it
-        horizontally, as a share of the smaller height (0 when under half)."""
+        """Vertical overlap of ``word`` with this line's word nearest to it horizontally,
+        as a share of the smaller height; 0 when under half, and when the word would sit
+        on top of a word of the line (words of one line never overlap; a tall OCR box
+        reaching into the next line does)."""
         i = bisect.bisect(self.starts, word.x0)
         near = [self.words[j] for j in (i - 1, i) if 0 <= j < len(self.words)]
-        best = 0.0
         for other in near:
-            shared = min(other.bottom, word.bottom) - max(other.top, word.top)
-            share = shared / (min(other.height, word.height) or 1.0)
-            best = max(best, share)
-        return best if best > 0.5 else 0.0
+            shared = min(other.x1, word.x1) - max(other.x0, word.x0)
+            if shared > 0.2 * min(other.x1 - other.x0, word.x1 - word.x0):
+                return 0.0
+        other = min(near, key=lambda o: max(o.x0 - word.x1, word.x0 - o.x1))
+        shared = min(other.bottom, word.bottom) - max(other.top, word.top)
+        share = shared / (min(other.height, word.height) or 1.0)
+        return share if share > 0.5 else 0.0
