@@ -15,8 +15,9 @@ text at all, even after OCR.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError
@@ -24,8 +25,9 @@ from engine.plans.document import Document
 from engine.plans.garbled import judge
 from engine.plans.layout.assemble import assemble
 from engine.plans.layout.page import PageLayout, layout_page
+from engine.plans.layout.words import Word
 from engine.plans.ocr import INSTALL, Tesseract, content_hash, find_tesseract, page_key
-from engine.plans.pdfpage import image_cover, page_segments, page_words, view_of
+from engine.plans.pdfpage import image_cover, ink, page_segments, page_words, view_of
 
 Progress = Callable[[str], None]
 
@@ -45,6 +47,7 @@ class _Pending:
     index: int
     reason: str
     segments: list[Any] = field(default_factory=list)  # vector rules a garbled page keeps
+    layer: list[Word] = field(default_factory=list)  # its garbled words (numbers survive)
 
 
 def read_pdf(
@@ -95,10 +98,9 @@ def _text_pages(pdf: Any, name: str) -> tuple[list[PageLayout], list[_Pending]]:
         verdict = judge(" ".join(w.text for w in words))
         letters = sum(ch.isalpha() for w in words for ch in w.text)
         if verdict.garbled:
-            pending.append(
-                _Pending(index, f"its text layer is garbled ({verdict.reason})", segments)
-            )
-        elif letters < 20 and image_cover(page, view) > 0.3:
+            reason = f"its text layer is garbled ({verdict.reason})"
+            pending.append(_Pending(index, reason, segments, words))
+        elif letters < 20 and (image_cover(page, view) > 0.3 or ink(page) > 0.01):
             pending.append(_Pending(index, "it is a scanned image without text"))
         else:
             width, height = view.size
@@ -140,7 +142,8 @@ def _ocr_pages(
         view = view_of(page)
         result = engine.read(page, page_key(digest, item.index), item.segments)
         width, height = view.size
-        layouts.append(layout_page(item.index + 1, result.words, result.segments, width, height))
+        words = repair_numbers(result.words, item.layer)
+        layouts.append(layout_page(item.index + 1, words, result.segments, width, height))
         page.close()
     pages = ", ".join(str(p.index + 1) for p in pending)
     why = "; ".join(f"page {p.index + 1}: {p.reason}" for p in pending[:3])
@@ -152,11 +155,46 @@ def _ocr_pages(
     return [(pending[0].index + 1, note)], True
 
 
+_NUMBER = re.compile(r"^[\d/.,:;()+\-]*\d[\d/.,:;()+\-]*$")
+
+
+def repair_numbers(ocr: list[Word], layer: list[Word]) -> list[Word]:
+    """OCR's words, with the numbers a garbled text layer still has right put back.
+
+    Broken font encodings garble letters, not digits: "25/3/2025" survives in the text
+    layer where Tesseract may read "25/3/2023", and a row number "1" where it reads "l".
+    A layer word made of digits and punctuation replaces the OCR word it covers when
+    that one is a number too (or a short word), of about the same length.
+    """
+    numbers = [w for w in layer if _NUMBER.match(w.text)]
+    if not numbers:
+        return ocr
+    out = []
+    for word in ocr:
+        match = next((n for n in numbers if _covers(n, word)), None)
+        digits = sum(ch.isdigit() for ch in word.text)
+        numeric = digits * 2 >= len(word.text) or len(word.text) <= 2
+        if match and numeric and abs(len(match.text) - len(word.text)) <= 1:
+            word = replace(word, text=match.text)
+        out.append(word)
+    return out
+
+
+def _covers(a: Word, b: Word) -> bool:
+    """The boxes overlap over most of the smaller one."""
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.bottom, b.bottom) - max(a.top, b.top)
+    if width <= 0 or height <= 0:
+        return False
+    smaller = min((a.x1 - a.x0) * (a.bottom - a.top), (b.x1 - b.x0) * (b.bottom - b.top))
+    return width * height > 0.5 * smaller
+
+
 def _without_ocr(
     pending: list[_Pending], layouts: list[PageLayout], name: str
 ) -> list[tuple[int, str]]:
     """No Tesseract: an error when nothing is left to read, else a warning per page."""
-    if not layouts:
+    if not any(page.blocks for page in layouts):
         raise InputError(
             f"this PDF has no usable text ({pending[0].reason}) and must be read by OCR, "
             f"but Tesseract is not installed; install it with: {INSTALL}",

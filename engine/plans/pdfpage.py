@@ -378,3 +378,12 @@ def image_cover(page: Any, view: View) -> float:
         y0, y1 = min(p[1] for p in corners), max(p[1] for p in corners)
         area += max(0.0, min(x1, width) - max(x0, 0)) * max(0.0, min(y1, height) - max(y0, 0))
     return min(1.0, area / max(width * height, 1.0))
+
+
+def ink(page: Any) -> float:
+    """The share of the page that prints dark, from a small rendering: a page with no
+    text can still carry a scan (an image inside a form, or traced into paths)."""
+    image = page.render(scale=0.25, grayscale=True).to_pil().convert("L")
+    histogram: list[int] = image.histogram()
+    pixels: int = image.width * image.height
+    return float(sum(histogram[:160])) / max(1, pixels)

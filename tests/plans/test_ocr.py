@@ -16,8 +16,9 @@ from engine.cli import app
 from engine.errors import InputError
 from engine.plans.garbled import judge
 from engine.plans.importer import import_bytes
+from engine.plans.layout.words import Word
 from engine.plans.ocr import Tesseract, find_tesseract, rulings
-from engine.plans.pdf import read_pdf
+from engine.plans.pdf import read_pdf, repair_numbers
 from tests.conftest import IN_CI, ROOT
 from tests.plans.pdfmaker import Maker, image_pdf, pdf_bytes
 
@@ -194,3 +195,12 @@ def test_table_rules_are_found_in_an_image() -> None:
 )
 def test_a_garbled_text_layer_is_told_from_vietnamese(text: str, garbled: bool) -> None:
     assert judge(text * 2).garbled is garbled
+
+
+def test_numbers_a_garbled_text_layer_kept_right_replace_ocr_misreadings() -> None:
+    def word(text: str, x0: float, top: float = 100.0) -> Word:
+        return Word(text, x0, x0 + 8 * len(text), top, top + 12)
+
+    ocr = [word("27/3/2023", 100), word("l", 20), word("Sở", 200), word("7KѭѫQJ", 300)]
+    layer = [word("27/3/2025", 101), word("1", 21), word("6ӣ", 201), word("7+8", 300)]
+    assert [w.text for w in repair_numbers(ocr, layer)] == ["27/3/2025", "1", "Sở", "7KѭѫQJ"]

@@ -27,6 +27,7 @@ class _Paragraph:
     lines: list[TextLine]
     flow: Flow
     page: int
+    right: float = 0.0  # where the page's text ends on the right (its margin)
 
 
 @dataclass
@@ -64,10 +65,12 @@ def assemble(pages: list[PageLayout], name: str, fmt: str = "pdf") -> Document:
 
 def _page_items(page: PageLayout) -> list[Item]:
     out: list[Item] = []
+    texts = [b for b in page.blocks if isinstance(b, TextBlock)]
+    right = max((line.x1 for b in texts for line in b.lines), default=0.0)
     for block in page.blocks:
         if isinstance(block, TextBlock):
             for lines in split_paragraphs(block.lines, block.flow):
-                out.append(_Paragraph(lines, block.flow, page.number))
+                out.append(_Paragraph(lines, block.flow, page.number, right))
         else:
             out.append(_table(block, page.number))
     return out
@@ -150,7 +153,10 @@ def _runs_on(last: Item, first: Item) -> bool:
         return False
     if last.page == first.page:
         return False
-    return not starts_paragraph(last.lines, first.lines[0], last.flow, same_page=False)
+    # Judged against the page's margin: the last block may be a line alone (a name
+    # under a signature), which always "fills" its own width.
+    flow = Flow(last.flow.left, max(last.flow.right, last.right), last.flow.pitch)
+    return not starts_paragraph(last.lines, first.lines[0], flow, same_page=False)
 
 
 def _column_spans(xs: list[float], more: list[float]) -> list[tuple[int, int]] | None:

@@ -13,7 +13,9 @@ repeated below with ``merged="above"``, as the .docx reader does for Word's merg
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import SimpleNamespace
 from typing import Any
 
@@ -41,8 +43,9 @@ class GridCell:
     def holds(self, word: Word) -> bool:
         return self.x0 <= word.cx <= self.x1 and self.top <= word.cy <= self.bottom
 
-    @property
+    @cached_property
     def lines(self) -> list[TextLine]:
+        """The cell's printed lines (read once all its words are placed)."""
         return group_lines(self.words)
 
 
@@ -80,6 +83,19 @@ class Grid:
     def holds(self, word: Word) -> bool:
         x0, top, x1, bottom = self.bbox
         return x0 <= word.cx <= x1 and top <= word.cy <= bottom
+
+    def cell_at(self, word: Word) -> GridCell | None:
+        """The cell holding the word's centre (found on the grid, not by trying each)."""
+        if not self.holds(word):
+            return None
+        r = min(bisect.bisect_right(self.ys, word.cy) - 1, len(self.ys) - 2)
+        c = min(bisect.bisect_right(self.xs, word.cx) - 1, len(self.xs) - 2)
+        cell = self._slots[max(r, 0)][max(c, 0)].cell
+        return cell if cell is not None and cell.holds(word) else None
+
+    @cached_property
+    def _slots(self) -> list[list[Slot]]:
+        return self.rows()
 
 
 def find_grids(segments: list[Segment], width: float, height: float) -> list[Grid]:
@@ -147,7 +163,7 @@ def place_words(grids: list[Grid], words: list[Word]) -> list[Word]:
     """Put each word in the cell holding its centre; return the words outside every table."""
     rest = []
     for word in words:
-        cell = next((c for g in grids if g.holds(word) for c in g.cells if c.holds(word)), None)
+        cell = next((c for g in grids if (c := g.cell_at(word)) is not None), None)
         if cell is None:
             rest.append(word)
         else:
