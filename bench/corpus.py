@@ -7,7 +7,10 @@ taken from the hand-written expected files of ``tests/plans/expected/``. Prints 
 document, the misses of the documents below the goal (``-v``: of every document), and the
 averages; exits 1 when a goal is not met.
 
-    python -m bench.corpus [-v] [-j JOBS] [NAME-PREFIX ...]
+    python -m bench.corpus [-v] [-j JOBS] [--corpus DIR] [NAME-PREFIX ...]
+
+``--corpus DIR`` scores another folder laid out the same way (documents beside a
+``truth/`` folder of ``NN_slug.yaml`` files), without the seeds.
 
 Goals (the plan-import issue): every document ≥ 0.95 on found, lead, window and precision;
 the mean of found, lead and window ≥ 0.97 over the corpus; the seeds 1.00.
@@ -107,17 +110,18 @@ def score(exe: Path, scorer: Path, doc: Path, truth: Path, name: str, seed: bool
     return result
 
 
-def jobs(shared: Path, work: Path, prefixes: list[str]) -> list[tuple[Path, Path, str, bool]]:
-    corpus = shared / "corpus"
+def jobs(
+    corpus: Path, shared: Path | None, work: Path, prefixes: list[str]
+) -> list[tuple[Path, Path, str, bool]]:
     out: list[tuple[Path, Path, str, bool]] = []
     for truth in sorted((corpus / "truth").glob("*.yaml")):
         docs = [p for p in corpus.glob(f"{truth.stem}.*") if p.is_file()]
         if docs:
             out.append((docs[0], truth, docs[0].name, False))
     expected = ROOT / "tests" / "plans" / "expected"
-    for path in sorted(expected.glob("*.yaml")):
+    for path in sorted(expected.glob("*.yaml")) if shared else []:
         doc = ROOT / "plans" / "sources" / f"{path.stem}.txt"
-        if not doc.is_file():
+        if not doc.is_file() and shared:
             doc = shared / "seeds" / f"{path.stem}.txt"
         if doc.is_file():
             out.append((doc, seed_truth(path, work), f"seed {doc.name}", True))
@@ -169,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("prefixes", nargs="*", help="only documents whose name starts so")
     parser.add_argument("-v", "--verbose", action="store_true", help="misses of every document")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="documents scored at once")
+    parser.add_argument("--corpus", type=Path, help="another corpus folder (no seeds)")
     args = parser.parse_args(argv)
     shared = find_shared()
     if shared is None:
@@ -176,8 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     exe = Path(sys.executable).parent / "nhacviec"
     scorer = shared / "corpus" / "score.py"
+    corpus = args.corpus or shared / "corpus"
     with tempfile.TemporaryDirectory(prefix="nhacviec-corpus-") as tmp:
-        todo = jobs(shared, Path(tmp), args.prefixes)
+        todo = jobs(corpus, None if args.corpus else shared, Path(tmp), args.prefixes)
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             futures = [pool.submit(score, exe, scorer, *job) for job in todo]
             scores = [f.result() for f in futures]
