@@ -30,7 +30,7 @@ from engine.plans.layout.grid import Segment
 from engine.plans.layout.words import Word
 
 INSTALL = "apt-get install tesseract-ocr tesseract-ocr-vie"
-_CACHE_FORMAT = 3  # bump when what is cached, or the image it is read from, changes
+_CACHE_FORMAT = 5  # bump when what is cached, or the image it is read from, changes
 _TIMEOUT = 300  # seconds for one page
 
 
@@ -71,7 +71,9 @@ class Tesseract:
         # One thread: Tesseract's OpenMP threads spin against each other on a busy
         # machine (8 s a page with two threads, 1 s with one, measured on 2 cores).
         env = dict(os.environ, OMP_THREAD_LIMIT="1")
-        argv = [self.exe, "-", "-", "-l", self.lang, "--dpi", str(self.dpi), "tsv"]
+        # --psm 4 (one column of text of various sizes): the automatic segmentation (3)
+        # makes a block of a table's narrow number column and misreads "2" as "Ế;".
+        argv = [self.exe, "-", "-", "-l", self.lang, "--dpi", str(self.dpi), "--psm", "4", "tsv"]
         try:
             done = subprocess.run(
                 argv, input=buffer.getvalue(), capture_output=True, timeout=_TIMEOUT, env=env
@@ -104,16 +106,12 @@ def find_tesseract(lang: str = "vie") -> Tesseract | None:
             f"Tesseract is installed without its Vietnamese model ('{lang}'); install it with: "
             f"{INSTALL}"
         )
-    # With English beside it, digits and Roman numerals alone in a cell ("2", "III")
-    # are read as such, not as Vietnamese letters ("Ế;"); Debian installs it with Tesseract.
-    if "eng" in installed and lang == "vie":
-        lang = "vie+eng"
     return Tesseract(exe, first[0] if first else "tesseract", lang)
 
 
 def parse_tsv(tsv: str, scale: float) -> list[Word]:
     """Words of Tesseract's TSV output, in points (ink boxes; no font size or style)."""
-    words = []
+    words: list[Word] = []
     for line in tsv.splitlines()[1:]:
         row = line.split("\t")
         if len(row) < 12 or row[0] != "5":
@@ -121,9 +119,25 @@ def parse_tsv(tsv: str, scale: float) -> list[Word]:
         text = _clean(row[11])
         if not text:
             continue
+        if words and words[-1].text.lower() in ("quý", "quy"):
+            text = quarter(text)
         left, top, width, height = (int(v) / scale for v in row[6:10])
         words.append(Word(text, left, left + width, top, top + height))
     return words
+
+
+_ROMAN_LOOKALIKES = str.maketrans({"1": "I", "l": "I", "|": "I", "T": "I", "U": "II", "Y": "V"})
+_QUARTER = re.compile(r"^(?P<q>[IVlTUY1|]{1,4})(?P<rest>(?:[/,.;:)-].*)?)$")
+
+
+def quarter(token: str) -> str:
+    """The quarter after "Quý" as printed: Tesseract reads Roman numerals as look-alikes
+    ("Quý I1/2026", "Quý IU", "Quý TII"); a quarter can only be I, II, III or IV."""
+    m = _QUARTER.match(token)
+    if m is None:
+        return token
+    roman = m.group("q").translate(_ROMAN_LOOKALIKES)
+    return roman + m.group("rest") if roman in ("I", "II", "III", "IV") else token
 
 
 def _clean(text: str) -> str:
@@ -154,7 +168,7 @@ def _erase(image: Any, segments: list[Segment]) -> Any:
     out = image.copy()
     draw = ImageDraw.Draw(out)
     for x0, top, x1, bottom in segments:
-        draw.rectangle((x0 - 2, top - 2, x1 + 2, bottom + 2), fill=255)
+        draw.rectangle((x0 - 3, top - 3, x1 + 3, bottom + 3), fill=255)
     return out
 
 
@@ -174,7 +188,7 @@ def rulings(image: Any, dark: int = 140) -> list[Segment]:
     minimum = max(20, image.width // 16)
     horizontal = _runs(binary, minimum)
     vertical = _runs(binary.transpose(Image.Transpose.TRANSPOSE), minimum)
-    return horizontal + [(top, x0, bottom, x1) for x0, top, x1, bottom in vertical]
+    return horizontal + [(top, x0, bottom, x1) for x0, top, x1, bottom in vertical]  # turned back
 
 
 def _runs(binary: Any, minimum: int, window: int = 4) -> list[Segment]:
@@ -205,7 +219,8 @@ def _merge_rows(runs: list[tuple[int, int, int]]) -> list[Segment]:
                 break
         else:
             merged.append([y, y, x0, x1])
-    return [(x0, (y0 + y1) / 2, x1, (y0 + y1) / 2) for y0, y1, x0, x1 in merged]
+    # The band the rule covers, not only its centre: it is painted out whole.
+    return [(x0, y0, x1, y1 + 1) for y0, y1, x0, x1 in merged]
 
 
 # -- cache -------------------------------------------------------------------------------------

@@ -164,7 +164,8 @@ def repair_numbers(ocr: list[Word], layer: list[Word]) -> list[Word]:
     Broken font encodings garble letters, not digits: "25/3/2025" survives in the text
     layer where Tesseract may read "25/3/2023", and a row number "1" where it reads "l".
     A layer word made of digits and punctuation replaces the OCR word it covers when
-    that one is a number too (or a short word), of about the same length.
+    that one is a number too (or a short word), of about the same length, and is added
+    where OCR read nothing (a number alone in a table cell is easily missed).
     """
     numbers = [w for w in layer if _NUMBER.match(w.text)]
     if not numbers:
@@ -177,7 +178,12 @@ def repair_numbers(ocr: list[Word], layer: list[Word]) -> list[Word]:
         if match and numeric and abs(len(match.text) - len(word.text)) <= 1:
             word = replace(word, text=match.text)
         out.append(word)
-    return out
+    missed = [n for n in numbers if not any(_covers(n, w) or _touches(n, w) for w in ocr)]
+    return out + missed
+
+
+def _touches(a: Word, b: Word) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.top < b.bottom and b.top < a.bottom
 
 
 def _covers(a: Word, b: Word) -> bool:
