@@ -12,6 +12,7 @@ split, so its cells are joined to that row's.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 
 from engine.plans.document import Cell, Document, Line, Row, Table
@@ -57,10 +58,55 @@ Item = _Paragraph | _Table
 
 
 def assemble(pages: list[PageLayout], name: str, fmt: str = "pdf") -> Document:
+    running = _running_lines(pages)
     items: list[Item] = []
     for page in pages:
-        items.extend(_join_across(items, _page_items(page)))
+        items.extend(_join_across(items, _page_items(_without(page, running))))
     return _number(items, name, fmt, len(pages))
+
+
+_MARGIN = 0.12  # of the page height, where running headers and footers are printed
+
+
+def _margin_lines(page: PageLayout) -> list[tuple[TextBlock, TextLine]]:
+    out = []
+    for block in page.blocks:
+        if isinstance(block, TextBlock):
+            for line in block.lines:
+                if line.bottom < _MARGIN * page.height or line.top > (1 - _MARGIN) * page.height:
+                    out.append((block, line))
+    return out
+
+
+def _key(line: TextLine) -> str:
+    return re.sub(r"\d+", "#", squash(line.text))
+
+
+def _running_lines(pages: list[PageLayout]) -> set[str]:
+    """Texts printed in the top or bottom margin of many pages ("ĐLVN 05 : 2017",
+    "Trang # / #"): running headers and footers, not the document's text."""
+    if len(pages) < 3:
+        return set()
+    seen: dict[str, int] = {}
+    for page in pages:
+        for key in {_key(line) for _, line in _margin_lines(page)}:
+            seen[key] = seen.get(key, 0) + 1
+    return {key for key, count in seen.items() if count >= max(3, 0.3 * len(pages))}
+
+
+def _without(page: PageLayout, running: set[str]) -> PageLayout:
+    if not running:
+        return page
+    drop = {id(line) for _, line in _margin_lines(page) if _key(line) in running}
+    blocks: list[TextBlock | TableBlock] = []
+    for block in page.blocks:
+        if isinstance(block, TextBlock):
+            lines = [line for line in block.lines if id(line) not in drop]
+            if lines:
+                blocks.append(TextBlock(lines, block.flow))
+        else:
+            blocks.append(block)
+    return PageLayout(page.number, page.width, page.height, blocks)
 
 
 def _page_items(page: PageLayout) -> list[Item]:

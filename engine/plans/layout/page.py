@@ -59,12 +59,24 @@ def layout_page(
     grids = find_grids(segments, width, height)
     body = group_lines(place_words(grids, words))
     body = drop_page_numbers(body, height)
-    placed: list[tuple[float, list[Block]]] = [
-        (g.ys[0], [TableBlock(g, ruled=True)]) for g in grids if any(c.words for c in g.cells)
-    ]
-    placed += [(r.lines[0].top, _region_blocks(r)) for r in find_regions(body)]
-    placed.sort(key=lambda item: item[0])  # a region's columns stay in their order
-    return PageLayout(number, width, height, [b for _, blocks in placed for b in blocks])
+    tables = sorted((g for g in grids if any(c.words for c in g.cells)), key=lambda g: g.ys[0])
+    blocks: list[Block] = []
+    for i, band in enumerate(_bands(body, tables)):
+        for region in find_regions(band):
+            blocks.extend(_region_blocks(region))  # a region's columns stay in their order
+        if i < len(tables):
+            blocks.append(TableBlock(tables[i], ruled=True))
+    return PageLayout(number, width, height, blocks)
+
+
+def _bands(lines: list[TextLine], tables: list[Grid]) -> list[list[TextLine]]:
+    """The lines above the first table, between each two, and below the last: a region
+    never reaches across a table."""
+    bands: list[list[TextLine]] = [[] for _ in range(len(tables) + 1)]
+    for line in lines:
+        middle = (line.top + line.bottom) / 2
+        bands[sum(1 for g in tables if g.ys[0] < middle)].append(line)
+    return bands
 
 
 def drop_page_numbers(lines: list[TextLine], height: float) -> list[TextLine]:
