@@ -283,3 +283,21 @@ def test_a_pdf_plan_imports_with_its_tasks_and_where_they_were_printed(
         "2026-04-01",
         "2026-06-30",
     )
+
+
+def test_a_running_header_is_left_out_and_text_between_tables_stays_between() -> None:
+    maker = plan_page()
+    maker.table(task_rows(2), WIDTHS)
+    maker.paragraph("Ghi chú: các nhiệm vụ trên được rà soát hằng quý.", justify=False)
+    maker.table([["TT", "Nội dung"], ["1", "Báo cáo kết quả"]], [30.0, 300.0])
+    for _ in range(2):
+        maker.new_page()
+        maker.paragraph("Nội dung kiểm tra gồm hồ sơ, tài liệu và hiện trường.", justify=False)
+    for page in range(1, 4):  # the same line atop every page
+        maker.pdf.page = page
+        maker.text(380, 40, "Kế hoạch 15/KH-UBND", size=10)
+    document = read_pdf(pdf_bytes(maker), "plan.pdf")
+    assert not any("Kế hoạch 15/KH-UBND" in text for text in texts(document))
+    first, second = document.tables
+    note = next(ln for ln in document.lines if ln.text.startswith("Ghi chú"))
+    assert first.last < note.number < second.first
