@@ -187,7 +187,8 @@ def _plan_import(r: dict[str, Any]) -> Iterator[Row]:
     if o := r.get("ocr"):
         yield (
             "OCR of a scanned page (Tesseract vie, 300 dpi) / again from the cache",
-            f"{o['seconds_per_page']} s / {o['cached_seconds_per_page'] * 1000:.0f} ms",
+            f"{o['seconds_per_page']} s ({o.get('cpu_seconds_per_page', '?')} s of CPU) / "
+            f"{o['cached_seconds_per_page'] * 1000:.0f} ms",
             "—",
             "—",
         )
