@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +93,10 @@ def _load(store: Any, settings: Any) -> None:
         sync_directory(session, directory, SYNCED)
         for path in sorted((ROOT / "plans").glob("*.yaml")):
             data, positions = load_yaml(read_text(path), str(path))
-            load_plan(session, validate(PlanFile, data, positions, str(path)), directory, SYNCED)
+            plan = validate(PlanFile, data, positions, str(path))
+            # Tracked from each plan's start, as when these figures were first measured.
+            start = date(plan.period.start, 1, 1)
+            load_plan(session, plan, directory, SYNCED, track_from=start)
 
 
 def _skip_reminders(store: Any) -> None:

@@ -88,6 +88,12 @@ class AckLinks:
         it says this contact may act on this obligation)."""
         return f"{self.base_url}/extend/{self.token(obligation_id, contact_id, now=now)}"
 
+    def page_url(self, page: str, obligation_id: int, contact_id: int, *, now: datetime) -> str:
+        """Another page of the same token: ``done`` (record it done, with the report
+        number), ``o`` (the obligation and what this contact may do), ``approve`` (the
+        plan owner approves the pending extension)."""
+        return f"{self.base_url}/{page}/{self.token(obligation_id, contact_id, now=now)}"
+
     def check(self, token: str, *, now: datetime) -> AckClaim:
         """The claim of a valid token; ``TokenError`` says why another is refused."""
         if len(token) > 400 or not _TOKEN.match(token):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from engine.errors import InputError
 from engine.yamlpos import load_toml, read_text, validate
@@ -41,10 +41,39 @@ class DatabaseSettings(_Section):
 
 
 class TimeSettings(_Section):
+    """The zone, the calendar, and when messages go out: reminders are scheduled at
+    ``send_at`` on working days and only sent inside ``send_window`` (office hours on
+    working days, ``engine.sendwindow``), which must contain ``send_at``."""
+
     timezone: str = "Asia/Ho_Chi_Minh"
     send_at: str = "08:00"
+    send_window: str = "07:30-17:00"
     holidays: str = "VN"
     extra_days_off: list[date] = Field(default_factory=list)
+
+    @field_validator("send_window")
+    @classmethod
+    def _office_hours(cls, value: str) -> str:
+        from engine.sendwindow import OFF, parse_window
+
+        if value != OFF:
+            parse_window(value)
+        return value
+
+    @model_validator(mode="after")
+    def _send_at_inside(self) -> TimeSettings:
+        from engine.sendwindow import OFF, parse_window
+
+        if self.send_window == OFF:
+            return self
+        start, end = parse_window(self.send_window)
+        hour, minute = self.send_time.hour, self.send_time.minute
+        if not start <= hour * 60 + minute < end:
+            raise ValueError(
+                f"send_at {self.send_at!r} is outside send_window {self.send_window!r}: "
+                "reminders would wait for the next opening"
+            )
+        return self
 
     @field_validator("timezone")
     @classmethod

@@ -12,6 +12,10 @@ repeat until nothing is due. On PostgreSQL the database work of one batch overla
 sending of the next (``_Pass``). Only rows due by ``now`` are touched, so a pass costs
 what is due, not what is stored (index ``(state, due_at)``).
 
+Office hours: a row the rules would send while ``[time] send_window`` is closed (at night,
+on a day off) is *held* instead (``engine.sendwindow``): it stays pending, due again when
+the window next opens; no attempt is used. Rows of ``any_time`` stages are never held.
+
 Weekly digests: with ``[digest] enabled`` a pass first puts the week's digests in the
 outbox when they are due (``engine.digest.prepare_digests``: once per week, a marker read
 otherwise); from then on they are rows like any other. A kind renderer may withhold a
@@ -78,6 +82,8 @@ from engine.outbox import (
     wall_clock,
 )
 from engine.render import KINDS, KindRenderer, Recipient, RenderEnv, RenderError, chunked
+from engine.sendwindow import SendWindow, held_until
+from engine.status import reminder_status, stops
 from notifiers.base import Message, Notifier, PermanentError, TransientError
 
 if TYPE_CHECKING:
@@ -88,7 +94,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("nhacviec.delivery")
 
-Verdict = Literal["send", "cancel", "skip", "snooze"]
+Verdict = Literal["send", "cancel", "skip", "snooze", "hold"]
 
 
 @dataclass(repr=False)
@@ -135,6 +141,7 @@ class TickReport:
             "skipped",
             "cancelled",
             "snoozed",
+            "held",
         )
         return {r: len(self.of(r)) for r in results}
 
@@ -156,7 +163,8 @@ def verdict(
     """Whether a due row is sent, cancelled, skipped or held, and why (pure).
 
     - cancelled: the contact is gone or inactive; the obligation is gone or no longer
-      follows from the plans (cancelled by sync); its status is in the row's ``stop_on``;
+      follows from the plans (cancelled by sync); it is not tracked (``engine.tracking``);
+      its status is in the row's ``stop_on``;
     - skipped: a later stage of the same obligation, contact and channel has overtaken
       it (``overtaken_by``);
     - snoozed: a reminder (kind ``obligation``, not an escalation) whose contact snoozed
@@ -172,8 +180,9 @@ def verdict(
     standing = standings.get(row.obligation_id)
     if standing is None or standing.cancelled_at is not None:
         return "cancel", "the obligation no longer follows from its plan"
-    if standing.status in row.stop_on:
-        return "cancel", f"stopped: obligation {standing.status}"
+    status = reminder_status(standing.status, standing.tracked)
+    if stops(status, row.stop_on):
+        return "cancel", f"stopped: obligation {status}"
     group = siblings.get((row.obligation_id, row.contact_id, row.channel), ())
     later = overtaken_by(row, group, standing.status, now)
     if later is not None:
@@ -203,6 +212,16 @@ def withhold(
         return decided
     reason: str | None = withheld(row)
     return decided if reason is None else ("cancel", reason)
+
+
+def hold(
+    decided: tuple[Verdict, str | None], row: OutboxRow, window: SendWindow | None, now: datetime
+) -> tuple[Verdict, str | None]:
+    """A "send" verdict becomes "hold" while the send window is closed (module docstring)."""
+    if decided[0] != "send":
+        return decided
+    until = held_until(window, row.payload, now)
+    return decided if until is None else ("hold", "outside office hours ([time] send_window)")
 
 
 def overtaken_by(
@@ -272,11 +291,12 @@ class Batch:
     siblings: dict[tuple[int, int, str], list[OutboxRow]]
     renderers: dict[str, KindRenderer]
     snoozes: dict[tuple[int, int], datetime] = field(default_factory=dict)
+    window: SendWindow | None = None
 
     def verdict(self, row: OutboxRow, now: datetime) -> tuple[Verdict, str | None]:
         recipient = self.recipients.get(row.contact_id)
         decided = verdict(row, recipient, self.standings, self.siblings, now, self.snoozes)
-        return withhold(decided, row, self.renderers.get(row.kind))
+        return hold(withhold(decided, row, self.renderers.get(row.kind)), row, self.window, now)
 
     def render(self, row: OutboxRow) -> Message:
         renderer = self.renderers.get(row.kind)
@@ -302,6 +322,7 @@ def load_batch(session: Session, rows: list[OutboxRow], env: RenderEnv) -> Batch
         load_siblings(session, rows, env.now),
         renderers,
         load_snoozes(session, rows, env.now),
+        SendWindow.from_settings(env.settings) if env.settings is not None else None,
     )
 
 
@@ -515,6 +536,10 @@ class _Pass:
             if decided == "snooze":
                 until = snoozed_until(row, batch.snoozes, self.now)
                 outcomes.append(Outcome(row, "snoozed", detail=reason, next_try=until))
+                continue
+            if decided == "hold":
+                until = held_until(batch.window, row.payload, self.now)
+                outcomes.append(Outcome(row, "held", detail=reason, next_try=until))
                 continue
             if decided != "send":
                 result: Result = "cancelled" if decided == "cancel" else "skipped"

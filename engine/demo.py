@@ -1,13 +1,16 @@
 """The main job, end to end, on the embedded default: ``make demo`` (``python -m engine.demo``).
 
 In a fresh working folder (``.demo/``) it creates a SQLite store, imports the five seed
-plan documents and loads the reviewed plan files, links a few coordinators' Telegram
-chats, syncs the shipped workflow, and then lives through a whole year with the clock
-moving day by day: each morning at ``send_at`` the engine ticks and delivers what is due
-to the local outbox (.eml files, and .json files for Telegram), and during the day the
-coordinators react as real ones do: most acknowledge (through the signed email link or
-the Telegram button), most finish on time, some late, some never. It ends with the
-calendar of one month, the status scorecard and where the messages are.
+plan documents and loads the reviewed plan files, tracked from 1 January of the year
+(what earlier years left open is "chưa theo dõi": handled before nhacviec), links a few
+coordinators' Telegram chats, syncs the shipped workflow, and then lives through a whole
+year with the clock moving day by day: each morning at ``send_at`` the engine ticks and
+delivers what is due to the local outbox (.eml files, and .json files for Telegram), and
+during the day the coordinators react as real ones do: most acknowledge (through the
+signed email link or the Telegram button), most finish on time, some late, reporting it
+through the email page's "Đã hoàn thành" with the report number, the Telegram button or
+the CLI, and some never. It ends with the calendar of one month, the status scorecard
+and where the messages are.
 
 Everything runs through the product's own paths (the CLI commands, ``tick``, the web
 acknowledgement page, the bot's button handling); only the transport is local: the
@@ -102,7 +105,8 @@ class Reaction:
     action: str  # ack | done
     day: date
     via: str  # email | telegram | cli
-    note: str | None = None
+    note: str | None = None  # ack: the .eml with the link; done: the report number
+    path: str | None = None  # done by email: the .eml with the link
 
 
 @dataclass
@@ -212,8 +216,9 @@ class Demo:
                 same = [p for p in reviewed if p.read_bytes() == target.read_bytes()]
                 if same:
                     self.console.print(f"  = identical to the reviewed plans/{same[0].name}")
+        start = f"{self.year}-01-01"
         for plan in reviewed:
-            self.cli("plan", "load", str(plan))
+            self.cli("plan", "load", str(plan), "--track-from", start)
 
     def link_telegram(self) -> None:
         """Half of the coordinators link a Telegram chat (invitation code, then /start)."""
@@ -252,33 +257,25 @@ class Demo:
         start = self.at(date(self.year, 1, 1), time(7, 0))
         local = start.astimezone(self.settings.time.zone)
         self.cli("sync", "--now", local.isoformat(timespec="minutes"), "--show", "3")
-        self.settle_the_past(start)
+        self.untracked()
 
-    def settle_the_past(self, now: datetime) -> None:
-        """Obligations due before the year were handled before nhacviec: waive them."""
-        from sqlalchemy import select
+    def untracked(self) -> None:
+        """What earlier years left open was handled before nhacviec: the plans are tracked
+        from 1 January (``plan load --track-from``), so it is not tracked, not chased."""
+        from sqlalchemy import func, select
 
-        from engine.status import apply_action
         from engine.store.models import Obligation
 
-        first = date(self.year, 1, 1)
         with self.store.session() as session:
-            old = session.scalars(
-                select(Obligation).where(
-                    Obligation.due_on < first,
-                    Obligation.status.in_(("open", "acknowledged")),
-                    Obligation.cancelled_at.is_(None),
+            count = session.scalar(
+                select(func.count()).where(
+                    Obligation.tracked.is_(False), Obligation.cancelled_at.is_(None)
                 )
-            ).all()
-            for obligation in old:
-                apply_action(
-                    session, obligation, "waive", now=now, zone=self.settings.time.zone,
-                    actor=ACTOR, channel="cli",
-                    note="Đã xử lý trước khi áp dụng nhacviec (handled before nhacviec)",
-                )  # fmt: skip
+            )
         self.console.print(
-            f"{len(old)} obligations of earlier years were waived as handled before nhacviec "
-            "(the 2020 and 2022 plans, and 2021-2025 of the Hòa Bình plan)."
+            f"{count} obligations due before 01/01/{self.year} (the 2020 and 2022 plans, and "
+            "2021-2025 of the Hòa Bình plan) are not tracked (chưa theo dõi): no reminders, "
+            "not overdue; `nhacviec agenda --untracked` lists them."
         )
 
     # ------------------------------------------------------------------ the year
@@ -341,9 +338,15 @@ class Demo:
             done_day = max(day + timedelta(days=2), due + timedelta(days=2 + (h >> 24) % 25))
         else:  # never done this year
             return
-        via = "telegram" if on_telegram and (h >> 32) % 2 == 0 else "cli"
-        note = f"{(h >> 40) % 300 + 1}/BC-{obligation_id}" if via == "cli" else None
-        self.plan[done_day].append(Reaction(obligation_id, "done", done_day, via, note))
+        path = receipt.get("path")
+        if on_telegram and (h >> 32) % 2 == 0:
+            via = "telegram"
+        elif path and (h >> 36) % 2 == 0:  # the email page's "Đã hoàn thành", with the number
+            via = "email"
+        else:
+            via = "cli"
+        note = f"{(h >> 40) % 300 + 1}/BC-{obligation_id}" if via != "telegram" else None
+        self.plan[done_day].append(Reaction(obligation_id, "done", done_day, via, note, path))
 
     def react(self, day: date) -> None:
         month = self.months[day.month]
@@ -373,6 +376,21 @@ class Demo:
         after = self._status(reaction.obligation_id)
         return page.status_code == 200 and before == "open" and after == "acknowledged"
 
+    def done_by_email(self, reaction: Reaction, now: datetime) -> bool:
+        """The email link's page: GET shows it, its "Đã hoàn thành" form POSTs the report
+        number; False when the link is gone (the token expired) or nothing changed."""
+        token = _ack_token(Path(reaction.path or ""))
+        if token is None:
+            return False
+        from starlette.testclient import TestClient
+
+        from engine.web import create_app
+
+        with TestClient(create_app(self.store, self.settings, clock=lambda: now)) as client:
+            client.get(f"/done/{token}")
+            page = client.post(f"/done/{token}", data={"report": reaction.note or ""})
+        return page.status_code == 200 and self._status(reaction.obligation_id) == "done"
+
     def _status(self, obligation_id: int) -> str:
         from engine.store.models import Obligation
 
@@ -401,6 +419,8 @@ class Demo:
         if reaction.via == "telegram":  # "Đã hoàn thành", then "Xác nhận"
             self.press(reaction.obligation_id, f"done?:{reaction.obligation_id}", now)
             return self.press(reaction.obligation_id, f"done!:{reaction.obligation_id}", now)
+        if reaction.via == "email":
+            return self.done_by_email(reaction, now)
         self.cli(
             "done", str(reaction.obligation_id), "--by", ACTOR, "--note", reaction.note or "",
             "--now", now.isoformat(), show=False,
@@ -420,8 +440,8 @@ class Demo:
             f"{month.sent['telegram']} Telegram; {month.escalations} escalations, "
             f"{month.digests} weekly digests) · acknowledged {sum(month.acks.values())} "
             f"({month.acks['email']} by link, {month.acks['telegram']} by button) · done "
-            f"{sum(month.done.values())} ({month.done['cli']} CLI, "
-            f"{month.done['telegram']} Telegram){stopped}"
+            f"{sum(month.done.values())} ({month.done['email']} by link, {month.done['cli']} "
+            f"CLI, {month.done['telegram']} Telegram){stopped}"
         )
 
     # ------------------------------------------------------------------ the end

@@ -109,6 +109,12 @@ def check_extendable(obligation: Obligation) -> None:
         raise ExtensionError(
             f"{ref} is {obligation.status}: nothing to extend", "closed", status=obligation.status
         )
+    if not obligation.tracked:
+        raise ExtensionError(
+            f"{ref} is not tracked (due before the plan's tracking start): nothing to extend",
+            "closed",
+            status="untracked",
+        )
 
 
 def check_request(

@@ -22,9 +22,12 @@ day with two digits, the month with two only for January and February, as Nghị
 30/2020/NĐ-CP asks); ``as_of`` is the "tính đến ngày" of its first paragraph.
 
 A workflow stage with ``letter: true`` attaches a letter to its escalation emails
-(``escalation_letters``): one per obligation and stage, linked to the first row that
-asked for it (``Letter.notification_id``), and reused by the stage's other recipients and
-retries, so it keeps one number.
+(``escalation_letters``): one per agency, plan and day (``Letter.key``), however many of
+the agency's obligations escalate that day and however many people each escalation
+reaches, since the letter lists everything the agency has overdue in the plan anyway. It
+is linked to the first row that asked for it (``Letter.notification_id``), lists the
+obligations it chases (``Letter.items``), and is reused by every other row of that day,
+their recipients and their retries, so it keeps one number.
 """
 
 from __future__ import annotations
@@ -103,6 +106,7 @@ def overdue_items(
         .where(
             Obligation.agency_id == agency.id,
             Obligation.cancelled_at.is_(None),
+            Obligation.tracked.is_(True),
             Obligation.status.in_(("open", "acknowledged")),
             Obligation.due_on < as_of,
         )
@@ -241,11 +245,13 @@ def make_letter(
     number: str | None = None,
     obligation: Obligation | None = None,
     notification: Notification | None = None,
+    key: str | None = None,
 ) -> Letter:
     """Make, store (flushed, not committed) and return the letter to ``agency``.
 
     ``obligation`` and ``notification`` only link the letter to what triggered it (an
-    escalation stage). Raises ``NothingToRemind`` when nothing is overdue.
+    escalation stage), ``key`` names that escalation (``escalation_key``). Raises
+    ``NothingToRemind`` when nothing is overdue.
     """
     from engine.store.models import Letter
 
@@ -271,6 +277,8 @@ def make_letter(
         created_at=now,
         filename=letter_filename(number, agency),
         content=render_letter(template, context),
+        key=key,
+        items=[item.obligation_id for item in items],
     )
     session.add(letter)
     session.flush()
@@ -280,36 +288,83 @@ def make_letter(
 # ---------------------------------------------------------------------------- escalations
 
 
+def escalation_key(agency_id: int, plan_id: int, day: date) -> str:
+    """``Letter.key`` of the escalation letter to an agency about a plan on a day."""
+    return f"esc:{agency_id}:{plan_id}:{day.isoformat()}"
+
+
 def escalation_letters(
     session: Session, rows: Sequence[OutboxRow], *, settings: Settings, now: datetime
 ) -> dict[int, Letter]:
     """The letter each escalation row (``letter: true`` in its workflow stage) attaches,
-    by row id: the letter already made for the same obligation and stage (for another
-    recipient of the stage, or an earlier try), else a new one to the agency that owes the
-    obligation, listing what it has overdue in that plan as of ``now``'s local date.
+    by row id, found in this order:
+
+    1. the escalation letter already chasing the row's obligation that was made on or
+       after the day the row was scheduled for: the row's own letter on an earlier try
+       (a retry keeps its letter and its number);
+    2. the letter of the agency that owes it, its plan and today (``Letter.key``), made
+       by an earlier row of the day: one letter per agency, plan and day, however many
+       obligations escalate and however many people each escalation reaches;
+    3. a letter made before letters had keys, through the row's obligation and stage;
+    4. else a new one, keyed for today, listing what the agency has overdue in that plan
+       as of ``now``'s local date.
 
     A row whose obligation is no longer open or acknowledged (delivery cancels it), or
     whose agency has nothing overdue, gets no letter. The letters' lock is taken first
-    (PostgreSQL), so two workers sending the same stage make one letter between them.
+    (PostgreSQL), so two workers sending the same day's rows make one letter between them.
     """
     from sqlalchemy import text
 
+    from engine.store.models import Obligation
+
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-    by_stage: dict[tuple[int, str], Letter | None] = {}
+    zone = settings.time.zone
+    today = local_date(now, zone)
+    by_key: dict[str, Letter | None] = {}
     found: dict[int, Letter] = {}
     for row in rows:
-        if row.obligation_id is None:
+        obligation = session.get(Obligation, row.obligation_id) if row.obligation_id else None
+        if obligation is None:
             continue
-        stage = (row.obligation_id, row.stage)
-        if stage not in by_stage:
-            by_stage[stage] = stage_letter(session, *stage) or _new_stage_letter(
-                session, row, settings, now
-            )
-        letter = by_stage[stage]
+        key = escalation_key(obligation.agency_id, obligation.plan_id, today)
+        if key not in by_key:
+            by_key[key] = _keyed(session, key)
+        letter = (
+            _chasing(session, obligation, local_date(row.scheduled_at, zone), zone)
+            or by_key[key]
+            or stage_letter(session, obligation.id, row.stage)
+        )
+        if letter is None:
+            letter = by_key[key] = _new_stage_letter(session, row, obligation, key, settings, now)
         if letter is not None:
             found[row.id] = letter
     return found
+
+
+def _keyed(session: Session, key: str) -> Letter | None:
+    from sqlalchemy import select
+
+    from engine.store.models import Letter
+
+    return session.scalars(select(Letter).where(Letter.key == key)).first()
+
+
+def _chasing(session: Session, obligation: Obligation, since: date, zone: Any) -> Letter | None:
+    """The first escalation letter about ``obligation``'s agency and plan, made on or after
+    ``since``, that lists it."""
+    from sqlalchemy import select
+
+    from engine.store.models import Letter
+
+    start = datetime.combine(since, time(), zone)
+    letters = session.scalars(
+        select(Letter)
+        .where(Letter.agency_id == obligation.agency_id, Letter.plan_id == obligation.plan_id,
+               Letter.key.is_not(None), Letter.created_at >= start)
+        .order_by(Letter.id)
+    )  # fmt: skip
+    return next((letter for letter in letters if obligation.id in (letter.items or [])), None)
 
 
 def stage_letter(session: Session, obligation_id: int, stage: str) -> Letter | None:
@@ -328,12 +383,16 @@ def stage_letter(session: Session, obligation_id: int, stage: str) -> Letter | N
 
 
 def _new_stage_letter(
-    session: Session, row: OutboxRow, settings: Settings, now: datetime
+    session: Session,
+    row: OutboxRow,
+    obligation: Obligation,
+    key: str,
+    settings: Settings,
+    now: datetime,
 ) -> Letter | None:
-    from engine.store.models import Notification, Obligation
+    from engine.store.models import Notification
 
-    obligation = session.get(Obligation, row.obligation_id)
-    if obligation is None or obligation.cancelled_at is not None:
+    if obligation.cancelled_at is not None or not obligation.tracked:
         return None
     if obligation.status not in STATUS_TEXT or obligation.status in row.stop_on:
         return None
@@ -342,7 +401,7 @@ def _new_stage_letter(
         return make_letter(
             session, agency=obligation.agency, plan=obligation.plan, as_of=as_of,
             settings=settings, now=now, obligation=obligation,
-            notification=session.get(Notification, row.id),
+            notification=session.get(Notification, row.id), key=key,
         )  # fmt: skip
     except NothingToRemind:
         return None

@@ -45,7 +45,7 @@ LIVE_STATES = ("pending", "sending", "sent")
 
 LOCK_NAME = "delivery"
 
-Result = Literal["sent", "retried", "failed", "cancelled", "skipped", "snoozed"]
+Result = Literal["sent", "retried", "failed", "cancelled", "skipped", "snoozed", "held"]
 
 _STATE_OF: dict[Result, str] = {
     "sent": "sent",
@@ -54,6 +54,7 @@ _STATE_OF: dict[Result, str] = {
     "cancelled": "cancelled",
     "skipped": "skipped",
     "snoozed": "pending",  # held until the snooze ends (``next_try``); no attempt is used
+    "held": "pending",  # outside [time] send_window: due again when it opens (``next_try``)
 }
 
 _ATTEMPT_OF: dict[Result, str] = {"sent": "sent", "retried": "retry", "failed": "failed"}
@@ -311,6 +312,7 @@ class Standing:
 
     status: str
     cancelled_at: datetime | None
+    tracked: bool = True
 
 
 def load_recipients(session: Session, ids: Iterable[int]) -> dict[int, Recipient]:
@@ -335,9 +337,9 @@ def load_standings(session: Session, ids: Iterable[int]) -> dict[int, Standing]:
     o = Obligation.__table__.c
     found: dict[int, Standing] = {}
     for chunk in chunked(sorted(set(ids)), 1000):
-        query = select(o.id, o.status, o.cancelled_at).where(o.id.in_(chunk))
+        query = select(o.id, o.status, o.cancelled_at, o.tracked).where(o.id.in_(chunk))
         for r in session.execute(query):
-            found[r.id] = Standing(r.status, r.cancelled_at)
+            found[r.id] = Standing(r.status, r.cancelled_at, r.tracked)
     return found
 
 

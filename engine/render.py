@@ -25,7 +25,12 @@ stage asks for acknowledgement when acknowledging stops it (``"acknowledged"`` i
 (email) or buttons (Telegram: the keyboard of ``engine.bot.buttons.status_buttons``,
 whose labels are in ``templates/*/bot/strings.j2``). An email to a contact of the agency
 that owes an open or acknowledged obligation carries ``extend_url``, the page where it
-asks for an extension. An email of an escalation stage with ``letter`` carries the
+asks for an extension. An email to a contact of that agency or of the plan's owner
+about an open or acknowledged obligation carries ``done_url`` (the page where it is
+recorded done, with the report number) and ``open_url`` (the obligation's page); to the
+owner's contacts, with an extension request waiting, ``approve_url`` and
+``pending_request`` (``.id``, ``.new_due_on``, ``.reason``, ``.requested_by``): the
+escalation to the owner lets them act. An email of an escalation stage with ``letter`` carries the
 stage's formal reminder letter (.docx, ``engine.letters.escalation_letters``: one letter
 per obligation and stage, shared by its recipients and its retries).
 
@@ -243,6 +248,7 @@ class PlanView:
     number: str | None
     title: str
     key: str
+    owner_id: int | None = None  # the agency that owns the plan
 
 
 @dataclass(frozen=True)
@@ -277,10 +283,12 @@ class ObligationMessages:
         self.subjects: dict[int, Subject] = {}
         self.letters: dict[int, Letter] = {}  # by notification id
         self.letter_error: str | None = None  # the letter template cannot be filled
+        self.pending: dict[int, PendingView] = {}  # by obligation id
 
     def prepare(self, session: Session, rows: Sequence[OutboxRow]) -> None:
         wanted = {r.obligation_id for r in rows if r.obligation_id is not None}
         self.subjects.update(load_subjects(session, wanted - self.subjects.keys()))
+        self.pending.update(load_pending(session, wanted))
         if self.env.settings is not None and any(wants_letter(r) for r in rows):
             from engine.letters import escalation_letters
 
@@ -335,7 +343,29 @@ class ObligationMessages:
             "ack_url": self._ack_url(row, recipient, obligation),
             "extend_url": self._extend_url(recipient, subject),
             "letter": self.letters.get(row.id),
+            **self._action_urls(recipient, subject),
         }
+
+    def _action_urls(self, recipient: Recipient, subject: Subject) -> dict[str, Any]:
+        """``done_url``, ``open_url``, and for the owner ``approve_url`` with the
+        ``pending_request`` (module docstring); None where they do not apply."""
+        links, obligation = self.env.links, subject.obligation
+        urls: dict[str, Any] = dict.fromkeys(("done_url", "open_url", "approve_url"))
+        urls["pending_request"] = None
+        owner = subject.plan.owner_id is not None and recipient.agency_id == subject.plan.owner_id
+        ours = subject.agency.id is not None and recipient.agency_id == subject.agency.id
+        if links is None or obligation.status not in ("open", "acknowledged"):
+            return urls
+        if not (ours or owner):
+            return urls
+        now = self.env.now
+        urls["done_url"] = links.page_url("done", obligation.id, recipient.id, now=now)
+        urls["open_url"] = links.page_url("o", obligation.id, recipient.id, now=now)
+        pending = self.pending.get(obligation.id)
+        if owner and not ours and pending is not None:
+            urls["approve_url"] = links.page_url("approve", obligation.id, recipient.id, now=now)
+            urls["pending_request"] = pending
+        return urls
 
     def _ack_url(
         self, row: OutboxRow, recipient: Recipient, obligation: ObligationView
@@ -418,7 +448,7 @@ def load_subjects(session: Session, ids: set[int]) -> dict[int, Subject]:
         select(
             o.id, o.title, o.period_label, o.opens_on, o.due_on, o.original_due_on,
             o.status, o.role, a.name, p.number, p.title, p.key, t.id, t.number, t.title,
-            t.window_text, a.id,
+            t.window_text, a.id, p.owner_agency_id,
         )
         .join(a, a.id == o.agency_id)
         .join(p, p.id == o.plan_id)
@@ -431,10 +461,36 @@ def load_subjects(session: Session, ids: set[int]) -> dict[int, Subject]:
             subjects[r[0]] = Subject(
                 ObligationView(*r[0:8]),
                 AgencyView(r[8], r[16]),
-                PlanView(r[9], r[10], r[11]),
+                PlanView(r[9], r[10], r[11], r[17]),
                 task,
             )
     return subjects
+
+
+@dataclass(frozen=True)
+class PendingView:
+    """An extension request waiting for the plan owner, as the owner's emails show it."""
+
+    id: int
+    new_due_on: date
+    reason: str
+    requested_by: str
+
+
+def load_pending(session: Session, ids: set[int]) -> dict[int, PendingView]:
+    """The pending extension request of each of these obligations that has one."""
+    from sqlalchemy import select
+
+    from engine.store.models import ExtensionRequest as R
+
+    found: dict[int, PendingView] = {}
+    for chunk in chunked(sorted(ids), 1000):
+        query = select(R.obligation_id, R.id, R.new_due_on, R.reason, R.requested_by).where(
+            R.obligation_id.in_(chunk), R.state == "pending"
+        )
+        for oid, rid, new_due_on, reason, by in session.execute(query):
+            found[oid] = PendingView(rid, new_due_on, reason, by)
+    return found
 
 
 def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:

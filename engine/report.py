@@ -183,6 +183,7 @@ def build_report(
     selected = select(Obligation.id).where(
         Obligation.plan_id == plan.id,
         Obligation.cancelled_at.is_(None),
+        Obligation.tracked.is_(True),  # before the plan's tracking start: not reported
         Obligation.original_due_on.between(period.start, period.end),
     )
     query = (

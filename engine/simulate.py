@@ -9,7 +9,8 @@ The instants are the distinct times at which rows become due in [start, end]: fo
 row never tried that is its ``scheduled_at``; a row backing off after a failure becomes
 due at its retry time; a row already due before ``start`` (a backlog) is listed at
 ``start``, which is when a tick would send it; a reminder held by a snooze is decided
-again when the snooze ends. Running ``nhacviec tick --now AT`` for
+again when the snooze ends, and a row due while ``[time] send_window`` is closed is listed
+when the window next opens (``engine.sendwindow``). Running ``nhacviec tick --now AT`` for
 each listed instant, in order, sends exactly what is listed for it (as long as every
 send succeeds and nobody acknowledges in between; simulate cannot foresee either).
 
@@ -41,6 +42,7 @@ from engine.outbox import (
     table,
 )
 from engine.render import KINDS, KindRenderer, Recipient, RenderEnv, RenderError, chunked
+from engine.sendwindow import SendWindow, held_until
 from notifiers.base import DeliveryError
 
 if TYPE_CHECKING:
@@ -100,6 +102,7 @@ class _Dry:
         self.end = end
         self.result = Simulation()
         self.channels: dict[str, str | None] = {}
+        self.window = SendWindow.from_settings(settings)
 
     def run(self) -> Simulation:
         candidates, universe = self._load()
@@ -168,6 +171,11 @@ class _Dry:
             renderers[kind].prepare(self.session, [r for r, d in decided if r.kind == kind])
         for row, outcome in decided:
             outcome = withhold((outcome, None), row, renderers.get(row.kind))[0]
+            opens = held_until(self.window, row.payload, now) if outcome == "send" else None
+            if opens is not None:  # outside office hours: decided again when they start
+                if opens <= self.end:
+                    self.by_instant[opens].append((opens, row))
+                continue
             if outcome == "cancel":
                 self.state[row.id] = "cancelled"
                 self.result.cancelled += 1

@@ -6,7 +6,10 @@
       └──waive────────┴──waive──► waived
     done / waived / acknowledged ──reopen──► open
 
-*Overdue* is never stored: it is derived from the due date (``effective_status``).
+*Overdue* is never stored: it is derived from the due date (``effective_status``). An
+obligation that is not tracked (due before its plan's tracking start, ``engine.tracking``)
+is never overdue: it shows as ``untracked`` while open, gets no reminders
+(``reminder_status``), and cannot be acknowledged until someone brings it in.
 ``decide`` is pure: it says what an action does to a status (or why it is refused).
 ``apply_action`` persists the decision as an ``AuditEvent`` row, updates the cached
 status on the obligation and cancels the pending notifications whose ``stop_on`` now
@@ -16,6 +19,7 @@ channel) is recorded as an event but changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
 Status = Literal["open", "acknowledged", "done", "waived"]
 Action = Literal["ack", "done", "waive", "reopen"]
 STATUSES: tuple[Status, ...] = ("open", "acknowledged", "done", "waived")
+UNTRACKED = "untracked"  # what reminders and users see of an obligation not tracked
 EVENT_OF: dict[Action, str] = {
     "ack": "acknowledged",
     "done": "done",
@@ -83,11 +88,26 @@ def decide(action: Action, current: str) -> Decision:
     return Decision(action, before, after)
 
 
-def effective_status(status: str, due_on: date, today: date) -> str:
-    """The status a user sees: open or acknowledged past the due date is *overdue*."""
-    if status in ("open", "acknowledged") and today > due_on:
-        return "overdue"
+def effective_status(status: str, due_on: date, today: date, tracked: bool = True) -> str:
+    """The status a user sees: open or acknowledged past the due date is *overdue*;
+    open or acknowledged and not tracked is *untracked* (never overdue)."""
+    if status in ("open", "acknowledged"):
+        if not tracked:
+            return UNTRACKED
+        if today > due_on:
+            return "overdue"
     return status
+
+
+def reminder_status(status: str, tracked: bool) -> str:
+    """The status reminders are judged by: ``untracked`` stops every reminder of an
+    obligation that is not tracked, whatever its stage's ``stop_on``."""
+    return status if tracked else UNTRACKED
+
+
+def stops(status: str, stop_on: list[str] | tuple[str, ...]) -> bool:
+    """Whether a reminder with ``stop_on`` is stopped by ``status`` (a ``reminder_status``)."""
+    return status == UNTRACKED or status in stop_on
 
 
 def local_date(instant: datetime, zone: ZoneInfo) -> date:
@@ -104,8 +124,11 @@ def apply_action(
     actor: str | None,
     channel: str,
     note: str | None = None,
+    data: Mapping[str, object] | None = None,
 ) -> tuple[Decision, AuditEvent]:
     """Decide, persist the audit event, update the obligation, cancel stopped reminders.
+
+    ``data`` adds facts to the event's data (the report number of a "done").
 
     Raises ``StatusError`` (nothing written) when the action is not allowed, or when the
     obligation no longer follows from the plans (cancelled by sync).
@@ -116,6 +139,11 @@ def apply_action(
         raise StatusError(
             f"obligation {obligation.id} no longer follows from its plan (cancelled by sync)"
         )
+    if action == "ack" and not obligation.tracked:
+        raise StatusError(
+            "cannot ack: it is not tracked (due before the plan's tracking start); "
+            "track it first, or record it as done"
+        )
     decision = decide(action, obligation.status)
     event = AuditEvent(
         obligation_id=obligation.id,
@@ -124,8 +152,9 @@ def apply_action(
         actor=actor,
         channel=channel,
         note=note,
-        data={"from": decision.before, "to": decision.after, "changed": decision.changed},
-    )
+        data={**(data or {}), "from": decision.before, "to": decision.after,
+              "changed": decision.changed},
+    )  # fmt: skip
     session.add(event)
     if decision.changed:
         _update_obligation(obligation, decision, now, zone)
@@ -143,7 +172,9 @@ def _update_obligation(
         obligation.acknowledged_at = now
     elif decision.after == "done":
         obligation.done_at = now
-        obligation.done_late = local_date(now, zone) > obligation.original_due_on
+        # Done before it was tracked: recorded, not judged (it is outside the statistics).
+        late = local_date(now, zone) > obligation.original_due_on
+        obligation.done_late = late if obligation.tracked else None
     elif decision.after == "open":
         obligation.acknowledged_at = None
         obligation.done_at = None
@@ -162,10 +193,11 @@ def cancel_stopped_notifications(session: Session, obligation: Obligation, now: 
         )
     ).all()
     cancelled = 0
+    status = reminder_status(obligation.status, obligation.tracked)
     for row in rows:
-        if obligation.status in (row.stop_on or []):
+        if stops(status, row.stop_on or []):
             row.state = "cancelled"
-            row.last_error = f"stopped: obligation {obligation.status}"
+            row.last_error = f"stopped: obligation {status}"
             row.updated_at = now
             cancelled += 1
     return cancelled

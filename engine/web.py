@@ -1,11 +1,16 @@
 """The web part of ``nhacviec run``: acknowledgement pages and a health check (Starlette).
 
-- ``GET /ack/{token}`` shows what would be acknowledged, by whom, and a button. It never
-  changes anything: mail scanners and link previews open links.
+- ``GET /ack/{token}`` (and ``/done/…``, ``/o/…``, ``/approve/…``: the same page) shows
+  the obligation and what this contact may do (``engine.webact``): "Xác nhận đã nhận",
+  "Đã hoàn thành" with an optional report number and note, and for the plan owner's
+  contacts the approval of a pending extension. It never changes anything: mail scanners
+  and link previews open links.
 - ``POST /ack/{token}`` acknowledges through ``engine.status.apply_action`` (channel
   ``web``, actor the contact's name): the audit event, the status, and the cancelled
   acknowledgement reminders, in one transaction. A replay finds the obligation already
-  acknowledged, says so and changes nothing.
+  acknowledged, says so and changes nothing. ``POST /done/{token}`` records it done
+  (form fields ``report`` and ``note``), ``POST /approve/{token}`` approves the pending
+  extension request (plan owner only); each says what it did, or that it was done.
 - ``GET /extend/{token}`` (the same token) shows a form asking for a new due date and a
   reason, or the request already pending; ``POST /extend/{token}`` records the request
   through ``engine.extensions.request_extension`` (channel ``web``): a form with a bad
@@ -51,6 +56,7 @@ if TYPE_CHECKING:
     from engine.config import Settings
     from engine.store.db import Store
     from engine.store.models import Contact, ExtensionRequest, Obligation
+    from engine.webact import Act, PageView
 
 log = logging.getLogger("nhacviec.web")
 Clock = Callable[[], datetime]
@@ -74,19 +80,6 @@ class Refused(Exception):
         self.status = status
 
 
-@dataclass(frozen=True)
-class AckView:
-    """What an acknowledgement page shows; ``state`` says which page."""
-
-    state: str  # confirm | acknowledged | already | done | waived | withdrawn
-    language: str
-    contact_name: str
-    obligation: ObligationView
-    agency: AgencyView
-    plan: PlanView
-    at: datetime | None
-
-
 def _claim(links: AckLinks | None, token: str, now: datetime) -> AckClaim:
     if links is None:
         raise Refused("disabled", 403)
@@ -107,30 +100,6 @@ def _parties(session: Session, claim: AckClaim, lock: bool) -> tuple[Obligation,
     if not contact.active or contact.agency_id != obligation.agency_id:
         raise Refused("not_allowed", 403)
     return obligation, contact
-
-
-def acknowledge(
-    store: Store, links: AckLinks | None, token: str, *, now: datetime, zone: ZoneInfo, act: bool
-) -> AckView:
-    """Check ``token`` and, if ``act`` and the obligation is open, acknowledge it.
-
-    Raises ``Refused`` for a token or contact that cannot be used.
-    """
-    from engine.status import apply_action
-
-    claim = _claim(links, token, now)
-    with store.session() as session:
-        obligation, contact = _parties(session, claim, act)
-        state = _state(obligation.status, obligation.cancelled_at)
-        if act and state == "confirm":
-            apply_action(session, obligation, "ack", now=now, zone=zone, actor=contact.name,
-                         channel="web", note="acknowledgement link")  # fmt: skip
-            state = "acknowledged"
-            log.info("obligation %s acknowledged by contact %s (web)", obligation.id, contact.id)
-        subject = load_subjects(session, {obligation.id})[obligation.id]
-        language = contact.language if contact.language in LANGUAGES else "vi"
-        return AckView(state, language, contact.name, subject.obligation, subject.agency,
-                       subject.plan, obligation.acknowledged_at)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -206,12 +175,6 @@ def _request_view(request: ExtensionRequest) -> dict[str, Any]:
             "requested_by": request.requested_by}  # fmt: skip
 
 
-def _state(status: str, cancelled_at: datetime | None) -> str:
-    if cancelled_at is not None:
-        return "withdrawn"
-    return {"open": "confirm", "acknowledged": "already"}.get(status, status)
-
-
 class Pages:
     """The web templates of one folder, autoescaped."""
 
@@ -227,13 +190,20 @@ class Pages:
     def render(self, language: str, name: str, **context: Any) -> str:
         return self.env.get_template(f"{language}/web/{name}.html.j2").render(context)
 
-    def ack(self, view: AckView, action: str) -> str:
+    def ack(self, view: PageView, prefix: str, token: str) -> str:
+        """The obligation page; ``prefix`` is where the app is served ("" at the root)."""
         at = view.at.astimezone(self.zone).strftime("%H:%M %d/%m/%Y") if view.at else ""
-        extend = action.replace("/ack/", "/extend/", 1)
+
+        def url(page: str) -> str:
+            return f"{prefix}/{page}/{token}"
+
         return self.render(
             view.language, "ack", state=view.state, contact={"name": view.contact_name},
-            obligation=view.obligation, agency=view.agency, plan=view.plan, at=at, action=action,
-            extend=extend,
+            obligation=view.obligation, agency=view.agency, plan=view.plan, at=at,
+            action=url("ack"), done_action=url("done"), approve_action=url("approve"),
+            extend=url("extend"), role=view.role, can_ack=view.can_ack, can_done=view.can_done,
+            can_extend=view.can_extend, request=view.request, recorded=view.recorded,
+            error=view.error, values=view.values or {},
         )  # fmt: skip
 
     def extend(self, view: ExtendView, action: str) -> str:
@@ -255,17 +225,27 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
     pages = Pages(settings.paths.templates, settings.time.zone)
     zone = settings.time.zone
 
-    async def answer(request: Request, act: bool) -> Response:
+    async def answer(request: Request, act: Act | None) -> Response:
+        from engine.webact import obligation_page
+
         token = request.path_params["token"]
+        form = None
+        if act == "done":
+            async with request.form(max_files=0, max_fields=10) as data:
+                form = {k: str(v)[:2000] for k, v in data.items() if isinstance(v, str)}
         try:
+            now = clock()
+            claim = _claim(links, token, now)
             view = await run_in_threadpool(
-                acknowledge, store, links, token, now=clock(), zone=zone, act=act
+                obligation_page, store, settings, claim, now=now, act=act, form=form
             )
         except Refused as refused:
             log.info("refused an acknowledgement link (%s)", refused.reason)
             page = pages.render(browser_language(request), "refused", reason=refused.reason)
             return HTMLResponse(page, status_code=refused.status, headers=PRIVATE_HEADERS)
-        return HTMLResponse(pages.ack(view, request.url.path), headers=PRIVATE_HEADERS)
+        prefix = request.url.path.rsplit("/", 2)[0]
+        page = pages.ack(view, prefix, token)
+        return HTMLResponse(page, status_code=view.status, headers=PRIVATE_HEADERS)
 
     async def extension(request: Request) -> Response:
         token = request.path_params["token"]
@@ -285,10 +265,16 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
         return HTMLResponse(page, status_code=view.status, headers=PRIVATE_HEADERS)
 
     async def show(request: Request) -> Response:
-        return await answer(request, act=False)
+        return await answer(request, act=None)
 
     async def confirm(request: Request) -> Response:
-        return await answer(request, act=True)
+        return await answer(request, act="ack")
+
+    async def complete(request: Request) -> Response:
+        return await answer(request, act="done")
+
+    async def approve(request: Request) -> Response:
+        return await answer(request, act="approve")
 
     async def healthz(request: Request) -> Response:
         try:
@@ -301,6 +287,11 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
         routes=[
             Route("/ack/{token}", show, methods=["GET"]),
             Route("/ack/{token}", confirm, methods=["POST"]),
+            Route("/done/{token}", show, methods=["GET"]),
+            Route("/done/{token}", complete, methods=["POST"]),
+            Route("/o/{token}", show, methods=["GET"]),
+            Route("/approve/{token}", show, methods=["GET"]),
+            Route("/approve/{token}", approve, methods=["POST"]),
             Route("/extend/{token}", extension, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ]

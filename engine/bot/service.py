@@ -301,6 +301,10 @@ class BotService:
             context = self._result_context(obligation, "refused_status", action)
             return self._render(chat, "result", **context), False, False
         event.data = {**(event.data or {}), **self._origin(chat, contact)}
+        if decision.changed:  # the stages timed from the acknowledgement
+            from engine.bulk import follow_up
+
+            follow_up(session, self.settings, action, [obligation.id], now=now)
         outcome = "changed" if decision.changed else "unchanged"
         context = self._result_context(obligation, outcome, action, actor=contact.name)
         context.update(at=self.replies.when(now), note=note)
@@ -606,6 +610,7 @@ class BotService:
             Obligation.agency_id == agency_id,
             Obligation.status.in_(OPEN),
             Obligation.cancelled_at.is_(None),
+            Obligation.tracked.is_(True),
         ]
         if overdue_only:
             where.append(Obligation.due_on < today)

@@ -1,4 +1,10 @@
-"""``nhacviec ack|done|waive|reopen|show ID``: act on one obligation from the command line.
+"""``nhacviec ack|done|waive|track|reopen|show ID``: act on obligations from the command line.
+
+``ack``, ``done``, ``waive`` and ``track`` also take several IDs and filters (``--plan``,
+``--agency``, ``--due-before``, ``--status``): they show what they would change, and ask
+on a terminal before changing it (``--yes`` for scripts, ``--dry-run`` to only show);
+each obligation changed gets its own audit event (``engine.bulk``). One ID and no filter
+acts at once, as it always did.
 
 ``show`` also lists the obligation's extension requests, the formal letters its
 escalations attached, and the snoozes of its reminders.
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -27,50 +34,121 @@ from engine.errors import InputError, NhacviecError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from engine.bulk import BulkAction, Step
     from engine.status import Action, Decision
     from engine.store.models import Obligation
 
 ID = typer.Argument(..., metavar="ID", help="The obligation's number (as in reminders: #12).")
+IDS = typer.Argument(None, metavar="[ID]...", help="Obligation numbers (as in reminders: #12).")
 ACTOR_LIMIT = 200
 BY = typer.Option(None, "--by", help="Who did it (default: your user name).")
 NOTE = typer.Option(None, "--note", help='A note, e.g. the report\'s number "245/BC-SCT".')
 NOW = typer.Option(None, "--now", help="The instant of the action, ISO 8601 (default: now).")
+PLAN = typer.Option(None, "--plan", help="Only obligations of this plan (key or number).")
+AGENCY = typer.Option(None, "--agency", help="Only obligations of this agency (key, name, alias).")
+DUE_BEFORE = typer.Option(None, "--due-before", help="Only those due before this day.")
+STATUS = typer.Option(
+    None, "--status", help="Only those in this status: open, acknowledged, overdue, untracked, "
+    "done or waived (as the agenda shows it)."
+)  # fmt: skip
+YES = typer.Option(False, "--yes", "-y", help="Change them without asking.")
+DRY_RUN = typer.Option(False, "--dry-run", help="Only show what would change.")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The selection options of a bulk action, as typed."""
+
+    ids: list[str]
+    plan: str | None
+    agency: str | None
+    due_before: str | None
+    status: str | None
+    yes: bool
+    dry_run: bool
+
+    @property
+    def single(self) -> bool:
+        """One ID and nothing else: act at once, as one action always did."""
+        options = (self.plan, self.agency, self.due_before, self.status)
+        filtered = any(v is not None for v in options)
+        return len(self.ids) == 1 and not filtered and not self.dry_run
 
 
 @app.command()
 def ack(
     ctx: typer.Context,
-    obligation_id: int = ID,
+    obligation_ids: list[str] | None = IDS,
+    plan: str | None = PLAN,
+    agency: str | None = AGENCY,
+    due_before: str | None = DUE_BEFORE,
+    status: str | None = STATUS,
+    yes: bool = YES,
+    dry_run: bool = DRY_RUN,
     by: str | None = BY,
     note: str | None = NOTE,
     now: str | None = NOW,
 ) -> None:
-    """Acknowledge an obligation: the agency has it in hand (stops "please confirm" reminders)."""
-    _act(ctx, "ack", obligation_id, by, note, now)
+    """Acknowledge obligations: the agency has them in hand (stops "please confirm" reminders)."""
+    chosen = Filters(obligation_ids or [], plan, agency, due_before, status, yes, dry_run)
+    _dispatch(ctx, "ack", chosen, by, note, now)
 
 
 @app.command()
 def done(
     ctx: typer.Context,
-    obligation_id: int = ID,
+    obligation_ids: list[str] | None = IDS,
+    plan: str | None = PLAN,
+    agency: str | None = AGENCY,
+    due_before: str | None = DUE_BEFORE,
+    status: str | None = STATUS,
+    yes: bool = YES,
+    dry_run: bool = DRY_RUN,
     by: str | None = BY,
     note: str | None = NOTE,
     now: str | None = NOW,
 ) -> None:
-    """Record an obligation as done, on time or late (stops every reminder)."""
-    _act(ctx, "done", obligation_id, by, note, now)
+    """Record obligations as done, on time or late (stops every reminder)."""
+    chosen = Filters(obligation_ids or [], plan, agency, due_before, status, yes, dry_run)
+    _dispatch(ctx, "done", chosen, by, note, now)
 
 
 @app.command()
 def waive(
     ctx: typer.Context,
-    obligation_id: int = ID,
+    obligation_ids: list[str] | None = IDS,
     reason: str = typer.Option(..., "--reason", help="Why it need not be done (kept in history)."),
+    plan: str | None = PLAN,
+    agency: str | None = AGENCY,
+    due_before: str | None = DUE_BEFORE,
+    status: str | None = STATUS,
+    yes: bool = YES,
+    dry_run: bool = DRY_RUN,
     by: str | None = BY,
     now: str | None = NOW,
 ) -> None:
-    """Waive an open or acknowledged obligation: it need not be done."""
-    _act(ctx, "waive", obligation_id, by, reason, now)
+    """Waive open or acknowledged obligations: they need not be done."""
+    chosen = Filters(obligation_ids or [], plan, agency, due_before, status, yes, dry_run)
+    _dispatch(ctx, "waive", chosen, by, reason, now)
+
+
+@app.command()
+def track(
+    ctx: typer.Context,
+    obligation_ids: list[str] | None = IDS,
+    plan: str | None = PLAN,
+    agency: str | None = AGENCY,
+    due_before: str | None = DUE_BEFORE,
+    status: str | None = STATUS,
+    yes: bool = YES,
+    dry_run: bool = DRY_RUN,
+    by: str | None = BY,
+    note: str | None = NOTE,
+    now: str | None = NOW,
+) -> None:
+    """Bring obligations due before their plan's tracking start into tracking."""
+    chosen = Filters(obligation_ids or [], plan, agency, due_before, status, yes, dry_run)
+    _dispatch(ctx, "track", chosen, by, note, now)
 
 
 @app.command()
@@ -107,6 +185,142 @@ def show(
 # ---------------------------------------------------------------------------- acting
 
 
+def _dispatch(
+    ctx: typer.Context,
+    action: BulkAction,
+    chosen: Filters,
+    by: str | None,
+    note: str | None,
+    now: str | None,
+) -> None:
+    if chosen.single:
+        number = parse_id(chosen.ids[0])
+        if action == "track":
+            _track_one(ctx, number, by, note, now)
+        else:
+            _act(ctx, action, number, by, note, now)
+        return
+    _bulk(ctx, action, chosen, by, note, now)
+
+
+def parse_id(text: str) -> int:
+    """An obligation's number as people write it: ``12`` or ``#12``."""
+    value = text.strip().removeprefix("#")
+    if not value.isdigit():
+        raise InputError(f"{text!r} is not an obligation number (they look like 12 or #12)")
+    return int(value)
+
+
+def _actor(by: str | None) -> str:
+    actor = by or default_actor()
+    if len(actor) > ACTOR_LIMIT:  # the audit event's column; PostgreSQL would refuse it
+        raise InputError(f"--by: at most {ACTOR_LIMIT} characters, got {len(actor)}")
+    return actor
+
+
+def _bulk(
+    ctx: typer.Context,
+    action: BulkAction,
+    chosen: Filters,
+    by: str | None,
+    note: str | None,
+    now: str | None,
+) -> None:
+    import sys
+
+    from engine.bulk import Selection, plan_steps, run_steps, select_obligations
+    from engine.status import local_date
+    from engine.tracking import parse_track_from
+
+    appctx = state(ctx)
+    zone = appctx.settings.time.zone
+    instant = parse_now(now, zone)
+    actor = _actor(by)
+    selection = Selection(
+        ids=tuple(parse_id(i) for i in chosen.ids), plan=chosen.plan, agency=chosen.agency,
+        due_before=parse_track_from(chosen.due_before, "--due-before") if chosen.due_before
+        else None, status=_status(chosen.status),
+    )  # fmt: skip
+    out = console()
+    with appctx.store().session() as session:
+        steps = plan_steps(select_obligations(session, selection, local_date(instant, zone)),
+                           action, local_date(instant, zone))  # fmt: skip
+        changing = sum(1 for s in steps if s.outcome == "change")
+        out.print(_preview(steps, action), markup=False, soft_wrap=True)
+        out.print(_tally(steps, action), markup=False)
+        if chosen.dry_run or not changing:
+            out.print("Nothing changed" + (" (--dry-run)." if chosen.dry_run else "."))
+            return
+        if not chosen.yes:
+            if not sys.stdin.isatty():
+                raise InputError(
+                    f"{action} would change {changing} obligations: pass --yes to change them, "
+                    "or --dry-run to only show them"
+                )
+            if not typer.confirm(f"{action.capitalize()} these {changing} obligations?"):
+                out.print("Nothing changed.")
+                return
+        result = run_steps(session, steps, action, now=instant, zone=zone, actor=actor,
+                           channel="cli", note=note, settings=appctx.settings)  # fmt: skip
+    out.print(result.summary(), markup=False)
+
+
+def _status(text: str | None) -> str | None:
+    from engine.workflow.agenda import EFFECTIVE_STATUSES
+
+    if text is None:
+        return None
+    if text not in EFFECTIVE_STATUSES:
+        raise InputError(f"--status {text!r}: expected one of {', '.join(EFFECTIVE_STATUSES)}")
+    return text
+
+
+def _preview(steps: list[Step], action: BulkAction) -> str:
+    """One line per obligation selected, as ``sync`` lists what it changed."""
+    lines = [f"{action}: {len(steps)} obligations selected"]
+    for step in steps:
+        ob = step.obligation
+        change = f"{step.before} → {step.after}" if step.outcome == "change" else (
+            f"{step.before} ({step.outcome}: {step.reason})")  # fmt: skip
+        lines.append(f"  #{ob.id} {ob.agency.name}: {ob.title} ({ob.period_label}), "
+                     f"hạn {ob.due_on:%d/%m/%Y} — {change}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def _tally(steps: list[Step], action: BulkAction) -> str:
+    from collections import Counter
+
+    counts = Counter(s.outcome for s in steps)
+    text = f"{action}: {counts['change']} would change"
+    if counts["unchanged"]:
+        text += f", {counts['unchanged']} already so"
+    if counts["refused"]:
+        text += f", {counts['refused']} refused"
+    return text + "."
+
+
+def _track_one(
+    ctx: typer.Context, obligation_id: int, by: str | None, note: str | None, now: str | None
+) -> None:
+    from engine.bulk import follow_up
+    from engine.tracking import track_obligation
+
+    appctx = state(ctx)
+    instant = parse_now(now, appctx.settings.time.zone)
+    actor = _actor(by)
+    with appctx.store().session() as session:
+        obligation = _get(session, obligation_id)
+        changed = track_obligation(session, obligation, now=instant, actor=actor, channel="cli",
+                                   note=note)  # fmt: skip
+        back = follow_up(session, appctx.settings, "track", [obligation_id], now=instant)
+    ref = f"#{obligation.id} {obligation.title}"
+    if not changed:
+        message = f"{ref}: already tracked; recorded, nothing changed."
+    else:
+        message = f"{ref}: tracked by {actor}; {back} reminders still ahead scheduled."
+    console().print(message, markup=False, soft_wrap=True)
+
+
 def _act(
     ctx: typer.Context,
     action: Action,
@@ -115,14 +329,13 @@ def _act(
     note: str | None,
     now: str | None,
 ) -> None:
+    from engine.bulk import follow_up
     from engine.status import StatusError, apply_action
 
     appctx = state(ctx)
     zone = appctx.settings.time.zone
     instant = parse_now(now, zone)
-    actor = by or default_actor()
-    if len(actor) > ACTOR_LIMIT:  # the audit event's column; PostgreSQL would refuse it
-        raise InputError(f"--by: at most {ACTOR_LIMIT} characters, got {len(actor)}")
+    actor = _actor(by)
     with appctx.store().session() as session:
         obligation = _get(session, obligation_id)
         pending = _pending(session, obligation_id)
@@ -133,7 +346,9 @@ def _act(
             )  # fmt: skip
         except StatusError as error:
             raise StatusError(f"obligation #{obligation_id}: {error}") from None
-        cancelled = pending - _pending(session, obligation_id)
+        cancelled = max(0, pending - _pending(session, obligation_id))
+        if decision.changed:
+            follow_up(session, appctx.settings, action, [obligation_id], now=instant)
         message = _summary(obligation, decision, actor, cancelled, zone)
     console().print(message, markup=False, soft_wrap=True)
 
@@ -147,7 +362,9 @@ def _summary(
     if not decision.changed:
         return f"{ref}: already {decision.after}; recorded, nothing changed."
     line = f"{ref}: {EVENT_OF[decision.action]} by {actor} (was {decision.before})"
-    if decision.after == "done":
+    if decision.after == "done" and not obligation.tracked:
+        line += ", before its plan was tracked (outside the statistics)"
+    elif decision.after == "done":
         line += f", {_lateness(obligation, zone)}"
     line += "."
     if cancelled:
@@ -233,7 +450,8 @@ def describe(
         .where(Notification.obligation_id == obligation.id)
         .order_by(Notification.scheduled_at, Notification.id)
     )
-    shown = effective_status(obligation.status, obligation.due_on, local_date(now, zone))
+    today = local_date(now, zone)
+    shown = effective_status(obligation.status, obligation.due_on, today, obligation.tracked)
     extras = _extras(session, obligation, zone)
     return {
         "id": obligation.id,
@@ -252,6 +470,7 @@ def describe(
         "done_at": at(obligation.done_at),
         "done_late": obligation.done_late,
         "cancelled_at": at(obligation.cancelled_at),
+        "tracked": obligation.tracked,
         "key": obligation.key,
         "history": [
             {
@@ -291,12 +510,20 @@ def _extras(session: Session, obligation: Obligation, zone: ZoneInfo) -> dict[st
     from engine.store.models import Letter, Notification
 
     requests = [r for r, o in list_requests(session) if o.id == obligation.id]
-    letters = session.execute(
-        select(Letter.id, Letter.number, Letter.filename, Letter.created_at, Notification.stage)
+    # The letters that chase it: those its escalations made, and the agency's letters of
+    # an escalation day that list it (one letter per agency, plan and day).
+    found = session.execute(
+        select(Letter.id, Letter.number, Letter.filename, Letter.created_at, Notification.stage,
+               Letter.obligation_id, Letter.items)
         .outerjoin(Notification, Notification.id == Letter.notification_id)
-        .where(Letter.obligation_id == obligation.id)
+        .where(Letter.agency_id == obligation.agency_id)
         .order_by(Letter.id)
-    )
+    )  # fmt: skip
+    letters = [
+        (lid, number, filename, created, stage)
+        for lid, number, filename, created, stage, about, items in found
+        if about == obligation.id or obligation.id in (items or [])
+    ]
     return {
         "extensions": [request_json(r, obligation, zone) for r in reversed(requests)],
         "letters": [

@@ -28,6 +28,7 @@ STATUS_STYLE = {
     "done": "green",
     "waived": "dim",
     "overdue": "bold red",
+    "untracked": "dim italic",
 }
 STATUS_VI = {
     "open": "chưa nhận",
@@ -35,6 +36,7 @@ STATUS_VI = {
     "done": "hoàn thành",
     "waived": "miễn",
     "overdue": "quá hạn",
+    "untracked": "chưa theo dõi",
 }
 WEEKDAYS = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
 
@@ -54,6 +56,12 @@ def _today(appctx: AppContext, as_of: datetime | None) -> date:
 
 
 AGENCY = typer.Option(None, "--agency", help="Agency key, name or alias.")
+UNTRACKED = typer.Option(
+    False,
+    "--untracked",
+    help="Only what is not tracked (due before its plan's tracking start), whatever its "
+    "due date unless --from/--to say.",
+)
 PLAN = typer.Option(None, "--plan", help="Plan key or number.")
 AS_OF = typer.Option(
     None, "--as-of", formats=["%Y-%m-%d"], help="Judge overdue as of this day (default: today)."
@@ -73,6 +81,7 @@ def agenda_command(
     plan: str | None = PLAN,
     status: StatusChoice | None = typer.Option(None, "--status", help="Effective status."),
     as_of: datetime | None = AS_OF,
+    untracked: bool = UNTRACKED,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """What falls due between two dates, by due date."""
@@ -80,17 +89,23 @@ def agenda_command(
 
     appctx = state(ctx)
     today = _today(appctx, as_of)
-    first = start.date() if start else today
-    last = end.date() if end else first + timedelta(days=30)
+    if untracked:  # all of them: they are in the past
+        first, last = (start.date() if start else None), (end.date() if end else None)
+    else:
+        first = start.date() if start else today
+        last = end.date() if end else first + timedelta(days=30)
     with appctx.store().session() as session:
         items = agenda(
             session, today, start=first, end=last, agency=agency, plan=plan,
-            status=status.value if status else None,
+            status=status.value if status else None, tracked=not untracked,
         )  # fmt: skip
     if as_json:
         print_json([item.as_json() for item in items])
         return
-    title = f"Lịch đến hạn {first:%d/%m/%Y} – {last:%d/%m/%Y}"
+    if first is None or last is None:
+        title = f"Chưa theo dõi (đến hạn trước khi kế hoạch được theo dõi): {len(items)}"
+    else:
+        title = f"Lịch đến hạn {first:%d/%m/%Y} – {last:%d/%m/%Y}"
     console().print(_items_table(items, title) if items else f"{title}: không có nghĩa vụ nào.")
 
 

@@ -84,7 +84,7 @@ def _describe(outcome: Outcome, zone: ZoneInfo) -> str:
     if outcome.result == "sent":
         return f"{head} {outcome.to}  {outcome.subject}"
     text = f"{head} {row.key}: {outcome.detail}"
-    if outcome.result == "retried" and outcome.next_try is not None:
+    if outcome.result in ("retried", "held") and outcome.next_try is not None:
         text += f" (next try {_local(outcome.next_try, zone)})"
     return text
 

@@ -3,7 +3,9 @@
 ``plan import`` needs no database: it reads the document and the agency directory and
 writes the reviewable plan file (or ``--json``); its summary goes to stderr so that the
 output stays clean. ``plan load`` validates a plan file (errors name file and line) and
-upserts it, with the directory, in one transaction.
+upserts it, with the directory, in one transaction. A plan is tracked from the day it
+is first loaded, or ``--track-from``; ``plan track-from`` (or ``plan load --track-from``
+again) moves the tracking start (``engine.tracking``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ import typer
 from engine.cli.app import err_console, print_json, state, sub_app
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session
+
     from engine.agencies import Directory
     from engine.cli.app import AppContext
 
@@ -85,27 +91,81 @@ def import_(
         err_console().print("Review the warnings in the plan file before loading it.", markup=False)
 
 
+TRACK_FROM = typer.Option(
+    None,
+    "--track-from",
+    help="Tracking start: what is due before this day is not tracked (default: the day "
+    "the plan is first loaded). YYYY-MM-DD or DD/MM/YYYY.",
+)
+NOW = typer.Option(None, "--now", help="The instant of the load, ISO 8601 (default: now).")
+
+
 @plan_app.command("load")
 def load(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="A plan file written by `nhacviec plan import`."),
+    track_from: str | None = TRACK_FROM,
+    now: str | None = NOW,
 ) -> None:
     """Validate a plan file and load it into the store (loading again updates in place)."""
-    from datetime import UTC, datetime
-
+    from engine.cli.actions import default_actor, parse_now
     from engine.plans.load import load_plan, sync_directory
     from engine.plans.model import PlanFile
+    from engine.store.models import Plan
+    from engine.tracking import local_today, parse_track_from, set_track_from
     from engine.yamlpos import load_yaml, read_text, validate
 
     appctx = state(ctx)
+    zone = appctx.settings.time.zone
+    instant = parse_now(now, zone)
+    start = parse_track_from(track_from) if track_from is not None else None
     data, positions = load_yaml(read_text(file), str(file))
     plan = validate(PlanFile, data if data is not None else {}, positions, str(file))
     directory = _directory(appctx, None)
-    now = datetime.now(UTC)
+    change = None
     with appctx.store().session() as session:
-        sync_directory(session, directory, now)
-        report = load_plan(session, plan, directory, now)
+        sync_directory(session, directory, instant)
+        report = load_plan(session, plan, directory, instant,
+                           track_from=start or local_today(instant, zone))  # fmt: skip
+        row = session.get(Plan, report.plan_id)
+        if start is not None and row is not None and row.track_from != start:
+            change = set_track_from(session, row, start, now=instant, actor=default_actor(),
+                                    channel="cli")  # fmt: skip
+            _revive(appctx, session, change.tracked, instant)
     typer.echo(report.summary())
+    if change is not None:
+        typer.echo(change.summary())
+
+
+@plan_app.command("track-from")
+def track_from_command(
+    ctx: typer.Context,
+    plan: str = typer.Argument(..., help="The plan's key, number or id."),
+    day: str = typer.Argument(..., metavar="DATE", help="The new tracking start."),
+    by: str | None = typer.Option(None, "--by", help="Who did it (default: your user name)."),
+    now: str | None = NOW,
+) -> None:
+    """Move a plan's tracking start: obligations due before it are not tracked."""
+    from engine.cli.actions import default_actor, parse_now
+    from engine.lookup import find_plan
+    from engine.tracking import parse_track_from, set_track_from
+
+    appctx = state(ctx)
+    instant = parse_now(now, appctx.settings.time.zone)
+    start = parse_track_from(day, "DATE")
+    with appctx.store().session() as session:
+        row = find_plan(session, plan)
+        change = set_track_from(session, row, start, now=instant, actor=by or default_actor(),
+                                channel="cli")  # fmt: skip
+        _revive(appctx, session, change.tracked, instant)
+    typer.echo(change.summary())
+
+
+def _revive(appctx: AppContext, session: Session, ids: list[int], now: datetime) -> None:
+    """Reminders still ahead of obligations that became tracked come back at once."""
+    from engine.tracking import reschedule_tracked
+
+    reschedule_tracked(session, appctx.settings, ids, now=now)
 
 
 @plan_app.command("list")
@@ -121,7 +181,7 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> 
     if not rows:
         typer.echo("No plans loaded yet: `nhacviec plan load PLAN.yaml`.")
         return
-    table = [["id", "key", "number", "period", "tasks", "owner", "loaded"]]
+    table = [["id", "key", "number", "period", "tasks", "owner", "loaded", "tracked from"]]
     for row in rows:
         table.append(
             [
@@ -132,6 +192,7 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> 
                 str(row["tasks"]),
                 row["owner"] or "—",
                 row["loaded_at"][:10],
+                _dmy(row["track_from"]),
             ]
         )
     typer.echo("\n".join(columns(table)))
@@ -153,6 +214,7 @@ def show(
     typer.echo(
         f"{detail['key']} · {detail['number'] or 'no number'} · {detail['period']} · "
         f"owner {owner} · {len(detail['tasks'])} tasks"
+        + (f" · tracked from {_dmy(detail['track_from'])}" if detail["track_from"] else "")
     )
     table = [["#", "task", "lead", "coordinators", "window"]]
     section = None
@@ -180,6 +242,14 @@ def columns(rows: list[list[str]]) -> list[str]:
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
         for row in rows
     ]
+
+
+def _dmy(iso: str | None) -> str:
+    """An ISO date as users read it (02/03/2026); "—" for None."""
+    if iso is None:
+        return "—"
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
 
 
 def _plural(count: int, one: str, many: str) -> str:

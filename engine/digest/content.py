@@ -310,6 +310,7 @@ def pending_items(
         .outerjoin(Task, Task.id == Obligation.task_id)
         .where(
             Obligation.cancelled_at.is_(None),
+            Obligation.tracked.is_(True),
             Obligation.status.in_(PENDING),
             or_(Obligation.due_on <= horizon, Obligation.status == "acknowledged"),
         )
@@ -443,6 +444,7 @@ def newly_done(
         .outerjoin(Task, Task.id == Obligation.task_id)
         .where(
             Obligation.cancelled_at.is_(None),
+            Obligation.tracked.is_(True),
             Obligation.status == "done",
             Obligation.done_at >= start,
             Obligation.done_at < end,
@@ -495,7 +497,8 @@ def pending_extensions(
         .join(Obligation, Obligation.id == ExtensionRequest.obligation_id)
         .join(Agency, Agency.id == Obligation.agency_id)
         .outerjoin(Task, Task.id == Obligation.task_id)
-        .where(ExtensionRequest.state == "pending", Obligation.cancelled_at.is_(None))
+        .where(ExtensionRequest.state == "pending", Obligation.cancelled_at.is_(None),
+               Obligation.tracked.is_(True))
         .order_by(ExtensionRequest.requested_at, ExtensionRequest.id)
     )  # fmt: skip
     found: dict[int, list[PendingExtension]] = defaultdict(list)

@@ -12,6 +12,8 @@ Rules that keep history intact:
   (linked with ``/start CODE``) is kept when the directory has none.
 - An agency that left the directory keeps its row, with ``in_directory`` False.
 - A task that disappeared from the plan file becomes ``active`` False.
+- A new plan gets its tracking start (``Plan.track_from``, ``engine.tracking``): the day
+  given, else the day it is loaded; reloading never moves it (``set_track_from`` does).
 - A name that matches no directory entry gets an ``Agency`` row with ``in_directory``
   False and a key derived from the jurisdiction and the name (``hn.x-cac-doanh-nghiep…``).
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -56,6 +58,7 @@ class LoadReport:
     tasks_unchanged: int = 0
     tasks_deactivated: int = 0
     agencies_outside_directory: list[str] = field(default_factory=list)
+    track_from: date | None = None
 
     def summary(self) -> str:
         verb = "Created" if self.created else ("Updated" if self.changed else "Unchanged:")
@@ -71,6 +74,8 @@ class LoadReport:
             text += " 1 agency is not in the directory."
         elif outside:
             text += f" {outside} agencies are not in the directory."
+        if self.created and self.track_from is not None:
+            text += f" Tracked from {self.track_from:%d/%m/%Y}: what is due before is not tracked."
         return text
 
 
@@ -211,8 +216,18 @@ class _Agencies:
         return f"{base[:88].rstrip('-')}-{digest}"
 
 
-def load_plan(session: Session, plan: PlanFile, directory: Directory, now: datetime) -> LoadReport:
+def load_plan(
+    session: Session,
+    plan: PlanFile,
+    directory: Directory,
+    now: datetime,
+    *,
+    track_from: date | None = None,
+) -> LoadReport:
     """Upsert the plan and its tasks; tasks missing from the file become inactive.
+
+    A new plan is tracked from ``track_from``, by default the day of ``now`` (callers
+    that know the local zone pass the local day).
 
     Raises ``InputErrors`` (before writing anything) when a value is too long for its
     column, which only a hand-edited plan file can cause.
@@ -239,14 +254,15 @@ def load_plan(session: Session, plan: PlanFile, directory: Directory, now: datet
         "loaded_at": now,
     }
     if row is None:
-        row = Plan(key=plan.key, **values)
+        row = Plan(key=plan.key, track_from=track_from or now.date(), **values)
         session.add(row)
         session.flush()
     else:
         _assign(row, values)
     for name in _body_names(plan):
         agencies.get(name)
-    report = LoadReport(plan_id=row.id, plan_key=plan.key, created=created, changed=changed)
+    report = LoadReport(plan_id=row.id, plan_key=plan.key, created=created, changed=changed,
+                        track_from=row.track_from)  # fmt: skip
     _load_tasks(session, row, plan, agencies, report)
     report.agencies_outside_directory = agencies.outside
     session.flush()

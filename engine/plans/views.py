@@ -12,7 +12,8 @@ from engine.store.models import Agency, Plan, Task, TaskAgency
 
 
 def plan_rows(session: Session) -> list[dict[str, Any]]:
-    """One dict per plan: id, key, number, period, active task count, owner, loaded_at."""
+    """One dict per plan: id, key, number, period, active task count, owner, loaded_at,
+    track_from (the tracking start, ISO; None: tracked from the start)."""
     counts = dict(
         session.execute(
             select(Task.plan_id, func.count()).where(Task.active.is_(True)).group_by(Task.plan_id)
@@ -30,6 +31,7 @@ def plan_rows(session: Session) -> list[dict[str, Any]]:
                 "tasks": counts.get(plan.id, 0),
                 "owner": plan.owner.name if plan.owner else None,
                 "loaded_at": plan.loaded_at.isoformat(),
+                "track_from": plan.track_from.isoformat() if plan.track_from else None,
             }
         )
     return rows
@@ -49,6 +51,7 @@ def plan_detail(session: Session, ref: str, *, include_inactive: bool = False) -
         "title": plan.title,
         "period": _period(plan),
         "owner": plan.owner.name if plan.owner else None,
+        "track_from": plan.track_from.isoformat() if plan.track_from else None,
         "tasks": [
             {
                 "key": task.key,

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -81,7 +82,11 @@ class Contact(Base):
 
 
 class Plan(Base):
-    """A loaded plan file; ``data`` is the whole validated plan file as JSON."""
+    """A loaded plan file; ``data`` is the whole validated plan file as JSON.
+
+    ``track_from`` is the plan's tracking start (``engine.tracking``): obligations due
+    before it are not tracked. None (plans loaded before revision 0002) tracks everything.
+    """
 
     __tablename__ = "plans"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +102,7 @@ class Plan(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)
     loaded_at: Mapped[datetime]
+    track_from: Mapped[date | None] = mapped_column(Date)
 
     tasks: Mapped[list[Task]] = relationship(back_populates="plan", order_by="Task.position")
     owner: Mapped[Agency | None] = relationship()
@@ -138,6 +144,9 @@ class Obligation(Base):
     re-sync updates in place. ``due_on`` is the current last allowed day (moved by an
     approved extension); ``original_due_on`` never moves, so statistics stay honest.
     ``cancelled_at`` is set when the obligation no longer follows from plans and workflows.
+    ``tracked`` is False for an obligation due before its plan's tracking start ("chưa
+    theo dõi", ``engine.tracking``): no reminders, never overdue, left out of digests,
+    letters, scorecards and reports; its status still says what was done about it.
     """
 
     __tablename__ = "obligations"
@@ -164,6 +173,7 @@ class Obligation(Base):
     done_at: Mapped[datetime | None]
     done_late: Mapped[bool | None] = mapped_column(Boolean)
     cancelled_at: Mapped[datetime | None]
+    tracked: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     spec_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -275,7 +285,12 @@ class Snooze(Base):
 
 
 class Letter(Base):
-    """A formal reminder letter (công văn đôn đốc) generated as .docx."""
+    """A formal reminder letter (công văn đôn đốc) generated as .docx.
+
+    ``key`` names the escalation a letter answers ("esc:{agency}:{plan}:{day}": one letter
+    per agency, plan and escalation day, whatever the number of rows that attach it);
+    None for a letter made by hand. ``items`` lists the obligations it chases.
+    """
 
     __tablename__ = "letters"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -287,6 +302,8 @@ class Letter(Base):
     created_at: Mapped[datetime]
     filename: Mapped[str] = mapped_column(String(200))
     content: Mapped[bytes] = mapped_column(LargeBinary)
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    items: Mapped[list[int] | None] = mapped_column(JSONType)
 
 
 class WorkerLock(Base):

@@ -1,8 +1,10 @@
 """The read side of the calendar: agenda rows, per-agency scorecards, iCalendar export.
 
 Cancelled obligations (those sync found no longer follow from the plans) are left out
-everywhere unless asked for. Statuses are as a user sees them (``effective_status``):
-an open or acknowledged obligation past its due date is *overdue*.
+everywhere unless asked for, and so are those not tracked (due before their plan's
+tracking start, ``engine.tracking``) unless ``tracked`` asks for them. Statuses are as a
+user sees them (``effective_status``): an open or acknowledged obligation past its due
+date is *overdue*; one not tracked is *untracked*.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from engine.categories import Category, Scorecard, categorize
 from engine.errors import InputError
 from engine.lookup import agencies_matching, plans_matching
 from engine.periods import normalise as fold
-from engine.status import effective_status, local_date
+from engine.status import UNTRACKED, effective_status, local_date
 from engine.store.models import Agency, AuditEvent, Contact, Obligation, Plan, Task
 
 if TYPE_CHECKING:
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
     from sqlalchemy.sql.elements import ColumnElement
 
-EFFECTIVE_STATUSES = ("open", "acknowledged", "done", "waived", "overdue")
+EFFECTIVE_STATUSES = ("open", "acknowledged", "done", "waived", "overdue", UNTRACKED)
 
 
 @dataclass(frozen=True)
@@ -100,19 +102,21 @@ def agenda(
     plan: str | None = None,
     status: str | None = None,
     include_cancelled: bool = False,
+    tracked: bool | None = True,
 ) -> list[AgendaItem]:
     """Obligations due in ``start``..``end`` (inclusive), by due date then agency.
 
     ``agency`` is a key, name or alias (every agency that matches), ``plan`` a plan key
     or number; either matching nothing is an ``InputError``. ``status`` is an effective
-    status (``overdue`` as of ``today``).
+    status (``overdue`` as of ``today``). ``tracked``: True (the default) only tracked
+    obligations, False only those not tracked, None both.
     """
     query = (
         select(Obligation.id, Obligation.key, Plan.key, Task.key, Task.number, Obligation.rule,
                Obligation.role, Agency.name, Agency.key, Agency.aliases, Obligation.title,
                Obligation.period_label, Obligation.opens_on, Obligation.due_on,
                Obligation.status, Obligation.done_late, Obligation.updated_at,
-               Obligation.cancelled_at)
+               Obligation.cancelled_at, Obligation.tracked)
         .join(Agency, Agency.id == Obligation.agency_id)
         .join(Plan, Plan.id == Obligation.plan_id)
         .outerjoin(Task, Task.id == Obligation.task_id)
@@ -120,6 +124,8 @@ def agenda(
     )  # fmt: skip
     if not include_cancelled:
         query = query.where(Obligation.cancelled_at.is_(None))
+    if tracked is not None:
+        query = query.where(Obligation.tracked.is_(tracked))
     if start is not None:
         query = query.where(Obligation.due_on >= start)
     if end is not None:
@@ -135,12 +141,12 @@ def agenda(
 
 def _item(row: Any, today: date) -> AgendaItem:
     (oid, key, plan, task, number, rule, role, name, agency_key, aliases, title, period, opens,
-     due, status, late, updated, cancelled) = row  # fmt: skip
+     due, status, late, updated, cancelled, tracked) = row  # fmt: skip
     return AgendaItem(
         id=oid, key=key, plan=plan, task=task, task_number=number, rule=rule, role=role,
         agency=name,
         agency_key=agency_key, abbreviation=abbreviation(name, aliases or ()), title=title,
-        period=period, opens=opens, due=due, status=effective_status(status, due, today),
+        period=period, opens=opens, due=due, status=effective_status(status, due, today, tracked),
         done_late=late, updated_at=updated, cancelled=cancelled is not None,
     )  # fmt: skip
 
@@ -162,11 +168,14 @@ def _short_period(period: str) -> str:
 
 def status_condition(status: str, today: date) -> ColumnElement[bool]:
     """SQL for "the effective status is ``status`` on ``today``"."""
-    active = Obligation.status.in_(("open", "acknowledged"))
+    active = and_(Obligation.status.in_(("open", "acknowledged")), Obligation.tracked.is_(True))
     if status == "overdue":
         return and_(active, Obligation.due_on < today)
     if status in ("open", "acknowledged"):
-        return and_(Obligation.status == status, Obligation.due_on >= today)
+        return and_(Obligation.status == status, Obligation.tracked.is_(True),
+                    Obligation.due_on >= today)  # fmt: skip
+    if status == UNTRACKED:
+        return and_(Obligation.status.in_(("open", "acknowledged")), Obligation.tracked.is_(False))
     if status in ("done", "waived"):
         return Obligation.status == status
     raise InputError(f"unknown status {status!r}; expected one of {', '.join(EFFECTIVE_STATUSES)}")
@@ -274,8 +283,8 @@ def status_by_agency(
     session: Session, as_of: date, zone: ZoneInfo, plan_ids: Sequence[int] | None = None
 ) -> list[AgencyScore]:
     """The scorecard of every agency that owes something (in ``plan_ids``, or in every
-    plan) as of the end of day ``as_of``; obligations cancelled by sync are left out, and
-    so are those that have not started by then and that nobody has acted on (a task of
+    plan) as of the end of day ``as_of``; obligations cancelled by sync or not tracked are
+    left out, and so are those that have not started by then and that nobody has acted on (a task of
     2030 is not "in time" in 2026: it has not begun). Most overdue first
     (``not_done_overdue``), then by name.
     """
@@ -284,7 +293,7 @@ def status_by_agency(
                Obligation.due_on, Obligation.original_due_on, Obligation.done_at,
                Obligation.acknowledged_at)
         .join(Agency, Agency.id == Obligation.agency_id)
-        .where(Obligation.cancelled_at.is_(None),
+        .where(Obligation.cancelled_at.is_(None), Obligation.tracked.is_(True),
                or_(func.coalesce(Obligation.opens_on, Obligation.original_due_on) <= as_of,
                    Obligation.status != "open"))
     )  # fmt: skip

@@ -43,6 +43,14 @@ once: the later stage of the policy wins. A stage "on the due date" that moved b
 an earlier day is marked ``before`` for the templates. When an approved extension moved
 the due date (``due_overrides``), the stages counted from the due date are named
 ``stage@YYYY-MM-DD`` (``stage_name``): a new round of reminders for the new date.
+
+A stage timed from the acknowledgement ("3 ngày làm việc sau khi nhận") exists only for
+an obligation that is acknowledged (``acknowledged``: its local acknowledgement day),
+goes out that many (working) days later, on a working day, and is dropped when that is
+after the due date (the due and overdue stages cover it). It stops when the obligation
+is done, waived or reopened (its compiled ``stop_on`` holds ``open``). Stages with
+``any_time`` carry ``"any_time": true`` in their payload: they go out even outside
+``[time] send_window`` (``engine.sendwindow``).
 """
 
 from __future__ import annotations
@@ -240,13 +248,17 @@ class NotificationSpec:
     when: str
     ack_link: bool
     letter: bool = False
+    any_time: bool = False
 
     def payload(self) -> dict[str, object]:
         """What the outbox row carries for rendering (``stage.when``, the ack link, and
-        ``letter`` when the stage attaches a formal reminder letter)."""
+        ``letter`` when the stage attaches a formal reminder letter) and delivery
+        (``any_time``: not held outside the send window)."""
         payload: dict[str, object] = {"when": self.when, "ack": self.ack_link}
         if self.letter:
             payload["letter"] = True
+        if self.any_time:
+            payload["any_time"] = True
         return payload
 
 
@@ -264,14 +276,17 @@ def generate(
     calendar: WorkCalendar,
     *,
     due_overrides: Mapping[str, date] | None = None,
+    acknowledged: Mapping[str, date] | None = None,
 ) -> Generation:
     """Every obligation and notification that follows from the input.
 
     ``due_overrides`` maps obligation keys to a due date moved by an approved extension:
     reminders follow the moved date, the obligation's own due date does not change.
+    ``acknowledged`` maps the keys of acknowledged obligations to their local
+    acknowledgement day (for the stages timed from it).
     """
     obligations = generate_obligations(plans, workflows, book, calendar)
-    notifications = schedule(obligations, book, calendar, due_overrides or {})
+    notifications = schedule(obligations, book, calendar, due_overrides or {}, acknowledged)
     return Generation(obligations, notifications, contact_warnings(obligations, book))
 
 
@@ -541,20 +556,24 @@ def schedule(
     book: AgencyBook,
     calendar: WorkCalendar,
     due_overrides: Mapping[str, date],
+    acknowledged: Mapping[str, date] | None = None,
 ) -> list[NotificationSpec]:
     """Every notification of every obligation (see the module docstring for the rules)."""
     rows: list[NotificationSpec] = []
+    acked = acknowledged or {}
     # Many obligations share dates, agencies and stages: compute each combination once.
-    timelines: dict[tuple[int, date | None, date], list[tuple[Stage, datetime, str]]] = {}
+    Moment = tuple[int, date | None, date, date | None]
+    timelines: dict[Moment, list[tuple[Stage, datetime, str]]] = {}
     reached: dict[tuple[str, str | None, int], list[tuple[str, str]]] = {}
     for ob in obligations:
         rule = ob.stages_of
         if rule is None or not rule.stages:
             continue
         due = due_overrides.get(ob.key, ob.due_on)
-        moment = (id(rule), ob.opens_on, due)
+        ack = acked.get(ob.key) if rule.times_from_ack else None
+        moment = (id(rule), ob.opens_on, due, ack)
         if moment not in timelines:
-            timelines[moment] = timeline(rule.stages, ob.opens_on, due, calendar)
+            timelines[moment] = timeline(rule.stages, ob.opens_on, due, calendar, ack)
         planned: list[NotificationSpec] = []
         for stage, instant, when in timelines[moment]:
             who = (ob.agency, ob.owner, id(stage))
@@ -574,6 +593,7 @@ def schedule(
                     when=when,
                     ack_link=stage.ack_link,
                     letter=stage.letter,
+                    any_time=stage.any_time,
                 )
                 for contact, channel in reached[who]
             )
@@ -591,13 +611,17 @@ def stage_name(stage: Stage, due: date, planned_due: date) -> str:
     already sent for the old date is sent again before the new one. Stages counted from
     the opening day do not move and keep their name.
     """
-    if due == planned_due or stage.offset.anchor == "opens":
+    if due == planned_due or stage.offset.anchor != "due":
         return stage.name
     return f"{stage.name}@{due.isoformat()}"
 
 
 def timeline(
-    stages: Sequence[Stage], opens_on: date | None, due_on: date, calendar: WorkCalendar
+    stages: Sequence[Stage],
+    opens_on: date | None,
+    due_on: date,
+    calendar: WorkCalendar,
+    acknowledged_on: date | None = None,
 ) -> list[tuple[Stage, datetime, str]]:
     """The stages that go out, with their instant and how templates should see them.
 
@@ -606,7 +630,7 @@ def timeline(
     """
     out: list[tuple[Stage, datetime, str]] = []
     for stage in stages:
-        day = stage_day(stage.offset, opens_on, due_on, calendar)
+        day = stage_day(stage.offset, opens_on, due_on, calendar, acknowledged_on)
         if day is None:
             continue
         when = stage.offset.when
@@ -617,18 +641,20 @@ def timeline(
 
 
 def _once_a_day(planned: list[NotificationSpec]) -> list[NotificationSpec]:
-    """Two reminders of one obligation for one person, channel and day: the later stage."""
+    """Two reminders of one obligation for one person, channel and day: the later stage;
+    a stage timed from the acknowledgement gives way to any reminder of the dates."""
     seen: set[tuple[datetime, str, str]] = set()
-    kept: list[NotificationSpec] = []
-    for note in reversed(planned):
+    kept: set[int] = set()
+    ranked = sorted(range(len(planned)), key=lambda i: (planned[i].when != "acknowledged", i))
+    for index in reversed(ranked):
+        note = planned[index]
         slot = (note.scheduled_at, note.contact, note.channel)
         if not note.escalation:
             if slot in seen:
                 continue
             seen.add(slot)
-        kept.append(note)
-    kept.reverse()
-    return kept
+        kept.add(index)
+    return [note for index, note in enumerate(planned) if index in kept]
 
 
 def recipients(ob: ObligationSpec, stage: Stage, book: AgencyBook) -> list[tuple[str, str]]:
@@ -661,11 +687,15 @@ class ScheduleSignatures:
         self._rules: dict[int, str] = {}
         self._agencies: dict[str, str] = {}
 
-    def of(self, ob: ObligationSpec, due: date) -> str:
+    def of(self, ob: ObligationSpec, due: date, acknowledged_on: date | None = None) -> str:
+        """The signature; the acknowledgement day counts only where a stage is timed
+        from it, so acknowledging changes nothing for the other obligations."""
         rule = ob.stages_of
         rule_sig = self._rule(rule) if rule is not None else ""
-        parts = (rule_sig, self._agency(ob.agency), self._agency(ob.owner or ""), self.calendar,
-                 due.isoformat())  # fmt: skip
+        parts = [rule_sig, self._agency(ob.agency), self._agency(ob.owner or ""), self.calendar,
+                 due.isoformat()]  # fmt: skip
+        if rule is not None and rule.times_from_ack and acknowledged_on is not None:
+            parts.append(f"ack={acknowledged_on.isoformat()}")
         return "|".join(parts)
 
     def _rule(self, rule: Rule) -> str:
@@ -689,9 +719,18 @@ def _digest(text: str) -> str:
 
 
 def stage_day(
-    offset: Offset, opens_on: date | None, due_on: date, calendar: WorkCalendar
+    offset: Offset,
+    opens_on: date | None,
+    due_on: date,
+    calendar: WorkCalendar,
+    acknowledged_on: date | None = None,
 ) -> date | None:
     """The working day a stage goes out on, or None when it is dropped."""
+    if offset.anchor == "acknowledged":
+        if acknowledged_on is None:
+            return None
+        day = calendar.next_working_day(_shift(acknowledged_on, offset, calendar) or due_on)
+        return day if day <= due_on else None
     if offset.anchor == "opens":
         if opens_on is None:
             return None

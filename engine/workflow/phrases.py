@@ -1,7 +1,7 @@
 """Relative-time phrases of the workflow language, in English or Vietnamese.
 
-A phrase says when something happens relative to the day an obligation *opens* or
-the day it falls *due* (its last allowed day)::
+A phrase says when something happens relative to the day an obligation *opens*, the
+day it falls *due* (its last allowed day), or the day it was *acknowledged*::
 
     when it opens | khi bắt đầu                  → opens + 0
     3 days after it opens | 3 ngày sau khi bắt đầu → opens + 3
@@ -10,6 +10,8 @@ the day it falls *due* (its last allowed day)::
     2 weeks before due | 2 tuần trước hạn         → due − 14 calendar days
     on the due date | on the day | đúng hạn       → due + 0
     1 day after due | 1 ngày sau hạn | quá hạn 1 ngày → due + 1
+    3 working days after acknowledged | 3 ngày làm việc sau khi nhận → acknowledged + 3
+      working days (only while acknowledged and not done: ``engine.workflow.generate``)
 
 "due" may be left out after before/after ("14 days before"). Case, accents written as
 combining marks and extra spaces do not matter. ``parse_offset`` raises ``ValueError``
@@ -23,8 +25,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-Anchor = Literal["opens", "due"]
-When = Literal["opens", "before", "on_due", "after"]
+Anchor = Literal["opens", "due", "acknowledged"]
+When = Literal["opens", "before", "on_due", "after", "acknowledged"]
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,10 @@ class Offset:
 
     @property
     def when(self) -> When:
-        """How templates see the stage: opens, before (due), on_due or after (due)."""
-        if self.anchor == "opens":
-            return "opens"
+        """How templates see the stage: opens, before (due), on_due, after (due), or
+        acknowledged (timed from the acknowledgement)."""
+        if self.anchor in ("opens", "acknowledged"):
+            return self.anchor
         if self.days < 0:
             return "before"
         return "on_due" if self.days == 0 else "after"
@@ -58,6 +61,8 @@ class Offset:
         where = "before due" if self.days < 0 else "after due"
         if self.anchor == "opens":
             where = "after it opens"
+        elif self.anchor == "acknowledged":
+            where = "after acknowledged"
         return f"{n} {unit} {where}"
 
 
@@ -108,13 +113,27 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Anchor, int], ...] = (
     (re.compile(rf"{_NUMBER} {_VI_UNIT} sau{_VI_DUE}"), "due", 1),
     (re.compile(rf"quá hạn {_NUMBER} {_VI_UNIT}"), "due", 1),
     (re.compile(rf"{_NUMBER} {_VI_UNIT} sau khi (?:bắt đầu|mở)"), "opens", 1),
+    (
+        re.compile(
+            rf"{_NUMBER} {_EN_UNIT} after (?:it is |it was |being )?"
+            r"(?:acknowledged|acknowledgement|acknowledgment|the acknowledgement|receipt)"
+        ),
+        "acknowledged",
+        1,
+    ),
+    (
+        re.compile(rf"{_NUMBER} {_VI_UNIT} sau khi (?:đã )?(?:xác nhận )?(?:đã )?nhận"),
+        "acknowledged",
+        1,
+    ),
 )
 
 ACCEPTED = (
     '"when it opens", "N days after it opens", "N days before due", '
-    '"N working days before due", "on the due date", "N days after due" '
+    '"N working days before due", "on the due date", "N days after due", '
+    '"N working days after acknowledged" '
     '(or in Vietnamese: "khi bắt đầu", "14 ngày trước hạn", "3 ngày làm việc trước hạn", '
-    '"đúng hạn", "1 ngày sau hạn")'
+    '"đúng hạn", "1 ngày sau hạn", "3 ngày làm việc sau khi nhận")'
 )
 
 
@@ -138,4 +157,6 @@ def _offset(match: re.Match[str], anchor: Anchor, sign: int) -> Offset:
     working = bool(match.group("working"))
     if weeks and working:
         raise ValueError("working days can be counted, working weeks cannot; use days")
+    if anchor == "acknowledged" and n == 0:
+        raise ValueError("a stage timed from the acknowledgement needs at least 1 day")
     return Offset(anchor, sign * n * (7 if weeks else 1), working)

@@ -15,6 +15,7 @@ Shape (README "Workflows" documents it for users)::
           template: reminder        # templates/{vi,en}/reminder.*.j2
           stop_on: [done, waived]   # obligation statuses that cancel this stage
           letter: false             # escalations only: attach a công văn đôn đốc (.docx)
+          any_time: false           # true: sent whenever due, outside [time] send_window
     rules:
       - name: chu-tri
         each: task lead             # task lead | task coordinator | report | plan drafting
@@ -104,6 +105,7 @@ class StageSpec(_Model):
     stop_on: list[StopStatus] = Field(default_factory=_until_done)
     ack_link: bool = True
     letter: bool = False
+    any_time: bool = False
 
     @field_validator("at")
     @classmethod
@@ -185,6 +187,12 @@ class Stage:
     ack_link: bool
     at: str
     letter: bool = False  # attach a formal reminder letter to its emails (escalations)
+    any_time: bool = False  # sent whenever due, outside [time] send_window
+
+
+def after_ack(stage: Stage) -> bool:
+    """A stage timed from the acknowledgement (sent only while acknowledged, not done)."""
+    return stage.offset.anchor == "acknowledged"
 
 
 @dataclass(frozen=True)
@@ -212,6 +220,12 @@ class Rule:
     @property
     def role(self) -> str:
         return OBLIGATION_ROLE[self.each]
+
+    @property
+    def times_from_ack(self) -> bool:
+        """Whether a stage is timed from the acknowledgement (its reminders then depend
+        on when the obligation was acknowledged)."""
+        return any(after_ack(stage) for stage in self.stages)
 
     def selects_plan(self, key: str) -> bool:
         excluded = self.except_.plans if self.except_ else None
@@ -381,6 +395,9 @@ def _check_stages(stages: list[StageSpec], loc: tuple[Any, ...], add: Any) -> No
                 f"due date (e.g. \"7 ngày sau hạn\"); got {stage.at!r}")  # fmt: skip
         elif stage.letter and "email" not in stage.channels:
             add((*loc, j, "letter"), "a letter is attached to emails: add email to 'channels'")
+        if stage.offset.anchor == "acknowledged" and "acknowledged" in stage.stop_on:
+            add((*loc, j, "stop_on"), "a stage timed from the acknowledgement cannot stop on "
+                "'acknowledged' (it would never be sent); use [done, waived]")  # fmt: skip
 
 
 def _check_rule(rule: RuleSpec, loc: tuple[Any, ...], spec: WorkflowSpec, add: Any) -> None:
@@ -509,6 +526,9 @@ def _compile_rule(workflow: str, rule: RuleSpec, spec: WorkflowSpec) -> Rule:
 
 
 def _compile_stage(order: int, stage: StageSpec) -> Stage:
+    stop_on: tuple[str, ...] = tuple(stage.stop_on)
+    if stage.offset.anchor == "acknowledged" and "open" not in stop_on:
+        stop_on = ("open", *stop_on)  # reopened: its acknowledgement no longer stands
     return Stage(
         name=stage.name,
         order=order,
@@ -516,10 +536,11 @@ def _compile_stage(order: int, stage: StageSpec) -> Stage:
         to=tuple(stage.to),
         channels=tuple(stage.channels),
         template=stage.template_name,
-        stop_on=tuple(stage.stop_on),
+        stop_on=stop_on,
         ack_link=stage.ack_link,
         at=stage.at,
         letter=stage.letter,
+        any_time=stage.any_time,
     )
 
 

@@ -4,15 +4,18 @@ Obligations are matched by key. A new key is inserted (audit event "created"); a
 whose ``spec_hash`` changed is updated in place (event "updated" listing what changed);
 a stored obligation that no longer follows from the plans and workflows gets
 ``cancelled_at`` (event "cancelled") and is kept; one that follows again is reinstated
-(event "reinstated"). Status and history are never touched. A due date moved by an
-approved extension stays moved: only ``original_due_on`` follows the plan (``due_on``
-too, if the plan's new date is later than the extension).
+(event "reinstated"). Status and history are never touched. A new obligation due before
+its plan's tracking start (``Plan.track_from``, ``engine.tracking``) is stored not
+tracked; an existing one keeps what it is (``set_track_from`` and ``track`` change it).
+A due date moved by an approved extension stays moved: only ``original_due_on`` follows
+the plan (``due_on`` too, if the plan's new date is later than the extension).
 
 Notifications (the outbox) are matched by (obligation, stage, contact, channel):
 
 - a new one is inserted ``pending``; ``cancelled`` if its ``stop_on`` already holds for
-  the obligation's status; ``skipped`` if its instant is more than the workflow's
-  ``catch_up_days`` in the past (so loading an old plan sends no stale reminders);
+  the obligation's status, or the obligation is not tracked; ``skipped`` if its instant
+  is more than the workflow's ``catch_up_days`` in the past (so loading an old plan sends
+  no stale reminders);
 - a ``pending`` one whose instant, template, stop condition or stage changed is updated
   (``scheduled_at`` and ``due_at`` both set to the new instant);
 - a ``pending`` one that no longer follows (obligation cancelled, stage removed, contact
@@ -28,7 +31,9 @@ for the templates (``stage.when``; whether to include the acknowledgement link),
 ``"letter": true`` when its stage attaches a formal reminder letter.
 
 An approved extension reschedules one obligation's rows with ``reschedule`` (the same
-generation and reconciliation, for the obligations given), in the caller's transaction.
+generation and reconciliation, for the obligations given), in the caller's transaction;
+so do an acknowledgement (the stages timed from it, generated from each acknowledged
+obligation's local acknowledgement day, here as in sync) and ``track``.
 
 Only what may have changed is looked at again. An obligation's ``spec_hash`` covers its
 own fields and everything its reminders depend on (the rule's stages, the contacts of its
@@ -48,12 +53,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Insert, Table, insert, literal, select, update
+from sqlalchemy import Insert, Table, case, insert, literal, select, update
 
 from engine.agencies import AgencyMatcher, Directory
 from engine.errors import InputError
 from engine.plans.model import PlanFile
+from engine.status import UNTRACKED, reminder_status, stops
 from engine.store.models import Agency, AuditEvent, Contact, Notification, Obligation, Plan, Task
+from engine.tracking import tracked_by_start
 from engine.workflow.generate import (
     AgencyBook,
     AgencyRef,
@@ -186,19 +193,22 @@ def sync_session(
             for row in existing.values()
             if row.due_on != row.original_due_on and row.cancelled_at is None
         }
+        acked = acknowledged_days(existing.values(), calendar)
         obligations = generate_obligations(plans, workflows, book, calendar)
         report.warnings.extend(contact_warnings(obligations, book))
         report.agencies_added = _add_agencies(session, obligations, book, agency_ids)
         signatures = ScheduleSignatures(book, calendar)
         hashes = {
-            o.key: o.spec_hash(signatures.of(o, overrides.get(o.key, o.due_on)))
+            o.key: o.spec_hash(signatures.of(o, overrides.get(o.key, o.due_on), acked.get(o.key)))
             for o in obligations
         }
         writer = _ObligationWriter(session, now, plan_ids, task_ids, agency_ids, report, bar)
+        starts = session.execute(select(Plan.key, Plan.track_from))
+        writer.track_from = {key: day for key, day in starts}
         written = writer.write(obligations, existing, hashes)
         reopened = _reopened(session, now)
         dirty = [o for o in obligations if o.key in written.dirty or written.ids[o.key] in reopened]
-        notes = schedule(dirty, book, calendar, overrides)
+        notes = schedule(dirty, book, calendar, overrides, acked)
         touched = {written.ids[o.key] for o in dirty} | written.cancelled
         _NotificationWriter(session, now, report, bar).write(
             notes, written, touched, contact_ids, {o.key: o.catch_up_days for o in dirty}
@@ -206,9 +216,21 @@ def sync_session(
     return report
 
 
+def acknowledged_days(rows: Iterable[Any], calendar: WorkCalendar) -> dict[str, date]:
+    """The local acknowledgement day of each acknowledged obligation, by key (for the
+    stages timed from it); ``rows`` have ``key``, ``status``, ``acknowledged_at``."""
+    return {
+        row.key: calendar.local_date(row.acknowledged_at)
+        for row in rows
+        if row.status == "acknowledged" and row.acknowledged_at is not None
+    }
+
+
 def _reopened(session: Session, now: datetime) -> set[int]:
-    """Obligations with reminders still ahead that were cancelled for a status they left."""
-    stopped_for_current = literal(STOPPED) + Obligation.status
+    """Obligations with reminders still ahead that were cancelled for a status they left
+    (or for not being tracked, once tracked)."""
+    current = case((Obligation.tracked.is_(True), Obligation.status), else_=literal(UNTRACKED))
+    stopped_for_current = literal(STOPPED) + current
     rows = session.execute(
         select(Notification.obligation_id)
         .join(Obligation, Obligation.id == Notification.obligation_id)
@@ -257,6 +279,7 @@ def reschedule(
     )
     specs: list[ObligationSpec] = []
     written, overrides, catch_up = _Written(), {}, {}
+    acked: dict[str, date] = {}
     for ob, plan_key, task_key, agency_key, agency_name, owner_key in rows:
         found = rules.get((ob.workflow, ob.rule))
         if found is None or ob.cancelled_at is not None:
@@ -272,12 +295,13 @@ def reschedule(
         specs.append(spec)
         if ob.due_on != ob.original_due_on:
             overrides[ob.key] = ob.due_on
-        ob.spec_hash = spec.spec_hash(signatures.of(spec, ob.due_on))
+        acked.update(acknowledged_days([ob], calendar))
+        ob.spec_hash = spec.spec_hash(signatures.of(spec, ob.due_on, acked.get(ob.key)))
         written.ids[ob.key] = ob.id
-        written.statuses[ob.id] = ob.status
+        written.statuses[ob.id] = reminder_status(ob.status, ob.tracked)
         catch_up[ob.key] = workflow.catch_up_days
     session.flush()
-    notes = schedule(specs, book, calendar, overrides)
+    notes = schedule(specs, book, calendar, overrides, acked)
     writer = _NotificationWriter(session, now, report, _Bar(False))
     writer.write(notes, written, set(written.statuses), contact_ids, catch_up)
     return report
@@ -353,6 +377,8 @@ class _Stored:
     due_on: date
     original_due_on: date
     agency_id: int
+    tracked: bool = True
+    acknowledged_at: datetime | None = None
 
 
 def _existing_obligations(session: Session) -> dict[str, _Stored]:
@@ -360,7 +386,7 @@ def _existing_obligations(session: Session) -> dict[str, _Stored]:
         select(Obligation.id, Obligation.key, Obligation.spec_hash, Obligation.status,
                Obligation.cancelled_at, Obligation.title, Obligation.period_label,
                Obligation.opens_on, Obligation.due_on, Obligation.original_due_on,
-               Obligation.agency_id)
+               Obligation.agency_id, Obligation.tracked, Obligation.acknowledged_at)
     )  # fmt: skip
     return {row.key: _Stored(*row) for row in rows}
 
@@ -393,7 +419,8 @@ def _add_agencies(
 
 @dataclass
 class _Written:
-    """Obligation ids by key, statuses by id (None: cancelled), and what to look at again."""
+    """Obligation ids by key, statuses by id as reminders see them (``reminder_status``;
+    None: cancelled), and what to look at again."""
 
     ids: dict[str, int] = field(default_factory=dict)
     statuses: dict[int, str | None] = field(default_factory=dict)
@@ -411,6 +438,7 @@ class _ObligationWriter:
     report: SyncReport
     bar: _Bar
     _names: dict[int, str] | None = None
+    track_from: dict[str, date | None] = field(default_factory=dict)  # by plan key
 
     def write(
         self,
@@ -430,7 +458,7 @@ class _ObligationWriter:
                 new_specs.append(spec)
                 continue
             out.ids[spec.key] = stored.id
-            out.statuses[stored.id] = stored.status
+            out.statuses[stored.id] = reminder_status(stored.status, stored.tracked)
             if hashes[spec.key] == stored.spec_hash and stored.cancelled_at is None:
                 self.report.unchanged += 1
                 continue
@@ -460,6 +488,7 @@ class _ObligationWriter:
             "title": spec.title, "period_label": spec.period_label, "opens_on": spec.opens_on,
             "due_on": spec.due_on, "original_due_on": spec.due_on, "status": "open",
             "spec_hash": spec_hash, "created_at": self.now, "updated_at": self.now,
+            "tracked": tracked_by_start(spec.due_on, self.track_from.get(spec.plan)),
         }  # fmt: skip
 
     def _insert(
@@ -469,6 +498,7 @@ class _ObligationWriter:
         out: _Written,
         events: list[dict[str, Any]],
     ) -> None:
+        tracked = {row["key"]: row["tracked"] for row in rows}
         self.bar.start("Thêm nghĩa vụ", len(rows))
         for start in range(0, len(rows), _CHUNK):
             chunk = rows[start : start + _CHUNK]
@@ -478,7 +508,7 @@ class _ObligationWriter:
             )
             for oid, key in returned:
                 out.ids[key] = oid
-                out.statuses[oid] = "open"
+                out.statuses[oid] = reminder_status("open", tracked[key])
             self.bar.advance(len(chunk))
         for spec in specs:
             out.dirty.add(spec.key)
@@ -491,7 +521,7 @@ class _ObligationWriter:
     ) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """The row's new values, and the audit event if a user would see a difference."""
         values = self._values(spec, spec_hash)
-        for unchanged in ("key", "status", "created_at"):
+        for unchanged in ("key", "status", "created_at", "tracked"):
             del values[unchanged]
         extended = stored.due_on != stored.original_due_on
         values["due_on"] = max(stored.due_on, spec.due_on) if extended else spec.due_on
@@ -653,7 +683,7 @@ class _NotificationWriter:
         self, key: _NoteKey, spec: NotificationSpec, status: str, catch_up: int
     ) -> dict[str, Any]:
         state, reason = "pending", None
-        if status in spec.stop_on:
+        if stops(status, spec.stop_on):
             state, reason = "cancelled", STOPPED + status
         elif spec.scheduled_at < self.now - timedelta(days=catch_up):
             state, reason = "skipped", CAUGHT_UP
@@ -673,14 +703,15 @@ class _NotificationWriter:
         self, stored: _StoredNote, spec: NotificationSpec, status: str
     ) -> dict[str, Any] | None:
         if stored.state == "pending":
-            if status in spec.stop_on:
+            if stops(status, spec.stop_on):
                 self.report.notifications_cancelled += 1
                 return self._cancel(stored.id, STOPPED + status)
             if _same(stored, spec):
                 return None
             self.report.notifications_updated += 1
             return self._values(stored.id, spec)
-        if not self._revivable(stored) or status in spec.stop_on or spec.scheduled_at < self.now:
+        stopped = stops(status, spec.stop_on)
+        if not self._revivable(stored) or stopped or spec.scheduled_at < self.now:
             return None
         self.report.notifications_restored += 1
         return {**self._values(stored.id, spec), "state": "pending", "last_error": None}

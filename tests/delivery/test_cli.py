@@ -48,7 +48,7 @@ def test_tick_prints_what_it_sent_and_skipped(
     lines = result.stdout.splitlines()
     assert lines[0] == (
         "Tick at 2026-06-19 09:00 +0700: 1 sent, 0 retried, 0 failed, 2 skipped, 0 cancelled, "
-        "0 snoozed."
+        "0 snoozed, 0 held."
     )
     assert lines[1:] == [
         "  skipped   email    o1:before-7:c1:email: overtaken by stage on-due",
@@ -67,7 +67,7 @@ def test_tick_without_an_offset_takes_the_configured_zone(
     report = json.loads(result.stdout)
     assert report["now"] == "2026-06-12T08:00:00+07:00"
     assert report["counts"] == {"sent": 1, "retried": 0, "failed": 0, "skipped": 0,
-                                "cancelled": 0, "snoozed": 0}  # fmt: skip
+                                "cancelled": 0, "snoozed": 0, "held": 0}  # fmt: skip
     (sent,) = report["outcomes"]
     assert (sent["result"], sent["stage"], sent["to"]) == ("sent", "before-7", "sct@example.org")
 
@@ -123,7 +123,7 @@ def test_simulate_prints_a_readable_list(cli: CliRunner, config: list[str]) -> N
     result = cli.invoke(app, [*config, "simulate", "--from", "2026-06-15", "--to", "2026-06-19"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "2026-06-15 00:00 +0700  email    sct@example.org  [Nhắc việc] Hạn 19/06/2026: "
+        "2026-06-15 07:30 +0700  email    sct@example.org  [Nhắc việc] Hạn 19/06/2026: "
         "Báo cáo 6 tháng đầu năm 2026 – Sở Công Thương  (#1 before-7)",
         "2026-06-18 08:00 +0700  email    sct@example.org  [Nhắc việc] Hạn 19/06/2026: "
         "Báo cáo 6 tháng đầu năm 2026 – Sở Công Thương  (#1 before-1)",

@@ -114,7 +114,8 @@ def test_a_seed_plan_file_loaded_synced_simulated_and_ticked_through_the_cli(
         return result.stdout
 
     run("init")
-    run("plan", "load", str(f.ROOT / "plans" / "hn-2026-2030-sxtdbv-du-thao.yaml"))
+    plan_file = str(f.ROOT / "plans" / "hn-2026-2030-sxtdbv-du-thao.yaml")
+    run("plan", "load", plan_file, "--now", "2026-01-05T09:00:00+07:00")
     run("sync", "--now", "2026-01-05T09:00:00+07:00")
     planned = json.loads(run("simulate", "--from", "2026-01-01", "--to", "2026-12-31", "--json"))
     emails = [p for p in planned if p["channel"] == "email"]

@@ -88,7 +88,8 @@ def test_the_list_is_in_time_order_with_backlog_overtaking_and_stops_applied(
     at = [(p.at.astimezone(f.HANOI).strftime("%d/%m %H:%M"), p.row.obligation_id, p.row.stage,
            p.to) for p in result.planned]  # fmt: skip
     assert at == [
-        ("15/06 00:00", 1, "before-7", "sct@example.org"),  # backlog: due before the span
+        # backlog: due before the span, sent when office hours begin
+        ("15/06 07:30", 1, "before-7", "sct@example.org"),
         ("18/06 08:00", 1, "before-1", "sct@example.org"),
         ("19/06 08:00", 1, "on-due", "sct@example.org"),
         ("19/06 08:00", 2, "before-7", "vp@stnmt.example.org"),
@@ -110,8 +111,8 @@ def test_stages_that_fall_due_together_are_collapsed_to_the_latest(
     store: Store, settings: Settings
 ) -> None:
     scenario(store)
-    late_start = datetime.combine(date(2026, 6, 19), time(), f.HANOI)
-    result = simulate(store, settings, start=late_start, end=late_start + timedelta(hours=1))
+    late_start = datetime.combine(date(2026, 6, 19), time(7, 30), f.HANOI)
+    result = simulate(store, settings, start=late_start, end=late_start + timedelta(minutes=15))
     assert [(p.row.obligation_id, p.row.stage) for p in result.planned] == [(1, "before-1")]
     assert result.skipped == 1  # before-7, overtaken by before-1
 

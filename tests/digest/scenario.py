@@ -113,7 +113,9 @@ def load(store: Store) -> None:
         for name in PLAN_FILES:
             path = ROOT / "plans" / name
             data, positions = load_yaml(read_text(path), str(path))
-            load_plan(s, validate(PlanFile, data, positions, str(path)), directory, SYNCED)
+            plan = validate(PlanFile, data, positions, str(path))
+            # Followed from the plans' start: the Hòa Bình plan's 2021 work is chased too.
+            load_plan(s, plan, directory, SYNCED, track_from=date(plan.period.start, 1, 1))
     run_sync(store, config, now=SYNCED)
 
 

@@ -97,7 +97,8 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_repeats_at_most_what_it_
     out, err = fresh.communicate(timeout=120)
     assert fresh.returncode == 0, err
     assert out.splitlines()[0].endswith(
-        f": {total - recorded} sent, 0 retried, 0 failed, 0 skipped, 0 cancelled, 0 snoozed."
+        f": {total - recorded} sent, 0 retried, 0 failed, 0 skipped, 0 cancelled, 0 snoozed, "
+        "0 held."
     )
 
     arrivals = Counter(m.message_id for m in smtp.received)

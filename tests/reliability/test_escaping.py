@@ -115,9 +115,10 @@ def test_markup_in_titles_is_text_in_email_telegram_the_web_page_and_the_bot(
         assert str(escape(text)) in html
     found = elements(html)
     assert found.tags <= {"html", "body", "p", "b", "table", "tr", "th", "td", "a"}
-    # the acknowledgement link and the extension-request link, both on the configured site
+    # the acknowledgement, "done" and extension-request links, all on the configured site
     assert sorted(h.rsplit("/", 2)[0] + "/" + h.split("/")[-2] for h in found.hrefs) == [
         "https://nv.example.org/ack",
+        "https://nv.example.org/done",
         "https://nv.example.org/extend",
     ]
     text = part(message, "plain")

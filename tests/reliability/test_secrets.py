@@ -131,7 +131,7 @@ def test_no_secret_reaches_a_log_an_output_the_store_or_a_message(
     # the right ones: everything goes out, with an acknowledgement link in the email
     monkeypatch.setenv("REL_SMTP_PASSWORD", PASSWORD)
     monkeypatch.setenv("REL_TELEGRAM_TOKEN", BOT_TOKEN)
-    tick((NOW + timedelta(days=1)).isoformat())
+    tick((NOW + timedelta(hours=6)).isoformat())  # Friday 14:00, inside office hours
     assert '"sent": 2' in outputs[-1]
     (mail,) = smtp.wait_for(1)
     email_text = "\n".join(
