@@ -3,8 +3,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Debian packages: Tesseract with its Vietnamese model (plan import reads scanned and
+# garbled PDFs by OCR) and the DejaVu fonts (the tests draw their PDFs with them).
+SYSTEM := $(VENV)/.system-stamp
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie fonts-dejavu-core
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HAVE_SYSTEM := tesseract --list-langs 2>/dev/null | grep -qx vie \
+	&& test -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf
 
-.PHONY: demo test bench corpus lint venv clean
+.PHONY: demo test bench corpus lint venv system clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,18 +19,33 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# Installed with apt-get when missing (lists refreshed only if the first try fails);
+# the stamp is written only once they are there, so a failed install is tried again.
+$(SYSTEM):
+	@mkdir -p $(VENV)
+	@if $(HAVE_SYSTEM); then :; \
+	elif command -v apt-get >/dev/null; then \
+	  echo "installing $(APT_PACKAGES)"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(APT_PACKAGES) \
+	  || { $(SUDO) apt-get update -q && \
+	       $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(APT_PACKAGES); }; \
+	else echo "warning: install $(APT_PACKAGES) (no apt-get here): OCR tests will skip"; fi
+	@if $(HAVE_SYSTEM); then touch $@; fi
+
 venv: $(STAMP)
 
-demo: $(STAMP)
+system: $(SYSTEM)
+
+demo: $(STAMP) $(SYSTEM)
 	$(BIN)/python -m engine.demo
 
-test: $(STAMP)
+test: $(STAMP) $(SYSTEM)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) $(SYSTEM)
 	$(BIN)/python -m bench
 
-corpus: $(STAMP)
+corpus: $(STAMP) $(SYSTEM)
 	$(BIN)/python -m bench.corpus
 
 lint: $(STAMP)

@@ -44,13 +44,15 @@ def _directory(appctx: AppContext, override: Path | None) -> Directory:
 @plan_app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="The plan document (.docx, .txt, .md, …)."),
+    file: Path = typer.Argument(
+        ..., help="The plan document (.docx, .doc, .pdf, a saved .html page, .txt, .md)."
+    ),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the plan file here."),
     as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON instead of YAML."),
     fmt: str | None = typer.Option(
         None,
         "--format",
-        help="docx, markdown, tsv, cells, lines, portal or pipes (default: detected).",
+        help="docx, pdf, doc, html, markdown, tsv, cells, lines, portal or pipes (default: detected).",
     ),
     agencies: Path | None = typer.Option(
         None, "--agencies", help="Agency directory (default: [paths] agencies in the settings)."
@@ -66,7 +68,12 @@ def import_(
     from engine.plans.yamlout import dump_plan
 
     appctx = state(ctx)
-    result = import_plan(file, _directory(appctx, agencies), fmt)
+    console = err_console()
+
+    def progress(message: str) -> None:  # OCR pages, on stderr so --json stays clean
+        console.print(message, markup=False)
+
+    result = import_plan(file, _directory(appctx, agencies), fmt, progress)
     plan = result.plan
     if as_json:
         print_json(plan_data(plan))

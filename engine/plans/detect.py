@@ -1,5 +1,8 @@
 """Which shape a plan document has.
 
+    pdf       a PDF (``%PDF-``): its text layer, or OCR for scans and garbled pages
+    doc       a Word 97-2003 file (OLE2 with a WordDocument stream), converted by LibreOffice
+    html      a web page saved from a legal-document portal
     docx      a Word file (zip with word/document.xml), read with python-docx
     markdown  markdown body (``#`` headings, ``**`` emphasis) with tab-separated table rows
     tsv       plain text with tab-separated table rows (cells may hold HTML lists)
@@ -22,7 +25,13 @@ import zipfile
 
 from engine.errors import InputError
 
-FORMATS = ("docx", "markdown", "tsv", "cells", "lines", "portal", "pipes")
+FORMATS = ("docx", "pdf", "doc", "html", "markdown", "tsv", "cells", "lines", "portal", "pipes")
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_HTML_START = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|table|div)\b",
+    re.I | re.S,
+)
 
 _TAB_LED = re.compile(r"^[ \u00a0]*\t")
 
@@ -39,6 +48,22 @@ def is_zip(data: bytes) -> bool:
     return data[:4] == b"PK\x03\x04"
 
 
+def is_pdf(data: bytes) -> bool:
+    """``%PDF-`` in the first kilobyte (readers accept junk before the header)."""
+    return b"%PDF-" in data[:1024]
+
+
+def is_ole2(data: bytes) -> bool:
+    return data[:8] == _OLE2
+
+
+def is_html(data: bytes) -> bool:
+    """Markup from the start (a doctype, ``<html>``, or a fragment opening with a tag),
+    or an ``<html`` tag early on after a saved page's preamble."""
+    head = data[:4096]
+    return bool(_HTML_START.match(head)) or (b"<html" in head.lower() and b"</" in data[:65536])
+
+
 def decode_text(data: bytes, name: str) -> str:
     """The document as text; a clear error for binary or non-UTF-8 input.
 
@@ -46,7 +71,9 @@ def decode_text(data: bytes, name: str) -> str:
     character only; ``ends_mid_character`` tells the caller so it can warn.
     """
     if b"\x00" in data[:4096]:
-        raise InputError("a binary file, not a plan document (.docx or UTF-8 text)", file=name)
+        raise InputError(
+            "a binary file, not a plan document (.docx, .doc, PDF, HTML or UTF-8 text)", file=name
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -63,6 +90,18 @@ def decode_text(data: bytes, name: str) -> str:
 
 def detect_format(data: bytes, name: str) -> str:
     """Guess the format from the content (never from the file name alone)."""
+    if is_pdf(data):
+        return "pdf"
+    if is_ole2(data):
+        if "WordDocument".encode("utf-16-le") not in data:
+            raise InputError(
+                "an Office 97-2003 (OLE2) file without a Word document in it: not a .doc, "
+                "or a damaged one",
+                file=name,
+            )
+        return "doc"
+    if is_html(data):
+        return "html"
     if is_zip(data):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:

@@ -5,11 +5,15 @@ lines of plain text, and the tables as rows of cells, each cell knowing the sour
 came from. Extraction (``header``, ``body``, ``table``) only ever sees this form, so a new
 document shape needs a new reader and nothing else.
 
-For ``.docx`` files "lines" are the paragraphs in document order, a table row counting as
-one line; the numbers in warnings refer to that order. For PDFs (text layer or OCR) a
-line is one printed line, numbered through the whole document, and ``page`` says where it
-was printed. Every position a reader knows (page, table, row, line) travels with the
-text, so a task can say where it came from (``Document.locate``).
+For ``.docx`` files (and .doc, converted to .docx, and saved HTML pages) "lines" are the
+paragraphs in document order, a table row counting as one line; the numbers in warnings
+refer to that order. For PDFs (text layer or OCR) printed lines are numbered through the
+whole document, a table row counting as one; a ``Line`` is a paragraph as printed (its
+wrapped lines joined, a hyphen that ends a code kept), numbered by its first printed
+line, and ``page`` says where it was printed. A PDF table's cell keeps one line per
+paragraph of the cell ("- Khoản 1\n- Khoản 2"), its wrapped lines joined. Every position
+a reader knows (page, table, row, line) travels with the text, so a task can say where it
+came from (``Document.locate``).
 
 Emphasis (``bold``, ``italic``) and ``heading`` are hints a reader gives where the source
 has them (markdown ``**``/``#``, Word run properties and heading styles, PDF font names);

@@ -14,6 +14,7 @@ document becomes a warning in the plan file, never a silent guess or a dropped r
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from engine.plans.span import committed_years, plan_span
 from engine.plans.table import TaskExtractor
 from engine.plans.tasktables import find_task_tables
 from engine.plans.text import fold, slug, squash
+
+Progress = Callable[[str], None]
 
 _PROPOSER = re.compile(
     r"(?:Theo|Xét) đề nghị của\s+"
@@ -71,29 +74,42 @@ def parse_window(text: str, within: tuple[int, int]) -> list[Occurrence]:
     return [Occurrence(start=o.start, end=o.end, label=o.label) for o in period.occurrences]
 
 
-def import_plan(path: Path, directory: Directory, fmt: str | None = None) -> ImportResult:
+def import_plan(
+    path: Path, directory: Directory, fmt: str | None = None, progress: Progress | None = None
+) -> ImportResult:
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise InputError("file not found", file=str(path)) from exc
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from exc
-    return import_bytes(data, str(path), directory, fmt)
+    return import_bytes(data, str(path), directory, fmt, progress)
 
 
 def import_bytes(
-    data: bytes, name: str, directory: Directory, fmt: str | None = None
+    data: bytes,
+    name: str,
+    directory: Directory,
+    fmt: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
-    document = read_document(data, name, fmt)
+    document = read_document(data, name, fmt, progress)
     return Importer(document, AgencyMatcher(directory)).run()
 
 
-def read_document(data: bytes, name: str, fmt: str | None = None) -> Document:
+def read_document(
+    data: bytes, name: str, fmt: str | None = None, progress: Progress | None = None
+) -> Document:
+    """The document in the intermediate form; ``progress`` hears about slow steps (OCR)."""
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown format '{fmt}'; expected one of {', '.join(FORMATS)}", file=name)
     if not data.strip():
         raise InputError("the file is empty: expected a plan document", file=name)
     fmt = fmt or detect_format(data, name)
+    if fmt in ("pdf", "doc", "html"):
+        from engine.plans.readers_binary import read_binary
+
+        return read_binary(data, name, fmt, progress)
     if fmt == "docx":
         if not is_zip(data):
             raise InputError("--format docx, but this is not a Word (.docx) file", file=name)

@@ -55,8 +55,8 @@ def test_text_that_is_not_utf8_names_the_line() -> None:
 
 
 def test_an_unknown_format_option_lists_the_known_ones() -> None:
-    with pytest.raises(InputError, match="unknown format 'pdf'; expected one of docx, markdown"):
-        read_document(b"text", "plan.txt", "pdf")
+    with pytest.raises(InputError, match="unknown format 'odt'; expected one of docx, pdf, doc"):
+        read_document(b"text", "plan.txt", "odt")
 
 
 def test_format_docx_on_a_text_file_is_a_clear_error() -> None:

@@ -1,0 +1,80 @@
+"""Reader for Word 97-2003 files (.doc): converted to .docx by LibreOffice, then read
+as .docx.
+
+``soffice --headless --convert-to docx`` runs in a temporary directory, with its own
+temporary user profile (so it neither waits for nor disturbs a LibreOffice the user has
+open) and a time limit. Without LibreOffice the import stops with an error that says
+how to convert the file by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from engine.errors import InputError
+from engine.plans.document import Document
+
+TIMEOUT = 120  # seconds for one conversion
+_HOW = (
+    "install LibreOffice (apt-get install libreoffice-writer), or open the file in Word or "
+    "LibreOffice and save it as .docx, then import the .docx"
+)
+
+
+def find_soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def read_doc(data: bytes, name: str) -> Document:
+    soffice = find_soffice()
+    if soffice is None:
+        raise InputError(
+            f"a Word 97-2003 file (.doc) needs LibreOffice to be read: {_HOW}", file=name
+        )
+    from engine.plans.docx import read_docx
+
+    docx = convert(soffice, data, name)
+    document = read_docx(docx, name)
+    document.format = "doc"
+    document.notes.append(
+        (None, "converted from .doc by LibreOffice: check it against the original")
+    )
+    return document
+
+
+def convert(soffice: str, data: bytes, name: str) -> bytes:
+    """The .docx LibreOffice makes of ``data``."""
+    with tempfile.TemporaryDirectory(prefix="nhacviec-doc-") as tmp:
+        work = Path(tmp)
+        source = work / "plan.doc"
+        source.write_bytes(data)
+        profile = (work / "profile").as_uri()
+        argv = [
+            soffice,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "docx",
+            "--outdir",
+            str(work),
+            str(source),
+        ]
+        try:
+            done = subprocess.run(
+                argv, capture_output=True, timeout=TIMEOUT, env=dict(os.environ, HOME=tmp)
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise InputError(
+                f"LibreOffice took more than {TIMEOUT} s to convert the .doc", file=name
+            ) from exc
+        result = work / "plan.docx"
+        if done.returncode != 0 or not result.is_file():
+            why = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            detail = f" ({why[-1]})" if why else ""
+            raise InputError(f"LibreOffice could not convert this .doc{detail}: {_HOW}", file=name)
+        return result.read_bytes()

@@ -1,0 +1,36 @@
+"""The readers for PDF, Word 97 (.doc) and saved web pages, behind one entry point, so
+that ``importer`` dispatches on the format and nothing else (each reader imports its
+heavy libraries, pdfium and lxml, only when it runs)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from engine.errors import InputError
+from engine.plans.detect import is_html, is_ole2, is_pdf
+from engine.plans.document import Document
+
+_EXPECTED = {
+    "pdf": (is_pdf, "a PDF (it should start with %PDF-)"),
+    "doc": (is_ole2, "a Word 97-2003 document (.doc)"),
+    "html": (is_html, "an HTML page"),
+}
+
+
+def read_binary(
+    data: bytes, name: str, fmt: str, progress: Callable[[str], None] | None = None
+) -> Document:
+    test, what = _EXPECTED[fmt]
+    if not test(data):
+        raise InputError(f"--format {fmt}, but this is not {what}", file=name)
+    if fmt == "pdf":
+        from engine.plans.pdf import read_pdf
+
+        return read_pdf(data, name, progress=progress)
+    if fmt == "doc":
+        from engine.plans.doc import read_doc
+
+        return read_doc(data, name)
+    from engine.plans.html import read_html
+
+    return read_html(data, name)
