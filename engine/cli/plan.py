@@ -52,7 +52,10 @@ def import_(
     fmt: str | None = typer.Option(
         None,
         "--format",
-        help="docx, pdf, doc, html, markdown, tsv, cells, lines, portal or pipes (default: detected).",
+        help=(
+            "docx, pdf, doc, html, markdown, tsv, cells, lines, portal or pipes "
+            "(default: detected)."
+        ),
     ),
     agencies: Path | None = typer.Option(
         None, "--agencies", help="Agency directory (default: [paths] agencies in the settings)."
