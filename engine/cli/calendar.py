@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from engine.cli.app import app, console, print_json, state, sub_app
+from engine.dates import date_option
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -49,9 +50,9 @@ class StatusChoice(StrEnum):
     overdue = "overdue"
 
 
-def _today(appctx: AppContext, as_of: datetime | None) -> date:
+def _today(appctx: AppContext, as_of: date | None) -> date:
     if as_of is not None:
-        return as_of.date()
+        return as_of
     return datetime.now(UTC).astimezone(appctx.settings.time.zone).date()
 
 
@@ -64,23 +65,35 @@ UNTRACKED = typer.Option(
 )
 PLAN = typer.Option(None, "--plan", help="Plan key or number.")
 AS_OF = typer.Option(
-    None, "--as-of", formats=["%Y-%m-%d"], help="Judge overdue as of this day (default: today)."
+    None,
+    "--as-of",
+    parser=date_option,
+    metavar="DD/MM/YYYY",
+    help="Judge overdue as of this day (default: today).",
 )
 
 
 @app.command("agenda")
 def agenda_command(
     ctx: typer.Context,
-    start: datetime | None = typer.Option(
-        None, "--from", formats=["%Y-%m-%d"], help="First due date (default: today)."
+    start: date | None = typer.Option(
+        None,
+        "--from",
+        parser=date_option,
+        metavar="DD/MM/YYYY",
+        help="First due date (default: today).",
     ),
-    end: datetime | None = typer.Option(
-        None, "--to", formats=["%Y-%m-%d"], help="Last due date (default: 30 days after --from)."
+    end: date | None = typer.Option(
+        None,
+        "--to",
+        parser=date_option,
+        metavar="DD/MM/YYYY",
+        help="Last due date (default: 30 days after --from).",
     ),
     agency: str | None = AGENCY,
     plan: str | None = PLAN,
     status: StatusChoice | None = typer.Option(None, "--status", help="Effective status."),
-    as_of: datetime | None = AS_OF,
+    as_of: date | None = AS_OF,
     untracked: bool = UNTRACKED,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -90,10 +103,10 @@ def agenda_command(
     appctx = state(ctx)
     today = _today(appctx, as_of)
     if untracked:  # all of them: they are in the past
-        first, last = (start.date() if start else None), (end.date() if end else None)
+        first, last = start, end
     else:
-        first = start.date() if start else today
-        last = end.date() if end else first + timedelta(days=30)
+        first = start or today
+        last = end or first + timedelta(days=30)
     with appctx.store().session() as session:
         items = agenda(
             session, today, start=first, end=last, agency=agency, plan=plan,
@@ -112,7 +125,7 @@ def agenda_command(
 @app.command("overdue")
 def overdue_command(
     ctx: typer.Context,
-    as_of: datetime | None = AS_OF,
+    as_of: date | None = AS_OF,
     agency: str | None = AGENCY,
     plan: str | None = PLAN,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -138,10 +151,11 @@ def overdue_command(
 def status_command(
     ctx: typer.Context,
     plan: str | None = PLAN,
-    as_of: datetime | None = typer.Option(
+    as_of: date | None = typer.Option(
         None,
         "--as-of",
-        formats=["%Y-%m-%d"],
+        parser=date_option,
+        metavar="DD/MM/YYYY",
         help="Count as of the end of this day.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -198,7 +212,7 @@ def calendar_command(
     month: str | None = typer.Option(None, "--month", help="YYYY-MM (default: this month)."),
     agency: str | None = AGENCY,
     plan: str | None = PLAN,
-    as_of: datetime | None = AS_OF,
+    as_of: date | None = AS_OF,
     show_list: bool = typer.Option(True, "--list/--no-list", help="List the month's items below."),
 ) -> None:
     """A month grid: days off shaded, each day listing what is due, coloured by status."""

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from engine.cli.app import app, console, state
+from engine.dates import date_option
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -74,10 +75,11 @@ def digest_command(
     owner: bool = typer.Option(False, "--owner", help="Only the plan owners' digests."),
     preview: bool = typer.Option(False, "--preview", help="Render the messages (text)."),
     channel: Channel | None = typer.Option(None, "--channel", help="Only this channel."),
-    as_of: datetime | None = typer.Option(
+    as_of: date | None = typer.Option(
         None,
         "--as-of",
-        formats=["%Y-%m-%d"],
+        parser=date_option,
+        metavar="DD/MM/YYYY",
         help="Judge on this day (default: the week's first working day, or today).",
     ),
 ) -> None:
@@ -91,7 +93,7 @@ def digest_command(
     appctx = state(ctx)
     settings = appctx.settings
     calendar = WorkCalendar.from_settings(settings)
-    chosen, day = _week_and_day(calendar, week, as_of.date() if as_of else None, settings)
+    chosen, day = _week_and_day(calendar, week, as_of, settings)
     out = console()
     if day is None:
         out.print(f"Tuần {chosen.code} không có ngày làm việc: không có bản tổng hợp.")
@@ -124,7 +126,7 @@ def _week_and_day(
     chosen = IsoWeek.parse(week)
     if as_of is not None:
         if not chosen.contains(as_of):
-            raise InputError(f"--as-of {as_of:%Y-%m-%d} is not in the week {chosen.code}")
+            raise InputError(f"--as-of {as_of:%d/%m/%Y} is not in the week {chosen.code}")
         return chosen, as_of
     return chosen, chosen.send_day(calendar)
 

@@ -118,16 +118,17 @@ def load(
 ) -> None:
     """Validate a plan file and load it into the store (loading again updates in place)."""
     from engine.cli.actions import default_actor, parse_now
+    from engine.dates import parse_date
     from engine.plans.load import load_plan, sync_directory
     from engine.plans.model import PlanFile
     from engine.store.models import Plan
-    from engine.tracking import local_today, parse_track_from, set_track_from
+    from engine.tracking import local_today, set_track_from
     from engine.yamlpos import load_yaml, read_text, validate
 
     appctx = state(ctx)
     zone = appctx.settings.time.zone
     instant = parse_now(now, zone)
-    start = parse_track_from(track_from) if track_from is not None else None
+    start = parse_date(track_from, "--track-from") if track_from is not None else None
     data, positions = load_yaml(read_text(file), str(file))
     plan = validate(PlanFile, data if data is not None else {}, positions, str(file))
     directory = _directory(appctx, None)
@@ -156,12 +157,13 @@ def track_from_command(
 ) -> None:
     """Move a plan's tracking start: obligations due before it are not tracked."""
     from engine.cli.actions import default_actor, parse_now
+    from engine.dates import parse_date
     from engine.lookup import find_plan
-    from engine.tracking import parse_track_from, set_track_from
+    from engine.tracking import set_track_from
 
     appctx = state(ctx)
     instant = parse_now(now, appctx.settings.time.zone)
-    start = parse_track_from(day, "DATE")
+    start = parse_date(day, "DATE")
     with appctx.store().session() as session:
         row = find_plan(session, plan)
         change = set_track_from(session, row, start, now=instant, actor=by or default_actor(),
