@@ -22,7 +22,7 @@ from sqlalchemy import and_, func, or_, select
 
 from engine.categories import Category, Scorecard, categorize
 from engine.errors import InputError
-from engine.lookup import agencies_matching, plans_matching
+from engine.lookup import find_agency, plans_matching
 from engine.periods import normalise as fold
 from engine.status import UNTRACKED, effective_status, local_date
 from engine.store.models import Agency, AuditEvent, Contact, Obligation, Plan, Task
@@ -182,8 +182,10 @@ def status_condition(status: str, today: date) -> ColumnElement[bool]:
 
 
 def agency_ids(session: Session, wanted: str) -> list[int]:
-    """The ids of the agencies ``wanted`` names (``engine.lookup``: all that match)."""
-    return [agency.id for agency in agencies_matching(session, wanted)]
+    """The id of the one agency ``wanted`` names, as a filter (``engine.lookup``: a name
+    two agencies share, such as "Sở Công Thương" of Hà Nội and of Hòa Bình, is refused
+    with both listed, as everywhere else)."""
+    return [find_agency(session, wanted).id]
 
 
 def plan_ids(session: Session, wanted: str) -> list[int]:
