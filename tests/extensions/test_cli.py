@@ -183,7 +183,7 @@ def test_a_reminder_already_sent_stays_and_comes_again_before_the_new_date(
         ("d7@2026-07-31", "email"),
         ("d7@2026-07-31", "telegram"),
     ]
-    assert again[0].subject is not None and "Hạn 31/07/2026" in again[0].subject
+    assert again[0].subject is not None and "hạn 31/07/2026" in again[0].subject
 
 
 def test_a_second_pending_request_is_refused_naming_the_first(
