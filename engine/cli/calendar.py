@@ -15,6 +15,7 @@ from engine.dates import date_option
 if TYPE_CHECKING:
     from rich.console import RenderableType
     from rich.table import Table
+    from rich.text import Text
 
     from engine.categories import Scorecard
     from engine.cli.app import AppContext
@@ -181,7 +182,9 @@ def status_command(
         return
     from rich.markup import escape
 
-    console().print(status_table(rows, f"Tình hình thực hiện đến hết ngày {today:%d/%m/%Y}"))
+    out = console()
+    title = f"Tình hình thực hiện đến hết ngày {today:%d/%m/%Y}"
+    out.print(status_table(rows, title, width=out.width))
     for row in rows:
         for flag in row.flags:
             console().print(f"[yellow]⚠[/] {escape(row.label or row.agency)}: {flag.channel} "
@@ -227,7 +230,7 @@ def calendar_command(
         items = agenda(session, today, start=first, end=last, agency=agency, plan=plan)
     cal = WorkCalendar.from_settings(appctx.settings)
     out = console()
-    out.print(month_grid(first, items, cal, today))
+    out.print(month_grid(first, items, cal, today, width=out.width))
     if show_list and items:
         out.print(_items_table(items, f"Đến hạn trong tháng {first:%m/%Y}: {len(items)}"))
 
@@ -308,21 +311,32 @@ STATUS_CAPTION = (
 )
 
 
-def status_table(rows: list[AgencyScore], title: str) -> Table:
+WIDE = 110  # columns from which the status table has room for its boxed, two-word headers
+
+
+def status_table(rows: list[AgencyScore], title: str, width: int = WIDE) -> Table:
     """The scorecard as a table: one row per agency and a total; a number in brackets is
-    the part of its column within an approved extension (gia hạn)."""
+    the part of its column within an approved extension (gia hạn).
+
+    Every column stays whatever the ``width``: below ``WIDE`` columns (an 80-column
+    terminal, a pipe) the headers stand one word per line and the box loses its vertical
+    rules, which leaves the agency names room to wrap."""
+    from rich import box
     from rich.markup import escape
     from rich.table import Table
 
     from engine.categories import Scorecard
 
+    narrow = width < WIDE
     table = Table(title=title, title_justify="left", show_footer=True,
-                  caption=STATUS_CAPTION, caption_justify="left")  # fmt: skip
+                  caption=STATUS_CAPTION, caption_justify="left",
+                  box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD)  # fmt: skip
     totals = sum((row.card for row in rows), Scorecard())
     total_cells = _score_cells(totals, sum(r.open for r in rows), sum(r.acknowledged for r in rows))
-    table.add_column("Đơn vị", "Tổng cộng", min_width=20, ratio=1)
+    table.add_column("Đơn vị", "Tổng cộng", min_width=14 if narrow else 20, ratio=1)
     for header, footer in zip(STATUS_HEADERS, total_cells, strict=True):
-        table.add_column(header, footer, justify="right", no_wrap=True)
+        shown = header.replace(" ", "\n") if narrow else header
+        table.add_column(shown, footer, justify="right", no_wrap=True)
     for row in rows:
         name = escape(row.label or row.agency) + (" [yellow]⚠[/]" if row.flags else "")
         table.add_row(name, *_score_cells(row.card, row.open, row.acknowledged))
@@ -350,8 +364,33 @@ def _score_cells(card: Scorecard, open_: int, acknowledged: int) -> list[str]:
 MAX_LINES = 4
 
 
-def month_grid(first: date, items: list[AgendaItem], cal: WorkCalendar, today: date) -> Table:
-    """A Monday-first grid of one month; each cell lists what falls due that day."""
+def _counts(items: list[AgendaItem]) -> list[Text]:
+    """A narrow day cell: how many items, and how many of them are overdue."""
+    from rich.text import Text
+
+    if not items:
+        return []
+    overdue = sum(1 for item in items if item.status == "overdue")
+    worst = "overdue" if overdue else items[0].status
+    lines = [Text(f"{len(items)} việc", style=STATUS_STYLE.get(worst, ""))]
+    if overdue and overdue < len(items):
+        lines.append(Text(f"{overdue} quá hạn", style=STATUS_STYLE["overdue"]))
+    elif overdue:
+        lines[0] = Text(f"{overdue} quá hạn", style=STATUS_STYLE["overdue"])
+    return lines
+
+
+COMPACT_CELL = 10  # a day cell narrower than this shows counts, not the items
+
+
+def month_grid(
+    first: date, items: list[AgendaItem], cal: WorkCalendar, today: date, width: int = 140
+) -> Table:
+    """A Monday-first grid of one month; each cell lists what falls due that day.
+
+    Where a day cell is too narrow to name its items (an 80-column terminal gives each
+    day about 10 columns), it counts them instead ("11 việc", "2 quá hạn") and the list
+    under the grid names them: nothing is cut to "CQBCTP B…"."""
     from rich.table import Table
 
     by_day: dict[date, list[AgendaItem]] = {}
@@ -362,9 +401,12 @@ def month_grid(first: date, items: list[AgendaItem], cal: WorkCalendar, today: d
         table.add_column(name, ratio=1, no_wrap=True, overflow="ellipsis", min_width=8)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     monday = first - timedelta(days=first.weekday())
+    compact = width // 7 - 3 < COMPACT_CELL
     while monday <= last:
         week = [monday + timedelta(days=i) for i in range(7)]
-        table.add_row(*(_day_cell(day, first, by_day.get(day, []), cal, today) for day in week))
+        table.add_row(
+            *(_day_cell(day, first, by_day.get(day, []), cal, today, compact) for day in week)
+        )
         monday += timedelta(days=7)
     table.caption = "Ngày nghỉ: nền tối, đánh dấu «nghỉ». " + " ".join(
         f"[{style}]■ {STATUS_VI[s]}[/]" for s, style in STATUS_STYLE.items()
@@ -373,7 +415,12 @@ def month_grid(first: date, items: list[AgendaItem], cal: WorkCalendar, today: d
 
 
 def _day_cell(
-    day: date, first: date, items: list[AgendaItem], cal: WorkCalendar, today: date
+    day: date,
+    first: date,
+    items: list[AgendaItem],
+    cal: WorkCalendar,
+    today: date,
+    compact: bool = False,
 ) -> RenderableType:
     from rich.padding import Padding
     from rich.text import Text
@@ -385,10 +432,13 @@ def _day_cell(
     if off:
         head.append(" nghỉ", style="italic")
     lines = [head]
-    for item in items[:MAX_LINES]:
-        lines.append(Text(item.short, style=STATUS_STYLE[item.status]))
-    if len(items) > MAX_LINES:
-        lines.append(Text(f"+{len(items) - MAX_LINES} nữa", style="italic"))
+    if compact:
+        lines.extend(_counts(items))
+    else:
+        for item in items[:MAX_LINES]:
+            lines.append(Text(item.short, style=STATUS_STYLE[item.status]))
+        if len(items) > MAX_LINES:
+            lines.append(Text(f"+{len(items) - MAX_LINES} nữa", style="italic"))
     text = Text("\n").join(lines)
     text.no_wrap = True
     text.overflow = "ellipsis"
