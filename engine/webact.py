@@ -135,7 +135,7 @@ def _ack(
     from engine.status import apply_action
 
     apply_action(session, obligation, "ack", now=now, zone=settings.time.zone,
-                 actor=contact.name, channel="web", note="acknowledgement link")  # fmt: skip
+                 actor=contact.name, channel="web", note="nhận qua đường dẫn trong email")  # fmt: skip
     follow_up(session, settings, "ack", [obligation.id], now=now)
     log.info("obligation %s acknowledged by contact %s (web)", obligation.id, contact.id)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from engine import labels
 from engine.cli.app import app, console, print_json, state, sub_app
 from engine.dates import date_option
 
@@ -32,14 +33,7 @@ STATUS_STYLE = {
     "overdue": "bold red",
     "untracked": "dim italic",
 }
-STATUS_VI = {
-    "open": "chưa nhận",
-    "acknowledged": "đã nhận",
-    "done": "hoàn thành",
-    "waived": "miễn",
-    "overdue": "quá hạn",
-    "untracked": "chưa theo dõi",
-}
+STATUS_VI = labels.STATUS
 WEEKDAYS = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from engine import labels
 from engine.cli.app import app, console, state
 from engine.dates import date_option
 
@@ -178,7 +179,9 @@ def _outbox_states(
     found = {}
     for scope, contact, channel, row_state, sent_at in session.execute(query):
         found[(scope, contact, channel)] = (
-            f"sent {sent_at.astimezone(zone):%d/%m %H:%M}" if sent_at else row_state
+            f"đã gửi {sent_at.astimezone(zone):%d/%m %H:%M}"
+            if sent_at
+            else labels.outbox(row_state)
         )
     return found
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, or_, select
 
+from engine import labels
 from engine.categories import Category, Scorecard, categorize
 from engine.errors import InputError
 from engine.lookup import find_agency, plans_matching
@@ -388,7 +389,7 @@ def to_ical(
         event.add("dtend", item.due + timedelta(days=1))
         event.add("summary", f"[{item.abbreviation}] {item.headline}")
         event.add("description", _description(item))
-        event.add("categories", [item.status, item.rule])
+        event.add("categories", [labels.status(item.status), labels.role(item.role)])
         cancelled = item.cancelled or item.status == "waived"
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         event.add("transp", "TRANSPARENT")
@@ -403,7 +404,7 @@ def _description(item: AgendaItem) -> str:
         f"Đơn vị: {item.agency}",
         f"Kỳ: {item.period}",
         f"Hạn: {item.due:%d/%m/%Y}{opens}",
-        f"Trạng thái: {item.status}",
+        f"Trạng thái: {labels.status(item.status)}",
         f"Kế hoạch: {item.plan}{task}",
         f"Mã nhắc việc: #{item.id}",
     ]

@@ -231,3 +231,18 @@ def test_at_80_columns_the_grid_counts_what_a_day_cell_cannot_name(cli: CliRunne
     assert "2 quá hạn" in lines[week + 2].split("│")[3]
     # the list below the grid names them in full
     assert "Khảo sát" in out and "Đến hạn trong tháng 06/2022: 4" in out
+
+
+def test_the_ics_description_and_categories_are_in_vietnamese_words(
+    cli: CliRunner, db: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "sct.ics"
+    invoke(cli, db, "export", "ics", "--agency", "SCT", "-o", str(target))
+    events = {str(e["SUMMARY"]): e for e in Calendar.from_ical(target.read_bytes()).walk("VEVENT")}
+    survey = events["[SCT] Khảo sát (hạn 15/06/2022)"]
+    assert "Trạng thái: hoàn thành" in str(survey["DESCRIPTION"])
+    assert [str(c) for c in survey["CATEGORIES"].cats] == ["hoàn thành", "chủ trì"]
+    for event in events.values():
+        words = " ".join([str(event["DESCRIPTION"]), *map(str, event["CATEGORIES"].cats)])
+        for internal in ("open", "acknowledged", "done", "lead", "coordinator", "reporter"):
+            assert internal not in words.split(), (internal, words)
