@@ -211,6 +211,7 @@ def calendar_command(
     plan: str | None = PLAN,
     as_of: date | None = AS_OF,
     show_list: bool = typer.Option(True, "--list/--no-list", help="List the month's items below."),
+    as_json: bool = typer.Option(False, "--json", help="Print the month as JSON."),
 ) -> None:
     """A month grid: days off shaded, each day listing what is due, coloured by status."""
     from engine.workflow.agenda import agenda
@@ -223,10 +224,33 @@ def calendar_command(
     with appctx.store().session() as session:
         items = agenda(session, today, start=first, end=last, agency=agency, plan=plan)
     cal = WorkCalendar.from_settings(appctx.settings)
+    if as_json:
+        print_json(month_json(first, last, items, cal))
+        return
     out = console()
     out.print(month_grid(first, items, cal, today, width=out.width))
     if show_list and items:
         out.print(_items_table(items, f"Đến hạn trong tháng {first:%m/%Y}: {len(items)}"))
+
+
+def month_json(
+    first: date, last: date, items: list[AgendaItem], cal: WorkCalendar
+) -> dict[str, Any]:
+    """The documented JSON of ``nhacviec calendar --json``: every day of the month, whether
+    it is a working day, and what falls due on it (as ``agenda --json`` shows an item)."""
+    by_day: dict[date, list[AgendaItem]] = {}
+    for item in items:
+        by_day.setdefault(item.due, []).append(item)
+    days = []
+    day = first
+    while day <= last:
+        days.append({
+            "date": day.isoformat(), "weekday": WEEKDAYS[day.weekday()],
+            "working_day": cal.is_working_day(day),
+            "items": [item.as_json() for item in by_day.get(day, [])],
+        })  # fmt: skip
+        day += timedelta(days=1)
+    return {"month": f"{first:%Y-%m}", "days": days}
 
 
 def _month(text: str) -> date:

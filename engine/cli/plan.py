@@ -214,12 +214,16 @@ def show(
     ctx: typer.Context,
     plan: str = typer.Argument(..., help="The plan's id or key."),
     show_all: bool = typer.Option(False, "--all", help="Include tasks dropped by a reload."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """A plan and its tasks as a readable table."""
     from engine.plans.views import plan_detail
 
     with state(ctx).store().session() as session:
         detail = plan_detail(session, plan, include_inactive=show_all)
+    if as_json:
+        print_json(detail)
+        return
     owner = detail["owner"] or "—"
     typer.echo(detail["title"])
     typer.echo(
