@@ -45,3 +45,15 @@ def test_the_completion_script_is_shown_for_bash(cli: CliRunner) -> None:
     result = cli.invoke(app, ["--show-completion", "bash"], prog_name="nhacviec")
     assert result.exit_code == 0
     assert "_NHACVIEC_COMPLETE=complete_bash" in result.stdout
+
+
+def test_a_folder_given_as_config_is_named_as_a_folder_with_the_file_inside_it(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "nhacviec.toml").write_text("", "utf-8")
+    result = cli.invoke(app, ["--config", str(tmp_path), "agenda"])
+    assert result.exit_code == 2
+    assert (
+        f"error: {tmp_path}: is a folder: --config takes the settings file itself (a .toml "
+        f"file such as nhacviec.toml); did you mean {tmp_path / 'nhacviec.toml'}?"
+    ) in " ".join(result.stderr.split())

@@ -107,7 +107,11 @@ def _print_version(value: bool) -> None:
 def _root(
     ctx: typer.Context,
     config: Path | None = typer.Option(
-        None, "--config", help="Settings file (else $NHACVIEC_CONFIG, else ./config/nhacviec.toml)."
+        None,
+        "--config",
+        metavar="FILE.toml",
+        help="The settings file, not its folder (else $NHACVIEC_CONFIG, else "
+        "./config/nhacviec.toml).",
     ),
     db: str | None = typer.Option(
         None, "--db", help="Database URL, overriding the settings file and $NHACVIEC_DB."
