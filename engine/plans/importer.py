@@ -224,9 +224,12 @@ class Importer:
         return TaskResult(table.tasks, table.warnings, table.unmatched, table.rows_read)
 
     def tasks_from_text(self, context: _Context, period: tuple[int, int]) -> TaskResult:
-        """Tasks written in the body's sentences and lists (none yet: see the prose
-        reader). Returns what it found; an empty result lets ``run`` say so."""
-        return TaskResult([], [], {}, 0)
+        """Tasks written in the body's sentences and lists (``engine.plans.prose``).
+        Returns what it found; an empty result lets ``run`` say so."""
+        from engine.plans.prose import read_prose
+
+        found = read_prose(self.doc, self.matcher, context.jurisdiction, period, parse_window)
+        return TaskResult(found.tasks, found.warnings, found.unmatched, found.items_read)
 
     # -- the period ------------------------------------------------------------------
 

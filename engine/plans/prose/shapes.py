@@ -1,0 +1,282 @@
+"""The shapes task lists take in the body, read into drafts of tasks.
+
+Three shapes, from the most explicit to the least:
+
+1. **Label blocks** (a plan's "Nhiệm vụ, giải pháp" without a table): items followed by
+   label lines for the lead, the coordinators and the time. One block of labels is one
+   task: the items since the previous block are its text (two dashes before one block
+   are one task); an item that carries the labels itself is the task; an item of the
+   same list without labels is a task without them. When a document has such blocks,
+   they are its tasks: the sentences of "Tổ chức thực hiện" are then the agencies'
+   general duties, which the body reader keeps.
+2. **Agency headings** ("1. Bộ Kế hoạch và Đầu tư:", "2. Giao Sở Xây dựng"): each item
+   under the heading is a task of that agency, its own sub-items being part of it; a
+   heading with only paragraphs under it is one task.
+3. **Assignment sentences**: an item that opens with the agency ("Sở X chủ trì, phối hợp
+   với Y …", "Giao …", "Đề nghị …"), or an item of a list whose introduction addresses
+   an agency ("… kính đề nghị Ủy ban nhân dân các tỉnh …, cụ thể như sau:"); outside a
+   list, a paragraph only when it assigns in so many words ("Giao Sở X chủ trì …").
+
+What is never a task: an item without an agency of its own, of its heading or of its
+introduction; a topic ("Về …"), whose items are looked at instead; an introduction
+ending in a colon; and the closing clauses of the genre ("… chịu trách nhiệm thi hành
+Quyết định này", "… tổ chức thực hiện./.", "Trong quá trình thực hiện, nếu có khó
+khăn, vướng mắc …").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from engine.plans.document import Line
+from engine.plans.prose import agents
+from engine.plans.prose.labels import Label
+from engine.plans.prose.outline import Node
+
+_DOC = r"(?:chỉ thị|quyết định|kế hoạch|công văn|thông báo|nghị quyết|văn bản|chương trình)"
+_CLOSING = [
+    re.compile(rf"\b(?:thực hiện|thi hành|triển khai)\b[^.;]{{0,40}}\b{_DOC}\s+này\b", re.I),
+    re.compile(r"\b(?:các\s+)?nội dung (?:đã\s+)?nêu trên\b", re.IGNORECASE),
+    re.compile(r"^(?:trong\s+)?quá trình (?:tổ chức\s+)?(?:triển khai\s+)?thực hiện\b", re.I),
+]
+_ENDS_EXECUTION = re.compile(
+    r"\b(?:tổ chức|triển khai|nghiêm túc|khẩn trương|biết,?)\s+thực hiện\W*$", re.IGNORECASE
+)
+_TOPIC = re.compile(r"^về\s+", re.IGNORECASE)
+_SECTION = re.compile(
+    r"^(?:tổ chức thực hiện|kinh phí|mục đích|yêu cầu|mục tiêu|quan điểm|nội dung"
+    r"|nhiệm vụ|giải pháp|hiệu lực|chế độ báo cáo|trách nhiệm)\b",
+    re.IGNORECASE,
+)
+_GIVES = re.compile(r"^(?:chủ trì|có trách nhiệm|chịu trách nhiệm)\b", re.IGNORECASE)
+_GIAO = re.compile(r"^(?:giao|đề nghị)\s+", re.IGNORECASE)
+
+
+@dataclass
+class Draft:
+    """A task as found in the text, before its agencies and window are read."""
+
+    shape: str
+    number: str | None
+    path: list[str]
+    title: str
+    content: str
+    lines: list[Line]
+    lead: str | None = None  # the agencies in charge, as printed
+    coordinators: str = ""
+    time: list[str] = field(default_factory=list)  # the values of time labels
+    section: str | None = None
+    lead_from: str = ""  # where the lead was read: label, heading, sentence, addressee
+
+    @property
+    def first(self) -> int:
+        return min(line.number for line in self.lines)
+
+    @property
+    def last(self) -> int:
+        return max(line.number for line in self.lines)
+
+
+def first_sentence(text: str) -> str:
+    match = re.search(r"(?<=[^\d\s][.;])\s+(?=[A-ZĐÀ-Ỹ])", text)
+    return text[: match.start()] if match else text
+
+
+def is_closing(text: str) -> bool:
+    """One of the genre's closing clauses, not a task."""
+    if any(p.search(text) for p in _CLOSING):
+        return True
+    return bool(_ENDS_EXECUTION.search(first_sentence(text)))
+
+
+def path_of(node: Node) -> list[str]:
+    """The numbers from the outermost numbered item to ``node`` (dashes counted)."""
+    out: list[str] = []
+    current: Node | None = node
+    while current is not None and current.kind != "root":
+        if current.kind == "roman":
+            break
+        if current.number:
+            out.append(current.number.strip("()"))
+        elif current.parent is not None:
+            same = [c for c in current.parent.children if c.kind == current.kind]
+            out.append(f"{current.kind[0]}{same.index(current) + 1}")
+        current = current.parent
+    return list(reversed(out))
+
+
+def section_of(node: Node) -> str | None:
+    current = node.parent
+    while current is not None and current.kind != "root":
+        if current.kind in ("roman", "decimal", "article") and current.text:
+            return current.text[:120]
+        current = current.parent
+    return None
+
+
+def _draft(node: Node, shape: str, **fields: object) -> Draft:
+    number = node.number or (node.parent.number if node.parent else None)
+    draft = Draft(
+        shape=shape,
+        number=number,
+        path=path_of(node),
+        title=node.own_text(),
+        content=node.full_text(),
+        lines=node.lines(),
+        section=section_of(node),
+    )
+    for name, value in fields.items():
+        setattr(draft, name, value)
+    return draft
+
+
+# -- 1. label blocks ------------------------------------------------------------------
+
+
+def count_labelled(node: Node) -> int:
+    own = 1 if any(label.role in ("lead", "time") for label in node.labels) else 0
+    return own + sum(count_labelled(child) for child in node.children)
+
+
+def label_tasks(node: Node) -> list[Draft]:
+    """The label blocks under ``node`` (see the module docstring)."""
+    out: list[Draft] = []
+    blocks: list[tuple[list[Node], Node]] = []
+    pending: list[Node] = []
+    for child in node.children:
+        if child.labels:
+            blocks.append(([*pending, child], child))
+            pending = []
+        elif child.has_labels_below():
+            out.extend(_leaves(pending))
+            pending = []
+            out.extend(label_tasks(child))
+        else:
+            pending.append(child)
+    if len(blocks) == 1 and not pending and len(blocks[0][0]) == len(node.children):
+        if node.kind not in ("root", "roman") and not node.labels:
+            # one block under a heading: the heading is the task, its items its text
+            return [_apply_labels(_draft(node, "label"), blocks[0][1].labels)]
+    for items, holder in blocks:
+        out.append(_labelled(items[0], holder.labels, items))
+    if blocks or out:
+        out.extend(_leaves(pending))
+    return out
+
+
+def _leaves(nodes: list[Node]) -> list[Draft]:
+    """Items of a labelled list that have no labels of their own: tasks without them."""
+    return [_draft(n, "label") for n in nodes if not n.children and n.kind != "dash"]
+
+
+def _labelled(first: Node, labels: list[Label], items: list[Node]) -> Draft:
+    draft = _draft(first, "label")
+    if len(items) > 1:
+        draft.content = "\n".join(item.full_text() for item in items)
+        draft.lines = [line for item in items for line in item.lines()]
+    if first.kind == "dash" and first.parent is not None:
+        draft.number = first.parent.number
+    return _apply_labels(draft, labels)
+
+
+def _apply_labels(draft: Draft, labels: list[Label]) -> Draft:
+    leads = [label.value for label in labels if label.role == "lead"]
+    draft.lead = "; ".join(leads) if leads else None
+    draft.lead_from = "label" if leads else ""
+    draft.coordinators = "; ".join(lb.value for lb in labels if lb.role == "coordinators")
+    draft.time = [label.value for label in labels if label.role == "time"]
+    extra = [label.value for label in labels if label.role == "content"]
+    if extra:
+        draft.content = "\n".join([draft.content, *extra])
+    lines = {line.number for line in draft.lines}
+    draft.lines += [Line(lb.line, lb.value) for lb in labels if lb.line not in lines]
+    return draft
+
+
+# -- 2 and 3. agency headings and assignment sentences -----------------------------
+
+
+def assignment_tasks(root: Node) -> list[Draft]:
+    out: list[Draft] = []
+    for para in root.paras:
+        text = para.text.strip()
+        found = agents.subject(text)
+        if found is None or text.endswith(":") or is_closing(text):
+            continue
+        if _GIAO.match(text) or _GIVES.match(found[1]):
+            out.append(_paragraph(para, found[0], root))
+    _walk(root, _intro(root), out)
+    return out
+
+
+def _paragraph(para: Line, lead: str, parent: Node) -> Draft:
+    text = para.text.strip()
+    return Draft(
+        shape="sentence",
+        number=None,
+        path=[],
+        title=text,
+        content=text,
+        lines=[para],
+        lead=lead,
+        coordinators=agents.coordinators(first_sentence(text)),
+        lead_from="sentence",
+    )
+
+
+def _intro(node: Node) -> str | None:
+    """The addressee of the paragraph that introduces ``node``'s items."""
+    texts = [node.own_text()] if node.kind != "root" else []
+    if node.kind == "root":
+        first_item = node.children[0].first if node.children else None
+        before = [p for p in node.paras if first_item is None or p.number < first_item]
+        texts = [before[-1].text] if before else []
+    for text in reversed(texts):
+        if text.rstrip().endswith(":"):
+            return agents.addressee(text)
+    return None
+
+
+def _walk(node: Node, context: str | None, out: list[Draft]) -> None:
+    for child in node.children:
+        own = child.own_text()
+        heading = agents.agency_heading(child.text) if (child.children or child.paras) else None
+        if heading is not None:
+            out.extend(_heading_tasks(child, heading))
+        elif _TOPIC.match(child.text) or _SECTION.match(child.text):
+            _walk(child, context if _TOPIC.match(child.text) else None, out)
+        elif child.children and own.rstrip().endswith(":"):
+            _walk(child, _intro(child) or context, out)
+        elif is_closing(own):
+            continue
+        elif (found := agents.subject(own)) is not None:
+            coordinators = agents.coordinators(first_sentence(found[1]))
+            out.append(_draft(child, "sentence", lead=found[0], coordinators=coordinators,
+                              lead_from="sentence"))  # fmt: skip
+        elif context is not None:
+            coordinators = agents.coordinators(first_sentence(own))
+            out.append(_draft(child, "addressee", lead=context, coordinators=coordinators,
+                              lead_from="addressee"))  # fmt: skip
+        elif child.children:
+            _walk(child, None, out)
+
+
+def _heading_tasks(node: Node, agency: str) -> list[Draft]:
+    out: list[Draft] = []
+    for child in node.children:
+        own = child.own_text()
+        if is_closing(own):
+            continue
+        coordinators = agents.coordinators(first_sentence(own))
+        out.append(_draft(child, "heading", lead=agency, coordinators=coordinators,
+                          lead_from="heading"))  # fmt: skip
+    if not node.children and node.paras:
+        text = " ".join(p.text for p in node.paras)
+        if not is_closing(text):
+            draft = _draft(node, "heading", lead=agency, lead_from="heading")
+            draft.title = node.paras[0].text
+            draft.content = "\n".join(p.text for p in node.paras)
+            draft.coordinators = agents.coordinators(first_sentence(text))
+            out.append(draft)
+    return out
