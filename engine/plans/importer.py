@@ -56,6 +56,8 @@ class TaskResult:
     warnings: list[Warning_]
     unmatched: dict[str, list[int]]
     rows_read: int
+    appendix_line: int | None = None  # the body puts the tasks in an appendix (prose)
+    appendix_text: str | None = None
 
 
 @dataclass
@@ -208,6 +210,15 @@ class Importer:
                 file=self.doc.name,
                 line=first.table.rows[first.header_index].first,
             )
+        if found.appendix_line is not None:
+            raise InputError(
+                f"the text says the tasks are in an appendix ('{found.appendix_text}'), but "
+                "there is no recognisable appendix table: expected a table whose header "
+                "names columns such as TT, Nội dung, Đơn vị chủ trì, Đơn vị phối hợp, "
+                "Thời gian thực hiện",
+                file=self.doc.name,
+                line=found.appendix_line,
+            )
         raise InputError(
             "no recognisable appendix table and no task list in the text: expected a table "
             "whose header names columns such as TT, Nội dung, Đơn vị chủ trì, Đơn vị phối "
@@ -229,7 +240,11 @@ class Importer:
         from engine.plans.prose import read_prose
 
         found = read_prose(self.doc, self.matcher, context.jurisdiction, period, parse_window)
-        return TaskResult(found.tasks, found.warnings, found.unmatched, found.items_read)
+        result = TaskResult(found.tasks, found.warnings, found.unmatched, found.items_read)
+        if found.appendix_reference is not None:
+            result.appendix_line = found.appendix_reference.number
+            result.appendix_text = found.appendix_reference.text.strip()[:120]
+        return result
 
     # -- the period ------------------------------------------------------------------
 

@@ -48,7 +48,7 @@ _STOPS = re.compile(
     r"|tham mưu|cần|phải|nghiêm túc|kịp thời|làm|đẩy mạnh|đôn đốc|theo dõi|bố trí|ban hành"
     r"|phát huy|thống nhất|tiếp thu|hoàn thiện|hoàn thành|bảo đảm|đảm bảo|lập|trình"
     r"|báo cáo|quan tâm|sớm|giám sát|thẩm định|cung cấp|tiếp nhận|xử lý|nâng cao"
-    r"|tiến hành|được giao|là cơ quan|với vai trò)\b"
+    r"|tiến hành|xác định|được giao|là cơ quan|với vai trò)\b"
     r"|\s*[:;(]|\s+để\s"
 )  # lower case on purpose: in "Sở Xây dựng" the capital says it is still the name
 _PREFIX = re.compile(
@@ -77,12 +77,12 @@ def starts_like_agency(text: str) -> bool:
         if head not in _ONE_WORD or collective or form.startswith(_UNITS):
             return True
         printed = text.strip().split()
-        after = printed[1 + (1 if fold(printed[0]) in ("cac", "nhung") else 0) :]
-        return bool(after) and (after[0][:1].isupper() or printed[0].endswith(","))
+        rest = printed[1 + (1 if fold(printed[0]) in ("cac", "nhung") else 0) :]
+        return bool(rest) and (rest[0][:1].isupper() or printed[0].endswith(","))
     if any(form.startswith(h) for h in _COMMON_HEADS):
         head = next(h for h in _COMMON_HEADS if form.startswith(h))
-        after = text.split(",")[0]
-        return collective or (len(fold(after).split()) <= len(head.split()) and "," in text)
+        before_comma = text.split(",")[0]
+        return collective or (len(fold(before_comma).split()) <= len(head.split()) and "," in text)
     return False
 
 
@@ -166,7 +166,7 @@ def split_and(text: str) -> list[str]:
     pieces = re.split(r"\s+và\s+", text)
     out = [pieces[0]]
     for piece in pieces[1:]:
-        if starts_like_agency(piece) and starts_like_agency(out[-1]):
+        if starts_like_agency(piece):
             out.append(piece)
         else:
             out[-1] = f"{out[-1]} và {piece}"

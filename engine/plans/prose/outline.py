@@ -38,6 +38,11 @@ _SIGNATURE = re.compile(
     r"^\W*n\S{0,2}i\s+nh\S{1,2}n\b|^(?:TM|KT|TL|Q|TUQ)\.\s+[A-ZĐÀ-Ỹ]", re.IGNORECASE
 )
 _RECIPIENTS = re.compile(r"^\W*kính\s+gửi\b", re.IGNORECASE)
+# The title of a document attached to another ("KẾ HOẠCH" after a Quyết định's
+# articles and signature): a new body starts there.
+_PART = re.compile(
+    r"^(?:KẾ HOẠCH|PHỤ LỤC|CHƯƠNG TRÌNH|QUY CHẾ|QUY ĐỊNH|ĐỀ ÁN|DANH MỤC|HƯỚNG DẪN)\b(?!.*[a-zà-ỹ])"
+)
 
 
 @dataclass
@@ -106,16 +111,19 @@ def split_marker(text: str) -> tuple[str, str | None, str]:
 def body_lines(lines: list[Line]) -> list[Line]:
     """The lines of the body: recipients and the signature block left out."""
     out: list[Line] = []
-    in_recipients = False
+    in_recipients = signed = False
     for line in lines:
         text = line.text.strip()
-        if _SIGNATURE.match(text):
-            break
+        if _PART.match(text):
+            signed = False
+        elif signed or _SIGNATURE.match(text):
+            signed = True
+            continue
         if _RECIPIENTS.match(text):
             in_recipients = True
             continue
         if in_recipients:
-            if text[:1] in "-–•+" or len(text.split()) <= 12 and text.endswith((";", ".")):
+            if text[:1] in "-–•+" or (len(text.split()) <= 12 and text.endswith((";", "."))):
                 continue
             in_recipients = False
         out.append(line)
@@ -156,6 +164,8 @@ def outline(lines: list[Line]) -> Node:
             stack[-1].labels.append(label)
             last_label = label
             continue
+        if _PART.match(text):
+            del stack[1:]  # an attached document: its items are not the articles' items
         kind, number, rest = split_marker(text)
         if kind == "text" and last_label is not None and text[:1].islower():
             last_label.value = f"{last_label.value} {text}"  # a label wrapped in two

@@ -38,6 +38,8 @@ _DOC = r"(?:chỉ thị|quyết định|kế hoạch|công văn|thông báo|ngh�
 _CLOSING = [
     re.compile(rf"\b(?:thực hiện|thi hành|triển khai)\b[^.;]{{0,40}}\b{_DOC}\s+này\b", re.I),
     re.compile(r"\b(?:các\s+)?nội dung (?:đã\s+)?nêu trên\b", re.IGNORECASE),
+    # "căn cứ Chương trình, triển khai thực hiện": carry out the attached document
+    re.compile(rf"\bcăn cứ\s+(?:nội dung\s+)?{_DOC}\W{{0,3}}(?:\w+\s+){{0,3}}thực hiện\b", re.I),
     re.compile(r"^(?:trong\s+)?quá trình (?:tổ chức\s+)?(?:triển khai\s+)?thực hiện\b", re.I),
 ]
 _ENDS_EXECUTION = re.compile(
@@ -47,6 +49,11 @@ _TOPIC = re.compile(r"^về\s+", re.IGNORECASE)
 _SECTION = re.compile(
     r"^(?:tổ chức thực hiện|kinh phí|mục đích|yêu cầu|mục tiêu|quan điểm|nội dung"
     r"|nhiệm vụ|giải pháp|hiệu lực|chế độ báo cáo|trách nhiệm)\b",
+    re.IGNORECASE,
+)
+# Sections that state purposes, requirements or targets: nothing under them is a task.
+_PURPOSE = re.compile(
+    r"^(?:mục đích|yêu cầu|mục tiêu|quan điểm|sự cần thiết|căn cứ|kết quả đạt được)\b",
     re.IGNORECASE,
 )
 _GIVES = re.compile(r"^(?:chủ trì|có trách nhiệm|chịu trách nhiệm)\b", re.IGNORECASE)
@@ -154,10 +161,10 @@ def label_tasks(node: Node) -> list[Draft]:
             out.extend(label_tasks(child))
         else:
             pending.append(child)
-    if len(blocks) == 1 and not pending and len(blocks[0][0]) == len(node.children):
-        if node.kind not in ("root", "roman") and not node.labels:
-            # one block under a heading: the heading is the task, its items its text
-            return [_apply_labels(_draft(node, "label"), blocks[0][1].labels)]
+    single = len(blocks) == 1 and not pending and len(blocks[0][0]) == len(node.children)
+    if single and node.kind not in ("root", "roman") and not node.labels:
+        # one block under a heading: the heading is the task, its items its text
+        return [_apply_labels(_draft(node, "label"), blocks[0][1].labels)]
     for items, holder in blocks:
         out.append(_labelled(items[0], holder.labels, items))
     if blocks or out:
@@ -244,12 +251,15 @@ def _walk(node: Node, context: str | None, out: list[Draft]) -> None:
         heading = agents.agency_heading(child.text) if (child.children or child.paras) else None
         if heading is not None:
             out.extend(_heading_tasks(child, heading))
+        elif _PURPOSE.match(child.text) and child.kind != "article":
+            continue
         elif _TOPIC.match(child.text) or _SECTION.match(child.text):
             _walk(child, context if _TOPIC.match(child.text) else None, out)
         elif child.children and own.rstrip().endswith(":"):
             _walk(child, _intro(child) or context, out)
         elif is_closing(own):
-            continue
+            if child.children:
+                _walk(child, None, out)
         elif (found := agents.subject(own)) is not None:
             coordinators = agents.coordinators(first_sentence(found[1]))
             out.append(_draft(child, "sentence", lead=found[0], coordinators=coordinators,

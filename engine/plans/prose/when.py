@@ -57,6 +57,12 @@ _LABEL_EXTRA = [
     re.compile(rf"(?:h[ằàa]ng|mỗi)\s+năm|giai đoạn\s+{_Y}\s*[-–]\s*{_Y}", re.IGNORECASE),
     re.compile(rf"(?:^|\s)(?:{_QUARTER}|{_MONTH}|{_HALF}|năm\s+{_Y})", re.IGNORECASE),
 ]
+# Open-ended windows, until the period parser reads them itself: "Quý IV năm 2025 và
+# các năm tiếp theo" runs on to the plan's end, as does "Từ 01/7/2025".
+_ONWARDS = re.compile(r"^(?P<first>.+?)\s*,?\s+và\s+(?:các|những)\s+năm\s+tiếp\s+theo\W*$", re.I)
+_FROM_DAY = re.compile(
+    r"^(?:kể\s+)?từ\s+(?:ngày\s+)?(?P<day>\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4})\W*$", re.I
+)
 _LEAD_WORDS = re.compile(rf"^(?:{_DONE}\s+|trong\s+|vào\s+|[.;:\s]+)+", re.IGNORECASE)
 _SHORT_YEAR = re.compile(r"(\d{1,2}\s*/\s*\d{1,2})\s*/\s*\d{3}(?!\d)")
 
@@ -79,7 +85,8 @@ def _phrase(raw: str) -> tuple[str, str | None]:
     text = _LEAD_WORDS.sub("", raw.strip()).strip(" ,.")
     mended = _SHORT_YEAR.sub(r"\1", text)
     if mended != text:
-        return mended, f"the year in '{text}' is not four digits (a scanning error?): read without it"
+        note = f"the year in '{text}' is not four digits (a scanning error?): read without it"
+        return mended, note
     return text, None
 
 
@@ -120,6 +127,9 @@ def in_label(value: str, within: tuple[int, int], parse: Parse) -> tuple[Found, 
         undated = getattr(exc, "kind", None) is not None
     if undated:
         return Found([], [], []), reason
+    found = _open_ended(value.strip(), within, parse)
+    if found.occurrences:
+        return found, None
     found = in_sentence(value, within, parse)
     if found.occurrences:
         return found, None
@@ -130,3 +140,22 @@ def in_label(value: str, within: tuple[int, int], parse: Parse) -> tuple[Found, 
             if found.occurrences:
                 return found, None
     return Found([], [], []), reason
+
+
+def _open_ended(value: str, within: tuple[int, int], parse: Parse) -> Found:
+    """ "X và các năm tiếp theo" and "Từ D": from X (or D) to the end of the plan."""
+    end = within[1]
+    if onwards := _ONWARDS.match(value):
+        first = _read([onwards.group("first")], within, parse)
+        if first.occurrences:
+            last = max(o.end for o in first.occurrences)
+            if last.year < end:
+                tail = _read([f"Năm {last.year + 1} - {end}"], within, parse)
+                first.occurrences.extend(tail.occurrences)
+            first.phrases = [value.strip(" .")]
+        return first
+    if start := _FROM_DAY.match(value):
+        found = _read([f"{start.group('day')} - 31/12/{end}"], within, parse)
+        found.phrases = [value.strip(" .")] if found.occurrences else []
+        return found
+    return Found([], [], [])
