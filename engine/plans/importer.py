@@ -96,7 +96,19 @@ def import_bytes(
     progress: Progress | None = None,
 ) -> ImportResult:
     document = read_document(data, name, fmt, progress)
-    return Importer(document, AgencyMatcher(directory)).run()
+    try:
+        return Importer(document, AgencyMatcher(directory)).run()
+    except InputError:
+        # One cell per line is a guess from the content: a text whose label lines
+        # ("Đơn vị chủ trì: …") looked like cells may be prose; read it as plain lines.
+        if fmt is not None or document.format not in ("lines", "cells"):
+            raise
+        plain = read_document(data, name, "markdown", progress)
+        try:
+            return Importer(plain, AgencyMatcher(directory)).run()
+        except InputError:
+            pass
+        raise
 
 
 def read_document(

@@ -68,6 +68,7 @@ def read_prose(
     root = outline(doc.lines)
     labelled = count_labelled(root) >= 2
     drafts = label_tasks(root) if labelled else assignment_tasks(root)
+    drafts.sort(key=lambda draft: draft.first)
     builder = ProseBuilder(doc, matcher, jurisdiction, period, parse)
     tasks = builder.build(drafts)
     return ProseTasks(tasks, builder.warnings, builder.unmatched, len(drafts))

@@ -18,7 +18,7 @@ from engine.plans.document import Document
 from engine.plans.model import Occurrence, PlanTask, TaskSource, Warning_
 from engine.plans.prose import agents, when
 from engine.plans.prose.shapes import Draft
-from engine.plans.text import squash
+from engine.plans.text import fold, squash
 
 _TITLE_LIMIT = 400
 
@@ -88,7 +88,10 @@ class ProseBuilder:
     def _names(self, text: str, line: int) -> list[str]:
         names: list[str] = []
         for printed in agents.names_in(text):
-            for piece in self.matcher.split(printed, self.jurisdiction):
+            # a collective ("các sở, ngành có liên quan") is one name, commas and all
+            collective = fold(printed).startswith("cac ") and ":" not in printed
+            pieces = [printed] if collective else self.matcher.split(printed, self.jurisdiction)
+            for piece in pieces:
                 piece = piece.strip(" -–.")
                 if not piece:
                     continue

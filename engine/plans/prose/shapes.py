@@ -105,7 +105,11 @@ def path_of(node: Node) -> list[str]:
         if current.kind == "roman":
             break
         if current.number:
-            out.append(current.number.strip("()"))
+            number = current.number.strip("()")
+            if out and out[-1].startswith(number + "."):
+                pass  # "3.1" under "3": the number already says it
+            else:
+                out.append(number)
         elif current.parent is not None:
             same = [c for c in current.parent.children if c.kind == current.kind]
             out.append(f"{current.kind[0]}{same.index(current) + 1}")
@@ -167,7 +171,7 @@ def label_tasks(node: Node) -> list[Draft]:
         return [_apply_labels(_draft(node, "label"), blocks[0][1].labels)]
     for items, holder in blocks:
         out.append(_labelled(items[0], holder.labels, items))
-    if blocks or out:
+    if blocks:  # unlabelled items beside labelled ones (not headings beside sections)
         out.extend(_leaves(pending))
     return out
 
@@ -184,13 +188,30 @@ def _labelled(first: Node, labels: list[Label], items: list[Node]) -> Draft:
         draft.lines = [line for item in items for line in item.lines()]
     if first.kind == "dash" and first.parent is not None:
         draft.number = first.parent.number
-    return _apply_labels(draft, labels)
+    return _apply_labels(draft, labels, first)
 
 
-def _apply_labels(draft: Draft, labels: list[Label]) -> Draft:
+def _inherited(node: Node) -> tuple[str, str] | None:
+    """A lead for a labelled item whose labels name none: the agency its own sentence
+    opens with, else the agency heading it is under."""
+    found = agents.subject(node.own_text())
+    if found is not None:
+        return found[0], "sentence"
+    current = node.parent
+    while current is not None and current.kind != "root":
+        heading = agents.agency_heading(current.text)
+        if heading is not None:
+            return heading, "heading"
+        current = current.parent
+    return None
+
+
+def _apply_labels(draft: Draft, labels: list[Label], node: Node | None = None) -> Draft:
     leads = [label.value for label in labels if label.role == "lead"]
     draft.lead = "; ".join(leads) if leads else None
     draft.lead_from = "label" if leads else ""
+    if not leads and node is not None and (inherited := _inherited(node)) is not None:
+        draft.lead, draft.lead_from = inherited
     draft.coordinators = "; ".join(lb.value for lb in labels if lb.role == "coordinators")
     draft.time = [label.value for label in labels if label.role == "time"]
     extra = [label.value for label in labels if label.role == "content"]
@@ -256,7 +277,8 @@ def _walk(node: Node, context: str | None, out: list[Draft]) -> None:
         elif _TOPIC.match(child.text) or _SECTION.match(child.text):
             _walk(child, context if _TOPIC.match(child.text) else None, out)
         elif child.children and own.rstrip().endswith(":"):
-            _walk(child, _intro(child) or context, out)
+            opens = agents.subject(own)  # "1. Sở Tài chính có trách nhiệm:" and its items
+            _walk(child, _intro(child) or (opens[0] if opens else None) or context, out)
         elif is_closing(own):
             if child.children:
                 _walk(child, None, out)

@@ -63,7 +63,7 @@ _ONWARDS = re.compile(r"^(?P<first>.+?)\s*,?\s+và\s+(?:các|những)\s+năm\s+t
 _FROM_DAY = re.compile(
     r"^(?:kể\s+)?từ\s+(?:ngày\s+)?(?P<day>\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4})\W*$", re.I
 )
-_LEAD_WORDS = re.compile(rf"^(?:{_DONE}\s+|trong\s+|vào\s+|[.;:\s]+)+", re.IGNORECASE)
+_LEAD_WORDS = re.compile(r"^(?:(?:hoàn thành|xong)\s+|trong\s+|vào\s+|[.;:\s]+)+", re.IGNORECASE)
 _SHORT_YEAR = re.compile(r"(\d{1,2}\s*/\s*\d{1,2})\s*/\s*\d{3}(?!\d)")
 
 
