@@ -121,7 +121,7 @@ def section_of(node: Node) -> str | None:
     current = node.parent
     while current is not None and current.kind != "root":
         if current.kind in ("roman", "decimal", "article") and current.text:
-            return current.text[:120]
+            return current.text.rstrip(" :")[:120]
         current = current.parent
     return None
 
