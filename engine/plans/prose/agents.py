@@ -48,7 +48,9 @@ _STOPS = re.compile(
     r"|tham mưu|cần|phải|nghiêm túc|kịp thời|làm|đẩy mạnh|đôn đốc|theo dõi|bố trí|ban hành"
     r"|phát huy|thống nhất|tiếp thu|hoàn thiện|hoàn thành|bảo đảm|đảm bảo|lập|trình"
     r"|báo cáo|quan tâm|sớm|giám sát|thẩm định|cung cấp|tiếp nhận|xử lý|nâng cao"
-    r"|tiến hành|xác định|được giao|là cơ quan|với vai trò)\b"
+    r"|tiến hành|xác định|cập nhật|đăng tải|niêm yết|công khai|đồng bộ|đề xuất|tổng hợp"
+    r"|chấp hành|tuân thủ|phổ biến|tuyên truyền|đánh giá|hỗ trợ|tạo điều kiện|tích cực"
+    r"|thường xuyên|định kỳ|được giao|là cơ quan|với vai trò)\b"
     r"|\s*[:;(]|\s+để\s"
 )  # lower case on purpose: in "Sở Xây dựng" the capital says it is still the name
 _PREFIX = re.compile(
@@ -118,6 +120,8 @@ def subject(text: str) -> tuple[str, str] | None:
     name = body[: stop.start()].strip(" ,")
     if len(name.split()) > _MAX_WORDS or re.search(r"\d", name):
         return None  # a name does not run on, nor cite a document's number
+    if re.search(r"\s(?:không|chưa|chẳng)$", name):
+        return None  # "cơ quan thuế không có trách nhiệm …" assigns nothing
     return name, body[stop.start() :].lstrip(" ,:")
 
 
@@ -171,3 +175,38 @@ def split_and(text: str) -> list[str]:
         else:
             out[-1] = f"{out[-1]} và {piece}"
     return [p.strip(" ,.") for p in out if p.strip(" ,.")]
+
+
+_GENERIC = set(
+    [
+        "cac",
+        "co",
+        "quan",
+        "don",
+        "vi",
+        "so",
+        "ban",
+        "nganh",
+        "dia",
+        "phuong",
+        "to",
+        "chuc",
+        "ca",
+        "nhan",
+        "lien",
+        "va",
+        "doan",
+        "the",
+        "khac",
+        "huu",
+        "duoc",
+        "giao",
+    ]
+)
+
+
+def is_generic(name: str) -> bool:
+    """ "các cơ quan, đơn vị", "các sở, ban, ngành liên quan": a collective naming no one,
+    which the items under it then name themselves."""
+    words = fold(name).split()
+    return bool(words) and words[0] == "cac" and all(w in _GENERIC for w in words)

@@ -34,10 +34,16 @@ from engine.plans.prose import agents
 from engine.plans.prose.labels import Label
 from engine.plans.prose.outline import Node
 
-_DOC = r"(?:chỉ thị|quyết định|kế hoạch|công văn|thông báo|nghị quyết|văn bản|chương trình)"
+_DOC = (
+    r"(?:chỉ thị|quyết định|kế hoạch|công văn|thông báo|nghị quyết|văn bản|chương trình"
+    r"|thông tư|nghị định|quy chế|quy định|đề án)"
+)
 _CLOSING = [
     re.compile(rf"\b(?:thực hiện|thi hành|triển khai)\b[^.;]{{0,40}}\b{_DOC}\s+này\b", re.I),
     re.compile(r"\b(?:các\s+)?nội dung (?:đã\s+)?nêu trên\b", re.IGNORECASE),
+    # "Giao UBND tổ chức thực hiện Nghị quyết.", "… giám sát việc thực hiện Nghị quyết"
+    re.compile(rf"\bthực hiện\s+{_DOC}(?:\s+này)?\s*[./;]*\s*$", re.IGNORECASE),
+    re.compile(rf"\bgiám sát\s+(?:việc\s+)?(?:tổ chức\s+)?thực hiện\s+{_DOC}(?:\s+này|\W*$)", re.I),
     # "căn cứ Chương trình, triển khai thực hiện": carry out the attached document
     re.compile(rf"\bcăn cứ\s+(?:nội dung\s+)?{_DOC}\W{{0,3}}(?:\w+\s+){{0,3}}thực hiện\b", re.I),
     re.compile(r"^(?:trong\s+)?quá trình (?:tổ chức\s+)?(?:triển khai\s+)?thực hiện\b", re.I),
@@ -53,9 +59,12 @@ _SECTION = re.compile(
 )
 # Sections that state purposes, requirements or targets: nothing under them is a task.
 _PURPOSE = re.compile(
-    r"^(?:mục đích|yêu cầu|mục tiêu|quan điểm|sự cần thiết|căn cứ|kết quả đạt được)\b",
+    r"^(?:mục đích|yêu cầu|mục tiêu|quan điểm|sự cần thiết|căn cứ|kết quả đạt được"
+    r"|đối tượng áp dụng|phạm vi điều chỉnh|giải thích từ ngữ)\b",
     re.IGNORECASE,
 )
+# What happened, not what to do: "Ngày 16/6/2025, Quốc hội đã thông qua …"
+_NARRATIVE = re.compile(r"^ngày\s+\d|\sđã\s", re.IGNORECASE)
 _GIVES = re.compile(r"^(?:chủ trì|có trách nhiệm|chịu trách nhiệm)\b", re.IGNORECASE)
 _GIAO = re.compile(r"^(?:giao|đề nghị)\s+", re.IGNORECASE)
 
@@ -286,7 +295,7 @@ def _walk(node: Node, context: str | None, out: list[Draft]) -> None:
             coordinators = agents.coordinators(first_sentence(found[1]))
             out.append(_draft(child, "sentence", lead=found[0], coordinators=coordinators,
                               lead_from="sentence"))  # fmt: skip
-        elif context is not None:
+        elif context is not None and not _NARRATIVE.search(first_sentence(own)):
             coordinators = agents.coordinators(first_sentence(own))
             out.append(_draft(child, "addressee", lead=context, coordinators=coordinators,
                               lead_from="addressee"))  # fmt: skip
@@ -296,13 +305,17 @@ def _walk(node: Node, context: str | None, out: list[Draft]) -> None:
 
 def _heading_tasks(node: Node, agency: str) -> list[Draft]:
     out: list[Draft] = []
+    generic = agents.is_generic(agency)
     for child in node.children:
         own = child.own_text()
         if is_closing(own):
             continue
         coordinators = agents.coordinators(first_sentence(own))
-        out.append(_draft(child, "heading", lead=agency, coordinators=coordinators,
-                          lead_from="heading"))  # fmt: skip
+        lead, lead_from = agency, "heading"
+        if generic and (found := agents.subject(own)) is not None:
+            lead, lead_from = found[0], "sentence"  # "Giao các cơ quan, đơn vị:" then each
+        out.append(_draft(child, "heading", lead=lead, coordinators=coordinators,
+                          lead_from=lead_from))  # fmt: skip
     if not node.children and node.paras:
         text = " ".join(p.text for p in node.paras)
         if not is_closing(text):
