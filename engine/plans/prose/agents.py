@@ -39,12 +39,14 @@ _HEADS = (
 # "Bảo đảm", "Hội nghị", "Trường hợp"): as a name they are followed by a capitalised
 # word ("Ban Chỉ huy", "Sở Công Thương"), a comma ("Sở, ngành") or a known unit.
 _ONE_WORD = {"so", "bo", "ban", "cuc", "vu", "vien", "dai", "bao", "hoi", "doan", "truong"}
+# with their marks: folded, "đoạn đường" would be "Đoàn", "bảo đảm" "Báo"
+_ONE_WORD_PRINTED = {"sở", "bộ", "ban", "cục", "vụ", "viện", "đài", "báo", "hội", "đoàn", "trường"}
 _UNITS = ("ban quan ly", "ban chi dao", "ban dan toc", "ban tuyen giao", "bo phan mot cua")
 _COMMON_HEADS = ("to chuc", "don vi", "dia phuong", "doanh nghiep", "ca nhan", "xa", "phuong")
 _STOPS = re.compile(
     r"[,]?\s+(?:chủ trì|phối hợp|có trách nhiệm|chịu trách nhiệm|theo chức năng|trong phạm vi"
     r"|căn cứ|tập trung|khẩn trương|chủ động|tiếp tục|tăng cường|nghiên cứu|thực hiện"
-    r"|triển khai|tổ chức(?!,)|xây dựng|rà soát|hướng dẫn|chỉ đạo|kiểm tra|quán triệt"
+    r"|triển khai|(?<![Cc]ác )tổ chức(?!,)|xây dựng|rà soát|hướng dẫn|chỉ đạo|kiểm tra|quán triệt"
     r"|tham mưu|cần|phải|nghiêm túc|kịp thời|làm|đẩy mạnh|đôn đốc|theo dõi|bố trí|ban hành"
     r"|phát huy|thống nhất|tiếp thu|hoàn thiện|hoàn thành|bảo đảm|đảm bảo|lập|trình"
     r"|báo cáo|quan tâm|sớm|giám sát|thẩm định|cung cấp|tiếp nhận|xử lý|nâng cao"
@@ -76,10 +78,13 @@ def starts_like_agency(text: str) -> bool:
     heads = [h for h in _HEADS if form == h or form.startswith(h + " ")]
     if heads:
         head = max(heads, key=len)
+        printed = text.strip().split()
+        skip = 1 if fold(printed[0]) in ("cac", "nhung") else 0
+        if head in _ONE_WORD and printed[skip].lower().strip(",") not in _ONE_WORD_PRINTED:
+            return False
         if head not in _ONE_WORD or collective or form.startswith(_UNITS):
             return True
-        printed = text.strip().split()
-        rest = printed[1 + (1 if fold(printed[0]) in ("cac", "nhung") else 0) :]
+        rest = printed[1 + skip :]
         return bool(rest) and (rest[0][:1].isupper() or printed[0].endswith(","))
     if any(form.startswith(h) for h in _COMMON_HEADS):
         head = next(h for h in _COMMON_HEADS if form.startswith(h))
@@ -120,9 +125,12 @@ def subject(text: str) -> tuple[str, str] | None:
     name = body[: stop.start()].strip(" ,")
     if len(name.split()) > _MAX_WORDS or re.search(r"\d", name):
         return None  # a name does not run on, nor cite a document's number
-    if re.search(r"\s(?:không|chưa|chẳng)$", name):
+    if re.search(r"\s(?:không|chưa|chẳng)$", name) or fold(name) in ("cac", "nhung"):
         return None  # "cơ quan thuế không có trách nhiệm …" assigns nothing
-    return name, body[stop.start() :].lstrip(" ,:")
+    rest = body[stop.start() :].lstrip(" ,:;")
+    if len(rest.split()) < 3:
+        return None  # a name and nothing to do: a list of recipients
+    return name, rest
 
 
 def coordinators(text: str) -> str:

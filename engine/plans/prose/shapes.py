@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from engine.plans.document import Line
 from engine.plans.prose import agents
-from engine.plans.prose.labels import Label
+from engine.plans.prose.labels import Label, read_label
 from engine.plans.prose.outline import Node
 
 _DOC = (
@@ -63,6 +63,7 @@ _PURPOSE = re.compile(
     r"|đối tượng áp dụng|phạm vi điều chỉnh|giải thích từ ngữ)\b",
     re.IGNORECASE,
 )
+_FORM = re.compile(r"\.{5,}|…{2,}")  # the dotted blanks of a form
 # What happened, not what to do: "Ngày 16/6/2025, Quốc hội đã thông qua …"
 _NARRATIVE = re.compile(r"^ngày\s+\d|\sđã\s", re.IGNORECASE)
 _GIVES = re.compile(r"^(?:chủ trì|có trách nhiệm|chịu trách nhiệm)\b", re.IGNORECASE)
@@ -288,8 +289,9 @@ def _walk(node: Node, context: str | None, out: list[Draft]) -> None:
         elif child.children and own.rstrip().endswith(":"):
             opens = agents.subject(own)  # "1. Sở Tài chính có trách nhiệm:" and its items
             _walk(child, _intro(child) or (opens[0] if opens else None) or context, out)
-        elif is_closing(own):
-            if child.children:
+        elif is_closing(own) or _FORM.search(own) or read_label(child.text, 0) is not None:
+            # a closing clause, a form to fill in, a field ("Cơ quan thực hiện: …")
+            if child.children and not _FORM.search(own):
                 _walk(child, None, out)
         elif (found := agents.subject(own)) is not None:
             coordinators = agents.coordinators(first_sentence(found[1]))
