@@ -349,3 +349,22 @@ def test_the_corpus_prose_documents_give_their_truths_tasks(
     leads = sum(1 for t, want in zip(plan.tasks, truth["tasks"], strict=True)
                 if bool(t.lead) == bool(want.get("lead")))  # fmt: skip
     assert leads == len(truth["tasks"])
+
+
+GUARDS = """
+Sở Công Thương đề nghị các cơ quan, đơn vị thực hiện như sau:
+1. Ngày 16/6/2026, Quốc hội đã thông qua Luật sửa đổi về quản lý vật liệu nổ.
+2. Cơ quan giải quyết thủ tục hành chính: Sở Công Thương.
+3. Người đề nghị cấp phép: ....................................
+4. Căn cứ quy định nêu trên, cơ quan thuế không có trách nhiệm xác định đơn giá thuê đất.
+5. Giao các cơ quan, đơn vị:
+a) Sở Xây dựng chủ trì, phối hợp với Sở Tài chính rà soát định mức trong quý IV/2026.
+b) Rà soát danh mục công trình cần kiểm tra.
+"""
+
+
+def test_narratives_fields_forms_and_negations_are_not_tasks(directory: Directory) -> None:
+    tasks = imported(GUARDS, directory).plan.tasks
+    assert [t.key for t in tasks] == ["5.a", "5.b"]
+    assert tasks[0].lead == ["Sở Xây dựng"]  # a generic heading: the item names its agency
+    assert tasks[1].lead == ["các cơ quan, đơn vị"]  # … or takes the heading's

@@ -63,7 +63,15 @@ _PURPOSE = re.compile(
     r"|đối tượng áp dụng|phạm vi điều chỉnh|giải thích từ ngữ)\b",
     re.IGNORECASE,
 )
-_FORM = re.compile(r"\.{5,}|…{2,}")  # the dotted blanks of a form
+_FORM = re.compile(r"\.{4,}|…{2,}")  # the dotted blanks of a form
+# The fields of an administrative procedure as a decision publishes it ("Cơ quan giải
+# quyết thủ tục hành chính: …", "Trình tự thực hiện: …"): descriptions, not assignments.
+_FIELD = re.compile(
+    r"^(?:trình tự|cách thức|thành phần|số lượng|thời hạn giải quyết|đối tượng thực hiện"
+    r"|cơ quan (?:thực hiện|giải quyết|có thẩm quyền|được ủy quyền|phối hợp)|kết quả"
+    r"|lệ phí|phí|tên mẫu|yêu cầu, điều kiện|căn cứ pháp lý)\b[^:]{0,60}:",
+    re.IGNORECASE,
+)
 # What happened, not what to do: "Ngày 16/6/2025, Quốc hội đã thông qua …"
 _NARRATIVE = re.compile(r"^ngày\s+\d|\sđã\s", re.IGNORECASE)
 _GIVES = re.compile(r"^(?:chủ trì|có trách nhiệm|chịu trách nhiệm)\b", re.IGNORECASE)
@@ -289,7 +297,7 @@ def _walk(node: Node, context: str | None, out: list[Draft]) -> None:
         elif child.children and own.rstrip().endswith(":"):
             opens = agents.subject(own)  # "1. Sở Tài chính có trách nhiệm:" and its items
             _walk(child, _intro(child) or (opens[0] if opens else None) or context, out)
-        elif is_closing(own) or _FORM.search(own) or read_label(child.text, 0) is not None:
+        elif is_closing(own) or _FORM.search(own) or _is_field(child.text):
             # a closing clause, a form to fill in, a field ("Cơ quan thực hiện: …")
             if child.children and not _FORM.search(own):
                 _walk(child, None, out)
@@ -303,6 +311,10 @@ def _walk(node: Node, context: str | None, out: list[Draft]) -> None:
                               lead_from="addressee"))  # fmt: skip
         elif child.children:
             _walk(child, None, out)
+
+
+def _is_field(text: str) -> bool:
+    return read_label(text, 0) is not None or bool(_FIELD.match(text))
 
 
 def _heading_tasks(node: Node, agency: str) -> list[Draft]:
