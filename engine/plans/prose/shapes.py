@@ -244,15 +244,24 @@ def _apply_labels(draft: Draft, labels: list[Label], node: Node | None = None) -
 
 
 def assignment_tasks(root: Node) -> list[Draft]:
+    out = _paragraph_tasks(root.paras, root, introduced=False)
+    _walk(root, _intro(root), out)
+    return out
+
+
+def _paragraph_tasks(paras: list[Line], parent: Node, *, introduced: bool) -> list[Draft]:
+    """Paragraphs outside any list that assign in so many words ("Giao Sở X chủ trì",
+    "Sở X có trách nhiệm"), or open with the agency right after an introduction ("…
+    Phó Thủ tướng có ý kiến như sau:")."""
     out: list[Draft] = []
-    for para in root.paras:
+    for para in paras:
         text = para.text.strip()
         found = agents.subject(text)
+        after_intro, introduced = introduced, text.endswith(":")
         if found is None or text.endswith(":") or is_closing(text):
             continue
-        if _GIAO.match(text) or _GIVES.match(found[1]):
-            out.append(_paragraph(para, found[0], root))
-    _walk(root, _intro(root), out)
+        if _GIAO.match(text) or _GIVES.match(found[1]) or after_intro:
+            out.append(_paragraph(para, found[0], parent))
     return out
 
 
@@ -294,6 +303,8 @@ def _walk(node: Node, context: str | None, out: list[Draft]) -> None:
             continue
         elif _TOPIC.match(child.text) or _SECTION.match(child.text):
             _walk(child, context if _TOPIC.match(child.text) else None, out)
+        elif not child.children and child.paras and child.text.rstrip().endswith(":"):
+            out.extend(_paragraph_tasks(child.paras, child, introduced=True))
         elif child.children and own.rstrip().endswith(":"):
             opens = agents.subject(own)  # "1. Sở Tài chính có trách nhiệm:" and its items
             _walk(child, _intro(child) or (opens[0] if opens else None) or context, out)
