@@ -178,7 +178,7 @@ def label_tasks(node: Node) -> list[Draft]:
             blocks.append(([*pending, child], child))
             pending = []
         elif child.has_labels_below():
-            out.extend(_leaves(pending))
+            out.extend(_leaves(pending, {b.level for _, b in blocks}))
             pending = []
             out.extend(label_tasks(child))
         else:
@@ -190,13 +190,23 @@ def label_tasks(node: Node) -> list[Draft]:
     for items, holder in blocks:
         out.append(_labelled(items[0], holder.labels, items))
     if blocks:  # unlabelled items beside labelled ones (not headings beside sections)
-        out.extend(_leaves(pending))
+        out.extend(_leaves(pending, {holder.level for _, holder in blocks}))
     return out
 
 
-def _leaves(nodes: list[Node]) -> list[Draft]:
-    """Items of a labelled list that have no labels of their own: tasks without them."""
-    return [_draft(n, "label") for n in nodes if not n.children and n.kind != "dash"]
+def _leaves(nodes: list[Node], levels: set[str]) -> list[Draft]:
+    """Items of a labelled list that have no labels of their own: tasks without them,
+    when they are items of the same level as the labelled ones (not a decision's
+    articles beside its plan's items) and not a closing clause."""
+    return [
+        _draft(n, "label")
+        for n in nodes
+        if not n.children
+        and n.kind != "dash"
+        and n.level in levels
+        and not is_closing(n.own_text())
+        and not _PURPOSE.match(n.text)
+    ]
 
 
 def _labelled(first: Node, labels: list[Label], items: list[Node]) -> Draft:
