@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
 from engine.agencies import Directory, load_directory
+from engine.cli import app
 from engine.errors import InputError
 from engine.plans.importer import ImportResult, import_bytes, parse_window
 from engine.plans.model import PlanTask
@@ -252,6 +254,19 @@ def test_names_outside_the_directory_stay_as_printed_in_the_plans_jurisdiction(
     laichau = import_bytes(text.encode(), "prose.md", directory)
     assert laichau.plan.tasks[0].lead == ["Sở Tài chính"]
     assert "Sở Tài chính" in laichau.unmatched  # never Hà Nội's or Hòa Bình's entry
+
+
+def test_the_command_says_the_tasks_were_read_from_the_text(cli: CliRunner, tmp_path: Path) -> None:
+    source = tmp_path / "cong-van.txt"
+    source.write_text(HANOI.format(title="Năm 2026", body=HEADINGS.strip()), encoding="utf-8")
+    result = cli.invoke(app, ["plan", "import", str(source), "-o", str(tmp_path / "cv.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "6 tasks from 6 items of the text" in result.stderr
+    row = next(line for line in result.stderr.splitlines() if line.startswith("1.a "))
+    assert "Chủ trì, phối hợp" in row and "Sở Công Thương" in row  # the review table
+    plan = yaml.safe_load((tmp_path / "cv.yaml").read_text(encoding="utf-8"))
+    assert plan["tasks"][0]["source"] == {"read_from": "text"}
+    assert plan["tasks"][0]["source_lines"] == [7, 7]
 
 
 # -- what is not a task ----------------------------------------------------------------
