@@ -266,7 +266,7 @@ def test_the_command_says_the_tasks_were_read_from_the_text(cli: CliRunner, tmp_
     assert "Chủ trì, phối hợp" in row and "Sở Công Thương" in row  # the review table
     plan = yaml.safe_load((tmp_path / "cv.yaml").read_text(encoding="utf-8"))
     assert plan["tasks"][0]["source"] == {"read_from": "text"}
-    assert plan["tasks"][0]["source_lines"] == [7, 7]
+    assert plan["tasks"][0]["source_lines"] == [8, 8]  # the "a)" line
 
 
 # -- what is not a task ----------------------------------------------------------------
