@@ -383,3 +383,20 @@ def test_narratives_fields_forms_and_negations_are_not_tasks(directory: Director
     assert [t.key for t in tasks] == ["5.a", "5.b"]
     assert tasks[0].lead == ["Sở Xây dựng"]  # a generic heading: the item names its agency
     assert tasks[1].lead == ["các cơ quan, đơn vị"]  # … or takes the heading's
+
+
+INLINE = """
+II. NHIỆM VỤ
+1. Rà soát (Cơ quan chủ trì: Sở Tư pháp; Cơ quan phối hợp: Sở Công Thương; Thời gian: Quý III/2026).
+2. Sở Xây dựng chủ trì tổng hợp kết quả kiểm tra. Thời gian hoàn thành: Trước ngày 15/11/2026.
+"""
+
+
+def test_labels_inside_the_sentence_give_lead_coordinators_and_time(
+    directory: Directory,
+) -> None:
+    review, report = imported(INLINE, directory).plan.tasks
+    assert review.lead == ["Sở Tư pháp"] and review.coordinators == ["Sở Công Thương"]
+    assert window(review) == (date(2026, 7, 1), date(2026, 9, 30))
+    assert report.lead == ["Sở Xây dựng"]
+    assert window(report) == (None, date(2026, 11, 14))

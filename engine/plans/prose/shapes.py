@@ -33,6 +33,7 @@ from engine.plans.document import Line
 from engine.plans.prose import agents
 from engine.plans.prose.labels import Label, read_label
 from engine.plans.prose.outline import Node
+from engine.plans.text import fold
 
 _DOC = (
     r"(?:chỉ thị|quyết định|kế hoạch|công văn|thông báo|nghị quyết|văn bản|chương trình"
@@ -157,6 +158,51 @@ def _draft(node: Node, shape: str, **fields: object) -> Draft:
     )
     for name, value in fields.items():
         setattr(draft, name, value)
+    return draft
+
+
+# Labels inside the item's own sentence: "a) Rà soát … (Cơ quan chủ trì: Sở Tư pháp;
+# thời gian: Quý II/2026)", "- Tổng hợp kết quả … Thời gian hoàn thành: Trước ngày …".
+_INLINE = re.compile(
+    r"(?P<name>(?:đơn vị|cơ quan)\s+(?:chủ trì|thực hiện|phối hợp)[^:;()]{0,40}"
+    r"|thời gian(?:\s+(?:thực hiện|hoàn thành))?|thời hạn(?:\s+hoàn thành)?|tiến độ)\s*:\s*",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Inline:
+    lead: str | None = None
+    coordinators: str = ""
+    time: list[str] = field(default_factory=list)
+
+
+def inline_labels(text: str) -> Inline:
+    found = Inline()
+    matches = list(_INLINE.finditer(text))
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        value = re.split(r"\)|\.\s", text[match.end() : end])[0].strip(" .;,")
+        name = fold(match.group("name"))
+        if not value:
+            continue
+        if name.startswith(("thoi", "tien")):
+            found.time.append(value)
+        elif "phoi hop" in name:
+            found.coordinators = value
+        else:
+            found.lead = value
+    return found
+
+
+def _with_inline(draft: Draft, text: str) -> Draft:
+    found = inline_labels(text)
+    if found.lead:
+        draft.lead, draft.lead_from = found.lead, "label"
+    if found.coordinators:
+        draft.coordinators = found.coordinators
+    if found.time and not draft.time:
+        draft.time = found.time
     return draft
 
 
@@ -324,12 +370,16 @@ def _walk(node: Node, context: str | None, out: list[Draft]) -> None:
                 _walk(child, None, out)
         elif (found := agents.subject(own)) is not None:
             coordinators = agents.coordinators(first_sentence(found[1]))
-            out.append(_draft(child, "sentence", lead=found[0], coordinators=coordinators,
-                              lead_from="sentence"))  # fmt: skip
+            draft = _draft(child, "sentence", lead=found[0], coordinators=coordinators,
+                           lead_from="sentence")  # fmt: skip
+            out.append(_with_inline(draft, own))
+        elif inline_labels(own).lead:
+            out.append(_with_inline(_draft(child, "label"), own))
         elif context is not None and not _NARRATIVE.search(first_sentence(own)):
             coordinators = agents.coordinators(first_sentence(own))
-            out.append(_draft(child, "addressee", lead=context, coordinators=coordinators,
-                              lead_from="addressee"))  # fmt: skip
+            draft = _draft(child, "addressee", lead=context, coordinators=coordinators,
+                           lead_from="addressee")  # fmt: skip
+            out.append(_with_inline(draft, own))
         elif child.children:
             _walk(child, None, out)
 
@@ -349,8 +399,9 @@ def _heading_tasks(node: Node, agency: str) -> list[Draft]:
         lead, lead_from = agency, "heading"
         if generic and (found := agents.subject(own)) is not None:
             lead, lead_from = found[0], "sentence"  # "Giao các cơ quan, đơn vị:" then each
-        out.append(_draft(child, "heading", lead=lead, coordinators=coordinators,
-                          lead_from=lead_from))  # fmt: skip
+        draft = _draft(child, "heading", lead=lead, coordinators=coordinators,
+                       lead_from=lead_from)  # fmt: skip
+        out.append(_with_inline(draft, own))
     if not node.children and node.paras:
         text = " ".join(p.text for p in node.paras)
         if not is_closing(text):
