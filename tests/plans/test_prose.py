@@ -400,3 +400,32 @@ def test_labels_inside_the_sentence_give_lead_coordinators_and_time(
     assert window(review) == (date(2026, 7, 1), date(2026, 9, 30))
     assert report.lead == ["Sở Xây dựng"]
     assert window(report) == (None, date(2026, 11, 14))
+
+
+def test_a_word_file_with_automatic_numbers_and_bullets(
+    directory: Directory, tmp_path: Path
+) -> None:
+    from docx import Document as new_document
+
+    doc = new_document()
+    for text in (
+        "ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI",
+        "Số: 20/UBND-KT",
+        "Hà Nội, ngày 02 tháng 02 năm 2026",
+        "Kính gửi: Các sở, ngành",
+        "Chủ tịch UBND Thành phố yêu cầu các cơ quan thực hiện các nhiệm vụ sau:",
+    ):
+        doc.add_paragraph(text)  # fmt: skip
+    doc.add_paragraph("Sở Công Thương:", style="List Number")
+    doc.add_paragraph("Kiểm tra các kho vật liệu nổ, xong trong quý II/2026.", style="List Bullet")
+    doc.add_paragraph("Tập huấn an toàn cho doanh nghiệp.", style="List Bullet")
+    doc.add_paragraph("Sở Tài chính chủ trì bố trí kinh phí kiểm tra.", style="List Number")
+    path = tmp_path / "cong-van.docx"
+    doc.save(str(path))
+    tasks = import_bytes(path.read_bytes(), str(path), directory).plan.tasks
+    assert [(t.key, t.lead) for t in tasks] == [
+        ("1.d1", ["Sở Công Thương"]),  # Word's bullets are dash items under the heading
+        ("1.d2", ["Sở Công Thương"]),
+        ("2", ["Sở Tài chính"]),  # "2." is Word's own number
+    ]
+    assert window(tasks[0]) == (date(2026, 4, 1), date(2026, 6, 30))
