@@ -53,6 +53,8 @@ def read_label(text: str, line: int) -> Label | None:
     if not match:
         return None
     name = match.group("name").strip()
+    if re.search(r"thủ tục|hồ sơ", name, re.IGNORECASE):
+        return None  # "Cơ quan thực hiện thủ tục hành chính:" describes a procedure
     for role, pattern in _ROLES:
         if pattern.match(name):
             value = match.group("value").strip()
