@@ -88,9 +88,11 @@ def import_(
             output.write_text(text, encoding="utf-8")
     where = f" → {output}" if output and not as_json else ""
     count = len(plan.warnings)
+    prose = bool(plan.tasks) and all(t.source and t.source.read_from == "text" for t in plan.tasks)
+    read = "items of the text" if prose else "table rows"
     err_console().print(
         f"{file.name} ({result.format}): {len(plan.tasks)} tasks from {result.rows_read} "
-        f"table rows, {_plural(len(plan.reporting), 'recurring duty', 'recurring duties')}, "
+        f"{read}, {_plural(len(plan.reporting), 'recurring duty', 'recurring duties')}, "
         f"{count} warning{'s' * (count != 1)}{where}",
         markup=False,
     )

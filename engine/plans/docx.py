@@ -73,6 +73,8 @@ class _Walker:
     def paragraph(self, p: Any) -> None:
         self.number += 1
         text = self._text(p)
+        if text and self.numbering.bullet(p) and not text.startswith(("-", "+", "•")):
+            text = f"- {text}"  # a Word bullet is a dash item of the body's lists
         if text:
             self.lines.append(Line(self.number, text))
 

@@ -56,6 +56,8 @@ class TaskResult:
     warnings: list[Warning_]
     unmatched: dict[str, list[int]]
     rows_read: int
+    appendix_line: int | None = None  # the body puts the tasks in an appendix (prose)
+    appendix_text: str | None = None
 
 
 @dataclass
@@ -94,7 +96,19 @@ def import_bytes(
     progress: Progress | None = None,
 ) -> ImportResult:
     document = read_document(data, name, fmt, progress)
-    return Importer(document, AgencyMatcher(directory)).run()
+    try:
+        return Importer(document, AgencyMatcher(directory)).run()
+    except InputError:
+        # One cell per line is a guess from the content: a text whose label lines
+        # ("Đơn vị chủ trì: …") looked like cells may be prose; read it as plain lines.
+        if fmt is not None or document.format not in ("lines", "cells"):
+            raise
+        plain = read_document(data, name, "markdown", progress)
+        try:
+            return Importer(plain, AgencyMatcher(directory)).run()
+        except InputError:
+            pass
+        raise
 
 
 def read_document(
@@ -208,6 +222,15 @@ class Importer:
                 file=self.doc.name,
                 line=first.table.rows[first.header_index].first,
             )
+        if found.appendix_line is not None:
+            raise InputError(
+                f"the text says the tasks are in an appendix ('{found.appendix_text}'), but "
+                "there is no recognisable appendix table: expected a table whose header "
+                "names columns such as TT, Nội dung, Đơn vị chủ trì, Đơn vị phối hợp, "
+                "Thời gian thực hiện",
+                file=self.doc.name,
+                line=found.appendix_line,
+            )
         raise InputError(
             "no recognisable appendix table and no task list in the text: expected a table "
             "whose header names columns such as TT, Nội dung, Đơn vị chủ trì, Đơn vị phối "
@@ -224,9 +247,16 @@ class Importer:
         return TaskResult(table.tasks, table.warnings, table.unmatched, table.rows_read)
 
     def tasks_from_text(self, context: _Context, period: tuple[int, int]) -> TaskResult:
-        """Tasks written in the body's sentences and lists (none yet: see the prose
-        reader). Returns what it found; an empty result lets ``run`` say so."""
-        return TaskResult([], [], {}, 0)
+        """Tasks written in the body's sentences and lists (``engine.plans.prose``).
+        Returns what it found; an empty result lets ``run`` say so."""
+        from engine.plans.prose import read_prose
+
+        found = read_prose(self.doc, self.matcher, context.jurisdiction, period, parse_window)
+        result = TaskResult(found.tasks, found.warnings, found.unmatched, found.items_read)
+        if found.appendix_reference is not None:
+            result.appendix_line = found.appendix_reference.number
+            result.appendix_text = found.appendix_reference.text.strip()[:120]
+        return result
 
     # -- the period ------------------------------------------------------------------
 

@@ -87,6 +87,16 @@ class Numbering:
                 ilvl = int(_val(num_pr, "w:ilvl") or "0")
                 self.style_numbering[style.get(qn("w:styleId"))] = (num_id, ilvl)
 
+    def bullet(self, paragraph: Any) -> bool:
+        """Word prints a bullet before this paragraph (a list item without a number)."""
+        found = self._num_pr(paragraph)
+        if found is None or found[0] == "0":
+            return False
+        abstract = self.instances.get(found[0])
+        if abstract is None:
+            return False
+        return self.levels.get((abstract, found[1]), _Level()).fmt == "bullet"
+
     def label(self, paragraph: Any) -> str | None:
         """The number Word prints before this paragraph, counting it; None if none."""
         found = self._num_pr(paragraph)
