@@ -506,12 +506,12 @@ def _report_periods(
         yield f"6 tháng đầu năm {year}", _month_day(year, given or defaults["half-yearly"])
     elif duty.frequency == "yearly":
         yield f"năm {year}", _month_day(year, given or defaults["yearly"])
-    elif duty.frequency == "quarterly":
-        day = int(given[3:]) if given else int(defaults["quarterly"])
+    elif duty.frequency == "quarterly":  # due in the quarter's last month
+        day = duty.due_day() or int(defaults["quarterly"])
         for q in range(4):
             yield f"quý {ROMAN[q]} năm {year}", _clamped(year, 3 * q + 3, day)
     else:
-        day = int(given[3:]) if given else int(defaults["monthly"])
+        day = duty.due_day() or int(defaults["monthly"])
         for month in range(1, 13):
             yield f"tháng {month} năm {year}", _clamped(year, month, day)
 
