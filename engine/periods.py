@@ -454,6 +454,17 @@ _WHENS: list[_Form] = [
     _form(rf"(?:ca nam|nam|(?:nam )?(?P<y>{_Y}))", _year),
 ]  # fmt: skip
 
+def _year_to_part(parts: list[str]) -> list[str]:
+    """ "Quý IV, 2026": a bare year after a part without one is that part's year."""
+    out: list[str] = []
+    for part in parts:
+        if out and re.fullmatch(r"\d{4}", part) and not re.search(r"\d{4}", out[-1]):
+            out[-1] = f"{out[-1]}/{part}"
+        else:
+            out.append(part)
+    return out
+
+
 # Where a list of windows is cut: ";" always; "," before a year or a unit word.
 _LIST_CUT = re.compile(r";|,(?=(?:nam |quy |thang |ngay )?\d{4}\b|(?:nam|quy|thang|ngay) )")
 
@@ -474,8 +485,8 @@ def _read(text: str, ctx: _Context, forms: list[_Form]) -> list[Occurrence]:
         match = pattern.fullmatch(text)
         if match:
             return build(match, ctx)
-    parts = _LIST_CUT.split(text)
-    if len(parts) > 1 and forms is _BODIES:
+    parts = _year_to_part(_LIST_CUT.split(text))
+    if parts != [text] and forms is _BODIES:
         try:
             read = [o for part in parts for o in _read(part, ctx, forms)]
         except PeriodError:

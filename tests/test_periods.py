@@ -294,6 +294,7 @@ CASES: list[tuple[str, Within, str | None, list[str], list[str] | None]] = [
         ["2026-10-01..2026-12-31", "2027-01-01..2027-12-31"],
         None,
     ),
+    ("Quý IV, 2026", None, None, ["2026-10-01..2026-12-31"], ["Quý IV/2026"]),
     ("Xong trong Quý II/2026", None, None, ["2026-04-01..2026-06-30"], ["Quý II/2026"]),
     ("Xong trong tháng 5/2026", None, None, ["2026-05-01..2026-05-31"], None),
     (
@@ -699,3 +700,20 @@ def test_find_due_days_reads_days_of_the_year_month_and_quarter(
 def test_a_due_day_that_does_not_exist_has_no_value() -> None:
     assert DueDay(30, 2, "yearly", before=False).value is None
     assert DueDay(32, None, "monthly", before=False).value is None
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    words=st.lists(st.sampled_from([*FRAGMENTS, "Sở", "báo cáo", "gửi", "số 80/2021/NĐ-CP"])),
+    within=WITHIN,
+)
+def test_a_found_phrase_is_printed_where_it_says_and_reads_as_its_period(
+    words: list[str], within: Within
+) -> None:
+    text = " ".join(words)
+    found = find_periods(text, within)
+    ends = [0]
+    for f in found:
+        assert ends[-1] <= f.start < f.end <= len(text)
+        assert f.period == parse_period(text[f.start : f.end], within)
+        ends.append(f.end)

@@ -71,14 +71,14 @@ _FREQ_WITH_DATE = re.compile(
 # "báo cáo" naming a document, not a duty: "hồ sơ và báo cáo của …", "trong báo cáo".
 _REPORT_NOUN = re.compile(
     r"(?:\b(?:của|trong|thẩm định|hồ sơ|hồ sơ và|mẫu|đề cương|theo|tại|các|bản|đo đạc,)"
-    r"\s+báo cáo\b|\bbáo cáo(?:\s+\w+){0,6}\s+của\b)",
+    r"\s+báo cáo\b|\bbáo cáo\s+của\b)",
     re.IGNORECASE,
 )
 # What the recipient does with what it is sent: "gửi Sở X để tổng hợp, báo cáo UBND".
 _PURPOSE = re.compile(r"\bđể\s+(?:tổng hợp[,\s]*)?(?:báo cáo|trình)\b.*$", re.IGNORECASE)
 _SENDS = re.compile(r"\b(?:gửi|cung cấp)\b", re.IGNORECASE)
 _RECIPIENT = re.compile(
-    r"\b(?:gửi|về|báo cáo|với)\s+(?:về\s+)?(?:cho\s+)?"
+    r"\b(?:gửi|về|báo cáo(?:[^.;]{0,80}?\svới)?)\s+(?:về\s+)?(?:cho\s+)?"
     r"(?:Thủ tướng|Chính phủ|UBND|Ủy ban|Uỷ ban|Chủ tịch|Bộ|Sở|Ban|Văn phòng|Cục|Vụ|"
     r"Hội đồng|HĐND|Tỉnh ủy|Thành ủy|Tỉnh uỷ|Thành uỷ|cơ quan)\b"
 )

@@ -63,6 +63,10 @@ def read(*texts: str) -> Body:
             "Định kỳ trước ngày 30 tháng 11 hàng năm báo cáo kết quả về UBND Thành phố.",
             [("yearly", "11-29")],
         ),
+        (
+            "Các Sở, ngành báo cáo kết quả thực hiện của đơn vị mình hằng năm về Sở Công Thương.",
+            [("yearly", None)],
+        ),
     ],
 )
 def test_reporting_sentences_give_frequency_and_last_allowed_day(
@@ -122,6 +126,7 @@ def test_sending_by_a_recurring_day_is_a_report_even_without_the_word() -> None:
         "Thông tư số 23/2024/TT-BCT ngày 07/11/2024 của Bộ Công Thương.",
         # an item of a checklist: nobody reports to anybody
         "Thông báo, báo cáo định kỳ tình hình hoạt động trong thời hạn hiệu lực của giấy phép.",
+        "Phối hợp với Sở Công Thương lập báo cáo định kỳ tình hình hoạt động của kho.",
     ],
 )
 def test_a_sentence_that_only_mentions_a_report_is_no_duty(sentence: str) -> None:
