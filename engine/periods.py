@@ -454,6 +454,7 @@ _WHENS: list[_Form] = [
     _form(rf"(?:ca nam|nam|(?:nam )?(?P<y>{_Y}))", _year),
 ]  # fmt: skip
 
+
 def _year_to_part(parts: list[str]) -> list[str]:
     """ "Quý IV, 2026": a bare year after a part without one is that part's year."""
     out: list[str] = []
