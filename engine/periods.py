@@ -77,6 +77,7 @@ get the same labels, and labels are unique within one Period (obligation keys us
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -780,6 +781,11 @@ _OPENERS = frozenset(
     ]
 )
 _MAX_WORDS = 16
+# A number that may open a time phrase: a date, a month or a year ("30/6", "6/2026",
+# "2021-2030"), or the 6 of "6 tháng đầu năm".
+_DATE_OPENER = re.compile(
+    r"^(?:\d{1,2}(?:[/-]\d{1,4}){1,2}|(?:19|20)\d{2}-?(?:(?:19|20)\d{2})?|0?6)$"
+)
 # "… số 80/2021/NĐ-CP ngày 26/8/2021": the date of a cited document, not a deadline.
 _CITATION = re.compile(r"\d+/(?:\d{4}/)?[A-ZĐ]{1,}[\w-]*$", re.IGNORECASE)
 _EDGE = "()[].,;:!?*\"'“”"
@@ -794,12 +800,12 @@ def find_periods(text: str, within: tuple[int, int] | None = None) -> list[Found
     năm" is not one. The date of a cited document ("Nghị định số 80/2021/NĐ-CP ngày
     26/8/2021") is skipped.
     """
-    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    words = [_Word(a, b, _fold_word(text[a:b].strip(_EDGE))) for a, b in spans]
     cited = {
         n + k
         for n in range(1, len(words))
-        if normalise(text[words[n][0] : words[n][1]]) == "ngay"
-        and _CITATION.search(text[words[n - 1][0] : words[n - 1][1]].rstrip(","))
+        if words[n].folded == "ngay" and _CITATION.search(text[spans[n - 1][0] : spans[n - 1][1]])
         for k in (0, 1)
     }
     found: list[Found] = []
@@ -825,26 +831,51 @@ def find_period(text: str, within: tuple[int, int] | None = None) -> Found | Non
     return found[0] if found else None
 
 
+@functools.lru_cache(maxsize=8192)
+def _fold_word(word: str) -> str:
+    return normalise(word)
+
+
+# Words of a phrase without a number that may still be one ("Hàng năm", "Khi có …").
+_UNDATED = frozenset(["hang", "moi", "thuong", "dinh", "khi", "theo", "dot", "tuy", "neu"])
+
+
+@dataclass(frozen=True)
+class _Word:
+    start: int
+    end: int
+    folded: str  # normalised, without the brackets and punctuation around it
+
+
 def _phrase_at(
-    text: str, words: list[tuple[int, int]], i: int, within: tuple[int, int] | None
+    text: str, words: list[_Word], i: int, within: tuple[int, int] | None
 ) -> tuple[Found, int] | None:
-    first = text[words[i][0] : words[i][1]].lstrip(_EDGE)
-    opener = normalise(first).split("/")[0].split("-")[0] if first else ""
-    if not first or (opener not in _OPENERS and not first[0].isdigit()):
+    first = words[i]
+    opener = first.folded.split("/")[0].split("-")[0]
+    if opener not in _OPENERS and not _DATE_OPENER.match(first.folded):
         return None
-    start = words[i][0] + (len(text[words[i][0] : words[i][1]]) - len(first))
-    for j in range(min(len(words), i + _MAX_WORDS), i, -1):
-        end = words[j - 1][1]
-        phrase = text[start:end]
+    raw = text[first.start : first.end]
+    start = first.start + (len(raw) - len(raw.lstrip(_EDGE)))
+    stop = min(len(words), i + _MAX_WORDS)
+    for k in range(i, stop):  # a phrase ends with its sentence or clause
+        if text[words[k].end - 1] in ".;:!?":
+            stop = k + 1
+            break
+    for j in range(stop, i, -1):
+        last = words[j - 1].folded
+        if not last or not (last[-1].isdigit() or last in _ENDERS):
+            continue  # a time phrase ends in a number or a time word
+        phrase = text[start : words[j - 1].end]
         while phrase and phrase[-1] in _EDGE and not _closes(phrase):
             phrase = phrase[:-1]
-        if not phrase or not _worth(phrase):
+        dated = any(c.isdigit() for c in phrase)
+        if not dated and not any(w.folded in _UNDATED for w in words[i:j]):
             continue
         try:
             period = parse_period(phrase, within)
         except PeriodError:
             continue
-        if period.recurrence is None and not any(c.isdigit() for c in phrase):
+        if period.recurrence is None and not dated:
             continue
         return Found(period, start, start + len(phrase)), j
     return None
@@ -853,12 +884,6 @@ def _phrase_at(
 def _closes(phrase: str) -> bool:
     """Whether the phrase's last character closes a bracket it opened."""
     return phrase[-1] == ")" and phrase.count("(") >= phrase.count(")")
-
-
-def _worth(phrase: str) -> bool:
-    """A cheap test before parsing: a time phrase ends in a number or a time word."""
-    last = normalise(phrase).rstrip(_EDGE).split(" ")[-1] if phrase.strip(_EDGE) else ""
-    return bool(last) and (last[-1].isdigit() or last in _ENDERS)
 
 
 _ENDERS = frozenset(
