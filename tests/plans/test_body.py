@@ -67,6 +67,11 @@ def read(*texts: str) -> Body:
             "Các Sở, ngành báo cáo kết quả thực hiện của đơn vị mình hằng năm về Sở Công Thương.",
             [("yearly", None)],
         ),
+        (
+            "Các Sở, ngành báo cáo 6 tháng và hằng năm về Sở Công Thương trước ngày 15/6 và "
+            "trước ngày 15/12.",
+            [("half-yearly", "06-14"), ("yearly", "12-14")],
+        ),
     ],
 )
 def test_reporting_sentences_give_frequency_and_last_allowed_day(
