@@ -520,9 +520,9 @@ def _frequencies(clause: str) -> list[tuple[Frequency, str | None, str | None]]:
         return out + [(words[0], f.due.value, squash(clause[f.start : f.end])) for f in yearly]
     if len(yearly) == len(words) > 1:  # "báo cáo 6 tháng và năm trước ngày 15/6 và 15/12"
         ordered = sorted(yearly, key=lambda f: f.due.value or "")
-        printed = [squash(clause[f.start : f.end]) for f in ordered]
+        texts = [squash(clause[f.start : f.end]) for f in ordered]
         return out + [
-            (word, f.due.value, text) for word, f, text in zip(words, ordered, printed, strict=True)
+            (word, f.due.value, text) for word, f, text in zip(words, ordered, texts, strict=True)
         ]
     return out + [(frequency, None, None) for frequency in words]
 
