@@ -222,6 +222,14 @@ def load_settings(config: Path | None = None, db_url: str | None = None) -> Sett
     if path is None:
         settings = Settings()
     else:
+        if path.is_dir():
+            inside = path / "nhacviec.toml"
+            hint = f"; did you mean {inside}?" if inside.is_file() else ""
+            raise InputError(
+                "is a folder: --config takes the settings file itself (a .toml file such as "
+                f"nhacviec.toml){hint}",
+                file=str(path),
+            )
         if not path.is_file():
             raise InputError("settings file not found", file=str(path))
         text = read_text(path)

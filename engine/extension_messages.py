@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from engine.render import RenderEnv, RenderError, Subject, load_subjects
+from engine.render import RenderEnv, RenderError, Subject, load_subjects, subject_line
 from notifiers.base import Message
 
 if TYPE_CHECKING:
@@ -92,10 +92,10 @@ class ExtensionMessages:
             "today": self.env.today,
         }  # fmt: skip
         language, templates = recipient.lang, self.env.templates
-        subject_line = templates.render(language, row.template, "subject", context)
+        heading = subject_line(templates.render(language, row.template, "subject", context))
         message = Message(
             key=row.key, channel=row.channel, to=recipient.address(row.channel),
-            subject=" ".join(subject_line.split()), text="", to_name=recipient.name,
+            subject=heading, text="", to_name=recipient.name,
             language=language, headers=self.env.headers(),
         )  # fmt: skip
         if row.channel == "telegram":

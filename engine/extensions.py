@@ -75,7 +75,6 @@ SNOOZE_KIND = "snooze"  # the reminder that comes back when a snooze ends
 SNOOZE_STAGE = "nhac-lai"
 _DURATION = re.compile(r"^\s*(\d{1,3})\s*(d|day|days|ngày|w|week|weeks|tuần)?\s*$", re.I)
 _WEEKS = ("w", "week", "weeks", "tuần")
-_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{4}))?$")
 
 
 class ExtensionError(NhacviecError):
@@ -403,13 +402,10 @@ def _close_notices(session: Session, request: ExtensionRequest, now: datetime) -
 def parse_day(text: str, today: date) -> date | None:
     """A date as people type it: ``30/07/2026``, ``30/7`` (``today``'s year) or
     ``2026-07-30``; None if it is not one."""
-    value = text.strip()
+    from engine.dates import read_date
+
     try:
-        match = _DAY.match(value)
-        if match:
-            day, month, year = match.groups()
-            return date(int(year) if year else today.year, int(month), int(day))
-        return date.fromisoformat(value)
+        return read_date(text, year=today.year).day
     except ValueError:
         return None
 

@@ -2,9 +2,11 @@
 
 One set of rules for every command: an agency is named by its key, its name or one of its
 aliases, ignoring case, diacritics and dashes; a plan by its key, its printed number or
-its id. ``*_matching`` return every match (a filter such as ``agenda --agency`` keeps all
-of them: "Sở Công Thương" is the department of Hà Nội and of Hòa Bình); ``find_*``
-insist on exactly one (a letter goes to one agency) and list the candidates otherwise.
+its id. ``*_matching`` return every match; ``find_*`` insist on exactly one and list the
+candidates otherwise. Every command that takes an agency (``agenda --agency``, bulk
+actions, ``letter``, ``digest``) goes through ``find_agency``: "Sở Công Thương" is the
+department of Hà Nội and of Hòa Bình, and a filter that silently merged them would show
+one agency's work as the other's.
 """
 
 from __future__ import annotations

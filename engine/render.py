@@ -315,7 +315,7 @@ class ObligationMessages:
             key=row.key,
             channel=row.channel,
             to=recipient.address(row.channel),
-            subject=_one_line(templates.render(language, row.template, "subject", context)),
+            subject=subject_line(templates.render(language, row.template, "subject", context)),
             text="",
             to_name=recipient.name,
             language=language,
@@ -433,8 +433,21 @@ def _when(row: OutboxRow, obligation: ObligationView, today: date) -> str:
     return "before"
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+SUBJECT_LIMIT = 120  # characters: what a mail list shows of a subject, with room to spare
+
+
+def subject_line(text: str, limit: int = SUBJECT_LIMIT) -> str:
+    """A rendered subject as one line of at most ``limit`` characters. The templates put
+    the agency and the due date first, so what a long title loses is its end, cut after
+    a whole word and marked with "…"."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" –-:,;.") + "…"
 
 
 def load_subjects(session: Session, ids: set[int]) -> dict[int, Subject]:

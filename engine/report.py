@@ -97,20 +97,6 @@ def default_as_of(period: ReportPeriod, today: date) -> date:
     return min(period.end, today)
 
 
-def parse_day(text: str, option: str = "--as-of") -> date:
-    """A calendar date as ``2026-06-30`` or ``30/06/2026``."""
-    value = text.strip()
-    try:
-        if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", value):
-            day, month, year = (int(part) for part in value.split("/"))
-            return date(year, month, day)
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise InputError(
-            f"{option} {text!r}: expected a date as YYYY-MM-DD or DD/MM/YYYY ({exc})"
-        ) from exc
-
-
 # ----------------------------------------------------------------------------- plans
 
 

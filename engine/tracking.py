@@ -169,24 +169,6 @@ def _cancel_pending(session: Session, obligation: Obligation, now: datetime) -> 
     return cancel_stopped_notifications(session, obligation, now)
 
 
-def parse_track_from(text: str, option: str = "--track-from") -> date:
-    """``2026-03-02`` or ``02/03/2026``; ``InputError`` naming ``option`` otherwise."""
-    import re
-
-    from engine.errors import InputError
-
-    value = text.strip()
-    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)
-    try:
-        if match:
-            day, month, year = (int(part) for part in match.groups())
-            return date(year, month, day)
-        return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise InputError(f"{option} {text!r}: expected a date such as 2026-03-02 or 02/03/2026")
-
-
 def reschedule_tracked(
     session: Session, settings: Settings, obligation_ids: list[int], *, now: datetime
 ) -> int:

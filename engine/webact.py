@@ -134,8 +134,9 @@ def _ack(
     from engine.bulk import follow_up
     from engine.status import apply_action
 
+    note = "nhận qua đường dẫn trong email"
     apply_action(session, obligation, "ack", now=now, zone=settings.time.zone,
-                 actor=contact.name, channel="web", note="acknowledgement link")  # fmt: skip
+                 actor=contact.name, channel="web", note=note)  # fmt: skip
     follow_up(session, settings, "ack", [obligation.id], now=now)
     log.info("obligation %s acknowledged by contact %s (web)", obligation.id, contact.id)
 

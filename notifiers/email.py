@@ -58,6 +58,7 @@ DEFAULT_SENDER = "Nhắc việc <nhacviec@localhost>"
 CRLF = "\r\n"
 _MAILBOX = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+$")
 _SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
+_TOKENS = re.compile(r"\S+\s*|\s+")  # a word and the space after it
 _RESERVED = {
     "from",
     "to",
@@ -128,21 +129,25 @@ def _encoded(value: str, name: str = "") -> str:
 def _encoded_words(value: str, indent: int) -> str:
     """UTF-8 base64 encoded-words (RFC 2047), one per line of at most 78 columns.
 
-    Words are cut between characters, never inside one; the folding whitespace between
-    two encoded-words is not part of the text, so a cut may fall inside a word.
+    Cuts fall after a space, so that each encoded-word holds whole words ("Sở ",
+    "Khoa học"): the folding whitespace between two encoded-words is not part of the text,
+    but some mail readers show it anyway, and a cut inside a word then reads "Kho a".
+    Only a word too long for a line on its own is cut, between characters, never inside
+    one.
     """
     words: list[str] = []
     budget = (78 - indent - 12) // 4 * 3  # bytes whose base64 fits the first line
-    chunk: list[str] = []
-    size = 0
-    for char in value:
-        width = len(char.encode())
-        if size + width > budget and chunk:
-            words.append(_word("".join(chunk)))
-            chunk, size, budget = [], 0, (78 - 1 - 12) // 4 * 3
-        chunk.append(char)
-        size += width
-    words.append(_word("".join(chunk)))
+    chunk = ""
+    for token in _TOKENS.findall(value):
+        if chunk and len((chunk + token).encode()) > budget:
+            words.append(_word(chunk))
+            chunk, budget = "", (78 - 1 - 12) // 4 * 3
+        for char in token:
+            if chunk and len((chunk + char).encode()) > budget:  # a word longer than a line
+                words.append(_word(chunk))
+                chunk, budget = "", (78 - 1 - 12) // 4 * 3
+            chunk += char
+    words.append(_word(chunk))
     return (CRLF + " ").join(words)
 
 

@@ -229,8 +229,8 @@ def _bulk(
     import sys
 
     from engine.bulk import Selection, plan_steps, run_steps, select_obligations
+    from engine.dates import parse_date
     from engine.status import local_date
-    from engine.tracking import parse_track_from
 
     appctx = state(ctx)
     zone = appctx.settings.time.zone
@@ -238,7 +238,7 @@ def _bulk(
     actor = _actor(by)
     selection = Selection(
         ids=tuple(parse_id(i) for i in chosen.ids), plan=chosen.plan, agency=chosen.agency,
-        due_before=parse_track_from(chosen.due_before, "--due-before") if chosen.due_before
+        due_before=parse_date(chosen.due_before, "--due-before") if chosen.due_before
         else None, status=_status(chosen.status),
     )  # fmt: skip
     out = console()

@@ -46,7 +46,7 @@ def _make_app(**kwargs: Any) -> typer.Typer:
     return typer.Typer(
         cls=_Group,
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=True,
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
         **kwargs,
@@ -95,14 +95,33 @@ class AppContext:
             self._store = None
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from engine import __version__
+
+        typer.echo(f"nhacviec {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
     config: Path | None = typer.Option(
-        None, "--config", help="Settings file (else $NHACVIEC_CONFIG, else ./config/nhacviec.toml)."
+        None,
+        "--config",
+        metavar="FILE.toml",
+        help="The settings file, not its folder (else $NHACVIEC_CONFIG, else "
+        "./config/nhacviec.toml).",
     ),
     db: str | None = typer.Option(
         None, "--db", help="Database URL, overriding the settings file and $NHACVIEC_DB."
+    ),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=_print_version,
+        help="Print the version of nhacviec and exit.",
     ),
 ) -> None:
     state = AppContext(config_path=config, db_url=db)

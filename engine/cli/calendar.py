@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from engine import labels
 from engine.cli.app import app, console, print_json, state, sub_app
+from engine.dates import date_option
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
     from rich.table import Table
+    from rich.text import Text
 
     from engine.categories import Scorecard
     from engine.cli.app import AppContext
@@ -30,14 +33,7 @@ STATUS_STYLE = {
     "overdue": "bold red",
     "untracked": "dim italic",
 }
-STATUS_VI = {
-    "open": "chưa nhận",
-    "acknowledged": "đã nhận",
-    "done": "hoàn thành",
-    "waived": "miễn",
-    "overdue": "quá hạn",
-    "untracked": "chưa theo dõi",
-}
+STATUS_VI = labels.STATUS
 WEEKDAYS = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
 
 
@@ -49,9 +45,9 @@ class StatusChoice(StrEnum):
     overdue = "overdue"
 
 
-def _today(appctx: AppContext, as_of: datetime | None) -> date:
+def _today(appctx: AppContext, as_of: date | None) -> date:
     if as_of is not None:
-        return as_of.date()
+        return as_of
     return datetime.now(UTC).astimezone(appctx.settings.time.zone).date()
 
 
@@ -64,23 +60,35 @@ UNTRACKED = typer.Option(
 )
 PLAN = typer.Option(None, "--plan", help="Plan key or number.")
 AS_OF = typer.Option(
-    None, "--as-of", formats=["%Y-%m-%d"], help="Judge overdue as of this day (default: today)."
+    None,
+    "--as-of",
+    parser=date_option,
+    metavar="DD/MM/YYYY",
+    help="Judge overdue as of this day (default: today).",
 )
 
 
 @app.command("agenda")
 def agenda_command(
     ctx: typer.Context,
-    start: datetime | None = typer.Option(
-        None, "--from", formats=["%Y-%m-%d"], help="First due date (default: today)."
+    start: date | None = typer.Option(
+        None,
+        "--from",
+        parser=date_option,
+        metavar="DD/MM/YYYY",
+        help="First due date (default: today).",
     ),
-    end: datetime | None = typer.Option(
-        None, "--to", formats=["%Y-%m-%d"], help="Last due date (default: 30 days after --from)."
+    end: date | None = typer.Option(
+        None,
+        "--to",
+        parser=date_option,
+        metavar="DD/MM/YYYY",
+        help="Last due date (default: 30 days after --from).",
     ),
     agency: str | None = AGENCY,
     plan: str | None = PLAN,
     status: StatusChoice | None = typer.Option(None, "--status", help="Effective status."),
-    as_of: datetime | None = AS_OF,
+    as_of: date | None = AS_OF,
     untracked: bool = UNTRACKED,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -90,10 +98,10 @@ def agenda_command(
     appctx = state(ctx)
     today = _today(appctx, as_of)
     if untracked:  # all of them: they are in the past
-        first, last = (start.date() if start else None), (end.date() if end else None)
+        first, last = start, end
     else:
-        first = start.date() if start else today
-        last = end.date() if end else first + timedelta(days=30)
+        first = start or today
+        last = end or first + timedelta(days=30)
     with appctx.store().session() as session:
         items = agenda(
             session, today, start=first, end=last, agency=agency, plan=plan,
@@ -112,7 +120,7 @@ def agenda_command(
 @app.command("overdue")
 def overdue_command(
     ctx: typer.Context,
-    as_of: datetime | None = AS_OF,
+    as_of: date | None = AS_OF,
     agency: str | None = AGENCY,
     plan: str | None = PLAN,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -138,10 +146,11 @@ def overdue_command(
 def status_command(
     ctx: typer.Context,
     plan: str | None = PLAN,
-    as_of: datetime | None = typer.Option(
+    as_of: date | None = typer.Option(
         None,
         "--as-of",
-        formats=["%Y-%m-%d"],
+        parser=date_option,
+        metavar="DD/MM/YYYY",
         help="Count as of the end of this day.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -167,7 +176,9 @@ def status_command(
         return
     from rich.markup import escape
 
-    console().print(status_table(rows, f"Tình hình thực hiện đến hết ngày {today:%d/%m/%Y}"))
+    out = console()
+    title = f"Tình hình thực hiện đến hết ngày {today:%d/%m/%Y}"
+    out.print(status_table(rows, title, width=out.width))
     for row in rows:
         for flag in row.flags:
             console().print(f"[yellow]⚠[/] {escape(row.label or row.agency)}: {flag.channel} "
@@ -198,8 +209,9 @@ def calendar_command(
     month: str | None = typer.Option(None, "--month", help="YYYY-MM (default: this month)."),
     agency: str | None = AGENCY,
     plan: str | None = PLAN,
-    as_of: datetime | None = AS_OF,
+    as_of: date | None = AS_OF,
     show_list: bool = typer.Option(True, "--list/--no-list", help="List the month's items below."),
+    as_json: bool = typer.Option(False, "--json", help="Print the month as JSON."),
 ) -> None:
     """A month grid: days off shaded, each day listing what is due, coloured by status."""
     from engine.workflow.agenda import agenda
@@ -212,10 +224,33 @@ def calendar_command(
     with appctx.store().session() as session:
         items = agenda(session, today, start=first, end=last, agency=agency, plan=plan)
     cal = WorkCalendar.from_settings(appctx.settings)
+    if as_json:
+        print_json(month_json(first, last, items, cal))
+        return
     out = console()
-    out.print(month_grid(first, items, cal, today))
+    out.print(month_grid(first, items, cal, today, width=out.width))
     if show_list and items:
         out.print(_items_table(items, f"Đến hạn trong tháng {first:%m/%Y}: {len(items)}"))
+
+
+def month_json(
+    first: date, last: date, items: list[AgendaItem], cal: WorkCalendar
+) -> dict[str, Any]:
+    """The documented JSON of ``nhacviec calendar --json``: every day of the month, whether
+    it is a working day, and what falls due on it (as ``agenda --json`` shows an item)."""
+    by_day: dict[date, list[AgendaItem]] = {}
+    for item in items:
+        by_day.setdefault(item.due, []).append(item)
+    days = []
+    day = first
+    while day <= last:
+        days.append({
+            "date": day.isoformat(), "weekday": WEEKDAYS[day.weekday()],
+            "working_day": cal.is_working_day(day),
+            "items": [item.as_json() for item in by_day.get(day, [])],
+        })  # fmt: skip
+        day += timedelta(days=1)
+    return {"month": f"{first:%Y-%m}", "days": days}
 
 
 def _month(text: str) -> date:
@@ -294,21 +329,32 @@ STATUS_CAPTION = (
 )
 
 
-def status_table(rows: list[AgencyScore], title: str) -> Table:
+WIDE = 110  # columns from which the status table has room for its boxed, two-word headers
+
+
+def status_table(rows: list[AgencyScore], title: str, width: int = WIDE) -> Table:
     """The scorecard as a table: one row per agency and a total; a number in brackets is
-    the part of its column within an approved extension (gia hạn)."""
+    the part of its column within an approved extension (gia hạn).
+
+    Every column stays whatever the ``width``: below ``WIDE`` columns (an 80-column
+    terminal, a pipe) the headers stand one word per line and the box loses its vertical
+    rules, which leaves the agency names room to wrap."""
+    from rich import box
     from rich.markup import escape
     from rich.table import Table
 
     from engine.categories import Scorecard
 
+    narrow = width < WIDE
     table = Table(title=title, title_justify="left", show_footer=True,
-                  caption=STATUS_CAPTION, caption_justify="left")  # fmt: skip
+                  caption=STATUS_CAPTION, caption_justify="left",
+                  box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD)  # fmt: skip
     totals = sum((row.card for row in rows), Scorecard())
     total_cells = _score_cells(totals, sum(r.open for r in rows), sum(r.acknowledged for r in rows))
-    table.add_column("Đơn vị", "Tổng cộng", min_width=20, ratio=1)
+    table.add_column("Đơn vị", "Tổng cộng", min_width=14 if narrow else 20, ratio=1)
     for header, footer in zip(STATUS_HEADERS, total_cells, strict=True):
-        table.add_column(header, footer, justify="right", no_wrap=True)
+        shown = header.replace(" ", "\n") if narrow else header
+        table.add_column(shown, footer, justify="right", no_wrap=True)
     for row in rows:
         name = escape(row.label or row.agency) + (" [yellow]⚠[/]" if row.flags else "")
         table.add_row(name, *_score_cells(row.card, row.open, row.acknowledged))
@@ -336,8 +382,33 @@ def _score_cells(card: Scorecard, open_: int, acknowledged: int) -> list[str]:
 MAX_LINES = 4
 
 
-def month_grid(first: date, items: list[AgendaItem], cal: WorkCalendar, today: date) -> Table:
-    """A Monday-first grid of one month; each cell lists what falls due that day."""
+def _counts(items: list[AgendaItem]) -> list[Text]:
+    """A narrow day cell: how many items, and how many of them are overdue."""
+    from rich.text import Text
+
+    if not items:
+        return []
+    overdue = sum(1 for item in items if item.status == "overdue")
+    worst = "overdue" if overdue else items[0].status
+    lines = [Text(f"{len(items)} việc", style=STATUS_STYLE.get(worst, ""))]
+    if overdue and overdue < len(items):
+        lines.append(Text(f"{overdue} quá hạn", style=STATUS_STYLE["overdue"]))
+    elif overdue:
+        lines[0] = Text(f"{overdue} quá hạn", style=STATUS_STYLE["overdue"])
+    return lines
+
+
+COMPACT_CELL = 10  # a day cell narrower than this shows counts, not the items
+
+
+def month_grid(
+    first: date, items: list[AgendaItem], cal: WorkCalendar, today: date, width: int = 140
+) -> Table:
+    """A Monday-first grid of one month; each cell lists what falls due that day.
+
+    Where a day cell is too narrow to name its items (an 80-column terminal gives each
+    day about 10 columns), it counts them instead ("11 việc", "2 quá hạn") and the list
+    under the grid names them: nothing is cut to "CQBCTP B…"."""
     from rich.table import Table
 
     by_day: dict[date, list[AgendaItem]] = {}
@@ -348,9 +419,12 @@ def month_grid(first: date, items: list[AgendaItem], cal: WorkCalendar, today: d
         table.add_column(name, ratio=1, no_wrap=True, overflow="ellipsis", min_width=8)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     monday = first - timedelta(days=first.weekday())
+    compact = width // 7 - 3 < COMPACT_CELL
     while monday <= last:
         week = [monday + timedelta(days=i) for i in range(7)]
-        table.add_row(*(_day_cell(day, first, by_day.get(day, []), cal, today) for day in week))
+        table.add_row(
+            *(_day_cell(day, first, by_day.get(day, []), cal, today, compact) for day in week)
+        )
         monday += timedelta(days=7)
     table.caption = "Ngày nghỉ: nền tối, đánh dấu «nghỉ». " + " ".join(
         f"[{style}]■ {STATUS_VI[s]}[/]" for s, style in STATUS_STYLE.items()
@@ -359,7 +433,12 @@ def month_grid(first: date, items: list[AgendaItem], cal: WorkCalendar, today: d
 
 
 def _day_cell(
-    day: date, first: date, items: list[AgendaItem], cal: WorkCalendar, today: date
+    day: date,
+    first: date,
+    items: list[AgendaItem],
+    cal: WorkCalendar,
+    today: date,
+    compact: bool = False,
 ) -> RenderableType:
     from rich.padding import Padding
     from rich.text import Text
@@ -371,10 +450,13 @@ def _day_cell(
     if off:
         head.append(" nghỉ", style="italic")
     lines = [head]
-    for item in items[:MAX_LINES]:
-        lines.append(Text(item.short, style=STATUS_STYLE[item.status]))
-    if len(items) > MAX_LINES:
-        lines.append(Text(f"+{len(items) - MAX_LINES} nữa", style="italic"))
+    if compact:
+        lines.extend(_counts(items))
+    else:
+        for item in items[:MAX_LINES]:
+            lines.append(Text(item.short, style=STATUS_STYLE[item.status]))
+        if len(items) > MAX_LINES:
+            lines.append(Text(f"+{len(items) - MAX_LINES} nữa", style="italic"))
     text = Text("\n").join(lines)
     text.no_wrap = True
     text.overflow = "ellipsis"

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from engine.cli.app import app, console, state
+from engine import labels
+from engine.cli.app import app, console, print_json, state
+from engine.dates import date_option
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -73,11 +75,13 @@ def digest_command(
     ),
     owner: bool = typer.Option(False, "--owner", help="Only the plan owners' digests."),
     preview: bool = typer.Option(False, "--preview", help="Render the messages (text)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the listing as JSON."),
     channel: Channel | None = typer.Option(None, "--channel", help="Only this channel."),
-    as_of: datetime | None = typer.Option(
+    as_of: date | None = typer.Option(
         None,
         "--as-of",
-        formats=["%Y-%m-%d"],
+        parser=date_option,
+        metavar="DD/MM/YYYY",
         help="Judge on this day (default: the week's first working day, or today).",
     ),
 ) -> None:
@@ -91,14 +95,20 @@ def digest_command(
     appctx = state(ctx)
     settings = appctx.settings
     calendar = WorkCalendar.from_settings(settings)
-    chosen, day = _week_and_day(calendar, week, as_of.date() if as_of else None, settings)
+    chosen, day = _week_and_day(calendar, week, as_of, settings)
     out = console()
     if day is None:
+        if as_json:
+            print_json({"week": chosen.code, "day": None, "digests": []})
+            return
         out.print(f"Tuần {chosen.code} không có ngày làm việc: không có bản tổng hợp.")
         return
     with appctx.store().session() as session:
         entries = _entries(session, settings, chosen, day, agency, owner, channel)
         states = _outbox_states(session, chosen, settings.time.zone)
+    if as_json:
+        print_json(digest_json(chosen.code, day, entries, states))
+        return
     heading = _heading(calendar, chosen, day)
     if not entries:
         out.print(f"{heading}\nKhông có bản tổng hợp nào: không ai có việc cần báo.")
@@ -124,7 +134,7 @@ def _week_and_day(
     chosen = IsoWeek.parse(week)
     if as_of is not None:
         if not chosen.contains(as_of):
-            raise InputError(f"--as-of {as_of:%Y-%m-%d} is not in the week {chosen.code}")
+            raise InputError(f"--as-of {as_of:%d/%m/%Y} is not in the week {chosen.code}")
         return chosen, as_of
     return chosen, chosen.send_day(calendar)
 
@@ -163,8 +173,9 @@ def _entries(
 
 def _outbox_states(
     session: Session, week: IsoWeek, zone: ZoneInfo
-) -> dict[tuple[str, int, str], str]:
-    """(scope, contact, channel) → what the outbox did with that digest, for this week."""
+) -> dict[tuple[str, int, str], OutboxState]:
+    """(scope, contact, channel) → what the outbox did with that digest this week: its
+    state, and when it was sent (local time)."""
     from sqlalchemy import select
 
     from engine.store.models import Notification
@@ -176,13 +187,69 @@ def _outbox_states(
     found = {}
     for scope, contact, channel, row_state, sent_at in session.execute(query):
         found[(scope, contact, channel)] = (
-            f"sent {sent_at.astimezone(zone):%d/%m %H:%M}" if sent_at else row_state
+            row_state,
+            sent_at.astimezone(zone) if sent_at else None,
         )
     return found
 
 
+OutboxState = tuple[str, "datetime | None"]
+
+
+def _state_text(state: OutboxState | None) -> str:
+    if state is None:
+        return "chưa tạo"
+    row_state, sent_at = state
+    return f"đã gửi {sent_at:%d/%m %H:%M}" if sent_at else labels.outbox(row_state)
+
+
+def _state_json(state: OutboxState | None) -> dict[str, str | None] | None:
+    if state is None:
+        return None
+    row_state, sent_at = state
+    return {"state": row_state, "sent_at": sent_at.isoformat() if sent_at else None}
+
+
+def digest_json(
+    week: str, day: date, entries: list[Entry], states: dict[tuple[str, int, str], OutboxState]
+) -> dict[str, object]:
+    """The documented JSON of ``nhacviec digest --json``: each digest, what it counts and
+    who receives it on which channel, with what the outbox did with it this week."""
+    from engine.digest import AgencyDigest
+
+    digests = []
+    for entry in entries:
+        d = entry.digest
+        if isinstance(d, AgencyDigest):
+            counts = {"overdue": d.overdue, "due_soon": d.due_soon, "in_progress": d.in_progress}
+            plans = [p.plan.label for p in d.plans]
+        else:
+            counts = {
+                "overdue": d.overdue,
+                "newly_overdue": d.newly_overdue,
+                "newly_done": d.newly_done,
+                "pending_extensions": d.pending_extensions,
+            }
+            plans = [p.plan.label for p in d.plans]
+        digests.append({
+            "scope": entry.scope,
+            "agency": entry.agency,
+            "plans": plans,
+            "counts": counts,
+            "recipients": [
+                {"contact": person.name, "channel": channel, "address": person.address(channel),
+                 "outbox": _state_json(states.get((entry.scope, person.id, channel)))}
+                for person, channel in entry.recipients
+            ],
+        })  # fmt: skip
+    return {"week": week, "day": day.isoformat(), "digests": digests}
+
+
 def _listing(
-    out: Console, entries: list[Entry], states: dict[tuple[str, int, str], str], heading: str
+    out: Console,
+    entries: list[Entry],
+    states: dict[tuple[str, int, str], OutboxState],
+    heading: str,
 ) -> None:
     from rich.markup import escape
     from rich.table import Table
@@ -199,8 +266,8 @@ def _listing(
         if not entry.recipients:
             table.add_row(kind, agency, what, "[yellow]không có đầu mối nhận[/]", "—", "—")
         for person, channel in entry.recipients:
-            row_state = states.get((entry.scope, person.id, channel), "chưa tạo")
-            table.add_row(kind, agency, what, escape(person.address(channel)), channel, row_state)
+            shown = _state_text(states.get((entry.scope, person.id, channel)))
+            table.add_row(kind, agency, what, escape(person.address(channel)), channel, shown)
     out.print(table)
 
 

@@ -40,13 +40,13 @@ def extend(
 ) -> None:
     """Ask the plan owner for a new due date for an obligation (xin gia hạn)."""
     from engine.cli.actions import _get
+    from engine.dates import parse_date
     from engine.extensions import notice_stage, request_extension
-    from engine.report import parse_day
 
     appctx = state(ctx)
     zone = appctx.settings.time.zone
     instant = parse_now(now, zone)
-    day = parse_day(to, "--to")
+    day = parse_date(to, "--to")
     with appctx.store().session() as session:
         obligation = _get(session, obligation_id)
         before = obligation.due_on

@@ -27,10 +27,10 @@ def letter(
     """Write a reminder letter listing what an agency has overdue, and store it."""
     from datetime import UTC, datetime
 
+    from engine.dates import parse_date
     from engine.errors import InputError
     from engine.letters import make_letter
     from engine.lookup import find_agency, find_plan
-    from engine.report import parse_day
     from engine.status import local_date
 
     if output.suffix.lower() != ".docx":
@@ -40,7 +40,7 @@ def letter(
     appctx = state(ctx)
     settings = appctx.settings
     now = datetime.now(UTC)
-    day = parse_day(as_of) if as_of else local_date(now, settings.time.zone)
+    day = parse_date(as_of, "--as-of") if as_of else local_date(now, settings.time.zone)
     with appctx.store().session() as session:
         to = find_agency(session, agency)
         chosen = find_plan(session, plan) if plan is not None else None

@@ -118,16 +118,17 @@ def load(
 ) -> None:
     """Validate a plan file and load it into the store (loading again updates in place)."""
     from engine.cli.actions import default_actor, parse_now
+    from engine.dates import parse_date
     from engine.plans.load import load_plan, sync_directory
     from engine.plans.model import PlanFile
     from engine.store.models import Plan
-    from engine.tracking import local_today, parse_track_from, set_track_from
+    from engine.tracking import local_today, set_track_from
     from engine.yamlpos import load_yaml, read_text, validate
 
     appctx = state(ctx)
     zone = appctx.settings.time.zone
     instant = parse_now(now, zone)
-    start = parse_track_from(track_from) if track_from is not None else None
+    start = parse_date(track_from, "--track-from") if track_from is not None else None
     data, positions = load_yaml(read_text(file), str(file))
     plan = validate(PlanFile, data if data is not None else {}, positions, str(file))
     directory = _directory(appctx, None)
@@ -156,12 +157,13 @@ def track_from_command(
 ) -> None:
     """Move a plan's tracking start: obligations due before it are not tracked."""
     from engine.cli.actions import default_actor, parse_now
+    from engine.dates import parse_date
     from engine.lookup import find_plan
-    from engine.tracking import parse_track_from, set_track_from
+    from engine.tracking import set_track_from
 
     appctx = state(ctx)
     instant = parse_now(now, appctx.settings.time.zone)
-    start = parse_track_from(day, "DATE")
+    start = parse_date(day, "DATE")
     with appctx.store().session() as session:
         row = find_plan(session, plan)
         change = set_track_from(session, row, start, now=instant, actor=by or default_actor(),
@@ -212,12 +214,16 @@ def show(
     ctx: typer.Context,
     plan: str = typer.Argument(..., help="The plan's id or key."),
     show_all: bool = typer.Option(False, "--all", help="Include tasks dropped by a reload."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """A plan and its tasks as a readable table."""
     from engine.plans.views import plan_detail
 
     with state(ctx).store().session() as session:
         detail = plan_detail(session, plan, include_inactive=show_all)
+    if as_json:
+        print_json(detail)
+        return
     owner = detail["owner"] or "—"
     typer.echo(detail["title"])
     typer.echo(

@@ -24,11 +24,11 @@ def report(
     """Export the status categories of a plan's obligations due in a period."""
     from datetime import UTC, datetime
 
+    from engine.dates import parse_date
     from engine.lookup import find_plan
     from engine.report import (
         build_report,
         default_as_of,
-        parse_day,
         parse_report_period,
         write_report,
     )
@@ -41,7 +41,8 @@ def report(
     chosen = parse_report_period(period)
     appctx = state(ctx)
     zone = appctx.settings.time.zone
-    day = parse_day(as_of) if as_of else default_as_of(chosen, local_date(datetime.now(UTC), zone))
+    today = local_date(datetime.now(UTC), zone)
+    day = parse_date(as_of, "--as-of") if as_of else default_as_of(chosen, today)
     with appctx.store().session() as session:
         found = find_plan(session, plan)
         result = build_report(session, found, chosen, as_of=day, zone=zone)

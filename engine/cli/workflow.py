@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from engine.cli.app import app, console, err_console, state
+from engine.cli.app import app, console, err_console, print_json, state
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 
 
 @app.command("validate")
-def validate_command(ctx: typer.Context) -> None:
+def validate_command(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print the problems and counts as JSON."),
+) -> None:
     """Check the settings, workflows, templates, agency directory and plan files.
 
     Prints every problem with its file and line and exits with status 2; with no
@@ -27,6 +30,9 @@ def validate_command(ctx: typer.Context) -> None:
 
     appctx = state(ctx)
     result = validate_everything(appctx.config_path, appctx.db_url)
+    if as_json:
+        print_json(result.as_json())
+        raise typer.Exit(0 if result.ok else 2)
     err = err_console()
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/] {_escape(str(warning))}", soft_wrap=True)
@@ -43,6 +49,7 @@ def sync_command(
     now: datetime | None = typer.Option(
         None, "--now", help="The instant to sync as of, ISO 8601 (default: now)."
     ),
+    as_json: bool = typer.Option(False, "--json", help="Print what changed as JSON."),
 ) -> None:
     """Generate obligations and reminders from the stored plans and the workflows.
 
@@ -53,7 +60,10 @@ def sync_command(
 
     appctx = state(ctx)
     instant = _aware(now) if now else datetime.now(UTC)
-    report = run_sync(appctx.store(), appctx.settings, now=instant, progress=True)
+    report = run_sync(appctx.store(), appctx.settings, now=instant, progress=not as_json)
+    if as_json:
+        print_json(report.as_json())
+        return
     out = console()
     out.soft_wrap = True  # long titles stay on one line each, whatever the terminal
     limit = None if show_all else show

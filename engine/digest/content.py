@@ -77,8 +77,14 @@ class PlanRef:
 
     @property
     def label(self) -> str:
-        """The plan's number as printed ("266/KH-UBND"), else its key."""
-        return self.number or self.key
+        """The plan's number as printed ("266/KH-UBND"); a plan without one (a draft) by
+        the start of its title, never by its key, which is nhacviec's and not the reader's."""
+        if self.number:
+            return self.number
+        if len(self.title) <= 60:
+            return self.title
+        cut = self.title[:59]
+        return cut[: cut.rfind(" ")] + "…" if " " in cut else cut + "…"
 
 
 @dataclass(frozen=True)

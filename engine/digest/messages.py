@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from engine.digest.content import AgencyDigest, OwnerDigest, agency_digests, owner_digests
 from engine.digest.weeks import IsoWeek
 from engine.errors import InputError
-from engine.render import RenderEnv, RenderError
+from engine.render import RenderEnv, RenderError, subject_line
 from notifiers.base import Message
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def render_digest(
         key=key,
         channel=channel,
         to=recipient.address(channel),
-        subject=" ".join(templates.render(language, template, "subject", context).split()),
+        subject=subject_line(templates.render(language, template, "subject", context)),
         text="",
         to_name=recipient.name,
         language=language,

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, or_, select
 
+from engine import labels
 from engine.categories import Category, Scorecard, categorize
 from engine.errors import InputError
-from engine.lookup import agencies_matching, plans_matching
+from engine.lookup import find_agency, plans_matching
 from engine.periods import normalise as fold
 from engine.status import UNTRACKED, effective_status, local_date
 from engine.store.models import Agency, AuditEvent, Contact, Obligation, Plan, Task
@@ -182,8 +183,10 @@ def status_condition(status: str, today: date) -> ColumnElement[bool]:
 
 
 def agency_ids(session: Session, wanted: str) -> list[int]:
-    """The ids of the agencies ``wanted`` names (``engine.lookup``: all that match)."""
-    return [agency.id for agency in agencies_matching(session, wanted)]
+    """The id of the one agency ``wanted`` names, as a filter (``engine.lookup``: a name
+    two agencies share, such as "Sở Công Thương" of Hà Nội and of Hòa Bình, is refused
+    with both listed, as everywhere else)."""
+    return [find_agency(session, wanted).id]
 
 
 def plan_ids(session: Session, wanted: str) -> list[int]:
@@ -386,7 +389,7 @@ def to_ical(
         event.add("dtend", item.due + timedelta(days=1))
         event.add("summary", f"[{item.abbreviation}] {item.headline}")
         event.add("description", _description(item))
-        event.add("categories", [item.status, item.rule])
+        event.add("categories", [labels.status(item.status), labels.role(item.role)])
         cancelled = item.cancelled or item.status == "waived"
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         event.add("transp", "TRANSPARENT")
@@ -401,7 +404,7 @@ def _description(item: AgendaItem) -> str:
         f"Đơn vị: {item.agency}",
         f"Kỳ: {item.period}",
         f"Hạn: {item.due:%d/%m/%Y}{opens}",
-        f"Trạng thái: {item.status}",
+        f"Trạng thái: {labels.status(item.status)}",
         f"Kế hoạch: {item.plan}{task}",
         f"Mã nhắc việc: #{item.id}",
     ]

@@ -101,6 +101,13 @@ class Change:
     due_on: date
     changes: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
+    def as_json(self) -> dict[str, object]:
+        return {
+            "key": self.key, "agency": self.agency, "title": self.title, "period": self.period,
+            "due": self.due_on.isoformat(),
+            "changes": {name: list(pair) for name, pair in self.changes.items()},
+        }  # fmt: skip
+
     def describe(self) -> str:
         text = f"{self.agency}: {self.title} ({self.period}), hạn {self.due_on:%d/%m/%Y}"
         if self.changes:
@@ -124,6 +131,27 @@ class SyncReport:
     notifications_skipped: int = 0
     agencies_added: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        """The documented JSON of ``nhacviec sync --json``."""
+        return {
+            "obligations": {
+                "added": [c.as_json() for c in self.added],
+                "changed": [c.as_json() for c in self.changed],
+                "cancelled": [c.as_json() for c in self.cancelled],
+                "reinstated": [c.as_json() for c in self.reinstated],
+                "unchanged": self.unchanged,
+            },
+            "reminders": {
+                "added": self.notifications_added,
+                "skipped": self.notifications_skipped,
+                "rescheduled": self.notifications_updated,
+                "cancelled": self.notifications_cancelled,
+                "restored": self.notifications_restored,
+            },
+            "agencies_added": list(self.agencies_added),
+            "warnings": list(self.warnings),
+        }
 
     @property
     def changed_anything(self) -> bool:

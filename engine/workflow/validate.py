@@ -38,6 +38,19 @@ class Validation:
     def ok(self) -> bool:
         return not self.problems
 
+    def as_json(self) -> dict[str, object]:
+        """The documented JSON of ``nhacviec validate --json``."""
+
+        def one(p: Problem) -> dict[str, object]:
+            return {"file": p.file, "line": p.line, "message": p.message}
+
+        return {
+            "ok": self.ok,
+            "problems": [one(p) for p in self.problems],
+            "warnings": [one(p) for p in self.warnings],
+            "counts": dict(self.counts),
+        }
+
     def summary(self) -> str:
         c = self.counts
         parts = [

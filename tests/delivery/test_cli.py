@@ -53,8 +53,8 @@ def test_tick_prints_what_it_sent_and_skipped(
     assert lines[1:] == [
         "  skipped   email    o1:before-7:c1:email: overtaken by stage on-due",
         "  skipped   email    o1:before-1:c1:email: overtaken by stage on-due",
-        "  sent      email    sct@example.org  [Nhắc việc] Hạn 19/06/2026: "
-        "Báo cáo 6 tháng đầu năm 2026 – Sở Công Thương",
+        "  sent      email    sct@example.org  [Nhắc việc] Sở Công Thương – "
+        "hạn 19/06/2026: Báo cáo 6 tháng đầu năm 2026",
     ]
     assert len(smtp.wait_for(1)) == 1
 
@@ -109,7 +109,7 @@ def test_simulate_json_then_ticks_at_each_instant_send_just_that(
         "stage": "before-7",
         "channel": "email",
         "to": "sct@example.org",
-        "subject": "[Nhắc việc] Hạn 19/06/2026: Báo cáo 6 tháng đầu năm 2026 – Sở Công Thương",
+        "subject": "[Nhắc việc] Sở Công Thương – hạn 19/06/2026: Báo cáo 6 tháng đầu năm 2026",
     }
     for p in planned:
         ticked = cli.invoke(app, [*config, "tick", "--now", p["at"], "--json"])
@@ -123,12 +123,12 @@ def test_simulate_prints_a_readable_list(cli: CliRunner, config: list[str]) -> N
     result = cli.invoke(app, [*config, "simulate", "--from", "2026-06-15", "--to", "2026-06-19"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "2026-06-15 07:30 +0700  email    sct@example.org  [Nhắc việc] Hạn 19/06/2026: "
-        "Báo cáo 6 tháng đầu năm 2026 – Sở Công Thương  (#1 before-7)",
-        "2026-06-18 08:00 +0700  email    sct@example.org  [Nhắc việc] Hạn 19/06/2026: "
-        "Báo cáo 6 tháng đầu năm 2026 – Sở Công Thương  (#1 before-1)",
-        "2026-06-19 08:00 +0700  email    sct@example.org  [Nhắc việc] Hạn 19/06/2026: "
-        "Báo cáo 6 tháng đầu năm 2026 – Sở Công Thương  (#1 on-due)",
+        "2026-06-15 07:30 +0700  email    sct@example.org  [Nhắc việc] Sở Công Thương – "
+        "hạn 19/06/2026: Báo cáo 6 tháng đầu năm 2026  (#1 before-7)",
+        "2026-06-18 08:00 +0700  email    sct@example.org  [Nhắc việc] Sở Công Thương – "
+        "hạn 19/06/2026: Báo cáo 6 tháng đầu năm 2026  (#1 before-1)",
+        "2026-06-19 08:00 +0700  email    sct@example.org  [Nhắc việc] Sở Công Thương – "
+        "hạn 19/06/2026: Báo cáo 6 tháng đầu năm 2026  (#1 on-due)",
         "3 notifications at 3 instants from 2026-06-15 to 2026-06-19; "
         "0 overtaken by a later stage, 0 cancelled.",
     ]

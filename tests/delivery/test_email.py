@@ -14,7 +14,7 @@ from notifiers.base import Attachment, Message, PermanentError, TransientError
 from notifiers.email import EmailNotifier, message_id, mime_bytes
 from tests.fakes.smtp import SmtpServer, free_port
 
-SUBJECT = "[Nhắc việc] Hạn 19/06/2026: Báo cáo 6 tháng đầu năm 2026 – Sở Công Thương"
+SUBJECT = "[Nhắc việc] Sở Công Thương – hạn 19/06/2026: Báo cáo 6 tháng đầu năm 2026"
 SENDER = "Nhắc việc <nhacviec@example.org>"
 
 

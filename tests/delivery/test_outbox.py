@@ -39,7 +39,7 @@ def test_without_an_email_section_mail_becomes_eml_files(store: Store, tmp_path:
     parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert parsed["Message-ID"] == message_id(outcome.row.key)
     assert parsed["To"] == "Phòng Kế hoạch - SCT <sct@example.org>"
-    assert parsed["Subject"].startswith("[Nhắc việc] Hạn 19/06/2026: Báo cáo 6 tháng")
+    assert parsed["Subject"].startswith("[Nhắc việc] Sở Công Thương – hạn 19/06/2026: Báo cáo 6")
     assert row(store, "before-7").receipt == {
         "path": str(path), "existed": False, "message_id": parsed["Message-ID"],
     }  # fmt: skip

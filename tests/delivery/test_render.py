@@ -54,7 +54,7 @@ def test_the_subject_says_what_is_due_for_whom_and_when(
 ) -> None:
     message = render_one(sqlite_store, tmp_path)
     assert message.subject == (
-        "[Nhắc việc] Hạn 19/06/2026: Báo cáo 6 tháng đầu năm 2026 – Sở Công Thương"
+        "[Nhắc việc] Sở Công Thương – hạn 19/06/2026: Báo cáo 6 tháng đầu năm 2026"
     )
     assert message.to == "sct@example.org"
     assert message.to_name == "Phòng Kế hoạch - SCT"
@@ -64,7 +64,7 @@ def test_the_subject_says_what_is_due_for_whom_and_when(
 
 def test_an_english_contact_gets_the_english_templates(sqlite_store: Store, tmp_path: Path) -> None:
     message = render_one(sqlite_store, tmp_path, language="en")
-    assert message.subject.startswith("[Reminder] Due 19/06/2026:")
+    assert message.subject.startswith("[Reminder] Sở Công Thương – due 19/06/2026:")
     assert "due in 7 day(s)" in message.text
     assert message.language == "en"
 

@@ -165,7 +165,9 @@ def test_the_engine_ticks_with_its_clock_and_stops_when_asked(
 
     asyncio.run(run_until_delivered())
     (mail,) = smtp.received
-    assert mail.subject.startswith("[Nhắc việc] Hạn 19/06/2026")  # on-due; the rest overtaken
+    assert mail.subject.startswith(
+        "[Nhắc việc] Sở Công Thương – hạn 19/06/2026"
+    )  # on-due; the rest overtaken
     store.dispose()
 
 

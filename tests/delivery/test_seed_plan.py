@@ -28,7 +28,7 @@ from tests.workflow.store_helpers import put_directory, put_plan
 
 LOADED = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
 YEAR = (datetime(2026, 1, 1, tzinfo=f.HANOI), datetime(2026, 12, 31, 23, 59, tzinfo=f.HANOI))
-HALF_YEAR = "[Nhắc việc] Hạn 19/06/2026: Báo cáo 6 tháng đầu năm 2026 – Sở Công Thương"
+HALF_YEAR = "[Nhắc việc] Sở Công Thương – hạn 19/06/2026: Báo cáo 6 tháng đầu năm 2026"
 
 
 def hanoi_2026_2030() -> object:
@@ -86,8 +86,8 @@ def test_the_reminders_of_a_seed_plan_arrive_at_the_simulated_times(
         ("kh@sct.example.org", "12/06"),  # 7 days before
         ("kh@sct.example.org", "17/06"),  # 2 working days before
     ]
-    escalations = {m.rcpt_tos[0] for m in received if m.subject.startswith(
-        "[Nhắc việc – Quá hạn] Sở Công Thương: Báo cáo 6 tháng đầu năm 2026")}  # fmt: skip
+    overdue = "[Nhắc việc – Quá hạn] Sở Công Thương – hạn 19/06/2026: Báo cáo 6 tháng đầu năm 2026"
+    escalations = {m.rcpt_tos[0] for m in received if m.subject.startswith(overdue)}
     assert escalations == {"kh@sct.example.org", "gd@sct.example.org"}
     assert run_tick(synced, settings, YEAR[1]).sent == []
 

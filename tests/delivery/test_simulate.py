@@ -104,7 +104,9 @@ def test_the_list_is_in_time_order_with_backlog_overtaking_and_stops_applied(
         ("telegram", "Telegram is not configured: $NHACVIEC_TELEGRAM_TOKEN is not set")
     ]
     english = [p.subject for p in result.planned if p.to == "vp@stnmt.example.org"]
-    assert english[0].startswith("[Reminder] Due 26/06/2026: Tuyên truyền")
+    assert english[0] == (
+        "[Reminder] Sở Tài nguyên và Môi trường – due 26/06/2026: Tuyên truyền sản xuất bền vững"
+    )
 
 
 def test_stages_that_fall_due_together_are_collapsed_to_the_latest(

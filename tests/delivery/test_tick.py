@@ -47,7 +47,7 @@ def test_a_due_reminder_arrives_with_its_subject_and_recipient(
     (mail,) = smtp.wait_for(1)
     assert mail.rcpt_tos == ["sct@example.org"]
     assert mail.subject == (
-        "[Nhắc việc] Hạn 19/06/2026: Báo cáo 6 tháng đầu năm 2026 – Sở Công Thương"
+        "[Nhắc việc] Sở Công Thương – hạn 19/06/2026: Báo cáo 6 tháng đầu năm 2026"
     )
     sent = row(world.store, "before-7")
     assert (sent.state, sent.attempts, sent.lease_owner) == ("sent", 1, None)
@@ -75,7 +75,7 @@ def test_each_stage_goes_out_at_its_own_time(world: World, smtp: SmtpServer) -> 
         report = run_tick(world.store, world.settings, f.at(day))
         assert len(report.sent) == 1
     subjects = [m.subject for m in smtp.wait_for(4)]
-    assert subjects[-1].startswith("[Nhắc việc – Quá hạn] Sở Công Thương:")
+    assert subjects[-1].startswith("[Nhắc việc – Quá hạn] Sở Công Thương – hạn")
     assert set(states(world.store).values()) == {"sent"}
 
 
@@ -89,7 +89,7 @@ def test_stages_overtaken_while_the_engine_was_down_are_skipped(
         "before-1": "overtaken by stage on-due",
     }
     (mail,) = smtp.wait_for(1)
-    assert mail.subject.startswith("[Nhắc việc] Hạn 19/06/2026")
+    assert mail.subject.startswith("[Nhắc việc] Sở Công Thương – hạn 19/06/2026")
     assert states(world.store)["late-3"] == "pending"
 
 

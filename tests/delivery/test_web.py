@@ -103,6 +103,8 @@ def test_the_link_in_the_email_opens_a_page_and_its_button_acknowledges(
     assert acknowledged.status == "acknowledged"
     assert acknowledged.acknowledged_at == site.clock.now
     assert site.events() == [("acknowledged", "Phòng Kế hoạch - SCT", "web")]
+    with site.store.session() as s:  # the note the report's xlsx shows, in Vietnamese
+        assert s.scalars(sa.select(AuditEvent.note)).one() == "nhận qua đường dẫn trong email"
     assert states(site.store)["before-1"] == "cancelled"  # no more acknowledgement nagging
     assert states(site.store)["late-3"] == "pending"  # escalations stay
 

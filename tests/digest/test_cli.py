@@ -60,7 +60,7 @@ def test_the_listing_shows_what_the_outbox_did_and_who_has_nobody_to_tell(
     run_tick(sqlite_store, settings(outbox=str(tmp_path / "outbox")), MONDAY)
     out = invoke(cli, db, *LISTING, "--channel", "email")
     sct = [line for line in out.splitlines() if "sct.hn.coordinator" in line]
-    assert len(sct) == 2 and all("sent 19/12 08:00" in line for line in sct)
+    assert len(sct) == 2 and all("đã gửi 19/12 08:00" in line for line in sct)
     assert "2002" not in out  # Sở Tài chính's chat: --channel email
     # Agencies outside the directory have work to report but no coordinator to tell.
     nobody = [line for line in out.splitlines() if "không có đầu mối nhận" in line]

@@ -89,3 +89,26 @@ def _items(section: object) -> list[int]:
     found += [d.item.id for d in getattr(section, "newly_done", [])]
     found += [r.item.id for r in getattr(section, "pending_extensions", [])]
     return found
+
+
+def test_a_plan_without_a_number_is_named_by_its_title_never_by_its_key(
+    digests: list[Digest],
+) -> None:
+    from dataclasses import replace
+
+    from engine.digest.content import PlanRef
+
+    env = RenderEnv(templates_for(ROOT / "templates"), HANOI, None, MONDAY)
+    digest = next(d for d in digests if not hasattr(d, "owner") and getattr(d, "plans", None))
+    title = ("Dự thảo Kế hoạch thực hiện Quyết định của Ủy ban nhân dân Thành phố về phát "
+             "triển kinh tế số giai đoạn 2026 - 2030")  # fmt: skip
+    draft = PlanRef(id=99, key="hn-draft-qd-ubnd-2026-2030", number=None, title=title)
+    sections = [replace(digest.plans[0], plan=draft), *digest.plans[1:]]  # type: ignore[attr-defined]
+    undated = replace(digest, plans=sections)  # type: ignore[type-var]
+    email = render_digest(env, "k", "email", "digest_agency", undated, recipient("vi"))
+    chat = render_digest(env, "k", "telegram", "digest_agency", undated, recipient("vi"))
+    assert email.html is not None
+    for text in (email.text, email.html, chat.text):
+        assert "hn-draft-qd-ubnd-2026-2030" not in text
+    assert f"■ {title}" in email.text
+    assert "Dự thảo Kế hoạch thực hiện Quyết định của Ủy ban nhân dân…" in chat.text

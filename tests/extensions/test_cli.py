@@ -183,7 +183,7 @@ def test_a_reminder_already_sent_stays_and_comes_again_before_the_new_date(
         ("d7@2026-07-31", "email"),
         ("d7@2026-07-31", "telegram"),
     ]
-    assert again[0].subject is not None and "Hạn 31/07/2026" in again[0].subject
+    assert again[0].subject is not None and "hạn 31/07/2026" in again[0].subject
 
 
 def test_a_second_pending_request_is_refused_naming_the_first(
@@ -214,7 +214,7 @@ def test_a_second_pending_request_is_refused_naming_the_first(
             ["--to", "2026-06-30"],
             "the new due date 30/06/2026 must be after the current one, 30/06/2026",
         ),
-        (["--to", "31/13/2026"], "--to '31/13/2026': expected a date as YYYY-MM-DD or DD/MM/YYYY"),
+        (["--to", "31/13/2026"], "--to '31/13/2026': tháng 13 không có (tháng từ 1 đến 12)"),
         (["--to", "2026-07-31", "--reason", "  "], "an extension request needs a reason"),
     ],
 )

@@ -79,7 +79,7 @@ def test_report_counts_as_of_the_end_of_a_past_period_by_default(
         (["--plan", "hn-266-2021", "--period", "2026-H3", "-o", "r.xlsx"], "expected a year"),
         (["--plan", "hn-266-2021", "--period", "2026", "-o", "r.pdf"], "expected a file name"),
         (["--plan", "hn-266-2021", "--period", "2026", "--as-of", "30/02/2026", "-o", "r.csv"],
-         "expected a date"),
+         "ngày 30/02/2026 không có (tháng 2/2026 có 28 ngày)"),
         (["--plan", "hn-266-2021", "--period", "2026", "-o", "no/such/r.csv"], "does not exist"),
     ],
 )  # fmt: skip

@@ -15,7 +15,6 @@ from engine.report import (
     HEADER_ROW,
     build_report,
     default_as_of,
-    parse_day,
     parse_report_period,
     write_report,
 )
@@ -138,12 +137,6 @@ def test_the_default_day_is_the_end_of_the_period_or_today() -> None:
     half = parse_report_period("2026-H1")
     assert default_as_of(half, date(2026, 11, 20)) == date(2026, 6, 30)
     assert default_as_of(half, date(2026, 5, 2)) == date(2026, 5, 2)
-
-
-def test_days_are_read_in_iso_or_vietnamese_order() -> None:
-    assert parse_day("2026-06-30") == parse_day("30/6/2026") == date(2026, 6, 30)
-    with pytest.raises(InputError, match="expected a date"):
-        parse_day("31/6/2026")
 
 
 def test_only_xlsx_and_csv_files_are_written(store: Store, tmp_path: Path) -> None:

@@ -192,3 +192,57 @@ def test_export_ics_writes_one_all_day_event_per_obligation(
     second = Calendar.from_ical(again.read_bytes()).walk("VEVENT")
     assert uids == sorted(str(e["UID"]) for e in second)
     assert len(set(uids)) == 5
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_the_scorecard_keeps_every_column_at_80_and_120_columns(
+    cli: CliRunner, db: str, width: int
+) -> None:
+    result = cli.invoke(app, ["--db", db, "status", "--as-of", "2022-06-20"],
+                        env={"COLUMNS": str(width)})  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width
+    words = result.stdout.split()
+    for header in ("Đơn", "vị", "HT", "đúng", "quá", "trong", "Miễn", "Tỷ", "lệ", "Chưa", "Đã",
+                   "nhận"):  # fmt: skip
+        assert header in words
+    total = next(line for line in lines if "Tổng cộng" in line)
+    # the nine columns of the total row: agency, 8 numbers
+    cells = total.replace("│", " ").split()
+    assert cells[:2] == ["Tổng", "cộng"] and len(cells[2:]) == 8
+    # the footnote is whole, however it wraps
+    assert "⚠: địa chỉ email hoặc Telegram bị lỗi." in " ".join(words)
+
+
+def test_at_80_columns_the_grid_counts_what_a_day_cell_cannot_name(cli: CliRunner, db: str) -> None:
+    result = cli.invoke(app, ["--db", db, "calendar", "--month", "2022-06", "--as-of",
+                              "2022-06-20"], env={"COLUMNS": "80"})  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    grid = out.split("Đến hạn trong tháng")[0]
+    assert "…" not in grid  # nothing cut
+    week = next(i for i, line in enumerate(lines) if "15" in line and "19 nghỉ" in line)
+    # 15/06 (a Wednesday): the survey, done late, and the 6-month reports of two agencies,
+    # overdue on 20/06
+    assert "3 việc" in lines[week + 1].split("│")[3]
+    assert "2 quá hạn" in lines[week + 2].split("│")[3]
+    # the list below the grid names them in full
+    assert "Khảo sát" in out and "Đến hạn trong tháng 06/2022: 4" in out
+
+
+def test_the_ics_description_and_categories_are_in_vietnamese_words(
+    cli: CliRunner, db: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "sct.ics"
+    invoke(cli, db, "export", "ics", "--agency", "SCT", "-o", str(target))
+    events = {str(e["SUMMARY"]): e for e in Calendar.from_ical(target.read_bytes()).walk("VEVENT")}
+    survey = events["[SCT] Khảo sát (hạn 15/06/2022)"]
+    assert "Trạng thái: hoàn thành" in str(survey["DESCRIPTION"])
+    assert [str(c) for c in survey["CATEGORIES"].cats] == ["hoàn thành", "chủ trì"]
+    for event in events.values():
+        words = " ".join([str(event["DESCRIPTION"]), *map(str, event["CATEGORIES"].cats)])
+        for internal in ("open", "acknowledged", "done", "lead", "coordinator", "reporter"):
+            assert internal not in words.split(), (internal, words)

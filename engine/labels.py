@@ -1,0 +1,47 @@
+"""The Vietnamese words for the engine's internal values, where a person reads them.
+
+Statuses, roles and outbox states are stored as English identifiers (``open``,
+``coordinator``, ``pending``); what a coordinator reads — the CLI's tables, the iCal
+description and categories, digests' listings — says them in Vietnamese, from here, so
+that the words are the same everywhere and no identifier leaks into Vietnamese text.
+"""
+
+from __future__ import annotations
+
+STATUS = {
+    "open": "chưa nhận",
+    "acknowledged": "đã nhận",
+    "done": "hoàn thành",
+    "waived": "miễn",
+    "overdue": "quá hạn",
+    "untracked": "chưa theo dõi",
+    "cancelled": "đã hủy",
+}
+
+ROLE = {
+    "lead": "chủ trì",
+    "coordinator": "phối hợp",
+    "reporter": "báo cáo",
+    "owner": "cơ quan chủ quản kế hoạch",
+}
+
+OUTBOX = {
+    "pending": "chờ gửi",
+    "sending": "đang gửi",
+    "sent": "đã gửi",
+    "failed": "gửi lỗi",
+    "cancelled": "đã hủy",
+    "skipped": "bỏ qua",
+}
+
+
+def status(value: str) -> str:
+    return STATUS.get(value, value)
+
+
+def role(value: str) -> str:
+    return ROLE.get(value, value)
+
+
+def outbox(value: str) -> str:
+    return OUTBOX.get(value, value)
