@@ -25,8 +25,21 @@ deadlines (prefix + a date or window)   Trước 30/6/2024, Trước ngày 25 th
 recurring (need ``within``)             Hàng năm, hàng quý, hàng tháng, định kỳ 6 tháng,
                                         Quý I hàng năm, trước ngày 20/6 hàng năm,
                                         Hàng năm giai đoạn 2021-2025 (its own years)
-the whole plan period                   Thường xuyên
+the whole plan period                   Thường xuyên, Thường xuyên, theo yêu cầu nhiệm vụ,
+                                        Từ 01/7/2025, Kể từ năm 2027 (to the plan's end)
+then every later year of the plan       Năm 2022 và hàng năm, Năm 2025 và các năm tiếp
+                                        theo, Quý IV/2025 và những năm tiếp theo
+every year of the plan                  Thường xuyên, hằng năm
+every n years                           Định kỳ 2 năm/lần, bắt đầu từ năm 2024
+a day of each month or quarter          trước ngày 20 hằng tháng, trước ngày 15 tháng
+                                        cuối quý
+lists                                   Năm 2025; Năm 2030, Quý IV/2026, 2027 (Q4 and the
+                                        year 2027), Quý III, năm 2022, Tháng 12, năm 2022
+on demand (no dates, no error)          Khi có phát sinh, khi có yêu cầu, đột xuất
 =====================================  ===============================================
+
+"Xong trong …", "Hoàn thành trước …" read as what follows them. Old and new tone
+placement ("Qúy"/"Quý", "hoà"/"hòa") are the same once marks are dropped.
 
 The rules, where the text alone does not settle them:
 
@@ -47,6 +60,15 @@ The rules, where the text alone does not settle them:
 - Impossible dates, months 0/13, quarter V, reversed ranges and years outside
   1900-2200 are errors. Every error is a ``PeriodError`` quoting the expression.
 
+- On demand is recurrence ``on-demand`` with no occurrences: the caller warns that the
+  work has no dates to remind of.
+- A list is read part by part, cut at ";" and at a "," that opens a new year or unit.
+
+Two searches serve callers that hold a sentence rather than a cell: ``find_periods`` /
+``find_period`` find time phrases inside a text and return each one's Period with its
+span; ``find_due_days`` finds the days recurring reports are due ("trước ngày 20 hằng
+tháng" → day 19 of each month), as ``DueDay`` values that the plan file writes.
+
 Each occurrence has a short Vietnamese ``label`` ("Quý III/2020", "Hạn 19/06/2024"),
 built from what it means rather than from how it was typed: variants of one expression
 get the same labels, and labels are unique within one Period (obligation keys use them).
@@ -55,6 +77,7 @@ get the same labels, and labels are unique within one Period (obligation keys us
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -64,7 +87,9 @@ from typing import Any, Literal
 
 from engine.errors import NhacviecError
 
-Recurrence = Literal["yearly", "half-yearly", "quarterly", "monthly", "continuous"]
+Recurrence = Literal[
+    "yearly", "half-yearly", "quarterly", "monthly", "multi-yearly", "continuous", "on-demand"
+]
 
 MIN_YEAR, MAX_YEAR = 1900, 2200
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -151,13 +176,15 @@ _REWRITES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"[()\[\]]"), " "),
     # "I và II" is a list; "A đến B" a range (a leading "đến" is a deadline, kept).
     (re.compile(r"\bva\b"), ","),
-    (re.compile(r"^hoan thanh "), ""),
+    (re.compile(r"^(?:hoan thanh|hoan tat|xong|ket thuc)(?: viec)? "), ""),
     (re.compile(r"\b(cham nhat|muon nhat|thoi han|han chot|han)(?: la)? den\b"), r"\1"),
     (re.compile(r"(?<=\S) den (?:het )?"), "-"),
     # "ngày 25 tháng 12" is 25/12; "12 năm 2022", "IV năm 2024", "6 2023" join their year.
     (re.compile(r"\b(\d{1,2}) thang (\d{1,2})\b"), r"\1/\2"),
     (re.compile(r"\b(\d{1,2}|[ivx]+) (?:nam )?(\d{4})\b"), r"\1/\2"),
-    (re.compile(r" ?([-/,]) ?"), r"\1"),
+    (re.compile(r" ?([-/,;]) ?"), r"\1"),
+    # "Quý III, năm 2022", "Tháng 12, năm 2022": a comma before the year.
+    (re.compile(r"\b(\d{1,2}|[ivx]+),nam (\d{4})\b"), r"\1/\2"),
     # "Tháng 11/2021 - tháng 3/2022": the unit is not repeated after a dash or comma.
     (re.compile(r"([-,])(?:thang|quy|nam|ngay) "), r"\1"),
     (re.compile(r"\s+"), " "),
@@ -386,14 +413,25 @@ _DEADLINE_WORDS = r"truoc|cham nhat|muon nhat|han chot|thoi han|han|den"
 
 def _deadline(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
     """A prefix ("trước", "chậm nhất", …) and one date or window: a bare deadline."""
-    targets = _read(m["target"], ctx, _WHENS)
+    try:
+        targets = _read(m["target"], ctx, _WHENS)
+    except PeriodError:
+        # "trước ngày 01/6, 15/11": one deadline word before several dates
+        parts = m["target"].split(",")
+        if len(parts) == 1:
+            raise
+        targets = [t for part in parts for t in _read(part, ctx, _WHENS[:2])]
+        return [_before(m["kind"], target) for target in targets]
     if len(targets) != 1:
         raise ctx.fail("expected one date or period after a deadline word, not a list")
-    target = targets[0]
+    return [_before(m["kind"], targets[0])]
+
+
+def _before(kind: str, target: Occurrence) -> Occurrence:
     end = target.end
-    if m["kind"] == "truoc":  # "before D" allows D-1 at the latest
+    if kind == "truoc":  # "before D" allows D-1 at the latest
         end = (target.start or target.end) - timedelta(days=1)
-    return [Occurrence(None, end, f"Hạn {_dmy(end)}")]
+    return Occurrence(None, end, f"Hạn {_dmy(end)}")
 
 
 def _form(pattern: str, build: _Builder) -> _Form:
@@ -417,6 +455,21 @@ _WHENS: list[_Form] = [
     _form(rf"(?:ca nam|nam|(?:nam )?(?P<y>{_Y}))", _year),
 ]  # fmt: skip
 
+
+def _year_to_part(parts: list[str]) -> list[str]:
+    """ "Quý IV, 2026": a bare year after a part without one is that part's year."""
+    out: list[str] = []
+    for part in parts:
+        if out and re.fullmatch(r"\d{4}", part) and not re.search(r"\d{4}", out[-1]):
+            out[-1] = f"{out[-1]}/{part}"
+        else:
+            out.append(part)
+    return out
+
+
+# Where a list of windows is cut: ";" always; "," before a year or a unit word.
+_LIST_CUT = re.compile(r";|,(?=(?:nam |quy |thang |ngay )?\d{4}\b|(?:nam|quy|thang|ngay) )")
+
 _BODIES = [
     _form(rf"(?P<kind>{_DEADLINE_WORDS})(?: la)?(?: vao)?(?: het)? (?P<target>.+)",
           _deadline),
@@ -425,11 +478,23 @@ _BODIES = [
 
 
 def _read(text: str, ctx: _Context, forms: list[_Form]) -> list[Occurrence]:
-    """The occurrences of the first form that matches the whole text."""
+    """The occurrences of the first form that matches the whole text.
+
+    A list the forms do not read whole ("Năm 2025; Năm 2030", "Quý IV/2026, 2027") is
+    read part by part, cut at each ";" and at each "," that opens a new year or unit.
+    """
     for pattern, build in forms:
         match = pattern.fullmatch(text)
         if match:
             return build(match, ctx)
+    parts = _year_to_part(_LIST_CUT.split(text))
+    if parts != [text] and forms is _BODIES:
+        try:
+            read = [o for part in parts for o in _read(part, ctx, forms)]
+        except PeriodError:
+            pass
+        else:
+            return list(dict.fromkeys(read))
     if forms is _WHENS:
         raise ctx.fail(
             "expected a date ('30/6/2024') or a period ('Tháng 6/2024', 'Năm 2025') "
@@ -441,7 +506,10 @@ def _read(text: str, ctx: _Context, forms: list[_Form]) -> list[Occurrence]:
 # --- recurring forms ----------------------------------------------------------------
 
 # "Hàng năm 2021-2025", "Hàng năm (giai đoạn 2021-2025)": the years to repeat over.
-_OWN_YEARS = rf"(?:[ ,](?:trong |giai doan |tu |nam )*(?P<ys>{_Y})(?:-(?P<ye>{_Y}))?)?"
+_OWN_YEARS = (
+    rf"(?:[ ,](?:trong |giai doan )*(?P<since>(?:ke |bat dau )?tu )?(?:nam )?"
+    rf"(?P<ys>{_Y})(?:-(?P<ye>{_Y}))?)?"
+)
 _Recurring = tuple[Recurrence, list[Occurrence]]
 _RecurringForm = tuple[re.Pattern[str], Callable[[re.Match[str], _Context], _Recurring]]
 
@@ -450,7 +518,10 @@ def _repeat_years(m: re.Match[str], ctx: _Context) -> range:
     """The years a recurring expression covers: its own, else the plan period's."""
     if m["ys"]:
         first = ctx.check_year(int(m["ys"]))
-        last = ctx.check_year(int(m["ye"] or m["ys"]))
+        if m["since"] and not m["ye"]:  # "kể từ năm 2027": to the plan's end
+            last = max(first, ctx.within[1]) if ctx.within else first
+        else:
+            last = ctx.check_year(int(m["ye"] or m["ys"]))
         if last < first:
             raise ctx.fail(f"the years {first}-{last} end before they start")
         return range(first, last + 1)
@@ -484,10 +555,70 @@ def _every_half(m: re.Match[str], ctx: _Context) -> _Recurring:
 def _each_year(m: re.Match[str], ctx: _Context) -> _Recurring:
     """A yearless window or deadline repeated in each year: "Quý I hàng năm"."""
     occurrences: list[Occurrence] = []
+    body = re.sub(r"^dinh ky ", "", m["body"])
     for year in _repeat_years(m, ctx):
         inner = _Context(ctx.expression, ctx.within, year=year, recurring=True)
-        occurrences.extend(_read(m["body"], inner, _BODIES))
+        occurrences.extend(_read(body, inner, _BODIES))
     return "yearly", occurrences
+
+
+def _every_year_regularly(m: re.Match[str], ctx: _Context) -> _Recurring:
+    """ "Thường xuyên, hằng năm": the work goes on, and comes round every year."""
+    return "yearly", [_year_window(y) for y in _repeat_years(m, ctx)]
+
+
+_NUMBER_WORDS = {"hai": 2, "ba": 3, "bon": 4, "muoi": 10}
+
+
+def _every_n_years(m: re.Match[str], ctx: _Context) -> _Recurring:
+    """ "Định kỳ 2 năm/lần, bắt đầu từ năm 2024": one year in every ``n``."""
+    n = int(m["n"]) if m["n"].isdigit() else _NUMBER_WORDS[m["n"]]
+    if n < 1:
+        raise ctx.fail("a period of 0 years does not exist (expected e.g. '2 năm/lần')")
+    years = _repeat_years(m, ctx)
+    return "multi-yearly", [_year_window(y) for y in years[::n]]
+
+
+def _then_every_year(m: re.Match[str], ctx: _Context) -> _Recurring:
+    """ "Năm 2025 và các năm tiếp theo", "Quý IV/2025 và hàng năm": the window, then
+    every later year of the plan period."""
+    if ctx.within is None:
+        raise ctx.fail(
+            "it goes on into the following years, so it needs the plan period (--within), "
+            "e.g. --within 2025-2030"
+        )
+    first = _read(m["body"], ctx, _BODIES)
+    after = max(o.end.year for o in first) + 1
+    return "yearly", [*first, *(_year_window(y) for y in range(after, ctx.within[1] + 1))]
+
+
+# "trước ngày 20 hằng tháng", "chậm nhất ngày 15 tháng cuối quý": a day, no month.
+_DAY_IN = (
+    rf"(?:dinh ky )?(?:(?P<kind>{_DEADLINE_WORDS}|vao)(?: la)?(?: vao)? )?(?:ngay )?(?P<d>{_N})"
+)
+_EVERY_N = r"(?:dinh ky )?(?P<n>\d{1,2}|hai|ba|bon|muoi) nam(?:/| mot | 1 )lan"
+_QUARTER_LAST = rf"{_DAY_IN}(?: cua)? thang cuoi (?:cua )?(?:moi |hang |cac )?quy"
+
+
+def _day_of(m: re.Match[str], ctx: _Context, year: int, month: int) -> Occurrence:
+    """Day ``d`` of the month (its last day in a shorter month); "trước": the day before."""
+    day = int(m["d"])
+    if not 1 <= day <= 31:
+        raise ctx.fail(f"day {day} does not exist (expected 1-31)")
+    end = date(year, month, min(day, calendar.monthrange(year, month)[1]))
+    if m["kind"] == "truoc":
+        end -= timedelta(days=1)
+    return Occurrence(None, end, f"Hạn {_dmy(end)}")
+
+
+def _day_each_month(m: re.Match[str], ctx: _Context) -> _Recurring:
+    years = _repeat_years(m, ctx)
+    return "monthly", [_day_of(m, ctx, y, mo) for y in years for mo in range(1, 13)]
+
+
+def _day_each_quarter(m: re.Match[str], ctx: _Context) -> _Recurring:
+    years = _repeat_years(m, ctx)
+    return "quarterly", [_day_of(m, ctx, y, 3 * q) for y in years for q in ROMAN]
 
 
 def _recurring(
@@ -496,14 +627,24 @@ def _recurring(
     return re.compile(pattern + _OWN_YEARS, re.ASCII), build
 
 
+_LATER_YEARS = r"(?:hang nam|(?:cac|nhung) nam (?:tiep theo|sau|ke tiep))"
 _RECURRING: list[_RecurringForm] = [
-    _recurring(r"thuong xuyen(?:[ ,]lien tuc)?", _continuous),
+    _recurring(r"(?:thuong xuyen[ ,]hang nam|hang nam[ ,]thuong xuyen)", _every_year_regularly),
+    _recurring(
+        r"thuong xuyen(?:[ ,](?:lien tuc|(?:theo|khi co) yeu cau(?: nhiem vu| cong viec)?))?",
+        _continuous,
+    ),
+    _recurring(_EVERY_N, _every_n_years),
+    _recurring(rf"{_DAY_IN}(?: cua)? ?hang thang", _day_each_month),
+    _recurring(_QUARTER_LAST, _day_each_quarter),
     _recurring(r"(?:dinh ky )?hang (?P<unit>nam|quy|thang)", _every),
     _recurring(r"(?:(?:dinh ky|hang) 6 thang(?:/lan| mot lan)?|6 thang(?:/lan| mot lan))",
                _every_half),
     _recurring(r"(?:dinh ky )?hang nam[ ,](?P<body>.+?)", _each_year),
     _recurring(r"(?P<body>.+?)[ ,](?:vao )?hang nam", _each_year),
 ]  # fmt: skip
+# Tried first, without the form's own years: "Năm 2022 và hàng năm".
+_THEN_EVERY_YEAR = re.compile(rf"(?P<body>.*\d{{4}}),{_LATER_YEARS}", re.ASCII)
 
 
 # --- the entry points ---------------------------------------------------------------
@@ -529,20 +670,51 @@ def parse_period(text: str, within: tuple[int, int] | None = None) -> Period:
     canonical, opened = _canonical(text)
     if not canonical:
         raise ctx.fail(f"it is empty ({EXPECTED})")
+    if _ON_DEMAND.fullmatch(canonical):
+        return Period(text, "on-demand", ())
+    if within is not None and within[0] == within[1]:
+        ctx = _Context(text, within, year=within[0])
     if opened and "-" not in canonical:
-        raise ctx.fail("'từ' gives a start but no end (expected 'từ … đến …')")
+        return Period(text, "continuous", (_open_ended(canonical, ctx),))
     recurrence: Recurrence | None = None
-    for pattern, build in _RECURRING:
-        match = pattern.fullmatch(canonical)
-        if match:
-            recurrence, occurrences = build(match, ctx)
-            break
+    if then := _THEN_EVERY_YEAR.fullmatch(canonical):
+        recurrence, occurrences = _then_every_year(then, ctx)
     else:
-        if within is not None and within[0] == within[1]:
-            ctx = _Context(text, within, year=within[0])
-        occurrences = _read(canonical, ctx, _BODIES)
+        for pattern, build in _RECURRING:
+            match = pattern.fullmatch(canonical)
+            if match:
+                recurrence, occurrences = build(match, _Context(text, within))
+                break
+        else:
+            occurrences = _read(canonical, ctx, _BODIES)
     ordered = tuple(sorted(occurrences, key=lambda o: (o.start or o.end, o.end)))
     return Period(text, recurrence, ordered)
+
+
+# Work done when the need arises: no dates to remind of ("Khi có phát sinh").
+_ON_DEMAND = re.compile(
+    r"(?:(?:^|[ ,]+)(?:hoac )?(?:dot xuat|khi (?:co )?(?:phat sinh|yeu cau|can(?: thiet)?)"
+    r"|theo (?:yeu cau|de nghi|chi dao)(?: (?:cua )?(?:cap tren|nhiem vu|thuc te))?"
+    r"|khi duoc (?:yeu cau|giao)|neu co(?: phat sinh)?|tuy tinh hinh(?: thuc te)?))+",
+    re.ASCII,
+)
+
+
+def _open_ended(canonical: str, ctx: _Context) -> Occurrence:
+    """ "Từ 01/7/2025", "Kể từ năm 2027": from that day to the end of the plan period."""
+    if ctx.within is None:
+        raise ctx.fail(
+            "'từ' gives a start but no end (expected 'từ … đến …', or the plan period "
+            "(--within) for work that runs to its end)"
+        )
+    (first, *more) = _read(canonical, ctx, _WHENS)
+    if more:
+        raise ctx.fail("expected one date or period after 'từ', not a list")
+    start = first.start or first.end
+    end = date(ctx.within[1], 12, 31)
+    if end < start:
+        raise ctx.fail(f"it starts on {_dmy(start)}, after the plan period {ctx.within[1]} ends")
+    return _window(start, end, f"Từ {_dmy(start)}")
 
 
 _WITHIN = re.compile(rf"({_Y})(?:-({_Y}))?", re.ASCII)
@@ -558,3 +730,278 @@ def parse_within(text: str) -> tuple[int, int]:
     if problem := _years_problem(first, last):
         raise PeriodError(text, problem, what="the plan period")
     return first, last
+
+
+# --- searching a sentence -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Found:
+    """A time phrase found inside a longer text: its Period and where it is printed
+    (``text[start:end]`` is the phrase, without the punctuation around it)."""
+
+    period: Period
+    start: int
+    end: int
+
+
+# Words a time phrase may open with, normalised ("trước", "Quý", "hằng", a number …).
+_OPENERS = frozenset(
+    [
+        "truoc",
+        "cham",
+        "muon",
+        "han",
+        "thoi",
+        "den",
+        "tu",
+        "ke",
+        "bat",
+        "hoan",
+        "xong",
+        "trong",
+        "quy",
+        "qui",
+        "thang",
+        "nam",
+        "ngay",
+        "giai",
+        "dinh",
+        "hang",
+        "moi",
+        "thuong",
+        "khi",
+        "theo",
+        "dot",
+        "6",
+        "sau",
+        "nua",
+        "ca",
+        "ket",
+    ]
+)
+_MAX_WORDS = 16
+# A number that may open a time phrase: a date, a month or a year ("30/6", "6/2026",
+# "2021-2030"), or the 6 of "6 tháng đầu năm".
+_DATE_OPENER = re.compile(
+    r"^(?:\d{1,2}(?:[/-]\d{1,4}){1,2}|(?:19|20)\d{2}-?(?:(?:19|20)\d{2})?|0?6)$"
+)
+# "… số 80/2021/NĐ-CP ngày 26/8/2021": the date of a cited document, not a deadline.
+_CITATION = re.compile(r"\d+/(?:\d{4}/)?[A-ZĐ]{1,}[\w-]*$", re.IGNORECASE)
+_EDGE = "()[].,;:!?*\"'“”"
+
+
+def find_periods(text: str, within: tuple[int, int] | None = None) -> list[Found]:
+    """Every time phrase inside ``text``, left to right, none overlapping.
+
+    At each word that may open a time phrase, the longest run of up to 16 words that
+    ``parse_period`` reads whole is taken. A phrase counts only if it names a number or
+    recurs ("Hàng năm", "Thường xuyên", "Khi có yêu cầu"): a lone "năm" in "kế hoạch
+    năm" is not one. The date of a cited document ("Nghị định số 80/2021/NĐ-CP ngày
+    26/8/2021") is skipped.
+    """
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    words = [_Word(a, b, _fold_word(text[a:b].strip(_EDGE))) for a, b in spans]
+    cited = {
+        n + k
+        for n in range(1, len(words))
+        if words[n].folded == "ngay" and _CITATION.search(text[spans[n - 1][0] : spans[n - 1][1]])
+        for k in (0, 1)
+    }
+    found: list[Found] = []
+    i = 0
+    while i < len(words):
+        hit = None if i in cited else _phrase_at(text, words, i, within)
+        if hit is None:
+            i += 1
+            continue
+        found.append(hit[0])
+        i = hit[1]
+    return found
+
+
+def find_period(text: str, within: tuple[int, int] | None = None) -> Found | None:
+    """The first time phrase inside ``text`` (see ``find_periods``), or None.
+
+    For a caller reading tasks from sentences: ``"Sở Tư pháp chủ trì, hoàn thành trước
+    ngày 30/6/2026"`` gives the deadline 29/06/2026 and the span of "hoàn thành trước
+    ngày 30/6/2026"; a phrase meaning "on demand" gives a Period with no occurrences.
+    """
+    found = find_periods(text, within)
+    return found[0] if found else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_word(word: str) -> str:
+    return normalise(word)
+
+
+# Words of a phrase without a number that may still be one ("Hàng năm", "Khi có …").
+_UNDATED = frozenset(["hang", "moi", "thuong", "dinh", "khi", "theo", "dot", "tuy", "neu"])
+
+
+@dataclass(frozen=True)
+class _Word:
+    start: int
+    end: int
+    folded: str  # normalised, without the brackets and punctuation around it
+
+
+def _phrase_at(
+    text: str, words: list[_Word], i: int, within: tuple[int, int] | None
+) -> tuple[Found, int] | None:
+    first = words[i]
+    opener = first.folded.split("/")[0].split("-")[0]
+    if opener not in _OPENERS and not _DATE_OPENER.match(first.folded):
+        return None
+    raw = text[first.start : first.end]
+    start = first.start + (len(raw) - len(raw.lstrip(_EDGE)))
+    stop = min(len(words), i + _MAX_WORDS)
+    for k in range(i, stop):  # a phrase ends with its sentence or clause
+        if text[words[k].end - 1] in ".;:!?":
+            stop = k + 1
+            break
+    for j in range(stop, i, -1):
+        last = words[j - 1].folded
+        if not last or not (last[-1].isdigit() or last in _ENDERS):
+            continue  # a time phrase ends in a number or a time word
+        phrase = text[start : words[j - 1].end]
+        while phrase and phrase[-1] in _EDGE and not _closes(phrase):
+            phrase = phrase[:-1]
+        dated = any(c.isdigit() for c in phrase)
+        if not dated and not any(w.folded in _UNDATED for w in words[i:j]):
+            continue
+        try:
+            period = parse_period(phrase, within)
+        except PeriodError:
+            continue
+        if period.recurrence is None and not dated:
+            continue
+        return Found(period, start, start + len(phrase)), j
+    return None
+
+
+def _closes(phrase: str) -> bool:
+    """Whether the phrase's last character closes a bracket it opened."""
+    return phrase[-1] == ")" and phrase.count("(") >= phrase.count(")")
+
+
+_ENDERS = frozenset(
+    [
+        "nam",
+        "quy",
+        "thang",
+        "xuyen",
+        "tuc",
+        "sinh",
+        "cau",
+        "theo",
+        "sau",
+        "xuat",
+        "thiet",
+        "vu",
+        "viec",
+        "dao",
+        "te",
+        "giao",
+    ]
+)
+
+
+# --- reporting days -----------------------------------------------------------------
+
+DueFrequency = Literal["monthly", "quarterly", "half-yearly", "yearly"]
+
+
+@dataclass(frozen=True)
+class DueDay:
+    """The day a recurring report is due in each of its periods, as a plan states it.
+
+    ``month`` is None for a day of every month ("trước ngày 20 hằng tháng") or of each
+    quarter's last month ("trước ngày 15 tháng cuối quý"); ``frequency`` is what the
+    phrase itself says (None for a bare "trước ngày 20/6", whose frequency the sentence
+    around it gives). ``before`` is "trước": the last allowed day is the day before.
+    """
+
+    day: int
+    month: int | None
+    frequency: DueFrequency | None
+    before: bool
+
+    @property
+    def value(self) -> str | None:
+        """The plan file's ``due``: "MM-DD" for a day of the year ("06-19"), "DD" for a
+        day of each month or of each quarter's last month ("19"); None where that day
+        does not exist or falls in the period before ("trước ngày 1 hằng tháng")."""
+        day, month = self.day - self.before, self.month
+        if month is None:
+            return f"{day:02d}" if 1 <= day <= 31 else None
+        if not (1 <= month <= 12 and 1 <= self.day <= calendar.monthrange(2001, month)[1]):
+            return None
+        if day == 0:  # "trước ngày 1/3" is 28/02 (month-days have no year: a common one)
+            month = 12 if month == 1 else month - 1
+            day = calendar.monthrange(2001, month)[1]
+        return f"{month:02d}-{day:02d}"
+
+
+@dataclass(frozen=True)
+class FoundDue:
+    """A reporting day found in a sentence: ``text[start:end]`` is how it is printed."""
+
+    due: DueDay
+    start: int
+    end: int
+
+
+_DUE_KIND = r"(?P<kind>truoc|cham nhat|muon nhat|han chot|thoi han|han|den|vao)"
+_DUE_DATE = r"(?P<d>\d{1,2})(?: ?/ ?| thang )(?P<m>\d{1,2})(?![\d/]| ?/ ?\d| nam \d)"
+_MORE_DATES = (
+    r"(?:(?: ?, ?| va | hoac )(?:ngay )?\d{1,2}(?: ?/ ?| thang )\d{1,2}(?![\d/]| ?/ ?\d| nam \d))"
+)
+_DUE = re.compile(
+    rf"\b{_DUE_KIND}(?: la)?(?: den)?(?: vao)? ngay (?:"
+    rf"{_DUE_DATE}(?P<more>{_MORE_DATES}*)(?P<yearly> (?:cua )?(?:hang|moi) nam)?"
+    rf"|(?P<day>\d{{1,2}})(?: cua)?(?P<unit> (?:hang|moi) thang| thang cuoi (?:cua )?"
+    rf"(?:moi |hang |cac |mot )?quy))",
+    re.ASCII,
+)
+_ONE_DATE = re.compile(r"(?P<d>\d{1,2})(?: ?/ ?| thang )(?P<m>\d{1,2})", re.ASCII)
+
+
+def find_due_days(text: str) -> list[FoundDue]:
+    """Every reporting day ``text`` states, left to right: "trước ngày 20/6",
+    "chậm nhất ngày 15 tháng 12 hằng năm", "trước ngày 01/6 và 15/11 hằng năm" (two),
+    "trước ngày 20 hằng tháng", "trước ngày 15 tháng cuối quý". A date with a year
+    ("trước ngày 15/4/2026") is a one-off deadline, not a reporting day: see
+    ``find_periods``."""
+    folded, where = _normalise_mapped(text)
+    out: list[FoundDue] = []
+    for m in _DUE.finditer(folded):
+        before = m["kind"] == "truoc"
+        start, end = where[m.start()], where[m.end() - 1] + 1
+        if m["unit"]:
+            frequency: DueFrequency = "monthly" if "thang" in m["unit"].split()[-1] else "quarterly"
+            out.append(FoundDue(DueDay(int(m["day"]), None, frequency, before), start, end))
+            continue
+        yearly: DueFrequency | None = "yearly" if m["yearly"] else None
+        dates = [(m["d"], m["m"])] + [(d["d"], d["m"]) for d in _ONE_DATE.finditer(m["more"])]
+        for day, month in dates:
+            out.append(FoundDue(DueDay(int(day), int(month), yearly, before), start, end))
+    return out
+
+
+def _normalise_mapped(text: str) -> tuple[str, list[int]]:
+    """``normalise`` (without trimming) and, for each character of the result, the
+    index in ``text`` of the character it came from."""
+    chars: list[str] = []
+    where: list[int] = []
+    for i, c in enumerate(text):
+        folded = normalise(c) if not c.isspace() else " "
+        if folded == "" and c.isspace():
+            folded = " "
+        for f in folded:
+            if f == " " and chars and chars[-1] == " ":
+                continue
+            chars.append(f)
+            where.append(i)
+    return "".join(chars), where

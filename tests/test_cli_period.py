@@ -131,3 +131,29 @@ def test_the_command_needs_no_settings_file_or_database(cli: CliRunner) -> None:
     result = cli.invoke(app, ["--config", "/nonexistent/nhacviec.toml", "period", "Quý II/2023"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Quý II/2023 → từ 01/04/2023 đến hết 30/06/2023")
+
+
+def test_work_on_demand_says_it_has_no_dates_and_exits_0(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["period", "Khi có phát sinh"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "Khi có phát sinh → khi có yêu cầu, không có hạn cố định (on demand: no dates)\n"
+    )
+    shown = cli.invoke(app, ["period", "khi có yêu cầu", "--json"])
+    assert json.loads(shown.stdout) == {
+        "expression": "khi có yêu cầu",
+        "recurrence": "on-demand",
+        "occurrences": [],
+    }
+
+
+def test_a_report_day_of_each_quarter_lists_the_quarters_last_months(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["period", "trước ngày 15 tháng cuối quý", "--within", "2026"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "trước ngày 15 tháng cuối quý → lặp lại hằng quý, 4 lần (recurs quarterly, 4 occurrences):",
+        "  Hạn 14/03/2026 → chậm nhất ngày 14/03/2026 (due on or before 14 Mar 2026)",
+        "  Hạn 14/06/2026 → chậm nhất ngày 14/06/2026 (due on or before 14 Jun 2026)",
+        "  Hạn 14/09/2026 → chậm nhất ngày 14/09/2026 (due on or before 14 Sep 2026)",
+        "  Hạn 14/12/2026 → chậm nhất ngày 14/12/2026 (due on or before 14 Dec 2026)",
+    ]

@@ -9,7 +9,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.periods import Occurrence, Period, PeriodError, normalise, parse_period, parse_within
+from engine.periods import (
+    DueDay,
+    Occurrence,
+    Period,
+    PeriodError,
+    find_due_days,
+    find_period,
+    find_periods,
+    normalise,
+    parse_period,
+    parse_within,
+)
 from tests.conftest import SEEDS
 
 Within = tuple[int, int] | None
@@ -238,6 +249,122 @@ CASES: list[tuple[str, Within, str | None, list[str], list[str] | None]] = [
         ["2025-01-01..2030-12-31"],
         None,
     ),
+    # --- windows of the genre (issue 12) ---
+    (
+        "Năm 2022 và hàng năm",
+        (2022, 2024),
+        "yearly",
+        ["2022-01-01..2022-12-31", "2023-01-01..2023-12-31", "2024-01-01..2024-12-31"],
+        ["Năm 2022", "Năm 2023", "Năm 2024"],
+    ),
+    (
+        "Năm 2025 và các năm tiếp theo",
+        (2025, 2026),
+        "yearly",
+        ["2025-01-01..2025-12-31", "2026-01-01..2026-12-31"],
+        None,
+    ),
+    (
+        "Quý IV năm 2025 và các năm tiếp theo.",
+        (2025, 2026),
+        "yearly",
+        ["2025-10-01..2025-12-31", "2026-01-01..2026-12-31"],
+        ["Quý IV/2025", "Năm 2026"],
+    ),
+    (
+        "Giai đoạn 2026-2030 và những năm tiếp theo",
+        (2025, 2027),
+        "yearly",
+        ["2026-01-01..2030-12-31"],
+        None,
+    ),
+    ("Quý III, năm 2022", None, None, ["2022-07-01..2022-09-30"], ["Quý III/2022"]),
+    ("Tháng 12, năm 2022", None, None, ["2022-12-01..2022-12-31"], ["Tháng 12/2022"]),
+    (
+        "Quý III, IV/2026, 2027",
+        None,
+        None,
+        ["2026-07-01..2026-12-31", "2027-01-01..2027-12-31"],
+        ["Quý III-IV/2026", "Năm 2027"],
+    ),
+    (
+        "Quý IV/2026, 2027",
+        None,
+        None,
+        ["2026-10-01..2026-12-31", "2027-01-01..2027-12-31"],
+        None,
+    ),
+    ("Quý IV, 2026", None, None, ["2026-10-01..2026-12-31"], ["Quý IV/2026"]),
+    ("Xong trong Quý II/2026", None, None, ["2026-04-01..2026-06-30"], ["Quý II/2026"]),
+    ("Xong trong tháng 5/2026", None, None, ["2026-05-01..2026-05-31"], None),
+    (
+        "Năm 2025; Năm 2030",
+        None,
+        None,
+        ["2025-01-01..2025-12-31", "2030-01-01..2030-12-31"],
+        ["Năm 2025", "Năm 2030"],
+    ),
+    (
+        "Thường xuyên, hằng năm",
+        (2025, 2027),
+        "yearly",
+        ["2025-01-01..2025-12-31", "2026-01-01..2026-12-31", "2027-01-01..2027-12-31"],
+        None,
+    ),
+    (
+        "Thường xuyên, theo yêu cầu nhiệm vụ",
+        (2026, 2030),
+        "continuous",
+        ["2026-01-01..2030-12-31"],
+        None,
+    ),
+    ("Từ 01/7/2025", (2025, 2027), "continuous", ["2025-07-01..2027-12-31"], ["Từ 01/07/2025"]),
+    ("Kể từ năm 2027", (2026, 2028), "continuous", ["2027-01-01..2028-12-31"], None),
+    ("trước ngày 01/01/2030", None, None, ["..2029-12-31"], ["Hạn 31/12/2029"]),
+    ("hoàn thành trước 30/6/2026", None, None, ["..2026-06-29"], None),
+    ("Qúy II/2026;", None, None, ["2026-04-01..2026-06-30"], None),  # old tone placement
+    (
+        "Định kỳ 2 năm/lần, bắt đầu từ năm 2024",
+        (2025, 2030),
+        "multi-yearly",
+        [f"{y}-01-01..{y}-12-31" for y in (2024, 2026, 2028, 2030)],
+        None,
+    ),
+    (
+        "trước ngày 30 tháng 6 hằng năm kể từ năm 2027",
+        (2025, 2028),
+        "yearly",
+        ["..2027-06-29", "..2028-06-29"],
+        None,
+    ),
+    (
+        "định kỳ trước ngày 01/6 và 15/11 hằng năm",
+        (2026, 2026),
+        "yearly",
+        ["..2026-05-31", "..2026-11-14"],
+        None,
+    ),
+    (
+        "trước ngày 20 hằng tháng",
+        (2026, 2026),
+        "monthly",
+        [f"..2026-{m:02d}-19" for m in range(1, 13)],
+        None,
+    ),
+    (
+        "Chậm nhất ngày 31 hàng tháng",
+        (2026, 2026),
+        "monthly",
+        [f"..2026-{m:02d}-{min(d, 28 if m == 2 else d)}" for m, d in enumerate(LEAP_MONTH_ENDS, 1)],
+        None,
+    ),
+    (
+        "trước ngày 15 tháng cuối quý",
+        (2026, 2026),
+        "quarterly",
+        ["..2026-03-14", "..2026-06-14", "..2026-09-14", "..2026-12-14"],
+        None,
+    ),
 ]
 
 
@@ -308,6 +435,8 @@ ERRORS = [
     ("Quý I/2023 hàng năm", (2021, 2025), "names the year 2023 and also 'hàng năm'"),
     ("29/2 hàng năm", (2024, 2025), "29/2/2025 is not a date"),
     ("Từ tháng 3/2022", None, "'từ' gives a start but no end"),
+    ("Từ năm 2031", (2026, 2030), "after the plan period 2030 ends"),
+    ("Năm 2025 và các năm tiếp theo", None, "needs the plan period (--within)"),
     ("Trước ngày", None, "expected a date ('30/6/2024') or a period"),
     ("Tháng sau", None, "expected a month ('Tháng 6/2023'"),
     ("trước dịp Tết", None, "expected a date ('30/6/2024') or a period"),
@@ -395,9 +524,11 @@ def assert_sound(period: Period, text: str) -> None:
         "half-yearly",
         "quarterly",
         "monthly",
+        "multi-yearly",
         "continuous",
+        "on-demand",
     }
-    assert period.occurrences
+    assert bool(period.occurrences) == (period.recurrence != "on-demand")
     for occurrence in period.occurrences:
         assert occurrence.start is None or occurrence.start <= occurrence.end
     keys = [(o.start or o.end, o.end) for o in period.occurrences]
@@ -444,6 +575,7 @@ def variants(draw: st.DrawFn) -> tuple[str, Within, str]:
     return text, within, variant
 
 
+@settings(deadline=None)  # no timing asserts: the machine is shared
 @given(variants())
 def test_case_marks_dashes_and_spacing_do_not_change_the_meaning(
     case: tuple[str, Within, str],
@@ -466,3 +598,123 @@ def test_normalise_is_idempotent_and_leaves_single_spaces_and_one_dash(text: str
 def test_normalise_drops_marks_case_and_dash_kinds() -> None:
     assert normalise("  Đến  THÁNG\u00a03 – 12/2022 ") == "den thang 3 - 12/2022"
     assert normalise("Hằng năm") == normalise("hàng năm") == "hang nam"
+
+
+# --- on demand ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["Khi có phát sinh", "khi có yêu cầu", "Theo yêu cầu", "Đột xuất hoặc khi có yêu cầu."],
+)
+def test_on_demand_work_has_no_dates_and_is_not_an_error(expression: str) -> None:
+    period = parse_period(expression, (2026, 2030))
+    assert period.to_json() == expected_json(expression, "on-demand")
+
+
+# --- finding a time phrase inside a sentence ----------------------------------------
+
+FOUND = [
+    (
+        "Sở Tư pháp chủ trì, hoàn thành trước ngày 30/6/2026.",
+        [("hoàn thành trước ngày 30/6/2026", None, ["..2026-06-29"])],
+    ),
+    (
+        "Thực hiện Nghị định số 80/2021/NĐ-CP ngày 26/8/2021, xong trong Quý II/2026;",
+        [("xong trong Quý II/2026", None, ["2026-04-01..2026-06-30"])],
+    ),
+    (
+        "Định kỳ trước ngày 01/6 và 15/11 hằng năm (hoặc đột xuất khi có yêu cầu) báo cáo",
+        [
+            (
+                "Định kỳ trước ngày 01/6 và 15/11 hằng năm",
+                "yearly",
+                ["..2026-05-31", "..2026-11-14", "..2027-05-31", "..2027-11-14"],
+            ),
+            ("đột xuất khi có yêu cầu", "on-demand", []),
+        ],
+    ),
+    ("Xây dựng kế hoạch năm, trình UBND tỉnh ban hành.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "phrases"), FOUND)
+def test_find_periods_gives_each_phrase_its_window_and_span(
+    text: str, phrases: list[tuple[str, str | None, list[str]]]
+) -> None:
+    found = find_periods(text, (2026, 2027))
+    assert [
+        (text[f.start : f.end], f.period.to_json()["recurrence"], f.period.to_json()["occurrences"])
+        for f in found
+    ] == [
+        (phrase, recurrence, expected_json(phrase, recurrence, *spans)["occurrences"])
+        for phrase, recurrence, spans in phrases
+    ]
+
+
+def test_find_period_gives_the_first_phrase_or_none() -> None:
+    text = "Công an tỉnh: xong trong quý II/2026; báo cáo trước ngày 15/7/2026."
+    first = find_period(text, (2026, 2026))
+    assert first is not None
+    assert text[first.start : first.end] == "xong trong quý II/2026"
+    assert find_period("Tổ chức thực hiện kế hoạch năm.", (2026, 2026)) is None
+
+
+# --- reporting days -----------------------------------------------------------------
+
+DUES = [
+    ("Báo cáo trước ngày 20 hằng tháng về Sở", [("trước ngày 20 hằng tháng", "19", "monthly")]),
+    (
+        "gửi chậm nhất ngày 15 tháng cuối quý",
+        [("chậm nhất ngày 15 tháng cuối quý", "15", "quarterly")],
+    ),
+    (
+        "trước ngày 15 của tháng cuối mỗi quý",
+        [("trước ngày 15 của tháng cuối mỗi quý", "14", "quarterly")],
+    ),
+    (
+        "báo cáo 6 tháng (trước ngày 20/6) và hằng năm (trước ngày 15/12)",
+        [("trước ngày 20/6", "06-19", None), ("trước ngày 15/12", "12-14", None)],
+    ),
+    (
+        "định kỳ trước ngày 01/6 và 15/11 hằng năm",
+        [
+            ("trước ngày 01/6 và 15/11 hằng năm", "05-31", "yearly"),
+            ("trước ngày 01/6 và 15/11 hằng năm", "11-14", "yearly"),
+        ],
+    ),
+    ("trước ngày 1/3 hằng năm", [("trước ngày 1/3 hằng năm", "02-28", "yearly")]),
+    ("trước ngày 1 hằng tháng", [("trước ngày 1 hằng tháng", None, "monthly")]),
+    ("gửi Sở trước ngày 15/4/2026", []),  # a one-off deadline, not a reporting day
+    ("chậm nhất ngày 15 tháng 12 năm 2026", []),
+]
+
+
+@pytest.mark.parametrize(("text", "dues"), DUES)
+def test_find_due_days_reads_days_of_the_year_month_and_quarter(
+    text: str, dues: list[tuple[str, str | None, str | None]]
+) -> None:
+    found = find_due_days(text)
+    assert [(text[f.start : f.end], f.due.value, f.due.frequency) for f in found] == dues
+
+
+def test_a_due_day_that_does_not_exist_has_no_value() -> None:
+    assert DueDay(30, 2, "yearly", before=False).value is None
+    assert DueDay(32, None, "monthly", before=False).value is None
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    words=st.lists(st.sampled_from([*FRAGMENTS, "Sở", "báo cáo", "gửi", "số 80/2021/NĐ-CP"])),
+    within=WITHIN,
+)
+def test_a_found_phrase_is_printed_where_it_says_and_reads_as_its_period(
+    words: list[str], within: Within
+) -> None:
+    text = " ".join(words)
+    found = find_periods(text, within)
+    ends = [0]
+    for f in found:
+        assert ends[-1] <= f.start < f.end <= len(text)
+        assert f.period == parse_period(text[f.start : f.end], within)
+        ends.append(f.end)

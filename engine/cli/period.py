@@ -23,6 +23,7 @@ _RECURRENCE = {
     "half-yearly": ("lặp lại 6 tháng một lần", "recurs half-yearly"),
     "quarterly": ("lặp lại hằng quý", "recurs quarterly"),
     "monthly": ("lặp lại hằng tháng", "recurs monthly"),
+    "multi-yearly": ("lặp lại vài năm một lần", "recurs every few years"),
     "continuous": ("thường xuyên trong suốt kỳ kế hoạch", "continuous over the plan period"),
 }
 
@@ -50,6 +51,8 @@ def describe(result: Period) -> list[str]:
     """Readable lines: one for a single window or deadline, else a heading and one each."""
     shown = " ".join(result.expression.split())
     occurrences = result.occurrences
+    if result.recurrence == "on-demand":
+        return [f"{shown} → khi có yêu cầu, không có hạn cố định (on demand: no dates)"]
     if result.recurrence is None and len(occurrences) == 1:
         return [f"{shown} → {_meaning(occurrences[0])}"]
     count = len(occurrences)

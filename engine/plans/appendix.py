@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from engine.periods import find_periods, normalise
 from engine.plans.document import Document, Table
 
 _APPENDIX_HEADING = re.compile(r"^\*?\s*(?:PHỤ LỤC|Phụ lục)\s*(?P<id>[IVXLC]+(?:\.\d+)?)?\b")
@@ -22,12 +23,8 @@ _NAMED = re.compile(
     r"(?!\s+này)",
     re.IGNORECASE,
 )
-_DEADLINE = re.compile(
-    r"(?:trước|chậm nhất(?:\s+(?:là|đến))?|hoàn thành\s+trong|xong\s+trong)\s+(?:ngày\s+)?"
-    r"(?:\d{1,2}\s*tháng\s*\d{1,2}\s*năm\s*\d{4}|\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}"
-    r"|(?:quý|tháng)\s+[\dIVX]+\s*(?:/|năm)\s*\d{4}|năm\s+\d{4})",
-    re.IGNORECASE,
-)
+# What a deadline for an appendix opens with ("trước ngày …", "hoàn thành trong quý …").
+_DEADLINE_WORD = re.compile(r"^(?:truoc|cham nhat|hoan thanh trong|xong trong|nam \d{4})")
 
 
 @dataclass(frozen=True)
@@ -44,11 +41,24 @@ def body_deadlines(doc: Document) -> list[BodyDeadline]:
         if _APPENDIX_HEADING.match(line.text) and line.text.strip().upper() == line.text.strip():
             break
         named = _NAMED.search(line.text)
-        deadline = _DEADLINE.search(line.text, named.end()) if named else None
+        deadline = _deadline(line.text[named.end() :]) if named else None
         if named and deadline:
             appendix = None if named.group("all") or not named.group("id") else named.group("id")
-            out.append(BodyDeadline(deadline.group(0), line.number, appendix))
+            out.append(BodyDeadline(deadline, line.number, appendix))
     return out
+
+
+def _deadline(text: str) -> str | None:
+    """The first deadline with a year in the text, as printed (``find_periods``)."""
+    for found in find_periods(text):
+        phrase = text[found.start : found.end]
+        if (
+            found.period.recurrence is None
+            and re.search(r"\d{4}", phrase)
+            and _DEADLINE_WORD.match(normalise(phrase))
+        ):
+            return phrase
+    return None
 
 
 def appendix_of(doc: Document, table: Table) -> str | None:

@@ -4,19 +4,40 @@ The section "IV. TỔ CHỨC THỰC HIỆN" (or V) lists agencies, either as hea
 by their duties ("1. Sở Công Thương (cơ quan chủ trì)" then "- Chủ trì, …") or as
 numbered sentences whose subject is the agency ("1. Giao Sở Công Thương chủ trì, …").
 The owner is the agency marked "(cơ quan chủ trì)" or given the plan with "Giao … chủ
-trì". Reporting duties are clauses that mention "báo cáo" with a period ("định kỳ",
-"hàng năm", "6 tháng"); drafting next year's plan is a clause like "Hàng năm … xây
-dựng, tham mưu … ban hành Kế hoạch năm".
+trì". Drafting next year's plan is a clause like "Hàng năm … xây dựng, tham mưu … ban
+hành Kế hoạch năm".
+
+A reporting duty is a clause of the body (not of an appendix: "PHỤ LỤC" and what
+follows hold forms and cited rules) that
+
+- reports: "báo cáo" as what someone does ("Các sở báo cáo …", "định kỳ tổng hợp báo
+  cáo …"), not a report named as a thing ("hồ sơ và báo cáo của …", "trong báo cáo …",
+  "thẩm định báo cáo …") nor the recipient's own report ("gửi Sở X để tổng hợp, báo
+  cáo UBND"); or sends something "định kỳ" or by a recurring day ("… gửi Bộ X trước
+  ngày 30 tháng 6 hằng năm", "cung cấp thông tin … định kỳ hằng năm gửi về Bộ X");
+- says when: a period ("định kỳ", "hằng năm", "6 tháng", "hằng quý", "hằng tháng") or a
+  recurring day, read by ``engine.periods.find_due_days`` ("trước ngày 20/6", "trước
+  ngày 20 hằng tháng", "trước ngày 15 tháng cuối quý");
+- has someone who reports: it names a recipient ("gửi/về Sở X", "báo cáo UBND …"),
+  opens with an agency, or sits under an agency in "Tổ chức thực hiện";
+- and is not only compliance with another document's schedule ("thực hiện chế độ báo
+  cáo định kỳ theo quy định tại Điều 17 Thông tư số …").
+
+A report every few years ("định kỳ 5 năm/lần") is not a frequency the plan file
+holds: it is left out, with a warning. One yearly phrase with two days ("trước ngày
+01/6 và 15/11 hằng năm") is the 6-month report and the annual report.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Literal
 
 from engine.agencies import AgencyMatcher
+from engine.periods import find_due_days
 from engine.plans.document import Line
 from engine.plans.model import AgencyDuties, ReportingDuty, Warning_
 from engine.plans.text import fold, squash
@@ -34,28 +55,51 @@ _SUBJECT = re.compile(
     r"xây dựng|triển khai|định kỳ|tổ chức|báo cáo|hướng dẫn)\b",
     re.IGNORECASE,
 )
+_VERB = re.compile(
+    r"\s+(?:căn cứ|có trách nhiệm|thực hiện|chủ động|chủ trì|phối hợp|xây dựng|triển khai|"
+    r"định kỳ|tổ chức|báo cáo|hướng dẫn|gửi|tổng hợp)\b",
+    re.IGNORECASE,
+)
 _PERIODIC = re.compile(
     r"định kỳ|hàng năm|hằng năm|hàng quý|hằng quý|hàng tháng|hằng tháng|0?6 tháng|sáu tháng",
     re.IGNORECASE,
 )
 _FREQ_WITH_DATE = re.compile(
-    r"(?P<freq>0?6 tháng|sáu tháng|0?1 năm|một năm|năm|quý|tháng)\s*\(\s*(?P<due>"
-    r"(?P<kind>trước|chậm nhất|đến|trong)?\s*(?:ngày)?\s*(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})"
-    r"[^)]*)\)",
+    r"(?P<freq>0?6 tháng|sáu tháng|0?1 năm|một năm|năm|quý|tháng)\s*\((?P<inner>[^)]*)\)",
     re.IGNORECASE,
 )
-_DUE = re.compile(
-    r"(?P<kind>trước|chậm nhất|đến|hạn)\s+(?:là\s+)?ngày\s+(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})"
-    r"(?:\s+(?:hàng|hằng) năm)?",
+# "báo cáo" naming a document, not a duty: "hồ sơ và báo cáo của …", "trong báo cáo".
+_REPORT_NOUN = re.compile(
+    r"(?:\b(?:của|trong|thẩm định|hồ sơ|hồ sơ và|mẫu|đề cương|theo|tại|các|bản|đo đạc,)"
+    r"\s+báo cáo\b|\bbáo cáo\s+của\b)",
     re.IGNORECASE,
 )
+# What the recipient does with what it is sent: "gửi Sở X để tổng hợp, báo cáo UBND".
+_PURPOSE = re.compile(r"\bđể\s+(?:tổng hợp[,\s]*)?(?:báo cáo|trình)\b.*$", re.IGNORECASE)
+_SENDS = re.compile(r"\b(?:gửi|cung cấp)\b", re.IGNORECASE)
+_RECIPIENT = re.compile(
+    r"\b(?:gửi|về|báo cáo(?:[^.;]{0,80}?\svới)?)\s+(?:về\s+)?(?:cho\s+)?"
+    r"(?:Thủ tướng|Chính phủ|UBND|Ủy ban|Uỷ ban|Chủ tịch|Bộ|Sở|Ban|Văn phòng|Cục|Vụ|"
+    r"Hội đồng|HĐND|Tỉnh ủy|Thành ủy|Tỉnh uỷ|Thành uỷ|cơ quan)\b"
+)
+# Compliance with a cited rule's reporting schedule, not a schedule of this plan's.
+_CITED_RULE = re.compile(
+    r"theo quy định tại\s+(?:Điều|khoản|điểm|Thông tư|Nghị định|Quyết định|Luật)", re.I
+)
+_EVERY_FEW_YEARS = re.compile(
+    r"\b(?:[2-9]|10|hai|ba|năm|mười)\s+năm\s*(?:/|một|1)\s*lần\b", re.IGNORECASE
+)
+_APPENDIX = re.compile(r"^(?:PHỤ LỤC|PHỤ\s+LỤC)\b")
+# Markdown emphasis of portal exports ("**IV. TỔ CHỨC", "***(hoặc"): not text.
+_EMPHASIS = re.compile(r"\*{2,}|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|__")
+_LETTERED = re.compile(r"(?<=[.;:])\s+(?=[a-zđ]\)\s)")
 _DRAFTING = re.compile(
     r"(hàng|hằng) năm.*(xây dựng|tham mưu|trình).*kế hoạch (năm|hàng năm|hằng năm|cho năm)",
     re.IGNORECASE,
 )
 _TO = re.compile(
-    r"(?:gửi|về)\s+(?P<to>(?:Sở|Bộ|UBND|Ủy ban|Ban|Văn phòng|Cục|Vụ)[^,()]*?)"
-    r"\s+(?:để|trước|theo|trong|định kỳ|chậm nhất)\b",
+    r"(?:gửi|về)\s+(?:về\s+)?(?P<to>(?:Sở|Bộ|UBND|Ủy ban|Ban|Văn phòng|Cục|Vụ)[^,()]*?)"
+    r"(?:\s+(?:để|trước|theo|trong|định kỳ|chậm nhất)\b|\s*[.;(]|\s*$)",
     re.IGNORECASE,
 )
 _OF = re.compile(r"(?:yêu cầu|chỉ đạo)[^.;]*?\bcủa\s+(?P<to>[^.;()]+?)\s*[.;]?$", re.I)
@@ -208,17 +252,53 @@ class BodyReader:
 
     def _reporting(self, paragraphs: list[Paragraph], items: list[_Item]) -> None:
         owner_of = _item_lookup(items)
-        for para in paragraphs:
+        for para in _before_appendix(paragraphs):
             for clause in clauses(para.text):
+                item = owner_of(para.line)
                 if _DRAFTING.search(clause):
-                    self._drafting(para, clause, owner_of(para.line))
-                elif re.search(r"báo cáo", clause, re.I) and _PERIODIC.search(clause):
-                    self._report(para, clause, owner_of(para.line))
+                    self._drafting(para, clause, item)
+                elif self._is_report(clause, item):
+                    self._report(para, clause, item)
+
+    def _is_report(self, clause: str, item: _Item | None) -> bool:
+        """Whether the clause gives someone a recurring report (module docstring)."""
+        dues = find_due_days(clause)
+        if not (_PERIODIC.search(clause) or dues):
+            return False
+        own = _PURPOSE.sub("", clause)
+        reports = bool(re.search(r"báo cáo", _REPORT_NOUN.sub(" ", own), re.I))
+        sends = bool(_SENDS.search(own)) and bool(dues or re.search("định kỳ", own, re.I))
+        if not (reports or sends):
+            return False
+        if _CITED_RULE.search(clause) and not dues and not _frequency_words(clause):
+            return False
+        return bool(
+            _RECIPIENT.search(own)
+            or (item is not None and item.names)
+            or self._subject(clause) is not None
+        )
+
+    def _subject(self, clause: str) -> str | None:
+        """The agency a clause opens with, before its verb ("Sở Xây dựng thực hiện …")."""
+        for verb in _VERB.finditer(clause):
+            who = clause[: verb.start()]
+            if len(who) < 200 and self._starts_with_agency(who):
+                return who
+        return None
 
     def _report(self, para: Paragraph, clause: str, item: _Item | None) -> None:
+        if _EVERY_FEW_YEARS.search(clause):
+            self._warn(
+                para.line,
+                "a report every few years ('"
+                + squash(_EVERY_FEW_YEARS.search(clause).group(0))  # type: ignore[union-attr]
+                + "') is not a frequency a plan file holds (monthly, quarterly, half-yearly, "
+                "yearly): not read as a reporting duty",
+            )
+            return
         reporters = self._reporters(clause, item)
         recipients = self._recipients(clause, reporters)
-        for frequency, due, due_text in _frequencies(clause):
+        for frequency, due, due_text in self._frequencies(para.line, clause):
             duty = ReportingDuty(
                 kind="report",
                 text=clause,
@@ -235,12 +315,33 @@ class BodyReader:
                     para.line, f"the {frequency} report has no date in the text; due is null"
                 )
 
+    def _frequencies(
+        self, line: int, clause: str
+    ) -> list[tuple[Frequency, str | None, str | None]]:
+        """(frequency, due, the due as printed) for each report a clause states."""
+        found = _frequencies(clause)
+        dates = [f for f in found if f[1] is not None]
+        if len(found) == 2 and len(dates) == 2 and found[0][2] == found[1][2]:
+            first, second = found
+            if first[0] == second[0] == "yearly":
+                self._warn(
+                    line,
+                    f"the yearly report is due twice ('{first[2]}'): read as the 6-month "
+                    f"report (due {first[1]}) and the annual report (due {second[1]})",
+                )
+                return [("half-yearly", first[1], first[2]), second]
+        return found
+
     def _drafting(self, para: Paragraph, clause: str, item: _Item | None) -> None:
         reporters = self._reporters(clause, item)
         match = _DRAFT_TO.search(clause)
         to = self.names(match.group("to"), para.line) if match else self._default_to(reporters)
-        dates = list(_DUE.finditer(clause))
-        due, due_text = (_due(dates[0]), dates[0].group(0)) if dates else (None, None)
+        dates = [f for f in find_due_days(clause) if f.due.month is not None]
+        due, due_text = (
+            (dates[0].due.value, squash(clause[dates[0].start : dates[0].end]))
+            if dates
+            else (None, None)
+        )
         self.body.reporting.append(
             ReportingDuty(
                 kind="plan_drafting",
@@ -257,9 +358,9 @@ class BodyReader:
             self._warn(para.line, "drafting next year's plan has no date in the text; due is null")
 
     def _reporters(self, clause: str, item: _Item | None) -> list[str]:
-        subject = _SUBJECT.match(clause)
-        if subject and self._starts_with_agency(subject.group("who")):
-            return self.names(subject.group("who"), 0)
+        subject = self._subject(clause)
+        if subject is not None:
+            return self.names(subject, 0)
         if item is not None and item.names:
             return list(item.names)
         return [self.body.owner] if self.body.owner else []
@@ -287,12 +388,28 @@ def join_paragraphs(lines: list[Line]) -> list[Paragraph]:
     (exports break sentences across lines and even across blank lines)."""
     out: list[Paragraph] = []
     for line in lines:
-        text = line.text
-        if out and text[:1].islower():
+        text = squash(_EMPHASIS.sub("", line.text))
+        if not text:
+            continue
+        lettered = re.match(r"^[a-zđ]\)\s", text) is not None  # "a) …" opens an item
+        if (
+            out
+            and not lettered
+            and (text[:1].islower() or _continues_with_number(out[-1].text, text))
+        ):
             out[-1].text = f"{out[-1].text} {text}"
         else:
             out.append(Paragraph(line.number, text))
     return out
+
+
+def _continues_with_number(before: str, text: str) -> bool:
+    """ "… trước ngày 30 tháng" then "6 hằng năm": a hard-wrapped sentence, not an item."""
+    return (
+        text[:1].isdigit()
+        and not re.match(r"^\d{1,2}(?:\.\d{1,2})*\s*[.):]", text)
+        and not re.search(r"[.;:!?]$", before.rstrip())
+    )
 
 
 def clauses(text: str) -> list[str]:
@@ -302,7 +419,11 @@ def clauses(text: str) -> list[str]:
     các phường, xã thực hiện …"), where the part after the semicolon names an agency.
     """
     out: list[str] = []
-    for sentence in re.split(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ])", _strip_bullet(text)):
+    text = _LETTERED.sub("\n", _strip_bullet(text))
+    sentences = [
+        s for part in text.split("\n") for s in re.split(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ])", part)
+    ]
+    for sentence in sentences:
         parts = sentence.split(";")
         current = parts[0]
         for part in parts[1:]:
@@ -312,7 +433,7 @@ def clauses(text: str) -> list[str]:
                 out.append(current.strip())
                 current = part
         out.append(current.strip())
-    return [c for c in out if c]
+    return [c for c in (re.sub(r"^[a-zđ]\)\s+", "", c) for c in out) if c]
 
 
 def _starts_like_agency_text(text: str) -> bool:
@@ -331,6 +452,15 @@ def _looks_like_heading(text: str) -> bool:
 
 def _organisation_section(paragraphs: list[Paragraph]) -> list[Paragraph] | None:
     start = next((i for i, p in enumerate(paragraphs) if _SECTION.match(p.text)), None)
+    if start is None:  # a heading broken over two lines: "IV. TỔ CHỨC" / "THỰC HIỆN"
+        start = next(
+            (
+                i + 1
+                for i, (p, q) in enumerate(pairwise(paragraphs))
+                if len(p.text) < 40 and _SECTION.match(f"{p.text} {q.text}")
+            ),
+            None,
+        )
     if start is None:
         return None
     section: list[Paragraph] = []
@@ -357,31 +487,62 @@ def _item_lookup(items: list[_Item]) -> Callable[[int], _Item | None]:
     return lookup
 
 
-def _frequencies(clause: str) -> list[tuple[str, str | None, str | None]]:
-    """(frequency, due "MM-DD" or None, the due as printed) for each period a clause names."""
-    paired: list[tuple[str, str | None, str | None]] = [
-        (_frequency(m.group("freq")), _due(m), squash(m.group("due")))
-        for m in _FREQ_WITH_DATE.finditer(clause)
-    ]
+Frequency = Literal["half-yearly", "yearly", "quarterly", "monthly"]
+
+
+def _frequencies(clause: str) -> list[tuple[Frequency, str | None, str | None]]:
+    """(frequency, due "MM-DD"/"DD" or None, the due as printed) for each period a clause
+    names; the days are read by ``engine.periods.find_due_days``."""
+    paired: list[tuple[Frequency, str | None, str | None]] = []
+    for m in _FREQ_WITH_DATE.finditer(clause):
+        inner = m.group("inner")
+        for found in find_due_days(inner):
+            frequency = found.due.frequency
+            if frequency not in ("monthly", "quarterly"):
+                frequency = _frequency(m.group("freq"))
+            paired.append((frequency, found.due.value, squash(inner[found.start : found.end])))
     if paired:
         return paired
+    dues = find_due_days(clause)
+    out: list[tuple[Frequency, str | None, str | None]] = []
+    for found in dues:  # a day of each month or quarter says its frequency itself
+        if found.due.frequency in ("monthly", "quarterly"):
+            printed = squash(clause[found.start : found.end])
+            out.append((found.due.frequency, found.due.value, printed))
+    said = {f for f, _, _ in out}
+    words = [f for f in _frequency_words(clause) if f not in said]
+    if out and not words:
+        return out
+    yearly = [f for f in dues if f.due.month is not None]
+    if not words:
+        words = ["yearly"]
+    if yearly and len(words) == 1:
+        return out + [(words[0], f.due.value, squash(clause[f.start : f.end])) for f in yearly]
+    if len(yearly) == len(words) > 1:  # "báo cáo 6 tháng và năm trước ngày 15/6 và 15/12"
+        ordered = sorted(yearly, key=lambda f: f.due.value or "")
+        texts = [squash(clause[f.start : f.end]) for f in ordered]
+        return out + [
+            (word, f.due.value, text) for word, f, text in zip(words, ordered, texts, strict=True)
+        ]
+    return out + [(frequency, None, None) for frequency in words]
+
+
+def _frequency_words(clause: str) -> list[Frequency]:
+    """The frequencies a clause's words name, in a fixed order."""
     low = clause.lower()
-    found: list[str] = []
+    found: list[Frequency] = []
     if re.search(r"0?6 tháng|sáu tháng", low):
         found.append("half-yearly")
     if re.search(r"quý", low):
         found.append("quarterly")
     if re.search(r"hàng tháng|hằng tháng", low):
         found.append("monthly")
-    if re.search(r"(?:\(|/|,|\b1|\b01|hàng|hằng|định kỳ)\s*năm\b", low) or not found:
+    if re.search(r"(?:\(|/|,|\b1|\b01|hàng|hằng|định kỳ)\s*năm\b", low):
         found.append("yearly")
-    dates = list(_DUE.finditer(clause))
-    if len(dates) == 1 and len(found) == 1:
-        return [(found[0], _due(dates[0]), squash(dates[0].group(0)))]
-    return [(frequency, None, None) for frequency in found]
+    return found
 
 
-def _frequency(text: str) -> str:
+def _frequency(text: str) -> Frequency:
     low = text.lower()
     if "6 tháng" in low or "sáu" in low:
         return "half-yearly"
@@ -392,18 +553,9 @@ def _frequency(text: str) -> str:
     return "monthly"
 
 
-def _due(match: re.Match[str]) -> str | None:
-    """ "trước ngày 20/6" is due 06-19 (the day before); "chậm nhất ngày 20/6" is 06-20.
-
-    Month-days have no year; "trước ngày 1/3" gives 02-28 (a common year).
-    """
-    day, month = int(match.group("d")), int(match.group("m"))
-    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(2001, month)[1]):
-        return None
-    kind = (match.group("kind") or "").lower()
-    if kind == "trước":
-        day -= 1
-        if day == 0:
-            month = 12 if month == 1 else month - 1
-            day = calendar.monthrange(2001, month)[1]
-    return f"{month:02d}-{day:02d}"
+def _before_appendix(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """The body: the paragraphs before the first appendix heading ("PHỤ LỤC I …")."""
+    for n, para in enumerate(paragraphs):
+        if n > 0 and _APPENDIX.match(para.text):
+            return paragraphs[:n]
+    return paragraphs

@@ -61,9 +61,11 @@ _PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
         re.compile(
             r"danh muc|ten nhiem vu|ten de an|ten du an|^nhiem vu|^ten hoat dong|van ban"
             r"|\bluat\b.*\bnghi dinh\b|\bnghi dinh\b.*\bthong tu\b|^ten don vi|^cong viec"
+            # an inspection plan's rows are the units it inspects
+            r"|(?:don vi|co so|doanh nghiep|to chuc)\b.*\bduoc (?:thanh tra|kiem tra)"
         ),
     ),
-    ("content", re.compile(r"noi dung|^hoat dong|^cac hoat dong")),
+    ("content", re.compile(r"noi dung|^hoat dong|^cac hoat dong|^doi tuong (?:duoc )?kiem tra")),
 ]
 
 

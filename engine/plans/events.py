@@ -15,13 +15,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from engine.periods import find_periods
 from engine.plans.document import Document
 from engine.plans.text import fold
 
 _TIME_ITEM = re.compile(r"^(?P<n>\d+)\.\s*Thời gian\b(?P<rest>[^:]*):?(?P<tail>.*)$", re.I)
 _SUB_ITEM = re.compile(r"^(?P<n>\d+)\.\d+")
 _NEXT_ITEM = re.compile(r"^(?P<n>\d+)\.\s")
-_DATE = re.compile(r"ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})")
+_FULL_DATE = re.compile(r"\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}")
 _ACTIVITY = re.compile(r"^ke hoach\s+((?:\w+\s+){0,1}\w+)")
 
 
@@ -47,7 +48,7 @@ def event_dates(doc: Document, title: str | None) -> EventDates | None:
             if nxt and not sub:
                 break
             texts.append(later.text)
-        days = [d for text in texts for m in _DATE.finditer(text) if (d := _day(m)) is not None]
+        days = [d for text in texts for d in _days(text)]
         if not days:
             continue
         activities = {a for a in (_noun(match.group("rest")), _title_activity(title)) if a}
@@ -75,8 +76,12 @@ def _title_activity(title: str | None) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def _day(match: re.Match[str]) -> date | None:
-    try:
-        return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-    except ValueError:
-        return None
+def _days(text: str) -> list[date]:
+    """The days of the dated phrases of a text ("13h30’ ngày 02/6/2026", "từ ngày 2/6
+    đến ngày 5/6/2026"), as ``engine.periods.find_periods`` reads them."""
+    days: list[date] = []
+    for found in find_periods(text):
+        if found.period.recurrence is None and _FULL_DATE.search(text[found.start : found.end]):
+            for o in found.period.occurrences:
+                days.extend(d for d in (o.start, o.end) if d is not None)
+    return days

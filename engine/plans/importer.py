@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from engine.agencies import AgencyMatcher, Directory
@@ -48,6 +49,7 @@ class _Context:
     jurisdiction: str | None
     issuer: str | None
     title: str | None = None
+    issued_on: date | None = None
 
 
 @dataclass
@@ -165,7 +167,7 @@ class Importer:
         body = BodyReader(self.matcher, jurisdiction, issuer).read(self.doc.lines)
         self.warnings.extend(body.warnings)
         owner = body.owner or self._owner_fallback(jurisdiction, issuer)
-        context = _Context(jurisdiction, issuer, header.title)
+        context = _Context(jurisdiction, issuer, header.title, header.issued_on)
         try:
             provisional = self._provisional_period(header)
         except InputError:
@@ -243,6 +245,7 @@ class Importer:
             self.matcher, context.jurisdiction, context.issuer, period, parse_window
         )
         extractor.plan_title = context.title
+        extractor.issued_on = context.issued_on
         table = extractor.extract(self.doc, self.tables)
         return TaskResult(table.tasks, table.warnings, table.unmatched, table.rows_read)
 

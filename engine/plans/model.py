@@ -11,9 +11,17 @@ import re
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+DAY = re.compile(r"^(0?[1-9]|[12]\d|3[01])$")
 
 
 class _Model(BaseModel):
@@ -43,9 +51,19 @@ class AgencyDuties(_Model):
 class ReportingDuty(_Model):
     """A recurring duty stated in the plan's body.
 
-    ``kind`` is ``report`` (6-month / annual reports) or ``plan_drafting`` (drafting next
-    year's plan). ``due`` is the last allowed day as "MM-DD" (``trước ngày 20/6`` gives
-    "06-19"), or None where the text gives no date. ``source_line`` is where ``text`` is.
+    ``kind`` is ``report`` (monthly, quarterly, 6-month or annual reports) or
+    ``plan_drafting`` (drafting next year's plan). ``due`` is the last allowed day in each
+    period, or None where the text gives no date:
+
+    - "MM-DD", a day of the year, for yearly and half-yearly duties: ``trước ngày 20/6``
+      gives "06-19";
+    - "DD", a day of each month for a monthly duty (``trước ngày 20 hằng tháng`` gives
+      "19") and of each quarter's last month for a quarterly one (``trước ngày 15 tháng
+      cuối quý`` gives "14": 14/3, 14/6, 14/9, 14/12). A day the month lacks is its
+      last day (31 → 30/4, 28/2).
+
+    "MM-DD" on a monthly or quarterly duty (plan files written before "DD") means its
+    day, DD. ``source_line`` is where ``text`` is.
     """
 
     kind: Literal["report", "plan_drafting"] = "report"
@@ -57,12 +75,38 @@ class ReportingDuty(_Model):
     to: list[str] = Field(default_factory=list)
     source_line: int | None = None
 
+    @field_validator("due", mode="before")
+    @classmethod
+    def _day_as_text(cls, value: object) -> object:
+        """ "due: 19" typed without quotes is the day "19"."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value:02d}"
+        return value
+
     @field_validator("due")
     @classmethod
-    def _month_day(cls, value: str | None) -> str | None:
-        if value is not None and not MONTH_DAY.match(value):
-            raise ValueError('expected a month-day as "MM-DD", e.g. "06-19"')
-        return value
+    def _due_form(cls, due: str | None, info: ValidationInfo) -> str | None:
+        if due is None or MONTH_DAY.match(due):
+            return due
+        if not DAY.match(due):
+            raise ValueError(
+                'expected a month-day "MM-DD" (e.g. "06-19"), or for a monthly or quarterly '
+                'duty the day "DD" (e.g. "19")'
+            )
+        frequency = info.data.get("frequency")
+        if frequency not in ("monthly", "quarterly"):
+            raise ValueError(
+                f"'{due}' is a day of the month, but a {frequency} duty needs a month-day "
+                '"MM-DD" (e.g. "06-19")'
+            )
+        return due
+
+    def due_day(self) -> int | None:
+        """The day of the month a monthly or quarterly duty is due ("19", or legacy
+        "MM-DD"'s DD), None without a date."""
+        if self.due is None:
+            return None
+        return int(self.due[-2:])
 
 
 class Occurrence(_Model):

@@ -3,9 +3,10 @@
 Time cells do not always hold a time expression alone: "Trình UBTVQH xem xét, thông qua
 trước ngày 10/01/2025", or steps, each with its month: "- Trình UBTVQH tại Phiên họp thứ
 42 (tháng 02/2025); - Trình Quốc hội … (cuối tháng 02/2025)". When the whole cell does
-not read as one expression, each date, month or quarter it names (with the deadline word
-before it, if any) is read on its own; the task's occurrences are those windows, so it
-runs from the first step to the last. The importer warns that it read the cell so.
+not read as one expression, each date, month or quarter it names with its year (and the
+deadline word before it, if any), as ``engine.periods.find_periods`` finds them, is read
+on its own; the task's occurrences are those windows, so it runs from the first step to
+the last. The importer warns that it read the cell so.
 """
 
 from __future__ import annotations
@@ -14,18 +15,10 @@ import re
 from collections.abc import Callable
 
 from engine.errors import NhacviecError
+from engine.periods import find_periods
 from engine.plans.model import Occurrence
 
-_DEADLINE = r"(?:(?:trước|chậm nhất(?:\s+(?:là|đến))?|đến|hạn)\s+)?"
 _YEAR = r"(?:19|20)\d{2}"
-_FRAGMENT = re.compile(
-    rf"{_DEADLINE}(?:ngày\s+)?\d{{1,2}}\s*/\s*\d{{1,2}}\s*/\s*{_YEAR}"
-    rf"|{_DEADLINE}ngày\s+\d{{1,2}}\s+tháng\s+\d{{1,2}}\s+năm\s+{_YEAR}"
-    rf"|{_DEADLINE}tháng\s+\d{{1,2}}(?:\s*[-–]\s*\d{{1,2}})?\s*(?:/|\s+năm\s+|-)\s*{_YEAR}"
-    rf"|{_DEADLINE}qu[ýí]\s+[IVX\d]+(?:\s*[-–,]\s*[IVX\d]+)?\s*(?:/|\s+năm\s+|-)\s*{_YEAR}"
-    rf"|^(?:giai đoạn\s+|năm\s+)?{_YEAR}\s*[-–]\s*{_YEAR}\b",
-    re.IGNORECASE,
-)
 # "Thực hiện đến năm 2030 và …": the work goes on until then, from the plan's start.
 _UNTIL = re.compile(
     rf"^(?:thực hiện|triển khai)\s+(?:đến|tới)\s+(?:hết\s+)?năm\s+({_YEAR})\b", re.I
@@ -42,10 +35,14 @@ def embedded_windows(text: str, within: tuple[int, int], parse: Parse) -> list[O
         if within[0] <= year:
             span = f"{within[0]} - {year}"
             return parse(span, within)
-    for match in _FRAGMENT.finditer(text):
+    for found in find_periods(text, within):
+        phrase = text[found.start : found.end]
+        # a step names its own date or window; "hằng năm" or a yearless month is no step
+        if found.period.recurrence is not None or not re.search(_YEAR, phrase):
+            continue
         try:
-            found = parse(match.group(0), within)
+            windows = parse(phrase, within)
         except NhacviecError:
             continue
-        out.extend(o for o in found if o not in out)
+        out.extend(o for o in windows if o not in out)
     return out

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from engine.agencies import AgencyMatcher
 from engine.errors import InputError
@@ -54,15 +55,16 @@ from engine.plans.rows import (
     keys_repeat,
     one_line,
 )
-from engine.plans.taskbuild import FIELD_NAMES, PeriodParser, TaskBuilder
+from engine.plans.taskbuild import DURATION, FIELD_NAMES, PeriodParser, TaskBuilder
 from engine.plans.tasktables import TaskTable, find_task_tables
-from engine.plans.text import is_roman, parse_amount, squash
+from engine.plans.text import fold, is_roman, parse_amount, squash
 
 _WINDOW_HINT = re.compile(
     r"\b(19|20)\d{2}\b|hàng năm|hằng năm|thường xuyên|quý|tháng\s*\d", re.IGNORECASE
 )
 _UNIT = re.compile(r"\((?P<unit>(?:triệu|tỷ|nghìn)?\s*đồng)\)", re.IGNORECASE)
 
+_INSPECTION = re.compile(r"\b(?:kiem tra|thanh tra)\b")
 _TASK_FIELDS = ("title", "content", "lead", "coordinators", "agencies", "deliverables")
 
 
@@ -100,6 +102,8 @@ class TaskExtractor(TaskBuilder):
         self._saved_columns: dict[int, tuple[list[Column], list[str], str | None]] = {}
         self._shift_lines: set[int] = set()
         self.plan_title: str | None = None  # the events of the body are named after it
+        self.issued_on: date | None = None  # a window before it may be a year typo
+        self.inspections = False  # the rows are units an inspection plan inspects
 
     # -- entry point ---------------------------------------------------------------------
 
@@ -203,13 +207,24 @@ class TaskExtractor(TaskBuilder):
             if m := _UNIT.search(text):
                 self.unit = squash(m.group("unit"))
         kinds = {c.kind for c in self.columns}
+        self.inspections = False
         if not kinds & {"lead", "agencies"}:
-            who = self.default_lead or "nobody"
-            self.warn(
-                rows[0].first,
-                f"the table has no lead-agency column; the issuer ({who}) is the lead "
-                "of every task",
-            )
+            # "Tên đơn vị được kiểm tra | Đối tượng kiểm tra | Thời hạn kiểm tra": the rows
+            # are the units inspected, each inspection the work of the plan's owner.
+            self.inspections = any(_INSPECTION.search(fold(c.header)) for c in self.columns)
+            if self.inspections:
+                self.warn(
+                    rows[0].first,
+                    "the table lists the units to be inspected and has no lead-agency "
+                    "column: its tasks have no lead (the plan's owner does the inspections)",
+                )
+            else:
+                who = self.default_lead or "nobody"
+                self.warn(
+                    rows[0].first,
+                    f"the table has no lead-agency column; the issuer ({who}) is the lead "
+                    "of every task",
+                )
         for column in self.columns:
             if column.kind is None and column.header and not column.duplicate:
                 self.warn(rows[0].first, f"column '{column.header}' is not a known field; ignored")
@@ -220,24 +235,30 @@ class TaskExtractor(TaskBuilder):
         numbers there and no other column holds tasks."""
         kinds = {c.kind for c in columns}
         named: list[str] = []
-        unnamed_first = bool(columns) and columns[0].kind is None and not columns[0].header
-        numbered = any(r.texts and NUMBER.match(squash(r.texts[0])) for r in rows)
-        if unnamed_first and "number" not in kinds and numbered:
-            columns[0] = Column("number", "")
+        # A header cell OCR could not read ("1" for "TT") is as good as a blank one.
+        unknown_first = bool(columns) and columns[0].kind is None
+        numbered = sum(1 for r in rows if r.texts and NUMBER.match(squash(r.texts[0])))
+        enough = (
+            numbered > 0 if unknown_first and not columns[0].header else numbered * 2 > len(rows)
+        )
+        if unknown_first and "number" not in kinds and enough:
+            columns[0] = Column("number", columns[0].header)
             named.append("TT")
         position = 1 if named else 0
-        if (
-            len(columns) > position
-            and columns[position].kind is None
-            and not columns[position].header
-            and not kinds & {"title", "content"}
-        ):
-            columns[position] = Column("title", "")
-            named.append("task title")
+        if len(columns) > position and columns[position].kind is None:
+            blank = not columns[position].header
+            if (blank and not kinds & {"title", "content"}) or (
+                not blank and named and "title" not in kinds
+            ):
+                columns[position] = Column("title", columns[position].header)
+                named.append("task title")
         if named:
+            printed = ", ".join(f"'{squash(c.header)}'" for c in columns[: len(named)] if c.header)
             self.warn(
                 header.first,
-                "the header leaves its first columns unnamed; they are taken as "
+                "the header leaves its first columns unnamed"
+                + (f" or unreadable ({printed})" if printed else "")
+                + "; they are taken as "
                 + " and ".join(named),
             )
         return columns
@@ -296,6 +317,9 @@ class TaskExtractor(TaskBuilder):
                 after_repeat = False
                 continue
             after_repeat = False
+            if drafts and "merged:number" in values and number == drafts[-1].number:
+                self._same_task(drafts[-1], row, values)
+                continue
             if not number and drafts and self._continues(values):
                 self._continue(drafts[-1], row, values, why="it has no number and no task")
                 continue
@@ -344,6 +368,8 @@ class TaskExtractor(TaskBuilder):
                 continue
             key = f"year:{column.year}" if column.kind == "budget_year" else column.kind
             if column.duplicate and values.get(key):
+                if key == "window" and cell.merged != "above" and DURATION.match(squash(cell.text)):
+                    values["duration"] = squash(cell.text)  # "Thời hạn kiểm tra: 02 ngày"
                 continue
             if cell.merged == "left" and values.get(key):
                 continue
@@ -555,6 +581,22 @@ class TaskExtractor(TaskBuilder):
                 f"task {label} continues after the repeated header (page break): line "
                 f"{row.first} joined to it; check its title and cells",
             )
+        draft.last = row.last
+
+    def _same_task(self, draft: Draft, row: Row, values: dict[str, str]) -> None:
+        """A row under the task's vertically merged number cell is more of that task (a
+        unit inspected on two contracts): its own cells are added on lines of their own."""
+        merged = {key.removeprefix("merged:") for key in values if key.startswith("merged:")}
+        for key, text in values.items():
+            if key in merged or key.startswith(("year:", "merged:")) or not text.strip():
+                continue
+            before = draft.fields.get(key, "")
+            draft.fields[key] = f"{before}\n{text.strip()}" if before else text.strip()
+        self.warn(
+            row.first,
+            f"the row at line {row.first} is under task {draft.number}'s merged number cell: "
+            "its cells are joined to that task",
+        )
         draft.last = row.last
 
     # -- windows inherited from vertically merged cells in cell-per-line exports ---------

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
 
 from engine.agencies import AgencyMatcher
 from engine.errors import NhacviecError
@@ -23,6 +24,10 @@ from engine.plans.rows import Column, Draft, content_text, one_line
 from engine.plans.steps import embedded_windows
 
 PeriodParser = Callable[[str, tuple[int, int]], list[Occurrence]]
+
+# "02 ngày", "3 ngày làm việc": how long the task takes from the date beside it.
+DURATION = re.compile(r"^(?P<n>\d{1,3})\s*ngày(?P<working>\s+làm việc)?\.?$", re.IGNORECASE)
+_FULL_DATE = re.compile(r"\b(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*((?:19|20)\d{2})\b")
 
 _ROLE_LABEL = re.compile(
     r"(?:đơn vị|cơ quan)?\s*(?P<role>chủ trì|phối hợp)\s*(?:thực hiện)?\s*:", re.IGNORECASE
@@ -52,6 +57,8 @@ class TaskBuilder:
     columns: list[Column]
     unit: str | None
     doc: Document
+    issued_on: date | None
+    inspections: bool
 
     def warn(self, line: int | None, message: str) -> None:
         self.warnings.append(Warning_(line=line, message=message))
@@ -111,6 +118,10 @@ class TaskBuilder:
                 )
         window_text = one_line(fields.get("window", "")) or None
         occurrences = self._occurrences(draft, key, window_text)
+        duration = fields.get("duration")
+        if window_text and duration:
+            occurrences = self._lasting(draft, key, occurrences, duration)
+            window_text = f"{window_text} | {duration}"
         return PlanTask(
             key=key,
             section=draft.section,
@@ -137,7 +148,9 @@ class TaskBuilder:
         if "agencies" in fields:
             lead_text, coord_text = self._roles(fields["agencies"], draft.first, key)
         lead = self._names(lead_text, draft.first)
-        if not lead and not {"lead", "agencies"} & self._kinds and self.default_lead:
+        if not lead and self.inspections:
+            pass  # the owner inspects: said once, for the table
+        elif not lead and not {"lead", "agencies"} & self._kinds and self.default_lead:
             lead = [self.default_lead]
         elif not lead:
             self.warn(draft.first, f"task {key} has no lead agency")
@@ -213,9 +226,77 @@ class TaskBuilder:
                 f"dates it names ({labels}): check them",
             )
             occurrences = steps
+        if not occurrences:  # "Khi có phát sinh": on demand, nothing to remind of
+            self.warn(
+                draft.first,
+                f"task {key}: the window '{window}' is on demand (no dates): it gets no "
+                "obligations or reminders",
+            )
+            return []
         start, end = date(self.period[0], 1, 1), date(self.period[1], 12, 31)
+        if self.issued_on and all(o.end < self.issued_on for o in occurrences):
+            occurrences = self._year_typo(draft, key, window) or occurrences
         if any(o.end < start or o.end > end for o in occurrences):
             self.warn(draft.first, f"task {key}: window '{window}' lies outside the plan period")
+        return occurrences
+
+    def _lasting(
+        self, draft: Draft, key: str, occurrences: list[Occurrence], duration: str
+    ) -> list[Occurrence]:
+        """A start date and "02 ngày" beside it: the window runs for that many days, working
+        days when the cell or the document's text says so ("02 ngày làm việc")."""
+        match = DURATION.match(duration)
+        if match is None or len(occurrences) != 1:
+            return occurrences
+        start = occurrences[0].start or occurrences[0].end
+        days = int(match.group("n"))
+        if days < 1:
+            return occurrences
+        working = bool(match.group("working")) or self._says_working_days(days)
+        if working:
+            from engine.workflow.calendar import WorkCalendar
+
+            calendar = WorkCalendar(zone=ZoneInfo("Asia/Ho_Chi_Minh"), send_at=time(8))
+            counted = days - 1 if calendar.is_working_day(start) else days
+            end = calendar.add_working_days(start, counted)
+        else:
+            end = start + timedelta(days=days - 1)
+        self.warn(
+            draft.first,
+            f"task {key}: '{duration}' from {start:%d/%m/%Y} is read as "
+            f"{'working' if working else 'calendar'} days: {start:%d/%m/%Y}–{end:%d/%m/%Y}",
+        )
+        label = f"{start:%d/%m/%Y} – {end:%d/%m/%Y}" if end != start else f"{start:%d/%m/%Y}"
+        return [Occurrence(start=start, end=end, label=label)]
+
+    def _says_working_days(self, days: int) -> bool:
+        """Whether the document's text gives this many days as working days."""
+        pattern = re.compile(rf"(?<!\d)0*{days}\s*ngày\s+làm\s+việc", re.IGNORECASE)
+        return any(pattern.search(line.text) for line in self.doc.lines)
+
+    def _year_typo(self, draft: Draft, key: str, window: str) -> list[Occurrence] | None:
+        """A date of last year in a plan issued this year, which read in the issue year
+        falls after the issue date and in the plan period ("25/3/2025" in a plan of
+        10/3/2026 whose other rows say 2026): the year is a typo. None otherwise."""
+        issued = self.issued_on
+        dates = _FULL_DATE.findall(window)
+        if issued is None or not dates or any(int(y) != issued.year - 1 for _, _, y in dates):
+            return None
+        fixed = _FULL_DATE.sub(lambda m: f"{m[1]}/{m[2]}/{issued.year}", window)
+        try:
+            occurrences = self.parse_window(fixed, self.period)
+        except NhacviecError:
+            return None
+        if not occurrences or any(
+            (o.start or o.end) < issued or o.end.year > self.period[1] for o in occurrences
+        ):
+            return None
+        self.warn(
+            draft.first,
+            f"task {key}: the date in '{window}' is before the plan was issued "
+            f"({issued:%d/%m/%Y}); read in {issued.year}, as '{fixed}' (a typo for the "
+            "year?): check it",
+        )
         return occurrences
 
     def _budget_occurrences(self, draft: Draft, key: str) -> list[Occurrence]:

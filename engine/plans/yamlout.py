@@ -111,15 +111,15 @@ class _Writer:
             return
         self.comment(
             "Recurring duties from the body: reports (and drafting next year's plan). "
-            "due is the last allowed day as MM-DD ('trước ngày 20/6' gives 06-19)."
+            "due is the last allowed day: MM-DD in the year ('trước ngày 20/6' gives 06-19), "
+            "or DD in each month, or in each quarter's last month ('trước ngày 20 hằng "
+            "tháng' gives 19)."
         )
         self.emit("reporting:")
         for duty in duties:
             self.field("kind", duty.kind, indent=2, item=True)
             self.field("frequency", duty.frequency, indent=4)
-            self.field(
-                "due", duty.due, "the text gives no date" if duty.due is None else None, indent=4
-            )
+            self.field("due", duty.due, _due_note(duty), indent=4)
             self.field("due_text", duty.due_text, indent=4)
             self.names("from", duty.from_, indent=4)
             self.names("to", duty.to, indent=4)
@@ -276,6 +276,18 @@ def _warnings_for(task: PlanTask, warnings: list[Warning_]) -> list[Warning_]:
 
 def _needs_block(value: str) -> bool:
     return "\n" in value or len(value) > WIDTH - 30
+
+
+def _due_note(duty: ReportingDuty) -> str | None:
+    """What ``due`` means, in the reviewer's words."""
+    if duty.due is None:
+        return "the text gives no date"
+    day = duty.due_day()
+    if duty.frequency == "monthly":
+        return f"ngày {day} hằng tháng"
+    if duty.frequency == "quarterly":
+        return f"ngày {day} tháng cuối mỗi quý"
+    return None
 
 
 def scalar(value: Any, *, flow: bool = False) -> str:

@@ -18,8 +18,10 @@ What each kind of rule creates (per plan the rule and its workflow select):
   2026", "tháng 3 năm 2026". A plan often states the same report twice (the owner's report
   upwards without a date, the departments' reports to the owner "trước ngày 20/6"): it is
   one obligation per agency and period, due on the date the plan gives for that frequency
-  (the first duty that has one), else the rule's ``default_due``; a date on a day off
-  stays as written. Opens ``opens`` before the due date (None if the rule gives none).
+  (the first duty that has one: "MM-DD" in the year for half-yearly and yearly, "DD" in
+  each month for monthly and in each quarter's last month for quarterly, a day the month
+  lacks being its last), else the rule's ``default_due``; a date on a day off stays as
+  written. Opens ``opens`` before the due date (None if the rule gives none).
 - ``plan drafting``: for each year of the plan period after the first, the owner (or the
   duty's ``from`` agencies) drafts that year's plan ("Kế hoạch năm 2027"), due on the
   duty's date, else the rule's ``due`` ("10-31"), in the year before. With
@@ -506,12 +508,12 @@ def _report_periods(
         yield f"6 tháng đầu năm {year}", _month_day(year, given or defaults["half-yearly"])
     elif duty.frequency == "yearly":
         yield f"năm {year}", _month_day(year, given or defaults["yearly"])
-    elif duty.frequency == "quarterly":
-        day = int(given[3:]) if given else int(defaults["quarterly"])
+    elif duty.frequency == "quarterly":  # due in the quarter's last month
+        day = duty.due_day() or int(defaults["quarterly"])
         for q in range(4):
             yield f"quý {ROMAN[q]} năm {year}", _clamped(year, 3 * q + 3, day)
     else:
-        day = int(given[3:]) if given else int(defaults["monthly"])
+        day = duty.due_day() or int(defaults["monthly"])
         for month in range(1, 13):
             yield f"tháng {month} năm {year}", _clamped(year, month, day)
 

@@ -235,3 +235,77 @@ def test_a_task_table_split_over_two_word_tables_is_one_table(
     assert [t.key for t in plan.tasks] == ["1", "2", "3"]
     assert [t.source.table if t.source else None for t in plan.tasks] == [1, 2, 2]
     assert plan.tasks[2].occurrences[0].start == date(2026, 12, 1)
+
+
+def test_an_inspection_plan_lists_its_units_with_dates_and_working_days(
+    tmp_path: Path, directory: Directory
+) -> None:
+    doc = new_document()
+    header_block(doc, ["UBND TỈNH LÀO CAI", "SỞ CÔNG THƯƠNG"], "Số: 15/KH-SCT",
+                 "Lào Cai, ngày 10 tháng 3 năm 2026")  # fmt: skip
+    for text in (
+        "KẾ HOẠCH",
+        "Kiểm tra việc sử dụng vật liệu nổ công nghiệp",
+        "3. Thời hạn kiểm tra: 02 ngày làm việc/01 đơn vị, tính từ ngày công bố quyết định.",
+        "PHỤ LỤC I",
+    ):
+        doc.add_paragraph(text)
+    table = doc.add_table(rows=5, cols=5)
+    fill(table, [["TT", "Tên đơn vị được kiểm tra", "Đối tượng kiểm tra",
+                  "Thời gian công bố Quyết định kiểm tra", "Thời hạn kiểm tra"],
+                 ["1", "Công ty A", "Gói thầu số 13", "23/3/2026", "02 ngày"],
+                 [None, None, "Gói thầu số 14", None, None],
+                 ["2", "Công ty B", "Kho vật liệu nổ", "27/3/2025", "02 ngày"],
+                 ["3", "Công ty C", "Kho mới", "Khi có phát sinh", ""]])  # fmt: skip
+    for column in (0, 1, 3, 4):  # one unit inspected on two contracts
+        table.cell(1, column).merge(table.cell(2, column))
+    plan = import_plan(save(doc, tmp_path), directory).plan
+    assert [(t.key, t.title, t.lead) for t in plan.tasks] == [
+        ("1", "Công ty A", []),
+        ("2", "Công ty B", []),
+        ("3", "Công ty C", []),
+    ]
+    unit_a, unit_b, unit_c = plan.tasks
+    assert unit_a.content == "Gói thầu số 13\nGói thầu số 14"
+    # Monday 23/3 and the next working day; Friday 27/3 (printed 2025) and Monday 30/3
+    assert [(o.start, o.end) for o in unit_a.occurrences] == [
+        (date(2026, 3, 23), date(2026, 3, 24))
+    ]
+    assert unit_a.window_text == "23/3/2026 | 02 ngày"
+    assert [(o.start, o.end) for o in unit_b.occurrences] == [
+        (date(2026, 3, 27), date(2026, 3, 30))
+    ]
+    assert unit_c.occurrences == []
+    messages = [w.message for w in plan.warnings]
+    assert any("the table lists the units to be inspected" in m for m in messages)
+    typo = "task 2: the date in '27/3/2025' is before the plan was issued"
+    assert any(typo in m for m in messages)
+    assert any("'02 ngày' from 27/03/2026 is read as working days" in m for m in messages)
+    assert any("task 3: the window 'Khi có phát sinh' is on demand" in m for m in messages)
+    assert not any("lies outside the plan period" in m for m in messages)
+
+
+def test_a_first_header_cell_that_cannot_be_read_is_the_number_column(
+    tmp_path: Path, directory: Directory
+) -> None:
+    doc = new_document()
+    header_block(doc, ["ỦY BAN NHÂN DÂN", "THÀNH PHỐ HÀ NỘI"], "Số: 9/KH-UBND",
+                 "Hà Nội, ngày 5 tháng 1 năm 2026")  # fmt: skip
+    for text in ("KẾ HOẠCH", "Kiểm tra an toàn năm 2026", "PHỤ LỤC"):
+        doc.add_paragraph(text)
+    table = doc.add_table(rows=4, cols=4)
+    fill(table, [["1", "Tên đơn v‡đướt<?", "Nội dung kiểm tra", "Thời hạn kiểm tra"],
+                 ["1", "Công ty A", "Kho mìn", "Quý II/2026"],
+                 ["2", "Công ty B", "Kho xăng", "Quý III/2026"],
+                 ["3", "Công ty C", "Kho hóa chất", "Quý IV/2026"]])  # fmt: skip
+    plan = import_plan(save(doc, tmp_path), directory).plan
+    assert [(t.key, t.title) for t in plan.tasks] == [
+        ("1", "Công ty A"),
+        ("2", "Công ty B"),
+        ("3", "Công ty C"),
+    ]
+    assert any(
+        "unnamed or unreadable ('1', 'Tên đơn v‡đướt<?'); they are taken as TT and task title"
+        in w.message
+        for w in plan.warnings
+    )

@@ -268,3 +268,39 @@ def test_values_too_long_for_the_store_are_refused_before_writing(
     with pytest.raises(InputErrors, match=r"tasks\.2\.number: longer than 40 characters"):
         load(store, edited, directory)
     assert count(store, Plan) == 0
+
+
+def test_a_plan_file_states_monthly_and_quarterly_days_and_refuses_a_day_on_a_yearly_duty(
+    store: Store, cli: CliRunner, plan_file: Path, tmp_path: Path
+) -> None:
+    db = cli_url(store)
+    lines = plan_file.read_text(encoding="utf-8").split("\n")
+    first = lines.index("reporting:") + 1
+    duties = [
+        "  - kind: report",
+        "    frequency: monthly",
+        '    due: "19"',
+        "    text: trước ngày 20 hằng tháng",
+        "  - kind: report",
+        "    frequency: quarterly",
+        "    due: 14",  # typed without quotes: still the day 14
+        "    text: trước ngày 15 tháng cuối quý",
+        "  - kind: report",
+        "    frequency: quarterly",
+        "    due: 03-20",  # the form before days: its day, 20
+        "    text: quý",
+    ]
+    good = tmp_path / "days.yaml"
+    good.write_text("\n".join([*lines[:first], *duties, *lines[first:]]), encoding="utf-8")
+    loaded = cli.invoke(app, ["--db", db, "plan", "load", str(good)])
+    assert loaded.exit_code == 0, loaded.output
+
+    duties[1] = "    frequency: yearly"
+    bad = tmp_path / "bad-day.yaml"
+    bad.write_text("\n".join([*lines[:first], *duties, *lines[first:]]), encoding="utf-8")
+    refused = cli.invoke(app, ["--db", db, "plan", "load", str(bad)])
+    assert refused.exit_code == 2
+    assert (
+        f"{bad}:{first + 3}: reporting.0.due: '19' is a day of the month, but a "
+        'yearly duty needs a month-day "MM-DD"'
+    ) in refused.stderr

@@ -236,3 +236,60 @@ rules:
         ("due", "hn.sct.coordinator", "before", "2026-06-19"),  # not "today is the day"
         ("late", "hn.sct.coordinator", "after", "2026-06-22"),
     ]
+
+
+def test_reporting_days_read_from_the_body_become_monthly_and_quarterly_obligations() -> None:
+    """End to end: sentences of a plan's body → the plan file's YAML → generation."""
+    import yaml
+
+    from engine.agencies import AgencyMatcher
+    from engine.plans.body import BodyReader
+    from engine.plans.document import Line
+    from engine.plans.model import PlanFile
+    from engine.plans.yamlout import dump_plan
+    from tests.workflow.helpers import directory
+
+    sentences = [
+        "V. CHẾ ĐỘ BÁO CÁO",
+        "Sở Tài nguyên và Môi trường báo cáo tiến độ về Sở Công Thương trước ngày 20 hằng tháng.",
+        "Sở Công Thương báo cáo UBND Thành phố trước ngày 15 tháng cuối quý.",
+    ]
+    lines = [Line(n, text) for n, text in enumerate(sentences, start=1)]
+    body = BodyReader(AgencyMatcher(directory()), None, "UBND thành phố Hà Nội").read(lines)
+    written = dump_plan(plan(period={"start": 2026, "end": 2026}, reporting=body.reporting))
+    assert 'due: "19"  # ngày 19 hằng tháng' in written
+    assert 'due: "14"  # ngày 14 tháng cuối mỗi quý' in written
+    reloaded = PlanFile.model_validate(yaml.safe_load(written))
+
+    cal = calendar()
+    result = generate([reloaded], [shipped_workflow()], book(), cal)
+    # the shipped rule: every agency of the plan reports, for each frequency the plan states
+    reports = [ob for ob in result.obligations if ob.rule == "bao-cao" and ob.agency == "hn.sct"]
+    monthly = sorted(ob.due_on for ob in reports if ob.period_label.startswith("tháng"))
+    assert monthly == [date(2026, month, 19) for month in range(1, 13)]
+    quarterly = sorted(
+        (ob.due_on, ob.period_label) for ob in reports if ob.period_label.startswith("quý")
+    )
+    assert quarterly == [
+        (date(2026, 3, 14), "quý I năm 2026"),
+        (date(2026, 6, 14), "quý II năm 2026"),
+        (date(2026, 9, 14), "quý III năm 2026"),
+        (date(2026, 12, 14), "quý IV năm 2026"),
+    ]
+    # 14/3/2026 is a Saturday: the report is due as written, its reminders on working days
+    keys = {ob.key for ob in reports if ob.due_on == date(2026, 3, 14)}
+    days = {
+        n.stage: cal.local_date(n.scheduled_at)
+        for n in result.notifications
+        if n.obligation in keys
+    }
+    assert days["nhac-2-ngay-lam-viec"] == date(2026, 3, 12)  # Thursday
+    assert all(cal.is_working_day(day) for day in days.values())
+
+
+def test_a_legacy_month_day_on_a_monthly_duty_means_its_day() -> None:
+    p = plan(reporting=[{"text": "tháng", "frequency": "monthly", "due": "01-05"}])
+    result = generate([p], [shipped_workflow()], book(), calendar())
+    dues = sorted(ob.due_on for ob in result.obligations if ob.rule == "bao-cao")
+    assert dues[:2] == [date(2022, 1, 5), date(2022, 1, 5)]
+    assert {d.day for d in dues} == {5}
