@@ -1,0 +1,150 @@
+"""The workspace in a real browser: Debian's Chromium, headless, driven by Playwright.
+
+``live`` serves the real app (``engine.web.create_app``, workspace included) with uvicorn
+on a free loopback port, in a thread, with an injected clock and a real SMTP server
+(aiosmtpd) for the sign-in links. The socket is bound and listening before the thread
+starts, so the first request queues instead of racing the start-up. ``page`` is a fresh
+browser context at desktop width; ``live.shoot(page, name)`` writes a screenshot of the
+page at 1280 and 390 pixels wide under the test's ``tmp_path`` (``screenshots/``).
+
+Chromium is ``/usr/bin/chromium`` (``make system`` installs it; Playwright never
+downloads a browser). Without it the browser tests skip, except in CI, where they fail.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.config import Settings
+from engine.store.db import Store
+from engine.web import create_app, listen
+from tests import factories as f
+from tests.conftest import IN_CI
+from tests.fakes.smtp import SmtpServer, free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+SECRET = "workspace-test-secret-0123456789"
+WIDTHS = {"desktop": 1280, "phone": 390}
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Live:
+    url: str
+    store: Store
+    settings: Settings
+    clock: Clock
+    smtp: SmtpServer
+    shots: Path
+    taken: list[Path] = field(default_factory=list)
+
+    def shoot(self, page: Any, name: str) -> None:
+        """Screenshots of the page as it is, at desktop and phone widths."""
+        self.shots.mkdir(parents=True, exist_ok=True)
+        before = page.viewport_size
+        for label, width in WIDTHS.items():
+            page.set_viewport_size({"width": width, "height": 900})
+            path = self.shots / f"{name}-{label}.png"
+            page.screenshot(path=str(path), full_page=True)
+            self.taken.append(path)
+        page.set_viewport_size(before)
+
+    def link_in_mail(self, count: int) -> str:
+        """The sign-in link of the ``count``-th message the SMTP server received."""
+        mail = self.smtp.wait_for(count)[count - 1]
+        body = mail.message.get_body(("plain",))
+        assert body is not None
+        match = re.search(
+            r"http://127\.0\.0\.1:\d+(/dang-nhap/[A-Za-z0-9_.\-]+)", body.get_content()
+        )
+        assert match, body.get_content()
+        return match.group(1)
+
+    def sign_in(self, page: Any, email: str) -> None:
+        """Sign in through the pages, as a person does: ask, open the mail's link, confirm."""
+        page.goto(f"{self.url}/dang-nhap")
+        page.get_by_label("Thư điện tử").fill(email)
+        page.get_by_role("button", name="Gửi liên kết đăng nhập").click()
+        page.get_by_text("một liên kết đăng nhập vừa được gửi").wait_for()
+        link = self.link_in_mail(len(self.smtp.received) or 1)
+        page.goto(f"{self.url}{link}")
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url(f"{self.url}/")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing (make system installs Debian's chromium)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def serve(store: Store, settings: Settings, clock: Clock, port: int) -> Iterator[str]:
+    """Serve the app on 127.0.0.1:``port`` in a thread until the generator is closed."""
+    import uvicorn
+
+    sock = listen(f"127.0.0.1:{port}")
+    config = uvicorn.Config(
+        create_app(store, settings, clock=clock), log_level="warning", access_log=False,
+        lifespan="off",
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+NOW = f.at(date(2026, 6, 30))
+
+
+@pytest.fixture
+def live(
+    sqlite_store: Store, smtp: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Live]:
+    monkeypatch.setenv("NHACVIEC_SECRET", SECRET)
+    port = free_port()
+    settings = f.settings(tmp_path, smtp=(smtp.host, smtp.port),
+                          base_url=f"http://127.0.0.1:{port}")  # fmt: skip
+    clock = Clock(NOW)
+    server = serve(sqlite_store, settings, clock, port)
+    url = next(server)
+    try:
+        yield Live(url, sqlite_store, settings, clock, smtp, tmp_path / "screenshots")
+    finally:
+        server.close()
