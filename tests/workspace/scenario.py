@@ -58,5 +58,6 @@ def build(s: Session) -> People:
     s.add(request)
     s.flush()
     tnmt_open = f.obligation(s, scenario.plan_of(s, built), tnmt, due_on=date(2026, 7, 15),
-                             title="Báo cáo kết quả quý II", key="tnmt-q2")  # fmt: skip
+                             title="Báo cáo kết quả quý II", key="tnmt-q2",
+                             period_label="quý II năm 2026")  # fmt: skip
     return People(built.plan_key, overdue.id, tnmt_open.id, first(sct, "open").id, request.id)
