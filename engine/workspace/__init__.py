@@ -12,6 +12,7 @@ mounts (so ``nhacviec run`` and ``nhacviec web`` serve them):
 ``/qua-han``                   what is overdue
 ``/nghia-vu/{id}``             one obligation: details, messages, history, actions
 ``/gia-han``                   extension requests waiting for a decision
+``/nhap-ke-hoach``             import a plan document, correct its tasks, load it
 =============================  ===========================================================
 
 Without a session every page but the sign-in pages sends the browser to ``/dang-nhap``.
@@ -27,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from engine.workspace import pages, signin
+from engine.workspace import importing, pages, signin
 from engine.workspace.web import Clock, Site
 
 if TYPE_CHECKING:
@@ -62,4 +63,8 @@ def routes(store: Store, settings: Settings, clock: Clock) -> list[BaseRoute]:
         Route("/gia-han", page(pages.extensions), methods=["GET"]),
         Route("/gia-han/{id}/dong-y", page(pages.approve), methods=["POST"]),
         Route("/gia-han/{id}/tu-choi", page(pages.refuse), methods=["POST"]),
+        Route("/nhap-ke-hoach", page(importing.upload_page), methods=["GET"]),
+        Route("/nhap-ke-hoach", page(importing.upload, uploads=True), methods=["POST"]),
+        Route("/nhap-ke-hoach/{id}", page(importing.draft_page), methods=["GET"]),
+        Route("/nhap-ke-hoach/{id}", page(importing.save), methods=["POST"]),
     ]

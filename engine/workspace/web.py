@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ log = logging.getLogger("nhacviec.workspace")
 Clock = Callable[[], datetime]
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 FORM_LIMIT = 4000  # characters kept of one form field
+UPLOAD_LIMIT = 30 * 1024 * 1024  # a scanned plan of 60 pages is well under this
 
 
 @dataclass
@@ -44,12 +45,22 @@ class Call:
     form: dict[str, str]
     csrf: str
     now: datetime
+    uploads: dict[str, Upload] = field(default_factory=dict)
 
     @property
     def today(self) -> date:
         return self.now.astimezone(self.zone).date()
 
     zone: Any = None
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent with a form: its name as the browser gave it, and its bytes
+    (``None`` when it was larger than ``UPLOAD_LIMIT``)."""
+
+    filename: str
+    content: bytes | None
 
 
 Handler = Callable[["Site", Call], Awaitable[Response]]
@@ -153,7 +164,9 @@ class Site:
 
         return await run_in_threadpool(load)
 
-    def page(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    def page(
+        self, handler: Handler, *, uploads: bool = False
+    ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             now = self.clock()
             viewer = await self.viewer(request, now)
@@ -161,13 +174,15 @@ class Site:
                 return RedirectResponse("/dang-nhap", status_code=303, headers=HEADERS)
             token = request.cookies[SESSION_COOKIE]
             form: dict[str, str] = {}
+            files: dict[str, Upload] = {}
             if request.method == "POST":
-                async with request.form(max_files=0, max_fields=2000) as data:
+                async with request.form(max_files=int(uploads), max_fields=2000) as data:
                     form = fields(data)
+                    files = await read_uploads(data)
                 if not self.auth.csrf_ok(token, form.get("csrf")):
                     log.info("refused a POST without a valid CSRF token (%s)", request.url.path)
                     return self.html("csrf", status=403, viewer=viewer)
-            call = Call(request, viewer, form, self.auth.csrf(token), now, zone=self.zone)
+            call = Call(request, viewer, form, self.auth.csrf(token), now, files, zone=self.zone)
             return await handler(self, call)
 
         return endpoint
@@ -185,3 +200,15 @@ class Site:
 def fields(data: FormData) -> dict[str, str]:
     """The text fields of a form (uploads are read by the page that takes them)."""
     return {k: v[:FORM_LIMIT] for k, v in data.multi_items() if isinstance(v, str)}
+
+
+async def read_uploads(data: FormData) -> dict[str, Upload]:
+    from starlette.datastructures import UploadFile
+
+    found = {}
+    for key, value in data.multi_items():
+        if isinstance(value, UploadFile):
+            content = await value.read(UPLOAD_LIMIT + 1)
+            name = (value.filename or "")[-200:]
+            found[key] = Upload(name, content if len(content) <= UPLOAD_LIMIT else None)
+    return found

@@ -76,7 +76,9 @@ class Live:
         return match.group(1)
 
     def sign_in(self, page: Any, email: str) -> None:
-        """Sign in through the pages, as a person does: ask, open the mail's link, confirm."""
+        """Sign in through the pages, as a person does: ask, open the mail's link, confirm
+        (whoever was signed in in this browser before is signed out first)."""
+        page.context.clear_cookies()
         page.goto(f"{self.url}/dang-nhap")
         page.get_by_label("Thư điện tử").fill(email)
         page.get_by_role("button", name="Gửi liên kết đăng nhập").click()

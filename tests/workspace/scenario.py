@@ -61,3 +61,19 @@ def build(s: Session) -> People:
                              title="Báo cáo kết quả quý II", key="tnmt-q2",
                              period_label="quý II năm 2026")  # fmt: skip
     return People(built.plan_key, overdue.id, tnmt_open.id, first(sct, "open").id, request.id)
+
+
+DIRECTORY_MAILS = {  # the coordinators of config/agencies.yaml
+    "sct": "sct.hn.coordinator@example.org",
+    "tnmt": "stnmt.hn.coordinator@example.org",
+    "sxd": "sxd.hn.coordinator@example.org",
+}
+
+
+def directory_only(s: Session) -> None:
+    """The agencies and contacts of the shipped directory, no plan (sync reads every
+    stored plan, and the report scenario's plans are rows without a plan file)."""
+    from engine.agencies import load_directory
+    from engine.plans.load import sync_directory
+
+    sync_directory(s, load_directory(f.ROOT / "config" / "agencies.yaml"), f.CREATED)
