@@ -60,6 +60,7 @@ def routes(store: Store, settings: Settings, clock: Clock) -> list[BaseRoute]:
         Route("/nghia-vu/{id}", page(pages.obligation), methods=["GET"]),
         Route("/nghia-vu/{id}/xac-nhan", page(pages.acknowledge), methods=["POST"]),
         Route("/nghia-vu/{id}/hoan-thanh", page(pages.complete), methods=["POST"]),
+        Route("/nghia-vu/{id}/{action}", page(pages.more_action), methods=["POST"]),
         Route("/gia-han", page(pages.extensions), methods=["GET"]),
         Route("/gia-han/{id}/dong-y", page(pages.approve), methods=["POST"]),
         Route("/gia-han/{id}/tu-choi", page(pages.refuse), methods=["POST"]),

@@ -233,9 +233,12 @@ def allowed(session: Session, call: Call) -> str | None:
     return role
 
 
-def detail(site: Site, call: Call, act: Act | None) -> dict[str, Any] | None:
+def detail(
+    site: Site, call: Call, act: Act | None, outcome: Outcome | None = None
+) -> dict[str, Any] | None:
     """The page's data after ``act`` (``engine.webact``: its rules, its audit events);
     None when the viewer may not see it."""
+    from engine import extensions as ext
     from engine.acklinks import AckClaim
     from engine.cli.actions import describe
     from engine.store.models import Obligation
@@ -254,15 +257,159 @@ def detail(site: Site, call: Call, act: Act | None) -> dict[str, Any] | None:
         found = session.get(Obligation, oid)
         assert found is not None
         shown = describe(session, found, call.now, site.zone)
-    return {"view": view, "show": shown, "role": role, "events": EVENT_VI, "statuses": STATUS_VI}
+        pending = ext.pending_request(session, oid)
+        live = found.cancelled_at is None and found.status in ("open", "acknowledged")
+        can = {
+            "request": role == "agency" and view.can_extend and pending is None,
+            "snooze": role == "agency" and live and found.tracked,
+            "waive": role == "owner" and live,
+            "track": role == "owner" and not found.tracked and found.cancelled_at is None,
+        }
+        waiting = (
+            None
+            if pending is None
+            else {"new_due_on": pending.new_due_on, "reason": pending.reason}
+        )
+    return {
+        "view": view,
+        "show": shown,
+        "role": role,
+        "events": EVENT_VI,
+        "statuses": STATUS_VI,
+        "can": can,
+        "waiting": waiting,
+        "outcome": outcome,
+    }
 
 
-async def obligation(site: Site, call: Call, act: Act | None = None) -> Response:
-    found = await run_in_threadpool(detail, site, call, act)
+@dataclass(frozen=True)
+class Outcome:
+    """What an action of the page below the email links' did: a notice or an error."""
+
+    text: str
+    ok: bool = True
+
+
+async def obligation(
+    site: Site, call: Call, act: Act | None = None, outcome: Outcome | None = None
+) -> Response:
+    found = await run_in_threadpool(detail, site, call, act, outcome)
     if found is None:
         return site.refused(call)
     view = found["view"]
-    return site.view(call, "obligation", section="list", act=act, status=view.status, **found)
+    status = view.status if outcome is None or outcome.ok else 400
+    return site.view(call, "obligation", section="list", act=act, status=status, **found)
+
+
+MORE_ACTIONS = {"gia-han": "agency", "tam-hoan": "agency", "mien": "owner", "theo-doi": "owner"}
+
+
+def more(site: Site, call: Call, action: str) -> Outcome | None:
+    """Ask for an extension, snooze (the agency's), waive or track (the owner's): through
+    ``engine.extensions``, ``engine.status`` and ``engine.tracking``; None when this
+    viewer may not (recorded)."""
+    from engine import extensions as ext
+    from engine.bulk import follow_up
+    from engine.status import StatusError, apply_action
+    from engine.store.models import Contact, Obligation
+    from engine.tracking import TrackingError, track_obligation
+    from engine.workflow.calendar import WorkCalendar
+
+    with site.store.session() as session:
+        role = allowed(session, call)
+        contact = session.get(Contact, call.viewer.contact_id)
+        assert contact is not None
+        if role is None:
+            return None
+        if MORE_ACTIONS[action] != role:
+            record_refusal(
+                session,
+                contact,
+                attempted=f"POST {call.request.url.path}",
+                reason=f"only the {MORE_ACTIONS[action]} may do this",
+                now=call.now,
+                obligation_id=_obligation_id(call),
+            )
+            return None
+        found = session.get(Obligation, _obligation_id(call), with_for_update=True)
+        assert found is not None
+        origin = {"contact": contact.key}
+        by, now, zone = contact.name, call.now, site.zone
+        try:
+            if action == "gia-han":
+                day = ext.parse_day(call.form.get("due", ""), call.today)
+                if day is None:
+                    return Outcome("Ngày xin gia hạn chưa đúng (dd/mm/yyyy).", ok=False)
+                made = ext.request_extension(
+                    session,
+                    found,
+                    new_due_on=day,
+                    by=by,
+                    via="web",
+                    reason=call.form.get("reason", "")[:1000],
+                    now=now,
+                    origin=origin,
+                )
+                return Outcome(
+                    f"Đã gửi yêu cầu gia hạn đến {day:%d/%m/%Y} "
+                    f"(GH{made.id}); đơn vị chủ trì kế hoạch sẽ quyết định."
+                )
+            if action == "tam-hoan":
+                days = 7 if call.form.get("days") == "7" else 1
+                paused = ext.snooze(
+                    session,
+                    found,
+                    contact,
+                    days=days,
+                    now=now,
+                    by=by,
+                    via="web",
+                    calendar=WorkCalendar.from_settings(site.settings),
+                    origin=origin,
+                )
+                until = paused.until.astimezone(zone).strftime("%H:%M %d/%m/%Y")
+                return Outcome(f"Đã tạm hoãn nhắc việc cho {by} đến {until}.")
+            if action == "mien":
+                reason = call.form.get("reason", "").strip()[:1000]
+                if not reason:
+                    return Outcome("Cần ghi lý do miễn thực hiện.", ok=False)
+                decision, _ = apply_action(
+                    session,
+                    found,
+                    "waive",
+                    now=now,
+                    zone=zone,
+                    actor=by,
+                    channel="web",
+                    note=reason,
+                    data=origin,
+                )
+                if decision.changed:
+                    follow_up(session, site.settings, "waive", [found.id], now=now)
+                return Outcome("Đã miễn thực hiện nghĩa vụ này.")
+            track_obligation(
+                session,
+                found,
+                now=now,
+                actor=by,
+                channel="web",
+                note=call.form.get("note", "").strip()[:1000] or None,
+            )
+            follow_up(session, site.settings, "track", [found.id], now=now)
+            return Outcome("Đã đưa nghĩa vụ vào theo dõi; nhắc việc còn lại được lên lịch.")
+        except (ext.ExtensionError, StatusError, TrackingError) as error:
+            return Outcome(f"Không thực hiện được: {error}", ok=False)
+
+
+async def more_action(site: Site, call: Call) -> Response:
+    action = str(call.request.path_params.get("action", ""))
+    if action not in MORE_ACTIONS:
+        return site.refused(call, status=404)
+    outcome = await run_in_threadpool(more, site, call, action)
+    if outcome is None:
+        return site.refused(call)
+    call.form = {}
+    return await obligation(site, call, outcome=outcome)
 
 
 async def acknowledge(site: Site, call: Call) -> Response:

@@ -207,3 +207,41 @@ def test_the_overdue_list_filters_by_agency(live: Live, page: Any) -> None:
     page.get_by_role("button", name="Lọc").click()
     page.wait_for_url("**/qua-han?*")
     assert agencies() == [report_scenario.SXD]
+
+
+def test_an_agency_asks_for_an_extension_and_the_owner_waives_another(
+    live: Live, page: Any
+) -> None:
+    with live.store.session() as s:
+        people = scenario.build(s)
+    live.sign_in(page, scenario.TNMT_MAIL)
+    page.goto(f"{live.url}/nghia-vu/{people.tnmt_open}")
+    assert page.get_by_role("heading", name="Miễn thực hiện").count() == 0  # the owner's
+    page.get_by_label("Gia hạn đến ngày").fill("31/07/2026")
+    page.get_by_label("Lý do", exact=True).fill("Chờ số liệu quý II")
+    page.get_by_role("button", name="Gửi yêu cầu gia hạn").click()
+    page.get_by_text("Đã gửi yêu cầu gia hạn đến 31/07/2026").wait_for()
+    assert page.get_by_text("Đang chờ đơn vị chủ trì kế hoạch quyết định").is_visible()
+    live.shoot(page, "nghia-vu-xin-gia-han")
+    csrf = page.locator("header input[name=csrf]").input_value()
+    status = page.evaluate(
+        """async ([url, csrf]) => (await fetch(url, {method: "POST",
+            body: new URLSearchParams({csrf, reason: "x"})})).status""",
+        [f"/nghia-vu/{people.tnmt_open}/mien", csrf],
+    )
+    assert status == 403  # waiving is the plan owner's
+
+    live.sign_in(page, scenario.SCT_MAIL)
+    page.goto(f"{live.url}/nghia-vu/{people.sxd_open}")
+    page.get_by_label("Lý do miễn").fill("Nhiệm vụ đã được điều chỉnh")
+    page.get_by_role("button", name="Miễn thực hiện").click()
+    page.get_by_text("Đã miễn thực hiện nghĩa vụ này.").wait_for()
+    assert page.locator("[data-status]").inner_text() == "Miễn thực hiện"
+    with live.store.session() as s:
+        waived = s.get(Obligation, people.sxd_open)
+        assert waived is not None and waived.status == "waived"
+        mine = ExtensionRequest.obligation_id == people.tnmt_open
+        asked = s.scalars(sa.select(ExtensionRequest).where(mine)).one()
+        assert (asked.state, asked.requested_via) == ("pending", "web")
+        refused = s.scalars(sa.select(AuditEvent).where(AuditEvent.event == "refused")).one()
+        assert refused.data is not None and refused.data["attempted"].endswith("/mien")
