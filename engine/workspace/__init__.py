@@ -12,10 +12,14 @@ mounts (so ``nhacviec run`` and ``nhacviec web`` serve them):
 ``/qua-han``                   what is overdue
 ``/nghia-vu/{id}``             one obligation: details, messages, history, actions
 ``/gia-han``                   extension requests waiting for a decision
+``/lich``                      the month calendar, and the agency's iCal feed address
+``/lich/{token}.ics``          that feed (signed; calendar programs have no session)
+``/bao-cao``                   the xlsx report of an owned plan, the reminder letters
 ``/nhap-ke-hoach``             import a plan document, correct its tasks, load it
 =============================  ===========================================================
 
-Without a session every page but the sign-in pages sends the browser to ``/dang-nhap``.
+Without a session every page but the sign-in pages (and the signed iCal feed) sends the
+browser to ``/dang-nhap``.
 Without the ``[web] secret_env`` secret the workspace says it is not configured.
 """
 
@@ -28,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from engine.workspace import importing, pages, signin
+from engine.workspace import extras, importing, pages, signin
 from engine.workspace.web import Clock, Site
 
 if TYPE_CHECKING:
@@ -64,6 +68,11 @@ def routes(store: Store, settings: Settings, clock: Clock) -> list[BaseRoute]:
         Route("/gia-han", page(pages.extensions), methods=["GET"]),
         Route("/gia-han/{id}/dong-y", page(pages.approve), methods=["POST"]),
         Route("/gia-han/{id}/tu-choi", page(pages.refuse), methods=["POST"]),
+        Route("/lich", page(extras.calendar), methods=["GET"]),
+        Route("/lich/{token}.ics", anonymous(extras.feed), methods=["GET"]),
+        Route("/bao-cao", page(extras.downloads), methods=["GET"]),
+        Route("/bao-cao.xlsx", page(extras.report_xlsx), methods=["GET"]),
+        Route("/cong-van/{id}", page(extras.letter_docx), methods=["GET"]),
         Route("/nhap-ke-hoach", page(importing.upload_page), methods=["GET"]),
         Route("/nhap-ke-hoach", page(importing.upload, uploads=True), methods=["POST"]),
         Route("/nhap-ke-hoach/{id}", page(importing.draft_page), methods=["GET"]),

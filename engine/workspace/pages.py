@@ -129,8 +129,15 @@ def read_filters(query: dict[str, str], today: date) -> Filters:
     )
 
 
-def listing(session: Session, viewer: Viewer, filters: Filters, today: date) -> dict[str, Any]:
-    """The obligations the viewer sees that pass the filters, by due date."""
+def listing(
+    session: Session,
+    viewer: Viewer,
+    filters: Filters,
+    today: date,
+    limit: int | None = LIST_LIMIT,
+) -> dict[str, Any]:
+    """The obligations the viewer sees that pass the filters, by due date (at most
+    ``limit``; ``more`` says how many were left out)."""
     from engine.workflow.agenda import agenda
 
     plans = visible_plans(session, viewer)
