@@ -15,6 +15,7 @@ mounts (so ``nhacviec run`` and ``nhacviec web`` serve them):
 ``/lich``                      the month calendar, and the agency's iCal feed address
 ``/lich/{token}.ics``          that feed (signed; calendar programs have no session)
 ``/bao-cao``                   the xlsx report of an owned plan, the reminder letters
+``/lien-he``                   contacts and their Telegram invitation codes
 ``/nhap-ke-hoach``             import a plan document, correct its tasks, load it
 =============================  ===========================================================
 
@@ -32,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from engine.workspace import extras, importing, pages, signin
+from engine.workspace import contacts, extras, importing, pages, signin
 from engine.workspace.web import Clock, Site
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ def routes(store: Store, settings: Settings, clock: Clock) -> list[BaseRoute]:
         Route("/bao-cao", page(extras.downloads), methods=["GET"]),
         Route("/bao-cao.xlsx", page(extras.report_xlsx), methods=["GET"]),
         Route("/cong-van/{id}", page(extras.letter_docx), methods=["GET"]),
+        Route("/lien-he", page(contacts.contacts_page), methods=["GET"]),
+        Route("/lien-he/{id}/moi", page(contacts.invite), methods=["POST"]),
         Route("/nhap-ke-hoach", page(importing.upload_page), methods=["GET"]),
         Route("/nhap-ke-hoach", page(importing.upload, uploads=True), methods=["POST"]),
         Route("/nhap-ke-hoach/{id}", page(importing.draft_page), methods=["GET"]),

@@ -78,3 +78,37 @@ def test_the_owner_downloads_the_xlsx_report(live: Live, page: Any) -> None:
     assert page.get_by_text("dành cho đơn vị chủ trì kế hoạch").is_visible()
     answer = page.goto(f"{live.url}/bao-cao.xlsx?plan=hn-266-2021&period=2026-H1")
     assert answer is not None and answer.status == 403
+
+
+def test_a_coordinator_makes_an_invitation_code_that_the_bot_accepts(live: Live, page: Any) -> None:
+    from engine.bot.links import redeem
+    from engine.store.models import Contact
+
+    with live.store.session() as s:
+        scenario.build(s)
+    live.sign_in(page, scenario.SCT_MAIL)  # the owner: every agency of its plan
+    page.get_by_role("navigation").get_by_role("link", name="Liên hệ").click()
+    rows = page.locator("tbody tr")
+    assert rows.count() == 3
+    page.get_by_role("button", name="Tạo mã mời cho Phòng Quản lý - SXD").click()
+    shown = page.locator("#invite-code").inner_text()
+    assert shown.startswith("/start ")
+    live.shoot(page, "lien-he")
+    with live.store.session() as s:
+        linked = redeem(s, shown.removeprefix("/start "), 4242, live.clock.now)
+        assert linked is not None and linked.name == "Phòng Quản lý - SXD"
+    page.goto(f"{live.url}/lien-he")
+    assert "Đã liên kết" in page.locator("tbody tr", has_text="Phòng Quản lý - SXD").inner_text()
+
+    live.sign_in(page, scenario.SXD_MAIL)  # an agency: its own contacts only
+    page.goto(f"{live.url}/lien-he")
+    assert page.locator("tbody tr").count() == 1
+    with live.store.session() as s:
+        other = s.query(Contact).filter(Contact.email == scenario.TNMT_MAIL).one()
+    csrf = page.locator("header input[name=csrf]").input_value()
+    status = page.evaluate(
+        """async ([url, csrf]) => (await fetch(url, {method: "POST",
+            body: new URLSearchParams({csrf})})).status""",
+        [f"/lien-he/{other.id}/moi", csrf],
+    )
+    assert status == 403
