@@ -59,6 +59,7 @@ def routes(store: Store, settings: Settings, clock: Clock) -> list[BaseRoute]:
         Route("/dang-nhap/{token}", anonymous(signin.link_page), methods=["GET"]),
         Route("/dang-nhap/{token}", anonymous(signin.use_link), methods=["POST"]),
         Route("/dang-xuat", anonymous(signin.sign_out), methods=["POST"]),
+        Route("/giao-dien/nhacviec.css", anonymous(signin.style_sheet), methods=["GET"]),
         Route("/", page(pages.home), methods=["GET"]),
         Route("/nghia-vu", page(pages.obligations), methods=["GET"]),
         Route("/qua-han", page(pages.overdue_list), methods=["GET"]),

@@ -79,9 +79,56 @@ def scorecards(session: Session, viewer: Viewer, today: date, zone: ZoneInfo) ->
                 "owner": viewer.owns(plan.id),
                 "status": data,
                 "labels": {row.key: row.label for row in rows},
+                "months": monthly(session, viewer, plan.id, today, zone),
             }
         )
     return cards
+
+
+MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Month:
+    """The on-time rate, as of today, of what was due (original date) in one month."""
+
+    first: date
+    card: Any  # Scorecard
+
+    @property
+    def rate(self) -> float | None:
+        rate: float | None = self.card.on_time_rate
+        return rate
+
+
+def monthly(
+    session: Session, viewer: Viewer, plan_id: int, today: date, zone: ZoneInfo
+) -> list[Month]:
+    """The last ``MONTHS`` months up to this one, for the obligations the viewer sees
+    (those ``status`` counts: tracked, not cancelled), by their plan's due date."""
+    from sqlalchemy import select
+
+    from engine.categories import Scorecard
+    from engine.store.models import Obligation
+
+    first = today.replace(day=1)
+    months = [first]
+    while len(months) < MONTHS:
+        months.insert(0, (months[0] - timedelta(days=1)).replace(day=1))
+    query = select(Obligation).where(
+        Obligation.plan_id == plan_id,
+        viewer.visible(),
+        Obligation.cancelled_at.is_(None),
+        Obligation.tracked.is_(True),
+        Obligation.original_due_on >= months[0],
+        Obligation.original_due_on <= today,
+    )
+    by_month: dict[date, list[Any]] = {}
+    for obligation in session.scalars(query):
+        by_month.setdefault(obligation.original_due_on.replace(day=1), []).append(obligation)
+    while months and months[0] not in by_month:  # from the first month with anything due
+        months.pop(0)
+    return [Month(m, Scorecard.of(by_month.get(m, []), as_of=today, zone=zone)) for m in months]
 
 
 async def home(site: Site, call: Call) -> Response:

@@ -188,3 +188,11 @@ def refused_link(site: Site, request: Request, refused: LinkError) -> Response:
     return site.anonymous(
         request, "signin_link", status=status, reason=refused.reason, name="", action=""
     )
+
+
+async def style_sheet(site: Site, request: Request) -> Response:
+    """The pages' CSS (a file, so that a strict Content-Security-Policy can allow it)."""
+    path = site.settings.paths.templates / "vi" / "workspace" / "nhacviec.css"
+    text = await run_in_threadpool(path.read_text, "utf-8")
+    return Response(text, media_type="text/css; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=3600"})  # fmt: skip

@@ -67,6 +67,15 @@ def test_the_owners_scorecard_shows_the_numbers_of_status_json(
         assert shown[row["key"]] == {k: row[k] for k in (*FIELDS, "on_time_rate")}, row["key"]
     assert shown["totals"] == {k: expected["totals"][k] for k in (*FIELDS, "on_time_rate")}
     assert page.get_by_role("link", name=report_scenario.SXD).is_visible()
+    months = page.locator(f'section[data-plan="{people.plan_key}"] table.chart')
+    # March: done on time, and late; April: overdue within an extension; May: done
+    # within an extension, and overdue; June: nothing decided yet.
+    march = months.locator('tr[data-month="2026-03"]').inner_text()
+    assert [cell.strip() for cell in march.split("\t")[1:]] == [
+        "50%", "1 / 2"]  # fmt: skip
+    assert "0 / 1" in months.locator('tr[data-month="2026-04"]').inner_text()
+    assert "0 / 2" in months.locator('tr[data-month="2026-05"]').inner_text()
+    assert "—" in months.locator('tr[data-month="2026-06"]').inner_text()
 
 
 def test_an_agency_sees_only_its_own_row(live: Live, page: Any, tmp_path: Path) -> None:
