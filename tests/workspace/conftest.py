@@ -2,8 +2,9 @@
 
 ``live`` serves the real app (``engine.web.create_app``, workspace included) with uvicorn
 on a free loopback port, in a thread, with an injected clock and a real SMTP server
-(aiosmtpd) for the sign-in links. The socket is bound and listening before the thread
-starts, so the first request queues instead of racing the start-up. ``page`` is a fresh
+(aiosmtpd) for the sign-in links, on each store (SQLite and PostgreSQL, ``store``). The
+socket is bound and listening before the thread starts, so the first request queues
+instead of racing the start-up. ``page`` is a fresh
 browser context at desktop width; ``live.shoot(page, name)`` writes a screenshot of the
 page at 1280 and 390 pixels wide under the test's ``tmp_path`` (``screenshots/``).
 
@@ -137,16 +138,16 @@ NOW = f.at(date(2026, 6, 30))
 
 @pytest.fixture
 def live(
-    sqlite_store: Store, smtp: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: Store, smtp: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Live]:
     monkeypatch.setenv("NHACVIEC_SECRET", SECRET)
     port = free_port()
     settings = f.settings(tmp_path, smtp=(smtp.host, smtp.port),
                           base_url=f"http://127.0.0.1:{port}")  # fmt: skip
     clock = Clock(NOW)
-    server = serve(sqlite_store, settings, clock, port)
+    server = serve(store, settings, clock, port)
     url = next(server)
     try:
-        yield Live(url, sqlite_store, settings, clock, smtp, tmp_path / "screenshots")
+        yield Live(url, store, settings, clock, smtp, tmp_path / "screenshots")
     finally:
         server.close()

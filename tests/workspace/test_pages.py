@@ -27,7 +27,12 @@ def status_json(live: Live, tmp_path: Path, plan: str) -> dict[str, Any]:
     day = live.clock.now.astimezone(live.settings.time.zone).date().isoformat()
     args = ["--config", str(config), "--db", str(live.store.engine.url), "status", "--json",
             "--plan", plan, "--as-of", day]  # fmt: skip
-    result = CliRunner().invoke(app, args)
+    env = {}
+    if live.store.dialect == "postgresql":  # the test's own schema, as libpq reads it
+        with live.store.engine.connect() as conn:
+            path = conn.execute(sa.text("SHOW search_path")).scalar_one()
+        env["PGOPTIONS"] = f"-csearch_path={path}"
+    result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 0, result.output
     data: dict[str, Any] = json.loads(result.output)
     return data
