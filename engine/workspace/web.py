@@ -127,9 +127,6 @@ class Site:
             secure=self.secure,
         )
 
-    def secure_for(self, request: Request) -> bool:
-        return self.secure or request.url.scheme == "https"
-
     # -- anonymous pages (sign-in): the pre-session cookie carries their CSRF key ------
 
     def pre_key(self, request: Request) -> tuple[str, bool]:

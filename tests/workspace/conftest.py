@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -136,14 +137,14 @@ def serve(store: Store, settings: Settings, clock: Clock, port: int) -> Iterator
 NOW = f.at(date(2026, 6, 30))
 
 
-@pytest.fixture
-def live(
-    store: Store, smtp: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@contextmanager
+def running(
+    store: Store, smtp: SmtpServer, tmp_path: Path, base_url: str | None = None
 ) -> Iterator[Live]:
-    monkeypatch.setenv("NHACVIEC_SECRET", SECRET)
+    """The app on a free port; ``base_url`` is where the links point (default: there)."""
     port = free_port()
     settings = f.settings(tmp_path, smtp=(smtp.host, smtp.port),
-                          base_url=f"http://127.0.0.1:{port}")  # fmt: skip
+                          base_url=base_url or f"http://127.0.0.1:{port}")  # fmt: skip
     clock = Clock(NOW)
     server = serve(store, settings, clock, port)
     url = next(server)
@@ -151,3 +152,22 @@ def live(
         yield Live(url, store, settings, clock, smtp, tmp_path / "screenshots")
     finally:
         server.close()
+
+
+@pytest.fixture
+def live(
+    store: Store, smtp: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Live]:
+    monkeypatch.setenv("NHACVIEC_SECRET", SECRET)
+    with running(store, smtp, tmp_path) as site:
+        yield site
+
+
+@pytest.fixture
+def https_live(
+    sqlite_store: Store, smtp: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Live]:
+    """The app as behind a TLS proxy: its links and cookies are for https."""
+    monkeypatch.setenv("NHACVIEC_SECRET", SECRET)
+    with running(sqlite_store, smtp, tmp_path, "https://nv.example.org") as site:
+        yield site

@@ -123,3 +123,24 @@ def test_a_sign_in_post_without_its_csrf_token_is_refused(live: Live, page: Any)
     assert answer.value.status == 403
     assert page.get_by_role("heading", name="Biểu mẫu không hợp lệ").is_visible()
     assert live.smtp.received == []
+
+
+def test_behind_https_the_session_cookie_is_secure(https_live: Live, page: Any) -> None:
+    import re
+
+    live = https_live
+    with live.store.session() as s:
+        scenario.build(s)
+    page.goto(f"{live.url}/dang-nhap")
+    page.get_by_label("Thư điện tử").fill(scenario.SCT_MAIL)
+    page.get_by_role("button", name="Gửi liên kết đăng nhập").click()
+    page.get_by_text("một liên kết đăng nhập vừa được gửi").wait_for()
+    body = live.smtp.wait_for(1)[0].message.get_body(("plain",))
+    assert body is not None
+    match = re.search(r"https://nv\.example\.org(/dang-nhap/\S+)", body.get_content())
+    assert match, body.get_content()
+    page.goto(f"{live.url}{match.group(1)}")  # Chromium keeps Secure cookies of 127.0.0.1
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"{live.url}/")
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == "nv_session"]
+    assert (cookie["secure"], cookie["httpOnly"], cookie["sameSite"]) == (True, True, "Strict")
