@@ -30,6 +30,8 @@ from engine.workspace.web import HEADERS, Site, fields
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from notifiers.base import Message
+
 log = logging.getLogger("nhacviec.workspace")
 
 
@@ -69,44 +71,62 @@ async def request_link(site: Site, request: Request) -> Response:
         return site.anonymous(
             request, "signin", status=429, state="limited", email=typed, error=None
         )
+    via = "telegram" if form.get("via") == "telegram" else "email"
     if asked.contact is not None and asked.token is not None:
-        sent = await send_link(site, email, asked, now)
+        sent = await send_link(site, email, asked, now, via)
         if not sent:
             return site.anonymous(
                 request, "signin", status=503, state="not_sent", email=typed, error=None
             )
     else:
         log.info("sign-in requested for an address no active contact has")
-    return site.anonymous(request, "signin", state="sent", email=email, error=None)
+    return site.anonymous(request, "signin", state="sent", email=email, error=None, via=via)
 
 
-async def send_link(site: Site, email: str, asked: LinkRequest, now: datetime) -> bool:
-    """Send the link by the email channel; False when it could not be sent."""
-    from engine.channels import Channels
-    from notifiers.base import DeliveryError, Message
+async def send_link(
+    site: Site, email: str, asked: LinkRequest, now: datetime, via: str = "email"
+) -> bool:
+    """Send the link by email, or to the contact's linked Telegram chat (by the bot);
+    False when it could not be sent. A contact without a linked chat gets nothing, and
+    the page says the same as for an unknown address."""
+    import html as markup
+
+    from notifiers.base import Message
 
     assert asked.contact is not None and asked.token is not None
+    contact = asked.contact
     url = f"{site.settings.web.base_url.rstrip('/')}/dang-nhap/{asked.token}"
-    context = {
-        "contact": asked.contact,
-        "url": url,
-        "minutes": int(LINK_LIFETIME.total_seconds() // 60),
-    }
+    minutes = int(LINK_LIFETIME.total_seconds() // 60)
+    key = f"signin:{contact.id}:{int(now.timestamp())}"
+    if via == "telegram":
+        if contact.telegram_chat_id is None:
+            log.info("sign-in by Telegram asked for contact %s, who has no chat", contact.id)
+            return True
+        text = (
+            f"Liên kết đăng nhập Nhắc việc cho {markup.escape(contact.name)} "
+            f"(dùng được một lần, trong {minutes} phút):\n{markup.escape(url)}"
+        )
+        return await _send(site, Message(
+            key=key, channel="telegram", to=str(contact.telegram_chat_id), subject="Đăng nhập",
+            text=text, to_name=contact.name, language="vi",
+        ))  # fmt: skip
+    context = {"contact": contact, "url": url, "minutes": minutes}
     text = site.env.get_template("vi/workspace/signin_email.txt.j2").render(context)
     html = site.render("signin_email", **context)
     message = Message(
-        key=f"signin:{asked.contact.id}:{int(now.timestamp())}",
-        channel="email",
-        to=email,
-        subject="Liên kết đăng nhập Nhắc việc",
-        text=text,
-        html=html,
-        to_name=asked.contact.name,
-        language="vi",
-    )
+        key=key, channel="email", to=email, subject="Liên kết đăng nhập Nhắc việc", text=text,
+        html=html, to_name=contact.name, language="vi",
+    )  # fmt: skip
+    return await _send(site, message)
+
+
+async def _send(site: Site, message: Message) -> bool:
+    from engine.channels import Channels
+    from notifiers.base import DeliveryError
+
     channels = Channels(site.settings)
     try:
-        notifier = await channels.get("email")
+        notifier = await channels.get(message.channel)
         if isinstance(notifier, str):
             log.warning("cannot send a sign-in link: %s", notifier)
             return False
@@ -116,7 +136,7 @@ async def send_link(site: Site, email: str, asked: LinkRequest, now: datetime) -
         return False
     finally:
         await channels.aclose()
-    log.info("sign-in link sent to contact %s", asked.contact.id)
+    log.info("sign-in link sent (%s)", message.channel)
     return True
 
 
@@ -194,5 +214,8 @@ async def style_sheet(site: Site, request: Request) -> Response:
     """The pages' CSS (a file, so that a strict Content-Security-Policy can allow it)."""
     path = site.settings.paths.templates / "vi" / "workspace" / "nhacviec.css"
     text = await run_in_threadpool(path.read_text, "utf-8")
-    return Response(text, media_type="text/css; charset=utf-8",
-                    headers={"Cache-Control": "public, max-age=3600"})  # fmt: skip
+    return Response(
+        text,
+        media_type="text/css; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )

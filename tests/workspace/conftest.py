@@ -25,11 +25,12 @@ from typing import Any
 
 import pytest
 
-from engine.config import Settings
+from engine.config import Settings, TelegramSettings
 from engine.store.db import Store
 from engine.web import create_app, listen
 from tests import factories as f
 from tests.conftest import IN_CI
+from tests.fakes.botapi import TOKEN, FakeBotApi
 from tests.fakes.smtp import SmtpServer, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -139,12 +140,18 @@ NOW = f.at(date(2026, 6, 30))
 
 @contextmanager
 def running(
-    store: Store, smtp: SmtpServer, tmp_path: Path, base_url: str | None = None
+    store: Store,
+    smtp: SmtpServer,
+    tmp_path: Path,
+    base_url: str | None = None,
+    telegram: TelegramSettings | None = None,
 ) -> Iterator[Live]:
     """The app on a free port; ``base_url`` is where the links point (default: there)."""
     port = free_port()
     settings = f.settings(tmp_path, smtp=(smtp.host, smtp.port),
                           base_url=base_url or f"http://127.0.0.1:{port}")  # fmt: skip
+    if telegram is not None:
+        settings = settings.model_copy(update={"telegram": telegram})
     clock = Clock(NOW)
     server = serve(store, settings, clock, port)
     url = next(server)
@@ -170,4 +177,17 @@ def https_live(
     """The app as behind a TLS proxy: its links and cookies are for https."""
     monkeypatch.setenv("NHACVIEC_SECRET", SECRET)
     with running(sqlite_store, smtp, tmp_path, "https://nv.example.org") as site:
+        yield site
+
+
+@pytest.fixture
+def telegram_live(
+    sqlite_store: Store, smtp: SmtpServer, botapi: FakeBotApi, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Live]:  # fmt: skip
+    """The app with a bot: its messages go to the local Bot API server."""
+    monkeypatch.setenv("NHACVIEC_SECRET", SECRET)
+    monkeypatch.setenv("NHACVIEC_TEST_TELEGRAM_TOKEN", TOKEN)
+    bot = TelegramSettings(token_env="NHACVIEC_TEST_TELEGRAM_TOKEN", base_url=botapi.base_url)
+    with running(sqlite_store, smtp, tmp_path, telegram=bot) as site:
         yield site

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engine.store.models import SigninRequest, WebSession
+from engine.store.models import Contact, SigninRequest, WebSession
 from tests.workspace import scenario
 from tests.workspace.conftest import Live
 
@@ -144,3 +144,34 @@ def test_behind_https_the_session_cookie_is_secure(https_live: Live, page: Any) 
     page.wait_for_url(f"{live.url}/")
     (cookie,) = [c for c in page.context.cookies() if c["name"] == "nv_session"]
     assert (cookie["secure"], cookie["httpOnly"], cookie["sameSite"]) == (True, True, "Strict")
+
+
+def test_the_link_can_come_from_the_bot_to_the_linked_telegram_chat(
+    telegram_live: Live, botapi: Any, page: Any
+) -> None:
+    import re
+
+    live = telegram_live
+    with live.store.session() as s:
+        scenario.build(s)
+        (sct,) = s.scalars(sa.select(Contact).where(Contact.email == scenario.SCT_MAIL))
+        sct.telegram_chat_id = 777
+    page.goto(f"{live.url}/dang-nhap")
+    page.get_by_label("Thư điện tử").fill(scenario.SCT_MAIL)
+    page.get_by_role("button", name="Gửi qua Telegram").click()
+    page.get_by_text("bot Nhắc việc vừa gửi một liên kết đăng nhập vào Telegram").wait_for()
+    (message,) = botapi.sent(777)
+    match = re.search(r"http://127\.0\.0\.1:\d+(/dang-nhap/\S+)", message.text)
+    assert match, message.text
+    assert live.smtp.received == []  # nothing by email
+    page.goto(f"{live.url}{match.group(1)}")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"{live.url}/")
+    assert page.get_by_text("Phòng Kế hoạch - SCT · Sở Công Thương").is_visible()
+
+    page.context.clear_cookies()  # a contact without a linked chat gets the same answer
+    page.goto(f"{live.url}/dang-nhap")
+    page.get_by_label("Thư điện tử").fill(scenario.TNMT_MAIL)
+    page.get_by_role("button", name="Gửi qua Telegram").click()
+    page.get_by_text("bot Nhắc việc vừa gửi một liên kết đăng nhập vào Telegram").wait_for()
+    assert len(botapi.sent()) == 1
