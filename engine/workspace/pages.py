@@ -55,6 +55,7 @@ EVENT_VI = {
     "note": "Ghi chú",
     "refused": "Bị từ chối",
 }
+NOTES_VI = {"acknowledgement link": "qua trang web"}  # notes the engine writes in English
 LIST_LIMIT = 500
 
 
@@ -330,6 +331,7 @@ def detail(
         "role": role,
         "events": EVENT_VI,
         "statuses": STATUS_VI,
+        "notes": NOTES_VI,
         "can": can,
         "waiting": waiting,
         "outcome": outcome,

@@ -259,3 +259,20 @@ def test_an_agency_asks_for_an_extension_and_the_owner_waives_another(
         assert (asked.state, asked.requested_via) == ("pending", "web")
         refused = s.scalars(sa.select(AuditEvent).where(AuditEvent.event == "refused")).one()
         assert refused.data is not None and refused.data["attempted"].endswith("/mien")
+
+
+def test_the_plan_owner_refuses_an_extension_with_a_reason(live: Live, page: Any) -> None:
+    with live.store.session() as s:
+        people = scenario.build(s)
+    live.sign_in(page, scenario.SCT_MAIL)
+    page.goto(f"{live.url}/gia-han")
+    request = page.locator(f'section[data-request="GH{people.request_id}"]')
+    request.get_by_label("Lý do từ chối").fill("Không đủ căn cứ")
+    request.get_by_role("button", name=f"Từ chối GH{people.request_id}").click()
+    page.get_by_text(f"Đã từ chối yêu cầu gia hạn GH{people.request_id}.").wait_for()
+    with live.store.session() as s:
+        refused = s.get(ExtensionRequest, people.request_id)
+        kept = s.get(Obligation, people.sxd_open)
+        assert refused is not None and kept is not None
+        assert (refused.state, refused.decision_note) == ("refused", "Không đủ căn cứ")
+        assert kept.due_on.isoformat() == "2026-07-31"  # the extension it had, not moved
