@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.concurrency import run_in_threadpool
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from engine.store.db import Store
 
 log = logging.getLogger("nhacviec.workspace")
+UTC_ZONE = ZoneInfo("UTC")
 Clock = Callable[[], datetime]
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 FORM_LIMIT = 4000  # characters kept of one form field
@@ -46,12 +48,12 @@ class Call:
     csrf: str
     now: datetime
     uploads: dict[str, Upload] = field(default_factory=dict)
+    zone: ZoneInfo = UTC_ZONE
 
     @property
     def today(self) -> date:
+        """The local day of ``now`` (the app's zone)."""
         return self.now.astimezone(self.zone).date()
-
-    zone: Any = None
 
 
 @dataclass(frozen=True)

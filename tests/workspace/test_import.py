@@ -130,3 +130,20 @@ def test_a_contact_of_another_agency_cannot_load_the_plan(live: Live, page: Any)
     with live.store.session() as s:
         refused = s.scalars(sa.select(AuditEvent).where(AuditEvent.event == "refused")).one()
         assert refused.actor == "Đầu mối theo dõi kế hoạch (Sở Xây dựng)"
+
+
+def test_a_file_that_is_no_plan_is_refused_with_what_is_wrong(live: Live, page: Any) -> None:
+    with live.store.session() as s:
+        scenario.directory_only(s)
+    live.sign_in(page, scenario.DIRECTORY_MAILS["sct"])
+    page.goto(f"{live.url}/nhap-ke-hoach")
+    page.get_by_label("Tệp kế hoạch").set_input_files(
+        {"name": "trong.docx", "mimeType": "application/octet-stream", "buffer": b"   "}
+    )
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Đọc văn bản").click()
+    assert answer.value.status == 400
+    error = page.get_by_role("alert").inner_text()
+    assert error.startswith("Không đọc được tệp:") and "trong.docx" in error
+    with live.store.session() as s:
+        assert s.scalars(sa.select(ImportDraft)).first() is None
