@@ -175,3 +175,30 @@ def test_the_link_can_come_from_the_bot_to_the_linked_telegram_chat(
     page.get_by_role("button", name="Gửi qua Telegram").click()
     page.get_by_text("bot Nhắc việc vừa gửi một liên kết đăng nhập vào Telegram").wait_for()
     assert len(botapi.sent()) == 1
+
+
+def test_without_a_session_every_page_leads_to_the_sign_in_page(live: Live, page: Any) -> None:
+    from starlette.routing import Route
+
+    from engine.workspace import routes
+
+    with live.store.session() as s:
+        scenario.build(s)
+    open_paths = {"/dang-nhap", "/dang-nhap/{token}", "/dang-xuat", "/lich/{token}.ics",
+                  "/giao-dien/nhacviec.css"}  # fmt: skip
+    checked = 0
+    for route in routes(live.store, live.settings, live.clock):
+        assert isinstance(route, Route)
+        if route.path in open_paths:
+            continue
+        path = route.path.replace("{id}", "1").replace("{action}", "mien")
+        for method in sorted(route.methods or ()):
+            if method == "HEAD":
+                continue
+            form = {"csrf": "x"} if method == "POST" else None
+            url = f"{live.url}{path}"
+            answer = page.request.fetch(url, method=method, max_redirects=0, form=form)
+            assert answer.status == 303, (method, path)
+            assert answer.headers["location"] == "/dang-nhap", (method, path)
+            checked += 1
+    assert checked >= 20
