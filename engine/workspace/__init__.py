@@ -8,6 +8,7 @@ mounts (so ``nhacviec run`` and ``nhacviec web`` serve them):
 ``/dang-nhap/{token}``         the link: a button that signs in
 ``/dang-xuat``                 sign out (POST)
 ``/``                          the scorecard of each plan (the numbers of ``status``)
+``/ke-hoach/{key}/theo-doi-tu`` move a plan's tracking start (its owner; POST)
 ``/nghia-vu``                  obligations, with filters (plan, agency, status, dates)
 ``/qua-han``                   what is overdue
 ``/nghia-vu/{id}``             one obligation: details, messages, history, actions
@@ -61,6 +62,7 @@ def routes(store: Store, settings: Settings, clock: Clock) -> list[BaseRoute]:
         Route("/dang-xuat", anonymous(signin.sign_out), methods=["POST"]),
         Route("/giao-dien/nhacviec.css", anonymous(signin.style_sheet), methods=["GET"]),
         Route("/", page(pages.home), methods=["GET"]),
+        Route("/ke-hoach/{key}/theo-doi-tu", page(pages.tracking_start), methods=["POST"]),
         Route("/nghia-vu", page(pages.obligations), methods=["GET"]),
         Route("/qua-han", page(pages.overdue_list), methods=["GET"]),
         Route("/nghia-vu/{id}", page(pages.obligation), methods=["GET"]),

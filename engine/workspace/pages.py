@@ -132,13 +132,65 @@ def monthly(
     return [Month(m, Scorecard.of(by_month.get(m, []), as_of=today, zone=zone)) for m in months]
 
 
-async def home(site: Site, call: Call) -> Response:
+async def home(site: Site, call: Call, outcome: Outcome | None = None) -> Response:
     def load() -> list[Any]:
         with site.store.session() as session:
             return scorecards(session, call.viewer, call.today, site.zone)
 
     cards = await run_in_threadpool(load)
-    return site.view(call, "scorecard", section="home", cards=cards, today=call.today)
+    status = 400 if outcome is not None and not outcome.ok else 200
+    return site.view(
+        call,
+        "scorecard",
+        section="home",
+        cards=cards,
+        today=call.today,
+        outcome=outcome,
+        status=status,
+    )
+
+
+def move_start(site: Site, call: Call) -> Outcome | None:
+    """Move the tracking start of the plan in the path (``plan track-from``); None when
+    the viewer's agency does not own it (recorded)."""
+    from sqlalchemy import select
+
+    from engine.extensions import parse_day
+    from engine.store.models import Contact, Plan
+    from engine.tracking import reschedule_tracked, set_track_from
+
+    key = str(call.request.path_params.get("key", ""))
+    with site.store.session() as session:
+        plan = session.scalars(select(Plan).where(Plan.key == key)).first()
+        contact = session.get(Contact, call.viewer.contact_id)
+        assert contact is not None
+        if plan is None or not call.viewer.owns(plan.id):
+            record_refusal(
+                session,
+                contact,
+                attempted=f"POST {call.request.url.path}",
+                reason="only the plan owner's contacts move its tracking start",
+                now=call.now,
+            )
+            return None
+        typed = call.form.get("track_from", "")
+        day = parse_day(typed, call.today)
+        if day is None:
+            return Outcome(f"Ngày bắt đầu theo dõi chưa đúng: '{typed}' (dd/mm/yyyy).", ok=False)
+        change = set_track_from(session, plan, day, now=call.now, actor=contact.name, channel="web")
+        reschedule_tracked(session, site.settings, change.tracked, now=call.now)
+        return Outcome(
+            f"Kế hoạch {plan.number or plan.key} theo dõi từ {day:%d/%m/%Y}: "
+            f"{len(change.tracked)} nghĩa vụ được đưa vào theo dõi, "
+            f"{len(change.untracked)} thôi theo dõi."
+        )
+
+
+async def tracking_start(site: Site, call: Call) -> Response:
+    outcome = await run_in_threadpool(move_start, site, call)
+    if outcome is None:
+        return site.refused(call)
+    return await home(site, call, outcome)
 
 
 # -- the obligations: agenda and overdue, with filters ------------------------------------

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from engine.cli import app
-from engine.store.models import AuditEvent, ExtensionRequest, Obligation
+from engine.store.models import AuditEvent, ExtensionRequest, Obligation, Plan
 from tests.reports import scenario as report_scenario
 from tests.workspace import scenario
 from tests.workspace.conftest import Live
@@ -276,3 +276,32 @@ def test_the_plan_owner_refuses_an_extension_with_a_reason(live: Live, page: Any
         assert refused is not None and kept is not None
         assert (refused.state, refused.decision_note) == ("refused", "Không đủ căn cứ")
         assert kept.due_on.isoformat() == "2026-07-31"  # the extension it had, not moved
+
+
+def test_the_owner_moves_the_tracking_start_and_the_scorecard_follows(
+    live: Live, page: Any, tmp_path: Path
+) -> None:
+    with live.store.session() as s:
+        people = scenario.build(s)
+    live.sign_in(page, scenario.SCT_MAIL)
+    section = page.locator(f'section[data-plan="{people.plan_key}"]')
+    section.get_by_label("Bắt đầu theo dõi kế hoạch từ ngày").fill("01/05/2026")
+    section.get_by_role("button", name="Đổi ngày bắt đầu theo dõi").click()
+    page.get_by_text("theo dõi từ 01/05/2026").first.wait_for()
+    assert page.get_by_role("status").inner_text().endswith("thôi theo dõi.")
+    shown = table_of(page, people.plan_key)
+    expected = status_json(live, tmp_path, people.plan_key)
+    assert shown["totals"] == {k: expected["totals"][k] for k in (*FIELDS, "on_time_rate")}
+    assert expected["totals"]["total"] < 7  # March and April are no longer counted
+    with live.store.session() as s:
+        plan = s.scalars(sa.select(Plan).where(Plan.key == people.plan_key)).one()
+        assert plan.track_from is not None and plan.track_from.isoformat() == "2026-05-01"
+
+    live.sign_in(page, scenario.SXD_MAIL)  # an agency cannot
+    csrf = page.locator("header input[name=csrf]").input_value()
+    status = page.evaluate(
+        """async ([url, csrf]) => (await fetch(url, {method: "POST",
+            body: new URLSearchParams({csrf, track_from: "01/01/2020"})})).status""",
+        [f"/ke-hoach/{people.plan_key}/theo-doi-tu", csrf],
+    )
+    assert status == 403
