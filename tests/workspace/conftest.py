@@ -92,8 +92,11 @@ class Live:
         page.wait_for_url(f"{self.url}/")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """Chromium for one test module. Not for the whole session: Playwright's sync API
+    keeps an event loop running in the main thread while it is open, and tests that
+    come after (``asyncio.run``) must not find one."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing (make system installs Debian's chromium)"
         if IN_CI:
