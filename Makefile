@@ -4,12 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # Debian packages: Tesseract with its Vietnamese model (plan import reads scanned and
-# garbled PDFs by OCR) and the DejaVu fonts (the tests draw their PDFs with them).
+# garbled PDFs by OCR), the DejaVu fonts (the tests draw their PDFs with them) and
+# Chromium (the workspace's browser tests drive it headless through Playwright; no
+# browser is ever downloaded by Playwright itself).
 SYSTEM := $(VENV)/.system-stamp
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie fonts-dejavu-core
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie fonts-dejavu-core chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HAVE_SYSTEM := tesseract --list-langs 2>/dev/null | grep -qx vie \
-	&& test -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf
+	&& test -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf \
+	&& test -x /usr/bin/chromium
 
 .PHONY: demo test bench corpus lint venv system clean
 
@@ -29,7 +32,7 @@ $(SYSTEM):
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(APT_PACKAGES) \
 	  || { $(SUDO) apt-get update -q && \
 	       $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(APT_PACKAGES); }; \
-	else echo "warning: install $(APT_PACKAGES) (no apt-get here): OCR tests will skip"; fi
+	else echo "warning: install $(APT_PACKAGES) (no apt-get here): OCR and browser tests will skip"; fi
 	@if $(HAVE_SYSTEM); then touch $@; fi
 
 venv: $(STAMP)

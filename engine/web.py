@@ -220,7 +220,11 @@ def browser_language(request: Request) -> str:
 
 
 def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -> Starlette:
-    """The ASGI application (see the module docstring); ``clock`` is injected by tests."""
+    """The ASGI application (see the module docstring); ``clock`` is injected by tests.
+
+    The coordinators' workspace (``engine.workspace``) is served beside these pages."""
+    from engine.workspace import routes as workspace_routes
+
     links = AckLinks.from_settings(settings)
     pages = Pages(settings.paths.templates, settings.time.zone)
     zone = settings.time.zone
@@ -294,6 +298,7 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
             Route("/approve/{token}", approve, methods=["POST"]),
             Route("/extend/{token}", extension, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *workspace_routes(store, settings, clock),
         ]
     )
 

@@ -12,6 +12,7 @@ from engine.cli import (
     period,  # noqa: F401
     plan,  # noqa: F401
     report,  # noqa: F401
+    web,  # noqa: F401  (registers commands)
     workflow,  # noqa: F401
 )
 from engine.cli.app import app, main

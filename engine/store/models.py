@@ -314,3 +314,57 @@ class WorkerLock(Base):
     owner: Mapped[str] = mapped_column(String(120))
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class SigninRequest(Base):
+    """A request for a sign-in link at ``/dang-nhap`` (``engine.workspace.auth``).
+
+    Every request is a row, for an unknown address too (``contact_id`` None, no link):
+    the rows are what limits requests per address and per client. ``nonce_hash`` is the
+    SHA-256 of the secret half of the link; ``used_at`` makes the link single-use.
+    """
+
+    __tablename__ = "signin_requests"
+    __table_args__ = (
+        Index("ix_signin_requests_email_at", "email", "at"),
+        Index("ix_signin_requests_client_at", "client", "at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    nonce_hash: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds the token, the row only its SHA-256."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class ImportDraft(Base):
+    """A plan document imported in the browser, being corrected before it is loaded.
+
+    ``plan`` is the plan file as JSON (``engine.plans.load.plan_data``), edited in place
+    by the import page; ``plan_id`` is set once it is loaded.
+    """
+
+    __tablename__ = "import_drafts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    created_at: Mapped[datetime]
+    filename: Mapped[str] = mapped_column(String(300))
+    format: Mapped[str] = mapped_column(String(20))
+    plan: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    unmatched: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    loaded_at: Mapped[datetime | None]
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))

@@ -102,6 +102,9 @@ def test_run_delivers_serves_the_pages_and_stops_cleanly_on_sigterm(
     assert mail.rcpt_tos == ["p0@example.org"]
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
         assert json.load(answer) == {"status": "ok"}
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as answer:
+        assert answer.url.endswith("/dang-nhap")  # the workspace, behind its sign-in page
+        assert "Gửi liên kết đăng nhập" in answer.read().decode()
     code, err = engine.terminate()
     assert code == 0, err
     assert "Traceback" not in err
