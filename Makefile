@@ -18,8 +18,9 @@ HAVE_SYSTEM := tesseract --list-langs 2>/dev/null | grep -qx vie \
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "installing nhacviec and its dependencies into $(VENV) (log: $(VENV)/pip.log)"
+	@{ $(BIN)/python -m pip install --upgrade pip && $(BIN)/python -m pip install -e '.[dev]'; } \
+	  >$(VENV)/pip.log 2>&1 || { tail -n 30 $(VENV)/pip.log; exit 1; }
 	@touch $(STAMP)
 
 # Installed with apt-get when missing (lists refreshed only if the first try fails);
@@ -28,10 +29,11 @@ $(SYSTEM):
 	@mkdir -p $(VENV)
 	@if $(HAVE_SYSTEM); then :; \
 	elif command -v apt-get >/dev/null; then \
-	  echo "installing $(APT_PACKAGES)"; \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(APT_PACKAGES) \
-	  || { $(SUDO) apt-get update -q && \
-	       $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(APT_PACKAGES); }; \
+	  echo "installing $(APT_PACKAGES) (log: $(VENV)/apt.log)"; \
+	  { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(APT_PACKAGES) \
+	    || { $(SUDO) apt-get update -q && \
+	         $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(APT_PACKAGES); }; \
+	  } >$(VENV)/apt.log 2>&1 || { tail -n 20 $(VENV)/apt.log; exit 1; }; \
 	else echo "warning: install $(APT_PACKAGES) (no apt-get here): OCR and browser tests will skip"; fi
 	@if $(HAVE_SYSTEM); then touch $@; fi
 
