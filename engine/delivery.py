@@ -7,7 +7,7 @@ One pass, ``tick(now)``: claim a batch (``claim``: intent is committed before an
 sent), load what the batch needs in a few queries, decide each row (``verdict``), render
 it, send it on its channel (one connection per channel for the whole pass; channels run
 concurrently; an SMTP connection carries one message at a time, Telegram up to
-``[delivery] concurrency``), then record every outcome and attempt in one transaction;
+``[delivery] concurrency``), recording each outcome and attempt as its send returns;
 repeat until nothing is due. On PostgreSQL the database work of one batch overlaps the
 sending of the next (``_Pass``). Only rows due by ``now`` are touched, so a pass costs
 what is due, not what is stored (index ``(state, due_at)``).
@@ -43,10 +43,14 @@ LOCKED``, leases). On SQLite one worker at a time holds the ``WorkerLock`` named
 this machine that is gone). Worker-lock times use the machine clock (they are about
 processes), row times use the ``now`` of the pass.
 
-A worker that crashes after sending but before recording leaves rows ``sending``; when
-their lease expires they are sent again with the same Message-ID, so a receiver can drop
-the duplicate. Outcomes are recorded per batch (``batch_size`` rows), one batch being
-recorded while the next is sent, which bounds that window to less than two batches.
+A worker that crashes leaves the rows it held ``sending``; when their lease expires they
+are sent again with the same Message-ID, so a receiver can drop a duplicate. Outcomes are
+recorded as their sends return (``_Recorder``: group commits, one at a time, of what came
+back meanwhile), so only messages that were on the wire can be duplicated: a Telegram
+slot is free again once its outcome is recorded, and an email's final "." waits until
+the outcomes before it are written (``notifiers.email.gated_sendmail``), which keeps the
+connection busy while the database writes. Per crash that is at most ``[email]
+connections`` emails plus the messages Telegram had in flight, whatever ``batch_size``.
 """
 
 from __future__ import annotations
@@ -441,12 +445,11 @@ class _Pass:
     """The state of one ``tick``: its report, its channels, its lock, the rows it holds.
 
     Batches are pipelined on PostgreSQL: while one batch is being sent, the next is
-    claimed and loaded and the previous one recorded (database work in threads, mostly
-    waiting on the server), so the connection to the mail server is never idle waiting
-    for the database. On SQLite the database work is CPU in this process: beside the
-    sending it only makes each SMTP reply wait for the GIL, so it runs between batches
-    (measured: 0.80 → 0.83 of a bare aiosmtplib loop to a local server; on PostgreSQL
-    the same change costs 0.04). The rows a pass holds (claimed,
+    claimed and loaded (database work in threads, mostly waiting on the server), so the
+    connection to the mail server is never idle waiting for the database. On SQLite the
+    database work is CPU in this process: beside the sending it only makes each SMTP
+    reply wait for the GIL, so the next batch is claimed between batches. Outcomes are
+    recorded beside the sending on both (``_Recorder``). The rows a pass holds (claimed,
     not yet recorded) keep their leases renewed while it runs; a batch claimed ahead and
     not sent (the pass was told to stop) is released back to ``pending``.
     """
