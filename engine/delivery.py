@@ -91,6 +91,7 @@ from engine.status import reminder_status, stops
 from notifiers.base import Message, Notifier, PermanentError, TransientError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
     from engine.config import DeliverySettings, Settings
@@ -469,6 +470,7 @@ class _Pass:
         self.overlap = store.dialect != "sqlite"  # database work beside the sending
         self._held: set[int] = set()  # claimed, not yet recorded (threads update it)
         self._held_lock = threading.Lock()
+        self._writer: Connection | None = None  # the recorder's (one transaction at a time)
 
     def _hold(self, ids: Iterable[int]) -> None:
         with self._held_lock:
@@ -523,7 +525,10 @@ class _Pass:
     ) -> None:
         """Record what was sent, give back what was claimed ahead, close the channels."""
         try:
-            await self.recorder.close()
+            try:
+                await self.recorder.close()
+            finally:
+                await asyncio.to_thread(self._close_writer)
             leftover = await _claimed_ahead(upcoming)
             if leftover is not None:
                 await asyncio.to_thread(self._release, leftover.rows)
@@ -752,13 +757,30 @@ class _Pass:
                 )
 
     def _record(self, outcomes: list[Outcome]) -> None:
-        # A Connection, not a Session: record() issues Core statements only, and this
-        # runs once per message sent (the ORM session's set-up cost as much as the SQL).
-        with self.store.engine.begin() as connection:
+        # One Connection kept for the pass, not a Session per call: record() issues Core
+        # statements only, and this runs once per message sent (a session's set-up, the
+        # pool's checkout and its reset on return cost as much as the SQL).
+        if self._writer is None:
+            self._writer = self.store.engine.connect()
+        connection = self._writer
+        try:
+            self._write(connection, outcomes)
+        except Exception:
+            self._writer = None
+            connection.close()
+            raise
+        self._drop(o.row.id for o in outcomes)
+
+    def _close_writer(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
+
+    def _write(self, connection: Connection, outcomes: list[Outcome]) -> None:
+        with connection.begin():
             if self.store.dialect == "postgresql":
                 # No wait for the WAL flush of each outcome: a worker that is killed loses
                 # nothing the server has, and a server crash can only lose the last few
                 # outcomes, which are then sent again (same Message-ID), never lost.
                 connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             record(connection, outcomes, worker_id=self.worker_id, now=self.now)  # type: ignore[arg-type]
-        self._drop(o.row.id for o in outcomes)
