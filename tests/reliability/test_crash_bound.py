@@ -7,7 +7,7 @@ fresh tick after each lease expiry takes over. Outcomes are recorded as each sen
 and a message's final "." waits for the outcomes before it, so each kill may leave at
 most one message accepted by the server and not recorded: at most three duplicates in
 all, on SQLite and on PostgreSQL. Before, a kill left the whole batch in ``sending``
-(92 duplicates over three kills on SQLite, 134 on PostgreSQL).
+(issue 14 counted 92 duplicates over three kills on SQLite, 134 on PostgreSQL).
 """
 
 from __future__ import annotations
