@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
 
+from engine.ids import parse_id
+
 if TYPE_CHECKING:
     from engine.config import Settings
 
@@ -111,4 +113,8 @@ class AckLinks:
 
 
 def _ids(payload: dict[object, object]) -> bool:
-    return all(isinstance(payload.get(k), int) for k in ("o", "c"))
+    """Both numbers are record ids (in range for the store: ``engine.ids``)."""
+    return all(
+        isinstance(value, int) and not isinstance(value, bool) and parse_id(value) is not None
+        for value in (payload.get("o"), payload.get("c"))
+    )

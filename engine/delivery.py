@@ -7,7 +7,7 @@ One pass, ``tick(now)``: claim a batch (``claim``: intent is committed before an
 sent), load what the batch needs in a few queries, decide each row (``verdict``), render
 it, send it on its channel (one connection per channel for the whole pass; channels run
 concurrently; an SMTP connection carries one message at a time, Telegram up to
-``[delivery] concurrency``), then record every outcome and attempt in one transaction;
+``[delivery] concurrency``), recording each outcome and attempt as its send returns;
 repeat until nothing is due. On PostgreSQL the database work of one batch overlaps the
 sending of the next (``_Pass``). Only rows due by ``now`` are touched, so a pass costs
 what is due, not what is stored (index ``(state, due_at)``).
@@ -43,10 +43,14 @@ LOCKED``, leases). On SQLite one worker at a time holds the ``WorkerLock`` named
 this machine that is gone). Worker-lock times use the machine clock (they are about
 processes), row times use the ``now`` of the pass.
 
-A worker that crashes after sending but before recording leaves rows ``sending``; when
-their lease expires they are sent again with the same Message-ID, so a receiver can drop
-the duplicate. Outcomes are recorded per batch (``batch_size`` rows), one batch being
-recorded while the next is sent, which bounds that window to less than two batches.
+A worker that crashes leaves the rows it held ``sending``; when their lease expires they
+are sent again with the same Message-ID, so a receiver can drop a duplicate. Outcomes are
+recorded as their sends return (``_Recorder``: group commits, one at a time, of what came
+back meanwhile), so only messages that were on the wire can be duplicated: a Telegram
+slot is free again once its outcome is recorded, and an email's final "." waits until
+the outcomes before it are written (``notifiers.email.gated_sendmail``), which keeps the
+connection busy while the database writes. Per crash that is at most ``[email]
+connections`` emails plus the messages Telegram had in flight, whatever ``batch_size``.
 """
 
 from __future__ import annotations
@@ -58,7 +62,7 @@ import math
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
@@ -87,6 +91,7 @@ from engine.status import reminder_status, stops
 from notifiers.base import Message, Notifier, PermanentError, TransientError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
     from engine.config import DeliverySettings, Settings
@@ -373,16 +378,79 @@ async def _claimed_ahead(upcoming: asyncio.Task[Batch | None] | None) -> Batch |
         return None
 
 
+class _Recorder:
+    """Records outcomes as their sends return, in group commits (one pass's).
+
+    ``add`` queues outcomes and returns a future that is done once they are recorded;
+    while one transaction is being written, what arrives meanwhile waits for the next,
+    so a group is never larger than what came back during one commit (at most what was
+    in flight). Transactions run in a thread, one at a time, in order: ``settled``
+    waits until everything added so far is written. A failed write is kept: ``check``
+    (before each send) and ``close`` raise it, so a pass stops sending once it can no
+    longer record.
+    """
+
+    def __init__(self, write: Callable[[list[Outcome]], None]) -> None:
+        self._write = write
+        self._queue: list[Outcome] = []
+        self._waiting: list[asyncio.Future[None]] = []
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._last: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._last.set_result(None)
+        self.error: BaseException | None = None
+        self._task = asyncio.create_task(self._run())
+
+    def add(self, outcomes: Sequence[Outcome]) -> asyncio.Future[None]:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if not outcomes:
+            done.set_result(None)
+            return done
+        self._queue.extend(outcomes)
+        self._waiting.append(done)
+        self._last = done
+        self._wake.set()
+        return done
+
+    async def settled(self) -> None:
+        await asyncio.shield(self._last)
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    async def close(self) -> None:
+        self._closing = True
+        self._wake.set()
+        await self._task
+        self.check()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            group, waiting = self._queue, self._waiting
+            self._queue, self._waiting = [], []
+            if group and self.error is None:
+                try:
+                    await asyncio.to_thread(self._write, group)
+                except Exception as exc:  # raised by check() and close()
+                    self.error = exc
+            for done in waiting:
+                done.set_result(None)
+            if self._closing and not self._queue:
+                return
+
+
 class _Pass:
     """The state of one ``tick``: its report, its channels, its lock, the rows it holds.
 
     Batches are pipelined on PostgreSQL: while one batch is being sent, the next is
-    claimed and loaded and the previous one recorded (database work in threads, mostly
-    waiting on the server), so the connection to the mail server is never idle waiting
-    for the database. On SQLite the database work is CPU in this process: beside the
-    sending it only makes each SMTP reply wait for the GIL, so it runs between batches
-    (measured: 0.80 → 0.83 of a bare aiosmtplib loop to a local server; on PostgreSQL
-    the same change costs 0.04). The rows a pass holds (claimed,
+    claimed and loaded (database work in threads, mostly waiting on the server), so the
+    connection to the mail server is never idle waiting for the database. On SQLite the
+    database work is CPU in this process: beside the sending it only makes each SMTP
+    reply wait for the GIL, so the next batch is claimed between batches. Outcomes are
+    recorded beside the sending on both (``_Recorder``). The rows a pass holds (claimed,
     not yet recorded) keep their leases renewed while it runs; a batch claimed ahead and
     not sent (the pass was told to stop) is released back to ``pending``.
     """
@@ -402,6 +470,7 @@ class _Pass:
         self.overlap = store.dialect != "sqlite"  # database work beside the sending
         self._held: set[int] = set()  # claimed, not yet recorded (threads update it)
         self._held_lock = threading.Lock()
+        self._writer: Connection | None = None  # the recorder's (one transaction at a time)
 
     def _hold(self, ids: Iterable[int]) -> None:
         with self._held_lock:
@@ -418,18 +487,18 @@ class _Pass:
     async def run(self, stop: asyncio.Event | None) -> TickReport:
         fresh_lock = await self._lock()
         keeper = asyncio.create_task(self._keep_leases())
+        self.recorder = _Recorder(self._record)
         upcoming: asyncio.Task[Batch | None] | None = self._prefetch()
-        recording: asyncio.Task[None] | None = None
-        again = False  # the batch being recorded puts rows back due now (a chat moved)
+        again = False  # a recorded outcome puts its row back due now (a chat moved)
         try:
             while upcoming is not None:
                 batch = await upcoming
                 upcoming = None
                 if batch is None:
-                    if not again or recording is None:
+                    if not again:
                         break
-                    await recording
-                    recording, again = None, False
+                    await self.recorder.settled()
+                    again = False
                     upcoming = self._prefetch()
                     continue
                 if stop is not None and stop.is_set():
@@ -440,32 +509,26 @@ class _Pass:
                     await asyncio.wait([upcoming])
                 outcomes = await self._deliver(batch)
                 self.report.outcomes.extend(outcomes)
-                if recording is not None:
-                    await recording
                 again = again or any(o.next_try is not None and o.next_try <= self.now
                                      for o in outcomes)  # fmt: skip
-                recording = asyncio.create_task(asyncio.to_thread(self._record, outcomes))
-                if not self.overlap:
-                    await asyncio.wait([recording])
                 await self._lock()
         finally:
             try:
-                await self._finish(upcoming, recording, keeper)
+                await self._finish(upcoming, keeper)
             finally:
                 if fresh_lock:
                     await asyncio.to_thread(self._unlock)
         return self.report
 
     async def _finish(
-        self,
-        upcoming: asyncio.Task[Batch | None] | None,
-        recording: asyncio.Task[None] | None,
-        keeper: asyncio.Task[None],
+        self, upcoming: asyncio.Task[Batch | None] | None, keeper: asyncio.Task[None]
     ) -> None:
         """Record what was sent, give back what was claimed ahead, close the channels."""
         try:
-            if recording is not None:
-                await recording
+            try:
+                await self.recorder.close()
+            finally:
+                await asyncio.to_thread(self._close_writer)
             leftover = await _claimed_ahead(upcoming)
             if leftover is not None:
                 await asyncio.to_thread(self._release, leftover.rows)
@@ -550,6 +613,7 @@ class _Pass:
                 outcomes.append(self._waiting(row, notifier))
                 continue
             queues.setdefault(id(notifier), (notifier, []))[1].append(row)
+        self.recorder.add(outcomes)  # nothing was sent for these: recorded at once
         sent = await asyncio.gather(
             *(self._send_all(batch, n, queued) for n, queued in queues.values())
         )
@@ -574,7 +638,7 @@ class _Pass:
             slots = asyncio.Semaphore(limit)
 
             async def one(row: OutboxRow) -> Outcome:
-                async with slots:
+                async with slots:  # a slot is free again once its outcome is recorded
                     return await self._render_and_send(batch, notifier, row)
 
             # Started one recipient at a time in turn: a slot held by a message waiting
@@ -611,7 +675,9 @@ class _Pass:
         try:
             return batch.render(row)
         except (RenderError, PermanentError) as exc:
-            return Outcome(row, "failed", detail=str(exc), attempted=True, counts=True)
+            failed = Outcome(row, "failed", detail=str(exc), attempted=True, counts=True)
+            self.recorder.add([failed])
+            return failed
 
     async def _render_and_send(self, batch: Batch, notifier: Notifier, row: OutboxRow) -> Outcome:
         message = self._render(batch, row)
@@ -620,9 +686,26 @@ class _Pass:
         return await self._send(notifier, row, message)
 
     async def _send(self, notifier: Notifier, row: OutboxRow, message: Message) -> Outcome:
+        """Send one message and hand its outcome to the recorder (``_Recorder``): a
+        channel that can hold a message back until the outcomes before it are recorded
+        (``gated``: email, before the final ``.``) goes on at once; any other waits here
+        until its own outcome is recorded. Either way a crash re-sends at most the
+        messages that were on the wire."""
+        outcome = await self._try(notifier, row, message)
+        recorded = self.recorder.add([outcome])
+        if not getattr(notifier, "gated", False):
+            await recorded
+        return outcome
+
+    async def _try(self, notifier: Notifier, row: OutboxRow, message: Message) -> Outcome:
         tried = Outcome(row, "sent", to=message.to, subject=message.subject, attempted=True)
+        self.recorder.check()
         try:
-            receipt = await notifier.send(message)
+            if getattr(notifier, "gated", False):
+                send = notifier.send(message, before_accept=self.recorder.settled)  # type: ignore[call-arg]
+            else:
+                send = notifier.send(message)
+            receipt = await send
         except PermanentError as exc:
             if exc.migrate_to_chat_id is not None:  # the group became a supergroup: resend
                 return replace(tried, result="retried", detail=exc.message, next_try=self.now,
@@ -674,6 +757,30 @@ class _Pass:
                 )
 
     def _record(self, outcomes: list[Outcome]) -> None:
-        with self.store.session() as session:
-            record(session, outcomes, worker_id=self.worker_id, now=self.now)
+        # One Connection kept for the pass, not a Session per call: record() issues Core
+        # statements only, and this runs once per message sent (a session's set-up, the
+        # pool's checkout and its reset on return cost as much as the SQL).
+        if self._writer is None:
+            self._writer = self.store.engine.connect()
+        connection = self._writer
+        try:
+            self._write(connection, outcomes)
+        except Exception:
+            self._writer = None
+            connection.close()
+            raise
         self._drop(o.row.id for o in outcomes)
+
+    def _close_writer(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
+
+    def _write(self, connection: Connection, outcomes: list[Outcome]) -> None:
+        with connection.begin():
+            if self.store.dialect == "postgresql":
+                # No wait for the WAL flush of each outcome: a worker that is killed loses
+                # nothing the server has, and a server crash can only lose the last few
+                # outcomes, which are then sent again (same Message-ID), never lost.
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            record(connection, outcomes, worker_id=self.worker_id, now=self.now)  # type: ignore[arg-type]

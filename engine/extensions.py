@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from engine.errors import InputError, NhacviecError
+from engine.ids import parse_id
 from engine.store.models import (
     AuditEvent,
     Contact,
@@ -176,8 +177,8 @@ def pending_request(session: Session, obligation_id: int) -> ExtensionRequest | 
 
 def request_by_ref(session: Session, ref: str | int) -> ExtensionRequest | None:
     """The request ``ref`` names: ``7``, ``#7`` or ``GH7``."""
-    text = str(ref).strip().lstrip("#").upper().removeprefix("GH")
-    return session.get(ExtensionRequest, int(text)) if text.isdigit() else None
+    number = parse_id(ref, prefixes=("#", "GH"))
+    return None if number is None else session.get(ExtensionRequest, number)
 
 
 def find_request(session: Session, ref: str | int) -> ExtensionRequest:

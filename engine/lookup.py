@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select
 
 from engine.errors import InputError
+from engine.ids import parse_id
 from engine.periods import normalise
 from engine.store.models import Agency, Plan
 
@@ -63,8 +64,9 @@ def plans_matching(session: Session, ref: str) -> list[Plan]:
             select(Plan).where(or_(Plan.key == ref, Plan.number == ref)).order_by(Plan.key)
         )
     )
-    if not found and ref.strip().isdigit():
-        plan = session.get(Plan, int(ref))
+    number = parse_id(ref, prefixes=())
+    if not found and number is not None:
+        plan = session.get(Plan, number)
         found = [plan] if plan is not None else []
     if not found:
         keys = session.scalars(select(Plan.key).order_by(Plan.key)).all()

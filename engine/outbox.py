@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Table
@@ -424,6 +425,10 @@ def record(session: Session, outcomes: Sequence[Outcome], *, worker_id: str, now
 
     if not outcomes:
         return
+    if all(o.result == "sent" and o.flag is None and o.migrate_to_chat_id is None
+           for o in outcomes):  # fmt: skip
+        _record_sent(session, outcomes, worker_id=worker_id, now=now)
+        return
     by_result: dict[Result, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
         by_result[outcome.result].append(outcome)
@@ -438,6 +443,51 @@ def record(session: Session, outcomes: Sequence[Outcome], *, worker_id: str, now
     if attempts:
         session.execute(insert(table(DeliveryAttempt)), attempts)
     _update_contacts(session, outcomes)
+
+
+@lru_cache(maxsize=1)
+def _sent_statements() -> tuple[Any, Any]:
+    """The two statements that record sent messages, built once: the recorder runs them
+    for every message sent, and building them cost as much as running them."""
+    from sqlalchemy import bindparam, insert, null, update
+
+    from engine.store.models import DeliveryAttempt, Notification
+
+    n = table(Notification).c
+    sent = (
+        update(table(Notification))
+        .where(
+            n.id == bindparam("_id"), n.lease_owner == bindparam("_worker"), n.state == "sending"
+        )
+        .values(
+            attempts=bindparam("_attempts"),
+            last_error=null(),
+            receipt=bindparam("_receipt"),
+            state="sent",
+            sent_at=bindparam("_now"),
+            lease_owner=null(),
+            lease_until=null(),
+            updated_at=bindparam("_now"),
+        )
+    )
+    return sent, insert(table(DeliveryAttempt))
+
+
+def _record_sent(
+    session: Session, outcomes: Sequence[Outcome], *, worker_id: str, now: datetime
+) -> None:
+    """``record`` for outcomes that are all "sent" (the common case): two statements."""
+    sent, attempt = _sent_statements()
+    session.execute(
+        sent,
+        [{"_id": o.row.id, "_worker": worker_id, "_attempts": o.attempts,
+          "_receipt": o.receipt, "_now": now} for o in outcomes],
+    )  # fmt: skip
+    session.execute(
+        attempt,
+        [{"notification_id": o.row.id, "at": now, "worker": worker_id, "outcome": "sent",
+          "error": None} for o in outcomes],
+    )  # fmt: skip
 
 
 def _record_result(

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -47,6 +48,7 @@ from starlette.routing import Route
 from engine.acklinks import AckClaim, AckLinks, TokenError
 from engine.errors import NhacviecError
 from engine.render import LANGUAGES, AgencyView, ObligationView, PlanView, load_subjects, vndate
+from engine.webheaders import SecurityHeaders
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -288,6 +290,7 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
         return JSONResponse({"status": "ok"})
 
     return Starlette(
+        middleware=[Middleware(SecurityHeaders)],
         routes=[
             Route("/ack/{token}", show, methods=["GET"]),
             Route("/ack/{token}", confirm, methods=["POST"]),
@@ -299,7 +302,7 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
             Route("/extend/{token}", extension, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             *workspace_routes(store, settings, clock),
-        ]
+        ],
     )
 
 

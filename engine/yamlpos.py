@@ -26,6 +26,23 @@ M = TypeVar("M", bound=BaseModel)
 class _Loader(yaml.SafeLoader):
     """SafeLoader; a subclass so that nothing we add leaks into PyYAML's global loader."""
 
+    file = "?"
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        """A date such as ``2022-02-31`` looks like one to YAML but is none: say where,
+        instead of PyYAML's bare ``ValueError: day is out of range for month``."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise InputError(
+                f"{node.value!r} is not a date ({exc}); expected a real day, YYYY-MM-DD",
+                file=self.file,
+                line=node.start_mark.line + 1,
+            ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
 
 def load_yaml(text: str, file: str) -> tuple[Any, Positions]:
     """Parse one YAML document; return its data and the line (1-based) of every key path.
@@ -35,6 +52,7 @@ def load_yaml(text: str, file: str) -> tuple[Any, Positions]:
     """
     try:
         loader = _Loader(text)
+        loader.file = file
     except yaml.reader.ReaderError as exc:  # checked at once: a control character
         where = text.count("\n", 0, exc.position) + 1
         reason = f"{exc.reason} (character #x{exc.character:04x})"

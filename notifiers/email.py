@@ -32,6 +32,7 @@ import base64
 import contextlib
 import hashlib
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.header import Header
 from email.utils import format_datetime, parseaddr
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from engine.config import Settings
 
 DEFAULT_SENDER = "Nhắc việc <nhacviec@localhost>"
+Gate = Callable[[], Awaitable[None]]
 CRLF = "\r\n"
 _MAILBOX = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+$")
 _SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
@@ -306,8 +308,17 @@ class EmailNotifier:
         with contextlib.suppress(PermanentError):
             self._prepared[message.key] = mime_bytes(message, self.sender)
 
-    async def send(self, message: Message) -> Receipt:
-        """Send one message on a free connection of the batch (see the module docstring)."""
+    gated: ClassVar[bool] = True  # ``send`` takes ``before_accept`` (see its docstring)
+
+    async def send(self, message: Message, *, before_accept: Gate | None = None) -> Receipt:
+        """Send one message on a free connection of the batch (see the module docstring).
+
+        ``before_accept``, when given, is awaited after the message's content is on the
+        wire and before the final ``.`` that makes the server accept it: the outbox
+        worker waits there until the outcomes of the messages before it are recorded, so
+        that a crash can leave at most one accepted-but-unrecorded message per
+        connection (a message cut off before its ``.`` is dropped by the server).
+        """
         data = self._prepared.pop(message.key, None) or mime_bytes(message, self.sender)
         if self._down is not None:
             raise TransientError(self._down)
@@ -316,7 +327,7 @@ class EmailNotifier:
         assert self._free is not None
         connection = await self._free.get()
         try:
-            response = await self._sendmail(connection, message.to, data)
+            response = await self._sendmail(connection, message.to, data, before_accept)
         except DeliveryError:
             raise
         except Exception as exc:
@@ -325,19 +336,28 @@ class EmailNotifier:
             self._free.put_nowait(connection)
         return Receipt(self.channel, {"message_id": message_id(message.key), "reply": response})
 
-    async def _sendmail(self, connection: _Connection, to: str, data: bytes) -> str:
+    async def _sendmail(
+        self, connection: _Connection, to: str, data: bytes, gate: Gate | None
+    ) -> str:
         import aiosmtplib
 
         smtp = await self._connection(connection)
         try:
-            _refused, reply = await smtp.sendmail(self.envelope_from, [to], data)
+            return await self._transaction(smtp, to, data, gate)
         except aiosmtplib.SMTPServerDisconnected:
             # A reused connection may have been closed by the server between messages
             # (idle timeout, per-connection limit): one fresh connection, one more try.
             await self._close(connection)
             smtp = await self._connection(connection)
+            return await self._transaction(smtp, to, data, gate)
+
+    async def _transaction(
+        self, smtp: aiosmtplib.SMTP, to: str, data: bytes, gate: Gate | None
+    ) -> str:
+        if gate is None:
             _refused, reply = await smtp.sendmail(self.envelope_from, [to], data)
-        return reply
+            return reply
+        return await gated_sendmail(smtp, self.envelope_from, to, data, gate)
 
     async def _connection(self, connection: _Connection) -> aiosmtplib.SMTP:
         import aiosmtplib
@@ -379,6 +399,51 @@ class EmailNotifier:
         if isinstance(error, TransientError) and _is_connection_error(exc):
             self._down = error.message
         return error
+
+
+async def gated_sendmail(
+    smtp: aiosmtplib.SMTP, sender: str, to: str, data: bytes, gate: Gate
+) -> str:
+    """``smtp.sendmail(sender, [to], data)``, awaiting ``gate`` before the final ``.``.
+
+    MAIL, RCPT and DATA with the content go as usual (the same address checks, the same
+    errors: a refused recipient is ``SMTPRecipientsRefused`` after an RSET); only the
+    end of the content waits. Until the server has read that ``.`` the message is not
+    accepted: a connection closed before it (the process killed) delivers nothing.
+    """
+    import aiosmtplib
+    from aiosmtplib.email import parse_address
+    from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
+
+    parse_address(sender)  # the checks sendmail makes: a ValueError is a bad address
+    parse_address(to)
+    try:
+        await smtp.mail(sender)
+        try:
+            await smtp.rcpt(to)
+        except aiosmtplib.SMTPRecipientRefused as refused:
+            raise aiosmtplib.SMTPRecipientsRefused([refused]) from None
+        start = await smtp.execute_command(b"DATA")
+        if start.code != aiosmtplib.SMTPStatus.start_input:
+            raise aiosmtplib.SMTPDataError(start.code, start.message)
+    except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
+        with contextlib.suppress(aiosmtplib.SMTPException):
+            await smtp.rset()
+        raise
+    protocol = smtp.protocol
+    if protocol is None:
+        raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+    protocol.write(PERIOD_REGEX.sub(b"..", normalize_message_line_endings(data)))
+    await gate()
+    protocol.write(b".\r\n")
+    try:
+        response = await protocol.read_response(timeout=smtp.timeout)
+    except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError):
+        smtp.close()
+        raise
+    if response.code != aiosmtplib.SMTPStatus.completed:
+        raise aiosmtplib.SMTPDataError(response.code, response.message)
+    return response.message
 
 
 def _credential(settings: Settings, env: str | None, what: str) -> str | None:

@@ -3,7 +3,9 @@
 ``TelegramNotifier(settings)`` sends with the token held by the environment variable named
 by ``[telegram] token_env`` to the API at ``[telegram] base_url``. Texts are Telegram HTML
 (the templates escape them); a text longer than Telegram's 4096-character limit is split
-on line boundaries and the buttons go on the last part.
+at paragraph boundaries into parts that read on their own (``split_text``), the buttons
+go on the last part, and the parts of one message reach the chat before anything else
+this notifier sends there.
 
 Pacing: at least ``per_chat_interval`` (1 s) between two messages to one chat and at most
 ``[telegram] global_rate`` messages a second overall. Slots are reserved before awaiting,
@@ -32,6 +34,7 @@ import asyncio
 import logging
 import math
 import os
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -135,27 +138,99 @@ class Pacer:
 
 
 def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Split ``text`` into parts of at most ``limit`` UTF-16 units, on line boundaries.
+    """Split ``text`` into parts of at most ``limit`` UTF-16 units that read on their own.
 
-    A single line longer than ``limit`` is cut at its last space within the limit, or at
-    the last place within it that is outside every HTML element and entity, so that
-    every part stays valid HTML (tags must close on the line that opens them, as the
-    templates do).
+    Parts end at paragraph boundaries (blank lines) where they can: a paragraph that
+    does not fit in what is left of a part starts the next one, unless the part is still
+    less than a quarter full (a header line alone is no message). A paragraph longer
+    than a part is split between lines, and a heading line (short, bold or italic, or
+    ending in ":") is never left at the end of a part: it moves down with what it heads.
+    A single line longer than ``limit`` fills what is left of the part and goes on in the
+    next, cut at its last space within the limit, or at the last place within it that is
+    outside every HTML element and entity, so that every part stays valid HTML (tags must
+    close on the line that opens them, as the templates do).
     """
+    if _units(text) <= limit:
+        return [text]
     parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        candidate = line if not current else f"{current}\n{line}"
-        if _units(candidate) <= limit:
-            current = candidate
-            continue
+    current: list[str] = []  # the lines of the part being filled ("" between paragraphs)
+
+    def room(separator: int) -> int:
+        return limit - _units("\n".join(current)) - (separator if current else 0)
+
+    def flush(*, carry_heading: bool) -> None:
+        carried: list[str] = []
+        while current and not current[-1].strip():
+            current.pop()
+        while carry_heading and len(current) > 1 and _is_heading(current[-1]):
+            carried.insert(0, current.pop())
+            while current and not current[-1].strip():
+                current.pop()
         if current:
-            parts.append(current)
-        pieces = _cut_line(line, limit)
-        parts.extend(pieces[:-1])
-        current = pieces[-1]
-    parts.append(current)
+            parts.append("\n".join(current))
+        current[:] = carried
+
+    for paragraph in text.split("\n\n"):
+        lines = paragraph.split("\n")
+        separator = 2  # "\n\n" before the paragraph's first line
+        if _units(paragraph) <= room(separator):
+            current.extend(["", *lines] if current else lines)
+            continue
+        if _units(paragraph) <= limit and room(0) < limit * 3 // 4:
+            flush(carry_heading=True)  # the paragraph starts the next part, whole
+            if _units(paragraph) <= room(separator):  # (after a heading carried down)
+                current.extend(["", *lines] if current else lines)
+                continue
+        for line in lines:
+            _place(line, separator, current, parts, limit, room, flush)
+            separator = 1
+    flush(carry_heading=False)
     return [part for part in parts if part.strip()] or [text]
+
+
+def _place(
+    line: str,
+    separator: int,
+    current: list[str],
+    parts: list[str],
+    limit: int,
+    room: Callable[[int], int],
+    flush: Callable[..., None],
+) -> None:
+    """Put one line of a paragraph too long for a part into the parts (``split_text``)."""
+    flushed = False
+    while True:
+        prefix = [""] if separator == 2 and current else []
+        left = room(separator)
+        if _units(line) <= left:
+            current.extend([*prefix, line])
+            return
+        if _units(line) <= limit and not flushed and left < limit * 3 // 4:
+            flush(carry_heading=True)  # the part is full enough: the line starts the next
+            flushed = True
+            continue
+        if not current:  # longer than a part: cut it
+            pieces = _cut_line(line, limit)
+            parts.extend(pieces[:-1])
+            current.append(pieces[-1])
+            return
+        cut = _last_space(line, _fit(line, left)) if left >= limit // 4 else 0
+        if cut:  # fill what is left of this part with its beginning, up to a space
+            current.extend([*prefix, line[:cut]])
+            line = line[cut:].lstrip(" ")
+        flush(carry_heading=True)
+        flushed = True
+
+
+_HEADING = re.compile(r"[^<\w]*<([biu])>[^<]*</\1>[^<\w]*:?\s*")
+
+
+def _is_heading(line: str) -> bool:
+    """A line that heads what follows it: short, and all bold/italic, or ending in ":"."""
+    stripped = line.strip()
+    if not stripped or _units(stripped) > 120:
+        return False
+    return stripped.endswith(":") or _HEADING.fullmatch(stripped) is not None
 
 
 def _cut_line(line: str, limit: int) -> list[str]:
@@ -197,6 +272,19 @@ def _safe_cut(line: str, cut: int) -> int:
     if space > cut // 2:
         return space
     return safe or cut
+
+
+def _last_space(line: str, cut: int) -> int:
+    """The last space of ``line`` before ``cut`` outside every element (0 if none)."""
+    space = depth = index = 0
+    while index < cut:
+        if line[index] == " " and depth == 0:
+            space = index
+        step = _token_end(line, index)
+        if line.startswith("<", index) and step > index + 1:
+            depth += -1 if line.startswith("</", index) else 1
+        index = step
+    return space
 
 
 def _token_end(line: str, index: int) -> int:
@@ -263,6 +351,7 @@ class TelegramNotifier:
         self._bot: Bot | None = None
         self._started = False
         self._opening = asyncio.Lock()
+        self._chats: dict[int, asyncio.Lock] = {}  # one message at a time per chat
 
     async def __aenter__(self) -> Self:
         return self
@@ -285,12 +374,23 @@ class TelegramNotifier:
 
     async def send(self, message: Message) -> Receipt:
         """Send ``message.text`` (split if long) to chat ``message.to``; buttons go last."""
-        from telegram.constants import ParseMode
-
         chat_id = _chat_id(message.to)
         bot = await self._open()
         parts = split_text(message.text)
         markup = keyboard(message.buttons)
+        # The parts of one message go to the chat before anything else does: another
+        # message (a retried reminder) waits here, not between the parts.
+        async with self._chats.setdefault(chat_id, asyncio.Lock()):
+            ids = await self._send_parts(bot, chat_id, parts, markup)
+        return Receipt(
+            self.channel, {"chat_id": chat_id, "message_id": ids[-1], "message_ids": ids}
+        )
+
+    async def _send_parts(
+        self, bot: Bot, chat_id: int, parts: list[str], markup: InlineKeyboardMarkup | None
+    ) -> list[int]:
+        from telegram.constants import ParseMode
+
         ids: list[int] = []
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
@@ -306,9 +406,7 @@ class TelegramNotifier:
 
             sent = await self._call(chat_id, send_part)
             ids.append(sent.message_id)
-        return Receipt(
-            self.channel, {"chat_id": chat_id, "message_id": ids[-1], "message_ids": ids}
-        )
+        return ids
 
     async def edit_buttons(
         self,

@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NhacviecError
+from engine.ids import parse_id
 from engine.store.models import AuditEvent, Contact, Obligation, Plan
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes get read aloud
@@ -44,8 +45,9 @@ def hash_code(code: str) -> str:
 def find_contact(session: Session, ref: str) -> Contact:
     """A contact by key, or by numeric id; ``NhacviecError`` naming ``ref`` otherwise."""
     contact = session.scalars(select(Contact).where(Contact.key == ref)).one_or_none()
-    if contact is None and ref.isdigit():
-        contact = session.get(Contact, int(ref))
+    number = parse_id(ref, prefixes=())
+    if contact is None and number is not None:
+        contact = session.get(Contact, number)
     if contact is None:
         raise NhacviecError(f"no contact {ref!r} (give a contact key or id; see `contacts list`)")
     return contact

@@ -51,6 +51,7 @@ from engine.bot import links
 from engine.bot.buttons import Rows, last_changes, status_buttons
 from engine.bot.replies import Replies, language_of, plain, replies_for
 from engine.errors import NhacviecError
+from engine.ids import parse_id
 from engine.status import Action, StatusError, apply_action, local_date
 from engine.store.models import Agency, Contact, ExtensionRequest, Obligation
 from notifiers.base import Button
@@ -68,6 +69,7 @@ NOT_THE_AGENCY = "only the agency that owes it may ask for an extension"
 QUESTION = "✏"  # the bot's questions (templates/*/bot/extension.j2) start with "✏️"
 _REQUEST_REF = re.compile(r"\bGH(\d+)\b")
 _OBLIGATION_REF = re.compile(r"#(\d+)")
+REQUEST_BUTTONS = ("extapprove", "extrefuse", "extinfo")
 
 
 def utcnow() -> datetime:
@@ -177,9 +179,9 @@ class BotService:
         now = self.now()
         with self.store.session() as session:
             chat = self._chat(session, sender)
-            if not chat.linked:
-                return self._not_linked(session, chat, f"/{action}", now)
-            if not args:
+            if not chat.linked or not args:
+                if not chat.linked:
+                    return self._not_linked(session, chat, f"/{action}", now, args[:1])
                 return Reply(self._render(chat, "result", outcome="usage", action=action))
             note = " ".join(args[1:]).strip() or None
             text, changed, _ = self._act(session, chat, action, args[0], note, now)
@@ -190,13 +192,19 @@ class BotService:
     def press(self, sender: Sender, data: str) -> Reply:
         """A button press; ``data`` is ``ack:ID``, ``done?:ID``, ``done!:ID``,
         ``cancel:ID``, ``info:ID``, ``snooze:ID:1d``, ``extend?:ID``, ``extapprove:REQ``,
-        ``extrefuse:REQ`` or ``extinfo:REQ``."""
+        ``extrefuse:REQ`` or ``extinfo:REQ``.
+
+        Every press passes ``_authorized`` (an obligation's buttons) or
+        ``_authorized_request`` (a request's), which refuse and record; a press from an
+        unlinked chat is recorded against the obligation it names, so ``show ID`` has it.
+        """
         kind, _, ref = data.partition(":")
         now = self.now()
         with self.store.session() as session:
             chat = self._chat(session, sender)
             if not chat.linked:
-                refused = self._not_linked(session, chat, f"button {data}", now)
+                named = _request_obligation(session, ref) if kind in REQUEST_BUTTONS else [ref]
+                refused = self._not_linked(session, chat, f"button {data}", now, named)
                 return Reply(toast=plain(refused.text or ""), alert=True)
             if kind == "ack":
                 text, changed, ok = self._act(session, chat, "ack", ref, None, now, via=data)
@@ -207,14 +215,14 @@ class BotService:
             if kind == "done?":
                 return self._confirm_done(session, chat, ref, now, data)
             if kind == "cancel":
-                return self._cancel(session, chat, ref)
+                return self._cancel(session, chat, ref, now, data)
             if kind == "info":
                 return self._info(session, chat, ref, now, data)
             if kind == "snooze":
                 return self._snooze(session, chat, ref, now, data)
             if kind == "extend?":
                 return self._ask_extension(session, chat, ref, now, data)
-            if kind in ("extapprove", "extrefuse", "extinfo"):
+            if kind in REQUEST_BUTTONS:
                 return self._decision(session, chat, kind, ref, now, data)
         return Reply()  # a button of an older version: answered, nothing to do
 
@@ -243,10 +251,12 @@ class BotService:
         )
         return Reply(text, buttons)
 
-    def _cancel(self, session: Session, chat: _Chat, ref: str) -> Reply:
-        obligation = _get(session, ref)
-        if obligation is None:
-            return Reply(toast="")
+    def _cancel(self, session: Session, chat: _Chat, ref: str, now: datetime, data: str) -> Reply:
+        """ "Hủy" under "Xác nhận đã hoàn thành?": only a chat that may report it done."""
+        found = self._authorized(session, chat, "done", ref, now, data)
+        if isinstance(found, str):
+            return Reply(toast=plain(found), alert=True)
+        obligation, _ = found
         return Reply(edit=(self._render(chat, "cancelled", obligation=obligation), ()))
 
     def _info(self, session: Session, chat: _Chat, ref: str, now: datetime, data: str) -> Reply:
@@ -313,7 +323,12 @@ class BotService:
     def _authorized(
         self, session: Session, chat: _Chat, action: str, ref: str, now: datetime, attempted: str
     ) -> tuple[Obligation, Contact] | str:
-        """The obligation and the contact acting for the chat, or the refusal's text."""
+        """The obligation and the contact acting for the chat, or the refusal's text.
+
+        The one authorisation path of every command and button on an obligation (a
+        request's buttons: ``_authorized_request``): an unknown number (a huge one
+        included) and a chat that may not act are refused, and every refusal recorded.
+        """
         obligation = _get(session, ref)
         if obligation is None:
             links.record_refusal(
@@ -326,6 +341,14 @@ class BotService:
                 user=chat.sender.user,
             )
             return self._render(chat, "result", outcome="not_found", action=action, ref=ref)
+        return self._allowed(session, chat, action, obligation, now, attempted)
+
+    def _allowed(
+        self, session: Session, chat: _Chat, action: str, obligation: Obligation, now: datetime,
+        attempted: str,
+    ) -> tuple[Obligation, Contact] | str:  # fmt: skip
+        """Whether the (linked) chat may act on ``obligation``: its contact, or the
+        recorded refusal's text."""
         contact = links.authorize(chat.contacts, obligation, links.plan_owner(session, obligation))
         if contact is None:
             links.record_refusal(
@@ -379,7 +402,7 @@ class BotService:
         with self.store.session() as session:
             chat = self._chat(session, sender)
             if not chat.linked:
-                return self._not_linked(session, chat, "/extend", now)
+                return self._not_linked(session, chat, "/extend", now, args[:1])
             if len(args) < 3:
                 return Reply(self._ext(chat, "usage"))
             attempted = f"/extend {args[0]}"
@@ -397,7 +420,10 @@ class BotService:
         with self.store.session() as session:
             chat = self._chat(session, sender)
             if not chat.linked:
-                return self._not_linked(session, chat, "a reply", now)
+                named = [obligation.group(1)] if obligation is not None else []
+                if request is not None:
+                    named = _request_obligation(session, request.group(1))
+                return self._not_linked(session, chat, "a reply", now, named)
             if request is not None:
                 return self._refuse(session, chat, request.group(1), text, now)
             assert obligation is not None
@@ -454,17 +480,13 @@ class BotService:
         self, session: Session, chat: _Chat, kind: str, ref: str, now: datetime, data: str
     ) -> Reply:
         """A press on "Đồng ý", "Từ chối" (asks for the reason) or a decision's label."""
-        request = ext.request_by_ref(session, ref)
-        if request is None:
-            return Reply(toast=plain(self._ext(chat, "request_not_found", ref=ref)), alert=True)
-        obligation = session.get(Obligation, request.obligation_id)
-        assert obligation is not None
+        found = self._authorized_request(session, chat, ref, now, data, decide=kind != "extinfo")
+        if isinstance(found, str):
+            return Reply(toast=plain(found), alert=True)
+        request, obligation, decider = found
         if kind == "extinfo":
             at = self.replies.when(request.decided_at) if request.decided_at else ""
             return Reply(toast=plain(self._ext(chat, "state", request=request, at=at)))
-        decider = self._decider(session, chat, obligation, data, now)
-        if isinstance(decider, str):
-            return Reply(toast=plain(decider), alert=True)
         try:
             ext.check_decision(request, obligation, approve=kind == "extapprove")
         except ext.ExtensionError as error:
@@ -485,14 +507,10 @@ class BotService:
         return Reply(toast=plain(text), keyboard=self._decided(chat, request), changed=True)
 
     def _refuse(self, session: Session, chat: _Chat, ref: str, reason: str, now: datetime) -> Reply:
-        request = ext.request_by_ref(session, ref)
-        if request is None:
-            return Reply(self._ext(chat, "request_not_found", ref=ref))
-        obligation = session.get(Obligation, request.obligation_id)
-        assert obligation is not None
-        decider = self._decider(session, chat, obligation, f"refuse GH{request.id}", now)
-        if isinstance(decider, str):
-            return Reply(decider)
+        found = self._authorized_request(session, chat, ref, now, f"refuse GH{ref}", decide=True)
+        if isinstance(found, str):
+            return Reply(found)
+        request, obligation, decider = found
         try:
             ext.refuse_extension(
                 session, request, by=decider.name, via="telegram", now=now,
@@ -504,14 +522,27 @@ class BotService:
                          actor=decider.name, at=self.replies.when(now))  # fmt: skip
         return Reply(text)
 
-    def _decider(
-        self, session: Session, chat: _Chat, obligation: Obligation, attempted: str, now: datetime
-    ) -> Contact | str:
-        """The chat's contact of the plan owner, or the (recorded) refusal's text."""
+    def _authorized_request(
+        self, session: Session, chat: _Chat, ref: str, now: datetime, attempted: str,
+        *, decide: bool,
+    ) -> tuple[ExtensionRequest, Obligation, Contact] | str:  # fmt: skip
+        """The extension request ``ref`` names, its obligation and the contact acting for
+        the chat, or the (recorded) refusal's text: to ``decide`` (approve, refuse) only
+        the plan owner's contacts; to see its state, whoever may act on the obligation."""
+        request = ext.request_by_ref(session, ref)
+        if request is None:
+            reason = "unknown extension request"
+            self._record(session, chat, attempted, reason, now, None, chat.contacts[0])
+            return self._ext(chat, "request_not_found", ref=ref)
+        obligation = session.get(Obligation, request.obligation_id)
+        assert obligation is not None
+        if not decide:
+            found = self._allowed(session, chat, "info", obligation, now, attempted)
+            return found if isinstance(found, str) else (request, *found)
         owner = links.plan_owner(session, obligation)
         for contact in chat.contacts:
             if ext.may_decide(contact, owner):
-                return contact
+                return request, obligation, contact
         reason = "only the plan owner's contacts decide on extensions"
         self._record(session, chat, attempted, reason, now, obligation, chat.contacts[0])
         return self._ext(chat, "not_owner", obligation=obligation)
@@ -592,13 +623,20 @@ class BotService:
         agencies = {c.agency_id: names[c.agency_id] for c in contacts}
         return _Chat(sender, contacts, agencies)
 
-    def _not_linked(self, session: Session, chat: _Chat, attempted: str, now: datetime) -> Reply:
+    def _not_linked(
+        self, session: Session, chat: _Chat, attempted: str, now: datetime,
+        named: Sequence[str] = (),
+    ) -> Reply:  # fmt: skip
+        """Refuse (and record) anything from an unlinked chat; ``named`` is the obligation
+        number it named, if any, so that the refusal shows in that obligation's history."""
+        obligation = _get(session, named[0].partition(":")[0]) if named else None
         links.record_refusal(
             session,
             chat_id=chat.sender.chat_id,
             attempted=attempted,
             reason="the chat is not linked to a contact",
             now=now,
+            obligation=obligation,
             user=chat.sender.user,
         )
         return Reply(self.replies.render("vi", "not_linked", {}))
@@ -644,8 +682,12 @@ class BotService:
         return self.replies.render(chat.language, name, context)
 
 
+def _request_obligation(session: Session, ref: str) -> list[str]:
+    """The obligation number of the request ``ref`` names (as a list: none or one)."""
+    request = ext.request_by_ref(session, ref)
+    return [] if request is None else [str(request.obligation_id)]
+
+
 def _get(session: Session, ref: str) -> Obligation | None:
-    ref = ref.strip().lstrip("#")
-    if not ref.isdigit():
-        return None
-    return session.get(Obligation, int(ref))
+    number = parse_id(ref)
+    return None if number is None else session.get(Obligation, number)

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from engine import ids
 from engine.cli.app import app, console, print_json, state
 from engine.errors import InputError, NhacviecError
 
@@ -154,19 +155,19 @@ def track(
 @app.command()
 def reopen(
     ctx: typer.Context,
-    obligation_id: int = ID,
+    obligation_id: str = ID,
     by: str | None = BY,
     note: str | None = NOTE,
     now: str | None = NOW,
 ) -> None:
     """Reopen an acknowledged, done or waived obligation."""
-    _act(ctx, "reopen", obligation_id, by, note, now)
+    _act(ctx, "reopen", parse_id(obligation_id), by, note, now)
 
 
 @app.command()
 def show(
     ctx: typer.Context,
-    obligation_id: int = ID,
+    obligation_id: str = ID,
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
     now: str | None = typer.Option(None, "--now", help="Judge overdue as of this instant."),
 ) -> None:
@@ -175,7 +176,7 @@ def show(
     zone = appctx.settings.time.zone
     instant = parse_now(now, zone)
     with appctx.store().session() as session:
-        data = describe(session, _get(session, obligation_id), instant, zone)
+        data = describe(session, _get(session, parse_id(obligation_id)), instant, zone)
     if as_json:
         print_json(data)
     else:
@@ -204,11 +205,15 @@ def _dispatch(
 
 
 def parse_id(text: str) -> int:
-    """An obligation's number as people write it: ``12`` or ``#12``."""
+    """An obligation's number as people write it: ``12`` or ``#12``; a number too large
+    to be one (``engine.ids``) names no obligation, like one that is not there."""
+    number = ids.parse_id(text)
+    if number is not None:
+        return number
     value = text.strip().removeprefix("#")
-    if not value.isdigit():
-        raise InputError(f"{text!r} is not an obligation number (they look like 12 or #12)")
-    return int(value)
+    if value.isascii() and value.isdigit():
+        raise NhacviecError(f"no obligation #{value} (see `nhacviec agenda` for the numbers)")
+    raise InputError(f"{text!r} is not an obligation number (they look like 12 or #12)")
 
 
 def _actor(by: str | None) -> str:

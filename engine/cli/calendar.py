@@ -277,9 +277,11 @@ def export_ics_command(
     Event UIDs derive from the obligation keys, so importing a new export updates the
     events already in a calendar instead of adding copies.
     """
+    from engine.cli.output import check_output, write_output
     from engine.workflow.agenda import agenda, revisions, to_ical
 
     appctx = state(ctx)
+    check_output(output, (".ics",))
     now = datetime.now(UTC)
     today = now.astimezone(appctx.settings.time.zone).date()
     with appctx.store().session() as session:
@@ -288,7 +290,7 @@ def export_ics_command(
         )
         revision = revisions(session)
     name = "nhacviec" + (f" – {agency}" if agency else "") + (f" – {plan}" if plan else "")
-    output.write_bytes(to_ical(items, now, revision, name))
+    write_output(output, to_ical(items, now, revision, name))
     console().print(f"Wrote {len(items)} events to {output}.")
 
 

@@ -32,14 +32,14 @@ BY = typer.Option(None, "--by", help="Who decides or asks (default: your user na
 @app.command()
 def extend(
     ctx: typer.Context,
-    obligation_id: int = ID,
+    obligation_id: str = ID,
     to: str = typer.Option(..., "--to", help="The new due date, YYYY-MM-DD or DD/MM/YYYY."),
     reason: str = typer.Option(..., "--reason", help="Why more time is needed."),
     by: str | None = BY,
     now: str | None = NOW,
 ) -> None:
     """Ask the plan owner for a new due date for an obligation (xin gia hạn)."""
-    from engine.cli.actions import _get
+    from engine.cli.actions import _get, parse_id
     from engine.dates import parse_date
     from engine.extensions import notice_stage, request_extension
 
@@ -48,7 +48,7 @@ def extend(
     instant = parse_now(now, zone)
     day = parse_date(to, "--to")
     with appctx.store().session() as session:
-        obligation = _get(session, obligation_id)
+        obligation = _get(session, parse_id(obligation_id))
         before = obligation.due_on
         request = request_extension(
             session, obligation, new_due_on=day, reason=reason, by=by or default_actor(),
@@ -158,7 +158,7 @@ def refuse(
 @app.command()
 def snooze(
     ctx: typer.Context,
-    obligation_id: int = ID,
+    obligation_id: str = ID,
     contact: str = typer.Option(..., "--contact", help="The contact's key or id."),
     duration: str = typer.Option(..., "--for", help="How long: 1d, 7d, 2w… (at most 90 days)."),
     by: str | None = BY,
@@ -166,7 +166,7 @@ def snooze(
 ) -> None:
     """Pause an obligation's reminders for one contact (never its escalations)."""
     from engine.bot.links import find_contact
-    from engine.cli.actions import _get
+    from engine.cli.actions import _get, parse_id
     from engine.extensions import parse_snooze
     from engine.extensions import snooze as pause
     from engine.workflow.calendar import WorkCalendar
@@ -177,7 +177,7 @@ def snooze(
     instant = parse_now(now, zone)
     days = parse_snooze(duration)
     with appctx.store().session() as session:
-        obligation = _get(session, obligation_id)
+        obligation = _get(session, parse_id(obligation_id))
         person = find_contact(session, contact)
         row = pause(
             session, obligation, person, days=days, now=instant,

@@ -65,6 +65,7 @@ def import_(
     ),
 ) -> None:
     """Turn a plan document into a plan file to review (no database needed)."""
+    from engine.cli.output import check_output, write_output
     from engine.plans.importer import import_plan
     from engine.plans.load import plan_data
     from engine.plans.review import review_rows
@@ -72,6 +73,8 @@ def import_(
 
     appctx = state(ctx)
     console = err_console()
+    if output is not None:
+        check_output(output, (".yaml",))
 
     def progress(message: str) -> None:  # OCR pages, on stderr so --json stays clean
         console.print(message, markup=False)
@@ -85,7 +88,7 @@ def import_(
         if output is None:
             typer.echo(text, nl=False)
         else:
-            output.write_text(text, encoding="utf-8")
+            write_output(output, text)
     where = f" → {output}" if output and not as_json else ""
     count = len(plan.warnings)
     prose = bool(plan.tasks) and all(t.source and t.source.read_from == "text" for t in plan.tasks)

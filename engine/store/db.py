@@ -97,11 +97,32 @@ class Store:
         return head
 
     def require_current(self) -> None:
-        """Refuse to work on a database that ``nhacviec init`` has not brought up to date."""
+        """Refuse to work on a database that ``nhacviec init`` has not brought up to date.
+
+        A SQLite file that does not exist is refused before connecting: connecting would
+        create it, leaving an empty ``nhacviec.db`` wherever a read command was run.
+        """
+        missing = self.missing_file()
+        if missing is not None:
+            raise StoreError(
+                f"the database {str(missing)!r} does not exist; run `nhacviec init` to create "
+                "it, or give the settings file (--config) or the database (--db) to use"
+            )
         current = self.revision()
         if current != self.head():
             state = "has no schema" if current is None else f"is at revision {current}"
             raise StoreError(f"the database {state}; run `nhacviec init` to create or upgrade it")
+
+    def missing_file(self) -> Path | None:
+        """The SQLite file this store would create on connecting, or None (it exists, it
+        lives in memory, or the store is not SQLite)."""
+        database = self.engine.url.database
+        if self.dialect != "sqlite" or not database or database == ":memory:":
+            return None
+        if database.startswith("file:") or self.engine.url.query.get("mode") == "memory":
+            return None
+        path = Path(database)
+        return None if path.exists() else path
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,0 +1,35 @@
+"""Files a command writes with ``-o``: checked before the work, written without traceback.
+
+``plan import -o``, ``export ics -o``: a folder, a missing folder or one that cannot be
+written is bad input like any other (``InputError``: the option, the path, what was
+expected; exit 2), as ``report`` and ``letter`` already say it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.errors import InputError
+
+
+def check_output(output: Path, suffixes: tuple[str, ...]) -> None:
+    """Refuse, before any work is done, an ``-o`` that cannot be the file asked for."""
+    expected = " or ".join(suffixes)
+    if output.is_dir():
+        raise InputError(
+            f"-o {str(output)!r} is a folder: expected a file name ending in {expected}"
+        )
+    if not output.parent.is_dir():
+        raise InputError(f"-o {str(output)!r}: the folder {str(output.parent)!r} does not exist")
+
+
+def write_output(output: Path, content: str | bytes) -> None:
+    """Write ``content`` to ``output``; an OS refusal (read-only, full) is an ``InputError``."""
+    try:
+        if isinstance(content, str):
+            output.write_text(content, encoding="utf-8")
+        else:
+            output.write_bytes(content)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise InputError(f"-o {str(output)!r}: cannot write the file: {reason}") from exc
