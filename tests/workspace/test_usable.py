@@ -60,6 +60,10 @@ def test_every_page_has_one_heading_a_language_and_labelled_fields(live: Live, p
         people = scenario.build(s)
     page.goto(f"{live.url}/dang-nhap")
     assert page.evaluate(UNLABELLED) == []
+    # the stylesheet is applied under the Content-Security-Policy (main is centred at 1200px)
+    assert page.evaluate("() => getComputedStyle(document.querySelector('main')).maxWidth") == (
+        "1200px"
+    )
     live.sign_in(page, scenario.SCT_MAIL)
     for path in (*PAGES, f"/nghia-vu/{people.sxd_open}"):
         page.goto(f"{live.url}{path}")
