@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperGroup
+from typer.models import CommandInfo, TyperInfo
 
 from engine.errors import NhacviecError
 
@@ -42,18 +43,67 @@ class _Group(TyperGroup):
             ctx.exit(exc.exit_code)
 
 
+_SETTINGS: dict[str, Any] = {
+    "cls": _Group,
+    "no_args_is_help": True,
+    "add_completion": False,
+    "pretty_exceptions_enable": False,
+    "rich_markup_mode": None,
+}
+
+
 def _make_app(**kwargs: Any) -> typer.Typer:
-    return typer.Typer(
-        cls=_Group,
-        no_args_is_help=True,
-        add_completion=False,
-        pretty_exceptions_enable=False,
-        rich_markup_mode=None,
-        **kwargs,
-    )
+    return typer.Typer(**_SETTINGS, **kwargs)
 
 
-app = _make_app(help="nhacviec (nhắc việc): reminders for agency deadlines in Vietnamese plans.")
+class RootApp(typer.Typer):
+    """The root application, whose commands live in the modules of ``COMMAND_MODULES``.
+
+    Whoever reads its commands (Typer building the application for ``CliRunner`` or a
+    call of ``app(…)``) gets all of them: the first read imports every command module.
+    The console script (``engine.cli.lazy``) calls ``load_on_demand`` first and imports
+    only the module of the command typed.
+    """
+
+    _loading: bool = False
+
+    @property
+    def registered_commands(self) -> list[CommandInfo]:
+        self._load()
+        return self._commands
+
+    @registered_commands.setter
+    def registered_commands(self, value: list[CommandInfo]) -> None:
+        self._commands = value
+
+    @property
+    def registered_groups(self) -> list[TyperInfo]:
+        self._load()
+        return self._groups
+
+    @registered_groups.setter
+    def registered_groups(self, value: list[TyperInfo]) -> None:
+        self._groups = value
+
+    def load_on_demand(self) -> None:
+        """From now on, commands are registered only as their modules are imported."""
+        self._loading = True
+
+    def _load(self) -> None:
+        if self._loading:
+            return
+        self._loading = True  # the imports below register commands: no recursion
+        import importlib
+
+        from engine.cli import COMMAND_MODULES
+
+        for module in COMMAND_MODULES:
+            importlib.import_module(f"engine.cli.{module}")
+
+
+app = RootApp(
+    **_SETTINGS, help="nhacviec (nhắc việc): reminders for agency deadlines in Vietnamese plans."
+)
 
 
 def sub_app(name: str, help: str) -> typer.Typer:
@@ -135,8 +185,3 @@ def print_json(data: Any) -> None:
     """Machine-readable output: plain JSON on stdout, UTF-8, no Rich formatting."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     sys.stdout.write("\n")
-
-
-def main(argv: list[str] | None = None) -> None:
-    """The console script ``nhacviec``."""
-    app(args=argv, prog_name="nhacviec")
