@@ -185,3 +185,24 @@ def print_json(data: Any) -> None:
     """Machine-readable output: plain JSON on stdout, UTF-8, no Rich formatting."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     sys.stdout.write("\n")
+
+
+def print_records(records: list[dict[str, Any]]) -> None:
+    """``print_json`` of a list of flat records (values str, int, float, bool or None),
+    byte for byte, through the C encoder: ``indent`` makes ``json`` use its pure-Python
+    encoder, several times slower on 100,000 records."""
+    sys.stdout.write(records_json(records))
+    sys.stdout.write("\n")
+
+
+def records_json(records: list[dict[str, Any]]) -> str:
+    """``json.dumps(records, ensure_ascii=False, indent=2)`` for flat records."""
+    # Without indent, the separators are written as given: the item separator carries
+    # the newline and the indentation of a record's keys.
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",\n    ", ": ")).encode
+    parts = []
+    for record in records:
+        if any(isinstance(v, (dict, list, tuple)) for v in record.values()):
+            raise TypeError(f"not a flat record: {record!r}")
+        parts.append("  {\n    " + encode(record)[1:-1] + "\n  }" if record else "  {}")
+    return "[\n" + ",\n".join(parts) + "\n]" if parts else "[]"
