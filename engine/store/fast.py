@@ -40,7 +40,8 @@ class FastInsert:
         self.raw = raw
         self.table = table
         self.columns = list(columns)
-        self.converters = [self._converter(table.c[name].type) for name in self.columns]
+        converters = [self._converter(table.c[name].type) for name in self.columns]
+        self.converting = [(i, c) for i, c in enumerate(converters) if c is not _same]
 
     def write(self, rows: Iterable[Sequence[Any]]) -> int:
         """Insert every row; return how many."""
@@ -49,10 +50,15 @@ class FastInsert:
             return self._copy(converted)
         return self._executemany(converted)
 
-    def _convert(self, row: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(convert(value) for convert, value in zip(self.converters, row, strict=True))
+    def _convert(self, row: Sequence[Any]) -> list[Any]:
+        if len(row) != len(self.columns):
+            raise ValueError(f"{len(row)} values for the {len(self.columns)} columns")
+        values = list(row)
+        for i, convert in self.converting:
+            values[i] = convert(values[i])
+        return values
 
-    def _executemany(self, rows: Iterable[tuple[Any, ...]]) -> int:
+    def _executemany(self, rows: Iterable[Sequence[Any]]) -> int:
         marks = ", ".join("?" for _ in self.columns)
         sql = f"INSERT INTO {self.table.name} ({', '.join(self.columns)}) VALUES ({marks})"
         cursor = self.raw.cursor()
@@ -66,7 +72,7 @@ class FastInsert:
             cursor.close()
         return count
 
-    def _copy(self, rows: Iterable[tuple[Any, ...]]) -> int:
+    def _copy(self, rows: Iterable[Sequence[Any]]) -> int:
         sql = f"COPY {self.table.name} ({', '.join(self.columns)}) FROM STDIN"
         count = 0
         with self.raw.cursor() as cursor, cursor.copy(sql) as copy:
