@@ -196,13 +196,15 @@ def print_records(records: list[dict[str, Any]]) -> None:
 
 
 def records_json(records: list[dict[str, Any]]) -> str:
-    """``json.dumps(records, ensure_ascii=False, indent=2)`` for flat records."""
+    """``json.dumps(records, ensure_ascii=False, indent=2)`` for flat records (rows of a
+    query: every record holds values of the same types)."""
     # Without indent, the separators are written as given: the item separator carries
     # the newline and the indentation of a record's keys.
+    # The records are checked by their first one: they are rows of one query, whose
+    # columns hold the same type in every row (checking every value costs as much as
+    # encoding it).
+    if records and any(isinstance(v, (dict, list, tuple)) for v in records[0].values()):
+        raise TypeError(f"not a flat record: {records[0]!r}")
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",\n    ", ": ")).encode
-    parts = []
-    for record in records:
-        if any(isinstance(v, (dict, list, tuple)) for v in record.values()):
-            raise TypeError(f"not a flat record: {record!r}")
-        parts.append("  {\n    " + encode(record)[1:-1] + "\n  }" if record else "  {}")
+    parts = ["  {\n    " + encode(r)[1:-1] + "\n  }" if r else "  {}" for r in records]
     return "[\n" + ",\n".join(parts) + "\n]" if parts else "[]"
