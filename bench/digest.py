@@ -1,5 +1,8 @@
 """Weekly digests on the five example plans: making a week's digests, the cost the digest
-step adds to every other tick (a marker read), and sending them (rendered at send time).
+step adds to every other tick (a marker read), and sending them (rendered at send time);
+and ``nhacviec digest``'s work (the week's digests and what the outbox did with each)
+with the outbox filled to two sizes, which should cost the same (goal: the larger within
+``FLAT_GOAL``× the smaller), beside the ``LIKE`` scan it used to run.
 
 The plans in ``plans/`` are loaded with the shipped directory and synced on 05/01/2026;
 the digests are those of Monday 22/06/2026 (2026-W26), written to the outbox folder, so
@@ -19,6 +22,7 @@ from bench.harness import ROOT, BenchContext, median_seconds
 NAME = "digest"
 SYNCED = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
 MONDAY = datetime(2026, 6, 22, 1, 0, tzinfo=UTC)  # 08:00 in Hà Nội
+FLAT_GOAL = 1.2
 
 
 def run(ctx: BenchContext) -> dict[str, Any]:
@@ -27,7 +31,9 @@ def run(ctx: BenchContext) -> dict[str, Any]:
     result: dict[str, Any] = {
         "method": "five example plans synced on 2026-01-05; the digests of 2026-W26 made "
         "once, then sent to the outbox folder by one tick; the idle cost is prepare_digests "
-        "once the week is made (median of 200 calls)",
+        "once the week is made (median of 200 calls); the listing: nhacviec digest's queries "
+        "(median of 7) after the outbox is filled with reminder rows to each size",
+        "flat_goal": FLAT_GOAL,
     }
     for backend in backends(ctx):
         with scratch_store(ctx, backend, "digest") as store:
@@ -59,7 +65,9 @@ def _measure(ctx: BenchContext, store: Any, backend: str) -> dict[str, Any]:
     idle, _ = median_seconds(
         lambda: prepare_digests(store, settings, now=MONDAY + timedelta(minutes=1),
                                 worker_id="bench"), 200)  # fmt: skip
+    listing = _listing_by_size(ctx, store, settings, backend)
     return {
+        "listing": listing,
         "obligations": obligations,
         "digests": len(prepared.rows),
         "make_week_s": round(made, 4),
@@ -111,3 +119,74 @@ def _skip_reminders(store: Any) -> None:
             .where(Notification.state == "pending", Notification.due_at <= MONDAY)
             .values(state="sent", sent_at=Notification.due_at)
         )
+
+
+def _listing_by_size(ctx: BenchContext, store: Any, settings: Any, backend: str) -> dict[str, Any]:
+    """``nhacviec digest``'s queries with the outbox at each size, and the old LIKE scan."""
+    sizes = [6_000, 60_000] if ctx.quick else [60_000, 1_200_000]
+    by_size: dict[str, Any] = {}
+    for size in sizes:
+        _fill_to(store, size)
+        listing, _ = median_seconds(lambda: _list_week(store, settings), 7)
+        like, _ = median_seconds(lambda: _like_scan(store), 7)
+        by_size[str(size)] = {"listing_ms": round(listing * 1000, 2),
+                              "like_scan_ms": round(like * 1000, 2)}  # fmt: skip
+        ctx.log(f"  {backend} outbox {size:>9,}: digest listing {listing * 1000:.1f} ms "
+                f"(the old LIKE scan alone {like * 1000:.1f} ms)")  # fmt: skip
+    small, large = by_size[str(sizes[0])], by_size[str(sizes[-1])]
+    ratio = round(large["listing_ms"] / small["listing_ms"], 2)
+    return {"by_size": by_size, "largest_over_smallest": ratio, "met": ratio <= FLAT_GOAL}
+
+
+def _list_week(store: Any, settings: Any) -> None:
+    from engine.cli.digest import _entries, _outbox_states
+    from engine.digest import IsoWeek
+
+    week = IsoWeek.of(MONDAY.date())
+    with store.session() as session:
+        entries = _entries(session, settings, week, MONDAY.date(), None, False, None)
+        states = _outbox_states(session, week, entries, settings.time.zone)
+    assert entries and states
+
+
+def _like_scan(store: Any) -> None:
+    """The query the listing ran before: every digest key of the week by ``LIKE``."""
+    from sqlalchemy import select
+
+    from engine.store.models import Notification as n
+
+    with store.session() as session:
+        query = select(n.stage, n.contact_id, n.channel, n.state, n.sent_at).where(
+            n.kind == "digest", n.key.like("digest:2026-W26:%")
+        )
+        session.execute(query).all()
+
+
+def _fill_to(store: Any, size: int) -> None:
+    """Reminder rows (sent, as a year of them would be) up to ``size`` in the outbox,
+    written through the driver (``bench.data``'s writers)."""
+    from sqlalchemy import func, select
+
+    from bench.data import _NOTIFICATION_COLUMNS, _Copy, _Many, analyze
+    from engine.store.models import Contact, Notification, Obligation
+
+    with store.session() as session:
+        have = session.scalar(select(func.count()).select_from(Notification)) or 0
+        start = session.scalar(select(func.max(Notification.id))) or 0
+        obligations = session.scalars(select(Obligation.id)).all()
+        contacts = session.scalars(select(Contact.id)).all()
+    if have >= size:
+        return
+    with store.engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        writer = _Copy(raw) if store.dialect == "postgresql" else _Many(raw)
+        stamp = writer.instant(SYNCED)
+        rows = (
+            (n, f"fill:{n}", "obligation", obligations[n % len(obligations)], f"f{n}", 0,
+             False, contacts[n % len(contacts)], "email", "reminder", '["done"]', stamp, stamp,
+             "sent", 1, "{}", stamp, stamp)
+            for n in range(start + 1, start + size - have + 1)
+        )  # fmt: skip
+        writer.write("notifications", _NOTIFICATION_COLUMNS, rows)
+        writer.finish()
+    analyze(store)

@@ -46,6 +46,30 @@ def command_seconds(argv: list[str], repeat: int, env: dict[str, str] | None = N
     return median_seconds(once, repeat)[0]
 
 
+def paired_commands(
+    commands: dict[str, list[str]], repeat: int, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run the commands in turn, ``repeat`` rounds after one warm-up round (file cache,
+    .pyc files), so that a noisy neighbour slows each of them alike; return each one's
+    median wall time (seconds) and every sample, by name."""
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for round_ in range(repeat + 1):
+        for name, argv in commands.items():
+            start = time.perf_counter()
+            subprocess.run(argv, check=True, capture_output=True, env=env, cwd=ROOT)
+            if round_:
+                samples[name].append(time.perf_counter() - start)
+    return {
+        name: {"median_s": round(statistics.median(s), 4), "samples": [round(x, 4) for x in s]}
+        for name, s in samples.items()
+    }
+
+
+def ratio(paired: dict[str, Any], engine: str, baseline: str) -> float:
+    """``engine``'s median over ``baseline``'s, from ``paired_commands``."""
+    return round(paired[engine]["median_s"] / paired[baseline]["median_s"], 2)
+
+
 def peak_rss_mib_of(argv: list[str], env: dict[str, str] | None = None) -> float:
     """Peak resident memory of a child process, from the kernel's accounting (Linux)."""
     code = (

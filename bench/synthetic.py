@@ -133,7 +133,8 @@ class World:
         })  # fmt: skip
 
     def load(self, store: Store, settings: Settings, now: datetime) -> None:
-        """The directory and every plan, in one transaction (not what is measured)."""
+        """The directory and every plan, in one transaction (not what is measured); each
+        plan tracked from its start, so that every obligation is tracked."""
         from engine.agencies import load_directory
         from engine.plans.load import load_plan, sync_directory
 
@@ -141,4 +142,4 @@ class World:
         with store.session() as session:
             sync_directory(session, directory, now)
             for plan in self.plan_files():
-                load_plan(session, plan, directory, now)
+                load_plan(session, plan, directory, now, track_from=date(YEARS[0], 1, 1))

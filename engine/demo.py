@@ -165,7 +165,7 @@ class Demo:
 
     def cli(self, *args: str, show: bool = True) -> None:
         """Run ``nhacviec ARGS`` in this process, as a user would type it."""
-        from engine.cli.app import app
+        from engine.cli import app
 
         argv = ["--config", str(self.config), *args]
         if show:

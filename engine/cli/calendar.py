@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from engine import labels
-from engine.cli.app import app, console, print_json, state, sub_app
+from engine.cli.app import app, console, print_json, print_records, state, sub_app
 from engine.dates import date_option
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def agenda_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """What falls due between two dates, by due date."""
-    from engine.workflow.agenda import agenda
+    from engine.workflow.agenda import agenda, agenda_records
 
     appctx = state(ctx)
     today = _today(appctx, as_of)
@@ -102,14 +102,15 @@ def agenda_command(
     else:
         first = start or today
         last = end or first + timedelta(days=30)
+    filters: dict[str, Any] = {
+        "start": first, "end": last, "agency": agency, "plan": plan,
+        "status": status.value if status else None, "tracked": not untracked,
+    }  # fmt: skip
     with appctx.store().session() as session:
-        items = agenda(
-            session, today, start=first, end=last, agency=agency, plan=plan,
-            status=status.value if status else None, tracked=not untracked,
-        )  # fmt: skip
-    if as_json:
-        print_json([item.as_json() for item in items])
-        return
+        if as_json:
+            print_records(agenda_records(session, today, **filters))
+            return
+        items = agenda(session, today, **filters)
     if first is None or last is None:
         title = f"Chưa theo dõi (đến hạn trước khi kế hoạch được theo dõi): {len(items)}"
     else:

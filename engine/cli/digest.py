@@ -105,7 +105,7 @@ def digest_command(
         return
     with appctx.store().session() as session:
         entries = _entries(session, settings, chosen, day, agency, owner, channel)
-        states = _outbox_states(session, chosen, settings.time.zone)
+        states = _outbox_states(session, chosen, entries, settings.time.zone)
     if as_json:
         print_json(digest_json(chosen.code, day, entries, states))
         return
@@ -150,16 +150,18 @@ def _entries(
     owner: bool, channel: Channel | None,
 ) -> list[Entry]:  # fmt: skip
     from engine.digest import agency_digests, coordinators, owner_digests
+    from engine.digest.content import pending_items
     from engine.lookup import find_agency
     from engine.outbox import load_recipients
 
     only = [find_agency(session, agency).id] if agency is not None else None
+    # Every agency's and owner's digest: the open obligations, read once for both.
+    pending = pending_items(session, day) if only is None else None
     found: list[tuple[str, AgencyDigest | OwnerDigest]] = []
     if not owner:
-        found += [
-            ("agency", d) for _, d in sorted(agency_digests(session, week, day, only).items())
-        ]
-    owners = owner_digests(session, week, day, settings.time.zone, only)
+        digests = agency_digests(session, week, day, only, pending=pending)
+        found += [("agency", d) for _, d in sorted(digests.items())]
+    owners = owner_digests(session, week, day, settings.time.zone, only, pending=pending)
     found += [("owner", d) for _, d in sorted(owners.items())]
     contacts = coordinators(session, {d.addressee.id for _, d in found})
     people = load_recipients(session, (c for pairs in contacts.values() for c, _ in pairs))
@@ -172,24 +174,31 @@ def _entries(
 
 
 def _outbox_states(
-    session: Session, week: IsoWeek, zone: ZoneInfo
+    session: Session, week: IsoWeek, entries: list[Entry], zone: ZoneInfo
 ) -> dict[tuple[str, int, str], OutboxState]:
-    """(scope, contact, channel) → what the outbox did with that digest this week: its
-    state, and when it was sent (local time)."""
+    """(scope, contact, channel) → what the outbox did with that digest of this week, for
+    the digests listed: its state, and when it was sent (local time). Their rows are
+    looked up by key (unique, indexed), so the cost does not grow with the outbox."""
     from sqlalchemy import select
 
+    from engine.digest.schedule import DigestRow
+    from engine.render import chunked
     from engine.store.models import Notification
 
+    keys = {
+        DigestRow(week, e.scope, e.digest.addressee.id, person.id, channel).key
+        for e in entries
+        for person, channel in e.recipients
+    }
     n = Notification
-    query = select(n.stage, n.contact_id, n.channel, n.state, n.sent_at).where(
-        n.kind == "digest", n.key.like(f"digest:{week.code}:%")
-    )
     found = {}
-    for scope, contact, channel, row_state, sent_at in session.execute(query):
-        found[(scope, contact, channel)] = (
-            row_state,
-            sent_at.astimezone(zone) if sent_at else None,
+    for chunk in chunked(sorted(keys), 1000):
+        query = select(n.stage, n.contact_id, n.channel, n.state, n.sent_at).where(
+            n.key.in_(chunk), n.kind == "digest"
         )
+        for scope, contact, channel, row_state, sent_at in session.execute(query):
+            local = sent_at.astimezone(zone) if sent_at else None
+            found[(scope, contact, channel)] = (row_state, local)
     return found
 
 

@@ -269,12 +269,22 @@ class OwnerDigest:
 
 
 def agency_digests(
-    session: Session, week: IsoWeek, as_of: date, agency_ids: Collection[int] | None = None
+    session: Session,
+    week: IsoWeek,
+    as_of: date,
+    agency_ids: Collection[int] | None = None,
+    *,
+    pending: Sequence[Item] | None = None,
 ) -> dict[int, AgencyDigest]:
     """The digests of these agencies (every agency when None) that have something to
-    report on ``as_of``, by agency id."""
+    report on ``as_of``, by agency id. ``pending``: what ``pending_items(session, as_of)``
+    gives, when the caller has read it already (it is then not read again)."""
     horizon = as_of + timedelta(days=DUE_SOON_DAYS)
-    items = pending_items(session, as_of, agency_ids=agency_ids)
+    if pending is None:
+        items = pending_items(session, as_of, agency_ids=agency_ids)
+    else:
+        wanted = None if agency_ids is None else set(agency_ids)
+        items = [i for i in pending if wanted is None or i.agency_id in wanted]
     plans = load_plans(session, {i.plan_id for i in items})
     by_agency: dict[int, dict[int, AgencyPlanSection]] = defaultdict(dict)
     names: dict[int, str] = {}
@@ -374,25 +384,30 @@ def owner_digests(
     as_of: date,
     zone: ZoneInfo,
     owner_ids: Collection[int] | None = None,
+    *,
+    pending: Sequence[Item] | None = None,
 ) -> dict[int, OwnerDigest]:
     """The digests of these plan owners (every owner when None) that have something to
-    report on ``as_of``, by owner agency id."""
+    report on ``as_of``, by owner agency id. ``pending``: as for ``agency_digests``."""
     from engine.workflow.agenda import status_by_agency
 
     plans = owned_plans(session, owner_ids)
     if not plans:
         return {}
     plan_ids = list(plans)
-    pending: dict[int, list[Item]] = defaultdict(list)
-    for item in pending_items(session, as_of, plan_ids=plan_ids):
-        pending[item.plan_id].append(item)
+    by_plan: dict[int, list[Item]] = defaultdict(list)
+    if pending is None:
+        pending = pending_items(session, as_of, plan_ids=plan_ids)
+    for item in pending:
+        if item.plan_id in plans:
+            by_plan[item.plan_id].append(item)
     previous = week.previous
     start = datetime.combine(previous.monday, time(), tzinfo=zone)
     done = newly_done(session, plan_ids, start, start + timedelta(days=7), zone)
     extensions = pending_extensions(session, plan_ids, as_of, zone)
     digests: dict[int, OwnerDigest] = {}
     for plan_id, (plan, owner) in plans.items():
-        items = pending[plan_id]
+        items = by_plan[plan_id]
         overdue = sorted((i for i in items if i.days_late > 0), key=_most_late)
         horizon = as_of + timedelta(days=DUE_SOON_DAYS)
         soon = [i for i in items if i.days_late <= 0 and i.due_on <= horizon]

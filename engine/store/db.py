@@ -3,27 +3,36 @@
 ``open_store(url)`` gives a ``Store`` (engine + session factory). ``Store.upgrade()`` runs
 the Alembic migrations shipped in ``engine/store/migrations``; it is what ``nhacviec init``
 calls and it is safe to run any number of times.
+
+Every command checks the schema revision before it works (``require_current``); that
+check reads the ``alembic_version`` row with one query and takes the newest shipped
+revision from the migration files' ``revision``/``down_revision`` lines, so Alembic (and
+the Mako and Pygments it brings) is imported only by ``upgrade``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import NhacviecError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version"  # Alembic's default, which env.py keeps
+_REVISION_LINE = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=(.*)$", re.MULTILINE)
+_QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
 
 
 class StoreError(NhacviecError):
@@ -57,6 +66,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -80,21 +91,29 @@ class Store:
 
     def upgrade(self) -> tuple[str | None, str]:
         """Bring the schema to the newest revision; return (before, after) revisions."""
+        from alembic import command
+
         before = self.revision()
         command.upgrade(alembic_config(self.engine), "head")
         return before, self.head()
 
     def revision(self) -> str | None:
+        """The schema revision stored in the database (None: no schema yet)."""
         try:
             with self.engine.connect() as conn:
-                return MigrationContext.configure(conn).get_current_revision()
+                if not conn.dialect.has_table(conn, VERSION_TABLE):
+                    return None
+                found = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
         except OperationalError as exc:
             raise StoreError(f"cannot open the database: {exc.orig}") from exc
+        if len(found) > 1:
+            revisions = ", ".join(sorted(row[0] for row in found))
+            raise StoreError(f"the database has several schema revisions ({revisions})")
+        return found[0][0] if found else None
 
     def head(self) -> str:
-        head = ScriptDirectory.from_config(alembic_config(self.engine)).get_current_head()
-        assert head is not None
-        return head
+        """The newest revision the shipped migrations bring a database to."""
+        return shipped_head()
 
     def require_current(self) -> None:
         """Refuse to work on a database that ``nhacviec init`` has not brought up to date.
@@ -126,6 +145,23 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@cache
+def shipped_head(versions: Path = MIGRATIONS / "versions") -> str:
+    """The one revision no shipped migration revises, read from the migration files'
+    ``revision`` and ``down_revision`` lines (what Alembic's ``ScriptDirectory`` finds,
+    without importing Alembic)."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in sorted(versions.glob("*.py")):
+        for name, value in _REVISION_LINE.findall(path.read_text(encoding="utf-8")):
+            found = _QUOTED.findall(value)  # none for None, several for a merge
+            (revisions if name == "revision" else revised).update(found)
+    heads = sorted(revisions - revised)
+    if len(heads) != 1:
+        raise StoreError(f"the shipped migrations have {len(heads)} heads: {heads}")
+    return heads[0]
 
 
 def open_store(url: str, **engine_kwargs: Any) -> Store:

@@ -6,8 +6,6 @@ Instants are ``UTCDateTime`` (stored naive UTC, returned aware); calendar dates 
 of the last transition, the history is the truth.
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -42,7 +40,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime(),
-        dict[str, Any]: JSONType,
+        dict[str, Any]: JSONType(),
     }
 
 
@@ -54,10 +52,10 @@ class Agency(Base):
     key: Mapped[str] = mapped_column(String(120), unique=True)
     name: Mapped[str] = mapped_column(String(400))
     jurisdiction: Mapped[str | None] = mapped_column(String(200))
-    aliases: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    aliases: Mapped[list[str]] = mapped_column(JSONType(), default=list)
     in_directory: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    contacts: Mapped[list[Contact]] = relationship(back_populates="agency")
+    contacts: Mapped[list["Contact"]] = relationship(back_populates="agency")
 
 
 class Contact(Base):
@@ -78,7 +76,7 @@ class Contact(Base):
     invite_code_hash: Mapped[str | None] = mapped_column(String(128))
     invite_expires_at: Mapped[datetime | None]
 
-    agency: Mapped[Agency] = relationship(back_populates="contacts")
+    agency: Mapped["Agency"] = relationship(back_populates="contacts")
 
 
 class Plan(Base):
@@ -100,12 +98,12 @@ class Plan(Base):
     owner_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     source: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
-    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType())
     loaded_at: Mapped[datetime]
     track_from: Mapped[date | None] = mapped_column(Date)
 
-    tasks: Mapped[list[Task]] = relationship(back_populates="plan", order_by="Task.position")
-    owner: Mapped[Agency | None] = relationship()
+    tasks: Mapped[list["Task"]] = relationship(back_populates="plan", order_by="Task.position")
+    owner: Mapped["Agency | None"] = relationship()
 
 
 class Task(Base):
@@ -121,10 +119,10 @@ class Task(Base):
     number: Mapped[str | None] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(Text)
     window_text: Mapped[str | None] = mapped_column(Text)
-    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    plan: Mapped[Plan] = relationship(back_populates="tasks")
+    plan: Mapped["Plan"] = relationship(back_populates="tasks")
 
 
 class TaskAgency(Base):
@@ -153,6 +151,7 @@ class Obligation(Base):
     __table_args__ = (
         Index("ix_obligations_agency_due", "agency_id", "due_on"),
         Index("ix_obligations_status_due", "status", "due_on"),
+        Index("ix_obligations_due_on", "due_on"),  # the agenda and calendar, by due date
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(512), unique=True)
@@ -178,9 +177,9 @@ class Obligation(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    agency: Mapped[Agency] = relationship()
-    plan: Mapped[Plan] = relationship()
-    task: Mapped[Task | None] = relationship()
+    agency: Mapped["Agency"] = relationship()
+    plan: Mapped["Plan"] = relationship()
+    task: Mapped["Task | None"] = relationship()
 
 
 class Notification(Base):
@@ -210,7 +209,7 @@ class Notification(Base):
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20))
     template: Mapped[str] = mapped_column(String(120))
-    stop_on: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    stop_on: Mapped[list[str]] = mapped_column(JSONType(), default=list)
     scheduled_at: Mapped[datetime]
     due_at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(20), default="pending")
@@ -219,13 +218,13 @@ class Notification(Base):
     lease_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
-    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
-    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSONType())
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    obligation: Mapped[Obligation | None] = relationship()
-    contact: Mapped[Contact] = relationship()
+    obligation: Mapped["Obligation | None"] = relationship()
+    contact: Mapped["Contact"] = relationship()
 
 
 class DeliveryAttempt(Base):
@@ -252,7 +251,7 @@ class AuditEvent(Base):
     actor: Mapped[str | None] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
-    data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONType())
 
 
 class ExtensionRequest(Base):
@@ -303,7 +302,7 @@ class Letter(Base):
     filename: Mapped[str] = mapped_column(String(200))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    items: Mapped[list[int] | None] = mapped_column(JSONType)
+    items: Mapped[list[int] | None] = mapped_column(JSONType())
 
 
 class WorkerLock(Base):

@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -37,4 +36,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
 
 
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+class JSONType(TypeDecorator[Any]):
+    """JSON, stored as JSONB on PostgreSQL.
+
+    The same as ``JSON().with_variant(JSONB(), "postgresql")`` (what the migrations
+    write), but the PostgreSQL dialect is imported only when a PostgreSQL engine asks
+    for the type, not by every command that imports the models.
+    """
+
+    impl = JSON
+    cache_ok = True
+    should_evaluate_none = True  # as JSON's: None is stored as JSON null, not SQL NULL
+    hashable = False  # as JSON's
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())

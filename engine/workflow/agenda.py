@@ -18,13 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, case, func, literal, or_, select, type_coerce
 
 from engine import labels
 from engine.categories import Category, Scorecard, categorize
 from engine.errors import InputError
-from engine.lookup import find_agency, plans_matching
-from engine.periods import normalise as fold
 from engine.status import UNTRACKED, effective_status, local_date
 from engine.store.models import Agency, AuditEvent, Contact, Obligation, Plan, Task
 
@@ -118,11 +116,72 @@ def agenda(
                Obligation.period_label, Obligation.opens_on, Obligation.due_on,
                Obligation.status, Obligation.done_late, Obligation.updated_at,
                Obligation.cancelled_at, Obligation.tracked)
-        .join(Agency, Agency.id == Obligation.agency_id)
+    )  # fmt: skip
+    query = _filtered(query, session, today, start, end, agency, plan, status,
+                      include_cancelled, tracked)  # fmt: skip
+    return [_item(row, today) for row in session.execute(query)]
+
+
+JSON_KEYS = ("id", "plan", "task", "rule", "agency", "title", "period", "opens", "due", "status")
+
+
+def agenda_records(
+    session: Session,
+    today: date,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    agency: str | None = None,
+    plan: str | None = None,
+    status: str | None = None,
+    include_cancelled: bool = False,
+    tracked: bool | None = True,
+) -> list[dict[str, Any]]:
+    """What ``agenda`` lists, as ``AgendaItem.as_json`` gives it (``agenda --json``).
+
+    The same query reads only the columns the JSON shows, with the dates as the text
+    ``date.isoformat`` writes and the effective status worked out by the database, so a
+    row is not converted to Python dates and back, nor given an abbreviation it does not
+    show (100,000 rows: ``bench.cli``); ``tests/workflow/test_agenda_json.py`` compares
+    it with ``as_json`` of every item."""
+    effective = case(  # effective_status, in SQL
+        (Obligation.status.not_in(("open", "acknowledged")), Obligation.status),
+        (Obligation.tracked.is_(False), literal(UNTRACKED)),
+        (Obligation.due_on < today, literal("overdue")),
+        else_=Obligation.status,
+    )
+    dialect = session.get_bind().dialect.name
+    query = select(
+        Obligation.id, Plan.key, Task.key, Obligation.rule, Agency.name, Obligation.title,
+        Obligation.period_label, _iso(Obligation.opens_on, dialect),
+        _iso(Obligation.due_on, dialect), type_coerce(effective, String),
+    )  # fmt: skip
+    query = _filtered(query, session, today, start, end, agency, plan, status,
+                      include_cancelled, tracked)  # fmt: skip
+    keys = JSON_KEYS
+    return [dict(zip(keys, row, strict=True)) for row in session.execute(query)]
+
+
+def _iso(day: Any, dialect: str) -> Any:
+    """A date column as the text ``date.isoformat`` writes: SQLite stores it so;
+    PostgreSQL writes it with ``to_char`` (a cast would follow the server's DateStyle)."""
+    if dialect == "postgresql":
+        return type_coerce(func.to_char(day, "YYYY-MM-DD"), String)
+    return type_coerce(day, String)
+
+
+def _filtered(
+    query: Any, session: Session, today: date, start: date | None, end: date | None,
+    agency: str | None, plan: str | None, status: str | None, include_cancelled: bool,
+    tracked: bool | None,
+) -> Any:  # fmt: skip
+    """The agenda's joins, filters and order on ``query``'s columns."""
+    query = (
+        query.join(Agency, Agency.id == Obligation.agency_id)
         .join(Plan, Plan.id == Obligation.plan_id)
         .outerjoin(Task, Task.id == Obligation.task_id)
         .order_by(Obligation.due_on, Agency.name, Obligation.id)
-    )  # fmt: skip
+    )
     if not include_cancelled:
         query = query.where(Obligation.cancelled_at.is_(None))
     if tracked is not None:
@@ -137,7 +196,7 @@ def agenda(
         query = query.where(Obligation.plan_id.in_(plan_ids(session, plan)))
     if status is not None:
         query = query.where(status_condition(status, today))
-    return [_item(row, today) for row in session.execute(query)]
+    return query
 
 
 def _item(row: Any, today: date) -> AgendaItem:
@@ -186,11 +245,15 @@ def agency_ids(session: Session, wanted: str) -> list[int]:
     """The id of the one agency ``wanted`` names, as a filter (``engine.lookup``: a name
     two agencies share, such as "Sở Công Thương" of Hà Nội and of Hòa Bình, is refused
     with both listed, as everywhere else)."""
+    from engine.lookup import find_agency  # only when asked: it reads the periods
+
     return [find_agency(session, wanted).id]
 
 
 def plan_ids(session: Session, wanted: str) -> list[int]:
     """The ids of the plans ``wanted`` names (key, number or id)."""
+    from engine.lookup import plans_matching
+
     return [plan.id for plan in plans_matching(session, wanted)]
 
 
@@ -314,6 +377,8 @@ def status_by_agency(
                 score.acknowledged += 1
             else:
                 score.open += 1
+    from engine.periods import normalise as fold
+
     for aid, flag in _flags(session, scores.keys()):
         scores[aid].flags.append(flag)
     _label(scores.values())

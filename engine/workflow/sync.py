@@ -47,18 +47,20 @@ inserts and updates go out as bulk statements.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Insert, Table, case, insert, literal, select, update
+from sqlalchemy import Insert, Table, case, func, insert, literal, select, update
 
 from engine.agencies import AgencyMatcher, Directory
 from engine.errors import InputError
 from engine.plans.model import PlanFile
 from engine.status import UNTRACKED, reminder_status, stops
+from engine.store.fast import FastInsert
 from engine.store.models import Agency, AuditEvent, Contact, Notification, Obligation, Plan, Task
 from engine.tracking import tracked_by_start
 from engine.workflow.generate import (
@@ -87,6 +89,7 @@ NO_LONGER_FOLLOWS = "no longer follows from the plans and workflows"
 CAUGHT_UP = "catch-up: its time had passed when sync created it"
 STOPPED = "stopped: obligation "
 _CHUNK = 5000
+_SCHEDULE_CHUNK = 2000  # obligations whose reminders are made and written together
 _ID_CHUNK = 900  # obligation ids per IN (...) list
 
 
@@ -236,11 +239,17 @@ def sync_session(
         written = writer.write(obligations, existing, hashes)
         reopened = _reopened(session, now)
         dirty = [o for o in obligations if o.key in written.dirty or written.ids[o.key] in reopened]
-        notes = schedule(dirty, book, calendar, overrides, acked)
-        touched = {written.ids[o.key] for o in dirty} | written.cancelled
-        _NotificationWriter(session, now, report, bar).write(
-            notes, written, touched, contact_ids, {o.key: o.catch_up_days for o in dirty}
-        )
+        catch_up = {o.key: o.catch_up_days for o in dirty}
+        notes_writer = _NotificationWriter(session, now, report, bar)
+        # A chunk of obligations at a time: their reminders are made, reconciled and
+        # written before the next chunk's are made (never all of them in memory).
+        for start in range(0, len(dirty), _SCHEDULE_CHUNK):
+            chunk = dirty[start : start + _SCHEDULE_CHUNK]
+            notes = schedule(chunk, book, calendar, overrides, acked)
+            ids = {written.ids[o.key] for o in chunk}
+            notes_writer.write(notes, written, ids, contact_ids, catch_up)
+        if written.cancelled:
+            notes_writer.write([], written, written.cancelled, contact_ids, catch_up)
     return report
 
 
@@ -476,13 +485,12 @@ class _ObligationWriter:
     ) -> _Written:
         """Insert, update and cancel obligations (see the module docstring)."""
         out = _Written()
-        inserts, updates, events = [], [], []
+        updates, events = [], []
         new_specs: list[ObligationSpec] = []
         remaining = dict(existing)
         for spec in specs:
             stored = remaining.pop(spec.key, None)
             if stored is None:
-                inserts.append(self._values(spec, hashes[spec.key]))
                 new_specs.append(spec)
                 continue
             out.ids[spec.key] = stored.id
@@ -502,9 +510,9 @@ class _ObligationWriter:
                 updates.append({"id": stored.id, "cancelled_at": self.now, "updated_at": self.now})
                 events.append(self._event(stored.id, "cancelled", {"reason": NO_LONGER_FOLLOWS}))
                 self.report.cancelled.append(self._stored_change(stored))
-        self._insert(inserts, new_specs, out, events)
+        self._insert(new_specs, hashes, out)
         self._bulk(update(Obligation), updates, "Cập nhật nghĩa vụ")
-        self._bulk(_core_insert(AuditEvent), events, "Ghi lịch sử")
+        self._events(events, new_specs, out)
         return out
 
     def _values(self, spec: ObligationSpec, spec_hash: str) -> dict[str, Any]:
@@ -520,29 +528,60 @@ class _ObligationWriter:
         }  # fmt: skip
 
     def _insert(
-        self,
-        rows: list[dict[str, Any]],
-        specs: list[ObligationSpec],
-        out: _Written,
-        events: list[dict[str, Any]],
+        self, specs: list[ObligationSpec], hashes: Mapping[str, str], out: _Written
     ) -> None:
-        tracked = {row["key"]: row["tracked"] for row in rows}
-        self.bar.start("Thêm nghĩa vụ", len(rows))
-        for start in range(0, len(rows), _CHUNK):
-            chunk = rows[start : start + _CHUNK]
-            table: Table = Obligation.__table__  # type: ignore[assignment]
-            returned = self.session.connection().execute(
-                table.insert().returning(table.c.id, table.c.key), chunk
-            )
-            for oid, key in returned:
+        """Insert the new obligations through the driver's fast path; their ids are read
+        back (they are the rows after the largest id before: sync writes in one
+        transaction, and on SQLite alone)."""
+        if not specs:
+            return
+        table: Table = Obligation.__table__  # type: ignore[assignment]
+        connection = self.session.connection()
+        before = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+        columns = list(self._values(specs[0], hashes[specs[0].key]))
+        tracked: dict[str, bool] = {}
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            for n, spec in enumerate(specs, 1):
+                values = self._values(spec, hashes[spec.key])
+                tracked[spec.key] = values["tracked"]
+                yield tuple(values[c] for c in columns)
+                if n % _CHUNK == 0:
+                    self.bar.advance(_CHUNK)
+
+        self.bar.start("Thêm nghĩa vụ", len(specs))
+        FastInsert(connection, table, columns).write(rows())
+        self.bar.advance(len(specs) % _CHUNK)
+        query = select(table.c.id, table.c.key).where(table.c.id > before).order_by(table.c.id)
+        for oid, key in connection.execute(query):
+            if key in tracked:
                 out.ids[key] = oid
                 out.statuses[oid] = reminder_status("open", tracked[key])
-            self.bar.advance(len(chunk))
+        missing = [s.key for s in specs if s.key not in out.ids]
+        assert not missing, f"inserted obligations not found again: {missing[:3]}"
         for spec in specs:
             out.dirty.add(spec.key)
-            due = spec.due_on.isoformat()
-            events.append(self._event(out.ids[spec.key], "created", {"due_on": due}))
             self.report.added.append(_change(spec))
+
+    def _events(
+        self, events: list[dict[str, Any]], created: list[ObligationSpec], out: _Written
+    ) -> None:
+        """The audit events: those of updates and cancellations, then one "created" per
+        new obligation (in that order, as their ids always were)."""
+        table: Table = AuditEvent.__table__  # type: ignore[assignment]
+        columns = ["obligation_id", "at", "event", "actor", "channel", "note", "data"]
+        rows: Iterator[tuple[Any, ...]] = itertools.chain(
+            (tuple(e[c] for c in columns) for e in events),
+            (
+                (out.ids[spec.key], self.now, "created", "sync", "system", None,
+                 {"due_on": spec.due_on.isoformat()})
+                for spec in created
+            ),
+        )  # fmt: skip
+        if events or created:
+            self.bar.start("Ghi lịch sử", len(events) + len(created))
+            written = FastInsert(self.session.connection(), table, columns).write(rows)
+            self.bar.advance(written)
 
     def _update(
         self, spec: ObligationSpec, stored: _Stored, spec_hash: str
@@ -648,12 +687,21 @@ class _StoredNote:
 _NoteKey = tuple[int, str, int, str]
 
 
+_NOTE_COLUMNS = (
+    "key", "kind", "obligation_id", "stage", "stage_order", "escalation", "contact_id",
+    "channel", "template", "stop_on", "scheduled_at", "due_at", "state", "attempts",
+    "last_error", "payload", "created_at", "updated_at",
+)  # fmt: skip
+
+
 @dataclass
 class _NotificationWriter:
     session: Session
     now: datetime
     report: SyncReport
     bar: _Bar
+    _payloads: dict[tuple[Any, ...], dict[str, object]] = field(default_factory=dict)
+    _label: str | None = None
 
     def write(
         self,
@@ -665,7 +713,7 @@ class _NotificationWriter:
     ) -> None:
         """Reconcile the rows of the ``touched`` obligations with ``notes``."""
         existing = self._existing(touched)
-        inserts: list[dict[str, Any]] = []
+        inserts: list[tuple[Any, ...]] = []
         updates: list[dict[str, Any]] = []
         for spec in notes:
             ob_id = written.ids[spec.obligation]
@@ -681,8 +729,12 @@ class _NotificationWriter:
         for stored in existing.values():
             if stored.state == "pending":
                 updates.append(self._cancel(stored.id, NO_LONGER_FOLLOWS))
-        self.report.notifications_added = len(inserts)
-        self._bulk(_core_insert(Notification), inserts, "Thêm lịch nhắc")
+        self.report.notifications_added += len(inserts)
+        if inserts:
+            self._start("Thêm lịch nhắc")
+            table: Table = Notification.__table__  # type: ignore[assignment]
+            FastInsert(self.session.connection(), table, _NOTE_COLUMNS).write(inserts)
+            self.bar.advance(len(inserts))
         self._bulk(update(Notification), updates, "Cập nhật lịch nhắc")
 
     def _existing(self, obligation_ids: set[int]) -> dict[_NoteKey, _StoredNote]:
@@ -709,7 +761,8 @@ class _NotificationWriter:
 
     def _new(
         self, key: _NoteKey, spec: NotificationSpec, status: str, catch_up: int
-    ) -> dict[str, Any]:
+    ) -> tuple[Any, ...]:
+        """A new row's values, in ``_NOTE_COLUMNS`` order."""
         state, reason = "pending", None
         if stops(status, spec.stop_on):
             state, reason = "cancelled", STOPPED + status
@@ -717,15 +770,26 @@ class _NotificationWriter:
             state, reason = "skipped", CAUGHT_UP
             self.report.notifications_skipped += 1
         ob_id, stage, contact_id, channel = key
-        return {
-            "key": f"o{ob_id}:{stage}:c{contact_id}:{channel}", "kind": "obligation",
-            "obligation_id": ob_id, "stage": stage, "stage_order": spec.stage_order,
-            "escalation": spec.escalation, "contact_id": contact_id, "channel": channel,
-            "template": spec.template, "stop_on": list(spec.stop_on),
-            "scheduled_at": spec.scheduled_at, "due_at": spec.scheduled_at, "state": state,
-            "attempts": 0, "last_error": reason, "payload": spec.payload(),
-            "created_at": self.now, "updated_at": self.now,
-        }  # fmt: skip
+        return (
+            f"o{ob_id}:{stage}:c{contact_id}:{channel}", "obligation", ob_id, stage,
+            spec.stage_order, spec.escalation, contact_id, channel, spec.template,
+            spec.stop_on, spec.scheduled_at, spec.scheduled_at, state, 0, reason,
+            self._payload(spec), self.now, self.now,
+        )  # fmt: skip
+
+    def _payload(self, spec: NotificationSpec) -> dict[str, object]:
+        """``spec.payload()``, one dict per distinct payload (they are few, and written
+        once each by ``FastInsert``)."""
+        key = (spec.when, spec.ack_link, spec.letter, spec.any_time)
+        found = self._payloads.get(key)
+        if found is None:
+            found = self._payloads[key] = spec.payload()
+        return found
+
+    def _start(self, label: str) -> None:
+        if label != self._label:  # one bar for all the chunks of a sync
+            self._label = label
+            self.bar.start(label, None)
 
     def _refresh(
         self, stored: _StoredNote, spec: NotificationSpec, status: str
@@ -769,7 +833,7 @@ class _NotificationWriter:
     def _bulk(self, statement: Any, rows: list[dict[str, Any]], label: str) -> None:
         if not rows:
             return
-        self.bar.start(label, len(rows))
+        self._start(label)
         for start in range(0, len(rows), _CHUNK):
             chunk = rows[start : start + _CHUNK]
             _execute(self.session, statement, chunk)

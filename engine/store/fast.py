@@ -1,0 +1,163 @@
+"""Bulk inserts through the database driver's fast path, in the caller's transaction.
+
+``FastInsert(connection, table, columns).write(rows)`` writes tuples of Python values
+(in ``columns`` order) the way a Core ``insert()`` of the same values stores them, but
+without SQLAlchemy's per-row and per-value machinery: on SQLite one ``executemany`` of
+``sqlite3`` per chunk, on PostgreSQL one ``COPY … FROM STDIN`` (psycopg). Each column's
+values are converted as its type's bind processing would (``UTCDateTime``: aware instants
+to naive UTC, text on SQLite with microseconds; dates as ISO text on SQLite; JSON as
+``json.dumps`` text, ``None`` as JSON ``null``), and a value seen before in the same column
+is converted once: a sync writes the same few instants, stop lists and payloads hundreds
+of thousands of times. Rows are consumed as they come (an iterator is never held whole).
+
+Columns left out get their server default or NULL; Python-side defaults of the models
+are not applied, so callers name every column they mean to set.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Connection, Date, Table
+
+from engine.store.types import JSONType, UTCDateTime
+
+CHUNK = 5000
+Convert = Callable[[Any], Any]
+
+
+class FastInsert:
+    """An INSERT of ``columns`` of ``table``, many rows at a time (see the module doc)."""
+
+    def __init__(self, connection: Connection, table: Table, columns: Sequence[str]) -> None:
+        self.dialect = connection.dialect.name
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        self.raw = raw
+        self.table = table
+        self.columns = list(columns)
+        converters = [self._converter(table.c[name].type) for name in self.columns]
+        self.converting = [(i, c) for i, c in enumerate(converters) if c is not _same]
+
+    def write(self, rows: Iterable[Sequence[Any]]) -> int:
+        """Insert every row; return how many."""
+        converted = (self._convert(row) for row in rows)
+        if self.dialect == "postgresql":
+            return self._copy(converted)
+        return self._executemany(converted)
+
+    def _convert(self, row: Sequence[Any]) -> list[Any]:
+        if len(row) != len(self.columns):
+            raise ValueError(f"{len(row)} values for the {len(self.columns)} columns")
+        values = list(row)
+        for i, convert in self.converting:
+            values[i] = convert(values[i])
+        return values
+
+    def _executemany(self, rows: Iterable[Sequence[Any]]) -> int:
+        marks = ", ".join("?" for _ in self.columns)
+        sql = f"INSERT INTO {self.table.name} ({', '.join(self.columns)}) VALUES ({marks})"
+        cursor = self.raw.cursor()
+        count = 0
+        try:
+            iterator = iter(rows)
+            while chunk := list(itertools.islice(iterator, CHUNK)):
+                cursor.executemany(sql, chunk)
+                count += len(chunk)
+        finally:
+            cursor.close()
+        return count
+
+    def _copy(self, rows: Iterable[Sequence[Any]]) -> int:
+        sql = f"COPY {self.table.name} ({', '.join(self.columns)}) FROM STDIN"
+        count = 0
+        with self.raw.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+
+    def _converter(self, column_type: Any) -> Convert:
+        sqlite = self.dialect == "sqlite"
+        if isinstance(column_type, UTCDateTime):
+            return _memo(_sqlite_instant if sqlite else _naive_utc)
+        if isinstance(column_type, Date) and sqlite:
+            return _memo(_iso_day)
+        if isinstance(column_type, (JSON, JSONType)):
+            return _json_memo()
+        return _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _memo(convert: Convert) -> Convert:
+    """``convert``, remembering what it gave for each (hashable) value."""
+    seen: dict[Any, Any] = {}
+
+    def converted(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            result = seen[value] = convert(value)
+            return result
+
+    return converted
+
+
+def _json_memo() -> Convert:
+    """``json.dumps`` (what SQLAlchemy's JSON type writes); tuples remembered by value,
+    lists and dicts by identity (the object is kept, so its id is not reused)."""
+    by_value: dict[Any, str] = {}
+    by_id: dict[int, tuple[Any, str]] = {}
+
+    def converted(value: Any) -> str:
+        if isinstance(value, (dict, list)):
+            known = by_id.get(id(value))
+            if known is not None and known[0] is value:
+                return known[1]
+            text = json.dumps(value)
+            if len(by_id) < 10_000:
+                by_id[id(value)] = (value, text)
+            return text
+        key = (type(value), value)  # True == 1, but their JSON differs
+        try:
+            return by_value[key]
+        except KeyError:
+            text = by_value[key] = json.dumps(value)
+            return text
+        except TypeError:  # a tuple holding a list: not hashable
+            return json.dumps(value)
+
+    return converted
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: instants must carry a time zone")
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    return None if value is None else _aware(value)
+
+
+def _sqlite_instant(value: datetime | None) -> str | None:
+    """As SQLAlchemy's SQLite ``DATETIME`` stores it: microseconds always written."""
+    if value is None:
+        return None
+    v = _aware(value)
+    return (
+        f"{v.year:04d}-{v.month:02d}-{v.day:02d} "
+        f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
+    )
+
+
+def _iso_day(value: date | None) -> str | None:
+    """As SQLAlchemy's SQLite ``DATE`` stores it."""
+    return None if value is None else f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
