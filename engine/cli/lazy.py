@@ -140,7 +140,7 @@ def root_group() -> LazyRoot:
     solo.pretty_exceptions_short = app.pretty_exceptions_short
     solo.rich_markup_mode = app.rich_markup_mode
     solo.suggest_commands = app.suggest_commands
-    solo._add_completion = False
+    solo._add_completion = app._add_completion
     group = get_command(solo)
     assert isinstance(group, _Group)
     group.__class__ = LazyRoot
