@@ -20,6 +20,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data:",
         "form-action 'self'",
+        "connect-src 'self'",  # no script of ours runs; a browser's own tools may post here
         "base-uri 'none'",
         "frame-ancestors 'none'",
     ]

@@ -32,6 +32,10 @@ from engine.plans.model import (
 
 WIDTH = 92
 _PLAIN_SAFE = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^#\n]*$")
+# What YAML does not allow in a file (control characters other than tab and line ends, a
+# stray backspace or form feed from a damaged export): a plan file that `plan load` could
+# not read back is no plan file, so they become spaces.
+_NOT_YAML = re.compile("[^\x09\x0a\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def dump_plan(plan: PlanFile, *, fmt: str | None = None, unmatched: Iterable[str] = ()) -> str:
@@ -42,7 +46,7 @@ def dump_plan(plan: PlanFile, *, fmt: str | None = None, unmatched: Iterable[str
     writer.reporting(plan.reporting)
     writer.tasks(plan.tasks, plan.warnings)
     writer.warnings(plan.warnings)
-    return "\n".join(writer.lines) + "\n"
+    return _NOT_YAML.sub(" ", "\n".join(writer.lines) + "\n")
 
 
 class _Writer:

@@ -158,3 +158,24 @@ def test_plan_import_of_a_missing_file_names_it(cli: CliRunner, tmp_path: Path) 
     result = cli.invoke(app, ["plan", "import", str(tmp_path / "nope.docx")])
     assert result.exit_code == 2
     assert f"{tmp_path / 'nope.docx'}: file not found" in result.stderr
+
+
+def test_control_characters_of_a_damaged_export_never_reach_the_plan_file(
+    directory: Directory,
+) -> None:
+    import yaml
+
+    from engine.plans.importer import import_bytes
+
+    text = (
+        "KẾ HOẠCH\nTriển khai nhiệm vụ năm 2026\n\n"
+        "| TT | Nội dung | Đơn vị chủ trì | Thời gian thực hiện |\n"
+        "| --- | --- | --- | --- |\n"
+        "| 1 | Khảo\x08 sát\x0c hiện\x7f trạng\x85 | Sở Công Thương | Quý III/2026 |\n"
+    )
+    result = import_bytes(text.encode(), "ke-hoach.md", directory)
+    from engine.plans.yamlout import dump_plan
+
+    written = dump_plan(result.plan)
+    plan = yaml.safe_load(written)  # what `plan load` reads back
+    assert plan["tasks"][0]["title"].split() == ["Khảo", "sát", "hiện", "trạng"]
