@@ -105,8 +105,9 @@ def agenda(
 ) -> list[AgendaItem]:
     """Obligations due in ``start``..``end`` (inclusive), by due date then agency.
 
-    ``agency`` is a key, name or alias (every agency that matches), ``plan`` a plan key
-    or number; either matching nothing is an ``InputError``. ``status`` is an effective
+    ``agency`` is a key, name or alias of one agency (a name two agencies share is an
+    ``InputError`` listing both), ``plan`` a plan key or number; either matching nothing
+    is an ``InputError``. ``status`` is an effective
     status (``overdue`` as of ``today``). ``tracked``: True (the default) only tracked
     obligations, False only those not tracked, None both.
     """
