@@ -149,7 +149,10 @@ _HEAD_WORDS = (
     "tinh doan",
     "hoc vien",
     "co quan",
+    "phong",  # a unit of a Sở ("Phòng Quản lý Năng lượng"), not "phòng, chống …"
 )
+# "Phòng" as prevention: "Phòng, chống tham nhũng", "Phòng cháy, chữa cháy".
+_PREVENTION = ("phong chong", "phong chay", "phong ngua", "phong tranh", "phong dich")
 _GENERIC_TAIL = re.compile(
     r"^(?P<head>.+?)\s*,?\s+và\s+(?P<tail>(?:các\s+)?(?:đơn vị|cơ quan|ngành|tổ chức)"
     r"(?:\s*,\s*(?:đơn vị|tổ chức))?(?:\s+khác)?(?:\s+có)?\s+liên quan)\W*$",
@@ -394,6 +397,8 @@ def _trim(text: str) -> str:
 def _starts_like_agency(text: str) -> bool:
     form = " ".join(w for w in fold(text).split() if w not in _FILLERS)
     form = f" {form} ".replace(" ubnd ", " uy ban nhan dan ").strip()
+    if form.replace(",", "").startswith(_PREVENTION):
+        return False
     return any(form == head or form.startswith(head + " ") for head in _HEAD_WORDS)
 
 

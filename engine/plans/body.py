@@ -77,10 +77,13 @@ _REPORT_NOUN = re.compile(
 # What the recipient does with what it is sent: "gửi Sở X để tổng hợp, báo cáo UBND".
 _PURPOSE = re.compile(r"\bđể\s+(?:tổng hợp[,\s]*)?(?:báo cáo|trình)\b.*$", re.IGNORECASE)
 _SENDS = re.compile(r"\b(?:gửi|cung cấp)\b", re.IGNORECASE)
+# A unit inside an agency ("Phòng Kế hoạch - Tổng hợp" of a Sở's own plan), not the
+# prevention of something ("về phòng, chống tham nhũng", "Phòng cháy").
+_UNIT = r"Phòng(?!,?\s+(?:chống|cháy|ngừa|tránh|chữa|thủ|vệ|dịch)\b)"
 _RECIPIENT = re.compile(
     r"\b(?:gửi|về|báo cáo(?:[^.;]{0,80}?\svới)?)\s+(?:về\s+)?(?:cho\s+)?"
     r"(?:Thủ tướng|Chính phủ|UBND|Ủy ban|Uỷ ban|Chủ tịch|Bộ|Sở|Ban|Văn phòng|Cục|Vụ|"
-    r"Hội đồng|HĐND|Tỉnh ủy|Thành ủy|Tỉnh uỷ|Thành uỷ|cơ quan)\b"
+    r"Hội đồng|HĐND|Tỉnh ủy|Thành ủy|Tỉnh uỷ|Thành uỷ|cơ quan|Chi cục|" + _UNIT + ")\\b"
 )
 # Compliance with a cited rule's reporting schedule, not a schedule of this plan's.
 _CITED_RULE = re.compile(
@@ -98,7 +101,9 @@ _DRAFTING = re.compile(
     re.IGNORECASE,
 )
 _TO = re.compile(
-    r"(?:gửi|về)\s+(?:về\s+)?(?P<to>(?:Sở|Bộ|UBND|Ủy ban|Ban|Văn phòng|Cục|Vụ)[^,()]*?)"
+    r"(?:gửi|về)\s+(?:về\s+)?(?P<to>(?:Sở|Bộ|UBND|Ủy ban|Ban|Văn phòng|Cục|Vụ|Chi cục|"
+    + _UNIT
+    + r")[^,()]*?)"
     r"(?:\s+(?:để|trước|theo|trong|định kỳ|chậm nhất)\b|\s*[.;(]|\s*$)",
     re.IGNORECASE,
 )

@@ -84,6 +84,22 @@ def test_reporting_sentences_give_frequency_and_last_allowed_day(
     assert len(undated) == sum(1 for _, due in duties if due is None)
 
 
+def test_a_departments_own_plan_reports_to_one_of_its_units() -> None:
+    body = read(
+        "VI. CHẾ ĐỘ BÁO CÁO",
+        "Các phòng, đơn vị báo cáo tình hình thực hiện về Phòng Kế hoạch - Tổng hợp trước "
+        "ngày 18 hằng tháng, đảm bảo theo đúng mẫu báo cáo quy định.",
+    )
+    assert [(d.frequency, d.due, d.to) for d in body.reporting] == [
+        ("monthly", "17", ["Phòng Kế hoạch - Tổng hợp"])
+    ]
+
+
+def test_prevention_is_not_a_unit_reported_to() -> None:
+    body = read("VI. NỘI DUNG", "Tuyên truyền định kỳ hằng năm về phòng, chống tham nhũng.")
+    assert body.reporting == []
+
+
 def test_a_yearly_phrase_with_two_days_is_the_six_month_and_the_annual_report() -> None:
     body = read(
         "Các sở, ngành định kỳ trước ngày 01/6 và 15/11 hằng năm (hoặc đột xuất khi có yêu "

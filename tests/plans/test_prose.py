@@ -89,6 +89,49 @@ def test_a_label_block_is_one_task_with_its_lead_and_time(directory: Directory) 
     assert first.source is not None and first.source.read_from == "text"
 
 
+ONE_LINE_LABELS = """
+III. NHIỆM VỤ TRỌNG TÂM
+1. Phát triển các khu, cụm công nghiệp theo hướng xanh
+- Rà soát, tham mưu điều chỉnh quy hoạch các khu công nghiệp.
+- Đôn đốc hoàn thiện hạ tầng kỹ thuật tại các khu công nghiệp.
+Đơn vị chủ trì: Sở Công Thương; Đơn vị phối hợp: Sở Xây dựng, Sở Tài chính. Thời gian: Năm 2026.
+2. Phát triển nguồn nhân lực cho công nghiệp
+- Phối hợp xây dựng kế hoạch đào tạo lao động có kỹ năng chuyên sâu.
+Đơn vị chủ trì: Sở Nội vụ; Đơn vị phối hợp: Sở Công Thương.
+"""
+
+
+def test_one_line_may_hold_the_lead_the_coordinators_and_the_time(
+    directory: Directory,
+) -> None:
+    task, other = imported(ONE_LINE_LABELS, directory).plan.tasks
+    assert (other.lead, other.coordinators) == (["Sở Nội vụ"], ["Sở Công Thương"])
+    assert task.lead == ["Sở Công Thương"]
+    assert task.coordinators == ["Sở Xây dựng", "Sở Tài chính"]
+    assert window(task) == (date(2026, 1, 1), date(2026, 12, 31))
+
+
+CONCLUSIONS = """
+I. ĐÁNH GIÁ CHUNG
+Thành phố đã đạt được nhiều kết quả tích cực trong năm 2025.
+II. VỀ MỘT SỐ KIẾN NGHỊ CỦA THÀNH PHỐ
+1. Về kiến nghị hỗ trợ vốn đầu tư các tuyến đường vành đai:
+Giao Sở Tài chính nghiên cứu kiến nghị khi tổng hợp nhu cầu vốn, báo cáo cấp có thẩm quyền.
+Sau khi phương án được thông qua, Sở Xây dựng khẩn trương hoàn thiện hồ sơ trong tháng 12/2026.
+2. Về đề nghị hướng dẫn xây dựng bộ tiêu chí đánh giá cán bộ:
+Sở Nội vụ khẩn trương hoàn thiện bộ tiêu chí, trình UBND Thành phố trong quý IV/2026.
+"""
+
+
+def test_the_paragraphs_under_a_topic_heading_are_its_tasks(directory: Directory) -> None:
+    tasks = imported(CONCLUSIONS, directory).plan.tasks
+    assert [(task.lead, window(task)) for task in tasks] == [
+        (["Sở Tài chính"], (None, None)),
+        (["Sở Xây dựng"], (date(2026, 12, 1), date(2026, 12, 31))),
+        (["Sở Nội vụ"], (date(2026, 10, 1), date(2026, 12, 31))),
+    ]
+
+
 def test_two_items_before_one_label_block_are_one_task(directory: Directory) -> None:
     group = imported(LABELS, directory, title="Giai đoạn 2026 - 2030").plan.tasks[1]
     assert group.title.startswith("Tăng cường giáo dục chính trị")

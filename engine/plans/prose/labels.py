@@ -7,6 +7,8 @@ here). The wording varies ("Cơ quan thực hiện", "Đơn vị chủ trì tham
 "Đơn vị phối hợp thực hiện", "Thời hạn hoàn thành", "Tiến độ"); what decides is the
 role word: "phối hợp" is a coordinator, "chủ trì"/"thực hiện"/"chịu trách nhiệm" a lead,
 "thời gian"/"thời hạn"/"tiến độ" the time, "nội dung"/"sản phẩm" more of the task.
+One line may hold several labels: "Đơn vị chủ trì: Phòng Quản lý Công nghiệp; Đơn vị
+phối hợp: Phòng Quản lý Năng lượng, Văn phòng Sở." is a lead and its coordinators.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ _ROLES: list[tuple[Role, re.Pattern[str]]] = [
 ]
 
 
+# Where a label's value may end and another label begin: "…; Đơn vị phối hợp: …".
+_NEXT = re.compile(r"[;.]\s+(?=[^\s:;][^:;]{3,60}:)")
+
+
 @dataclass
 class Label:
     """One label line: its role, the value after the colon, where it is."""
@@ -60,3 +66,18 @@ def read_label(text: str, line: int) -> Label | None:
             value = match.group("value").strip()
             return Label(role, name, value, line, bool(match.group("dash")))
     return None
+
+
+def read_labels(text: str, line: int) -> list[Label]:
+    """The labels of a line: none, one, or several one after another."""
+    label = read_label(text, line)
+    if label is None:
+        return []
+    for cut in _NEXT.finditer(label.value):
+        more = read_labels(label.value[cut.end() :], line)
+        if more:
+            label.value = label.value[: cut.start()].strip()
+            for other in more:
+                other.dashed = False
+            return [label, *more]
+    return [label]

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from engine.plans.document import Line
-from engine.plans.prose.labels import Label, read_label
+from engine.plans.prose.labels import Label, read_labels
 
 _ROMAN = r"(?:X{0,3})(?:IX|IV|V?I{0,3})"
 _MARKERS: list[tuple[str, re.Pattern[str]]] = [
@@ -157,12 +157,12 @@ def outline(lines: list[Line]) -> Node:
         text = line.text.strip()
         if not text:
             continue
-        label = read_label(text, line.number)
-        if label is not None:
-            if label.dashed:
+        labels = read_labels(text, line.number)
+        if labels:
+            if labels[0].dashed:
                 _close(stack, "dash")
-            stack[-1].labels.append(label)
-            last_label = label
+            stack[-1].labels.extend(labels)
+            last_label = labels[-1]
             continue
         if _PART.match(text):
             del stack[1:]  # an attached document: its items are not the articles' items

@@ -305,15 +305,20 @@ def assignment_tasks(root: Node) -> list[Draft]:
     return out
 
 
-def _paragraph_tasks(paras: list[Line], parent: Node, *, introduced: bool) -> list[Draft]:
+def _paragraph_tasks(
+    paras: list[Line], parent: Node, *, introduced: bool, block: bool = False
+) -> list[Draft]:
     """Paragraphs outside any list that assign in so many words ("Giao Sở X chủ trì",
     "Sở X có trách nhiệm"), or open with the agency right after an introduction ("…
-    Phó Thủ tướng có ý kiến như sau:")."""
+    Phó Thủ tướng có ý kiến như sau:"). With ``block`` the introduction is a heading
+    ("3. Về kiến nghị đầu tư tuyến cao tốc:") and introduces all its paragraphs."""
     out: list[Draft] = []
     for para in paras:
         text = para.text.strip()
         found = agents.subject(text)
-        after_intro, introduced = introduced, text.endswith(":")
+        after_intro = introduced
+        if not block:
+            introduced = text.endswith(":")
         if found is None or text.endswith(":") or is_closing(text):
             continue
         if _GIAO.match(text) or _GIVES.match(found[1]) or after_intro:
@@ -358,6 +363,11 @@ def _walk(node: Node, context: str | None, out: list[Draft]) -> None:
         elif _PURPOSE.match(child.text) and child.kind != "article":
             continue
         elif _TOPIC.match(child.text) or _SECTION.match(child.text):
+            if _TOPIC.match(child.text) and child.paras:
+                # "1. Về kiến nghị …:" then "Giao Bộ Tài chính …", "Bộ Xây dựng khẩn trương …"
+                introduced = child.text.rstrip().endswith(":")
+                out.extend(_paragraph_tasks(child.paras, child, introduced=introduced,
+                                            block=True))  # fmt: skip
             _walk(child, context if _TOPIC.match(child.text) else None, out)
         elif not child.children and child.paras and child.text.rstrip().endswith(":"):
             out.extend(_paragraph_tasks(child.paras, child, introduced=True))
