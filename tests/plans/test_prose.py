@@ -250,6 +250,20 @@ def test_numbered_assignments_with_giao_de_nghi_and_an_opening_clause(
     assert tasks[2].lead == ["các sở, ngành, địa phương"]
 
 
+PARTY = """
+IV. TỔ CHỨC THỰC HIỆN
+1. Đề nghị các cấp ủy Đảng, các tổ chức chính trị - xã hội thành phố: Phối hợp chặt chẽ với \
+chính quyền các cấp tuyên truyền, vận động Nhân dân hưởng ứng phong trào thi đua năm 2026.
+2. Sở Nội vụ: Hướng dẫn, tổng hợp kết quả và đề xuất khen thưởng trong tháng 12/2026.
+"""
+
+
+def test_the_party_committees_asked_in_a_heading_are_the_lead(directory: Directory) -> None:
+    first, second = imported(PARTY, directory).plan.tasks
+    assert first.lead[0].startswith("các cấp ủy Đảng")
+    assert second.lead == ["Sở Nội vụ"]
+
+
 ONE_SENTENCE = """
 Về đề nghị của Sở Công Thương tại Văn bản số 225/SCT ngày 02/4/2026, Chủ tịch có ý kiến như sau:
 Giao Sở Công Thương chủ trì, phối hợp với Sở Tư pháp nghiên cứu, trình UBND xong trước 30/6.

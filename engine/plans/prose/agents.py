@@ -33,7 +33,7 @@ _HEADS = (
     "toa an", "vien kiem sat", "ngan hang", "bao hiem xa hoi", "mat tran", "bo chi huy",
     "ban chi huy", "bo doi", "quan khu", "chu tich", "thu truong", "giam doc", "nguoi dung dau",
     "truong", "benh vien", "cong ty", "tong cong ty", "tap doan", "chinh quyen", "hdnd",
-    "kiem toan", "thu tuong", "chinh phu", "quoc hoi",
+    "kiem toan", "thu tuong", "chinh phu", "quoc hoi", "cap uy",
 )  # fmt: skip
 # One-word heads are also the first syllable of common words ("Ban hành", "Báo cáo",
 # "Bảo đảm", "Hội nghị", "Trường hợp"): as a name they are followed by a capitalised
