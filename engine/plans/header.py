@@ -44,8 +44,14 @@ _YEAR_ONLY = re.compile(r"(?:năm|/)\s*((?:19|20)\d{2})\b", re.IGNORECASE)
 # that issues a Kế hoạch or a Quy trình is titled by what it issues.
 _DOC_TYPES = (
     "KẾ HOẠCH", "CHƯƠNG TRÌNH", "QUY TRÌNH", "ĐỀ ÁN", "QUYẾT ĐỊNH", "NGHỊ QUYẾT",
-    "CHỈ THỊ", "THÔNG BÁO",
+    "CHỈ THỊ", "THÔNG BÁO", "NGHỊ ĐỊNH", "THÔNG TƯ LIÊN TỊCH", "THÔNG TƯ", "LUẬT",
+    "PHÁP LỆNH",
 )  # fmt: skip
+# Legal norms (văn bản quy phạm pháp luật): their articles state standing duties, not
+# tasks with windows. Known by the number ("26/2026/NĐ-CP", "01/2026/TT-BCT",
+# "69/2025/QH15") or, when no number is read, by the title's type.
+LEGAL_NORMS = ("Nghị định", "Thông tư liên tịch", "Thông tư", "Luật", "Pháp lệnh")
+_NORM_KIND = re.compile(r"(?:^|/)(?:NĐ|ND|TT|TTLT|QH\d+|PL)(?:-|$)", re.IGNORECASE)
 # Kinds whose title period is the plan's; a Thông báo's or Chỉ thị's title names the
 # subject discussed ("… Chương trình … giai đoạn 2026-2035"), not the years of its tasks.
 PLAN_KINDS = ("Kế hoạch", "Chương trình", "Đề án", "Quyết định", "Nghị quyết", "Quy trình")
@@ -143,10 +149,24 @@ def _cell_lines(text: str) -> list[str]:
     return out
 
 
+def legal_norm(header: Header) -> str | None:
+    """The kind of legal norm the document is ("Nghị định", …), or None."""
+    if header.doc_kind:
+        if not _NORM_KIND.search(header.doc_kind):
+            return None
+        kind = header.doc_kind.upper()
+        for code, name in (("TTLT", "Thông tư liên tịch"), ("TT", "Thông tư"), ("QH", "Luật"),
+                           ("PL", "Pháp lệnh")):  # fmt: skip
+            if re.search(rf"(?:^|/){code}", kind):
+                return name
+        return "Nghị định"
+    return header.doc_type if header.doc_type in LEGAL_NORMS else None
+
+
 def _doc_type(title: str | None) -> str | None:
     if not title:
         return None
-    for kind in (*PLAN_KINDS, "Chỉ thị", "Thông báo", "Công văn"):
+    for kind in (*PLAN_KINDS, "Chỉ thị", "Thông báo", "Công văn", *LEGAL_NORMS):
         if title.lower().startswith(kind.lower()):
             return kind
     return None

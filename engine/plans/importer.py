@@ -24,7 +24,7 @@ from engine.errors import InputError
 from engine.plans.body import BodyReader
 from engine.plans.detect import FORMATS, decode_text, detect_format, ends_mid_character, is_zip
 from engine.plans.document import Document
-from engine.plans.header import Header, extract_header, header_lines
+from engine.plans.header import Header, extract_header, header_lines, legal_norm
 from engine.plans.model import Occurrence, PlanFile, PlanPeriod, PlanTask, Warning_
 from engine.plans.span import committed_years, plan_span
 from engine.plans.table import TaskExtractor
@@ -50,6 +50,8 @@ class _Context:
     issuer: str | None
     title: str | None = None
     issued_on: date | None = None
+    norm: str | None = None  # "Nghị định", "Thông tư", "Luật" …: a legal norm
+    number: str | None = None
 
 
 @dataclass
@@ -167,7 +169,10 @@ class Importer:
         body = BodyReader(self.matcher, jurisdiction, issuer).read(self.doc.lines)
         self.warnings.extend(body.warnings)
         owner = body.owner or self._owner_fallback(jurisdiction, issuer)
-        context = _Context(jurisdiction, issuer, header.title, header.issued_on)
+        context = _Context(
+            jurisdiction, issuer, header.title, header.issued_on, legal_norm(header),
+            header.number,
+        )  # fmt: skip
         try:
             provisional = self._provisional_period(header)
         except InputError:
@@ -213,6 +218,16 @@ class Importer:
             found = self.tasks_from_tables(context, period)
             if found.tasks:
                 return found
+        if context.norm is not None:
+            # a decree's or a law's articles give standing duties, not tasks with windows
+            number = f" {context.number}" if context.number else ""
+            raise InputError(
+                f"this is a {context.norm}{number}, a legal norm, not a plan: its articles "
+                "state standing duties, not tasks with a lead and a window, and they are not "
+                "read as tasks; import the plan, decision or công văn that carries it out "
+                "(or an appendix table of tasks, if the document has one)",
+                file=self.doc.name,
+            )
         found = self.tasks_from_text(context, period)
         if found.tasks:
             return found

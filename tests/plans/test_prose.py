@@ -353,6 +353,44 @@ def test_a_text_that_puts_its_tasks_in_a_missing_appendix_says_so(directory: Dir
     assert caught.value.problem.line == 7
 
 
+DECREE = """CHÍNH PHỦ
+Số: {number}
+Hà Nội, ngày 15 tháng 01 năm 2026
+{kind}
+QUY ĐỊNH CHI TIẾT MỘT SỐ ĐIỀU CỦA LUẬT HÓA CHẤT
+Chương I. QUY ĐỊNH CHUNG
+Điều 1. Trách nhiệm thi hành
+1. Bộ Công Thương chủ trì, phối hợp với các bộ hướng dẫn thi hành Nghị định này hằng năm.
+2. Ủy ban nhân dân cấp tỉnh có trách nhiệm kiểm tra hoạt động hóa chất trên địa bàn.
+Nơi nhận:
+- Lưu: VT.
+"""
+
+
+@pytest.mark.parametrize(
+    ("number", "kind", "said"),
+    [
+        ("26/2026/NĐ-CP", "NGHỊ ĐỊNH", "a Nghị định 26/2026/NĐ-CP, a legal norm"),
+        ("01/2026/TT-BCT", "THÔNG TƯ", "a Thông tư 01/2026/TT-BCT, a legal norm"),
+        ("69/2025/QH15", "LUẬT", "a Luật 69/2025/QH15, a legal norm"),
+        ("", "LUẬT", "a Luật, a legal norm"),  # no number read: the title says it
+    ],
+)
+def test_a_legal_norms_articles_are_not_read_as_tasks(
+    directory: Directory, number: str, kind: str, said: str
+) -> None:
+    text = DECREE.format(number=number, kind=kind)
+    with pytest.raises(InputError, match=said) as caught:
+        import_bytes(text.encode(), "nghi-dinh.md", directory)
+    assert "import the plan, decision or công văn that carries it out" in str(caught.value)
+
+
+def test_a_decision_that_cites_a_decree_is_still_read(directory: Directory) -> None:
+    text = DECREE.format(number="12/QĐ-UBND", kind="QUYẾT ĐỊNH").replace("CHÍNH PHỦ", "UBND")
+    tasks = import_bytes(text.encode(), "qd.md", directory).plan.tasks
+    assert [t.lead for t in tasks] == [["Ủy ban nhân dân cấp tỉnh"]]  # 1. closes the text
+
+
 # -- windows inside sentences ------------------------------------------------------------
 
 
