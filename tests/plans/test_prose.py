@@ -132,6 +132,42 @@ def test_the_paragraphs_under_a_topic_heading_are_its_tasks(directory: Directory
     ]
 
 
+ACTIVITIES = """
+Căn cứ Quyết định số 2232/QĐ-TTg phê duyệt “Chương trình phòng ngừa giai đoạn 2021
+- 2025”;
+Ủy ban nhân dân Thành phố ban hành Kế hoạch như sau:
+I. MỤC ĐÍCH, YÊU CẦU
+- Nâng cao nhận thức của cộng đồng về bình đẳng giới.
+II. NỘI DUNG HOẠT ĐỘNG
+1. Nâng cao nhận thức về phòng ngừa bạo lực trên cơ sở giới
+a) Hoạt động 1
+- Nội dung: Triển khai Tháng hành động vì bình đẳng giới.
+- Cơ quan thực hiện: Sở Nội
+vụ chủ trì, phối hợp với Sở Tư pháp và các đơn vị có liên quan.
+b) Hoạt động 2
+- Nội dung: Tuyên truyền trên các phương tiện truyền thông đại chúng.
+- Cơ quan thực hiện:
++ Sở Văn hóa và Thể thao chủ trì, phối hợp với Sở Tư pháp tổ chức tuyên truyền.
++ Sở Xây dựng đăng tải thông điệp trên bảng quang báo giao thông.
+2. Duy trì các mô hình hỗ trợ
+a) Hoạt động 1
+- Nội dung:
++ Tổng kết mô hình một cửa hỗ trợ phụ nữ và trẻ em.
++ Tập huấn nâng cao năng lực cho đội ngũ cán bộ.
+- Cơ quan thực hiện: Sở Y tế chủ trì, phối hợp với các sở, ngành.
+"""
+
+
+def test_activities_with_content_and_agency_labels(directory: Directory) -> None:
+    tasks = imported(ACTIVITIES, directory).plan.tasks
+    assert [(t.key, t.lead, t.coordinators) for t in tasks] == [
+        ("1.a", ["Sở Nội vụ"], ["Sở Tư pháp", "Các đơn vị có liên quan"]),
+        ("1.b", ["Sở Văn hóa và Thể thao", "Sở Xây dựng"], ["Sở Tư pháp"]),
+        ("2", ["Sở Y tế"], ["Các sở, ban, ngành Thành phố"]),  # one activity: the heading
+    ]
+    assert tasks[0].title == "Hoạt động 1: Triển khai Tháng hành động vì bình đẳng giới."
+
+
 def test_two_items_before_one_label_block_are_one_task(directory: Directory) -> None:
     group = imported(LABELS, directory, title="Giai đoạn 2026 - 2030").plan.tasks[1]
     assert group.title.startswith("Tăng cường giáo dục chính trị")

@@ -130,11 +130,23 @@ def body_lines(lines: list[Line]) -> list[Line]:
     return out
 
 
+# A year range wrapped before its dash ("giai đoạn 2021" / "- 2025”;"): not a dash item.
+_RANGE_END = re.compile(r"^[-–]\s*(?:19|20)\d{2}\b")
+_RANGE_START = re.compile(r"\b(?:19|20)\d{2}$")
+
+
 def _joined(lines: list[Line]) -> list[Line]:
-    """A line holding a marker alone ("6.") joined to the line after it."""
+    """A line holding a marker alone ("6.") joined to the line after it; a year range
+    wrapped before its dash joined back together."""
     out: list[Line] = []
     pending: Line | None = None
     for line in lines:
+        wrapped = out and pending is None and _RANGE_END.match(line.text.strip())
+        if wrapped and _RANGE_START.search(out[-1].text.strip()):
+            last = out[-1]
+            text = f"{last.text.strip()} {line.text.strip()}"
+            out[-1] = Line(last.number, text, last.page, last.bold, last.italic, last.heading)
+            continue
         if pending is not None:
             text = f"{pending.text.strip()} {line.text.strip()}"
             line = Line(pending.number, text, pending.page, line.bold, line.italic, line.heading)
@@ -159,8 +171,9 @@ def outline(lines: list[Line]) -> Node:
             continue
         labels = read_labels(text, line.number)
         if labels:
-            if labels[0].dashed:
+            if labels[0].dashed:  # "- Cơ quan thực hiện:" after "+ …" items of "- Nội dung:"
                 _close(stack, "dash")
+                _close(stack, "plus")
             stack[-1].labels.extend(labels)
             last_label = labels[-1]
             continue
@@ -187,6 +200,11 @@ def _close(stack: list[Node], level: str) -> None:
     levels = [node.level for node in stack]
     if level in levels:
         del stack[levels.index(level) :]
+    elif level == "roman":
+        # "II." is a part of the body: no list item (a stray dash of the preamble) holds it
+        lower = [i for i, lv in enumerate(levels) if lv not in ("root", "article")]
+        if lower:
+            del stack[lower[0] :]
     elif level.startswith("decimal") and level != "decimal1":
         return
     elif level == "decimal1":

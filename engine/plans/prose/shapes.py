@@ -77,6 +77,10 @@ _FIELD = re.compile(
 _NARRATIVE = re.compile(r"^ngày\s+\d|\sđã\s", re.IGNORECASE)
 _GIVES = re.compile(r"^(?:chủ trì|có trách nhiệm|chịu trách nhiệm)\b", re.IGNORECASE)
 _GIAO = re.compile(r"^(?:giao|đề nghị)\s+", re.IGNORECASE)
+_PLACEHOLDER = re.compile(
+    r"^(?:hoạt động|nhiệm vụ|công việc|nội dung)\s*(?:\d{1,2}|[IVX]+)?\s*[.:]?\s*$", re.I
+)
+_CHAIRS = re.compile(r"^(?:khẩn trương\s+|chủ động\s+)?(?:chủ trì|phối hợp)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -280,17 +284,45 @@ def _inherited(node: Node) -> tuple[str, str] | None:
     return None
 
 
+def _lead_value(value: str) -> tuple[str, str]:
+    """(lead, coordinators) of a lead label's value: "Sở Nội vụ chủ trì, phối hợp với
+    các sở, ngành …" is Sở Nội vụ, with the agencies after "phối hợp với"."""
+    found = agents.subject(value)
+    if found is None or not _CHAIRS.match(found[1]):
+        return value, ""
+    return found[0], agents.coordinators(first_sentence(found[1]))
+
+
+def _sub_item_leads(node: Node) -> list[tuple[str, str]]:
+    """An empty "Cơ quan thực hiện:" followed by one item per agency ("+ Sở Văn hóa và
+    Thể thao chủ trì, …", "+ Sở Xây dựng đăng tải …"): those agencies."""
+    out = []
+    for child in node.children:
+        if child.kind in ("plus", "dash") and (found := agents.subject(child.own_text())):
+            out.append((found[0], agents.coordinators(first_sentence(found[1]))))
+    return out
+
+
 def _apply_labels(draft: Draft, labels: list[Label], node: Node | None = None) -> Draft:
-    leads = [label.value for label in labels if label.role == "lead"]
+    values = [_lead_value(label.value) for label in labels if label.role == "lead"]
+    if values and not any(lead for lead, _ in values) and node is not None:
+        values = _sub_item_leads(node)
+    leads = [lead for lead, _ in values if lead]
     draft.lead = "; ".join(leads) if leads else None
     draft.lead_from = "label" if leads else ""
     if not leads and node is not None and (inherited := _inherited(node)) is not None:
         draft.lead, draft.lead_from = inherited
-    draft.coordinators = "; ".join(lb.value for lb in labels if lb.role == "coordinators")
+    chairs = [coordinators for _, coordinators in values if coordinators]
+    draft.coordinators = "; ".join(
+        [*chairs, *(lb.value for lb in labels if lb.role == "coordinators")]
+    )
     draft.time = [label.value for label in labels if label.role == "time"]
     extra = [label.value for label in labels if label.role == "content"]
     if extra:
         draft.content = "\n".join([draft.content, *extra])
+        if _PLACEHOLDER.match(draft.title) and extra[0]:
+            # "a) Hoạt động 1" then "- Nội dung: Triển khai …": the content says what it is
+            draft.title = f"{draft.title.rstrip(' .:')}: {extra[0]}"
     lines = {line.number for line in draft.lines}
     draft.lines += [Line(lb.line, lb.value) for lb in labels if lb.line not in lines]
     return draft
