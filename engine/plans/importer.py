@@ -229,6 +229,14 @@ class Importer:
                 file=self.doc.name,
             )
         found = self.tasks_from_text(context, period)
+        if found.tasks and context.title is None and context.number is None:
+            # an article or a question-and-answer page that quotes a duty or two
+            raise InputError(
+                "no task table, and the text is not an official document: no number "
+                "('Số: 12/KH-UBND') and no title (KẾ HOẠCH, QUYẾT ĐỊNH, CHỈ THỊ, THÔNG BÁO, "
+                "or a công văn's 'V/v …') were found, so its sentences are not read as tasks",
+                file=self.doc.name,
+            )
         if found.tasks:
             return found
         if self.tables:  # a header with nothing under it is not a plan of no tasks

@@ -427,6 +427,17 @@ def test_a_decision_that_cites_a_decree_is_still_read(directory: Directory) -> N
     assert [t.lead for t in tasks] == [["Ủy ban nhân dân cấp tỉnh"]]  # 1. closes the text
 
 
+def test_an_article_about_a_plan_is_not_read_as_its_tasks(directory: Directory) -> None:
+    article = (
+        "# Quảng trường phía Đông hồ Hoàn Kiếm khi nào khởi công?\n"
+        "Theo kế hoạch, Ủy ban nhân dân quận chủ trì, phối hợp với Sở Xây dựng thu hồi đất "
+        "trong quý IV/2026.\n"
+        "Sở Tài chính có trách nhiệm bố trí kinh phí giải phóng mặt bằng trong năm 2026.\n"
+    )
+    with pytest.raises(InputError, match="not an official document: no number"):
+        import_bytes(article.encode(), "bai-bao.md", directory)
+
+
 # -- windows inside sentences ------------------------------------------------------------
 
 
