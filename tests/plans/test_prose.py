@@ -451,6 +451,8 @@ def test_an_article_about_a_plan_is_not_read_as_its_tasks(directory: Directory) 
          (None, date(2028, 7, 1))),
         ("xử lý dứt điểm xong trong quý II/2026", (2026, 2026),
          (date(2026, 4, 1), date(2026, 6, 30))),
+        ("Triển khai Tháng hành động (từ ngày 15/11 đến ngày 15/12) và hưởng ứng", (2025, 2025),
+         (date(2025, 11, 15), date(2025, 12, 15))),
         ("Hàng năm, tiến hành rà soát. Đến năm 2015, hoàn thành chương trình.", (2012, 2015),
          (date(2012, 1, 1), date(2015, 12, 31))),
         ("theo Văn bản số 2265/BCT ngày 02/4/2026 và Luật ngày 16/6/2025", (2026, 2026),

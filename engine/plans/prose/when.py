@@ -11,8 +11,8 @@ A sentence names many dates that are not deadlines: those of the documents it ci
 ("Văn bản số 2265/BCT-ATMT ngày 02/4/2026", "Luật … ngày 16/6/2025"), spans of other
 plans ("trong giai đoạn từ năm 2013"), durations ("ít nhất 10 ngày", "24/24h"). So in a
 sentence a date counts only after a deadline word (trước, chậm nhất, hoàn thành, xong,
-trong), a month or quarter only after one of those too, and "hằng năm" only as "định kỳ
-hằng năm" or opening a clause. "Thường xuyên" in a sentence is an adverb ("thường xuyên
+trong) or in a span of days ("từ ngày 15/11 đến ngày 15/12"), a month or quarter only
+after one of those too, and "hằng năm" only as "định kỳ hằng năm" or opening a clause. "Thường xuyên" in a sentence is an adverb ("thường xuyên
 phối hợp"), not a window. A label line ("Thời gian thực hiện: …") is all time, so there
 the whole value is read first, and "Thường xuyên" or "hằng năm" anywhere in it counts.
 """
@@ -40,6 +40,11 @@ _YEARLY = r"\s+(?:h[ằàa]ng|mỗi)\s+năm"
 _DEADLINE = r"(?:trước|chậm nhất(?:\s+(?:là|đến|vào))?|muộn nhất(?:\s+là)?|hạn chót)"
 _DONE = r"(?:hoàn thành|xong)(?:\s+(?:trong|trước|vào|chậm nhất(?:\s+(?:là|đến))?))?"
 _PHRASES = [
+    # a span of days: "(từ ngày 15/11 đến ngày 15/12)", "từ 01/6/2026 - 30/6/2026"
+    re.compile(
+        rf"\btừ\s+(?:ngày\s+)?(?:{_DATE})\s*(?:đến|[-–])\s*(?:hết\s+)?(?:ngày\s+)?(?:{_DATE})",
+        re.IGNORECASE,
+    ),
     # a deadline day, possibly every year: "trước ngày 30 tháng 6 hằng năm"
     re.compile(rf"(?:{_DONE}\s+)?{_DEADLINE}\s+(?:ngày\s+)?(?:{_DATE})(?:{_YEARLY})?", re.I),
     # a month, quarter or half, after a deadline word or "trong"
