@@ -12,9 +12,10 @@ A sentence names many dates that are not deadlines: those of the documents it ci
 plans ("trong giai đoạn từ năm 2013"), durations ("ít nhất 10 ngày", "24/24h"). So in a
 sentence a date counts only after a deadline word (trước, chậm nhất, hoàn thành, xong,
 trong) or in a span of days ("từ ngày 15/11 đến ngày 15/12"), a month or quarter only
-after one of those too, and "hằng năm" only as "định kỳ hằng năm" or opening a clause. "Thường xuyên" in a sentence is an adverb ("thường xuyên
-phối hợp"), not a window. A label line ("Thời gian thực hiện: …") is all time, so there
-the whole value is read first, and "Thường xuyên" or "hằng năm" anywhere in it counts.
+after one of those too, and "hằng năm" only as "định kỳ hằng năm" or opening a clause.
+"Thường xuyên" in a sentence is an adverb ("thường xuyên phối hợp"), not a window. A
+label line ("Thời gian thực hiện: …") is all time, so there the whole value is read
+first, and "Thường xuyên" or "hằng năm" anywhere in it counts.
 """
 
 from __future__ import annotations
