@@ -63,7 +63,7 @@ import math
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
@@ -387,17 +387,14 @@ class _Recorder:
     in flight). Transactions run one at a time, in order, in the recorder's own task:
     it is woken by ``add`` and runs once the sender yields, i.e. while the next message's
     first command is on the wire. ``settled`` waits until everything added so far is
-    written. With ``threaded`` (PostgreSQL: the write is mostly waiting on the server) a
-    transaction runs in a thread; without (SQLite: a local file, CPU in this process
-    whichever thread runs it) it runs in the event loop itself, which saves the thread
-    hop and the GIL hand-overs of every message. A failed write is kept: ``check``
-    (before each send) and ``close`` raise it, so a pass stops sending once it can no
-    longer record.
+    written. ``write`` decides where a group is written (``_Pass._record_group``: in the
+    event loop itself on SQLite and for PostgreSQL's "sent" groups, in a thread
+    otherwise). A failed write is kept: ``check`` (before each send) and ``close``
+    raise it, so a pass stops sending once it can no longer record.
     """
 
-    def __init__(self, write: Callable[[list[Outcome]], None], *, threaded: bool) -> None:
+    def __init__(self, write: Callable[[list[Outcome]], Awaitable[None]]) -> None:
         self._write = write
-        self._threaded = threaded
         self._queue: list[Outcome] = []
         self._waiting: list[asyncio.Future[None]] = []
         self._wake = asyncio.Event()
@@ -439,10 +436,7 @@ class _Recorder:
             self._queue, self._waiting = [], []
             if group and self.error is None:
                 try:
-                    if self._threaded:
-                        await asyncio.to_thread(self._write, group)
-                    else:
-                        self._write(group)
+                    await self._write(group)
                 except Exception as exc:  # raised by check() and close()
                     self.error = exc
             for done in waiting:
@@ -496,7 +490,7 @@ class _Pass:
     async def run(self, stop: asyncio.Event | None) -> TickReport:
         fresh_lock = await self._lock()
         keeper = asyncio.create_task(self._keep_leases())
-        self.recorder = _Recorder(self._record, threaded=self.store.dialect != "sqlite")
+        self.recorder = _Recorder(self._record_group)
         upcoming: asyncio.Task[Batch | None] | None = self._prefetch()
         again = False  # a recorded outcome puts its row back due now (a chat moved)
         try:
@@ -764,6 +758,17 @@ class _Pass:
                     .where(n.id.in_(chunk), n.state == "sending", n.lease_owner == self.worker_id)
                     .values(lease_until=until)
                 )
+
+    async def _record_group(self, outcomes: list[Outcome]) -> None:
+        """Write one group of outcomes (``_Recorder``): on SQLite here, in the event loop
+        (a local file: CPU in this process whichever thread runs it, so a thread would
+        only add its hop and GIL hand-overs to every message); on PostgreSQL in a thread,
+        where the write is mostly waiting on the server. (An async psycopg connection in
+        the loop instead measured slower: its waits interleave with the SMTP replies.)"""
+        if self.store.dialect == "sqlite":
+            self._record(outcomes)
+        else:
+            await asyncio.to_thread(self._record, outcomes)
 
     def _record(self, outcomes: list[Outcome]) -> None:
         # One connection kept for the pass (``OutcomeWriter``), not a Session per call:

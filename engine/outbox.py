@@ -492,6 +492,13 @@ def _record_sent(
     )  # fmt: skip
 
 
+def sends_alone(outcomes: Sequence[Outcome]) -> bool:
+    """Whether every outcome is a plain "sent" (no contact to flag or move): the group
+    that ``OutcomeWriter`` writes through the driver."""
+    return all(o.result == "sent" and o.flag is None and o.migrate_to_chat_id is None
+               for o in outcomes)  # fmt: skip
+
+
 class OutcomeWriter:
     """Writes a pass's outcomes, a group at a time, on one connection kept open for it.
 
@@ -546,8 +553,7 @@ class OutcomeWriter:
         """Record ``outcomes`` (one transaction); on error the connection is unusable."""
         if not outcomes:
             return
-        if not all(o.result == "sent" and o.flag is None and o.migrate_to_chat_id is None
-                   for o in outcomes):  # fmt: skip
+        if not sends_alone(outcomes):
             with self.connection.begin():
                 record(self.connection, outcomes, worker_id=self.worker_id, now=self.now)  # type: ignore[arg-type]
             return
