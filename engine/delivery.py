@@ -47,9 +47,9 @@ A worker that crashes leaves the rows it held ``sending``; when their lease expi
 are sent again with the same Message-ID, so a receiver can drop a duplicate. Outcomes are
 recorded as their sends return (``_Recorder``: group commits, one at a time, of what came
 back meanwhile), so only messages that were on the wire can be duplicated: a Telegram
-slot is free again once its outcome is recorded, and an email's final "." waits until
-the outcomes before it are written (``notifiers.email.gated_sendmail``), which keeps the
-connection busy while the database writes. Per crash that is at most ``[email]
+slot is free again once its outcome is recorded, and an email's DATA (so its final ".")
+waits until the outcomes before it are written (``notifiers.email.gated_sendmail``): the
+writing overlaps the next message's MAIL and RCPT. Per crash that is at most ``[email]
 connections`` emails plus the messages Telegram had in flight, whatever ``batch_size``.
 """
 
@@ -691,7 +691,7 @@ class _Pass:
     async def _send(self, notifier: Notifier, row: OutboxRow, message: Message) -> Outcome:
         """Send one message and hand its outcome to the recorder (``_Recorder``): a
         channel that can hold a message back until the outcomes before it are recorded
-        (``gated``: email, before the final ``.``) goes on at once; any other waits here
+        (``gated``: email, before its DATA) goes on at once; any other waits here
         until its own outcome is recorded. Either way a crash re-sends at most the
         messages that were on the wire."""
         outcome = await self._try(notifier, row, message)

@@ -313,11 +313,12 @@ class EmailNotifier:
     async def send(self, message: Message, *, before_accept: Gate | None = None) -> Receipt:
         """Send one message on a free connection of the batch (see the module docstring).
 
-        ``before_accept``, when given, is awaited after the message's content is on the
-        wire and before the final ``.`` that makes the server accept it: the outbox
+        ``before_accept``, when given, is awaited after MAIL and RCPT and before DATA
+        (whose final ``.`` makes the server accept the message): the outbox
         worker waits there until the outcomes of the messages before it are recorded, so
         that a crash can leave at most one accepted-but-unrecorded message per
-        connection (a message cut off before its ``.`` is dropped by the server).
+        connection (a message cut off before its ``.`` is dropped by the server). The
+        commands are aiosmtplib's public ones (``gated_sendmail``).
         """
         data = self._prepared.pop(message.key, None) or mime_bytes(message, self.sender)
         if self._down is not None:
