@@ -6,8 +6,10 @@ once, sent N times to N recipients on one reused aiosmtplib connection, with not
 else to do. The message is the engine's own (the first row's reminder, rendered by the
 engine and turned into bytes by ``mime_bytes``), so both loops put the same bytes on
 the wire. The engine claims, decides, renders, sends and records N due outbox rows in
-one ``tick`` (one SMTP connection, batches of ``[delivery] batch_size``). The goal is
-an engine at 0.8× the bare loop or better, with the default single connection. Also
+one ``tick`` (one SMTP connection, batches of ``[delivery] batch_size``), recording each
+message's outcome before the next one is accepted (the crash bound). The goal is an
+engine at 0.9× the bare loop or better (issue 18; issue 14 asked for 0.8×), with the
+default single connection. Also
 measured, as a separate figure: the engine with ``[email] connections = 2`` (two
 messages on the wire at once) against the same single-connection loop.
 """
@@ -34,7 +36,8 @@ if TYPE_CHECKING:
 
 NAME = "delivery"
 SENDER = "Nhắc việc <nhacviec@example.org>"
-GOAL = 0.8
+GOAL = 0.9  # issue 18
+FLOOR = 0.8  # issue 14: what recording each outcome as its send returns may cost at most
 PARALLEL = 2  # also measured: the engine with [email] connections = 2 (not the default)
 
 
@@ -95,7 +98,7 @@ def _compare(ctx: BenchContext, backend: str, port: int, count: int, rounds: int
     ctx.log(
         f"  {backend}: bare {count / statistics.median(bare):.0f}/s, "
         f"engine {count / statistics.median(engine):.0f}/s, ratio {ratio:.2f} "
-        f"(goal {GOAL}); with [email] connections = {PARALLEL}: "
+        f"(goal {GOAL}, floor {FLOOR}); with [email] connections = {PARALLEL}: "
         f"{count / statistics.median(parallel):.0f}/s, ratio {both:.2f}"
     )
     return {
@@ -103,6 +106,7 @@ def _compare(ctx: BenchContext, backend: str, port: int, count: int, rounds: int
         "engine_per_second": round(count / statistics.median(engine)),
         "ratio_to_bare": round(ratio, 2),
         "met": ratio >= GOAL,
+        "met_floor": ratio >= FLOOR,
         f"engine_{PARALLEL}_connections_per_second": round(count / statistics.median(parallel)),
         f"ratio_{PARALLEL}_connections_to_bare": round(both, 2),
         "message_bytes": len(data),

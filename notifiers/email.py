@@ -313,11 +313,12 @@ class EmailNotifier:
     async def send(self, message: Message, *, before_accept: Gate | None = None) -> Receipt:
         """Send one message on a free connection of the batch (see the module docstring).
 
-        ``before_accept``, when given, is awaited after the message's content is on the
-        wire and before the final ``.`` that makes the server accept it: the outbox
+        ``before_accept``, when given, is awaited after MAIL and RCPT and before DATA
+        (whose final ``.`` makes the server accept the message): the outbox
         worker waits there until the outcomes of the messages before it are recorded, so
         that a crash can leave at most one accepted-but-unrecorded message per
-        connection (a message cut off before its ``.`` is dropped by the server).
+        connection (a message cut off before its ``.`` is dropped by the server). The
+        commands are aiosmtplib's public ones (``gated_sendmail``).
         """
         data = self._prepared.pop(message.key, None) or mime_bytes(message, self.sender)
         if self._down is not None:
@@ -404,45 +405,47 @@ class EmailNotifier:
 async def gated_sendmail(
     smtp: aiosmtplib.SMTP, sender: str, to: str, data: bytes, gate: Gate
 ) -> str:
-    """``smtp.sendmail(sender, [to], data)``, awaiting ``gate`` before the final ``.``.
+    """``smtp.sendmail(sender, [to], data)``, awaiting ``gate`` before the DATA command.
 
-    MAIL, RCPT and DATA with the content go as usual (the same address checks, the same
-    errors: a refused recipient is ``SMTPRecipientsRefused`` after an RSET); only the
-    end of the content waits. Until the server has read that ``.`` the message is not
-    accepted: a connection closed before it (the process killed) delivers nothing.
+    The same transaction through aiosmtplib's public commands: MAIL with the SIZE that
+    ``sendmail`` declares, RCPT, then ``data``; the same errors (``SMTPSenderRefused``;
+    a refused recipient is ``SMTPRecipientsRefused``; after a refusal the envelope is
+    reset with RSET). Only the message waits. Until the server has read the final ``.``
+    after it the message is not accepted: a connection closed before that (the process
+    killed) delivers nothing.
+
+    ``sender`` and ``to`` must be bare addresses that ``mime_bytes`` accepted (its
+    mailbox check is stricter than aiosmtplib's, which refuses only what would break the
+    command line): they go into the commands as they are, without ``mail``'s and
+    ``rcpt``'s parsing of each one again for every message.
     """
     import aiosmtplib
-    from aiosmtplib.email import parse_address
-    from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
+    from aiosmtplib import SMTPStatus
 
-    parse_address(sender)  # the checks sendmail makes: a ValueError is a bad address
-    parse_address(to)
-    try:
-        await smtp.mail(sender)
+    if smtp.is_ehlo_or_helo_needed:  # as ``sendmail``: EHLO, or HELO if EHLO is refused
         try:
-            await smtp.rcpt(to)
-        except aiosmtplib.SMTPRecipientRefused as refused:
-            raise aiosmtplib.SMTPRecipientsRefused([refused]) from None
-        start = await smtp.execute_command(b"DATA")
-        if start.code != aiosmtplib.SMTPStatus.start_input:
-            raise aiosmtplib.SMTPDataError(start.code, start.message)
-    except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
-        with contextlib.suppress(aiosmtplib.SMTPException):
-            await smtp.rset()
-        raise
-    protocol = smtp.protocol
-    if protocol is None:
-        raise aiosmtplib.SMTPServerDisconnected("Connection lost")
-    protocol.write(PERIOD_REGEX.sub(b"..", normalize_message_line_endings(data)))
-    await gate()
-    protocol.write(b".\r\n")
+            await smtp.ehlo()
+        except aiosmtplib.SMTPHeloError:
+            if not smtp.is_connected:
+                raise
+            await smtp.helo()
+    # ``data`` has CRLF line ends only (``mime_bytes``): its length is the SIZE.
+    size = (f"size={len(data)}".encode(),) if smtp.supports_extension("size") else ()
     try:
-        response = await protocol.read_response(timeout=smtp.timeout)
-    except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError):
-        smtp.close()
+        reply = await smtp.execute_command(b"MAIL", b"FROM:<%s>" % sender.encode(), *size)
+        if reply.code != SMTPStatus.completed:
+            raise aiosmtplib.SMTPSenderRefused(reply.code, reply.message, sender)
+        reply = await smtp.execute_command(b"RCPT", b"TO:<%s>" % to.encode())
+        if reply.code not in (SMTPStatus.completed, SMTPStatus.will_forward):
+            refused = aiosmtplib.SMTPRecipientRefused(reply.code, reply.message, to)
+            raise aiosmtplib.SMTPRecipientsRefused([refused])
+        await gate()
+        response = await smtp.data(data)
+    except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
+        if smtp.is_connected:
+            with contextlib.suppress(aiosmtplib.SMTPException):
+                await smtp.rset()
         raise
-    if response.code != aiosmtplib.SMTPStatus.completed:
-        raise aiosmtplib.SMTPDataError(response.code, response.message)
     return response.message
 
 
