@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -41,22 +41,21 @@ class FastInsert:
         self.table = table
         self.columns = list(columns)
         converters = [self._converter(table.c[name].type) for name in self.columns]
-        self.converting = [(i, c) for i, c in enumerate(converters) if c is not _same]
+        self._convert = _row_converter(converters)
 
     def write(self, rows: Iterable[Sequence[Any]]) -> int:
         """Insert every row; return how many."""
-        converted = (self._convert(row) for row in rows)
-        if self.dialect == "postgresql":
-            return self._copy(converted)
-        return self._executemany(converted)
+        width, convert = len(self.columns), self._convert
 
-    def _convert(self, row: Sequence[Any]) -> list[Any]:
-        if len(row) != len(self.columns):
-            raise ValueError(f"{len(row)} values for the {len(self.columns)} columns")
-        values = list(row)
-        for i, convert in self.converting:
-            values[i] = convert(values[i])
-        return values
+        def converted() -> Iterator[tuple[Any, ...]]:
+            for row in rows:
+                if len(row) != width:
+                    raise ValueError(f"{len(row)} values for the {width} columns")
+                yield convert(row)
+
+        if self.dialect == "postgresql":
+            return self._copy(converted())
+        return self._executemany(converted())
 
     def _executemany(self, rows: Iterable[Sequence[Any]]) -> int:
         marks = ", ".join("?" for _ in self.columns)
@@ -96,18 +95,31 @@ def _same(value: Any) -> Any:
     return value
 
 
+def _row_converter(converters: Sequence[Convert]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """One function making a row's converted tuple in a single expression (no loop over
+    the columns, no list per row): ``lambda r: (r[0], c1(r[1]), r[2], …)``."""
+    names = {f"c{i}": c for i, c in enumerate(converters) if c is not _same}
+    parts = [f"c{i}(r[{i}])" if f"c{i}" in names else f"r[{i}]" for i in range(len(converters))]
+    made = eval(f"lambda r: ({', '.join(parts)},)", names)  # our own text, no input
+    return made  # type: ignore[no-any-return]
+
+
+class _Memo(dict[Any, Any]):
+    """Value → converted value, made on first lookup: ``memo.__getitem__`` converts a
+    value seen before without a Python call (the lookup runs in C)."""
+
+    def __init__(self, convert: Convert) -> None:
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, value: Any) -> Any:
+        result = self[value] = self.convert(value)
+        return result
+
+
 def _memo(convert: Convert) -> Convert:
     """``convert``, remembering what it gave for each (hashable) value."""
-    seen: dict[Any, Any] = {}
-
-    def converted(value: Any) -> Any:
-        try:
-            return seen[value]
-        except KeyError:
-            result = seen[value] = convert(value)
-            return result
-
-    return converted
+    return _Memo(convert).__getitem__
 
 
 def _json_memo() -> Convert:
