@@ -97,9 +97,21 @@ def _same(value: Any) -> Any:
 
 def _row_converter(converters: Sequence[Convert]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
     """One function making a row's converted tuple in a single expression (no loop over
-    the columns, no list per row): ``lambda r: (r[0], c1(r[1]), r[2], …)``."""
-    names = {f"c{i}": c for i, c in enumerate(converters) if c is not _same}
-    parts = [f"c{i}(r[{i}])" if f"c{i}" in names else f"r[{i}]" for i in range(len(converters))]
+    the columns, no list per row): ``lambda r: (r[0], c1(r[1]), r[2], …)``; a JSON column
+    first looks its value up by identity, ``(f2(id(r[2])) or c2(r[2]))``, all in C when
+    the object was written before (``_JsonMemo``)."""
+    names: dict[str, Any] = {}
+    parts = []
+    for i, convert in enumerate(converters):
+        if convert is _same:
+            parts.append(f"r[{i}]")
+            continue
+        names[f"c{i}"] = convert
+        if isinstance(convert, _JsonMemo):
+            names[f"f{i}"] = convert.texts.get
+            parts.append(f"(f{i}(id(r[{i}])) or c{i}(r[{i}]))")
+        else:
+            parts.append(f"c{i}(r[{i}])")
     made = eval(f"lambda r: ({', '.join(parts)},)", names)  # our own text, no input
     return made  # type: ignore[no-any-return]
 
@@ -122,31 +134,41 @@ def _memo(convert: Convert) -> Convert:
     return _Memo(convert).__getitem__
 
 
-def _json_memo() -> Convert:
-    """``json.dumps`` (what SQLAlchemy's JSON type writes); tuples remembered by value,
-    lists and dicts by identity (the object is kept, so its id is not reused)."""
-    by_value: dict[Any, str] = {}
-    by_id: dict[int, tuple[Any, str]] = {}
+class _JsonMemo:
+    """``json.dumps`` (what SQLAlchemy's JSON type writes), remembered: by identity for
+    dicts, lists and immutable values (the object is kept, so its id is not reused; a
+    dict or list is taken not to change once written, as a sync's shared payloads and
+    stop lists do not), and immutable values also by value."""
 
-    def converted(value: Any) -> str:
+    LIMIT = 10_000  # objects remembered by identity (fresh dicts per row stop there)
+
+    def __init__(self) -> None:
+        self.texts: dict[int, str] = {}
+        self.kept: dict[int, Any] = {}
+        self.by_value: dict[Any, str] = {}
+
+    def __call__(self, value: Any) -> str:
+        text = self.texts.get(id(value))
+        if text is not None:
+            return text
         if isinstance(value, (dict, list)):
-            known = by_id.get(id(value))
-            if known is not None and known[0] is value:
-                return known[1]
             text = json.dumps(value)
-            if len(by_id) < 10_000:
-                by_id[id(value)] = (value, text)
-            return text
-        key = (type(value), value)  # True == 1, but their JSON differs
-        try:
-            return by_value[key]
-        except KeyError:
-            text = by_value[key] = json.dumps(value)
-            return text
-        except TypeError:  # a tuple holding a list: not hashable
-            return json.dumps(value)
+        else:
+            key = (type(value), value)  # True == 1, but their JSON differs
+            try:
+                text = self.by_value.get(key)
+            except TypeError:  # a tuple holding a list: not hashable, nor remembered
+                return json.dumps(value)
+            if text is None:
+                text = self.by_value[key] = json.dumps(value)
+        if len(self.texts) < self.LIMIT:
+            self.kept[id(value)] = value
+            self.texts[id(value)] = text
+        return text
 
-    return converted
+
+def _json_memo() -> Convert:
+    return _JsonMemo()
 
 
 def _aware(value: datetime) -> datetime:
