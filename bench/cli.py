@@ -6,7 +6,8 @@ and its baseline (``harness.paired_commands``), after one warm-up round:
 
 - start-up of a command that opens the store: ``nhacviec --db … agenda`` on an empty,
   migrated SQLite store against ``python -c "import sqlalchemy.orm, jinja2, pendulum"``
-  (the libraries any such command needs); goal ≤ 0.3 s absolute;
+  (the libraries any such command needs); goal ≤ 0.3 s absolute, and ≤ 1.2× that
+  import measured in the same rounds (what an idle machine's 0.3 s means on a busy one);
 - ``nhacviec --help`` against ``python -c "import typer"``; goal ≤ 1.2×;
 - ``nhacviec agenda --json`` over the synthetic world of ``bench.sync`` (100,450
   obligations, synced; no contacts, so no reminders: the agenda does not read them),
@@ -30,6 +31,7 @@ from bench.synthetic import World
 NAME = "cli"
 NOW = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 STARTUP_GOAL_S = 0.3
+STARTUP_RATIO_GOAL = 1.2  # the same goal on a busy machine: ÷ the import baseline
 HELP_GOAL = 1.2
 AGENDA_GOAL = 1.5
 SPAN = ("2021-01-01", "2030-12-31", "2026-01-05")
@@ -44,6 +46,7 @@ def run(ctx: BenchContext) -> dict[str, Any]:
             "output to a pipe"
         ),
         "startup_goal_s": STARTUP_GOAL_S,
+        "startup_ratio_goal": STARTUP_RATIO_GOAL,
         "help_goal": HELP_GOAL,
         "agenda_goal": AGENDA_GOAL,
     }
@@ -78,10 +81,12 @@ def _startup(ctx: BenchContext, script: str, repeat: int) -> dict[str, Any]:
         paired = paired_commands({"empty_agenda": agenda, "import_libraries": baseline}, repeat)
     out = paired | {"ratio": ratio(paired, "empty_agenda", "import_libraries")}
     out["met"] = paired["empty_agenda"]["median_s"] <= STARTUP_GOAL_S
+    out["ratio_met"] = out["ratio"] <= STARTUP_RATIO_GOAL
     ctx.log(
         f"  empty agenda {paired['empty_agenda']['median_s'] * 1000:.0f} ms "
         f"(goal ≤ {STARTUP_GOAL_S * 1000:.0f} ms) = {out['ratio']}× import sqlalchemy.orm, "
-        f"jinja2, pendulum ({paired['import_libraries']['median_s'] * 1000:.0f} ms)"
+        f"jinja2, pendulum ({paired['import_libraries']['median_s'] * 1000:.0f} ms; goal "
+        f"≤ {STARTUP_RATIO_GOAL}×)"
     )
     return out
 

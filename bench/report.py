@@ -147,6 +147,9 @@ def _telegram(r: dict[str, Any]) -> Iterator[Row]:
     )
 
 
+STARTUP_RATIO_GOAL = 1.2  # bench.cli's, for results written before it was recorded
+
+
 def _cli(r: dict[str, Any]) -> Iterator[Row]:
     h = r["help"]
     yield (
@@ -164,6 +167,13 @@ def _cli(r: dict[str, Any]) -> Iterator[Row]:
         " ms)",
         f"≤ {r['startup_goal_s'] * 1000:.0f} ms",
         _met(s["met"]),
+    )
+    goal = r.get("startup_ratio_goal", STARTUP_RATIO_GOAL)
+    yield (
+        "same, ÷ `import sqlalchemy.orm, jinja2, pendulum` in the same run (idle-independent)",
+        f"{s['ratio']}×",
+        f"≤ {goal}×",
+        _met(s["ratio"] <= goal),
     )
     a = r["agenda"]
     for backend in ("sqlite", "postgresql"):

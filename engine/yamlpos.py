@@ -11,37 +11,46 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import InputError, InputErrors, Problem
+
+if TYPE_CHECKING:
+    import yaml
 
 Positions = dict[tuple[str, ...], int]
 M = TypeVar("M", bound=BaseModel)
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader; a subclass so that nothing we add leaks into PyYAML's global loader."""
+@cache
+def _loader_class() -> type[yaml.SafeLoader]:
+    """The loader, made on first use: a command that reads no YAML (any that only opens
+    the store and its TOML settings) does not import PyYAML."""
+    import yaml
 
-    file = "?"
+    class _Loader(yaml.SafeLoader):
+        """SafeLoader; a subclass so that nothing we add leaks into PyYAML's global loader."""
 
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
-        """A date such as ``2022-02-31`` looks like one to YAML but is none: say where,
-        instead of PyYAML's bare ``ValueError: day is out of range for month``."""
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError as exc:
-            raise InputError(
-                f"{node.value!r} is not a date ({exc}); expected a real day, YYYY-MM-DD",
-                file=self.file,
-                line=node.start_mark.line + 1,
-            ) from None
+        file = "?"
 
+        def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+            """A date such as ``2022-02-31`` looks like one to YAML but is none: say where,
+            instead of PyYAML's bare ``ValueError: day is out of range for month``."""
+            try:
+                return super().construct_yaml_timestamp(node)
+            except ValueError as exc:
+                raise InputError(
+                    f"{node.value!r} is not a date ({exc}); expected a real day, YYYY-MM-DD",
+                    file=self.file,
+                    line=node.start_mark.line + 1,
+                ) from None
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+    _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+    return _Loader
 
 
 def load_yaml(text: str, file: str) -> tuple[Any, Positions]:
@@ -50,9 +59,11 @@ def load_yaml(text: str, file: str) -> tuple[Any, Positions]:
     Raises ``InputError`` for syntax errors and duplicate keys (YAML would silently keep
     the last one, which hides mistakes in hand-edited files).
     """
+    import yaml
+
     try:
-        loader = _Loader(text)
-        loader.file = file
+        loader = _loader_class()(text)
+        loader.file = file  # type: ignore[attr-defined]
     except yaml.reader.ReaderError as exc:  # checked at once: a control character
         where = text.count("\n", 0, exc.position) + 1
         reason = f"{exc.reason} (character #x{exc.character:04x})"
@@ -81,6 +92,8 @@ def load_yaml(text: str, file: str) -> tuple[Any, Positions]:
 def _walk(
     node: yaml.Node, path: tuple[str, ...], out: Positions, problems: list[Problem], file: str
 ) -> None:
+    import yaml
+
     out.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()

@@ -11,6 +11,8 @@ the process exits with status 2; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +115,10 @@ def sub_app(name: str, help: str) -> typer.Typer:
     return sub
 
 
+# The URLs ``DatabaseSettings`` accepts (``engine.config``), without importing it.
+_KNOWN_URL = re.compile(r"^(sqlite|postgresql(\+psycopg)?)://")
+
+
 @dataclass
 class AppContext:
     """What every command may need, built lazily from ``--config`` and ``--db``."""
@@ -134,10 +140,20 @@ class AppContext:
         if self._store is None:
             from engine.store.db import open_store
 
-            self._store = open_store(self.settings.database.url)
+            self._store = open_store(self._database_url())
         if require_schema:
             self._store.require_current()
         return self._store
+
+    def _database_url(self) -> str:
+        """The store's URL. Given by ``--db`` or ``$NHACVIEC_DB`` (and of a known kind),
+        it needs nothing from the settings file, which is then read (with pydantic, a
+        tenth of a second) only if the command asks for a setting; otherwise, or for an
+        unknown kind of URL (whose error ``load_settings`` gives), from the settings."""
+        override = self.db_url or os.environ.get("NHACVIEC_DB")
+        if self._settings is None and override and _KNOWN_URL.match(override):
+            return override
+        return self.settings.database.url
 
     def close(self) -> None:
         if self._store is not None:

@@ -14,11 +14,20 @@ A command missing from the manifest (a module added without running
 ``python -m engine.cli.manifest``) still runs: a lookup that the manifest cannot answer
 imports every command module and looks again.
 
+Typer (0.29) coerces every parameter's value through a pydantic ``TypeAdapter`` built
+the first time the parameter is processed, even for a value left at ``None``: building
+them imports ``typer._adapters`` and makes a schema per parameter, tens of milliseconds
+for a command of a dozen options. The console script's parameters get ``_Deferred``
+instead, which gives what the adapter would give where that is plain (``None``, a
+string for a ``str``, the value of a ``parser=``) and builds Typer's own adapter for
+anything else, and when the plain way fails, so every error reads as Typer's.
+
 ``python -m engine.cli.lazy`` writes the manifest again from the fully built application.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import inspect
 import sys
@@ -61,17 +70,63 @@ def registered(root: typer.Typer, name: str) -> CommandInfo | TyperInfo | None:
 def build(root: typer.Typer, info: CommandInfo | TyperInfo) -> click.Command:
     """The Click command Typer makes of one registered command or group."""
     if isinstance(info, TyperInfo):
-        return get_group_from_info(
+        command: click.Command = get_group_from_info(
             info,
             pretty_exceptions_short=root.pretty_exceptions_short,
             rich_markup_mode=root.rich_markup_mode,
             suggest_commands=root.suggest_commands,
         )
-    return get_command_from_info(
-        info,
-        pretty_exceptions_short=root.pretty_exceptions_short,
-        rich_markup_mode=root.rich_markup_mode,
-    )
+    else:
+        command = get_command_from_info(
+            info,
+            pretty_exceptions_short=root.pretty_exceptions_short,
+            rich_markup_mode=root.rich_markup_mode,
+        )
+    defer_coercion(command)
+    return command
+
+
+class _Deferred:
+    """A parameter's coercion without a pydantic adapter where the adapter would only
+    hand the value back (see the module doc); Typer's own for everything else."""
+
+    def __init__(self, param: Any) -> None:
+        self.param = param
+        descriptor = param.type_descriptor
+        self.annotation = descriptor.annotation
+        self.parser = descriptor.parameter_info.parser
+        self.multi = param.multiple or param.nargs == -1  # as Typer's RuntimeParam
+        self.single = not param.multiple and param.nargs == 1
+        self.real: Any = None
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value is None:
+            return () if self.multi else None
+        if self.single and isinstance(value, str):
+            if self.parser is not None:
+                try:
+                    return self.parser(value)
+                except Exception:  # Typer's adapter says it in its own words
+                    pass
+            elif self.annotation is str:
+                return value
+        if self.real is None:
+            from typer._coercion import build_runtime_param
+
+            self.real = build_runtime_param(self.param.type_descriptor)
+        return self.real.coerce(value, param=param, ctx=ctx)
+
+
+def defer_coercion(command: click.Command) -> None:
+    """Give ``command``'s parameters (and its sub-commands', if a group) ``_Deferred``.
+    Its ``--help`` option is made here (Click makes it once and keeps it); no command of
+    ``nhacviec`` changes the help option's names."""
+    help_option = command.get_help_option(click.Context(command))
+    for param in [*command.params, *([help_option] if help_option else [])]:
+        if getattr(param, "_runtime_param", False) is None and hasattr(param, "type_descriptor"):
+            param._runtime_param = _Deferred(param)  # type: ignore[attr-defined]
+    for sub in getattr(command, "commands", {}).values():
+        defer_coercion(sub)
 
 
 class LazyCommands(MutableMapping[str, click.Command]):
@@ -144,11 +199,17 @@ def root_group() -> LazyRoot:
     group = get_command(solo)
     assert isinstance(group, _Group)
     group.__class__ = LazyRoot
+    defer_coercion(group)
     group.commands = LazyCommands(app, COMMANDS)
     return group  # type: ignore[return-value]
 
 
 def main(argv: list[str] | None = None) -> None:
+    # A command's imports (SQLAlchemy, pydantic, the models) make some 80,000 objects
+    # that live as long as the process; with the default young-generation threshold (700)
+    # the collector runs 190 times over them, once over everything, before an empty
+    # ``agenda`` is done (tens of ms). With 10,000 it runs 28 times, never over all.
+    gc.set_threshold(10_000, *gc.get_threshold()[1:])
     app.load_on_demand()
     root_group()(args=argv, prog_name="nhacviec")
 

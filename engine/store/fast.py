@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -41,22 +41,21 @@ class FastInsert:
         self.table = table
         self.columns = list(columns)
         converters = [self._converter(table.c[name].type) for name in self.columns]
-        self.converting = [(i, c) for i, c in enumerate(converters) if c is not _same]
+        self._convert = _row_converter(converters)
 
     def write(self, rows: Iterable[Sequence[Any]]) -> int:
         """Insert every row; return how many."""
-        converted = (self._convert(row) for row in rows)
-        if self.dialect == "postgresql":
-            return self._copy(converted)
-        return self._executemany(converted)
+        width, convert = len(self.columns), self._convert
 
-    def _convert(self, row: Sequence[Any]) -> list[Any]:
-        if len(row) != len(self.columns):
-            raise ValueError(f"{len(row)} values for the {len(self.columns)} columns")
-        values = list(row)
-        for i, convert in self.converting:
-            values[i] = convert(values[i])
-        return values
+        def converted() -> Iterator[tuple[Any, ...]]:
+            for row in rows:
+                if len(row) != width:
+                    raise ValueError(f"{len(row)} values for the {width} columns")
+                yield convert(row)
+
+        if self.dialect == "postgresql":
+            return self._copy(converted())
+        return self._executemany(converted())
 
     def _executemany(self, rows: Iterable[Sequence[Any]]) -> int:
         marks = ", ".join("?" for _ in self.columns)
@@ -96,45 +95,80 @@ def _same(value: Any) -> Any:
     return value
 
 
+def _row_converter(converters: Sequence[Convert]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """One function making a row's converted tuple in a single expression (no loop over
+    the columns, no list per row): ``lambda r: (r[0], c1(r[1]), r[2], …)``; a JSON column
+    first looks its value up by identity, ``(f2(id(r[2])) or c2(r[2]))``, all in C when
+    the object was written before (``_JsonMemo``)."""
+    names: dict[str, Any] = {}
+    parts = []
+    for i, convert in enumerate(converters):
+        if convert is _same:
+            parts.append(f"r[{i}]")
+            continue
+        names[f"c{i}"] = convert
+        if isinstance(convert, _JsonMemo):
+            names[f"f{i}"] = convert.texts.get
+            parts.append(f"(f{i}(id(r[{i}])) or c{i}(r[{i}]))")
+        else:
+            parts.append(f"c{i}(r[{i}])")
+    made = eval(f"lambda r: ({', '.join(parts)},)", names)  # our own text, no input
+    return made  # type: ignore[no-any-return]
+
+
+class _Memo(dict[Any, Any]):
+    """Value → converted value, made on first lookup: ``memo.__getitem__`` converts a
+    value seen before without a Python call (the lookup runs in C)."""
+
+    def __init__(self, convert: Convert) -> None:
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, value: Any) -> Any:
+        result = self[value] = self.convert(value)
+        return result
+
+
 def _memo(convert: Convert) -> Convert:
     """``convert``, remembering what it gave for each (hashable) value."""
-    seen: dict[Any, Any] = {}
+    return _Memo(convert).__getitem__
 
-    def converted(value: Any) -> Any:
-        try:
-            return seen[value]
-        except KeyError:
-            result = seen[value] = convert(value)
-            return result
 
-    return converted
+class _JsonMemo:
+    """``json.dumps`` (what SQLAlchemy's JSON type writes), remembered: by identity for
+    dicts, lists and immutable values (the object is kept, so its id is not reused; a
+    dict or list is taken not to change once written, as a sync's shared payloads and
+    stop lists do not), and immutable values also by value."""
+
+    LIMIT = 10_000  # objects remembered by identity (fresh dicts per row stop there)
+
+    def __init__(self) -> None:
+        self.texts: dict[int, str] = {}
+        self.kept: dict[int, Any] = {}
+        self.by_value: dict[Any, str] = {}
+
+    def __call__(self, value: Any) -> str:
+        text = self.texts.get(id(value))
+        if text is not None:
+            return text
+        if isinstance(value, (dict, list)):
+            text = json.dumps(value)
+        else:
+            key = (type(value), value)  # True == 1, but their JSON differs
+            try:
+                text = self.by_value.get(key)
+            except TypeError:  # a tuple holding a list: not hashable, nor remembered
+                return json.dumps(value)
+            if text is None:
+                text = self.by_value[key] = json.dumps(value)
+        if len(self.texts) < self.LIMIT:
+            self.kept[id(value)] = value
+            self.texts[id(value)] = text
+        return text
 
 
 def _json_memo() -> Convert:
-    """``json.dumps`` (what SQLAlchemy's JSON type writes); tuples remembered by value,
-    lists and dicts by identity (the object is kept, so its id is not reused)."""
-    by_value: dict[Any, str] = {}
-    by_id: dict[int, tuple[Any, str]] = {}
-
-    def converted(value: Any) -> str:
-        if isinstance(value, (dict, list)):
-            known = by_id.get(id(value))
-            if known is not None and known[0] is value:
-                return known[1]
-            text = json.dumps(value)
-            if len(by_id) < 10_000:
-                by_id[id(value)] = (value, text)
-            return text
-        key = (type(value), value)  # True == 1, but their JSON differs
-        try:
-            return by_value[key]
-        except KeyError:
-            text = by_value[key] = json.dumps(value)
-            return text
-        except TypeError:  # a tuple holding a list: not hashable
-            return json.dumps(value)
-
-    return converted
+    return _JsonMemo()
 
 
 def _aware(value: datetime) -> datetime:

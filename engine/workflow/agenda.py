@@ -160,7 +160,10 @@ def agenda_records(
     query = _filtered(query, session, today, start, end, agency, plan, status,
                       include_cancelled, tracked)  # fmt: skip
     keys = JSON_KEYS
-    return [dict(zip(keys, row, strict=True)) for row in session.execute(query)]
+    # Core execution on the session's connection: the columns need none of the ORM's
+    # result handling.
+    result = session.connection().execute(query)
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 def _iso(day: Any, dialect: str) -> Any:

@@ -196,10 +196,15 @@ def run_sync(
 def directory_matcher(directory: Directory) -> Matcher:
     """The directory's own name matching (abbreviations, jurisdictions) as name → key."""
     matcher = AgencyMatcher(directory)
+    known: dict[tuple[str, str | None], str | None] = {}  # plans name the same few often
 
     def match(name: str, jurisdiction: str | None) -> str | None:
-        entry = matcher.match(name, jurisdiction)
-        return entry.key if entry is not None else None
+        try:
+            return known[name, jurisdiction]
+        except KeyError:
+            entry = matcher.match(name, jurisdiction)
+            key = known[name, jurisdiction] = entry.key if entry is not None else None
+            return key
 
     return match
 
