@@ -68,6 +68,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from engine.channels import Channels
+from engine.i18n import _
 from engine.outbox import (
     LIVE_STATES,
     OutboxRow,
@@ -306,7 +307,9 @@ class Batch:
     def render(self, row: OutboxRow) -> Message:
         renderer = self.renderers.get(row.kind)
         if renderer is None:
-            raise RenderError(f"no renderer for notifications of kind {row.kind!r}")
+            raise RenderError(
+                _("no renderer for notifications of kind {kind!r}").format(kind=row.kind)
+            )
         return renderer.render(row, self.recipients[row.contact_id])
 
 

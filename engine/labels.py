@@ -35,6 +35,27 @@ OUTBOX = {
 }
 
 
+EXTENSION = {
+    "pending": "chờ quyết định",
+    "approved": "chấp thuận",
+    "refused": "từ chối",
+    "withdrawn": "rút lại",
+}
+
+
+def said(value: str) -> str:
+    """An internal value inside a message of the CLI: its Vietnamese word when the CLI
+    speaks Vietnamese (``engine.i18n``), the identifier itself in English."""
+    from engine.i18n import language
+
+    if language() == "en":
+        return value
+    for words in (STATUS, EXTENSION, OUTBOX, ROLE):
+        if value in words:
+            return words[value]
+    return value
+
+
 def status(value: str) -> str:
     return STATUS.get(value, value)
 

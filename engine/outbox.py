@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import Table
 
 from engine.errors import NhacviecError
+from engine.i18n import _
 from engine.render import Recipient, chunked
 
 if TYPE_CHECKING:
@@ -260,8 +261,11 @@ def acquire_outbox(session: Session, worker_id: str, *, seconds: float, at: date
             return True
     since = holder.acquired_at.astimezone().isoformat(sep=" ", timespec="seconds")
     raise OutboxBusy(
-        f"another worker holds the SQLite outbox (since {since}, worker {holder.owner}); "
-        "SQLite allows one worker at a time, use PostgreSQL for several"
+        _(
+            "another worker holds the SQLite outbox (since {since}, worker "
+            "{owner}); SQLite allows one worker at a time, use PostgreSQL for "
+            "several"
+        ).format(since=since, owner=holder.owner)
     )
 
 
@@ -355,7 +359,7 @@ def load_snoozes(
     pairs = {(r.obligation_id, r.contact_id) for r in rows if r.obligation_id is not None}
     s = table(Snooze).c
     found: dict[tuple[int, int], datetime] = {}
-    for chunk in chunked(sorted({o for o, _ in pairs}), 1000):
+    for chunk in chunked(sorted({o for o, _c in pairs}), 1000):
         query = select(s.obligation_id, s.contact_id, s.until).where(
             s.obligation_id.in_(chunk), s.until > now
         )

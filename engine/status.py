@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from engine.errors import NhacviecError
+from engine.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -79,12 +80,12 @@ _REFUSAL = {
 def decide(action: Action, current: str) -> Decision:
     """The effect of ``action`` on an obligation in status ``current`` (pure)."""
     if current not in STATUSES:
-        raise StatusError(f"unknown status {current!r}")
+        raise StatusError(_("unknown status {current!r}").format(current=current))
     before: Status = current
     after = _ALLOWED[action].get(before)
     if after is None:
         reason = _REFUSAL.get((action, before), f"it is {before}")
-        raise StatusError(f"cannot {action}: {reason}")
+        raise StatusError(_("cannot {action}: {reason}").format(action=action, reason=reason))
     return Decision(action, before, after)
 
 
@@ -137,12 +138,16 @@ def apply_action(
 
     if obligation.cancelled_at is not None:
         raise StatusError(
-            f"obligation {obligation.id} no longer follows from its plan (cancelled by sync)"
+            _("obligation {id} no longer follows from its plan (cancelled by sync)").format(
+                id=obligation.id
+            )
         )
     if action == "ack" and not obligation.tracked:
         raise StatusError(
-            "cannot ack: it is not tracked (due before the plan's tracking start); "
-            "track it first, or record it as done"
+            _(
+                "cannot ack: it is not tracked (due before the plan's tracking "
+                "start); track it first, or record it as done"
+            )
         )
     decision = decide(action, obligation.status)
     event = AuditEvent(

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from engine.errors import NhacviecError
+from engine.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -119,7 +120,9 @@ def track_obligation(
     already was. Raises ``TrackingError`` for an obligation cancelled by sync."""
     if obligation.cancelled_at is not None:
         raise TrackingError(
-            f"obligation {obligation.id} no longer follows from its plan (cancelled by sync)"
+            _("obligation {id} no longer follows from its plan (cancelled by sync)").format(
+                id=obligation.id
+            )
         )
     changed = not obligation.tracked
     data = {"via": BY_HAND, "changed": changed}

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import InputError, InputErrors, Problem
+from engine.i18n import _
 
 Positions = dict[tuple[str, ...], int]
 M = TypeVar("M", bound=BaseModel)
@@ -35,7 +36,9 @@ class _Loader(yaml.SafeLoader):
             return super().construct_yaml_timestamp(node)
         except ValueError as exc:
             raise InputError(
-                f"{node.value!r} is not a date ({exc}); expected a real day, YYYY-MM-DD",
+                _("{value!r} is not a date ({exc}); expected a real day, YYYY-MM-DD").format(
+                    value=node.value, exc=exc
+                ),
                 file=self.file,
                 line=node.start_mark.line + 1,
             ) from None
@@ -56,7 +59,9 @@ def load_yaml(text: str, file: str) -> tuple[Any, Positions]:
     except yaml.reader.ReaderError as exc:  # checked at once: a control character
         where = text.count("\n", 0, exc.position) + 1
         reason = f"{exc.reason} (character #x{exc.character:04x})"
-        raise InputError(f"not valid YAML: {reason}", file=file, line=where) from exc
+        raise InputError(
+            _("not valid YAML: {reason}").format(reason=reason), file=file, line=where
+        ) from exc
     try:
         node = loader.get_single_node()
         if node is None:
@@ -65,9 +70,11 @@ def load_yaml(text: str, file: str) -> tuple[Any, Positions]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise InputError(f"not valid YAML: {exc.problem or exc}", file=file, line=line) from exc
+        raise InputError(
+            _("not valid YAML: {value}").format(value=exc.problem or exc), file=file, line=line
+        ) from exc
     except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML: {exc}", file=file) from exc
+        raise InputError(_("not valid YAML: {exc}").format(exc=exc), file=file) from exc
     finally:
         loader.dispose()
     positions: Positions = {}
@@ -88,7 +95,11 @@ def _walk(
             key = str(key_node.value)
             if key in seen:
                 problems.append(
-                    Problem(file, key_node.start_mark.line + 1, f"duplicate key '{key}'")
+                    Problem(
+                        file,
+                        key_node.start_mark.line + 1,
+                        _("duplicate key '{key}'").format(key=key),
+                    )
                 )
             seen.add(key)
             out[(*path, key)] = key_node.start_mark.line + 1
@@ -109,7 +120,7 @@ def load_toml(text: str, file: str) -> tuple[dict[str, Any], Positions]:
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         line = int(match.group(1)) if match else None
-        raise InputError(f"not valid TOML: {exc}", file=file, line=line) from exc
+        raise InputError(_("not valid TOML: {exc}").format(exc=exc), file=file, line=line) from exc
     positions: Positions = {}
     table: tuple[str, ...] = ()
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -230,8 +241,12 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise InputError("file not found", file=str(path)) from exc
+        raise InputError(_("file not found"), file=str(path)) from exc
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from exc
+        raise InputError(
+            _("not UTF-8 text (byte {start})").format(start=exc.start), file=str(path)
+        ) from exc
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from exc
+        raise InputError(
+            _("cannot read: {strerror}").format(strerror=exc.strerror), file=str(path)
+        ) from exc

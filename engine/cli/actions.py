@@ -31,6 +31,7 @@ import typer
 from engine import ids
 from engine.cli.app import app, console, print_json, state
 from engine.errors import InputError, NhacviecError
+from engine.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -212,14 +213,22 @@ def parse_id(text: str) -> int:
         return number
     value = text.strip().removeprefix("#")
     if value.isascii() and value.isdigit():
-        raise NhacviecError(f"no obligation #{value} (see `nhacviec agenda` for the numbers)")
-    raise InputError(f"{text!r} is not an obligation number (they look like 12 or #12)")
+        raise NhacviecError(
+            _("no obligation #{value} (see `nhacviec agenda` for the numbers)").format(value=value)
+        )
+    raise InputError(
+        _("{text!r} is not an obligation number (they look like 12 or #12)").format(text=text)
+    )
 
 
 def _actor(by: str | None) -> str:
     actor = by or default_actor()
     if len(actor) > ACTOR_LIMIT:  # the audit event's column; PostgreSQL would refuse it
-        raise InputError(f"--by: at most {ACTOR_LIMIT} characters, got {len(actor)}")
+        raise InputError(
+            _("--by: at most {ACTOR_LIMIT} characters, got {count}").format(
+                ACTOR_LIMIT=ACTOR_LIMIT, count=len(actor)
+            )
+        )
     return actor
 
 
@@ -259,8 +268,10 @@ def _bulk(
         if not chosen.yes:
             if not sys.stdin.isatty():
                 raise InputError(
-                    f"{action} would change {changing} obligations: pass --yes to change them, "
-                    "or --dry-run to only show them"
+                    _(
+                        "{action} would change {changing} obligations: pass --yes to change "
+                        "them, or --dry-run to only show them"
+                    ).format(action=action, changing=changing)
                 )
             if not typer.confirm(f"{action.capitalize()} these {changing} obligations?"):
                 out.print("Nothing changed.")
@@ -276,7 +287,11 @@ def _status(text: str | None) -> str | None:
     if text is None:
         return None
     if text not in EFFECTIVE_STATUSES:
-        raise InputError(f"--status {text!r}: expected one of {', '.join(EFFECTIVE_STATUSES)}")
+        raise InputError(
+            _("--status {text!r}: expected one of {value}").format(
+                text=text, value=", ".join(EFFECTIVE_STATUSES)
+            )
+        )
     return text
 
 
@@ -345,12 +360,16 @@ def _act(
         obligation = _get(session, obligation_id)
         pending = _pending(session, obligation_id)
         try:
-            decision, _ = apply_action(
+            decision, _event = apply_action(
                 session, obligation, action, now=instant, zone=zone, actor=actor,
                 channel="cli", note=note,
             )  # fmt: skip
         except StatusError as error:
-            raise StatusError(f"obligation #{obligation_id}: {error}") from None
+            raise StatusError(
+                _("obligation #{obligation_id}: {error}").format(
+                    obligation_id=obligation_id, error=error
+                )
+            ) from None
         cancelled = max(0, pending - _pending(session, obligation_id))
         if decision.changed:
             follow_up(session, appctx.settings, action, [obligation_id], now=instant)
@@ -404,7 +423,9 @@ def _get(session: Session, obligation_id: int) -> Obligation:
     obligation = session.get(Obligation, obligation_id)
     if obligation is None:
         raise NhacviecError(
-            f"no obligation #{obligation_id} (see `nhacviec agenda` for the numbers)"
+            _("no obligation #{obligation_id} (see `nhacviec agenda` for the numbers)").format(
+                obligation_id=obligation_id
+            )
         )
     return obligation
 
@@ -425,7 +446,9 @@ def parse_now(text: str | None, zone: ZoneInfo) -> datetime:
         instant = datetime.fromisoformat(text)
     except ValueError:
         raise InputError(
-            f"--now {text!r}: expected an ISO 8601 instant such as 2026-06-10T09:00+07:00"
+            _("--now {text!r}: expected an ISO 8601 instant such as 2026-06-10T09:00+07:00").format(
+                text=text
+            )
         ) from None
     return instant.replace(tzinfo=zone) if instant.tzinfo is None else instant
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from engine.cli.app import console, print_json, state, sub_app
+from engine.i18n import _
 
 if TYPE_CHECKING:
     from engine.store.models import Contact
@@ -39,7 +40,9 @@ def invite(
     with appctx.store().session() as session:
         contact = find_contact(session, contact_ref)
         if not contact.active:
-            raise NhacviecError(f"contact {contact.key!r} is inactive; it cannot be invited")
+            raise NhacviecError(
+                _("contact {key!r} is inactive; it cannot be invited").format(key=contact.key)
+            )
         code = new_invite(session, contact, instant, days)
         name, key, expires = contact.name, contact.key, contact.invite_expires_at
     assert expires is not None

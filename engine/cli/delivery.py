@@ -11,6 +11,7 @@ import typer
 
 from engine.cli.app import app, print_json, state
 from engine.errors import InputError
+from engine.i18n import _
 
 if TYPE_CHECKING:
     from engine.config import Settings
@@ -35,8 +36,10 @@ def parse_instant(text: str, zone: ZoneInfo, option: str, *, end_of_day: bool = 
         instant = datetime.fromisoformat(text)
     except ValueError:
         raise InputError(
-            f"{option} {text!r}: expected an ISO-8601 date or instant, "
-            "such as 2026-06-19 or 2026-06-19T08:00+07:00"
+            _(
+                "{option} {text!r}: expected an ISO-8601 date or instant, such as "
+                "2026-06-19 or 2026-06-19T08:00+07:00"
+            ).format(option=option, text=text)
         ) from None
     return instant if instant.tzinfo is not None else instant.replace(tzinfo=zone)
 

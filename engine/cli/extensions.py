@@ -17,6 +17,7 @@ import typer
 
 from engine.cli.actions import ID, NOW, default_actor, parse_now
 from engine.cli.app import app, console, print_json, state, sub_app
+from engine.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -140,7 +141,7 @@ def refuse(
     from engine.extensions import find_request, refuse_extension
 
     if not reason.strip():
-        raise InputError("--reason: say why the request is refused (the agency is told)")
+        raise InputError(_("--reason: say why the request is refused (the agency is told)"))
     appctx = state(ctx)
     instant = parse_now(now, appctx.settings.time.zone)
     actor = by or default_actor()

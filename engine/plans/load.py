@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from engine.agencies import AgencyEntry, AgencyMatcher, Directory
 from engine.errors import InputErrors, Problem
+from engine.i18n import _
 from engine.plans.importer import jurisdiction_code
 from engine.plans.model import PlanFile, PlanTask
 from engine.plans.text import slug
@@ -277,7 +278,9 @@ LABEL_LIMIT = 120  # an occurrence's label becomes its obligations' period_label
 def check_fits(plan: PlanFile) -> None:
     """Every value fits its column (the same limits on SQLite and PostgreSQL)."""
     problems = [
-        Problem(None, None, f"{name}: longer than {limit} characters")
+        Problem(
+            None, None, _("{name}: longer than {limit} characters").format(name=name, limit=limit)
+        )
         for name, limit in _LIMITS.items()
         if len(getattr(plan, name) or "") > limit
     ]
@@ -292,7 +295,13 @@ def _task_problems(index: int, task: PlanTask) -> list[Problem]:
     for n, occurrence in enumerate(task.occurrences):
         values[f"occurrences.{n}.label"] = (occurrence.label, LABEL_LIMIT)
     return [
-        Problem(None, None, f"tasks.{index}.{name}: longer than {limit} characters")
+        Problem(
+            None,
+            None,
+            _("tasks.{index}.{name}: longer than {limit} characters").format(
+                index=index, name=name, limit=limit
+            ),
+        )
         for name, (value, limit) in values.items()
         if len(value or "") > limit
     ]

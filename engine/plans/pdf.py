@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError
+from engine.i18n import _
 from engine.plans.document import Document
 from engine.plans.garbled import judge
 from engine.plans.layout.assemble import assemble
@@ -69,7 +70,7 @@ def read_pdf(
         pdf.close()
     if not document.lines and not document.tables:
         what = "even after OCR" if document.ocr else "(no text layer and nothing to recognise)"
-        raise InputError(f"no text found in this PDF {what}", file=name)
+        raise InputError(_("no text found in this PDF {what}").format(what=what), file=name)
     for page, message in notes:
         document.notes.append((_first_line(document, page), message))
     return document
@@ -115,7 +116,9 @@ def _page(pdf: Any, index: int, name: str) -> Any:
     try:
         return pdf[index]
     except pdfium.PdfiumError as exc:
-        raise InputError(f"a damaged PDF: page {index + 1} cannot be read", file=name) from exc
+        raise InputError(
+            _("a damaged PDF: page {value} cannot be read").format(value=index + 1), file=name
+        ) from exc
 
 
 def _ocr_pages(
@@ -202,8 +205,10 @@ def _without_ocr(
     """No Tesseract: an error when nothing is left to read, else a warning per page."""
     if not any(page.blocks for page in layouts):
         raise InputError(
-            f"this PDF has no usable text ({pending[0].reason}) and must be read by OCR, "
-            f"but Tesseract is not installed; install it with: {INSTALL}",
+            _(
+                "this PDF has no usable text ({reason}) and must be read by OCR, but "
+                "Tesseract is not installed; install it with: {INSTALL}"
+            ).format(reason=pending[0].reason, INSTALL=INSTALL),
             file=name,
         )
     missing = f"and Tesseract is not installed ({INSTALL})"

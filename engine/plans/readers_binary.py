@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from engine.errors import InputError
+from engine.i18n import _
 from engine.plans.detect import is_html, is_ole2, is_pdf
 from engine.plans.document import Document
 
@@ -22,7 +23,9 @@ def read_binary(
 ) -> Document:
     test, what = _EXPECTED[fmt]
     if not test(data):
-        raise InputError(f"--format {fmt}, but this is not {what}", file=name)
+        raise InputError(
+            _("--format {fmt}, but this is not {what}").format(fmt=fmt, what=what), file=name
+        )
     if fmt == "pdf":
         from engine.plans.pdf import read_pdf
 

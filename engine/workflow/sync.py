@@ -58,6 +58,7 @@ from sqlalchemy import Insert, Table, case, func, insert, literal, select, updat
 
 from engine.agencies import AgencyMatcher, Directory
 from engine.errors import InputError
+from engine.i18n import _
 from engine.plans.model import PlanFile
 from engine.status import UNTRACKED, reminder_status, stops
 from engine.store.fast import FastInsert
@@ -363,8 +364,10 @@ def load_plans(
             plans.append(PlanFile.model_validate(data))
         except ValidationError as exc:
             raise InputError(
-                f"plan '{key}' in the database is not a valid plan file ({exc.error_count()} "
-                "problems); load it again with `nhacviec plan load`"
+                _(
+                    "plan '{key}' in the database is not a valid plan file ({value} "
+                    "problems); load it again with `nhacviec plan load`"
+                ).format(key=key, value=exc.error_count())
             ) from exc
         plan_ids[key] = plan_id
     tasks = session.execute(select(Task.id, Task.plan_id, Task.key).where(Task.active))

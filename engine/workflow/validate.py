@@ -17,6 +17,7 @@ from typing import Any
 from engine.agencies import Directory, load_directory
 from engine.config import PathsSettings, Settings, find_config, load_settings
 from engine.errors import InputError, InputErrors, Problem
+from engine.i18n import _
 from engine.plans.model import PlanFile
 from engine.workflow.phrases import parse_offset
 from engine.workflow.schema import LoadedWorkflow, check_workflows, workflow_files
@@ -209,8 +210,10 @@ def _check_templates(workflows: Path, folder: Path, result: Validation) -> None:
                     checked[path] = _compiles(env, folder, path, result)
                 if not path.is_file():
                     result.problems.append(Problem(
-                        use.file, use.line, f"stage '{use.stage}' sends {channel} with template "
-                        f"'{use.template}', but {path} does not exist",
+                        use.file, use.line, _(
+"stage '{stage}' sends {channel} with template '{template}', but "
+"{path} does not exist"
+).format(stage=use.stage, channel=channel, template=use.template, path=path),
                     ))  # fmt: skip
     result.counts["templates"] = sum(1 for path in checked if path.is_file())
 
@@ -223,8 +226,10 @@ def _check_letter_template(settings: Settings, result: Validation) -> None:
     for use in _stage_uses(settings.paths.workflows):
         if use.letter:
             result.problems.append(Problem(
-                use.file, use.line, f"stage '{use.stage}' attaches a letter, but the letter "
-                f"template {path} does not exist ([letters] template)",
+                use.file, use.line, _(
+"stage '{stage}' attaches a letter, but the letter template {path} "
+"does not exist ([letters] template)"
+).format(stage=use.stage, path=path),
             ))  # fmt: skip
             return
 
@@ -262,7 +267,9 @@ def _compiles(env: Any, folder: Path, path: Path, result: Validation) -> bool:
         result.problems.append(exc.problem)
         return False
     except jinja2.TemplateSyntaxError as exc:
-        result.problems.append(Problem(str(path), exc.lineno, f"template: {exc.message}"))
+        result.problems.append(
+            Problem(str(path), exc.lineno, _("template: {message}").format(message=exc.message))
+        )
         return False
     return True
 
@@ -286,8 +293,10 @@ def _directory(path: Path, result: Validation) -> Directory | None:
         for key in agency.contact_keys():
             if key in seen:
                 result.problems.append(Problem(
-                    str(path), None, f"contact key '{key}' is used by {seen[key]} and "
-                    f"{agency.key}; contact keys must be unique",
+                    str(path), None, _(
+"contact key '{key}' is used by {value} and {key2}; contact keys "
+"must be unique"
+).format(key=key, value=seen[key], key2=agency.key),
                 ))  # fmt: skip
             seen.setdefault(key, agency.key)
     return directory
@@ -295,7 +304,9 @@ def _directory(path: Path, result: Validation) -> Directory | None:
 
 def _plans(folder: Path, result: Validation) -> list[PlanFile]:
     if not folder.is_dir():
-        result.warnings.append(Problem(str(folder), None, "plan folder not found: no plan checked"))
+        result.warnings.append(
+            Problem(str(folder), None, _("plan folder not found: no plan checked"))
+        )
         return []
     plans = []
     for path in sorted(folder.glob("*.y*ml")):

@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from engine.errors import InputError, InputErrors, NhacviecError
+from engine.i18n import _
 from engine.store.models import ImportDraft, Plan
 from engine.workspace.access import record_refusal
 from engine.workspace.web import HEADERS, Call, Site
@@ -297,7 +298,13 @@ def validated(plan: dict[str, Any]) -> PlanFile:
         return PlanFile.model_validate(plan)
     except ValidationError as error:
         problems = [
-            Problem(None, None, f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}")
+            Problem(
+                None,
+                None,
+                _("{value}: {value2}").format(
+                    value=".".join(str(p) for p in e["loc"]), value2=e["msg"]
+                ),
+            )
             for e in error.errors()
         ]
         raise InputErrors(problems) from None
