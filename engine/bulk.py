@@ -235,7 +235,7 @@ def follow_up(
     try:  # workflows are read before anything is written
         return reschedule_tracked(session, settings, list(ids), now=now)
     except NhacviecError as error:
-        log.warning("reminders of %s obligations left to the next sync: %s", len(ids), error)
+        log.warning(_("reminders of %s obligations left to the next sync: %s"), len(ids), error)
         return 0
 
 

@@ -97,7 +97,7 @@ class Channels:
             try:
                 notifier = load_notifier(name, self._settings)
             except NhacviecError as exc:
-                log.warning("channel %s unavailable: %s", channel, exc)
+                log.warning(_("channel %s unavailable: %s"), channel, exc)
                 return str(exc)
             self._by_name[name] = notifier
         try:

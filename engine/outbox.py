@@ -256,7 +256,7 @@ def acquire_outbox(session: Session, worker_id: str, *, seconds: float, at: date
         ).scalar_one_or_none()
         if taken is not None:
             log.warning(
-                "took over the SQLite outbox from worker %s: its process is gone", holder.owner
+                _("took over the SQLite outbox from worker %s: its process is gone"), holder.owner
             )
             return True
     since = holder.acquired_at.astimezone().isoformat(sep=" ", timespec="seconds")

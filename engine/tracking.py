@@ -71,12 +71,15 @@ class TrackingChange:
     cancelled_reminders: int = 0
 
     def summary(self) -> str:
-        before = f"{self.before:%d/%m/%Y}" if self.before else "the start of the plan"
-        return (
-            f"Plan {self.plan_key}: tracking from {self.after:%d/%m/%Y} (was {before}); "
-            f"{len(self.tracked)} obligations now tracked, {len(self.untracked)} no longer "
-            f"tracked, {self.cancelled_reminders} pending reminders cancelled."
-        )
+        before = f"{self.before:%d/%m/%Y}" if self.before else _("the start of the plan")
+        return _(
+            "Plan {key}: tracking from {after} (was {before}); {tracked} obligations now "
+            "tracked, {untracked} no longer tracked, {cancelled} pending reminders cancelled."
+        ).format(
+            key=self.plan_key, after=f"{self.after:%d/%m/%Y}", before=before,
+            tracked=len(self.tracked), untracked=len(self.untracked),
+            cancelled=self.cancelled_reminders,
+        )  # fmt: skip
 
 
 def set_track_from(

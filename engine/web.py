@@ -168,7 +168,7 @@ def extension_page(
             )  # fmt: skip
         except ext.ExtensionError as error:
             return replace(page, error=error.code, status=400)
-        log.info("extension requested for obligation %s by contact %s (web)", obligation.id,
+        log.info(_("extension requested for obligation %s by contact %s (web)"), obligation.id,
                  contact.id)  # fmt: skip
         return replace(page, state="requested", request=_request_view(request))
 
@@ -247,7 +247,7 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
                 obligation_page, store, settings, claim, now=now, act=act, form=form
             )
         except Refused as refused:
-            log.info("refused an acknowledgement link (%s)", refused.reason)
+            log.info(_("refused an acknowledgement link (%s)"), refused.reason)
             page = pages.render(browser_language(request), "refused", reason=refused.reason)
             return HTMLResponse(page, status_code=refused.status, headers=PRIVATE_HEADERS)
         prefix = request.url.path.rsplit("/", 2)[0]
@@ -265,7 +265,7 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
                 extension_page, store, links, token, now=clock(), zone=zone, form=form
             )
         except Refused as refused:
-            log.info("refused an extension link (%s)", refused.reason)
+            log.info(_("refused an extension link (%s)"), refused.reason)
             page = pages.render(browser_language(request), "refused", reason=refused.reason)
             return HTMLResponse(page, status_code=refused.status, headers=PRIVATE_HEADERS)
         page = pages.extend(view, request.url.path)

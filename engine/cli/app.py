@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -23,7 +23,7 @@ import typer
 import typer.core
 from typer import _click as click
 from typer.core import TyperCommand, TyperGroup
-from typer.models import CommandInfo, TyperInfo
+from typer.models import CommandFunctionType, CommandInfo, TyperInfo
 
 from engine import i18n
 from engine.cli.clicktext import click_message
@@ -112,7 +112,7 @@ class _Group(TyperGroup):
         except click.exceptions.ClickException as exc:
             _show_click_error(exc)
             sys.exit(exc.exit_code)
-        except click.exceptions.Abort:
+        except typer.Abort:
             click.echo(_("Aborted!"), err=True)
             sys.exit(1)
         sys.exit(rv if isinstance(rv, int) else 0)
@@ -128,7 +128,8 @@ class _Group(TyperGroup):
             from rich.markup import escape
 
             # The message quotes user input, which may contain "[…]" (Rich markup).
-            err_console().print(f"[bold red]{_('error:')}[/] {escape(str(exc))}", highlight=False)
+            word = _("error:")
+            err_console().print(f"[bold red]{word}[/] {escape(str(exc))}", highlight=False)
             ctx.exit(exc.exit_code)
 
 
@@ -158,7 +159,9 @@ _SETTINGS: dict[str, Any] = {
 class _Typer(typer.Typer):
     """Typer whose commands print their help in the language of the run."""
 
-    def command(self, name: str | None = None, *, cls: Any = None, **kwargs: Any) -> Any:
+    def command(
+        self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **kwargs: Any
+    ) -> Callable[[CommandFunctionType], CommandFunctionType]:
         return super().command(name, cls=cls or _Command, **kwargs)
 
 

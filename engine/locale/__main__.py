@@ -31,7 +31,7 @@ MO = PO.with_suffix(".mo")
 KEYWORDS: dict[str, Any] = {"_": None, "N_": None, "ngettext": (1, 2)}
 
 
-def _source_messages() -> Iterator[tuple[str | tuple[str, str], str, int]]:
+def _source_messages() -> Iterator[tuple[str | tuple[str, ...], str, int]]:
     for folder in ("engine", "notifiers"):
         for name, line, msgid, _comments, _context in extract_from_dir(
             ROOT / folder,

@@ -17,7 +17,7 @@ from typing import Any
 from engine.agencies import Directory, load_directory
 from engine.config import PathsSettings, Settings, find_config, load_settings
 from engine.errors import InputError, InputErrors, Problem
-from engine.i18n import _
+from engine.i18n import N_, _
 from engine.plans.model import PlanFile
 from engine.workflow.phrases import parse_offset
 from engine.workflow.schema import LoadedWorkflow, check_workflows, workflow_files
@@ -54,22 +54,25 @@ class Validation:
 
     def summary(self) -> str:
         c = self.counts
+
+        def count(key: str, one: str, many: str) -> str:
+            n = c.get(key, 0)
+            return _(one if n == 1 else many).format(n=n)
+
         parts = [
-            _count(c.get("workflows", 0), "workflow"),
-            _count(c.get("rules", 0), "rule"),
-            _count(c.get("templates", 0), "template file"),
-            _count(c.get("agencies", 0), "agency", "agencies"),
-            _count(c.get("contacts", 0), "contact"),
-            _count(c.get("plans", 0), "plan"),
+            count("workflows", N_("{n} workflow"), N_("{n} workflows")),
+            count("rules", N_("{n} rule"), N_("{n} rules")),
+            count("templates", N_("{n} template file"), N_("{n} template files")),
+            count("agencies", N_("{n} agency"), N_("{n} agencies")),
+            count("contacts", N_("{n} contact"), N_("{n} contacts")),
+            count("plans", N_("{n} plan"), N_("{n} plans")),
         ]
         text = ", ".join(parts)
         if "obligations" in c:
-            text += f"; the plans give {_count(c['obligations'], 'obligation')}"
+            text += "; " + _("the plans give {obligations}").format(
+                obligations=count("obligations", N_("{n} obligation"), N_("{n} obligations"))
+            )
         return text
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def validate_everything(config: Path | None = None, db_url: str | None = None) -> Validation:

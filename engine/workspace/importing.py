@@ -118,7 +118,7 @@ async def upload(site: Site, call: Call) -> Response:
         draft_id = await run_in_threadpool(run)
     except NhacviecError as error:  # InputError(s): what is wrong, and where
         return await upload_page(site, call, f"Không đọc được tệp: {error}")
-    log.info("plan document imported in the browser as draft %s", draft_id)
+    log.info(_("plan document imported in the browser as draft %s"), draft_id)
     return RedirectResponse(f"/nhap-ke-hoach/{draft_id}", status_code=303, headers=HEADERS)
 
 
@@ -450,6 +450,6 @@ def load_draft(site: Site, call: Call, plan: PlanFile, start: date) -> Response:
                 errors=[f"Không nạp được: {error}"],
             )
     log.info(
-        "plan %s loaded from the browser by contact %s", loaded.plan_key, call.viewer.contact_id
+        _("plan %s loaded from the browser by contact %s"), loaded.plan_key, call.viewer.contact_id
     )
     return site.view(call, "import_loaded", section="import", loaded=loaded)
