@@ -34,6 +34,7 @@ _COMPILED = [(re.compile(p, re.DOTALL), m) for p, m in PATTERNS]
 
 def translate(message: str) -> str:
     """A message of Click or Typer (or already ours) in the current language."""
+    message = message.removeprefix("Value error, ")  # Pydantic's, through Typer
     exact = _(message)
     if exact is not message:
         return exact
