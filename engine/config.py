@@ -232,7 +232,7 @@ def load_settings(config: Path | None = None, db_url: str | None = None) -> Sett
     else:
         if path.is_dir():
             inside = path / "nhacviec.toml"
-            hint = f"; did you mean {inside}?" if inside.is_file() else ""
+            hint = _("; did you mean {path}?").format(path=inside) if inside.is_file() else ""
             raise InputError(
                 _(
                     "is a folder: --config takes the settings file itself (a .toml file "

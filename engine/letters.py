@@ -258,7 +258,7 @@ def make_letter(
 
     items = overdue_items(session, agency, plan, as_of=as_of)
     if not items:
-        where = f" in plan {plan.key}" if plan is not None else ""
+        where = _(" in plan {key}").format(key=plan.key) if plan is not None else ""
         raise NothingToRemind(
             _(
                 "{name} has nothing overdue{where} as of {as_of:%d/%m/%Y}: there is "

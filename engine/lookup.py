@@ -51,7 +51,7 @@ def find_agency(session: Session, text: str) -> Agency:
     if len(found) == 1:
         return found[0]
     shown = "; ".join(describe_agency(a) for a in found[:20])
-    more = f"; and {len(found) - 20} more" if len(found) > 20 else ""
+    more = _("; and {count} more").format(count=len(found) - 20) if len(found) > 20 else ""
     raise InputError(
         _("{text!r} matches {count} agencies: {shown}{more}; give one key").format(
             text=text, count=len(found), shown=shown, more=more

@@ -35,6 +35,9 @@ _COMPILED = [(re.compile(p, re.DOTALL), m) for p, m in PATTERNS]
 def translate(message: str) -> str:
     """A message of Click or Typer (or already ours) in the current language."""
     message = message.removeprefix("Value error, ")  # Pydantic's, through Typer
+    head, said, names = message.rpartition(". Did you mean ")
+    if said and names.endswith("?"):  # Typer's suggestion after a message (translated)
+        return f"{translate(head + '.')} " + _("Did you mean {names}?").format(names=names[:-1])
     exact = _(message)
     if exact is not message:
         return exact

@@ -69,7 +69,9 @@ def read_pdf(
     finally:
         pdf.close()
     if not document.lines and not document.tables:
-        what = "even after OCR" if document.ocr else "(no text layer and nothing to recognise)"
+        what = (
+            _("even after OCR") if document.ocr else _("(no text layer and nothing to recognise)")
+        )
         raise InputError(_("no text found in this PDF {what}").format(what=what), file=name)
     for page, message in notes:
         document.notes.append((_first_line(document, page), message))
