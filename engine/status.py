@@ -25,8 +25,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
+from engine import labels
 from engine.errors import NhacviecError
-from engine.i18n import _
+from engine.i18n import N_, _
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -70,11 +71,14 @@ _ALLOWED: dict[Action, dict[Status, Status]] = {
 }
 
 _REFUSAL = {
-    ("ack", "done"): "it is already done",
-    ("ack", "waived"): "it has been waived",
-    ("done", "waived"): "it has been waived; reopen it first",
-    ("waive", "done"): "it is already done; reopen it first",
+    ("ack", "done"): N_("it is already done"),
+    ("ack", "waived"): N_("it has been waived"),
+    ("done", "waived"): N_("it has been waived; reopen it first"),
+    ("waive", "done"): N_("it is already done; reopen it first"),
 }
+# The actions as a refusal names them.
+_ACTION = {"ack": N_("ack"), "done": N_("record as done"), "waive": N_("waive"),
+           "reopen": N_("reopen")}  # fmt: skip
 
 
 def decide(action: Action, current: str) -> Decision:
@@ -84,8 +88,13 @@ def decide(action: Action, current: str) -> Decision:
     before: Status = current
     after = _ALLOWED[action].get(before)
     if after is None:
-        reason = _REFUSAL.get((action, before), f"it is {before}")
-        raise StatusError(_("cannot {action}: {reason}").format(action=action, reason=reason))
+        if (action, before) in _REFUSAL:
+            reason = _(_REFUSAL[action, before])
+        else:
+            reason = _("it is {status}").format(status=labels.said(before))
+        raise StatusError(
+            _("cannot {action}: {reason}").format(action=_(_ACTION[action]), reason=reason)
+        )
     return Decision(action, before, after)
 
 

@@ -649,7 +649,7 @@ def _cell(column: str, value: Any) -> Any:
         return ""
     if column in ("at", "scheduled", "created", "until"):
         return _when(value)
-    if column == "state":
+    if column in ("state", "event"):
         return Text(labels.said(str(value)))
     return Text(str(value))  # titles and notes are text, never Rich markup
 
