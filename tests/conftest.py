@@ -128,9 +128,11 @@ def _language() -> Iterator[None]:
 
 
 @pytest.fixture
-def english() -> None:
-    """Messages in English, for tests about what a message says rather than its language
-    (their expectations are the catalogue's msgids)."""
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages in English, in the library and in every CLI run ($NHACVIEC_LANG), for
+    tests about something other than the language: their expectations are the
+    catalogue's msgids (tests/test_cli_i18n.py checks the Vietnamese of each)."""
+    monkeypatch.setenv(i18n.ENV, "en")
     i18n.use("en")
 
 
