@@ -236,17 +236,22 @@ class Importer:
             )
         if found.appendix_line is not None:
             raise InputError(
-                f"the text says the tasks are in an appendix ('{found.appendix_text}'), but "
-                "there is no recognisable appendix table: expected a table whose header "
-                "names columns such as TT, Nội dung, Đơn vị chủ trì, Đơn vị phối hợp, "
-                "Thời gian thực hiện",
+                _(
+                    "the text says the tasks are in an appendix ('{appendix_text}'), but "
+                    "there is no recognisable appendix table: expected a table whose "
+                    "header names columns such as TT, Nội dung, Đơn vị chủ trì, Đơn vị "
+                    "phối hợp, Thời gian thực hiện"
+                ).format(appendix_text=found.appendix_text),
                 file=self.doc.name,
                 line=found.appendix_line,
             )
         raise InputError(
-            "no recognisable appendix table and no task list in the text: expected a table "
-            "whose header names columns such as TT, Nội dung, Đơn vị chủ trì, Đơn vị phối "
-            "hợp, Thời gian thực hiện, or tasks assigned in the body",
+            _(
+                "no recognisable appendix table and no task list in the text: "
+                "expected a table whose header names columns such as TT, Nội dung, "
+                "Đơn vị chủ trì, Đơn vị phối hợp, Thời gian thực hiện, or tasks "
+                "assigned in the body"
+            ),
             file=self.doc.name,
         )
 
@@ -283,8 +288,10 @@ class Importer:
             years = [n.year for n in committed_years(self.doc.lines, [])]
             if not years:
                 raise InputError(
-                    "cannot tell which years the plan covers: expected 'năm YYYY' or "
-                    "'giai đoạn YYYY - YYYY' in the title, an issue date, or dated tasks",
+                    _(
+                        "cannot tell which years the plan covers: expected 'năm YYYY' or "
+                        "'giai đoạn YYYY - YYYY' in the title, an issue date, or dated tasks"
+                    ),
                     file=self.doc.name,
                 )
             start = min(years)

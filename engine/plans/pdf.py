@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError
-from engine.i18n import _
+from engine.i18n import N_, _
 from engine.plans.document import Document
 from engine.plans.garbled import judge
 from engine.plans.layout.assemble import assemble
@@ -33,11 +33,11 @@ from engine.plans.pdfpage import image_cover, ink, page_segments, page_words, vi
 Progress = Callable[[str], None]
 
 _ERRORS = {  # pdfium's FPDF_ERR_* codes on opening a document
-    2: "cannot open the file",
-    3: "a damaged PDF (its structure cannot be read)",
-    4: "an encrypted PDF: it needs a password; save an unprotected copy and import that",
-    5: "an encrypted PDF: it needs a password; save an unprotected copy and import that",
-    6: "a PDF protected by a security handler that cannot be read; save an unprotected copy",
+    2: N_("cannot open the file"),
+    3: N_("a damaged PDF (its structure cannot be read)"),
+    4: N_("an encrypted PDF: it needs a password; save an unprotected copy and import that"),
+    5: N_("an encrypted PDF: it needs a password; save an unprotected copy and import that"),
+    6: N_("a PDF protected by a security handler that cannot be read; save an unprotected copy"),
 }
 
 
@@ -84,9 +84,11 @@ def _open(data: bytes, name: str) -> Any:
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        reason = _ERRORS.get(
-            getattr(exc, "err_code", None) or 0, f"a PDF that cannot be read ({exc})"
-        )
+        code = getattr(exc, "err_code", None) or 0
+        if code in _ERRORS:
+            reason = _(_ERRORS[code])
+        else:
+            reason = _("a PDF that cannot be read ({exc})").format(exc=exc)
         raise InputError(reason, file=name) from exc
 
 
