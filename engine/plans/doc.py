@@ -16,11 +16,11 @@ import tempfile
 from pathlib import Path
 
 from engine.errors import InputError
-from engine.i18n import _
+from engine.i18n import N_, _
 from engine.plans.document import Document
 
 TIMEOUT = 120  # seconds for one conversion
-_HOW = (
+_HOW = N_(
     "install LibreOffice (apt-get install libreoffice-writer), or open the file in Word or "
     "LibreOffice and save it as .docx, then import the .docx"
 )
@@ -34,7 +34,7 @@ def read_doc(data: bytes, name: str) -> Document:
     soffice = find_soffice()
     if soffice is None:
         raise InputError(
-            _("a Word 97-2003 file (.doc) needs LibreOffice to be read: {HOW}").format(HOW=_HOW),
+            _("a Word 97-2003 file (.doc) needs LibreOffice to be read: {HOW}").format(HOW=_(_HOW)),
             file=name,
         )
     from engine.plans.docx import read_docx
@@ -83,7 +83,7 @@ def convert(soffice: str, data: bytes, name: str) -> bytes:
             detail = f" ({why[-1]})" if why else ""
             raise InputError(
                 _("LibreOffice could not convert this .doc{detail}: {HOW}").format(
-                    detail=detail, HOW=_HOW
+                    detail=detail, HOW=_(_HOW)
                 ),
                 file=name,
             )

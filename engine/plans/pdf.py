@@ -103,10 +103,10 @@ def _text_pages(pdf: Any, name: str) -> tuple[list[PageLayout], list[_Pending]]:
         verdict = judge(" ".join(w.text for w in words))
         letters = sum(ch.isalpha() for w in words for ch in w.text)
         if verdict.garbled:
-            reason = f"its text layer is garbled ({verdict.reason})"
+            reason = _("its text layer is garbled ({reason})").format(reason=verdict.reason)
             pending.append(_Pending(index, reason, segments, words))
         elif letters < 20 and (image_cover(page, view) > 0.3 or ink(page) > 0.01):
-            pending.append(_Pending(index, "it is a scanned image without text"))
+            pending.append(_Pending(index, _("it is a scanned image without text")))
         else:
             width, height = view.size
             layouts.append(layout_page(index + 1, words, segments, width, height))
