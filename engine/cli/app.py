@@ -15,7 +15,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -258,11 +257,6 @@ class AppContext:
             self._store = None
 
 
-class Language(StrEnum):
-    vi = "vi"
-    en = "en"
-
-
 def _check_env_language() -> None:
     import os
 
@@ -294,10 +288,11 @@ def _root(
     db: str | None = typer.Option(
         None, "--db", help="Database URL, overriding the settings file and $NHACVIEC_DB."
     ),
-    lang: Language | None = typer.Option(
+    lang: str | None = typer.Option(  # checked in the callback: vi or en
         None,
         "--lang",
-        is_eager=True,
+        metavar="vi|en",  # read before parsing (``_Group.main``): not eager, so that
+        # ``--lang en --help`` prints help before Typer converts the value (with pydantic)
         help="The language of messages and help: vi (the default) or en (else "
         "$NHACVIEC_LANG, else [ui] language in the settings file).",
     ),
@@ -311,8 +306,10 @@ def _root(
 ) -> None:
     if lang is None:
         _check_env_language()
+    elif lang in i18n.LANGUAGES:
+        i18n.use(lang)
     else:
-        i18n.use(lang.value)
+        raise typer.BadParameter(_("expected vi or en"), param_hint="'--lang'")
     state = AppContext(config_path=config, db_url=db)
     ctx.obj = state
     ctx.call_on_close(state.close)
