@@ -287,3 +287,17 @@ def test_no_error_or_log_message_is_written_around_the_catalogue() -> None:
         for place in _written_around_the_catalogue(path)
     ]
     assert found == []
+
+
+def test_the_log_of_run_gives_the_local_time_of_the_settings_with_its_zone() -> None:
+    import logging
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from engine.cli.delivery import LocalTimeFormatter
+
+    record = logging.LogRecord("engine.scheduler", logging.INFO, __file__, 1, "lượt gửi: %s",
+                               ("2 đã gửi",), None)  # fmt: skip
+    record.created = datetime(2026, 12, 3, 7, 5, 9, tzinfo=UTC).timestamp()
+    line = LocalTimeFormatter(ZoneInfo("Asia/Ho_Chi_Minh")).format(record)
+    assert line == "03/12/2026 14:05:09 +07 engine.scheduler: lượt gửi: 2 đã gửi"
