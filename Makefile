@@ -14,6 +14,11 @@ HAVE_SYSTEM := tesseract --list-langs 2>/dev/null | grep -qx vie \
 	&& test -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf \
 	&& test -x /usr/bin/chromium
 
+# The Vietnamese catalogue of the CLI, compiled (committed too: this keeps it current
+# when the .po changes; `python -m engine.locale` updates the .po from the source).
+PO := engine/locale/vi/LC_MESSAGES/nhacviec.po
+MO := engine/locale/vi/LC_MESSAGES/nhacviec.mo
+
 .PHONY: demo test bench corpus lint venv system clean
 
 $(STAMP): pyproject.toml
@@ -37,20 +42,23 @@ $(SYSTEM):
 	else echo "warning: install $(APT_PACKAGES) (no apt-get here): OCR and browser tests will skip"; fi
 	@if $(HAVE_SYSTEM); then touch $@; fi
 
-venv: $(STAMP)
+$(MO): $(PO) $(STAMP)
+	$(BIN)/python -m engine.locale --compile
+
+venv: $(STAMP) $(MO)
 
 system: $(SYSTEM)
 
-demo: $(STAMP) $(SYSTEM)
+demo: $(STAMP) $(SYSTEM) $(MO)
 	$(BIN)/python -m engine.demo
 
-test: $(STAMP) $(SYSTEM)
+test: $(STAMP) $(SYSTEM) $(MO)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP) $(SYSTEM)
+bench: $(STAMP) $(SYSTEM) $(MO)
 	$(BIN)/python -m bench
 
-corpus: $(STAMP) $(SYSTEM)
+corpus: $(STAMP) $(SYSTEM) $(MO)
 	$(BIN)/python -m bench.corpus
 
 lint: $(STAMP)

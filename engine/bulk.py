@@ -28,6 +28,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
 from engine.errors import InputError
+from engine.i18n import _
 from engine.status import EVENT_OF, StatusError, decide, effective_status
 
 if TYPE_CHECKING:
@@ -71,8 +72,10 @@ def select_obligations(session: Session, selection: Selection, today: date) -> l
     from engine.workflow.agenda import agency_ids, plan_ids, status_condition
 
     if selection.empty:
-        raise InputError("name obligations by ID, or filter them with --plan, --agency, "
-                         "--due-before or --status")  # fmt: skip
+        raise InputError(_(
+"name obligations by ID, or filter them with --plan, --agency, "
+"--due-before or --status"
+))  # fmt: skip
     query = select(Obligation).where(Obligation.cancelled_at.is_(None))
     if selection.ids:
         query = query.where(Obligation.id.in_(sorted(set(selection.ids))))
@@ -102,11 +105,17 @@ def _check_ids(session: Session, ids: Sequence[int]) -> None:
     missing = sorted(set(ids) - known.keys())
     if missing:
         shown = ", ".join(f"#{n}" for n in missing[:10])
-        raise InputError(f"no obligation {shown} (see `nhacviec agenda` for the numbers)")
+        raise InputError(
+            _("no obligation {shown} (see `nhacviec agenda` for the numbers)").format(shown=shown)
+        )
     gone = sorted(oid for oid, cancelled in known.items() if cancelled is not None)
     if gone:
         shown = ", ".join(f"#{n}" for n in gone[:10])
-        raise InputError(f"obligation {shown} no longer follows from its plan (cancelled by sync)")
+        raise InputError(
+            _("obligation {shown} no longer follows from its plan (cancelled by sync)").format(
+                shown=shown
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -226,7 +235,7 @@ def follow_up(
     try:  # workflows are read before anything is written
         return reschedule_tracked(session, settings, list(ids), now=now)
     except NhacviecError as error:
-        log.warning("reminders of %s obligations left to the next sync: %s", len(ids), error)
+        log.warning(_("reminders of %s obligations left to the next sync: %s"), len(ids), error)
         return 0
 
 

@@ -21,6 +21,7 @@ from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
 from engine.errors import NhacviecError
+from engine.i18n import _
 from notifiers import NOTIFIERS
 from notifiers.base import DeliveryError, Notifier
 
@@ -47,16 +48,20 @@ def load_notifier(name: str, settings: Settings) -> Notifier:
     """
     if name == "telegram" and not settings.secret(settings.telegram.token_env):
         raise NhacviecError(
-            f"Telegram is not configured: ${settings.telegram.token_env} is not set"
+            _("Telegram is not configured: ${token_env} is not set").format(
+                token_env=settings.telegram.token_env
+            )
         )
     path = NOTIFIERS.get(name)
     if path is None:
-        raise NhacviecError(f"no notifier for channel {name!r}")
-    module_name, _, attribute = path.partition(":")
+        raise NhacviecError(_("no notifier for channel {name!r}").format(name=name))
+    module_name, _sep, attribute = path.partition(":")
     try:
         cls = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:
-        raise NhacviecError(f"the {name} notifier is not installed ({exc})") from exc
+        raise NhacviecError(
+            _("the {name} notifier is not installed ({exc})").format(name=name, exc=exc)
+        ) from exc
     factory = getattr(cls, "from_settings", None)
     notifier: Notifier = factory(settings) if factory is not None else cls(settings)
     return notifier
@@ -92,7 +97,7 @@ class Channels:
             try:
                 notifier = load_notifier(name, self._settings)
             except NhacviecError as exc:
-                log.warning("channel %s unavailable: %s", channel, exc)
+                log.warning(_("channel %s unavailable: %s"), channel, exc)
                 return str(exc)
             self._by_name[name] = notifier
         try:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from engine.errors import InputError
+from engine.i18n import _
 from engine.yamlpos import load_toml, read_text, validate
 
 DEFAULT_CONFIG = Path("config/nhacviec.toml")
@@ -186,6 +187,12 @@ class LettersSettings(_Section):
         return value
 
 
+class UiSettings(_Section):
+    """What the terminal speaks: ``vi`` (the default) or ``en`` (``engine.i18n``)."""
+
+    language: Literal["vi", "en"] = "vi"
+
+
 class Settings(_Section):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     time: TimeSettings = Field(default_factory=TimeSettings)
@@ -196,6 +203,7 @@ class Settings(_Section):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     letters: LettersSettings = Field(default_factory=LettersSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    ui: UiSettings = Field(default_factory=UiSettings)
     source: Path | None = Field(default=None, exclude=True)
 
     def secret(self, env_name: str | None) -> str | None:
@@ -224,14 +232,16 @@ def load_settings(config: Path | None = None, db_url: str | None = None) -> Sett
     else:
         if path.is_dir():
             inside = path / "nhacviec.toml"
-            hint = f"; did you mean {inside}?" if inside.is_file() else ""
+            hint = _("; did you mean {path}?").format(path=inside) if inside.is_file() else ""
             raise InputError(
-                "is a folder: --config takes the settings file itself (a .toml file such as "
-                f"nhacviec.toml){hint}",
+                _(
+                    "is a folder: --config takes the settings file itself (a .toml file "
+                    "such as nhacviec.toml){hint}"
+                ).format(hint=hint),
                 file=str(path),
             )
         if not path.is_file():
-            raise InputError("settings file not found", file=str(path))
+            raise InputError(_("settings file not found"), file=str(path))
         text = read_text(path)
         data, positions = load_toml(text, str(path))
         settings = validate(Settings, data, positions, str(path))
@@ -243,8 +253,10 @@ def load_settings(config: Path | None = None, db_url: str | None = None) -> Sett
             settings = settings.with_db(override)
         except ValueError as exc:
             raise InputError(
-                f"database URL {override!r} (from --db or $NHACVIEC_DB): expected a "
-                "sqlite:/// or postgresql+psycopg:// URL"
+                _(
+                    "database URL {override!r} (from --db or $NHACVIEC_DB): expected a "
+                    "sqlite:/// or postgresql+psycopg:// URL"
+                ).format(override=override)
             ) from exc
     return settings
 

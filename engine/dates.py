@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from engine.errors import InputError
+from engine.i18n import _
 
 _DAY_FIRST = re.compile(r"(\d{1,2})\s*([/.-])\s*(\d{1,2})(?:\s*\2\s*(\d{2}|\d{4}))?")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -81,7 +82,7 @@ def parse_date(text: str, option: str, *, year: int | None = None) -> date:
     try:
         return read_date(text, year=year).day
     except ValueError as exc:
-        raise InputError(f"{option} {exc}") from None
+        raise InputError(_("{option} {exc}").format(option=option, exc=exc)) from None
 
 
 def date_option(text: str) -> date:

@@ -69,6 +69,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from engine.channels import Channels
+from engine.i18n import _
 from engine.outbox import (
     LIVE_STATES,
     OutboxRow,
@@ -306,7 +307,9 @@ class Batch:
     def render(self, row: OutboxRow) -> Message:
         renderer = self.renderers.get(row.kind)
         if renderer is None:
-            raise RenderError(f"no renderer for notifications of kind {row.kind!r}")
+            raise RenderError(
+                _("no renderer for notifications of kind {kind!r}").format(kind=row.kind)
+            )
         return renderer.render(row, self.recipients[row.contact_id])
 
 
@@ -364,7 +367,7 @@ async def _prepare_digests(store: Store, settings: Settings, now: datetime, work
     try:
         await asyncio.to_thread(prepare_digests, store, settings, now=now, worker_id=worker)
     except Exception:
-        log.exception("preparing the weekly digests failed; the next tick tries again")
+        log.exception(_("preparing the weekly digests failed; the next tick tries again"))
 
 
 async def _claimed_ahead(upcoming: asyncio.Task[Batch | None] | None) -> Batch | None:
@@ -717,7 +720,7 @@ class _Pass:
         except TransientError as exc:
             return self._retry(tried, exc.message, exc.retry_after)
         except Exception as exc:  # a bug in a notifier must not wedge the outbox
-            log.exception("notifier %s failed on %s", type(notifier).__name__, row.key)
+            log.exception(_("notifier %s failed on %s"), type(notifier).__name__, row.key)
             return self._retry(tried, f"{type(exc).__name__}: {exc}", None)
         # Built in one go rather than with replace(): this runs once per message sent.
         to, subject = message.to, message.subject

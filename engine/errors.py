@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from engine.i18n import N_, _
+
 
 class NhacviecError(Exception):
     """An error caused by the user's input or environment, not by a bug."""
@@ -30,7 +32,9 @@ class Problem:
 
     def __str__(self) -> str:
         if self.file is None:
-            return self.message if self.line is None else f"line {self.line}: {self.message}"
+            if self.line is None:
+                return self.message
+            return _("line {line}: {message}").format(line=self.line, message=self.message)
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         return f"{where}: {self.message}"
 
@@ -49,5 +53,6 @@ class InputErrors(NhacviecError):
     def __init__(self, problems: Iterable[Problem]):
         self.problems = list(problems)
         count = len(self.problems)
-        head = f"{count} problem{'s' if count != 1 else ''} found:"
+        head = _(N_("{n} problem found:") if count == 1 else N_("{n} problems found:"))
+        head = head.format(n=count)
         super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from engine.i18n import _
 from engine.render import RenderEnv, RenderError, Subject, load_subjects, subject_line
 from notifiers.base import Message
 
@@ -84,7 +85,9 @@ class ExtensionMessages:
         request = self.requests.get(_request_id(row) or 0)
         subject = self.subjects.get(row.obligation_id or 0)
         if request is None or subject is None:
-            raise RenderError(f"notification {row.key}: its extension request is missing")
+            raise RenderError(
+                _("notification {key}: its extension request is missing").format(key=row.key)
+            )
         event = str((row.payload or {}).get("event", "requested"))
         context = {
             "obligation": subject.obligation, "agency": subject.agency, "plan": subject.plan,

@@ -51,7 +51,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
+from engine import labels
 from engine.errors import InputError, NhacviecError
+from engine.i18n import _
 from engine.ids import parse_id
 from engine.store.models import (
     AuditEvent,
@@ -101,17 +103,21 @@ def check_extendable(obligation: Obligation) -> None:
     ref = f"#{obligation.id}"
     if obligation.cancelled_at is not None:
         raise ExtensionError(
-            f"{ref} no longer follows from its plan: nothing to extend",
+            _("{ref} no longer follows from its plan: nothing to extend").format(ref=ref),
             "closed",
             status="cancelled",
         )
     if obligation.status not in EXTENDABLE:
         raise ExtensionError(
-            f"{ref} is {obligation.status}: nothing to extend", "closed", status=obligation.status
+            _("{ref} is {status}: nothing to extend").format(ref=ref, status=obligation.status),
+            "closed",
+            status=obligation.status,
         )
     if not obligation.tracked:
         raise ExtensionError(
-            f"{ref} is not tracked (due before the plan's tracking start): nothing to extend",
+            _(
+                "{ref} is not tracked (due before the plan's tracking start): nothing to extend"
+            ).format(ref=ref),
             "closed",
             status="untracked",
         )
@@ -124,36 +130,51 @@ def check_request(
     check_extendable(obligation)
     if pending is not None:
         raise ExtensionError(
-            f"#{obligation.id} already has a pending extension request (GH{pending.id}, "
-            f"to {pending.new_due_on:%d/%m/%Y}): the plan owner decides it first",
+            _(
+                "#{id} already has a pending extension request (GH{id2}, to "
+                "{new_due_on:%d/%m/%Y}): the plan owner decides it first"
+            ).format(id=obligation.id, id2=pending.id, new_due_on=pending.new_due_on),
             "pending",
             pending=pending,
         )
     if new_due_on <= obligation.due_on:
         raise ExtensionError(
-            f"the new due date {new_due_on:%d/%m/%Y} must be after the current one, "
-            f"{obligation.due_on:%d/%m/%Y}",
+            _(
+                "the new due date {new_due_on:%d/%m/%Y} must be after the current "
+                "one, {due_on:%d/%m/%Y}"
+            ).format(new_due_on=new_due_on, due_on=obligation.due_on),
             "not_later",
             due_on=obligation.due_on,
         )
     if not reason.strip():
-        raise ExtensionError("an extension request needs a reason", "no_reason")
+        raise ExtensionError(_("an extension request needs a reason"), "no_reason")
 
 
 def check_decision(request: ExtensionRequest, obligation: Obligation, *, approve: bool) -> None:
     """A request is decided once; approval also needs the obligation still extendable."""
     if request.state != "pending":
-        when = f" on {request.decided_at:%d/%m/%Y}" if request.decided_at else ""
-        by = f" by {request.decided_by}" if request.decided_by else ""
-        raise ExtensionError(f"extension request GH{request.id} was already {request.state}"
-                             f"{by}{when}", "decided", request=request)  # fmt: skip
+        message = _("extension request GH{id} was already {state}").format(
+            id=request.id, state=labels.said(request.state)
+        )
+        if request.decided_by:
+            message += _(" by {who}").format(who=request.decided_by)
+        if request.decided_at:
+            message += _(" on {date}").format(date=f"{request.decided_at:%d/%m/%Y}")
+        raise ExtensionError(message, "decided", request=request)
     if not approve:
         return
     check_extendable(obligation)
     if request.new_due_on <= obligation.due_on:
         raise ExtensionError(
-            f"extension request GH{request.id} asks for {request.new_due_on:%d/%m/%Y}, but "
-            f"#{obligation.id} is already due {obligation.due_on:%d/%m/%Y}: refuse it instead",
+            _(
+                "extension request GH{id} asks for {new_due_on:%d/%m/%Y}, but #{id2} "
+                "is already due {due_on:%d/%m/%Y}: refuse it instead"
+            ).format(
+                id=request.id,
+                new_due_on=request.new_due_on,
+                id2=obligation.id,
+                due_on=obligation.due_on,
+            ),
             "not_later",
             due_on=obligation.due_on,
         )
@@ -186,7 +207,9 @@ def find_request(session: Session, ref: str | int) -> ExtensionRequest:
     request = request_by_ref(session, ref)
     if request is None:
         raise InputError(
-            f"no extension request {str(ref)!r} (see `nhacviec extension list` for the numbers)"
+            _(
+                "no extension request {value!r} (see `nhacviec extension list` for the numbers)"
+            ).format(value=str(ref))
         )
     return request
 
@@ -421,8 +444,10 @@ def parse_snooze(text: str) -> int:
     if match:
         days = int(match.group(1)) * (7 if (match.group(2) or "").lower() in _WEEKS else 1)
     if not 1 <= days <= 90:
-        raise InputError(f"--for {text!r}: expected a duration such as 1d, 7d or 2w (at most 90 "
-                         "days)")  # fmt: skip
+        raise InputError(_(
+"--for {text!r}: expected a duration such as 1d, 7d or 2w (at most "
+"90 days)"
+).format(text=text))  # fmt: skip
     return days
 
 
@@ -453,13 +478,17 @@ def snooze(
     until = snooze_until(now, days, obligation.due_on, calendar)
     if until is None:
         raise ExtensionError(
-            f"#{obligation.id} is due {obligation.due_on:%d/%m/%Y}: its reminders are over, "
-            "only escalations are left (ask for an extension to move the date)",
+            _(
+                "#{id} is due {due_on:%d/%m/%Y}: its reminders are over, only "
+                "escalations are left (ask for an extension to move the date)"
+            ).format(id=obligation.id, due_on=obligation.due_on),
             "too_late",
             due_on=obligation.due_on,
         )
     if not contact.active:
-        raise ExtensionError(f"contact {contact.key} is inactive", "closed", status="inactive")
+        raise ExtensionError(
+            _("contact {key} is inactive").format(key=contact.key), "closed", status="inactive"
+        )
     row = session.scalars(
         select(Snooze).where(Snooze.obligation_id == obligation.id, Snooze.contact_id == contact.id)
     ).first()

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import InputError, NhacviecError
+from engine.i18n import _
 from engine.status import effective_status, local_date
 
 if TYPE_CHECKING:
@@ -188,7 +189,7 @@ def render_letter(template: Path, context: dict[str, Any]) -> bytes:
     from jinja2 import TemplateError
 
     if not template.is_file():
-        raise InputError("letter template not found ([letters] template)", file=str(template))
+        raise InputError(_("letter template not found ([letters] template)"), file=str(template))
     try:
         document = DocxTemplate(str(template))
         # Escaping is on: agency names such as "Sở Nông nghiệp & PTNT" are XML text.
@@ -257,10 +258,12 @@ def make_letter(
 
     items = overdue_items(session, agency, plan, as_of=as_of)
     if not items:
-        where = f" in plan {plan.key}" if plan is not None else ""
+        where = _(" in plan {key}").format(key=plan.key) if plan is not None else ""
         raise NothingToRemind(
-            f"{agency.name} has nothing overdue{where} as of {as_of:%d/%m/%Y}: "
-            "there is nothing to remind about, so no letter was made"
+            _(
+                "{name} has nothing overdue{where} as of {as_of:%d/%m/%Y}: there is "
+                "nothing to remind about, so no letter was made"
+            ).format(name=agency.name, where=where, as_of=as_of)
         )
     number = number or next_number(session, settings, now=now)
     context = letter_context(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select
 
 from engine.errors import InputError
+from engine.i18n import _
 from engine.ids import parse_id
 from engine.periods import normalise
 from engine.store.models import Agency, Plan
@@ -36,8 +37,10 @@ def agencies_matching(session: Session, text: str) -> list[Agency]:
     found = exact or [a for a in agencies if wanted and any(wanted in n for n in names[a.id])]
     if not found:
         raise InputError(
-            f"no agency has the key, name or alias {text!r} "
-            "(keys look like hn.so-cong-thuong; `nhacviec contacts list` shows them)"
+            _(
+                "no agency has the key, name or alias {text!r} (keys look like "
+                "hn.so-cong-thuong; `nhacviec contacts list` shows them)"
+            ).format(text=text)
         )
     return found
 
@@ -48,8 +51,12 @@ def find_agency(session: Session, text: str) -> Agency:
     if len(found) == 1:
         return found[0]
     shown = "; ".join(describe_agency(a) for a in found[:20])
-    more = f"; and {len(found) - 20} more" if len(found) > 20 else ""
-    raise InputError(f"{text!r} matches {len(found)} agencies: {shown}{more}; give one key")
+    more = _("; and {count} more").format(count=len(found) - 20) if len(found) > 20 else ""
+    raise InputError(
+        _("{text!r} matches {count} agencies: {shown}{more}; give one key").format(
+            text=text, count=len(found), shown=shown, more=more
+        )
+    )
 
 
 def describe_agency(agency: Agency) -> str:
@@ -71,7 +78,11 @@ def plans_matching(session: Session, ref: str) -> list[Plan]:
     if not found:
         keys = session.scalars(select(Plan.key).order_by(Plan.key)).all()
         known = ", ".join(keys) if keys else "none (load one with `nhacviec plan load`)"
-        raise InputError(f"no plan has the key, number or id {ref!r}; plans: {known}")
+        raise InputError(
+            _("no plan has the key, number or id {ref!r}; plans: {known}").format(
+                ref=ref, known=known
+            )
+        )
     return found
 
 
@@ -81,4 +92,8 @@ def find_plan(session: Session, ref: str) -> Plan:
     if len(found) == 1:
         return found[0]
     keys = ", ".join(p.key for p in found)
-    raise InputError(f"{ref!r} matches {len(found)} plans ({keys}); give its key")
+    raise InputError(
+        _("{ref!r} matches {count} plans ({keys}); give its key").format(
+            ref=ref, count=len(found), keys=keys
+        )
+    )

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import Table
 
 from engine.errors import NhacviecError
+from engine.i18n import _
 from engine.render import Recipient, chunked
 
 if TYPE_CHECKING:
@@ -257,13 +258,16 @@ def acquire_outbox(session: Session, worker_id: str, *, seconds: float, at: date
         ).scalar_one_or_none()
         if taken is not None:
             log.warning(
-                "took over the SQLite outbox from worker %s: its process is gone", holder.owner
+                _("took over the SQLite outbox from worker %s: its process is gone"), holder.owner
             )
             return True
     since = holder.acquired_at.astimezone().isoformat(sep=" ", timespec="seconds")
     raise OutboxBusy(
-        f"another worker holds the SQLite outbox (since {since}, worker {holder.owner}); "
-        "SQLite allows one worker at a time, use PostgreSQL for several"
+        _(
+            "another worker holds the SQLite outbox (since {since}, worker "
+            "{owner}); SQLite allows one worker at a time, use PostgreSQL for "
+            "several"
+        ).format(since=since, owner=holder.owner)
     )
 
 
@@ -357,7 +361,7 @@ def load_snoozes(
     pairs = {(r.obligation_id, r.contact_id) for r in rows if r.obligation_id is not None}
     s = table(Snooze).c
     found: dict[tuple[int, int], datetime] = {}
-    for chunk in chunked(sorted({o for o, _ in pairs}), 1000):
+    for chunk in chunked(sorted({o for o, _c in pairs}), 1000):
         query = select(s.obligation_id, s.contact_id, s.until).where(
             s.obligation_id.in_(chunk), s.until > now
         )

@@ -86,6 +86,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from engine.errors import NhacviecError
+from engine.i18n import N_, _
 
 Recurrence = Literal[
     "yearly", "half-yearly", "quarterly", "monthly", "multi-yearly", "continuous", "on-demand"
@@ -99,7 +100,7 @@ _MONTH_NAME_EN = (
     "September", "October", "November", "December",
 )  # fmt: skip
 
-EXPECTED = (
+EXPECTED = N_(
     "expected a month ('Tháng 6/2023', 'Tháng 3 - 12/2022', 'Tháng 11/2021 - 3/2022'), "
     "a quarter ('Quý II/2023', 'Quý III-IV/2020'), a half year ('6 tháng đầu năm 2023'), "
     "a year or years ('Năm 2026', '2021 - 2030'), a deadline ('Trước ngày 30/6/2024', "
@@ -111,10 +112,14 @@ EXPECTED = (
 class PeriodError(NhacviecError):
     """A time expression that cannot be read: quotes it and says what was expected."""
 
-    def __init__(self, expression: str, reason: str, *, what: str = "the time expression"):
+    def __init__(self, expression: str, reason: str, *, what: str = N_("the time expression")):
         self.expression = expression
         self.reason = reason
-        super().__init__(f"cannot read {what} '{expression}': {reason}")
+        super().__init__(
+            _("cannot read {what} '{expression}': {reason}").format(
+                what=_(what), expression=expression, reason=reason
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -228,7 +233,11 @@ class _Context:
         """The year written (validated), or the one this context supplies."""
         if text is not None:
             if self.recurring:
-                raise self.fail(f"it names the year {text} and also 'hàng năm' (expected one)")
+                raise self.fail(
+                    _("it names the year {text} and also 'hàng năm' (expected one)").format(
+                        text=text
+                    )
+                )
             return self.check_year(int(text))
         if self.year is not None:
             return self.year
@@ -245,19 +254,27 @@ class _Context:
 
     def check_year(self, year: int) -> int:
         if not MIN_YEAR <= year <= MAX_YEAR:
-            raise self.fail(f"year {year} is out of range (expected {MIN_YEAR}-{MAX_YEAR})")
+            raise self.fail(
+                _("year {year} is out of range (expected {MIN_YEAR}-{MAX_YEAR})").format(
+                    year=year, MIN_YEAR=MIN_YEAR, MAX_YEAR=MAX_YEAR
+                )
+            )
         return year
 
     def check_month(self, month: int) -> int:
         if not 1 <= month <= 12:
-            raise self.fail(f"month {month} does not exist (expected 1-12)")
+            raise self.fail(_("month {month} does not exist (expected 1-12)").format(month=month))
         return month
 
     def check_quarter(self, text: str) -> int:
         if text.isdigit():  # "Quý 02" is "Quý 2"
             text = text.lstrip("0") or "0"
         if text not in _QUARTER_NUMBER:
-            raise self.fail(f"quarter {text.upper()} does not exist (expected I-IV or 1-4)")
+            raise self.fail(
+                _("quarter {value} does not exist (expected I-IV or 1-4)").format(
+                    value=text.upper()
+                )
+            )
         return _QUARTER_NUMBER[text]
 
     def day(self, day: int, month: int, year: int) -> date:
@@ -265,7 +282,11 @@ class _Context:
         last = calendar.monthrange(year, month)[1]
         if not 1 <= day <= last:
             name = _MONTH_NAME_EN[month]
-            raise self.fail(f"{day}/{month}/{year} is not a date ({name} {year} has {last} days)")
+            raise self.fail(
+                _("{day}/{month}/{year} is not a date ({name} {year} has {last} days)").format(
+                    day=day, month=month, year=year, name=name, last=last
+                )
+            )
         return date(year, month, day)
 
 
@@ -325,11 +346,18 @@ def _items(
     for item in text.split(","):
         parts = [check(p) for p in item.split("-")]
         if len(parts) > 2:
-            raise ctx.fail(f"'{item}' is not a {unit} or a range of {unit}s (expected e.g. 3-12)")
+            raise ctx.fail(
+                _("'{item}' is not a {unit} or a range of {unit}s (expected e.g. 3-12)").format(
+                    item=item, unit=unit
+                )
+            )
         if parts[-1] < parts[0]:
             raise ctx.fail(
-                f"the {unit} range {item.upper()} ends before it starts (expected the first "
-                f"{unit} first; a range across years names both years, e.g. '{across}')"
+                _(
+                    "the {unit} range {value} ends before it starts (expected the first "
+                    "{unit} first; a range across years names both years, e.g. "
+                    "'{across}')"
+                ).format(unit=unit, value=item.upper(), across=across)
             )
         numbers.update(range(parts[0], parts[-1] + 1))
     return numbers
@@ -355,7 +383,11 @@ def _month_span(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
     m1, m2 = ctx.check_month(int(m["m1"])), ctx.check_month(int(m["m2"]))
     y1, y2 = ctx.year_of(m["y1"]), ctx.year_of(m["y2"])
     if (y2, m2) < (y1, m1):
-        raise ctx.fail(f"the range {m1}/{y1} - {m2}/{y2} ends before it starts")
+        raise ctx.fail(
+            _("the range {m1}/{y1} - {m2}/{y2} ends before it starts").format(
+                m1=m1, y1=y1, m2=m2, y2=y2
+            )
+        )
     if y1 == y2:
         return [_month_window(y1, m1, m2)]
     return [_window(date(y1, m1, 1), _month_end(y2, m2), f"Tháng {m1}/{y1}-{m2}/{y2}")]
@@ -371,7 +403,11 @@ def _quarter_span(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
     q1, q2 = ctx.check_quarter(m["q1"]), ctx.check_quarter(m["q2"])
     y1, y2 = ctx.year_of(m["y1"]), ctx.year_of(m["y2"])
     if (y2, q2) < (y1, q1):
-        raise ctx.fail(f"the range Quý {ROMAN[q1]}/{y1} - {ROMAN[q2]}/{y2} ends before it starts")
+        raise ctx.fail(
+            _("the range Quý {q1}/{y1} - {q2}/{y2} ends before it starts").format(
+                q1=ROMAN[q1], y1=y1, q2=ROMAN[q2], y2=y2
+            )
+        )
     if y1 == y2:
         return [_quarter_window(y1, q1, q2)]
     label = f"Quý {ROMAN[q1]}/{y1}-{ROMAN[q2]}/{y2}"
@@ -389,7 +425,11 @@ def _year(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
 def _years(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
     y1, y2 = ctx.year_of(m["y1"]), ctx.year_of(m["y2"])
     if y2 < y1:
-        raise ctx.fail(f"the years {y1}-{y2} end before they start (expected e.g. 2021-2030)")
+        raise ctx.fail(
+            _("the years {y1}-{y2} end before they start (expected e.g. 2021-2030)").format(
+                y1=y1, y2=y2
+            )
+        )
     return [_window(date(y1, 1, 1), date(y2, 12, 31), f"Giai đoạn {y1}-{y2}")]
 
 
@@ -404,7 +444,11 @@ def _date_span(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
     start = ctx.day(int(m["d1"]), int(m["m1"]), year1)
     end = ctx.day(int(m["d2"]), int(m["m2"]), year2)
     if end < start:
-        raise ctx.fail(f"the range {_dmy(start)} - {_dmy(end)} ends before it starts")
+        raise ctx.fail(
+            _("the range {value} - {value2} ends before it starts").format(
+                value=_dmy(start), value2=_dmy(end)
+            )
+        )
     return [_window(start, end, f"Từ {_dmy(start)} đến {_dmy(end)}")]
 
 
@@ -423,7 +467,7 @@ def _deadline(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
         targets = [t for part in parts for t in _read(part, ctx, _WHENS[:2])]
         return [_before(m["kind"], target) for target in targets]
     if len(targets) != 1:
-        raise ctx.fail("expected one date or period after a deadline word, not a list")
+        raise ctx.fail(_("expected one date or period after a deadline word, not a list"))
     return [_before(m["kind"], targets[0])]
 
 
@@ -500,7 +544,7 @@ def _read(text: str, ctx: _Context, forms: list[_Form]) -> list[Occurrence]:
             "expected a date ('30/6/2024') or a period ('Tháng 6/2024', 'Năm 2025') "
             "after 'trước', 'chậm nhất' or 'đến'"
         )
-    raise ctx.fail(EXPECTED)
+    raise ctx.fail(_(EXPECTED))
 
 
 # --- recurring forms ----------------------------------------------------------------
@@ -523,11 +567,13 @@ def _repeat_years(m: re.Match[str], ctx: _Context) -> range:
         else:
             last = ctx.check_year(int(m["ye"] or m["ys"]))
         if last < first:
-            raise ctx.fail(f"the years {first}-{last} end before they start")
+            raise ctx.fail(
+                _("the years {first}-{last} end before they start").format(first=first, last=last)
+            )
         return range(first, last + 1)
     if ctx.within is None:
         raise ctx.fail(
-            "a recurring expression needs the plan period (--within), e.g. --within 2021-2030"
+            _("a recurring expression needs the plan period (--within), e.g. --within 2021-2030")
         )
     return range(ctx.within[0], ctx.within[1] + 1)
 
@@ -574,7 +620,7 @@ def _every_n_years(m: re.Match[str], ctx: _Context) -> _Recurring:
     """ "Định kỳ 2 năm/lần, bắt đầu từ năm 2024": one year in every ``n``."""
     n = int(m["n"]) if m["n"].isdigit() else _NUMBER_WORDS[m["n"]]
     if n < 1:
-        raise ctx.fail("a period of 0 years does not exist (expected e.g. '2 năm/lần')")
+        raise ctx.fail(_("a period of 0 years does not exist (expected e.g. '2 năm/lần')"))
     years = _repeat_years(m, ctx)
     return "multi-yearly", [_year_window(y) for y in years[::n]]
 
@@ -584,8 +630,10 @@ def _then_every_year(m: re.Match[str], ctx: _Context) -> _Recurring:
     every later year of the plan period."""
     if ctx.within is None:
         raise ctx.fail(
-            "it goes on into the following years, so it needs the plan period (--within), "
-            "e.g. --within 2025-2030"
+            _(
+                "it goes on into the following years, so it needs the plan period "
+                "(--within), e.g. --within 2025-2030"
+            )
         )
     first = _read(m["body"], ctx, _BODIES)
     after = max(o.end.year for o in first) + 1
@@ -604,7 +652,7 @@ def _day_of(m: re.Match[str], ctx: _Context, year: int, month: int) -> Occurrenc
     """Day ``d`` of the month (its last day in a shorter month); "trước": the day before."""
     day = int(m["d"])
     if not 1 <= day <= 31:
-        raise ctx.fail(f"day {day} does not exist (expected 1-31)")
+        raise ctx.fail(_("day {day} does not exist (expected 1-31)").format(day=day))
     end = date(year, month, min(day, calendar.monthrange(year, month)[1]))
     if m["kind"] == "truoc":
         end -= timedelta(days=1)
@@ -652,9 +700,11 @@ _THEN_EVERY_YEAR = re.compile(rf"(?P<body>.*\d{{4}}),{_LATER_YEARS}", re.ASCII)
 
 def _years_problem(first: int, last: int) -> str | None:
     if not (MIN_YEAR <= first <= MAX_YEAR and MIN_YEAR <= last <= MAX_YEAR):
-        return f"the years {first}-{last} are out of range (expected {MIN_YEAR}-{MAX_YEAR})"
+        return _("the years {first}-{last} are out of range (expected {low}-{high})").format(
+            first=first, last=last, low=MIN_YEAR, high=MAX_YEAR
+        )
     if last < first:
-        return f"the years {first}-{last} end before they start"
+        return _("the years {first}-{last} end before they start").format(first=first, last=last)
     return None
 
 
@@ -665,11 +715,11 @@ def parse_period(text: str, within: tuple[int, int] | None = None) -> Period:
     PeriodError quoting ``text``; nothing else escapes. See the module docstring.
     """
     if within is not None and (problem := _years_problem(*within)):
-        raise PeriodError(text, f"the plan period is wrong: {problem}")
+        raise PeriodError(text, _("the plan period is wrong: {problem}").format(problem=problem))
     ctx = _Context(text, within)
     canonical, opened = _canonical(text)
     if not canonical:
-        raise ctx.fail(f"it is empty ({EXPECTED})")
+        raise ctx.fail(_("it is empty ({EXPECTED})").format(EXPECTED=_(EXPECTED)))
     if _ON_DEMAND.fullmatch(canonical):
         return Period(text, "on-demand", ())
     if within is not None and within[0] == within[1]:
@@ -713,7 +763,11 @@ def _open_ended(canonical: str, ctx: _Context) -> Occurrence:
     start = first.start or first.end
     end = date(ctx.within[1], 12, 31)
     if end < start:
-        raise ctx.fail(f"it starts on {_dmy(start)}, after the plan period {ctx.within[1]} ends")
+        raise ctx.fail(
+            _("it starts on {value}, after the plan period {value2} ends").format(
+                value=_dmy(start), value2=ctx.within[1]
+            )
+        )
     return _window(start, end, f"Từ {_dmy(start)}")
 
 
@@ -725,10 +779,10 @@ def parse_within(text: str) -> tuple[int, int]:
     match = _WITHIN.fullmatch(normalise(text).replace(" ", ""))
     if not match:
         reason = "expected a year (2026) or a range of years (2026-2030)"
-        raise PeriodError(text, reason, what="the plan period")
+        raise PeriodError(text, reason, what=N_("the plan period"))
     first, last = int(match[1]), int(match[2] or match[1])
     if problem := _years_problem(first, last):
-        raise PeriodError(text, problem, what="the plan period")
+        raise PeriodError(text, problem, what=N_("the plan period"))
     return first, last
 
 

@@ -53,6 +53,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from engine.errors import NhacviecError
+from engine.i18n import _
 from notifiers.base import Attachment, Button, Message, PermanentError
 
 if TYPE_CHECKING:
@@ -121,7 +122,9 @@ class Templates:
         try:
             return template.render(context)
         except jinja2.TemplateError as exc:
-            raise RenderError(f"template {template.name}: {exc}") from exc
+            raise RenderError(
+                _("template {name}: {exc}").format(name=template.name, exc=exc)
+            ) from exc
 
     def _template(self, language: str, filename: str) -> jinja2.Template:
         path = f"{language}/{filename}"
@@ -132,10 +135,16 @@ class Templates:
             template = self._env.get_template(path)
         except jinja2.TemplateNotFound:
             if language == "vi":
-                raise RenderError(f"template {self.folder / path} not found") from None
+                raise RenderError(
+                    _("template {value} not found").format(value=self.folder / path)
+                ) from None
             template = self._template("vi", filename)
         except jinja2.TemplateSyntaxError as exc:
-            raise RenderError(f"template {exc.filename}:{exc.lineno}: {exc.message}") from exc
+            raise RenderError(
+                _("template {filename}:{lineno}: {message}").format(
+                    filename=exc.filename, lineno=exc.lineno, message=exc.message
+                )
+            ) from exc
         self._cache[path] = template
         return template
 
@@ -304,9 +313,15 @@ class ObligationMessages:
 
     def render(self, row: OutboxRow, recipient: Recipient) -> Message:
         if row.obligation_id is None or row.obligation_id not in self.subjects:
-            raise RenderError(f"notification {row.key}: its obligation is missing")
+            raise RenderError(
+                _("notification {key}: its obligation is missing").format(key=row.key)
+            )
         if self.letter_error is not None and wants_letter(row):
-            raise RenderError(f"notification {row.key}: no letter: {self.letter_error}")
+            raise RenderError(
+                _("notification {key}: no letter: {letter_error}").format(
+                    key=row.key, letter_error=self.letter_error
+                )
+            )
         subject = self.subjects[row.obligation_id]
         context = self.context(row, recipient, subject)
         language = recipient.lang

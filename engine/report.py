@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from engine.categories import FOUR_WAY, Category, Scorecard, categorize, done_on, scorecards
 from engine.errors import InputError
+from engine.i18n import _
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -71,8 +72,10 @@ def parse_report_period(text: str) -> ReportPeriod:
     match = _PERIOD.match(text.strip().upper())
     if match is None or not 1900 <= int(match[1]) <= 2200:
         raise InputError(
-            f"--period {text!r}: expected a year (2026), a half (2026-H1, 2026-H2) "
-            "or a quarter (2026-Q1 … 2026-Q4)"
+            _(
+                "--period {text!r}: expected a year (2026), a half (2026-H1, "
+                "2026-H2) or a quarter (2026-Q1 … 2026-Q4)"
+            ).format(text=text)
         )
     year, part = int(match[1]), match[2]
     if part is None:
@@ -312,16 +315,26 @@ def write_report(report: Report, path: Path) -> None:
     """Write ``.xlsx`` or ``.csv`` by the file's suffix, replacing it only when complete."""
     writer = {".xlsx": write_xlsx, ".csv": write_csv}.get(path.suffix.lower())
     if writer is None:
-        raise InputError(f"-o {str(path)!r}: expected a file name ending in .xlsx or .csv")
+        raise InputError(
+            _("-o {value!r}: expected a file name ending in .xlsx or .csv").format(value=str(path))
+        )
     if not path.parent.is_dir():
-        raise InputError(f"-o {str(path)!r}: the folder {str(path.parent)!r} does not exist")
+        raise InputError(
+            _("-o {value!r}: the folder {value2!r} does not exist").format(
+                value=str(path), value2=str(path.parent)
+            )
+        )
     partial = path.with_name(f".{path.name}.partial")
     try:
         writer(report, partial)
         partial.replace(path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise InputError(f"-o {str(path)!r}: cannot write the file: {exc.strerror}") from exc
+        raise InputError(
+            _("-o {value!r}: cannot write the file: {strerror}").format(
+                value=str(path), strerror=exc.strerror
+            )
+        ) from exc
 
 
 def write_csv(report: Report, path: Path) -> None:

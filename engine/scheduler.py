@@ -38,8 +38,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from engine import labels
 from engine.delivery import tick
 from engine.errors import NhacviecError
+from engine.i18n import _
 from engine.outbox import acquire_outbox, release_outbox, wall_clock
 
 if TYPE_CHECKING:
@@ -87,7 +89,7 @@ class Engine:
 
     def stop(self) -> None:
         if not self.stopping.is_set():
-            log.info("stopping: finishing the current sends")
+            log.info(_("stopping: finishing the current sends"))
             self.stopping.set()
 
     async def run(self, *, ready: Callable[[], None] | None = None) -> None:
@@ -116,7 +118,7 @@ class Engine:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
             await asyncio.to_thread(self._release_outbox)
-        log.info("stopped")
+        log.info(_("stopped"))
 
     # -- parts ------------------------------------------------------------------------
 
@@ -137,7 +139,7 @@ class Engine:
 
         if AckLinks.from_settings(self.settings) is None:
             log.warning(
-                "$%s is not set: emails carry no acknowledgement link",
+                _("$%s is not set: emails carry no acknowledgement link"),
                 self.settings.web.secret_env,
             )
         web = WebService(create_app(self.store, self.settings), listen(self.settings.web.bind))
@@ -145,10 +147,10 @@ class Engine:
 
     def _extensions(self) -> Iterable[Job | Service]:
         for name, path in EXTENSIONS.items():
-            module_name, _, attribute = path.partition(":")
+            module_name, _sep, attribute = path.partition(":")
             factory = getattr(importlib.import_module(module_name), attribute)
             parts: Sequence[Job | Service] = factory(self)
-            log.info("extension %s: %d part(s)", name, len(parts))
+            log.info(_("extension %s: %d part(s)"), name, len(parts))
             yield from parts
 
     def _schedule(self, scheduler: Any, job: Job) -> None:
@@ -178,9 +180,9 @@ class Engine:
         try:
             await job.run()
         except NhacviecError as exc:  # bad input or a busy outbox: say so, try next time
-            log.error("%s: %s", job.name, exc)
+            log.error(_("%s: %s"), job.name, exc)
         except Exception:  # one failed run must not end the engine; the next one retries
-            log.exception("job %s failed", job.name)
+            log.exception(_("job %s failed"), job.name)
 
     # -- the delivery job -------------------------------------------------------------
 
@@ -191,7 +193,7 @@ class Engine:
         )  # fmt: skip
         counts = {k: v for k, v in report.counts().items() if v}
         if counts:
-            log.info("tick: %s", ", ".join(f"{v} {k}" for k, v in counts.items()))
+            log.info(_("tick: %s"), ", ".join(f"{v} {labels.result(k)}" for k, v in counts.items()))
 
     async def _hold_outbox(self) -> None:
         if self.store.dialect != "sqlite":
@@ -269,10 +271,10 @@ class Resync:
         report = await asyncio.to_thread(
             self.sync, engine.store, engine.settings, now=engine.clock()
         )
-        log.info("re-sync after a change in plans, workflows or agencies: %s", _summary(report))
+        log.info(_("re-sync after a change in plans, workflows or agencies: %s"), _summary(report))
 
 
 def _summary(report: Any) -> str:
     names = ("added", "changed", "cancelled", "reinstated")
-    parts = [f"{len(getattr(report, n, []))} {n}" for n in names]
+    parts = [f"{len(getattr(report, n, []))} {labels.result(n)}" for n in names]
     return ", ".join(parts)

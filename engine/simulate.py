@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from engine.channels import load_notifier, notifier_name
 from engine.delivery import snoozed_until, verdict, withhold
 from engine.errors import NhacviecError
+from engine.i18n import _
 from engine.outbox import (
     LIVE_STATES,
     OutboxRow,
@@ -85,7 +86,11 @@ class Simulation:
 def simulate(store: Store, settings: Settings, *, start: datetime, end: datetime) -> Simulation:
     """What ticks at each instant of [start, end] would send (see the module docstring)."""
     if end < start:
-        raise NhacviecError(f"the span ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d})")
+        raise NhacviecError(
+            _("the span ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d})").format(
+                end=end, start=start
+            )
+        )
     session = store.sessions()
     try:
         return _Dry(session, settings, start, end).run()
@@ -166,7 +171,7 @@ class _Dry:
                                  siblings, now, self.snoozes)[0]) for row in rows]  # fmt: skip
         env = RenderEnv.from_settings(self.settings, now)
         renderers: dict[str, KindRenderer] = {}
-        for kind in {row.kind for row, _ in decided} & KINDS.keys():
+        for kind in {row.kind for row, _d in decided} & KINDS.keys():
             renderers[kind] = KINDS[kind](env)
             renderers[kind].prepare(self.session, [r for r, d in decided if r.kind == kind])
         for row, outcome in decided:

@@ -25,7 +25,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
+from engine import labels
 from engine.errors import NhacviecError
+from engine.i18n import N_, _
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -69,22 +71,30 @@ _ALLOWED: dict[Action, dict[Status, Status]] = {
 }
 
 _REFUSAL = {
-    ("ack", "done"): "it is already done",
-    ("ack", "waived"): "it has been waived",
-    ("done", "waived"): "it has been waived; reopen it first",
-    ("waive", "done"): "it is already done; reopen it first",
+    ("ack", "done"): N_("it is already done"),
+    ("ack", "waived"): N_("it has been waived"),
+    ("done", "waived"): N_("it has been waived; reopen it first"),
+    ("waive", "done"): N_("it is already done; reopen it first"),
 }
+# The actions as a refusal names them.
+_ACTION = {"ack": N_("ack"), "done": N_("record as done"), "waive": N_("waive"),
+           "reopen": N_("reopen")}  # fmt: skip
 
 
 def decide(action: Action, current: str) -> Decision:
     """The effect of ``action`` on an obligation in status ``current`` (pure)."""
     if current not in STATUSES:
-        raise StatusError(f"unknown status {current!r}")
+        raise StatusError(_("unknown status {current!r}").format(current=current))
     before: Status = current
     after = _ALLOWED[action].get(before)
     if after is None:
-        reason = _REFUSAL.get((action, before), f"it is {before}")
-        raise StatusError(f"cannot {action}: {reason}")
+        if (action, before) in _REFUSAL:
+            reason = _(_REFUSAL[action, before])
+        else:
+            reason = _("it is {status}").format(status=labels.said(before))
+        raise StatusError(
+            _("cannot {action}: {reason}").format(action=_(_ACTION[action]), reason=reason)
+        )
     return Decision(action, before, after)
 
 
@@ -137,12 +147,16 @@ def apply_action(
 
     if obligation.cancelled_at is not None:
         raise StatusError(
-            f"obligation {obligation.id} no longer follows from its plan (cancelled by sync)"
+            _("obligation {id} no longer follows from its plan (cancelled by sync)").format(
+                id=obligation.id
+            )
         )
     if action == "ack" and not obligation.tracked:
         raise StatusError(
-            "cannot ack: it is not tracked (due before the plan's tracking start); "
-            "track it first, or record it as done"
+            _(
+                "cannot ack: it is not tracked (due before the plan's tracking "
+                "start); track it first, or record it as done"
+            )
         )
     decision = decide(action, obligation.status)
     event = AuditEvent(

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from engine.errors import NhacviecError
+from engine.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -70,12 +71,15 @@ class TrackingChange:
     cancelled_reminders: int = 0
 
     def summary(self) -> str:
-        before = f"{self.before:%d/%m/%Y}" if self.before else "the start of the plan"
-        return (
-            f"Plan {self.plan_key}: tracking from {self.after:%d/%m/%Y} (was {before}); "
-            f"{len(self.tracked)} obligations now tracked, {len(self.untracked)} no longer "
-            f"tracked, {self.cancelled_reminders} pending reminders cancelled."
-        )
+        before = f"{self.before:%d/%m/%Y}" if self.before else _("the start of the plan")
+        return _(
+            "Plan {key}: tracking from {after} (was {before}); {tracked} obligations now "
+            "tracked, {untracked} no longer tracked, {cancelled} pending reminders cancelled."
+        ).format(
+            key=self.plan_key, after=f"{self.after:%d/%m/%Y}", before=before,
+            tracked=len(self.tracked), untracked=len(self.untracked),
+            cancelled=self.cancelled_reminders,
+        )  # fmt: skip
 
 
 def set_track_from(
@@ -119,7 +123,9 @@ def track_obligation(
     already was. Raises ``TrackingError`` for an obligation cancelled by sync."""
     if obligation.cancelled_at is not None:
         raise TrackingError(
-            f"obligation {obligation.id} no longer follows from its plan (cancelled by sync)"
+            _("obligation {id} no longer follows from its plan (cancelled by sync)").format(
+                id=obligation.id
+            )
         )
     changed = not obligation.tracked
     data = {"via": BY_HAND, "changed": changed}

@@ -47,6 +47,7 @@ from starlette.routing import Route
 
 from engine.acklinks import AckClaim, AckLinks, TokenError
 from engine.errors import NhacviecError
+from engine.i18n import _
 from engine.render import LANGUAGES, AgencyView, ObligationView, PlanView, load_subjects, vndate
 from engine.webheaders import SecurityHeaders
 
@@ -167,7 +168,7 @@ def extension_page(
             )  # fmt: skip
         except ext.ExtensionError as error:
             return replace(page, error=error.code, status=400)
-        log.info("extension requested for obligation %s by contact %s (web)", obligation.id,
+        log.info(_("extension requested for obligation %s by contact %s (web)"), obligation.id,
                  contact.id)  # fmt: skip
         return replace(page, state="requested", request=_request_view(request))
 
@@ -246,7 +247,7 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
                 obligation_page, store, settings, claim, now=now, act=act, form=form
             )
         except Refused as refused:
-            log.info("refused an acknowledgement link (%s)", refused.reason)
+            log.info(_("refused an acknowledgement link (%s)"), refused.reason)
             page = pages.render(browser_language(request), "refused", reason=refused.reason)
             return HTMLResponse(page, status_code=refused.status, headers=PRIVATE_HEADERS)
         prefix = request.url.path.rsplit("/", 2)[0]
@@ -264,7 +265,7 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
                 extension_page, store, links, token, now=clock(), zone=zone, form=form
             )
         except Refused as refused:
-            log.info("refused an extension link (%s)", refused.reason)
+            log.info(_("refused an extension link (%s)"), refused.reason)
             page = pages.render(browser_language(request), "refused", reason=refused.reason)
             return HTMLResponse(page, status_code=refused.status, headers=PRIVATE_HEADERS)
         page = pages.extend(view, request.url.path)
@@ -311,7 +312,7 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
 
 def listen(bind: str) -> socket.socket:
     """A listening socket for ``host:port`` (``[::1]:8080`` for IPv6); errors say which."""
-    host, _, port = bind.rpartition(":")
+    host, _sep, port = bind.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
     try:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -319,7 +320,9 @@ def listen(bind: str) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, int(port)))
     except (OSError, ValueError) as exc:
-        raise NhacviecError(f"cannot listen on [web] bind = {bind!r}: {exc}") from exc
+        raise NhacviecError(
+            _("cannot listen on [web] bind = {bind!r}: {exc}").format(bind=bind, exc=exc)
+        ) from exc
     sock.listen(128)
     sock.setblocking(False)
     return sock

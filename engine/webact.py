@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from engine.i18n import _
 from engine.render import LANGUAGES, AgencyView, ObligationView, PlanView, load_subjects
 from engine.web import Refused
 
@@ -138,7 +139,7 @@ def _ack(
     apply_action(session, obligation, "ack", now=now, zone=settings.time.zone,
                  actor=contact.name, channel="web", note=note)  # fmt: skip
     follow_up(session, settings, "ack", [obligation.id], now=now)
-    log.info("obligation %s acknowledged by contact %s (web)", obligation.id, contact.id)
+    log.info(_("obligation %s acknowledged by contact %s (web)"), obligation.id, contact.id)
 
 
 def _done(
@@ -156,7 +157,7 @@ def _done(
     data = {"report_number": report or None, "contact": contact.key}
     apply_action(session, obligation, "done", now=now, zone=settings.time.zone,
                  actor=contact.name, channel="web", note=text, data=data)  # fmt: skip
-    log.info("obligation %s recorded done by contact %s (web)", obligation.id, contact.id)
+    log.info(_("obligation %s recorded done by contact %s (web)"), obligation.id, contact.id)
     return {"report": report, "note": note}
 
 
@@ -175,7 +176,7 @@ def _approve(
                               settings=settings, origin={"contact": contact.key})  # fmt: skip
     except ext.ExtensionError:
         return None
-    log.info("extension GH%s approved by contact %s (web)", request.id, contact.id)
+    log.info(_("extension GH%s approved by contact %s (web)"), request.id, contact.id)
     return "approved"
 
 

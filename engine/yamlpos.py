@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import InputError, InputErrors, Problem
+from engine.i18n import N_, _
 
 if TYPE_CHECKING:
     import yaml
@@ -44,7 +45,9 @@ def _loader_class() -> type[yaml.SafeLoader]:
                 return super().construct_yaml_timestamp(node)
             except ValueError as exc:
                 raise InputError(
-                    f"{node.value!r} is not a date ({exc}); expected a real day, YYYY-MM-DD",
+                    _("{value!r} is not a date ({exc}); expected a real day, YYYY-MM-DD").format(
+                        value=node.value, exc=exc
+                    ),
                     file=self.file,
                     line=node.start_mark.line + 1,
                 ) from None
@@ -67,7 +70,9 @@ def load_yaml(text: str, file: str) -> tuple[Any, Positions]:
     except yaml.reader.ReaderError as exc:  # checked at once: a control character
         where = text.count("\n", 0, exc.position) + 1
         reason = f"{exc.reason} (character #x{exc.character:04x})"
-        raise InputError(f"not valid YAML: {reason}", file=file, line=where) from exc
+        raise InputError(
+            _("not valid YAML: {reason}").format(reason=reason), file=file, line=where
+        ) from exc
     try:
         node = loader.get_single_node()
         if node is None:
@@ -76,9 +81,11 @@ def load_yaml(text: str, file: str) -> tuple[Any, Positions]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise InputError(f"not valid YAML: {exc.problem or exc}", file=file, line=line) from exc
+        raise InputError(
+            _("not valid YAML: {value}").format(value=exc.problem or exc), file=file, line=line
+        ) from exc
     except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML: {exc}", file=file) from exc
+        raise InputError(_("not valid YAML: {exc}").format(exc=exc), file=file) from exc
     finally:
         loader.dispose()
     positions: Positions = {}
@@ -101,7 +108,11 @@ def _walk(
             key = str(key_node.value)
             if key in seen:
                 problems.append(
-                    Problem(file, key_node.start_mark.line + 1, f"duplicate key '{key}'")
+                    Problem(
+                        file,
+                        key_node.start_mark.line + 1,
+                        _("duplicate key '{key}'").format(key=key),
+                    )
                 )
             seen.add(key)
             out[(*path, key)] = key_node.start_mark.line + 1
@@ -122,7 +133,7 @@ def load_toml(text: str, file: str) -> tuple[dict[str, Any], Positions]:
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         line = int(match.group(1)) if match else None
-        raise InputError(f"not valid TOML: {exc}", file=file, line=line) from exc
+        raise InputError(_("not valid TOML: {exc}").format(exc=exc), file=file, line=line) from exc
     positions: Positions = {}
     table: tuple[str, ...] = ()
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -147,37 +158,42 @@ def line_of(positions: Positions, loc: Sequence[Any]) -> int | None:
 
 
 _PATTERNS = {  # what a coordinator is told a pattern-checked value must look like
-    r"^[A-Za-z0-9][A-Za-z0-9._-]*$": "a short key of letters, digits, '.', '_' or '-', "
-    "starting with a letter or a digit (such as 3a or nv-12)",
-    r"^[a-z0-9][a-z0-9.\-_]*$": "a key of lower-case letters, digits, '.', '_' or '-', "
-    "starting with a letter or a digit (such as hn.so-cong-thuong)",
-    r"^[a-z0-9][a-z0-9_-]*$": "a name of lower-case letters, digits, '_' or '-' "
-    "(such as nhac-7-ngay)",
-    r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "an email address such as vanthu@sct.hanoi.gov.vn",
+    r"^[A-Za-z0-9][A-Za-z0-9._-]*$": N_(
+        "a short key of letters, digits, '.', '_' or '-', "
+        "starting with a letter or a digit (such as 3a or nv-12)"
+    ),
+    r"^[a-z0-9][a-z0-9.\-_]*$": N_(
+        "a key of lower-case letters, digits, '.', '_' or '-', "
+        "starting with a letter or a digit (such as hn.so-cong-thuong)"
+    ),
+    r"^[a-z0-9][a-z0-9_-]*$": N_(
+        "a name of lower-case letters, digits, '_' or '-' (such as nhac-7-ngay)"
+    ),
+    r"^[^@\s]+@[^@\s]+\.[^@\s]+$": N_("an email address such as vanthu@sct.hanoi.gov.vn"),
 }
 _TYPES = {  # pydantic's error types, in words
-    "dict_type": "expected a group of 'key: value' lines",
-    "model_type": "expected a group of 'key: value' lines",
-    "model_attributes_type": "expected a group of 'key: value' lines",
-    "list_type": "expected a list (one '- ' line per item)",
-    "tuple_type": "expected a list (one '- ' line per item)",
-    "string_type": "expected text",
-    "int_type": "expected a whole number",
-    "int_parsing": "expected a whole number",
-    "int_from_float": "expected a whole number",
-    "float_type": "expected a number",
-    "float_parsing": "expected a number",
-    "bool_type": "expected true or false",
-    "bool_parsing": "expected true or false",
-    "date_type": "expected a date as YYYY-MM-DD",
-    "date_parsing": "expected a date as YYYY-MM-DD",
-    "date_from_datetime_parsing": "expected a date as YYYY-MM-DD",
-    "date_from_datetime_inexact": "expected a date as YYYY-MM-DD, without a time",
-    "datetime_type": "expected a date and time such as 2026-06-19T08:00+07:00",
-    "datetime_parsing": "expected a date and time such as 2026-06-19T08:00+07:00",
-    "time_type": "expected a time of day such as 08:00",
-    "time_parsing": "expected a time of day such as 08:00",
-    "url_parsing": "expected a web address such as https://nhacviec.example.gov.vn",
+    "dict_type": N_("expected a group of 'key: value' lines"),
+    "model_type": N_("expected a group of 'key: value' lines"),
+    "model_attributes_type": N_("expected a group of 'key: value' lines"),
+    "list_type": N_("expected a list (one '- ' line per item)"),
+    "tuple_type": N_("expected a list (one '- ' line per item)"),
+    "string_type": N_("expected text"),
+    "int_type": N_("expected a whole number"),
+    "int_parsing": N_("expected a whole number"),
+    "int_from_float": N_("expected a whole number"),
+    "float_type": N_("expected a number"),
+    "float_parsing": N_("expected a number"),
+    "bool_type": N_("expected true or false"),
+    "bool_parsing": N_("expected true or false"),
+    "date_type": N_("expected a date as YYYY-MM-DD"),
+    "date_parsing": N_("expected a date as YYYY-MM-DD"),
+    "date_from_datetime_parsing": N_("expected a date as YYYY-MM-DD"),
+    "date_from_datetime_inexact": N_("expected a date as YYYY-MM-DD, without a time"),
+    "datetime_type": N_("expected a date and time such as 2026-06-19T08:00+07:00"),
+    "datetime_parsing": N_("expected a date and time such as 2026-06-19T08:00+07:00"),
+    "time_type": N_("expected a time of day such as 08:00"),
+    "time_parsing": N_("expected a time of day such as 08:00"),
+    "url_parsing": N_("expected a web address such as https://nhacviec.example.gov.vn"),
 }
 
 
@@ -188,41 +204,46 @@ def describe_error(error: Mapping[str, Any]) -> str:
     loc = [str(p) for p in error.get("loc", ())]
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
-    key = ".".join(loc) if loc else "the file"
+    key = ".".join(loc) if loc else _("the file")
+    name = loc[-1] if loc else key
     if kind == "extra_forbidden":
-        return f"unknown key '{loc[-1] if loc else key}' (at {key})"
+        return _("unknown key '{name}' (at {key})").format(name=name, key=key)
     if kind == "missing":
-        return f"missing required key '{loc[-1] if loc else key}' (at {key})"
+        return _("missing required key '{name}' (at {key})").format(name=name, key=key)
     got = error.get("input")
     shown = repr(got) if not isinstance(got, (dict, list)) else _shape(got)
-    return f"{key}: {_expected(kind, ctx, error)}; got {shown}"
+    return _("{key}: {expected}; got {shown}").format(
+        key=key, expected=_expected(kind, ctx, error), shown=shown
+    )
 
 
 def _shape(value: dict[Any, Any] | list[Any]) -> str:
-    return "a group of 'key: value' lines" if isinstance(value, dict) else "a list"
+    return _("a group of 'key: value' lines") if isinstance(value, dict) else _("a list")
 
 
 def _expected(kind: str, ctx: Mapping[str, Any], error: Mapping[str, Any]) -> str:
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
-        return "expected " + _PATTERNS.get(pattern, f"a value of the form {pattern}")
+        if pattern in _PATTERNS:
+            return _("expected {what}").format(what=_(_PATTERNS[pattern]))
+        return _("expected a value of the form {pattern}").format(pattern=pattern)
     if kind in _TYPES:
-        return _TYPES[kind]
+        return _(_TYPES[kind])
     if kind in ("literal_error", "enum"):
-        return f"expected one of {ctx.get('expected', '')}"
+        return _("expected one of {values}").format(values=ctx.get("expected", ""))
     if kind == "string_too_long":
-        return f"expected at most {ctx.get('max_length')} characters"
+        return _("expected at most {n} characters").format(n=ctx.get("max_length"))
     if kind == "string_too_short":
-        return f"expected at least {ctx.get('min_length')} character(s)"
+        return _("expected at least {n} character(s)").format(n=ctx.get("min_length"))
     if kind == "too_short":
-        return f"expected at least {ctx.get('min_length')} item(s)"
+        return _("expected at least {n} item(s)").format(n=ctx.get("min_length"))
     if kind == "too_long":
-        return f"expected at most {ctx.get('max_length')} item(s)"
+        return _("expected at most {n} item(s)").format(n=ctx.get("max_length"))
     bounds = {"greater_than": ">", "greater_than_equal": "≥", "less_than": "<",
               "less_than_equal": "≤"}  # fmt: skip
     if kind in bounds:
         limit = next(iter(ctx.values()), "")
-        return f"expected a number {bounds[kind]} {limit}"
+        return _("expected a number {bound} {limit}").format(bound=bounds[kind], limit=limit)
     return str(error.get("msg", "invalid value")).removeprefix("Value error, ")
 
 
@@ -243,8 +264,12 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise InputError("file not found", file=str(path)) from exc
+        raise InputError(_("file not found"), file=str(path)) from exc
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from exc
+        raise InputError(
+            _("not UTF-8 text (byte {start})").format(start=exc.start), file=str(path)
+        ) from exc
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from exc
+        raise InputError(
+            _("cannot read: {strerror}").format(strerror=exc.strerror), file=str(path)
+        ) from exc

@@ -41,6 +41,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar, Self
 
 from engine.errors import NhacviecError
+from engine.i18n import _
 from notifiers.base import (
     Attachment,
     DeliveryError,
@@ -270,7 +271,7 @@ class EmailNotifier:
         """The notifier of the ``[email]`` section; a missing credential variable is an error."""
         section = settings.email
         if section is None:
-            raise NhacviecError("no [email] section in the settings")
+            raise NhacviecError(_("no [email] section in the settings"))
         username = _credential(settings, section.username_env, "username")
         password = _credential(settings, section.password_env, "password")
         return cls(
@@ -454,7 +455,9 @@ def _credential(settings: Settings, env: str | None, what: str) -> str | None:
         return None
     value = settings.secret(env)
     if value is None:
-        raise NhacviecError(f"[email] {what}_env names ${env}, which is not set")
+        raise NhacviecError(
+            _("[email] {what}_env names ${env}, which is not set").format(what=what, env=env)
+        )
     return value
 
 

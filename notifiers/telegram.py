@@ -42,6 +42,7 @@ from datetime import timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+from engine.i18n import _
 from notifiers.base import Button, Message, PermanentError, Receipt, TransientError
 
 if TYPE_CHECKING:
@@ -369,7 +370,7 @@ class TelegramNotifier:
             try:
                 await self._bot.shutdown()
             except Exception as error:  # closing must not hide what happened before
-                log.warning("closing the Telegram client failed: %s", self._scrub(str(error)))
+                log.warning(_("closing the Telegram client failed: %s"), self._scrub(str(error)))
         self._bot, self._started = None, False
 
     async def send(self, message: Message) -> Receipt:
@@ -495,7 +496,7 @@ class TelegramNotifier:
                     raise TransientError(
                         f"Telegram flood limit: retry after {wait:g} s", retry_after=wait
                     ) from None
-                log.info("Telegram asked to wait %gs before writing to chat %s", wait, chat_id)
+                log.info(_("Telegram asked to wait %gs before writing to chat %s"), wait, chat_id)
                 self.pacer.hold(chat_id, wait)
             except Exception as error:
                 raise self._map_error(error) from None

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from engine import i18n
 from engine.store.db import Store, open_store
 from tests.fakes.botapi import FakeBotApi
 from tests.fakes.clock import VirtualClock
@@ -115,6 +116,24 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def pg_store() -> Iterator[Store]:
     yield from make_pg_store()
+
+
+@pytest.fixture(autouse=True)
+def _language() -> Iterator[None]:
+    """Each test starts in the CLI's default language, Vietnamese (``engine.i18n``): a
+    CLI run sets the language for the rest of the process."""
+    i18n.use(i18n.DEFAULT)
+    yield
+    i18n.use(i18n.DEFAULT)
+
+
+@pytest.fixture
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages in English, in the library and in every CLI run ($NHACVIEC_LANG), for
+    tests about something other than the language: their expectations are the
+    catalogue's msgids (tests/test_cli_i18n.py checks the Vietnamese of each)."""
+    monkeypatch.setenv(i18n.ENV, "en")
+    i18n.use("en")
 
 
 @pytest.fixture

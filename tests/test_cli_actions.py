@@ -137,7 +137,7 @@ def test_done_after_the_due_date_is_late(cli: CliRunner, store: Store, world: Wo
 def test_waive_needs_a_reason(cli: CliRunner, store: Store, world: World) -> None:
     code, _, err = invoke(cli, store, "waive", str(world.report_sct))
     assert code == 2
-    assert "Missing option '--reason'" in err
+    assert "Thiếu tùy chọn '--reason'" in err
     code, out, _ = invoke(
         cli, store, "waive", str(world.report_sct), "--reason", "gộp vào báo cáo năm",
         "--by", "Văn phòng UBND", "--now", BEFORE_DUE,
@@ -155,7 +155,7 @@ def test_acknowledging_a_waived_obligation_is_refused_with_exit_status_2(
     invoke(cli, store, "waive", str(ob), "--reason", "không áp dụng", "--now", BEFORE_DUE)
     code, out, err = invoke(cli, store, "ack", str(ob), "--now", BEFORE_DUE)
     assert code == 2
-    assert f"obligation #{ob}: cannot ack: it has been waived" in err
+    assert f"nghĩa vụ #{ob}: không thể ghi nhận đã nhận: nghĩa vụ đã được miễn" in err
     assert out == ""
     assert [e.event for e in history(store, ob)] == ["waived"]
 
@@ -180,13 +180,13 @@ def test_an_unknown_id_is_exit_status_2_with_a_clear_message(
     for command in (["ack", "999"], ["show", "999"], ["waive", "999", "--reason", "x"]):
         code, _, err = invoke(cli, store, *command)
         assert code == 2
-        assert "no obligation #999" in err
+        assert "không có nghĩa vụ #999" in err
 
 
 def test_a_bad_now_is_exit_status_2(cli: CliRunner, store: Store, world: World) -> None:
     code, _, err = invoke(cli, store, "ack", str(world.report_sct), "--now", "hôm qua")
     assert code == 2
-    assert "--now 'hôm qua': expected an ISO 8601 instant" in err
+    assert "--now 'hôm qua': cần một thời điểm theo ISO 8601" in err
 
 
 def test_show_json_has_the_documented_shape(cli: CliRunner, store: Store, world: World) -> None:
@@ -237,7 +237,7 @@ def test_show_prints_the_obligation_its_notifications_and_its_history(
     assert code == 0
     assert f"#{ob} Báo cáo kết quả thực hiện 6 tháng đầu năm" in out
     assert "245/KH-UBND" in out
-    assert "acknowledged" in out
+    assert "đã nhận" in out  # the history's event
     assert "16/06/2026 09:00" in out  # the first stopped reminder, in local time
     assert "[đã giao]" in out  # notes are shown as typed, not read as markup
-    assert "Notifications" in out and "History" in out
+    assert "Thông báo" in out and "Lịch sử" in out

@@ -13,8 +13,8 @@ from tests import factories as f
 from tests.test_cli_actions import invoke
 
 BOTH = (
-    "'Sở Công Thương' matches 2 agencies: hb.so-cong-thuong (Sở Công Thương, Hòa Bình); "
-    "hn.so-cong-thuong (Sở Công Thương, Hà Nội); give one key"
+    "'Sở Công Thương' khớp với 2 cơ quan: hb.so-cong-thuong (Sở Công Thương, Hòa Bình); "
+    "hn.so-cong-thuong (Sở Công Thương, Hà Nội); hãy nêu một mã"
 )
 
 

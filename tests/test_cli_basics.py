@@ -54,6 +54,6 @@ def test_a_folder_given_as_config_is_named_as_a_folder_with_the_file_inside_it(
     result = cli.invoke(app, ["--config", str(tmp_path), "agenda"])
     assert result.exit_code == 2
     assert (
-        f"error: {tmp_path}: is a folder: --config takes the settings file itself (a .toml "
-        f"file such as nhacviec.toml); did you mean {tmp_path / 'nhacviec.toml'}?"
+        f"lỗi: {tmp_path}: là một thư mục: --config nhận chính tệp cấu hình (một tệp .toml "
+        f"như nhacviec.toml); có phải ý bạn là {tmp_path / 'nhacviec.toml'}?"
     ) in " ".join(result.stderr.split())

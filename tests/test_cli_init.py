@@ -25,11 +25,11 @@ def test_init_creates_then_reports_up_to_date(cli: CliRunner, tmp_path: Path) ->
 def test_a_bad_database_url_is_exit_status_2(cli: CliRunner) -> None:
     result = cli.invoke(app, ["--db", "mysql://nope", "init"])
     assert result.exit_code == 2
-    assert "expected a sqlite:/// or postgresql+psycopg:// URL" in result.stderr
+    assert "cần một địa chỉ sqlite:/// hoặc postgresql+psycopg://" in result.stderr
 
 
 def test_commands_refuse_a_database_without_schema(tmp_path: Path) -> None:
     ctx = AppContext(db_url=f"sqlite:///{tmp_path / 'empty.db'}")
-    with pytest.raises(NhacviecError, match="run `nhacviec init`"):
+    with pytest.raises(NhacviecError, match="chạy `nhacviec init`"):
         ctx.store()
     ctx.close()

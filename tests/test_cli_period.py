@@ -95,36 +95,36 @@ def test_an_impossible_date_is_exit_status_2_quoting_the_expression(cli: CliRunn
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == (
-        "error: cannot read the time expression '31/2/2022': "
-        "31/2/2022 is not a date (February 2022 has 28 days)\n"
+        "lỗi: không đọc được cách ghi thời gian '31/2/2022': "
+        "31/2/2022 không phải ngày có thật (tháng 2/2022 có 28 ngày)\n"
     )
 
 
 def test_an_unreadable_expression_says_what_was_expected(cli: CliRunner) -> None:
     result = cli.invoke(app, ["period", "Tháng 13/2022"])
     assert result.exit_code == 2
-    assert "'Tháng 13/2022': month 13 does not exist (expected 1-12)" in result.stderr
+    assert "'Tháng 13/2022': không có tháng 13 (cần 1-12)" in result.stderr
 
 
 def test_a_recurring_expression_without_within_is_exit_status_2(cli: CliRunner) -> None:
     result = cli.invoke(app, ["period", "Hàng năm"])
     assert result.exit_code == 2
-    assert "'Hàng năm': a recurring expression needs the plan period (--within)" in result.stderr
+    assert "'Hàng năm': cách ghi định kỳ cần giai đoạn của kế hoạch (--within)" in result.stderr
 
 
 def test_a_bad_within_is_exit_status_2(cli: CliRunner) -> None:
     result = cli.invoke(app, ["period", "Hàng năm", "--within", "2030-2021"])
     assert result.exit_code == 2
     assert result.stderr == (
-        "error: cannot read the plan period '2030-2021': "
-        "the years 2030-2021 end before they start\n"
+        "lỗi: không đọc được giai đoạn của kế hoạch '2030-2021': "
+        "các năm 2030-2021 kết thúc trước khi bắt đầu\n"
     )
 
 
 def test_brackets_in_the_expression_are_quoted_not_taken_for_markup(cli: CliRunner) -> None:
     result = cli.invoke(app, ["period", "[/] [bold]x"])
     assert result.exit_code == 2
-    assert "cannot read the time expression '[/] [bold]x': expected a month" in result.stderr
+    assert "không đọc được cách ghi thời gian '[/] [bold]x': cần một tháng" in result.stderr
 
 
 def test_the_command_needs_no_settings_file_or_database(cli: CliRunner) -> None:

@@ -43,13 +43,17 @@ def test_the_manifest_lists_every_command_with_its_help() -> None:
 
 
 @pytest.mark.parametrize("columns", [60, 80, 200])
-@pytest.mark.parametrize("args", [["--help"], [], ["plan", "--help"], ["agenda", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], [], ["plan", "--help"], ["agenda", "--help"], ["--lang", "en", "--help"]],
+)
 def test_the_console_script_prints_the_same_help_as_the_whole_application(
     args: list[str], columns: int
 ) -> None:
     whole = _whole_application(*args, columns=columns)
     lazy = _console_script(*args, columns=columns)
-    assert "Usage: nhacviec" in whole.stdout + whole.stderr
+    usage = "Usage: nhacviec" if "en" in args else "Cách dùng: nhacviec"
+    assert usage in whole.stdout + whole.stderr
     assert (lazy.stdout, lazy.stderr) == (whole.stdout, whole.stderr)
     assert lazy.returncode == whole.returncode
 
@@ -57,7 +61,7 @@ def test_the_console_script_prints_the_same_help_as_the_whole_application(
 def test_a_mistyped_command_is_named_with_a_suggestion() -> None:
     done = _console_script("agendx")
     assert done.returncode == 2
-    assert "No such command 'agendx'. Did you mean 'agenda'?" in done.stderr
+    assert "Không có lệnh 'agendx'. Có phải ý bạn là 'agenda'?" in done.stderr
 
 
 def test_a_command_missing_from_the_manifest_still_runs() -> None:

@@ -11,6 +11,10 @@ from engine.config import load_settings
 from engine.errors import InputError, InputErrors
 from tests.conftest import ROOT
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "nhacviec.toml"

@@ -8,6 +8,10 @@ from engine.errors import InputErrors
 from engine.plans.model import PlanFile
 from engine.yamlpos import load_yaml, validate
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 PLAN = """\
 key: hn-266-2021
 title: Kế hoạch thử

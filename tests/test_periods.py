@@ -23,6 +23,10 @@ from engine.periods import (
 )
 from tests.conftest import SEEDS
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 Within = tuple[int, int] | None
 SEED_DIR = SEEDS
 

@@ -32,6 +32,7 @@ from engine.bot.buttons import sync_buttons
 from engine.bot.lease import Lease
 from engine.bot.service import BotService, Reply, Sender, utcnow
 from engine.errors import NhacviecError
+from engine.i18n import _
 from notifiers.telegram import TelegramNotifier, keyboard, redact_in_logs, split_text
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def bot_services(engine: Engine) -> list[TelegramBot]:
     """The ``nhacviec run`` extension: the bot when its token is set, else nothing."""
     settings = engine.settings
     if not settings.secret(settings.telegram.token_env):
-        log.warning("$%s is not set: the Telegram bot does not run", settings.telegram.token_env)
+        log.warning(_("$%s is not set: the Telegram bot does not run"), settings.telegram.token_env)
         return []
     return [TelegramBot(settings, engine.store, engine.worker_id, engine.clock)]
 
@@ -90,10 +91,10 @@ def resync_after_link(
             try:
                 report = await asyncio.to_thread(run_sync, store, settings, now=clock())
             except NhacviecError as error:
-                log.error("re-sync after linking a chat failed: %s", error)
+                log.error(_("re-sync after linking a chat failed: %s"), error)
                 return
             log.info(
-                "re-sync after linking a chat: %d reminders added, %d updated",
+                _("re-sync after linking a chat: %d reminders added, %d updated"),
                 report.notifications_added, report.notifications_updated,
             )  # fmt: skip
 
@@ -126,11 +127,11 @@ async def run_bot(
 
     token = settings.secret(settings.telegram.token_env)
     if not token:
-        log.warning("Telegram bot not started: $%s is not set", settings.telegram.token_env)
+        log.warning(_("Telegram bot not started: $%s is not set"), settings.telegram.token_env)
         return
     redact_in_logs(token)
     if settings.telegram.webhook_url:
-        log.warning("[telegram] webhook_url is not supported yet: the bot uses long polling")
+        log.warning(_("[telegram] webhook_url is not supported yet: the bot uses long polling"))
     service = BotService(settings, store, now)
     lease = lease or Lease(store)
     delay = retry_delay
@@ -145,7 +146,7 @@ async def run_bot(
             delay = retry_delay
         except TelegramError as error:
             reason = str(error).replace(token, "<token>")
-            log.error("the Telegram bot cannot start: %s; trying again in %gs", reason, delay)
+            log.error(_("the Telegram bot cannot start: %s; trying again in %gs"), reason, delay)
             await _first(stop_event, timeout=delay)
             delay = min(delay * 2, MAX_RETRY_DELAY)
         finally:
@@ -177,7 +178,7 @@ class _Serving:
                     timeout=timedelta(seconds=self.poll_timeout), allowed_updates=ALLOWED_UPDATES
                 )
                 await application.start()
-                log.info("Telegram bot started (long polling)")
+                log.info(_("Telegram bot started (long polling)"))
                 await self._sweep(stop_event, wake, sender)
             finally:
                 await _stop(application)
@@ -189,13 +190,13 @@ class _Serving:
         while not stop_event.is_set():
             wake.clear()
             if not await asyncio.to_thread(self.lease.take):
-                log.warning("another worker took over the Telegram bot")
+                log.warning(_("another worker took over the Telegram bot"))
                 return
             try:
                 store, replies = self.service.store, self.service.replies
                 await sync_buttons(store, replies, notifier, self.service.now())
             except Exception:  # a failed sweep must not stop the bot; the next one retries
-                log.exception("updating the buttons of sent reminders failed")
+                log.exception(_("updating the buttons of sent reminders failed"))
             await _first(stop_event, wake, timeout=self.sweep_every)
 
 
@@ -273,7 +274,7 @@ def build_application(
                 service.migrate, message.chat_id, message.migrate_to_chat_id
             )
             log.info(
-                "chat %s became %s (%d contacts)",
+                _("chat %s became %s (%d contacts)"),
                 message.chat_id,
                 message.migrate_to_chat_id,
                 moved,
@@ -314,14 +315,14 @@ async def deliver(
                     reply_markup=keyboard(rows),
                 )
             except BadRequest as error:  # deleted meanwhile, or pressed twice
-                log.info("could not edit message %s: %s", query.message.message_id, error)
+                log.info(_("could not edit message %s: %s"), query.message.message_id, error)
         if reply.keyboard is not None and query.message is not None:
             try:
                 await context.bot.edit_message_reply_markup(
                     chat.id, query.message.message_id, reply_markup=keyboard(reply.keyboard)
                 )
             except BadRequest as error:
-                log.info("could not edit buttons of %s: %s", query.message.message_id, error)
+                log.info(_("could not edit buttons of %s: %s"), query.message.message_id, error)
     if reply.text:
         parts = split_text(reply.text)
         for index, part in enumerate(parts):
@@ -373,7 +374,7 @@ async def _stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # A failed start leaves the bot's HTTP clients open (Application.shutdown then does
     # nothing); Bot.shutdown closes them and is a no-op when they are closed already.
     await application.bot.shutdown()
-    log.info("Telegram bot stopped")
+    log.info(_("Telegram bot stopped"))
 
 
 def _sender(update: Update) -> Sender | None:
@@ -387,4 +388,4 @@ def _sender(update: Update) -> Sender | None:
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    log.error("the bot failed on an update: %r", context.error, exc_info=context.error)
+    log.error(_("the bot failed on an update: %r"), context.error, exc_info=context.error)

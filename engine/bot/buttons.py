@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
+from engine.i18n import _
 from engine.status import EVENT_OF
 from engine.store.models import AuditEvent, Contact, Notification, Obligation
 from notifiers.base import Button, PermanentError, TransientError
@@ -217,10 +218,10 @@ async def sync_buttons(
         try:
             edited += await notifier.edit_buttons(edit.chat_id, edit.message_id, None, edit.buttons)
         except TransientError as error:
-            log.info("buttons of message %s not updated yet: %s", edit.message_id, error)
+            log.info(_("buttons of message %s not updated yet: %s"), edit.message_id, error)
             continue
         except PermanentError as error:
-            log.warning("buttons of message %s cannot be updated: %s", edit.message_id, error)
+            log.warning(_("buttons of message %s cannot be updated: %s"), edit.message_id, error)
         settled.append(edit)
     if settled:
         await asyncio.to_thread(settle, settled)

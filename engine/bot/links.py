@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NhacviecError
+from engine.i18n import _
 from engine.ids import parse_id
 from engine.store.models import AuditEvent, Contact, Obligation, Plan
 
@@ -49,7 +50,9 @@ def find_contact(session: Session, ref: str) -> Contact:
     if contact is None and number is not None:
         contact = session.get(Contact, number)
     if contact is None:
-        raise NhacviecError(f"no contact {ref!r} (give a contact key or id; see `contacts list`)")
+        raise NhacviecError(
+            _("no contact {ref!r} (give a contact key or id; see `contacts list`)").format(ref=ref)
+        )
     return contact
 
 

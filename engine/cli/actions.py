@@ -28,9 +28,10 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from engine import ids
+from engine import ids, labels
 from engine.cli.app import app, console, print_json, state
 from engine.errors import InputError, NhacviecError
+from engine.i18n import N_, _
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -212,14 +213,22 @@ def parse_id(text: str) -> int:
         return number
     value = text.strip().removeprefix("#")
     if value.isascii() and value.isdigit():
-        raise NhacviecError(f"no obligation #{value} (see `nhacviec agenda` for the numbers)")
-    raise InputError(f"{text!r} is not an obligation number (they look like 12 or #12)")
+        raise NhacviecError(
+            _("no obligation #{value} (see `nhacviec agenda` for the numbers)").format(value=value)
+        )
+    raise InputError(
+        _("{text!r} is not an obligation number (they look like 12 or #12)").format(text=text)
+    )
 
 
 def _actor(by: str | None) -> str:
     actor = by or default_actor()
     if len(actor) > ACTOR_LIMIT:  # the audit event's column; PostgreSQL would refuse it
-        raise InputError(f"--by: at most {ACTOR_LIMIT} characters, got {len(actor)}")
+        raise InputError(
+            _("--by: at most {ACTOR_LIMIT} characters, got {count}").format(
+                ACTOR_LIMIT=ACTOR_LIMIT, count=len(actor)
+            )
+        )
     return actor
 
 
@@ -259,8 +268,10 @@ def _bulk(
         if not chosen.yes:
             if not sys.stdin.isatty():
                 raise InputError(
-                    f"{action} would change {changing} obligations: pass --yes to change them, "
-                    "or --dry-run to only show them"
+                    _(
+                        "{action} would change {changing} obligations: pass --yes to change "
+                        "them, or --dry-run to only show them"
+                    ).format(action=action, changing=changing)
                 )
             if not typer.confirm(f"{action.capitalize()} these {changing} obligations?"):
                 out.print("Nothing changed.")
@@ -276,7 +287,11 @@ def _status(text: str | None) -> str | None:
     if text is None:
         return None
     if text not in EFFECTIVE_STATUSES:
-        raise InputError(f"--status {text!r}: expected one of {', '.join(EFFECTIVE_STATUSES)}")
+        raise InputError(
+            _("--status {text!r}: expected one of {value}").format(
+                text=text, value=", ".join(EFFECTIVE_STATUSES)
+            )
+        )
     return text
 
 
@@ -345,12 +360,16 @@ def _act(
         obligation = _get(session, obligation_id)
         pending = _pending(session, obligation_id)
         try:
-            decision, _ = apply_action(
+            decision, _event = apply_action(
                 session, obligation, action, now=instant, zone=zone, actor=actor,
                 channel="cli", note=note,
             )  # fmt: skip
         except StatusError as error:
-            raise StatusError(f"obligation #{obligation_id}: {error}") from None
+            raise StatusError(
+                _("obligation #{obligation_id}: {error}").format(
+                    obligation_id=obligation_id, error=error
+                )
+            ) from None
         cancelled = max(0, pending - _pending(session, obligation_id))
         if decision.changed:
             follow_up(session, appctx.settings, action, [obligation_id], now=instant)
@@ -404,7 +423,9 @@ def _get(session: Session, obligation_id: int) -> Obligation:
     obligation = session.get(Obligation, obligation_id)
     if obligation is None:
         raise NhacviecError(
-            f"no obligation #{obligation_id} (see `nhacviec agenda` for the numbers)"
+            _("no obligation #{obligation_id} (see `nhacviec agenda` for the numbers)").format(
+                obligation_id=obligation_id
+            )
         )
     return obligation
 
@@ -425,7 +446,9 @@ def parse_now(text: str | None, zone: ZoneInfo) -> datetime:
         instant = datetime.fromisoformat(text)
     except ValueError:
         raise InputError(
-            f"--now {text!r}: expected an ISO 8601 instant such as 2026-06-10T09:00+07:00"
+            _("--now {text!r}: expected an ISO 8601 instant such as 2026-06-10T09:00+07:00").format(
+                text=text
+            )
         ) from None
     return instant.replace(tzinfo=zone) if instant.tzinfo is None else instant
 
@@ -563,34 +586,47 @@ def _print_show(data: dict[str, Any]) -> None:
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
-    late = {True: " (late)", False: " (on time)"}.get(data["done_late"], "")
+    late = {True: " " + _("(late)"), False: " " + _("(on time)")}.get(data["done_late"], "")
     rows = [
-        ("Agency", f"{data['agency']} ({data['role']})"),
-        ("Plan", data["plan"]),
-        ("Period", data["period"]),
-        ("Due", _day(data["due"]) + _moved(data)),
-        ("Status", data["effective_status"] + late),
-        ("Acknowledged", _when(data["acknowledged_at"])),
-        ("Done", _when(data["done_at"])),
+        (_("Agency"), f"{data['agency']} ({labels.said(data['role'])})"),
+        (_("Plan"), data["plan"]),
+        (_("Period"), data["period"]),
+        (_("Due"), _day(data["due"]) + _moved(data)),
+        (_("Status"), labels.said(data["effective_status"]) + late),
+        (_("Acknowledged"), _when(data["acknowledged_at"])),
+        (_("Done"), _when(data["done_at"])),
     ]
     for name, value in rows:
         if value:
             facts.add_row(name, Text(value))
     title = Text(f"#{data['id']} {data['title']}")
     out.print(Panel(facts, title=title, title_align="left", expand=False))
-    out.print(_table("Notifications", data["notifications"],
+    out.print(_table(_("Notifications"), data["notifications"],
                      ("scheduled", "stage", "channel", "to", "state", "error")))  # fmt: skip
     if data["extensions"]:
         requests = [{**r, "new_due": _day(r["new_due"]), "asked": _when(r["requested_at"]),
                      "decided": _when(r["decided_at"])} for r in data["extensions"]]  # fmt: skip
         columns = ("ref", "state", "new_due", "asked", "requested_by", "reason", "decided",
                    "decided_by", "decision_note")  # fmt: skip
-        out.print(_table("Extension requests", requests, columns))
+        out.print(_table(_("Extension requests"), requests, columns))
     if data["letters"]:
-        out.print(_table("Letters", data["letters"], ("number", "filename", "stage", "created")))
+        out.print(_table(_("Letters"), data["letters"], ("number", "filename", "stage", "created")))
     if data["snoozes"]:
-        out.print(_table("Snoozes", data["snoozes"], ("name", "contact", "until")))
-    out.print(_table("History", data["history"], ("at", "event", "by", "channel", "note")))
+        out.print(_table(_("Snoozes"), data["snoozes"], ("name", "contact", "until")))
+    out.print(_table(_("History"), data["history"], ("at", "event", "by", "channel", "note")))
+
+
+# The columns of ``show``'s tables: the keys of ``describe``'s JSON, as a user reads them.
+HEADERS = {
+    "scheduled": N_("scheduled"), "stage": N_("stage"), "channel": N_("channel"),
+    "to": N_("to"), "state": N_("state"), "error": N_("error"), "ref": N_("ref"),
+    "new_due": N_("new due"), "asked": N_("asked"), "requested_by": N_("requested by"),
+    "reason": N_("reason"), "decided": N_("decided"), "decided_by": N_("decided by"),
+    "decision_note": N_("decision note"), "number": N_("number"), "filename": N_("file"),
+    "created": N_("created"), "name": N_("name"), "contact": N_("contact"),
+    "until": N_("until"), "at": N_("at"), "event": N_("event"), "by": N_("by"),
+    "note": N_("note"),
+}  # fmt: skip
 
 
 def _table(title: str, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Any:
@@ -598,7 +634,7 @@ def _table(title: str, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> 
 
     table = Table(title=title, title_justify="left", show_lines=False)
     for column in columns:
-        table.add_column(column)
+        table.add_column(_(HEADERS.get(column, column)))
     for row in rows:
         table.add_row(*(_cell(column, row.get(column)) for column in columns))
     if not rows:
@@ -613,6 +649,8 @@ def _cell(column: str, value: Any) -> Any:
         return ""
     if column in ("at", "scheduled", "created", "until"):
         return _when(value)
+    if column in ("state", "event"):
+        return Text(labels.said(str(value)))
     return Text(str(value))  # titles and notes are text, never Rich markup
 
 
@@ -627,4 +665,4 @@ def _when(iso: str | None) -> str:
 def _moved(data: dict[str, Any]) -> str:
     if data["original_due"] == data["due"]:
         return ""
-    return f" (originally {_day(data['original_due'])})"
+    return " " + _("(originally {day})").format(day=_day(data["original_due"]))

@@ -14,15 +14,22 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from typer.core import TyperGroup
-from typer.models import CommandInfo, TyperInfo
+import typer.core
+from typer import _click as click
+from typer.core import TyperCommand, TyperGroup
+from typer.models import CommandFunctionType, CommandInfo, TyperInfo
 
+from engine import i18n
+from engine.cli.clicktext import click_message
 from engine.errors import NhacviecError
+from engine.i18n import _
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -30,9 +37,90 @@ if TYPE_CHECKING:
     from engine.config import Settings
     from engine.store.db import Store
 
+# Typer's own words ("Options", "[default: …]", "Missing command.") go through
+# ``gettext.gettext`` of the stdlib's default domain: ours has them.
+typer.core._ = _  # type: ignore[attr-defined]
+
+
+class _Formatter(click.HelpFormatter):
+    """Click's help formatter, with its own words ("Usage: ", headings) translated."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(_(heading))
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+@contextmanager
+def _translated_help(command: click.Command, ctx: Any) -> Iterator[None]:
+    """``command``'s help texts (its own, its parameters', its sub-commands' short help)
+    in the current language while its help is written: the Click objects keep the
+    English msgids, so that one application speaks either language."""
+    if i18n.language() == "en":
+        yield
+        return
+    objects: list[Any] = [command, *command.get_params(ctx)]
+    commands = getattr(command, "commands", None)
+    if isinstance(commands, dict):  # not the lazy root's: that would build them all
+        objects.extend(commands.values())
+    saved = [(o, o.help, getattr(o, "epilog", None)) for o in objects]
+    try:
+        for o, text, epilog in saved:
+            o.help = i18n.help_text(text)
+            if epilog:
+                o.epilog = i18n.help_text(epilog)
+        yield
+    finally:
+        for o, text, epilog in saved:
+            o.help = text
+            if epilog:
+                o.epilog = epilog
+
+
+class _Command(TyperCommand):
+    context_class = _Context
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        with _translated_help(self, ctx):
+            super().format_help(ctx, formatter)
+
 
 class _Group(TyperGroup):
-    """Turns the project's own errors into a message and exit status 2."""
+    """Turns the project's own errors into a message and exit status 2; speaks the
+    language of the run (``engine.i18n.choose``), Click's and Typer's words included."""
+
+    context_class = _Context
+
+    def main(  # type: ignore[override]
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = sys.argv[1:] if args is None else list(args)
+        i18n.use(i18n.choose(argv))
+        if not standalone_mode:
+            return super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.ClickException as exc:
+            _show_click_error(exc)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            click.echo(_("Aborted!"), err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        with _translated_help(self, ctx):
+            super().format_help(ctx, formatter)
 
     def invoke(self, ctx: Any) -> Any:  # Typer's (vendored) click.Context
         try:
@@ -41,8 +129,23 @@ class _Group(TyperGroup):
             from rich.markup import escape
 
             # The message quotes user input, which may contain "[…]" (Rich markup).
-            err_console().print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+            word = _("error:")
+            err_console().print(f"[bold red]{word}[/] {escape(str(exc))}", highlight=False)
             ctx.exit(exc.exit_code)
+
+
+def _show_click_error(exc: click.exceptions.ClickException) -> None:
+    """What Click's ``exc.show()`` prints, in the current language."""
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.exceptions.UsageError) and ctx is not None:
+        hint = ""
+        if ctx.command.get_help_option(ctx) is not None:
+            hint = _("Try '{command} {option}' for help.").format(
+                command=ctx.command_path, option=ctx.help_option_names[0]
+            )
+            hint += "\n"
+        click.echo(f"{ctx.get_usage()}\n{hint}", err=True, color=ctx.color)
+    click.echo(_("Error: {message}").format(message=click_message(exc)), err=True)
 
 
 _SETTINGS: dict[str, Any] = {
@@ -54,11 +157,20 @@ _SETTINGS: dict[str, Any] = {
 }
 
 
+class _Typer(typer.Typer):
+    """Typer whose commands print their help in the language of the run."""
+
+    def command(
+        self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **kwargs: Any
+    ) -> Callable[[CommandFunctionType], CommandFunctionType]:
+        return super().command(name, cls=cls or _Command, **kwargs)
+
+
 def _make_app(**kwargs: Any) -> typer.Typer:
-    return typer.Typer(**_SETTINGS, **kwargs)
+    return _Typer(**_SETTINGS, **kwargs)
 
 
-class RootApp(typer.Typer):
+class RootApp(_Typer):
     """The root application, whose commands live in the modules of ``COMMAND_MODULES``.
 
     Whoever reads its commands (Typer building the application for ``CliRunner`` or a
@@ -161,6 +273,16 @@ class AppContext:
             self._store = None
 
 
+def _check_env_language() -> None:
+    import os
+
+    value = os.environ.get(i18n.ENV)
+    if value and value not in i18n.LANGUAGES:
+        raise NhacviecError(
+            _("${name}={value}: expected vi or en").format(name=i18n.ENV, value=value)
+        )
+
+
 def _print_version(value: bool) -> None:
     if value:
         from engine import __version__
@@ -182,6 +304,14 @@ def _root(
     db: str | None = typer.Option(
         None, "--db", help="Database URL, overriding the settings file and $NHACVIEC_DB."
     ),
+    lang: str | None = typer.Option(  # checked in the callback: vi or en
+        None,
+        "--lang",
+        metavar="vi|en",  # read before parsing (``_Group.main``): not eager, so that
+        # ``--lang en --help`` prints help before Typer converts the value (with pydantic)
+        help="The language of messages and help: vi (the default) or en (else "
+        "$NHACVIEC_LANG, else [ui] language in the settings file).",
+    ),
     version: bool = typer.Option(
         False,
         "--version",
@@ -190,6 +320,12 @@ def _root(
         help="Print the version of nhacviec and exit.",
     ),
 ) -> None:
+    if lang is None:
+        _check_env_language()
+    elif lang in i18n.LANGUAGES:
+        i18n.use(lang)
+    else:
+        raise typer.BadParameter(_("expected vi or en"), param_hint="'--lang'")
     state = AppContext(config_path=config, db_url=db)
     ctx.obj = state
     ctx.call_on_close(state.close)

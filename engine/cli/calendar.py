@@ -12,6 +12,7 @@ import typer
 from engine import labels
 from engine.cli.app import app, console, print_json, print_records, state, sub_app
 from engine.dates import date_option
+from engine.i18n import _
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -260,7 +261,9 @@ def _month(text: str) -> date:
     except ValueError:
         from engine.errors import InputError
 
-        raise InputError(f"--month {text!r}: expected a month as YYYY-MM, e.g. 2026-06") from None
+        raise InputError(
+            _("--month {text!r}: expected a month as YYYY-MM, e.g. 2026-06").format(text=text)
+        ) from None
 
 
 @export_app.command("ics")

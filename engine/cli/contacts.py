@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from engine import labels
 from engine.cli.app import console, print_json, state, sub_app
+from engine.i18n import N_, _
 
 if TYPE_CHECKING:
     from engine.store.models import Contact
@@ -39,7 +41,9 @@ def invite(
     with appctx.store().session() as session:
         contact = find_contact(session, contact_ref)
         if not contact.active:
-            raise NhacviecError(f"contact {contact.key!r} is inactive; it cannot be invited")
+            raise NhacviecError(
+                _("contact {key!r} is inactive; it cannot be invited").format(key=contact.key)
+            )
         code = new_invite(session, contact, instant, days)
         name, key, expires = contact.name, contact.key, contact.invite_expires_at
     assert expires is not None
@@ -55,11 +59,19 @@ def invite(
         return
     until = expires.astimezone(zone).strftime("%d/%m/%Y %H:%M")
     out = console()
-    out.print(f"Invitation for {name} ({key}), valid until {until}:", markup=False, soft_wrap=True)
+    out.print(
+        _("Invitation for {name} ({key}), valid until {until}:").format(
+            name=name, key=key, until=until
+        ),
+        markup=False,
+        soft_wrap=True,
+    )
     out.print(f"  /start {code}", markup=False, soft_wrap=True)
     out.print(
-        "They send this line to the bot in Telegram, in a private chat or in their group. "
-        "The code works once; inviting again replaces it.",
+        _(
+            "They send this line to the bot in Telegram, in a private chat or in their group. "
+            "The code works once; inviting again replaces it."
+        ),
         markup=False,
         soft_wrap=True,
     )
@@ -117,26 +129,28 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"{len(rows)} contact{'s' if len(rows) != 1 else ''}", title_justify="left")
-    for column in ("agency", "contact", "name", "role", "email", "telegram", "flags"):
-        table.add_column(column, overflow="fold")  # keys and addresses whole, never "…"
+    title = _(N_("{n} contact") if len(rows) == 1 else N_("{n} contacts")).format(n=len(rows))
+    table = Table(title=title, title_justify="left")
+    for column in (N_("agency"), N_("contact"), N_("name"), N_("role"), N_("email"),
+                   N_("telegram"), N_("flags")):  # fmt: skip
+        table.add_column(_(column), overflow="fold")  # keys and addresses whole, never "…"
     for row in rows:
         if row["telegram_linked"]:
-            telegram = f"linked ({row['telegram_chat_id']})"
+            telegram = _("linked ({chat})").format(chat=row["telegram_chat_id"])
         else:
-            telegram = "invited" if row["invited_until"] else "—"
+            telegram = _("invited") if row["invited_until"] else "—"
         flags = "; ".join(
             f"{channel}: {row[f'{channel}_flag']}"
             for channel in ("email", "telegram")
             if row[f"{channel}_flag"]
         )
         if not row["active"]:
-            flags = "; ".join(filter(None, ["inactive", flags]))
+            flags = "; ".join(filter(None, [_("inactive"), flags]))
         cells = (
             row["agency"],
             row["key"],
             row["name"],
-            row["role"],
+            labels.said(row["role"]),
             row["email"] or "",
             telegram,
             flags,

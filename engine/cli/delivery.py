@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -9,8 +10,10 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from engine import labels
 from engine.cli.app import app, print_json, state
 from engine.errors import InputError
+from engine.i18n import _
 
 if TYPE_CHECKING:
     from engine.config import Settings
@@ -35,8 +38,10 @@ def parse_instant(text: str, zone: ZoneInfo, option: str, *, end_of_day: bool = 
         instant = datetime.fromisoformat(text)
     except ValueError:
         raise InputError(
-            f"{option} {text!r}: expected an ISO-8601 date or instant, "
-            "such as 2026-06-19 or 2026-06-19T08:00+07:00"
+            _(
+                "{option} {text!r}: expected an ISO-8601 date or instant, such as "
+                "2026-06-19 or 2026-06-19T08:00+07:00"
+            ).format(option=option, text=text)
         ) from None
     return instant if instant.tzinfo is not None else instant.replace(tzinfo=zone)
 
@@ -72,20 +77,20 @@ def tick_command(
 
 def _print_report(report: TickReport, settings: Settings) -> None:
     zone = settings.time.zone
-    counts = ", ".join(f"{n} {result}" for result, n in report.counts().items())
-    typer.echo(f"Tick at {_local(report.now, zone)}: {counts}.")
+    counts = ", ".join(f"{n} {labels.result(result)}" for result, n in report.counts().items())
+    typer.echo(_("Tick at {now}: {counts}.").format(now=_local(report.now, zone), counts=counts))
     for outcome in report.outcomes:
         typer.echo("  " + _describe(outcome, zone))
 
 
 def _describe(outcome: Outcome, zone: ZoneInfo) -> str:
     row = outcome.row
-    head = f"{outcome.result:<9} {row.channel:<8}"
+    head = f"{labels.result(outcome.result):<9} {row.channel:<8}"
     if outcome.result == "sent":
         return f"{head} {outcome.to}  {outcome.subject}"
     text = f"{head} {row.key}: {outcome.detail}"
     if outcome.result in ("retried", "held") and outcome.next_try is not None:
-        text += f" (next try {_local(outcome.next_try, zone)})"
+        text += " " + _("(next try {when})").format(when=_local(outcome.next_try, zone))
     return text
 
 
@@ -113,19 +118,32 @@ def _report_json(report: TickReport, settings: Settings) -> dict[str, Any]:
     }
 
 
+class LocalTimeFormatter(logging.Formatter):
+    """Log lines of ``run``: the local time of the settings' zone, with its offset, as
+    every other date a user reads (``03/12/2026 14:05:09 +07 engine.scheduler: …``)."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        super().__init__("%(asctime)s %(name)s: %(message)s")
+        self.zone = zone
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created, self.zone).strftime("%d/%m/%Y %H:%M:%S %Z")
+
+
 @app.command("run")
 def run_command(ctx: typer.Context) -> None:
     """Run the engine: a tick every minute, re-sync on file changes, the ack web pages."""
     import asyncio
-    import logging
 
     from engine.outbox import worker_name
     from engine.scheduler import Engine
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    appctx = state(ctx)
+    handler = logging.StreamHandler()
+    handler.setFormatter(LocalTimeFormatter(appctx.settings.time.zone))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     for noisy in ("apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    appctx = state(ctx)
     engine = Engine(appctx.settings, appctx.store(), worker_name())
     asyncio.run(engine.run())
 

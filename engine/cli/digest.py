@@ -12,6 +12,7 @@ import typer
 from engine import labels
 from engine.cli.app import app, console, print_json, state
 from engine.dates import date_option
+from engine.i18n import _
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -134,7 +135,11 @@ def _week_and_day(
     chosen = IsoWeek.parse(week)
     if as_of is not None:
         if not chosen.contains(as_of):
-            raise InputError(f"--as-of {as_of:%d/%m/%Y} is not in the week {chosen.code}")
+            raise InputError(
+                _("--as-of {as_of:%d/%m/%Y} is not in the week {code}").format(
+                    as_of=as_of, code=chosen.code
+                )
+            )
         return chosen, as_of
     return chosen, chosen.send_day(calendar)
 

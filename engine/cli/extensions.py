@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from engine import labels
 from engine.cli.actions import ID, NOW, default_actor, parse_now
 from engine.cli.app import app, console, print_json, state, sub_app
+from engine.i18n import N_, _
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -140,7 +142,7 @@ def refuse(
     from engine.extensions import find_request, refuse_extension
 
     if not reason.strip():
-        raise InputError("--reason: say why the request is refused (the agency is told)")
+        raise InputError(_("--reason: say why the request is refused (the agency is told)"))
     appctx = state(ctx)
     instant = parse_now(now, appctx.settings.time.zone)
     actor = by or default_actor()
@@ -226,13 +228,14 @@ def _print_list(rows: list[dict[str, Any]]) -> None:
     from rich.text import Text
 
     table = Table(show_lines=False)
-    for column in ("req", "state", "#", "agency", "title", "due", "asked for", "asked", "decided"):
-        table.add_column(column)
+    for column in (N_("req"), N_("state"), "#", N_("agency"), N_("title"), N_("due"),
+                   N_("asked for"), N_("asked"), N_("decided")):  # fmt: skip
+        table.add_column(_(column))
     for row in rows:
         asked = f"{_day(row['requested_at'])} {row['requested_by']} ({row['requested_via']})"
         decided = f"{_day(row['decided_at'])} {row['decided_by']}" if row["decided_at"] else ""
-        cells = (row["ref"], row["state"], str(row["obligation"]), row["agency"], row["title"],
-                 _day(row["due"]), _day(row["new_due"]), asked, decided)  # fmt: skip
+        cells = (row["ref"], labels.said(row["state"]), str(row["obligation"]), row["agency"],
+                 row["title"], _day(row["due"]), _day(row["new_due"]), asked, decided)  # fmt: skip
         table.add_row(*(Text(cell) for cell in cells))
     if not rows:
         table.add_row("—", *[""] * 8)

@@ -44,6 +44,7 @@ from typer.models import CommandInfo, TyperInfo
 from engine.cli import COMMAND_MODULES
 from engine.cli.app import _Group, app
 from engine.cli.manifest import COMMANDS
+from engine.i18n import help_text
 
 MANIFEST = str(Path(__file__).with_name("manifest.py"))
 
@@ -177,7 +178,7 @@ class LazyRoot(_Group):
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         listed = {
-            name: TyperCommand(name=name, help=short)
+            name: TyperCommand(name=name, help=help_text(short))
             for name, (_, short) in self.commands.manifest.items()
         }
         original, self.commands = self.commands, listed  # type: ignore[assignment]

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from engine.cli.app import app, state
+from engine.i18n import _
 
 
 @app.command()
@@ -34,9 +35,15 @@ def letter(
     from engine.status import local_date
 
     if output.suffix.lower() != ".docx":
-        raise InputError(f"-o {str(output)!r}: expected a file name ending in .docx")
+        raise InputError(
+            _("-o {value!r}: expected a file name ending in .docx").format(value=str(output))
+        )
     if not output.parent.is_dir():
-        raise InputError(f"-o {str(output)!r}: the folder {str(output.parent)!r} does not exist")
+        raise InputError(
+            _("-o {value!r}: the folder {value2!r} does not exist").format(
+                value=str(output), value2=str(output.parent)
+            )
+        )
     appctx = state(ctx)
     settings = appctx.settings
     now = datetime.now(UTC)
@@ -51,6 +58,10 @@ def letter(
         try:
             output.write_bytes(made.content)
         except OSError as exc:
-            raise InputError(f"-o {str(output)!r}: cannot write the file: {exc.strerror}") from exc
+            raise InputError(
+                _("-o {value!r}: cannot write the file: {strerror}").format(
+                    value=str(output), strerror=exc.strerror
+                )
+            ) from exc
         summary = f"Công văn số {made.number} gửi {to.name} → {output}"
     typer.echo(summary)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.errors import InputError
+from engine.i18n import _
 
 
 def check_output(output: Path, suffixes: tuple[str, ...]) -> None:
@@ -17,10 +18,16 @@ def check_output(output: Path, suffixes: tuple[str, ...]) -> None:
     expected = " or ".join(suffixes)
     if output.is_dir():
         raise InputError(
-            f"-o {str(output)!r} is a folder: expected a file name ending in {expected}"
+            _("-o {value!r} is a folder: expected a file name ending in {expected}").format(
+                value=str(output), expected=expected
+            )
         )
     if not output.parent.is_dir():
-        raise InputError(f"-o {str(output)!r}: the folder {str(output.parent)!r} does not exist")
+        raise InputError(
+            _("-o {value!r}: the folder {value2!r} does not exist").format(
+                value=str(output), value2=str(output.parent)
+            )
+        )
 
 
 def write_output(output: Path, content: str | bytes) -> None:
@@ -32,4 +39,8 @@ def write_output(output: Path, content: str | bytes) -> None:
             output.write_bytes(content)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise InputError(f"-o {str(output)!r}: cannot write the file: {reason}") from exc
+        raise InputError(
+            _("-o {value!r}: cannot write the file: {reason}").format(
+                value=str(output), reason=reason
+            )
+        ) from exc

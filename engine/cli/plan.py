@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from engine.cli.app import err_console, print_json, state, sub_app
+from engine.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -34,7 +35,9 @@ def _directory(appctx: AppContext, override: Path | None) -> Directory:
     path = override or appctx.settings.paths.agencies
     if override is None and not path.is_file():
         err_console().print(
-            f"warning: no agency directory at {path}; every agency name will be kept as printed",
+            _(
+                "warning: no agency directory at {path}; every agency name will be kept as printed"
+            ).format(path=path),
             markup=False,
         )
         return Directory()
@@ -92,17 +95,24 @@ def import_(
     where = f" → {output}" if output and not as_json else ""
     count = len(plan.warnings)
     prose = bool(plan.tasks) and all(t.source and t.source.read_from == "text" for t in plan.tasks)
-    read = "items of the text" if prose else "table rows"
+    read = _("items of the text") if prose else _("table rows")
     err_console().print(
-        f"{file.name} ({result.format}): {len(plan.tasks)} tasks from {result.rows_read} "
-        f"{read}, {_plural(len(plan.reporting), 'recurring duty', 'recurring duties')}, "
-        f"{count} warning{'s' * (count != 1)}{where}",
+        _("{file} ({format}): {tasks} tasks from {rows} {read}, {duties}, {warnings}{where}")
+        .format(
+            file=file.name, format=result.format, tasks=len(plan.tasks), rows=result.rows_read,
+            read=read, where=where,
+            duties=ngettext("{n} recurring duty", "{n} recurring duties", len(plan.reporting))
+            .format(n=len(plan.reporting)),
+            warnings=ngettext("{n} warning", "{n} warnings", count).format(n=count),
+        ),
         markup=False,
-    )
+    )  # fmt: skip
     if review and plan.tasks:
         err_console().print("\n".join(columns(review_rows(plan))), markup=False)
     if count:
-        err_console().print("Review the warnings in the plan file before loading it.", markup=False)
+        err_console().print(
+            _("Review the warnings in the plan file before loading it."), markup=False
+        )
 
 
 TRACK_FROM = typer.Option(
@@ -195,9 +205,12 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> 
         print_json(rows)
         return
     if not rows:
-        typer.echo("No plans loaded yet: `nhacviec plan load PLAN.yaml`.")
+        typer.echo(_("No plans loaded yet: `nhacviec plan load PLAN.yaml`."))
         return
-    table = [["id", "key", "number", "period", "tasks", "owner", "loaded", "tracked from"]]
+    table = [
+        [_("id"), _("key"), _("number"), _("period"), _("tasks"), _("owner"), _("loaded"),
+         _("tracked from")]
+    ]  # fmt: skip
     for row in rows:
         table.append(
             [
@@ -207,7 +220,7 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> 
                 row["period"],
                 str(row["tasks"]),
                 row["owner"] or "—",
-                row["loaded_at"][:10],
+                _dmy(row["loaded_at"][:10]),
                 _dmy(row["track_from"]),
             ]
         )
@@ -231,12 +244,14 @@ def show(
         return
     owner = detail["owner"] or "—"
     typer.echo(detail["title"])
-    typer.echo(
-        f"{detail['key']} · {detail['number'] or 'no number'} · {detail['period']} · "
-        f"owner {owner} · {len(detail['tasks'])} tasks"
-        + (f" · tracked from {_dmy(detail['track_from'])}" if detail["track_from"] else "")
-    )
-    table = [["#", "task", "lead", "coordinators", "window"]]
+    line = _("{key} · {number} · {period} · owner {owner} · {tasks} tasks").format(
+        key=detail["key"], number=detail["number"] or _("no number"), period=detail["period"],
+        owner=owner, tasks=len(detail["tasks"]),
+    )  # fmt: skip
+    if detail["track_from"]:
+        line += " · " + _("tracked from {day}").format(day=_dmy(detail["track_from"]))
+    typer.echo(line)
+    table = [["#", _("task"), _("lead"), _("coordinators"), _("window")]]
     section = None
     for task in detail["tasks"]:
         if task["section"] != section and task["section"]:
@@ -245,7 +260,7 @@ def show(
         table.append(
             [
                 task["key"],
-                _short(task["title"], 48) + ("" if task["active"] else " (dropped)"),
+                _short(task["title"], 48) + ("" if task["active"] else " " + _("(dropped)")),
                 _short(", ".join(task["lead"]), 32) or "—",
                 _short(", ".join(task["coordinators"]), 32) or "—",
                 task["window"] or "—",
@@ -270,10 +285,6 @@ def _dmy(iso: str | None) -> str:
         return "—"
     year, month, day = iso.split("-")
     return f"{day}/{month}/{year}"
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 def _short(text: str, width: int) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from engine.cli.app import app, state
+from engine.i18n import _
 
 
 @app.command()
@@ -37,7 +38,11 @@ def report(
     if output.suffix.lower() not in (".xlsx", ".csv"):
         from engine.errors import InputError
 
-        raise InputError(f"-o {str(output)!r}: expected a file name ending in .xlsx or .csv")
+        raise InputError(
+            _("-o {value!r}: expected a file name ending in .xlsx or .csv").format(
+                value=str(output)
+            )
+        )
     chosen = parse_report_period(period)
     appctx = state(ctx)
     zone = appctx.settings.time.zone

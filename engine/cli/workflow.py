@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from engine.cli.app import app, console, err_console, print_json, state
+from engine.i18n import _
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -35,10 +36,10 @@ def validate_command(
         raise typer.Exit(0 if result.ok else 2)
     err = err_console()
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {_escape(str(warning))}", soft_wrap=True)
+        err.print(f"[yellow]{WARNING()}[/] {_escape(str(warning))}", soft_wrap=True)
     if not result.ok:
         raise InputErrors(result.problems)
-    console().print(f"OK: {result.summary()}.", soft_wrap=True)
+    console().print(_("OK: {summary}.").format(summary=result.summary()), soft_wrap=True)
 
 
 @app.command("sync")
@@ -68,27 +69,37 @@ def sync_command(
     out.soft_wrap = True  # long titles stay on one line each, whatever the terminal
     limit = None if show_all else show
     out.print(
-        f"Added {len(report.added)}, changed {len(report.changed)}, cancelled "
-        f"{len(report.cancelled)}, reinstated {len(report.reinstated)} obligations "
-        f"({report.unchanged} unchanged)."
-    )
+        _(
+            "Added {added}, changed {changed}, cancelled {cancelled}, reinstated {reinstated} "
+            "obligations ({unchanged} unchanged)."
+        ).format(
+            added=len(report.added), changed=len(report.changed),
+            cancelled=len(report.cancelled), reinstated=len(report.reinstated),
+            unchanged=report.unchanged,
+        )
+    )  # fmt: skip
     out.print(
-        f"Reminders: {report.notifications_added} added ({report.notifications_skipped} "
-        f"already past, skipped), {report.notifications_updated} rescheduled, "
-        f"{report.notifications_cancelled} cancelled, {report.notifications_restored} restored."
-    )
+        _(
+            "Reminders: {added} added ({skipped} already past, skipped), {updated} rescheduled, "
+            "{cancelled} cancelled, {restored} restored."
+        ).format(
+            added=report.notifications_added, skipped=report.notifications_skipped,
+            updated=report.notifications_updated, cancelled=report.notifications_cancelled,
+            restored=report.notifications_restored,
+        )
+    )  # fmt: skip
     for mark, title, changes in (
-        ("+", "Added", report.added),
-        ("~", "Changed", report.changed),
-        ("-", "Cancelled", report.cancelled),
-        ("↺", "Reinstated", report.reinstated),
+        ("+", _("Added"), report.added),
+        ("~", _("Changed"), report.changed),
+        ("-", _("Cancelled"), report.cancelled),
+        ("↺", _("Reinstated"), report.reinstated),
     ):
         _print_changes(out, mark, title, changes, limit)
     if report.agencies_added:
         added = ", ".join(report.agencies_added)
-        out.print(f"Agencies not in the directory, added: {_escape(added)}")
+        out.print(_("Agencies not in the directory, added: {names}").format(names=_escape(added)))
     for warning in report.warnings:
-        err_console().print(f"[yellow]warning:[/] {_escape(warning)}")
+        err_console().print(f"[yellow]{WARNING()}[/] {_escape(warning)}")
 
 
 def _print_changes(
@@ -101,7 +112,12 @@ def _print_changes(
     for change in shown:
         out.print(f"  {mark} {_escape(change.describe())}")
     if len(changes) > len(shown):
-        out.print(f"  … and {len(changes) - len(shown)} more (--all lists them)")
+        more = len(changes) - len(shown)
+        out.print("  " + _("… and {count} more (--all lists them)").format(count=more))
+
+
+def WARNING() -> str:
+    return _("warning:")
 
 
 def _escape(text: str) -> str:

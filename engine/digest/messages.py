@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from engine.digest.content import AgencyDigest, OwnerDigest, agency_digests, owner_digests
 from engine.digest.weeks import IsoWeek
 from engine.errors import InputError
+from engine.i18n import _
 from engine.render import RenderEnv, RenderError, subject_line
 from notifiers.base import Message
 
@@ -44,11 +45,17 @@ class DigestRef:
             scope, agency_id = str(payload["scope"]), int(payload["agency_id"])
         except (KeyError, TypeError, ValueError, InputError):
             raise RenderError(
-                f"notification {row.key}: a digest row needs week, scope and agency_id "
-                f"in its payload, got {payload!r}"
+                _(
+                    "notification {key}: a digest row needs week, scope and agency_id in "
+                    "its payload, got {payload!r}"
+                ).format(key=row.key, payload=payload)
             ) from None
         if scope not in ("agency", "owner"):
-            raise RenderError(f"notification {row.key}: unknown digest scope {scope!r}")
+            raise RenderError(
+                _("notification {key}: unknown digest scope {scope!r}").format(
+                    key=row.key, scope=scope
+                )
+            )
         return cls(week, scope, agency_id)
 
 
@@ -98,7 +105,9 @@ class DigestMessages:
         ref = DigestRef.of(row)
         digest = self.digests.get(ref)
         if digest is None:
-            raise RenderError(f"notification {row.key}: its digest was not prepared")
+            raise RenderError(
+                _("notification {key}: its digest was not prepared").format(key=row.key)
+            )
         return render_digest(self.env, row.key, row.channel, row.template, digest, recipient)
 
 

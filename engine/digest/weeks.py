@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from engine.errors import InputError
+from engine.i18n import _
 
 if TYPE_CHECKING:
     from engine.workflow.calendar import WorkCalendar
@@ -31,12 +32,20 @@ class IsoWeek:
         """``2026-W25`` (also ``2026W25``, any case); ``InputError`` for anything else."""
         match = _CODE.match(text.strip())
         if match is None:
-            raise InputError(f"--week {text!r}: expected an ISO week as YYYY-Www, e.g. 2026-W25")
+            raise InputError(
+                _("--week {text!r}: expected an ISO week as YYYY-Www, e.g. 2026-W25").format(
+                    text=text
+                )
+            )
         year, number = int(match[1]), int(match[2])
         try:
             date.fromisocalendar(year, number, 1)
         except ValueError:
-            raise InputError(f"--week {text!r}: {year} has no ISO week {number}") from None
+            raise InputError(
+                _("--week {text!r}: {year} has no ISO week {number}").format(
+                    text=text, year=year, number=number
+                )
+            ) from None
         return cls(year, number)
 
     @classmethod

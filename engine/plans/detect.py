@@ -24,6 +24,7 @@ import re
 import zipfile
 
 from engine.errors import InputError
+from engine.i18n import _
 
 FORMATS = ("docx", "pdf", "doc", "html", "markdown", "tsv", "cells", "lines", "portal", "pipes")
 
@@ -72,7 +73,8 @@ def decode_text(data: bytes, name: str) -> str:
     """
     if b"\x00" in data[:4096]:
         raise InputError(
-            "a binary file, not a plan document (.docx, .doc, PDF, HTML or UTF-8 text)", file=name
+            _("a binary file, not a plan document (.docx, .doc, PDF, HTML or UTF-8 text)"),
+            file=name,
         )
     try:
         text = data.decode("utf-8-sig")
@@ -81,7 +83,9 @@ def decode_text(data: bytes, name: str) -> str:
             return decode_text(data[: exc.start], name)
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(
-            f"not UTF-8 text (byte {exc.start}); expected a .docx or a UTF-8 text export",
+            _("not UTF-8 text (byte {start}); expected a .docx or a UTF-8 text export").format(
+                start=exc.start
+            ),
             file=name,
             line=line,
         ) from exc
@@ -95,8 +99,10 @@ def detect_format(data: bytes, name: str) -> str:
     if is_ole2(data):
         if "WordDocument".encode("utf-16-le") not in data:
             raise InputError(
-                "an Office 97-2003 (OLE2) file without a Word document in it: not a .doc, "
-                "or a damaged one",
+                _(
+                    "an Office 97-2003 (OLE2) file without a Word document in it: not a "
+                    ".doc, or a damaged one"
+                ),
                 file=name,
             )
         return "doc"
@@ -109,8 +115,8 @@ def detect_format(data: bytes, name: str) -> str:
                     return "docx"
         except (zipfile.BadZipFile, NotImplementedError) as exc:
             # NotImplementedError: damage made up a zip version that zipfile does not know
-            raise InputError(f"a damaged zip file: {exc}", file=name) from exc
-        raise InputError("a zip file that is not a Word document (.docx)", file=name)
+            raise InputError(_("a damaged zip file: {exc}").format(exc=exc), file=name) from exc
+        raise InputError(_("a zip file that is not a Word document (.docx)"), file=name)
     return detect_text_format(decode_text(data, name))
 
 

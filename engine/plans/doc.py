@@ -16,10 +16,11 @@ import tempfile
 from pathlib import Path
 
 from engine.errors import InputError
+from engine.i18n import N_, _
 from engine.plans.document import Document
 
 TIMEOUT = 120  # seconds for one conversion
-_HOW = (
+_HOW = N_(
     "install LibreOffice (apt-get install libreoffice-writer), or open the file in Word or "
     "LibreOffice and save it as .docx, then import the .docx"
 )
@@ -33,7 +34,8 @@ def read_doc(data: bytes, name: str) -> Document:
     soffice = find_soffice()
     if soffice is None:
         raise InputError(
-            f"a Word 97-2003 file (.doc) needs LibreOffice to be read: {_HOW}", file=name
+            _("a Word 97-2003 file (.doc) needs LibreOffice to be read: {HOW}").format(HOW=_(_HOW)),
+            file=name,
         )
     from engine.plans.docx import read_docx
 
@@ -70,11 +72,19 @@ def convert(soffice: str, data: bytes, name: str) -> bytes:
             )
         except subprocess.TimeoutExpired as exc:
             raise InputError(
-                f"LibreOffice took more than {TIMEOUT} s to convert the .doc", file=name
+                _("LibreOffice took more than {TIMEOUT} s to convert the .doc").format(
+                    TIMEOUT=TIMEOUT
+                ),
+                file=name,
             ) from exc
         result = work / "plan.docx"
         if done.returncode != 0 or not result.is_file():
             why = done.stderr.decode("utf-8", "replace").strip().splitlines()
             detail = f" ({why[-1]})" if why else ""
-            raise InputError(f"LibreOffice could not convert this .doc{detail}: {_HOW}", file=name)
+            raise InputError(
+                _("LibreOffice could not convert this .doc{detail}: {HOW}").format(
+                    detail=detail, HOW=_(_HOW)
+                ),
+                file=name,
+            )
         return result.read_bytes()

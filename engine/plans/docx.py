@@ -16,6 +16,7 @@ import zlib
 from typing import Any, cast
 
 from engine.errors import InputError
+from engine.i18n import _
 from engine.plans.document import Cell, Document, Line, Row, Table
 from engine.plans.numbering import Numbering
 from engine.plans.text import clean_cell, clean_inline
@@ -33,10 +34,14 @@ def read_docx(data: bytes, name: str) -> Document:
     try:
         document = open_docx(io.BytesIO(data))
     except (PackageNotFoundError, *_DAMAGED) as exc:
-        raise InputError(f"cannot read the Word document: {exc}", file=name) from exc
+        raise InputError(
+            _("cannot read the Word document: {exc}").format(exc=exc), file=name
+        ) from exc
     except Exception as exc:  # lxml raises its own syntax errors for damaged XML
         if type(exc).__module__.startswith(("lxml", "docx")):
-            raise InputError(f"cannot read the Word document: {exc}", file=name) from exc
+            raise InputError(
+                _("cannot read the Word document: {exc}").format(exc=exc), file=name
+            ) from exc
         raise
     return _walk(document, name)
 
@@ -117,7 +122,7 @@ class _Walker:
                 cell = Cell(text, number, number)
                 above[column] = cell
             cells.append(cell)
-            for _ in range(tc.grid_span - 1):
+            for _span in range(tc.grid_span - 1):
                 cells.append(Cell(cell.text, cell.first, cell.last, merged="left"))
         return Row(cells, number, number)
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import InputError
+from engine.i18n import _
 from engine.plans.document import Cell, Document, Line, Row, Table
 from engine.plans.text import clean_cell, squash
 
@@ -69,7 +70,7 @@ def read_html(data: bytes, name: str) -> Document:
     try:
         root = lxml.html.document_fromstring(decode_html(data))
     except (lxml.etree.ParserError, ValueError) as exc:
-        raise InputError(f"cannot read the HTML page: {exc}", file=name) from exc
+        raise InputError(_("cannot read the HTML page: {exc}").format(exc=exc), file=name) from exc
     _drop(root, lambda e: e.tag in _DROP_TAGS)
     content = _content(root)
     _drop(content, _furniture)
@@ -77,7 +78,7 @@ def read_html(data: bytes, name: str) -> Document:
     walker.block(content)
     walker.flush()
     if not walker.lines and not walker.tables:
-        raise InputError("an HTML page without any document text in it", file=name)
+        raise InputError(_("an HTML page without any document text in it"), file=name)
     return Document(
         name=name,
         format="html",

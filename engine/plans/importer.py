@@ -21,6 +21,7 @@ from pathlib import Path
 
 from engine.agencies import AgencyMatcher, Directory
 from engine.errors import InputError
+from engine.i18n import _
 from engine.plans.body import BodyReader
 from engine.plans.detect import FORMATS, decode_text, detect_format, ends_mid_character, is_zip
 from engine.plans.document import Document
@@ -86,9 +87,11 @@ def import_plan(
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
-        raise InputError("file not found", file=str(path)) from exc
+        raise InputError(_("file not found"), file=str(path)) from exc
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from exc
+        raise InputError(
+            _("cannot read: {strerror}").format(strerror=exc.strerror), file=str(path)
+        ) from exc
     return import_bytes(data, str(path), directory, fmt, progress)
 
 
@@ -120,9 +123,14 @@ def read_document(
 ) -> Document:
     """The document in the intermediate form; ``progress`` hears about slow steps (OCR)."""
     if fmt is not None and fmt not in FORMATS:
-        raise InputError(f"unknown format '{fmt}'; expected one of {', '.join(FORMATS)}", file=name)
+        raise InputError(
+            _("unknown format '{fmt}'; expected one of {value}").format(
+                fmt=fmt, value=", ".join(FORMATS)
+            ),
+            file=name,
+        )
     if not data.strip():
-        raise InputError("the file is empty: expected a plan document", file=name)
+        raise InputError(_("the file is empty: expected a plan document"), file=name)
     fmt = fmt or detect_format(data, name)
     if fmt in ("pdf", "doc", "html"):
         from engine.plans.readers_binary import read_binary
@@ -130,7 +138,7 @@ def read_document(
         return read_binary(data, name, fmt, progress)
     if fmt == "docx":
         if not is_zip(data):
-            raise InputError("--format docx, but this is not a Word (.docx) file", file=name)
+            raise InputError(_("--format docx, but this is not a Word (.docx) file"), file=name)
         from engine.plans.docx import read_docx
 
         return read_docx(data, name)
@@ -242,24 +250,31 @@ class Importer:
         if self.tables:  # a header with nothing under it is not a plan of no tasks
             first = self.tables[0]
             raise InputError(
-                "the appendix table under this header has no task rows: expected numbered "
-                "rows (1, 2, …) with a task, its agencies and its time",
+                _(
+                    "the appendix table under this header has no task rows: expected "
+                    "numbered rows (1, 2, …) with a task, its agencies and its time"
+                ),
                 file=self.doc.name,
                 line=first.table.rows[first.header_index].first,
             )
         if found.appendix_line is not None:
             raise InputError(
-                f"the text says the tasks are in an appendix ('{found.appendix_text}'), but "
-                "there is no recognisable appendix table: expected a table whose header "
-                "names columns such as TT, Nội dung, Đơn vị chủ trì, Đơn vị phối hợp, "
-                "Thời gian thực hiện",
+                _(
+                    "the text says the tasks are in an appendix ('{appendix_text}'), but "
+                    "there is no recognisable appendix table: expected a table whose "
+                    "header names columns such as TT, Nội dung, Đơn vị chủ trì, Đơn vị "
+                    "phối hợp, Thời gian thực hiện"
+                ).format(appendix_text=found.appendix_text),
                 file=self.doc.name,
                 line=found.appendix_line,
             )
         raise InputError(
-            "no recognisable appendix table and no task list in the text: expected a table "
-            "whose header names columns such as TT, Nội dung, Đơn vị chủ trì, Đơn vị phối "
-            "hợp, Thời gian thực hiện, or tasks assigned in the body",
+            _(
+                "no recognisable appendix table and no task list in the text: "
+                "expected a table whose header names columns such as TT, Nội dung, "
+                "Đơn vị chủ trì, Đơn vị phối hợp, Thời gian thực hiện, or tasks "
+                "assigned in the body"
+            ),
             file=self.doc.name,
         )
 
@@ -296,8 +311,10 @@ class Importer:
             years = [n.year for n in committed_years(self.doc.lines, [])]
             if not years:
                 raise InputError(
-                    "cannot tell which years the plan covers: expected 'năm YYYY' or "
-                    "'giai đoạn YYYY - YYYY' in the title, an issue date, or dated tasks",
+                    _(
+                        "cannot tell which years the plan covers: expected 'năm YYYY' or "
+                        "'giai đoạn YYYY - YYYY' in the title, an issue date, or dated tasks"
+                    ),
                     file=self.doc.name,
                 )
             start = min(years)

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from engine.agencies import AgencyEntry, AgencyMatcher, Directory
 from engine.errors import InputErrors, Problem
+from engine.i18n import _, ngettext
 from engine.plans.importer import jurisdiction_code
 from engine.plans.model import PlanFile, PlanTask
 from engine.plans.text import slug
@@ -61,21 +62,29 @@ class LoadReport:
     track_from: date | None = None
 
     def summary(self) -> str:
-        verb = "Created" if self.created else ("Updated" if self.changed else "Unchanged:")
-        parts = [
-            f"{self.tasks_added} tasks added",
-            f"{self.tasks_updated} updated",
-            f"{self.tasks_unchanged} unchanged",
-            f"{self.tasks_deactivated} deactivated",
-        ]
-        text = f"{verb} plan {self.plan_key} (id {self.plan_id}): {', '.join(parts)}."
+        if self.created:
+            head = _("Created plan {key} (id {id})")
+        elif self.changed:
+            head = _("Updated plan {key} (id {id})")
+        else:
+            head = _("Unchanged: plan {key} (id {id})")
+        text = head.format(key=self.plan_key, id=self.plan_id) + ": "
+        text += _("{added} tasks added, {updated} updated, {unchanged} unchanged, "
+                  "{deactivated} deactivated.").format(
+            added=self.tasks_added, updated=self.tasks_updated,
+            unchanged=self.tasks_unchanged, deactivated=self.tasks_deactivated,
+        )  # fmt: skip
         outside = len(self.agencies_outside_directory)
-        if outside == 1:
-            text += " 1 agency is not in the directory."
-        elif outside:
-            text += f" {outside} agencies are not in the directory."
+        if outside:
+            text += " " + ngettext(
+                "{n} agency is not in the directory.",
+                "{n} agencies are not in the directory.",
+                outside,
+            ).format(n=outside)
         if self.created and self.track_from is not None:
-            text += f" Tracked from {self.track_from:%d/%m/%Y}: what is due before is not tracked."
+            text += " " + _("Tracked from {day}: what is due before is not tracked.").format(
+                day=f"{self.track_from:%d/%m/%Y}"
+            )
         return text
 
 
@@ -277,7 +286,9 @@ LABEL_LIMIT = 120  # an occurrence's label becomes its obligations' period_label
 def check_fits(plan: PlanFile) -> None:
     """Every value fits its column (the same limits on SQLite and PostgreSQL)."""
     problems = [
-        Problem(None, None, f"{name}: longer than {limit} characters")
+        Problem(
+            None, None, _("{name}: longer than {limit} characters").format(name=name, limit=limit)
+        )
         for name, limit in _LIMITS.items()
         if len(getattr(plan, name) or "") > limit
     ]
@@ -292,7 +303,13 @@ def _task_problems(index: int, task: PlanTask) -> list[Problem]:
     for n, occurrence in enumerate(task.occurrences):
         values[f"occurrences.{n}.label"] = (occurrence.label, LABEL_LIMIT)
     return [
-        Problem(None, None, f"tasks.{index}.{name}: longer than {limit} characters")
+        Problem(
+            None,
+            None,
+            _("tasks.{index}.{name}: longer than {limit} characters").format(
+                index=index, name=name, limit=limit
+            ),
+        )
         for name, (value, limit) in values.items()
         if len(value or "") > limit
     ]

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError
+from engine.i18n import _
 from engine.plans.layout.grid import Segment
 from engine.plans.layout.words import Word
 
@@ -79,12 +80,22 @@ class Tesseract:
                 argv, input=buffer.getvalue(), capture_output=True, timeout=_TIMEOUT, env=env
             )
         except subprocess.TimeoutExpired as exc:
-            raise InputError(f"Tesseract took more than {_TIMEOUT} s on a page") from exc
+            raise InputError(
+                _("Tesseract took more than {TIMEOUT} s on a page").format(TIMEOUT=_TIMEOUT)
+            ) from exc
         except OSError as exc:
-            raise InputError(f"cannot run Tesseract ({self.exe}): {exc.strerror}") from exc
+            raise InputError(
+                _("cannot run Tesseract ({exe}): {strerror}").format(
+                    exe=self.exe, strerror=exc.strerror
+                )
+            ) from exc
         if done.returncode != 0:
             message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise InputError(f"Tesseract failed: {message[-1] if message else done.returncode}")
+            raise InputError(
+                _("Tesseract failed: {value}").format(
+                    value=message[-1] if message else done.returncode
+                )
+            )
         return done.stdout.decode("utf-8", "replace")
 
 
@@ -103,8 +114,10 @@ def find_tesseract(lang: str = "vie") -> Tesseract | None:
     installed = langs.stdout.split()
     if lang not in installed:
         raise InputError(
-            f"Tesseract is installed without its Vietnamese model ('{lang}'); install it with: "
-            f"{INSTALL}"
+            _(
+                "Tesseract is installed without its Vietnamese model ('{lang}'); "
+                "install it with: {INSTALL}"
+            ).format(lang=lang, INSTALL=INSTALL)
         )
     return Tesseract(exe, first[0] if first else "tesseract", lang)
 

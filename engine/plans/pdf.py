@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError
+from engine.i18n import N_, _
 from engine.plans.document import Document
 from engine.plans.garbled import judge
 from engine.plans.layout.assemble import assemble
@@ -32,11 +33,11 @@ from engine.plans.pdfpage import image_cover, ink, page_segments, page_words, vi
 Progress = Callable[[str], None]
 
 _ERRORS = {  # pdfium's FPDF_ERR_* codes on opening a document
-    2: "cannot open the file",
-    3: "a damaged PDF (its structure cannot be read)",
-    4: "an encrypted PDF: it needs a password; save an unprotected copy and import that",
-    5: "an encrypted PDF: it needs a password; save an unprotected copy and import that",
-    6: "a PDF protected by a security handler that cannot be read; save an unprotected copy",
+    2: N_("cannot open the file"),
+    3: N_("a damaged PDF (its structure cannot be read)"),
+    4: N_("an encrypted PDF: it needs a password; save an unprotected copy and import that"),
+    5: N_("an encrypted PDF: it needs a password; save an unprotected copy and import that"),
+    6: N_("a PDF protected by a security handler that cannot be read; save an unprotected copy"),
 }
 
 
@@ -68,8 +69,10 @@ def read_pdf(
     finally:
         pdf.close()
     if not document.lines and not document.tables:
-        what = "even after OCR" if document.ocr else "(no text layer and nothing to recognise)"
-        raise InputError(f"no text found in this PDF {what}", file=name)
+        what = (
+            _("even after OCR") if document.ocr else _("(no text layer and nothing to recognise)")
+        )
+        raise InputError(_("no text found in this PDF {what}").format(what=what), file=name)
     for page, message in notes:
         document.notes.append((_first_line(document, page), message))
     return document
@@ -81,9 +84,11 @@ def _open(data: bytes, name: str) -> Any:
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        reason = _ERRORS.get(
-            getattr(exc, "err_code", None) or 0, f"a PDF that cannot be read ({exc})"
-        )
+        code = getattr(exc, "err_code", None) or 0
+        if code in _ERRORS:
+            reason = _(_ERRORS[code])
+        else:
+            reason = _("a PDF that cannot be read ({exc})").format(exc=exc)
         raise InputError(reason, file=name) from exc
 
 
@@ -98,10 +103,10 @@ def _text_pages(pdf: Any, name: str) -> tuple[list[PageLayout], list[_Pending]]:
         verdict = judge(" ".join(w.text for w in words))
         letters = sum(ch.isalpha() for w in words for ch in w.text)
         if verdict.garbled:
-            reason = f"its text layer is garbled ({verdict.reason})"
+            reason = _("its text layer is garbled ({reason})").format(reason=verdict.reason)
             pending.append(_Pending(index, reason, segments, words))
         elif letters < 20 and (image_cover(page, view) > 0.3 or ink(page) > 0.01):
-            pending.append(_Pending(index, "it is a scanned image without text"))
+            pending.append(_Pending(index, _("it is a scanned image without text")))
         else:
             width, height = view.size
             layouts.append(layout_page(index + 1, words, segments, width, height))
@@ -115,7 +120,9 @@ def _page(pdf: Any, index: int, name: str) -> Any:
     try:
         return pdf[index]
     except pdfium.PdfiumError as exc:
-        raise InputError(f"a damaged PDF: page {index + 1} cannot be read", file=name) from exc
+        raise InputError(
+            _("a damaged PDF: page {value} cannot be read").format(value=index + 1), file=name
+        ) from exc
 
 
 def _ocr_pages(
@@ -202,8 +209,10 @@ def _without_ocr(
     """No Tesseract: an error when nothing is left to read, else a warning per page."""
     if not any(page.blocks for page in layouts):
         raise InputError(
-            f"this PDF has no usable text ({pending[0].reason}) and must be read by OCR, "
-            f"but Tesseract is not installed; install it with: {INSTALL}",
+            _(
+                "this PDF has no usable text ({reason}) and must be read by OCR, but "
+                "Tesseract is not installed; install it with: {INSTALL}"
+            ).format(reason=pending[0].reason, INSTALL=INSTALL),
             file=name,
         )
     missing = f"and Tesseract is not installed ({INSTALL})"

@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from engine.errors import InputError
+from engine.i18n import N_, _
 from engine.plans.detect import is_html, is_ole2, is_pdf
 from engine.plans.document import Document
 
 _EXPECTED = {
-    "pdf": (is_pdf, "a PDF (it should start with %PDF-)"),
-    "doc": (is_ole2, "a Word 97-2003 document (.doc)"),
-    "html": (is_html, "an HTML page"),
+    "pdf": (is_pdf, N_("a PDF (it should start with %PDF-)")),
+    "doc": (is_ole2, N_("a Word 97-2003 document (.doc)")),
+    "html": (is_html, N_("an HTML page")),
 }
 
 
@@ -22,7 +23,9 @@ def read_binary(
 ) -> Document:
     test, what = _EXPECTED[fmt]
     if not test(data):
-        raise InputError(f"--format {fmt}, but this is not {what}", file=name)
+        raise InputError(
+            _("--format {fmt}, but this is not {what}").format(fmt=fmt, what=_(what)), file=name
+        )
     if fmt == "pdf":
         from engine.plans.pdf import read_pdf
 

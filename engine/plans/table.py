@@ -36,6 +36,7 @@ from datetime import date
 
 from engine.agencies import AgencyMatcher
 from engine.errors import InputError
+from engine.i18n import _
 from engine.plans.appendix import deadline_for
 from engine.plans.columns import Kind, column_kind
 from engine.plans.document import Cell, Document, Row, Table
@@ -113,8 +114,11 @@ class TaskExtractor(TaskBuilder):
         tables = find_task_tables(doc) if tables is None else tables
         if not tables:
             raise InputError(
-                "no recognisable appendix table: expected a header row naming columns such "
-                "as TT, Nội dung, Đơn vị chủ trì, Đơn vị phối hợp, Thời gian thực hiện",
+                _(
+                    "no recognisable appendix table: expected a header row naming "
+                    "columns such as TT, Nội dung, Đơn vị chủ trì, Đơn vị phối hợp, Thời "
+                    "gian thực hiện"
+                ),
                 file=doc.name,
             )
         per_table: list[tuple[TaskTable, list[Draft], list[str]]] = []
@@ -123,7 +127,7 @@ class TaskExtractor(TaskBuilder):
             drafts = self._table_drafts(found, captioned=len(tables) > 1)
             rows_read += len(found.table.rows) - found.header_index - 1
             per_table.append((found, drafts, self._keys(drafts)))
-        qualify = len(per_table) > 1 and keys_repeat([keys for _, _, keys in per_table])
+        qualify = len(per_table) > 1 and keys_repeat([keys for _t, _h, keys in per_table])
         tasks: list[PlanTask] = []
         for number, (found, drafts, keys) in enumerate(per_table, start=1):
             self._set_columns(found)
@@ -631,8 +635,11 @@ def find_appendix(doc: Document) -> tuple[Table, int]:
     tables = find_task_tables(doc)
     if not tables:
         raise InputError(
-            "no recognisable appendix table: expected a header row naming columns such as "
-            "TT, Nội dung, Đơn vị chủ trì, Đơn vị phối hợp, Thời gian thực hiện",
+            _(
+                "no recognisable appendix table: expected a header row naming "
+                "columns such as TT, Nội dung, Đơn vị chủ trì, Đơn vị phối hợp, Thời "
+                "gian thực hiện"
+            ),
             file=doc.name,
         )
     return tables[0].table, tables[0].header_index

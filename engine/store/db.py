@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import NhacviecError
+from engine.i18n import _
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -105,10 +106,14 @@ class Store:
                     return None
                 found = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
         except OperationalError as exc:
-            raise StoreError(f"cannot open the database: {exc.orig}") from exc
+            raise StoreError(_("cannot open the database: {orig}").format(orig=exc.orig)) from exc
         if len(found) > 1:
             revisions = ", ".join(sorted(row[0] for row in found))
-            raise StoreError(f"the database has several schema revisions ({revisions})")
+            raise StoreError(
+                _("the database has several schema revisions ({revisions})").format(
+                    revisions=revisions
+                )
+            )
         return found[0][0] if found else None
 
     def head(self) -> str:
@@ -124,13 +129,20 @@ class Store:
         missing = self.missing_file()
         if missing is not None:
             raise StoreError(
-                f"the database {str(missing)!r} does not exist; run `nhacviec init` to create "
-                "it, or give the settings file (--config) or the database (--db) to use"
+                _(
+                    "the database {value!r} does not exist; run `nhacviec init` to "
+                    "create it, or give the settings file (--config) or the database "
+                    "(--db) to use"
+                ).format(value=str(missing))
             )
         current = self.revision()
         if current != self.head():
             state = "has no schema" if current is None else f"is at revision {current}"
-            raise StoreError(f"the database {state}; run `nhacviec init` to create or upgrade it")
+            raise StoreError(
+                _("the database {state}; run `nhacviec init` to create or upgrade it").format(
+                    state=state
+                )
+            )
 
     def missing_file(self) -> Path | None:
         """The SQLite file this store would create on connecting, or None (it exists, it
@@ -160,7 +172,11 @@ def shipped_head(versions: Path = MIGRATIONS / "versions") -> str:
             (revisions if name == "revision" else revised).update(found)
     heads = sorted(revisions - revised)
     if len(heads) != 1:
-        raise StoreError(f"the shipped migrations have {len(heads)} heads: {heads}")
+        raise StoreError(
+            _("the shipped migrations have {count} heads: {heads}").format(
+                count=len(heads), heads=heads
+            )
+        )
     return heads[0]
 
 

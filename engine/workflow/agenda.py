@@ -23,6 +23,7 @@ from sqlalchemy import String, and_, case, func, literal, or_, select, type_coer
 from engine import labels
 from engine.categories import Category, Scorecard, categorize
 from engine.errors import InputError
+from engine.i18n import _
 from engine.status import UNTRACKED, effective_status, local_date
 from engine.store.models import Agency, AuditEvent, Contact, Obligation, Plan, Task
 
@@ -242,7 +243,11 @@ def status_condition(status: str, today: date) -> ColumnElement[bool]:
         return and_(Obligation.status.in_(("open", "acknowledged")), Obligation.tracked.is_(False))
     if status in ("done", "waived"):
         return Obligation.status == status
-    raise InputError(f"unknown status {status!r}; expected one of {', '.join(EFFECTIVE_STATUSES)}")
+    raise InputError(
+        _("unknown status {status!r}; expected one of {value}").format(
+            status=status, value=", ".join(EFFECTIVE_STATUSES)
+        )
+    )
 
 
 def agency_ids(session: Session, wanted: str) -> list[int]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from engine.errors import InputError
+from engine.i18n import _
 
 if TYPE_CHECKING:
     from engine.config import Settings
@@ -95,11 +96,15 @@ class WorkCalendar:
 
     def _scan(self, day: date, step: int) -> date:
         one = timedelta(days=step)
-        for _ in range(_MAX_SCAN):
+        for _step in range(_MAX_SCAN):
             if self.is_working_day(day):
                 return day
             day += one
-        raise InputError(f"no working day within {_MAX_SCAN} days of {day}: check extra_days_off")
+        raise InputError(
+            _("no working day within {MAX_SCAN} days of {day}: check extra_days_off").format(
+                MAX_SCAN=_MAX_SCAN, day=day
+            )
+        )
 
     def add_working_days(self, day: date, n: int) -> date:
         """The ``n``-th working day after ``day`` (before it when ``n`` < 0); ``day`` if 0.
@@ -117,7 +122,9 @@ class WorkCalendar:
             if self.is_working_day(day):
                 remaining -= 1
             elif scanned > _MAX_SCAN + abs(n) * 7:
-                raise InputError(f"no working days near {day}: check extra_days_off")
+                raise InputError(
+                    _("no working days near {day}: check extra_days_off").format(day=day)
+                )
         return day
 
     def working_days_between(self, start: date, end: date) -> int:
@@ -159,6 +166,8 @@ def _country_holidays(country: str, years: list[int]) -> Any:
         return holidays.country_holidays(country, years=years)
     except NotImplementedError as exc:
         raise InputError(
-            f"[time] holidays = {country!r}: not a country the holidays package knows; "
-            'expected an ISO code such as "VN"'
+            _(
+                "[time] holidays = {country!r}: not a country the holidays package "
+                'knows; expected an ISO code such as "VN"'
+            ).format(country=country)
         ) from exc

@@ -66,6 +66,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from engine.i18n import _, ngettext
 from engine.plans.model import PlanFile, PlanTask, ReportingDuty
 from engine.workflow.phrases import Offset, normalise
 from engine.workflow.schema import Rule, Stage, Workflow
@@ -757,9 +758,14 @@ def contact_warnings(obligations: Sequence[ObligationSpec], book: AgencyBook) ->
         agency = book.by_key.get(key)
         if agency is None or not any(c.channels for c in agency.contacts):
             name = agency.name if agency else key
-            where = "" if agency is None or agency.listed else " (not in the agency directory)"
-            warnings.append(
-                f"{name}{where} has {count} obligation{'s' if count != 1 else ''} "
-                "but no contact with an email address or Telegram chat: nobody will be reminded"
+            listed = agency is None or agency.listed
+            where = "" if listed else " " + _("(not in the agency directory)")
+            message = ngettext(
+                "{name}{where} has {count} obligation but no contact with an email address "
+                "or Telegram chat: nobody will be reminded",
+                "{name}{where} has {count} obligations but no contact with an email address "
+                "or Telegram chat: nobody will be reminded",
+                count,
             )
+            warnings.append(message.format(name=name, where=where, count=count))
     return warnings

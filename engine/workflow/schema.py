@@ -44,6 +44,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engine.errors import InputError, InputErrors, Problem
+from engine.i18n import _
 from engine.plans.model import MONTH_DAY
 from engine.workflow.phrases import Offset, normalise, parse_offset
 from engine.yamlpos import Positions, line_of, load_yaml, read_text, validate
@@ -291,7 +292,7 @@ class LoadedWorkflow:
 def workflow_files(folder: Path) -> list[Path]:
     """The workflow files of a folder, in name order."""
     if not folder.is_dir():
-        raise InputError("workflow folder not found", file=str(folder))
+        raise InputError(_("workflow folder not found"), file=str(folder))
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
@@ -304,7 +305,7 @@ def check_workflows(folder: Path) -> tuple[list[LoadedWorkflow], list[Problem]]:
     except InputError as exc:
         return [], [exc.problem]
     if not files:
-        problems.append(Problem(str(folder), None, "no workflow files (*.yaml) in this folder"))
+        problems.append(Problem(str(folder), None, _("no workflow files (*.yaml) in this folder")))
     for path in files:
         try:
             loaded.append(load_workflow_file(path))
@@ -328,7 +329,9 @@ def load_workflow_file(path: Path) -> LoadedWorkflow:
     file = str(path)
     data, positions = load_yaml(read_text(path), file)
     if not isinstance(data, dict):
-        raise InputError("expected a workflow (a mapping with version, rules…)", file=file, line=1)
+        raise InputError(
+            _("expected a workflow (a mapping with version, rules…)"), file=file, line=1
+        )
     spec = validate(WorkflowSpec, data, positions, file)
     problems = _semantic_problems(spec, file, positions)
     if problems:
@@ -356,8 +359,10 @@ def _duplicate_names(loaded: list[LoadedWorkflow]) -> list[Problem]:
                 Problem(
                     item.file,
                     item.line("name"),
-                    f"workflow name '{name}' is also used by "
-                    f"{seen[name]}; names must be unique (they are part of obligation keys)",
+                    _(
+                        "workflow name '{name}' is also used by {value}; names must be "
+                        "unique (they are part of obligation keys)"
+                    ).format(name=name, value=seen[name]),
                 )
             )
         seen.setdefault(name, item.file)

@@ -58,6 +58,7 @@ from sqlalchemy import Insert, Table, case, func, insert, literal, select, updat
 
 from engine.agencies import AgencyMatcher, Directory
 from engine.errors import InputError
+from engine.i18n import N_, _
 from engine.plans.model import PlanFile
 from engine.status import UNTRACKED, reminder_status, stops
 from engine.store.fast import FastInsert
@@ -112,10 +113,32 @@ class Change:
         }  # fmt: skip
 
     def describe(self) -> str:
-        text = f"{self.agency}: {self.title} ({self.period}), hạn {self.due_on:%d/%m/%Y}"
+        text = _("{agency}: {title} ({period}), due {due}").format(
+            agency=self.agency, title=self.title, period=self.period, due=f"{self.due_on:%d/%m/%Y}"
+        )
         if self.changes:
-            text += " — " + "; ".join(f"{k} {a} → {b}" for k, (a, b) in self.changes.items())
+            text += " — " + "; ".join(
+                f"{_(CHANGED.get(k, k))} {_dmy(a)} → {_dmy(b)}"
+                for k, (a, b) in self.changes.items()
+            )
         return text
+
+
+# What ``Change.changes`` names, as ``describe`` says it.
+CHANGED = {
+    "title": N_("title"),
+    "period": N_("period"),
+    "opens_on": N_("opens"),
+    "due_on": N_("due"),
+    "original_due_on": N_("due by the plan"),
+}
+
+
+def _dmy(value: str) -> str:
+    """An ISO date of ``Change.changes`` as users read it; anything else as it is."""
+    if len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return f"{value[8:]}/{value[5:7]}/{value[:4]}"
+    return value
 
 
 @dataclass
@@ -368,8 +391,10 @@ def load_plans(
             plans.append(PlanFile.model_validate(data))
         except ValidationError as exc:
             raise InputError(
-                f"plan '{key}' in the database is not a valid plan file ({exc.error_count()} "
-                "problems); load it again with `nhacviec plan load`"
+                _(
+                    "plan '{key}' in the database is not a valid plan file ({value} "
+                    "problems); load it again with `nhacviec plan load`"
+                ).format(key=key, value=exc.error_count())
             ) from exc
         plan_ids[key] = plan_id
     tasks = session.execute(select(Task.id, Task.plan_id, Task.key).where(Task.active))

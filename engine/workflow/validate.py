@@ -17,6 +17,7 @@ from typing import Any
 from engine.agencies import Directory, load_directory
 from engine.config import PathsSettings, Settings, find_config, load_settings
 from engine.errors import InputError, InputErrors, Problem
+from engine.i18n import N_, _
 from engine.plans.model import PlanFile
 from engine.workflow.phrases import parse_offset
 from engine.workflow.schema import LoadedWorkflow, check_workflows, workflow_files
@@ -53,22 +54,25 @@ class Validation:
 
     def summary(self) -> str:
         c = self.counts
+
+        def count(key: str, one: str, many: str) -> str:
+            n = c.get(key, 0)
+            return _(one if n == 1 else many).format(n=n)
+
         parts = [
-            _count(c.get("workflows", 0), "workflow"),
-            _count(c.get("rules", 0), "rule"),
-            _count(c.get("templates", 0), "template file"),
-            _count(c.get("agencies", 0), "agency", "agencies"),
-            _count(c.get("contacts", 0), "contact"),
-            _count(c.get("plans", 0), "plan"),
+            count("workflows", N_("{n} workflow"), N_("{n} workflows")),
+            count("rules", N_("{n} rule"), N_("{n} rules")),
+            count("templates", N_("{n} template file"), N_("{n} template files")),
+            count("agencies", N_("{n} agency"), N_("{n} agencies")),
+            count("contacts", N_("{n} contact"), N_("{n} contacts")),
+            count("plans", N_("{n} plan"), N_("{n} plans")),
         ]
         text = ", ".join(parts)
         if "obligations" in c:
-            text += f"; the plans give {_count(c['obligations'], 'obligation')}"
+            text += "; " + _("the plans give {obligations}").format(
+                obligations=count("obligations", N_("{n} obligation"), N_("{n} obligations"))
+            )
         return text
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def validate_everything(config: Path | None = None, db_url: str | None = None) -> Validation:
@@ -209,8 +213,10 @@ def _check_templates(workflows: Path, folder: Path, result: Validation) -> None:
                     checked[path] = _compiles(env, folder, path, result)
                 if not path.is_file():
                     result.problems.append(Problem(
-                        use.file, use.line, f"stage '{use.stage}' sends {channel} with template "
-                        f"'{use.template}', but {path} does not exist",
+                        use.file, use.line, _(
+"stage '{stage}' sends {channel} with template '{template}', but "
+"{path} does not exist"
+).format(stage=use.stage, channel=channel, template=use.template, path=path),
                     ))  # fmt: skip
     result.counts["templates"] = sum(1 for path in checked if path.is_file())
 
@@ -223,8 +229,10 @@ def _check_letter_template(settings: Settings, result: Validation) -> None:
     for use in _stage_uses(settings.paths.workflows):
         if use.letter:
             result.problems.append(Problem(
-                use.file, use.line, f"stage '{use.stage}' attaches a letter, but the letter "
-                f"template {path} does not exist ([letters] template)",
+                use.file, use.line, _(
+"stage '{stage}' attaches a letter, but the letter template {path} "
+"does not exist ([letters] template)"
+).format(stage=use.stage, path=path),
             ))  # fmt: skip
             return
 
@@ -262,7 +270,9 @@ def _compiles(env: Any, folder: Path, path: Path, result: Validation) -> bool:
         result.problems.append(exc.problem)
         return False
     except jinja2.TemplateSyntaxError as exc:
-        result.problems.append(Problem(str(path), exc.lineno, f"template: {exc.message}"))
+        result.problems.append(
+            Problem(str(path), exc.lineno, _("template: {message}").format(message=exc.message))
+        )
         return False
     return True
 
@@ -286,8 +296,10 @@ def _directory(path: Path, result: Validation) -> Directory | None:
         for key in agency.contact_keys():
             if key in seen:
                 result.problems.append(Problem(
-                    str(path), None, f"contact key '{key}' is used by {seen[key]} and "
-                    f"{agency.key}; contact keys must be unique",
+                    str(path), None, _(
+"contact key '{key}' is used by {value} and {key2}; contact keys "
+"must be unique"
+).format(key=key, value=seen[key], key2=agency.key),
                 ))  # fmt: skip
             seen.setdefault(key, agency.key)
     return directory
@@ -295,7 +307,9 @@ def _directory(path: Path, result: Validation) -> Directory | None:
 
 def _plans(folder: Path, result: Validation) -> list[PlanFile]:
     if not folder.is_dir():
-        result.warnings.append(Problem(str(folder), None, "plan folder not found: no plan checked"))
+        result.warnings.append(
+            Problem(str(folder), None, _("plan folder not found: no plan checked"))
+        )
         return []
     plans = []
     for path in sorted(folder.glob("*.y*ml")):

@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from engine.errors import InputError, InputErrors, NhacviecError
+from engine.i18n import _
 from engine.store.models import ImportDraft, Plan
 from engine.workspace.access import record_refusal
 from engine.workspace.web import HEADERS, Call, Site
@@ -117,7 +118,7 @@ async def upload(site: Site, call: Call) -> Response:
         draft_id = await run_in_threadpool(run)
     except NhacviecError as error:  # InputError(s): what is wrong, and where
         return await upload_page(site, call, f"Không đọc được tệp: {error}")
-    log.info("plan document imported in the browser as draft %s", draft_id)
+    log.info(_("plan document imported in the browser as draft %s"), draft_id)
     return RedirectResponse(f"/nhap-ke-hoach/{draft_id}", status_code=303, headers=HEADERS)
 
 
@@ -297,7 +298,13 @@ def validated(plan: dict[str, Any]) -> PlanFile:
         return PlanFile.model_validate(plan)
     except ValidationError as error:
         problems = [
-            Problem(None, None, f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}")
+            Problem(
+                None,
+                None,
+                _("{value}: {value2}").format(
+                    value=".".join(str(p) for p in e["loc"]), value2=e["msg"]
+                ),
+            )
             for e in error.errors()
         ]
         raise InputErrors(problems) from None
@@ -443,6 +450,6 @@ def load_draft(site: Site, call: Call, plan: PlanFile, start: date) -> Response:
                 errors=[f"Không nạp được: {error}"],
             )
     log.info(
-        "plan %s loaded from the browser by contact %s", loaded.plan_key, call.viewer.contact_id
+        _("plan %s loaded from the browser by contact %s"), loaded.plan_key, call.viewer.contact_id
     )
     return site.view(call, "import_loaded", section="import", loaded=loaded)

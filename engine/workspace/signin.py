@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from engine.i18n import _
 from engine.workspace.auth import (
     LINK_LIFETIME,
     PRE_COOKIE,
@@ -48,7 +49,7 @@ async def request_link(site: Site, request: Request) -> Response:
         return site.html("disabled", status=503)
     key = request.cookies.get(PRE_COOKIE)
     if not site.auth.csrf_ok(key, form.get("csrf")):
-        log.info("refused a sign-in request without a valid CSRF token")
+        log.info(_("refused a sign-in request without a valid CSRF token"))
         return site.anonymous(request, "csrf", status=403)
     typed = form.get("email", "")[:320]
     email = normalise_email(typed)
@@ -67,7 +68,7 @@ async def request_link(site: Site, request: Request) -> Response:
     try:
         asked = await run_in_threadpool(record)
     except Limited:
-        log.info("sign-in requests over the limit (address or client)")
+        log.info(_("sign-in requests over the limit (address or client)"))
         return site.anonymous(
             request, "signin", status=429, state="limited", email=typed, error=None
         )
@@ -79,7 +80,7 @@ async def request_link(site: Site, request: Request) -> Response:
                 request, "signin", status=503, state="not_sent", email=typed, error=None
             )
     else:
-        log.info("sign-in requested for an address no active contact has")
+        log.info(_("sign-in requested for an address no active contact has"))
     return site.anonymous(request, "signin", state="sent", email=email, error=None, via=via)
 
 
@@ -100,7 +101,7 @@ async def send_link(
     key = f"signin:{contact.id}:{int(now.timestamp())}"
     if via == "telegram":
         if contact.telegram_chat_id is None:
-            log.info("sign-in by Telegram asked for contact %s, who has no chat", contact.id)
+            log.info(_("sign-in by Telegram asked for contact %s, who has no chat"), contact.id)
             return True
         text = (
             f"Liên kết đăng nhập Nhắc việc cho {markup.escape(contact.name)} "
@@ -128,15 +129,15 @@ async def _send(site: Site, message: Message) -> bool:
     try:
         notifier = await channels.get(message.channel)
         if isinstance(notifier, str):
-            log.warning("cannot send a sign-in link: %s", notifier)
+            log.warning(_("cannot send a sign-in link: %s"), notifier)
             return False
         await notifier.send(message)
     except DeliveryError as exc:
-        log.warning("cannot send a sign-in link: %s", exc.message)
+        log.warning(_("cannot send a sign-in link: %s"), exc.message)
         return False
     finally:
         await channels.aclose()
-    log.info("sign-in link sent (%s)", message.channel)
+    log.info(_("sign-in link sent (%s)"), message.channel)
     return True
 
 
@@ -163,14 +164,14 @@ async def use_link(site: Site, request: Request) -> Response:
     if site.auth is None:
         return site.html("disabled", status=503)
     if not site.auth.csrf_ok(request.cookies.get(PRE_COOKIE), form.get("csrf")):
-        log.info("refused a sign-in without a valid CSRF token")
+        log.info(_("refused a sign-in without a valid CSRF token"))
         return site.anonymous(request, "csrf", status=403)
     token, now, auth = request.path_params["token"], site.clock(), site.auth
 
     def redeem() -> str:
         with site.store.session() as session:
             contact, session_token = auth.redeem(session, token, now=now)
-            log.info("contact %s signed in", contact.id)
+            log.info(_("contact %s signed in"), contact.id)
             return session_token
 
     try:

@@ -22,6 +22,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from engine.i18n import _
 from engine.render import vndate
 from engine.workspace.access import Viewer, viewer_of
 from engine.workspace.auth import PRE_COOKIE, SESSION_COOKIE, SESSION_LIFETIME, Auth
@@ -179,7 +180,7 @@ class Site:
                     form = fields(data)
                     files = await read_uploads(data)
                 if not self.auth.csrf_ok(token, form.get("csrf")):
-                    log.info("refused a POST without a valid CSRF token (%s)", request.url.path)
+                    log.info(_("refused a POST without a valid CSRF token (%s)"), request.url.path)
                     return self.html("csrf", status=403, viewer=viewer)
             call = Call(request, viewer, form, self.auth.csrf(token), now, files, zone=self.zone)
             return await handler(self, call)

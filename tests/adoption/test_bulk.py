@@ -20,6 +20,10 @@ from engine.store.models import AuditEvent, Obligation
 from tests import factories as f
 from tests.adoption.helpers import Cli, cli_db_url, write_config
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 NOW = "2026-03-02T09:00"
 
 

@@ -15,6 +15,10 @@ from engine.store.db import Store
 from tests import factories as f
 from tests.fakes.smtp import SmtpServer
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def write_config(tmp_path: Path, smtp: SmtpServer | None) -> Path:
     email = (

@@ -16,6 +16,10 @@ from tests.conftest import ROOT
 from tests.digest.helpers import run_tick
 from tests.digest.scenario import HN, MONDAY, find, happen, load, settings
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 LISTING = ["digest", "--week", "2022-W51"]
 
 

@@ -10,6 +10,10 @@ from engine.digest import IsoWeek
 from engine.errors import InputError
 from tests.workflow.helpers import calendar
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_a_week_code_reads_and_prints_as_iso_8601() -> None:
     week = IsoWeek.parse("2026-W25")

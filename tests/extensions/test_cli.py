@@ -16,6 +16,10 @@ from engine.store.models import AuditEvent, ExtensionRequest, Notification
 from tests.extensions.conftest import run_tick
 from tests.extensions.world import World, at, obligation, rows, scheduled, sync
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 ASKED = "2026-06-20T10:00+07:00"
 DECIDED = "2026-06-22T09:00+07:00"
 

@@ -22,6 +22,10 @@ from tests.extensions.conftest import make_settings, run_tick
 from tests.extensions.world import TASK1, TASK2, World, at, build
 from tests.fakes.smtp import SmtpServer
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 LATE7 = at(date(2026, 7, 7))  # task 1 (due 30/06) is a week late
 
 

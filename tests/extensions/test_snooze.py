@@ -21,6 +21,10 @@ from notifiers.outbox import safe_name
 from tests.extensions.conftest import run_tick
 from tests.extensions.world import World, at, plan_file, rows, sync
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def snooze(cli: CliRunner, base: list[str], ob: int, *args: str) -> tuple[int, str, str]:
     result = cli.invoke(app, [*base, "snooze", str(ob), "--contact", "hn.sct.coordinator", *args])

@@ -35,6 +35,10 @@ from tests.fakes.botapi import FakeBotApi, StoredMessage
 from tests.telegram.conftest import VirtualClock
 from tests.telegram.harness import RunningBot
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 Scenario = Callable[[RunningBot], Awaitable[None]]
 
 

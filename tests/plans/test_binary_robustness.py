@@ -20,6 +20,10 @@ from engine.plans.importer import read_document
 from engine.plans.pdf import read_pdf
 from tests.plans.pdfmaker import Maker, pdf_bytes
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 

@@ -12,6 +12,10 @@ from engine.plans.detect import detect_format
 from engine.plans.importer import read_document
 from tests.plans.seeds import seed_path
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.mark.parametrize(
     ("seed", "shape"),

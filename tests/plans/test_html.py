@@ -14,6 +14,10 @@ from engine.plans.html import read_html
 from engine.plans.importer import import_bytes
 from tests.conftest import ROOT
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 SITE_TOP = """<!DOCTYPE html>
 <html lang="vi"><head><meta charset="utf-8">
 <title>Kế hoạch 15/KH-UBND 2026 - Thư viện Pháp luật</title>

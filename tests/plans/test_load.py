@@ -20,6 +20,10 @@ from engine.store.models import Agency, Contact, Plan, Task, TaskAgency
 from tests.conftest import PG_URL, ROOT
 from tests.plans.seeds import seed_path
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 LATER = datetime(2026, 3, 9, 1, 0, tzinfo=UTC)
 

@@ -22,6 +22,10 @@ from engine.plans.pdf import read_pdf, repair_numbers
 from tests.conftest import IN_CI, ROOT
 from tests.plans.pdfmaker import Maker, image_pdf, pdf_bytes
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 LETTER = [
     "ỦY BAN NHÂN DÂN TỈNH LÀO CAI",
     "Số: 2496/UBND-KT",

@@ -19,6 +19,10 @@ from engine.yamlpos import load_yaml, validate
 from tests.conftest import ROOT
 from tests.plans.seeds import seed_path, seed_stems
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 PLANS = ROOT / "plans"
 COMMITTED = sorted(PLANS.glob("*.yaml"))
 

@@ -19,6 +19,10 @@ from engine.plans.model import PlanTask
 from engine.plans.prose import when
 from tests.conftest import ROOT
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 HANOI = """ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI
 Số: 12/KH-UBND
 Hà Nội, ngày 05 tháng 01 năm 2026

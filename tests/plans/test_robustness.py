@@ -16,6 +16,10 @@ from engine.plans.importer import ImportResult, import_bytes
 from tests.conftest import ROOT
 from tests.plans.seeds import seed_path, seed_stems
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 FRACTIONS = (0.05, 0.25, 0.5, 0.6, 0.7, 0.8, 0.9, 0.97)
 
 

@@ -16,6 +16,10 @@ from engine.plans.importer import import_bytes, read_document
 from engine.plans.model import PlanFile
 from tests.conftest import ROOT
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture(scope="module")
 def directory() -> Directory:

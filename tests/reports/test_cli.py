@@ -19,6 +19,10 @@ from tests.reports import factories as f
 from tests.reports import scenario
 from tests.reports.factories import ROOT, at
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def base(sqlite_store: Store, tmp_path: Path) -> list[str]:

@@ -29,6 +29,10 @@ from engine.store.models import Agency, Letter, Plan
 from tests.reports import factories as f
 from tests.reports.factories import ROOT, at
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 AS_OF = date(2026, 6, 30)
 NOW = at(date(2026, 7, 2), time(9, 0))
 TEMPLATE = ROOT / "templates" / "letters" / "cong-van-don-doc.docx"

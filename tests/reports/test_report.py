@@ -22,6 +22,10 @@ from engine.store.db import Store
 from tests.reports import scenario
 from tests.reports.factories import HANOI
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def _report(store: Store, path: Path) -> None:
     with store.session() as s:

@@ -19,6 +19,10 @@ from engine.workflow.sync import sync_session
 from tests.workflow.helpers import HANOI, calendar, directory, plan, shipped_workflow, task
 from tests.workflow.store_helpers import put_directory, put_plan
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 NOW = datetime(2022, 1, 10, 3, tzinfo=UTC)
 
 

@@ -32,13 +32,13 @@ def test_sync_reports_additions_then_nothing_then_changes(cli: CliRunner, tmp_pa
     run(cli, config, "init")
     run(cli, config, "plan", "load", str(write_plan(tmp_path)))
     first = run(cli, config, "sync", "--now", "2022-01-10T08:00:00+07:00")
-    assert "Added 7, changed 0, cancelled 0, reinstated 0 obligations (0 unchanged)." in first
+    assert "Nghĩa vụ: thêm 7, thay đổi 0, hủy 0, khôi phục 0 (0 không đổi)." in first
     assert "+ Sở Công Thương: Xây dựng tài liệu (Tháng 3-12/2022), hạn 31/12/2022" in first
-    assert "warning: Sở Tài chính has 1 obligation but no contact" in first
+    assert "cảnh báo: Sở Tài chính có 1 nghĩa vụ nhưng không có người liên hệ" in first
 
     second = run(cli, config, "sync", "--now", "2022-01-10T09:00:00+07:00")
-    assert "Added 0, changed 0, cancelled 0, reinstated 0 obligations (7 unchanged)." in second
-    assert "Reminders: 0 added" in second
+    assert "Nghĩa vụ: thêm 0, thay đổi 0, hủy 0, khôi phục 0 (7 không đổi)." in second
+    assert "Lời nhắc: thêm 0" in second
 
     moved = [{"start": "2022-03-01", "end": "2022-11-30", "label": "Tháng 3-11/2022"}]
     run(
@@ -49,11 +49,11 @@ def test_sync_reports_additions_then_nothing_then_changes(cli: CliRunner, tmp_pa
         str(write_plan(tmp_path, tasks=[task(occurrences=moved, coordinators=[])])),
     )
     third = run(cli, config, "sync", "--now", "2022-01-11T08:00:00+07:00")
-    assert "Added 0, changed 1, cancelled 2, reinstated 0 obligations (4 unchanged)." in third
+    assert "Nghĩa vụ: thêm 0, thay đổi 1, hủy 2, khôi phục 0 (4 không đổi)." in third
     assert (
-        "~ Sở Công Thương: Xây dựng tài liệu (Tháng 3-11/2022), hạn 30/11/2022 — period "
-        "Tháng 3-12/2022 → Tháng 3-11/2022; due_on 2022-12-31 → 2022-11-30; original_due_on "
-        "2022-12-31 → 2022-11-30"
+        "~ Sở Công Thương: Xây dựng tài liệu (Tháng 3-11/2022), hạn 30/11/2022 — giai đoạn "
+        "Tháng 3-12/2022 → Tháng 3-11/2022; hạn 31/12/2022 → 30/11/2022; hạn theo kế hoạch "
+        "31/12/2022 → 30/11/2022"
     ) in third
     assert "- Sở Tài nguyên và Môi trường: Phối hợp: Xây dựng tài liệu" in third
 

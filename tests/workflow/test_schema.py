@@ -10,6 +10,10 @@ from engine.errors import InputErrors
 from engine.workflow.schema import check_workflows, load_workflows
 from tests.workflow.helpers import ROOT
 
+# What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
+# Vietnamese).
+pytestmark = pytest.mark.usefixtures("english")
+
 BAD = """\
 version: 1
 name: bad
