@@ -230,19 +230,24 @@ class Importer:
             # a decree's or a law's articles give standing duties, not tasks with windows
             number = f" {context.number}" if context.number else ""
             raise InputError(
-                f"this is a {context.norm}{number}, a legal norm, not a plan: its articles "
-                "state standing duties, not tasks with a lead and a window, and they are not "
-                "read as tasks; import the plan, decision or công văn that carries it out "
-                "(or an appendix table of tasks, if the document has one)",
+                _(
+                    "this is a {norm}{number}, a legal norm, not a plan: its articles state "
+                    "standing duties, not tasks with a lead and a window, and they are not "
+                    "read as tasks; import the plan, decision or công văn that carries it "
+                    "out (or an appendix table of tasks, if the document has one)"
+                ).format(norm=context.norm, number=number),
                 file=self.doc.name,
             )
         found = self.tasks_from_text(context, period)
         if found.tasks and context.title is None and context.number is None:
             # an article or a question-and-answer page that quotes a duty or two
             raise InputError(
-                "no task table, and the text is not an official document: no number "
-                "('Số: 12/KH-UBND') and no title (KẾ HOẠCH, QUYẾT ĐỊNH, CHỈ THỊ, THÔNG BÁO, "
-                "or a công văn's 'V/v …') were found, so its sentences are not read as tasks",
+                _(
+                    "no task table, and the text is not an official document: no number "
+                    "('Số: 12/KH-UBND') and no title (KẾ HOẠCH, QUYẾT ĐỊNH, CHỈ THỊ, THÔNG "
+                    "BÁO, or a công văn's 'V/v …') were found, so its sentences are not read "
+                    "as tasks"
+                ),
                 file=self.doc.name,
             )
         if found.tasks:
