@@ -109,5 +109,5 @@ def test_a_read_command_without_settings_creates_no_database(
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
-    assert "the database 'nhacviec.db' does not exist; run `nhacviec init`" in done.stderr
+    assert "cơ sở dữ liệu 'nhacviec.db' không tồn tại; chạy `nhacviec init`" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == []
