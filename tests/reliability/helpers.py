@@ -173,6 +173,7 @@ def nhacviec_command(config: Path, *args: str) -> list[str]:
 
 def start_nhacviec(config: Path, *args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NHACVIEC_")}
+    env["NHACVIEC_LANG"] = "en"  # the tests read the summaries' English msgids
     return subprocess.Popen(
         nhacviec_command(config, *args),
         stdout=subprocess.PIPE,
