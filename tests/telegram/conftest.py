@@ -19,3 +19,9 @@ def settings(botapi: FakeBotApi, monkeypatch: pytest.MonkeyPatch) -> Settings:
         telegram=TelegramSettings(token_env=TOKEN_ENV, base_url=botapi.base_url, global_rate=30),
         paths=PathsSettings(templates=ROOT / "templates"),
     )
+
+
+@pytest.fixture(autouse=True)
+def _english(english: None) -> None:
+    """The CLI and log lines these tests read are the catalogue's English msgids (the
+    bot's own replies are in the chat's language, whatever the CLI's is)."""

@@ -468,7 +468,7 @@ def test_a_refused_token_keeps_the_bot_trying_without_ending_the_engine(
             await task
 
         asyncio.run(scenario())
-    assert "bot Telegram không khởi động được" in caplog.text
+    assert "the Telegram bot cannot start" in caplog.text
     assert TOKEN not in caplog.text
     assert all(r.status == 401 for r in other.requests_of("getMe"))
 
