@@ -45,7 +45,8 @@ def test_sync_json_lists_each_change_then_nothing(cli: CliRunner, tmp_path: Path
         "due": "2022-12-31",
     }.items() <= (next(a for a in added if a["title"] == "Xây dựng tài liệu").items())
     assert first["reminders"]["added"] > 0
-    assert any("Sở Tài chính has 1 obligation but no contact" in w for w in first["warnings"])
+    no_contact = "Sở Tài chính có 1 nghĩa vụ nhưng không có người liên hệ"
+    assert any(no_contact in w for w in first["warnings"])
     second = _json(cli, "--config", config, "sync", "--now", "2022-01-10T09:00:00+07:00", "--json")
     assert isinstance(second, dict)
     assert second["obligations"] == {"added": [], "changed": [], "cancelled": [],

@@ -14,6 +14,8 @@ from tests.test_cli_actions import invoke
 
 HUGE = "99999999999999999999999"
 BEYOND_PG = str(MAX_ID + 1)
+pytestmark = pytest.mark.usefixtures("english")  # the catalogue's English messages
+
 world = test_cli_actions.world  # the fixture: the Telegram tests' world, with reminders
 
 

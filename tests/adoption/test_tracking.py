@@ -25,7 +25,7 @@ TODAY = date(2026, 3, 2)
 def cli(store: Store, tmp_path: Path) -> Cli:
     cli = Cli(store, write_config(tmp_path))
     _, out, _ = cli("plan", "load", str(HB_PLAN), "--now", ADOPTED)
-    assert "Tracked from 02/03/2026: what is due before is not tracked." in out
+    assert "Theo dõi từ 02/03/2026: những gì đến hạn trước ngày đó không được theo dõi." in out
     cli("sync", "--now", ADOPTED)
     return cli
 
@@ -106,7 +106,7 @@ def test_track_brings_one_in_and_done_records_one_with_its_report_number(
     assert status["totals"]["not_done_overdue"] == 1
     assert status["totals"]["done_late"] == 0  # done before tracking: not counted
     code, _, err = cli("ack", str(first + 2), "--now", ADOPTED, ok=False)
-    assert code == 2 and "not tracked" in err
+    assert code == 2 and "nghĩa vụ chưa được theo dõi" in err
 
 
 def test_moving_the_tracking_start_keeps_what_was_brought_in_by_hand(
@@ -115,13 +115,13 @@ def test_moving_the_tracking_start_keeps_what_was_brought_in_by_hand(
     hidden = sorted(untracked_ids(store))
     cli("track", str(hidden[0]), "--now", ADOPTED)
     _, out, _ = cli("plan", "track-from", HB, "01/01/2021", "--now", ADOPTED)
-    assert f"{len(hidden) - 1} obligations now tracked, 0 no longer tracked" in out
+    assert f"{len(hidden) - 1} nghĩa vụ nay được theo dõi, 0 thôi theo dõi" in out
     assert untracked_ids(store) == set()
     assert cli.json("status", "--plan", HB, "--as-of", "2026-03-02")["totals"][
         "not_done_overdue"
     ] == len(hidden)
     _, out, _ = cli("plan", "load", str(HB_PLAN), "--track-from", "2026-03-02", "--now", ADOPTED)
-    assert f"0 obligations now tracked, {len(hidden) - 1} no longer tracked" in out
+    assert f"0 nghĩa vụ nay được theo dõi, {len(hidden) - 1} thôi theo dõi" in out
     assert untracked_ids(store) == set(hidden[1:])
     with store.session() as s:
         plan = s.scalars(sa.select(Plan)).one()

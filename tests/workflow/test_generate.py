@@ -70,8 +70,8 @@ def test_an_agency_without_contacts_gets_obligations_and_a_warning() -> None:
     stc = {(n.stage, n.contact) for n in result.notifications if ":hn.stc:" in n.obligation}
     assert stc == {("late", "hn.sct.coordinator")}  # only the plan owner hears of it
     assert result.warnings == [
-        "Sở Tài chính has 1 obligation but no contact with an email address or Telegram "
-        "chat: nobody will be reminded"
+        "Sở Tài chính có 1 nghĩa vụ nhưng không có người liên hệ nào có địa chỉ email hoặc "
+        "cuộc trò chuyện Telegram: sẽ không ai được nhắc"
     ]
 
 
@@ -80,7 +80,7 @@ def test_names_missing_from_the_directory_get_a_derived_key() -> None:
     result = generate([p], [workflow(SIMPLE)], book(), calendar())
     [ob] = result.obligations
     assert ob.agency == "unlisted.so-xay-dung"
-    assert "not in the agency directory" in result.warnings[0]
+    assert "chưa có trong danh bạ cơ quan" in result.warnings[0]
 
 
 def test_reports_use_the_plan_dates_or_the_workflow_defaults() -> None:
