@@ -282,10 +282,10 @@ class AgencyMatcher:
             else:
                 parts.append(part)
         names: list[str] = []
-        for part in parts:
+        for part in (_without_duty(p) for p in parts):
             for piece in self._split_slash(part, jurisdiction):
                 names.extend(self._split_part(piece, jurisdiction))
-        return names
+        return [_without_duty(name) for name in names]
 
     def _split_slash(self, part: str, jurisdiction: str | None) -> list[str]:
         """ "Bộ Chỉ huy Quân sự tỉnh/Ban Chỉ huy Bộ đội Biên phòng tỉnh": two agencies
@@ -345,6 +345,8 @@ class AgencyMatcher:
             return True
         if not _proper_agency(current):
             return False
+        if fold(segment).startswith("cac "):
+            return True  # "Bộ Xây dựng, các địa phương"
         return _proper_agency(segment) or (
             _starts_like_agency(segment) and len(segment.split()) >= 2
         )
@@ -387,6 +389,23 @@ def expand_abbreviations(name: str) -> str:
     for pattern, full in _SHORT_NAMES:
         name = pattern.sub(rf"\g<head>{full}", name)
     return name
+
+
+# An agency named with what it does in the cell ("Sở Khoa học và Công nghệ thúc đẩy,
+# theo dõi, báo cáo chỉ tiêu", "Các sở, ngành thực hiện công bố dữ liệu"): the verb in
+# lower case, then the end, a comma or more lower-case words (a capital after it is a
+# name going on: "Ban Chỉ đạo thực hiện Chương trình").
+_DUTY = re.compile(
+    r"^(?P<head>.+?)\s+(?:chủ trì|thực hiện|thúc đẩy|theo dõi|báo cáo|hướng dẫn|tổng hợp"
+    r"|phụ trách|tham mưu)(?=$|[\s,.;:]+(?:$|[a-zà-ỹđ(]))"
+)
+
+
+def _without_duty(part: str) -> str:
+    match = _DUTY.match(part)
+    if match and len(match.group("head").split()) >= 2 and _starts_like_agency(match.group("head")):
+        return _trim(match.group("head"))
+    return part
 
 
 def _trim(text: str) -> str:

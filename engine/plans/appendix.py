@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 
 from engine.periods import find_periods, normalise
-from engine.plans.document import Document, Table
+from engine.plans.document import Document, Line, Table
+from engine.plans.header import title_years
 
 _APPENDIX_HEADING = re.compile(r"^\*?\s*(?:PHỤ LỤC|Phụ lục)\s*(?P<id>[IVXLC]+(?:\.\d+)?)?\b")
 _NAMED = re.compile(
@@ -82,3 +83,37 @@ def deadline_for(doc: Document, table: Table) -> BodyDeadline | None:
         if deadline.appendix is None or deadline.appendix == appendix:
             return deadline
     return None
+
+
+# The caption under an appendix heading that says which document the appendix belongs
+# to ("(Ban hành kèm theo Kế hoạch số 144/KH-UBND ngày 24 tháng 11 năm 2025 …)").
+_ATTACHED = re.compile(r"^[*_(\s]*(?:ban hành )?kèm theo\b", re.IGNORECASE)
+_CAPTION_LINES = 6
+
+
+def caption_deadline(doc: Document, table: Table) -> BodyDeadline | None:
+    """The time an appendix's heading gives its table when neither the table nor the
+    body does: "PHÂN CÔNG THỰC HIỆN CÁC CHỈ TIÊU … ĐẾN NĂM 2030" → "đến năm 2030",
+    "… NĂM 2026" → "năm 2026", "… GIAI ĐOẠN 2026 - 2030" → "2026 - 2030"."""
+    heading: Line | None = None
+    caption: list[Line] = []
+    for line in doc.lines:
+        if line.number >= table.first:
+            break
+        if _APPENDIX_HEADING.match(line.text):
+            heading, caption = line, []
+        elif heading is not None:
+            caption.append(line)
+    if heading is None or len(caption) > _CAPTION_LINES:
+        return None
+    said = [ln for ln in (heading, *caption) if not _ATTACHED.match(ln.text)]
+    first, last = title_years(" ".join(ln.text for ln in said))
+    if last is None:
+        return None
+    text = (
+        f"đến năm {last}"
+        if first is None
+        else (f"năm {last}" if first == last else f"{first} - {last}")
+    )
+    where = next((ln.number for ln in said if str(last) in ln.text), heading.number)
+    return BodyDeadline(text, where, appendix_of(doc, table))

@@ -355,10 +355,24 @@ def _subject_after(lines: list[Line], index: int) -> str | None:
             r"^(Căn cứ|Thực hiện\s*:|[IVX]+\.|\d+\.|ỦY BAN|BỘ TR|Kính gửi|Điều \d)", text
         ):
             break
+        if parts and is_upper_text(parts[-1]) and not _continues(parts[-1], text):
+            break
         parts.append(text)
-        if is_upper_text(text) or text.endswith((".", ":")):
+        if text.endswith((".", ":")):
             break
     return squash(" ".join(parts)) or None
+
+
+_YEARS_LINE = re.compile(r"^(?:(?:NĂM|GIAI ĐOẠN)\s+)?(?:19|20)\d{2}(?:\s*[-–—]\s*(?:19|20)\d{2})?$")
+_DANGLING = re.compile(r"\b(?:GIAI ĐOẠN|THỜI KỲ|NĂM|ĐẾN|VÀ|CỦA|VỀ|TRÊN|CHO|TẠI|VỚI|TỪ)$")
+
+
+def _continues(upper: str, text: str) -> bool:
+    """A title in capitals wrapped onto the next line: a line of years ("2026 - 2030")
+    or a line after one that ends mid-phrase ("… GIAI ĐOẠN")."""
+    if _YEARS_LINE.match(text.strip()):
+        return True
+    return bool(_DANGLING.search(upper)) and is_upper_text(text)
 
 
 def _looks_like_body(text: str) -> bool:

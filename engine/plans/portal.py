@@ -127,7 +127,9 @@ def _read_table(lines: list[str], start: int, end: int) -> tuple[Table | None, i
             j += 2
             continue
         full = state.width is not None and len(state.cells) >= state.width
-        if not nxt.strip() or full or _ends_block(nxt):
+        # "** **" then "|" is an empty cell, not the paragraph that ends the table
+        ends = _ends_block(nxt) and not (_BLANK_MARKUP.match(nxt) and is_pipe(after))
+        if not nxt.strip() or full or ends:
             j += 1
             break
         j += 1

@@ -137,5 +137,6 @@ class Draft:
     merged: dict[str, int] = field(default_factory=dict)  # field → line it was printed on
     letter_parent: str | None = None  # "1" for row "a)" under task 1
     body_window: int | None = None  # the body line that gives the appendix's deadline
+    caption_window: int | None = None  # the appendix heading line that gives its time
     event_window: int | None = None  # the body line that gives the event's dates
     window_warned: bool = False  # the table's warning says it has no window

@@ -37,7 +37,7 @@ from datetime import date
 from engine.agencies import AgencyMatcher
 from engine.errors import InputError
 from engine.i18n import _
-from engine.plans.appendix import deadline_for
+from engine.plans.appendix import caption_deadline, deadline_for
 from engine.plans.columns import Kind, column_kind
 from engine.plans.document import Cell, Document, Row, Table
 from engine.plans.events import event_dates, holds_event
@@ -164,6 +164,12 @@ class TaskExtractor(TaskBuilder):
                 draft.fields["window"] = deadline.text
                 draft.body_window = deadline.line
             return
+        unbudgeted = [d for d in drafts if not d.budget]  # a budget's years are its times
+        if unbudgeted and (deadline := caption_deadline(self.doc, table)):
+            for draft in unbudgeted:
+                draft.fields["window"] = deadline.text
+                draft.caption_window = deadline.line
+            return
         event = event_dates(self.doc, self.plan_title)
         for draft in drafts:
             if event and holds_event(draft.fields.get("title", ""), event):
@@ -211,6 +217,8 @@ class TaskExtractor(TaskBuilder):
             if m := _UNIT.search(text):
                 self.unit = squash(m.group("unit"))
         kinds = {c.kind for c in self.columns}
+        if not kinds & {"title", "content"} and kinds & {"lead", "agencies"}:
+            self._indicators_as_titles(rows[0])
         self.inspections = False
         if not kinds & {"lead", "agencies"}:
             # "Tên đơn vị được kiểm tra | Đối tượng kiểm tra | Thời hạn kiểm tra": the rows
@@ -233,6 +241,19 @@ class TaskExtractor(TaskBuilder):
             if column.kind is None and column.header and not column.duplicate:
                 self.warn(rows[0].first, f"column '{column.header}' is not a known field; ignored")
         return rows
+
+    def _indicators_as_titles(self, header: Row) -> None:
+        """A table that assigns indicators ("TT | Chỉ tiêu | Chủ trì") and names no task
+        column: each indicator is the task of the agency beside it."""
+        for index, column in enumerate(self.columns):
+            if column.kind == "deliverables":
+                self.columns[index] = Column("title", column.header)
+                self.warn(
+                    header.first,
+                    f"the table names no task column; its column '{squash(column.header)}' "
+                    "is taken as the tasks' titles",
+                )
+                return
 
     def _unnamed_leading(self, header: Row, columns: list[Column], rows: list[Row]) -> list[Column]:
         """Leading columns the header leaves blank are TT and the task when the rows show

@@ -193,6 +193,12 @@ class TaskBuilder:
                 f"task {key}: the table has no time column; the window '{window}' is the "
                 f"dates the body gives the event (line {draft.event_window})",
             )
+        if draft.caption_window is not None:
+            self.warn(
+                draft.first,
+                f"task {key}: the table has no time column; the window '{window}' is the "
+                f"time the appendix's heading gives (line {draft.caption_window})",
+            )
         if draft.body_window is not None:
             self.warn(
                 draft.first,

@@ -44,6 +44,8 @@ def header_row(table: Table) -> int | None:
         kinds = {column_kind(t) for t in texts}
         if not table.aligned or kinds & {"title", "content"} or "" in texts[:2]:
             return index
+        if "deliverables" in kinds and kinds & {"lead", "agencies"}:
+            return index  # "TT | Chỉ tiêu | Chủ trì": each indicator is an agency's task
     return None
 
 
