@@ -33,7 +33,8 @@ does that). While it lasts, delivery holds that contact's reminders of the oblig
 (``engine.delivery.verdict``: "snoozed", the row waits until ``until``); escalations
 are never held. At ``until`` the reminder comes back: a row of kind ``snooze`` (stage
 ``nhac-lai@…``) on each channel the contact's reminders of that obligation use, copying
-the template and stop condition of the last reminder sent to them; the reminders held
+the template, stop condition and stage options (``ack_link``, ``any_time``:
+``engine.workflow.options``) of the last reminder sent to them; the reminders held
 meanwhile are overtaken by it (one message, not a burst).
 
 Everything here works in the caller's session and transaction; ``ExtensionError`` (a
@@ -64,6 +65,7 @@ from engine.store.models import (
     Plan,
     Snooze,
 )
+from engine.workflow.options import StageOptions
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -524,9 +526,8 @@ def _remind_again(
     sent = [r for r in reminders if r.state == "sent"]
     model = sent[-1] if sent else reminders[-1]
     stage = f"{SNOOZE_STAGE}@{until.astimezone(UTC):%Y%m%dT%H%MZ}"
-    payload: dict[str, Any] = {"snooze": True}
-    if isinstance((model.payload or {}).get("ack_link"), bool):
-        payload["ack_link"] = (model.payload or {})["ack_link"]
+    # The reminder's own stage options, its ``when`` derived again at ``until``.
+    payload = StageOptions.of(model.payload).payload(snooze=True)
     for channel in sorted({r.channel for r in reminders}):
         key = f"o{obligation.id}:{stage}:c{contact.id}:{channel}"
         row = session.scalars(select(Notification).where(Notification.key == key)).first()

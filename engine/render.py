@@ -18,7 +18,8 @@ the reminder and escalation kind, ``"digest"`` the weekly digest
 
 Rows carry hints from generation in ``Notification.payload``: ``when`` (``opens``,
 ``before``, ``on_due``, ``after``), ``ack`` (the stage's ``ack_link``: whether it asks
-for acknowledgement) and ``letter`` (attach a formal reminder letter). Without them
+for acknowledgement) and ``letter`` (attach a formal reminder letter), read with
+``engine.workflow.options``. Without them
 ``when`` is derived from the local sending date against the obligation's dates, and a
 stage asks for acknowledgement when acknowledging stops it (``"acknowledged"`` in
 ``stop_on``). Only an obligation that is still ``open`` gets an acknowledgement link
@@ -54,6 +55,7 @@ import jinja2
 
 from engine.errors import NhacviecError
 from engine.i18n import _
+from engine.workflow.options import StageOptions, when_of
 from notifiers.base import Attachment, Button, Message, PermanentError
 
 if TYPE_CHECKING:
@@ -423,21 +425,17 @@ class ObligationMessages:
 
 def asks_for_ack(row: OutboxRow) -> bool:
     """Whether the row's stage asks for acknowledgement (see the module docstring)."""
-    payload = row.payload or {}
-    hint = payload.get("ack", payload.get("ack_link"))  # sync writes "ack" (the stage's ack_link)
-    if isinstance(hint, bool):
-        return hint
-    return "acknowledged" in row.stop_on
+    return StageOptions.of(row.payload).asks_for_ack(row.stop_on)
 
 
 def wants_letter(row: OutboxRow) -> bool:
     """An email of an escalation stage that asks for a formal reminder letter."""
-    return row.escalation and row.channel == "email" and bool((row.payload or {}).get("letter"))
+    return row.escalation and row.channel == "email" and StageOptions.of(row.payload).letter
 
 
 def _when(row: OutboxRow, obligation: ObligationView, today: date) -> str:
-    hint = (row.payload or {}).get("when")
-    if isinstance(hint, str):
+    hint = when_of(row.payload)
+    if hint is not None:
         return hint
     if today > obligation.due_on:
         return "after"

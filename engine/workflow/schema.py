@@ -37,7 +37,7 @@ import fnmatch
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from engine.errors import InputError, InputErrors, Problem
 from engine.i18n import _
 from engine.plans.model import MONTH_DAY
+from engine.workflow.options import StageOptions
 from engine.workflow.phrases import Offset, normalise, parse_offset
 from engine.yamlpos import Positions, line_of, load_yaml, read_text, validate
 
@@ -185,10 +186,22 @@ class Stage:
     channels: tuple[str, ...]
     template: str
     stop_on: tuple[str, ...]
-    ack_link: bool
     at: str
-    letter: bool = False  # attach a formal reminder letter to its emails (escalations)
-    any_time: bool = False  # sent whenever due, outside [time] send_window
+    # ack_link, letter (escalations: attach a formal reminder letter to its emails),
+    # any_time (sent whenever due, outside [time] send_window): what its rows carry
+    options: StageOptions
+
+    @property
+    def ack_link(self) -> bool:
+        return self.options.ack_link is not False
+
+    @property
+    def letter(self) -> bool:
+        return self.options.letter
+
+    @property
+    def any_time(self) -> bool:
+        return self.options.any_time
 
 
 def after_ack(stage: Stage) -> bool:
@@ -509,7 +522,7 @@ def compile_workflow(spec: WorkflowSpec, default_name: str) -> Workflow:
 def _compile_rule(workflow: str, rule: RuleSpec, spec: WorkflowSpec) -> Rule:
     reminders = rule.reminders
     stage_specs = spec.reminders[reminders] if isinstance(reminders, str) else reminders
-    stages = tuple(_compile_stage(i, s) for i, s in enumerate(stage_specs))
+    stages = tuple(compile_stage(i, s) for i, s in enumerate(stage_specs))
     due_phrase = rule.due if rule.each == "task coordinator" else None
     opens_phrase = rule.opens if rule.each in ("report", "plan drafting") else None
     return Rule(
@@ -530,7 +543,8 @@ def _compile_rule(workflow: str, rule: RuleSpec, spec: WorkflowSpec) -> Rule:
     )
 
 
-def _compile_stage(order: int, stage: StageSpec) -> Stage:
+def compile_stage(order: int, stage: StageSpec) -> Stage:
+    """The stage as generation, sync and ``validate`` use it (defaults filled in)."""
     stop_on: tuple[str, ...] = tuple(stage.stop_on)
     if stage.offset.anchor == "acknowledged" and "open" not in stop_on:
         stop_on = ("open", *stop_on)  # reopened: its acknowledgement no longer stands
@@ -542,11 +556,15 @@ def _compile_stage(order: int, stage: StageSpec) -> Stage:
         channels=tuple(stage.channels),
         template=stage.template_name,
         stop_on=stop_on,
-        ack_link=stage.ack_link,
         at=stage.at,
-        letter=stage.letter,
-        any_time=stage.any_time,
+        options=_options(stage.ack_link, stage.letter, stage.any_time),
     )
+
+
+@cache
+def _options(ack_link: bool, letter: bool, any_time: bool) -> StageOptions:
+    """One options object per distinct value: generation and sync hand them on as is."""
+    return StageOptions(ack_link, letter, any_time)
 
 
 def templates_named(spec: WorkflowSpec) -> dict[str, set[str]]:

@@ -28,7 +28,8 @@ Notifications (the outbox) are matched by (obligation, stage, contact, channel):
 
 Each row carries ``payload = {"when": opens|before|on_due|after, "ack": bool}``
 for the templates (``stage.when``; whether to include the acknowledgement link), and
-``"letter": true`` when its stage attaches a formal reminder letter.
+``"letter": true`` when its stage attaches a formal reminder letter: the stage's
+``StageOptions`` as ``engine.workflow.options`` writes them.
 
 An approved extension reschedules one obligation's rows with ``reschedule`` (the same
 generation and reconciliation, for the obligations given), in the caller's transaction;
@@ -810,7 +811,7 @@ class _NotificationWriter:
     def _payload(self, spec: NotificationSpec) -> dict[str, object]:
         """``spec.payload()``, one dict per distinct payload (they are few, and written
         once each by ``FastInsert``)."""
-        key = (spec.when, spec.ack_link, spec.letter, spec.any_time)
+        key = (spec.when, spec.options)
         found = self._payloads.get(key)
         if found is None:
             found = self._payloads[key] = spec.payload()
