@@ -69,6 +69,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from engine.channels import Channels
+from engine.errors import RenderError
 from engine.i18n import _
 from engine.outbox import (
     LIVE_STATES,
@@ -87,7 +88,7 @@ from engine.outbox import (
     table,
     wall_clock,
 )
-from engine.render import KINDS, KindRenderer, Recipient, RenderEnv, RenderError, chunked
+from engine.render import KINDS, KindRenderer, Recipient, RenderEnv, chunked
 from engine.sendwindow import SendWindow, held_until
 from engine.status import reminder_status, stops
 from notifiers.base import Message, Notifier, PermanentError, TransientError

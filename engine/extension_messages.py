@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from engine.errors import RenderError
 from engine.i18n import _
-from engine.render import RenderEnv, RenderError, Subject, load_subjects, subject_line
+from engine.render import RenderEnv, Subject, load_subjects, subject_line
 from notifiers.base import Message
 
 if TYPE_CHECKING:

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from engine import labels
-from engine.errors import InputError, NhacviecError
+from engine.errors import ExtensionError, InputError
 from engine.i18n import _
 from engine.ids import parse_id
 from engine.store.models import (
@@ -80,21 +80,6 @@ SNOOZE_KIND = "snooze"  # the reminder that comes back when a snooze ends
 SNOOZE_STAGE = "nhac-lai"
 _DURATION = re.compile(r"^\s*(\d{1,3})\s*(d|day|days|ngày|w|week|weeks|tuần)?\s*$", re.I)
 _WEEKS = ("w", "week", "weeks", "tuần")
-
-
-class ExtensionError(NhacviecError):
-    """An extension request, a decision or a snooze that the rules do not allow.
-
-    ``code`` says which rule (for replies in the user's language): ``closed`` (done,
-    waived or no longer in the plan; ``status``), ``pending`` (``pending`` request),
-    ``not_later`` (``due_on``), ``no_reason``, ``decided`` (``request``), ``too_late``
-    (a snooze after the last reminder; ``due_on``).
-    """
-
-    def __init__(self, message: str, code: str, **context: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.context = context
 
 
 # ---------------------------------------------------------------------------- checks

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Table
 
-from engine.errors import NhacviecError
+from engine.errors import OutboxBusy
 from engine.i18n import _
 from engine.render import Recipient, chunked
 
@@ -62,10 +62,6 @@ _STATE_OF: dict[Result, str] = {
 }
 
 _ATTEMPT_OF: dict[Result, str] = {"sent": "sent", "retried": "retry", "failed": "failed"}
-
-
-class OutboxBusy(NhacviecError):
-    """Another worker holds the SQLite outbox."""
 
 
 @dataclass(frozen=True)

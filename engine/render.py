@@ -53,7 +53,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from engine.errors import NhacviecError
+from engine.errors import NhacviecError, RenderError
 from engine.i18n import _
 from engine.workflow.options import StageOptions, when_of
 from notifiers.base import Attachment, Button, Message, PermanentError
@@ -69,10 +69,6 @@ if TYPE_CHECKING:
 LANGUAGES = ("vi", "en")
 EMAIL_PARTS = ("subject", "txt", "html")
 T = TypeVar("T")
-
-
-class RenderError(NhacviecError):
-    """A template is missing or broken: the row fails and says which template."""
 
 
 def vndate(value: date | datetime | None) -> str:

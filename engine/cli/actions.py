@@ -350,7 +350,8 @@ def _act(
     now: str | None,
 ) -> None:
     from engine.bulk import follow_up
-    from engine.status import StatusError, apply_action
+    from engine.errors import StatusError
+    from engine.status import apply_action
 
     appctx = state(ctx)
     zone = appctx.settings.time.zone

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from engine.digest.content import AgencyDigest, OwnerDigest, agency_digests, owner_digests
 from engine.digest.weeks import IsoWeek
-from engine.errors import InputError
+from engine.errors import InputError, RenderError
 from engine.i18n import _
-from engine.render import RenderEnv, RenderError, subject_line
+from engine.render import RenderEnv, subject_line
 from notifiers.base import Message
 
 if TYPE_CHECKING:

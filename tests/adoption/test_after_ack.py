@@ -18,7 +18,7 @@ from engine.workflow.phrases import parse_offset
 from engine.workflow.schema import load_workflow_text
 from tests import factories as f
 from tests.adoption.helpers import HB_PLAN, Cli, mail_texts, write_config
-from tests.delivery.helpers import run_tick
+from tests.helpers import run_tick
 
 ADOPTED = "2026-03-02T09:00"
 THURSDAY = datetime(2026, 3, 5, 1, 0, tzinfo=UTC)  # 08:00 in Hà Nội: ack + 3 working days

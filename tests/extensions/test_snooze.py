@@ -20,18 +20,17 @@ from engine.render import Recipient
 from engine.store.db import Store
 from engine.store.models import Notification
 from notifiers.outbox import safe_name
-from tests.extensions.conftest import run_tick
 from tests.extensions.world import (
     TASK1,
     WORKFLOW,
     World,
-    at,
     build,
     plan_file,
     rows,
     sync,
     write_workflow,
 )
+from tests.helpers import at, run_tick
 
 # What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
 # Vietnamese).
