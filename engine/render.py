@@ -57,6 +57,7 @@ from engine.errors import NhacviecError, RenderError
 from engine.i18n import _
 from engine.workflow.options import StageOptions, when_of
 from notifiers.base import Attachment, Button, Message, PermanentError
+from notifiers.registry import CHANNELS
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -171,13 +172,13 @@ class Recipient:
         return self.language if self.language in LANGUAGES else "vi"
 
     def address(self, channel: str) -> str:
-        """The email address or chat id for ``channel``; ``PermanentError`` if there is none."""
-        if channel == "email" and self.email:
-            return self.email
-        if channel == "telegram" and self.telegram_chat_id is not None:
-            return str(self.telegram_chat_id)
-        what = "email address" if channel == "email" else "linked Telegram chat"
-        raise PermanentError(f"contact {self.name!r} has no {what}")
+        """The contact's address on ``channel`` (the attribute its registry entry names:
+        an email address, a chat id), as text; ``PermanentError`` if there is none."""
+        known = CHANNELS[channel]
+        value = getattr(self, known.address)
+        if value is None or value == "":
+            raise PermanentError(f"contact {self.name!r} has no {known.address_name}")
+        return str(value)
 
 
 @dataclass(frozen=True)
@@ -334,12 +335,10 @@ class ObligationMessages:
             language=language,
             headers=self.env.headers(),
         )
-        if row.channel == "telegram":
-            text = templates.render(language, row.template, "telegram", context).strip()
-            return replace(message, text=text, buttons=self._buttons(row, subject, language))
-        text = templates.render(language, row.template, "txt", context)
-        html = templates.render(language, row.template, "html", context)
-        return replace(message, text=text, html=html, attachments=self._attachments(row))
+        body = render_body(templates, language, row.template, row.channel, context)
+        if body.html is None:
+            return replace(message, text=body.text, buttons=self._buttons(row, subject, language))
+        return replace(message, text=body.text, html=body.html, attachments=self._attachments(row))
 
     def context(self, row: OutboxRow, recipient: Recipient, subject: Subject) -> dict[str, Any]:
         today = self.env.today
@@ -426,7 +425,7 @@ def asks_for_ack(row: OutboxRow) -> bool:
 
 def wants_letter(row: OutboxRow) -> bool:
     """An email of an escalation stage that asks for a formal reminder letter."""
-    return row.escalation and row.channel == "email" and StageOptions.of(row.payload).letter
+    return row.escalation and not CHANNELS[row.channel].chat and StageOptions.of(row.payload).letter
 
 
 def _when(row: OutboxRow, obligation: ObligationView, today: date) -> str:
@@ -440,6 +439,26 @@ def _when(row: OutboxRow, obligation: ObligationView, today: date) -> str:
     if obligation.opens_on is not None and today <= obligation.opens_on:
         return "opens"
     return "before"
+
+
+@dataclass(frozen=True)
+class Body:
+    """A message's text, and its HTML alternative on a mail channel (None on a chat)."""
+
+    text: str
+    html: str | None = None
+
+
+def render_body(
+    templates: Templates, language: str, template: str, channel: str, context: Mapping[str, Any]
+) -> Body:
+    """The body of a message of ``channel`` from the template parts its registry entry
+    names: a chat's one text (stripped), or a mail's text and HTML."""
+    known = CHANNELS[channel]
+    text = templates.render(language, template, known.text, context)
+    if known.html is None:
+        return Body(text.strip())
+    return Body(text, templates.render(language, template, known.html, context))
 
 
 SUBJECT_LIMIT = 120  # characters: what a mail list shows of a subject, with room to spare

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import ClassVar, Self
+from typing import ClassVar
 
-from notifiers.base import DeliveryError, Message, Receipt
+from notifiers.base import DeliveryError, Message, Notifier, Receipt
 
 
-class Scripted:
+class Scripted(Notifier):
     """A channel that answers from a script: an error to raise, or None to accept.
 
     What it accepted is in ``sent``; once the script is over it accepts everything.
@@ -19,14 +18,6 @@ class Scripted:
     def __init__(self, *answers: DeliveryError | None) -> None:
         self.answers = list(answers)
         self.sent: list[Message] = []
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        return None
 
     async def send(self, message: Message) -> Receipt:
         answer = self.answers.pop(0) if self.answers else None
