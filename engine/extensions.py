@@ -66,6 +66,7 @@ from engine.store.models import (
     Snooze,
 )
 from engine.workflow.options import StageOptions
+from notifiers.registry import reachable
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -378,9 +379,7 @@ def _notify(
     stage = notice_stage(request.id, event)
     count = 0
     for contact in contacts:
-        for channel, address in (("email", contact.email), ("telegram", contact.telegram_chat_id)):
-            if address is None:
-                continue
+        for channel in reachable(contact):
             session.add(
                 Notification(
                     key=f"o{obligation.id}:{stage}:c{contact.id}:{channel}", kind=KIND,

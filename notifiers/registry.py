@@ -67,6 +67,10 @@ class ChannelEntry:
     html: str | None = None
     outbox_fallback: bool = False
 
+    def has(self, value: object) -> bool:
+        """Whether ``value`` (the contact's ``address`` attribute) is an address at all."""
+        return value is not None and value != ""
+
     @property
     def template_parts(self) -> tuple[str, ...]:
         """The template files a message of this channel reads: ``T.<part>.j2``."""
@@ -122,6 +126,19 @@ def names() -> tuple[str, ...]:
 def entry(name: str) -> ChannelEntry:
     """The channel called ``name`` (``KeyError`` if there is none)."""
     return CHANNELS[name]
+
+
+def reachable(contact: object) -> tuple[str, ...]:
+    """The channels ``contact`` (anything with the entries' ``address`` attributes: a
+    ``Contact``, a directory entry, a query row) has an address on, in order."""
+    return tuple(
+        name for name, known in CHANNELS.items() if known.has(getattr(contact, known.address))
+    )
+
+
+def mail_channels() -> tuple[str, ...]:
+    """The channels whose messages are mails (text, HTML and attachments: letters)."""
+    return tuple(name for name, known in CHANNELS.items() if not known.chat)
 
 
 def load_class(path: str) -> type[Notifier]:

@@ -71,6 +71,7 @@ from engine.plans.model import PlanFile, PlanTask, ReportingDuty
 from engine.workflow.options import StageOptions
 from engine.workflow.phrases import Offset, normalise
 from engine.workflow.schema import Rule, Stage, Workflow
+from notifiers.registry import reachable
 
 if TYPE_CHECKING:
     from engine.agencies import Directory
@@ -142,7 +143,7 @@ class AgencyBook:
         agencies, aliases = [], {}
         for entry in directory.agencies:
             contacts = tuple(
-                ContactRef(key, c.role, _channels(c.email, c.telegram_chat_id))
+                ContactRef(key, c.role, frozenset(reachable(c)))
                 for key, c in zip(entry.contact_keys(), entry.contacts, strict=True)
             )
             agencies.append(AgencyRef(entry.key, entry.name, contacts, entry.jurisdiction))
@@ -174,17 +175,6 @@ class AgencyBook:
             self.by_key[key] = stand_in
             self._index(name, key)
         return stand_in
-
-
-def _channels(email: str | None, chat: int | None) -> frozenset[str]:
-    return frozenset(
-        name for name, address in (("email", email), ("telegram", chat)) if address is not None
-    )
-
-
-def contact_channels(email: str | None, chat: int | None) -> frozenset[str]:
-    """The channels a contact can be reached on."""
-    return _channels(email, chat)
 
 
 def slug(text: str) -> str:

@@ -39,7 +39,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -49,10 +49,14 @@ from engine.plans.model import MONTH_DAY
 from engine.workflow.options import StageOptions
 from engine.workflow.phrases import Offset, normalise, parse_offset
 from engine.yamlpos import Positions, line_of, load_yaml, read_text, validate
+from notifiers.registry import mail_channels, names
 
 NAME = r"^[a-z0-9][a-z0-9_-]*$"
 Role = Literal["agency.coordinator", "agency.head", "owner.coordinator", "owner.head"]
-Channel = Literal["email", "telegram"]
+if TYPE_CHECKING:
+    Channel = str
+else:  # the registry's names, checked by pydantic as a Literal (its messages list them)
+    Channel = Literal[names()]
 StopStatus = Literal["acknowledged", "done", "waived"]
 Each = Literal["task lead", "task coordinator", "report", "plan drafting"]
 Frequency = Literal["half-yearly", "yearly", "quarterly", "monthly"]
@@ -84,8 +88,8 @@ DEFAULT_REPORT_DUE: dict[str, str] = {
 }
 
 
-def _both_channels() -> list[Channel]:
-    return ["email", "telegram"]
+def _every_channel() -> list[Channel]:
+    return list(names())
 
 
 def _until_done() -> list[StopStatus]:
@@ -102,7 +106,7 @@ class StageSpec(_Model):
     name: str = Field(pattern=NAME, max_length=60)
     at: str
     to: list[Role] = Field(min_length=1)
-    channels: list[Channel] = Field(default_factory=_both_channels, min_length=1)
+    channels: list[Channel] = Field(default_factory=_every_channel, min_length=1)
     template: str | None = Field(default=None, pattern=NAME, max_length=60)
     stop_on: list[StopStatus] = Field(default_factory=_until_done)
     ack_link: bool = True
@@ -411,7 +415,7 @@ def _check_stages(stages: list[StageSpec], loc: tuple[Any, ...], add: Any) -> No
         if stage.letter and not stage.offset.escalation:
             add((*loc, j, "letter"), "a letter goes with an escalation: 'at' must be after the "
                 f"due date (e.g. \"7 ngày sau hạn\"); got {stage.at!r}")  # fmt: skip
-        elif stage.letter and "email" not in stage.channels:
+        elif stage.letter and not set(mail_channels()) & set(stage.channels):
             add((*loc, j, "letter"), "a letter is attached to emails: add email to 'channels'")
         if stage.offset.anchor == "acknowledged" and "acknowledged" in stage.stop_on:
             add((*loc, j, "stop_on"), "a stage timed from the acknowledgement cannot stop on "

@@ -73,11 +73,11 @@ from engine.workflow.generate import (
     NotificationSpec,
     ObligationSpec,
     ScheduleSignatures,
-    contact_channels,
     contact_warnings,
     generate_obligations,
     schedule,
 )
+from notifiers.registry import CHANNELS, reachable
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -409,15 +409,17 @@ def load_book(
     """Agencies and their active contacts as stored (Telegram chats are linked there)."""
     contacts: dict[int, list[ContactRef]] = {}
     contact_ids: dict[str, int] = {}
+    addresses = [getattr(Contact, known.address) for known in CHANNELS.values()]
     rows = session.execute(
-        select(Contact.id, Contact.key, Contact.agency_id, Contact.role, Contact.email,
-               Contact.telegram_chat_id).where(Contact.active).order_by(Contact.id)
-    )  # fmt: skip
-    for cid, key, agency_id, role, email, chat in rows:
-        contacts.setdefault(agency_id, []).append(
-            ContactRef(key, role, contact_channels(email, chat))
+        select(Contact.id, Contact.key, Contact.agency_id, Contact.role, *addresses)
+        .where(Contact.active)
+        .order_by(Contact.id)
+    )
+    for row in rows:
+        contacts.setdefault(row.agency_id, []).append(
+            ContactRef(row.key, row.role, frozenset(reachable(row)))
         )
-        contact_ids[key] = cid
+        contact_ids[row.key] = row.id
     agencies, aliases, agency_ids = [], {}, {}
     for row in session.execute(
         select(Agency.id, Agency.key, Agency.name, Agency.jurisdiction, Agency.aliases,

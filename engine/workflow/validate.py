@@ -30,9 +30,9 @@ from engine.workflow.schema import (
     workflow_files,
 )
 from engine.yamlpos import Positions, line_of, load_toml, load_yaml, read_text, validate
+from notifiers.registry import CHANNELS
 
 LANGUAGES = ("vi", "en")
-CHANNEL_PARTS = {"email": ("subject", "txt", "html"), "telegram": ("telegram",)}
 
 
 @dataclass
@@ -240,7 +240,7 @@ def _check_letter_template(settings: Settings, result: Validation) -> None:
 
 def _template_files(folder: Path, name: str, channel: str) -> Iterator[Path]:
     for language in LANGUAGES:
-        for part in CHANNEL_PARTS[channel]:
+        for part in CHANNELS[channel].template_parts:
             yield folder / language / f"{name}.{part}.j2"
 
 
