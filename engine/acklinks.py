@@ -17,11 +17,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
 
+from engine.errors import TokenError
 from engine.ids import parse_id
 
 if TYPE_CHECKING:
@@ -29,16 +30,6 @@ if TYPE_CHECKING:
 
 SALT = "nhacviec.ack.v1"
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
-
-Refusal = Literal["malformed", "forged", "expired"]
-
-
-class TokenError(Exception):
-    """A token that is refused: ``reason`` is malformed, forged or expired."""
-
-    def __init__(self, reason: Refusal) -> None:
-        super().__init__(reason)
-        self.reason: Refusal = reason
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.plans.text import fold
 from engine.yamlpos import load_yaml, read_text, validate
+from notifiers.registry import EMAIL_PATTERN
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9.\-_]*$"
 
@@ -45,7 +46,7 @@ class ContactEntry(_Model):
     key: str | None = Field(default=None, pattern=KEY_PATTERN, max_length=160)
     role: Literal["coordinator", "head", "other"] = "coordinator"
     name: str = Field(max_length=200)
-    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
+    email: str | None = Field(default=None, pattern=EMAIL_PATTERN, max_length=320)
     telegram_chat_id: int | None = None
     language: Literal["vi", "en"] = "vi"
 

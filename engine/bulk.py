@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
-from engine.errors import InputError
+from engine.errors import InputError, StatusError
 from engine.i18n import _
-from engine.status import EVENT_OF, StatusError, decide, effective_status
+from engine.status import EVENT_OF, decide, effective_status
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo

@@ -1,20 +1,16 @@
 """Which notifier carries each channel, built from the settings and opened once per pass.
 
-Email goes to the ``[email]`` SMTP server, or to the outbox folder when there is no
-``[email]`` section; Telegram to the bot, if its token is set. ``[delivery] mode =
-"outbox"`` sends every channel to the outbox folder. Notifiers come from the registry
-``notifiers.NOTIFIERS`` (imported lazily) and are built with ``cls.from_settings(settings)``
-(or ``cls(settings)`` when the class has no such constructor).
-
-Two optional attributes tune how the tick drives a notifier, beyond the contract of
-``notifiers.base``: ``max_in_flight`` (how many ``send`` calls may run at once; 1 for a
-single SMTP connection; ``[delivery] concurrency`` when absent) and ``prepare(message)``
-(CPU work the tick may do ahead, while earlier messages are on the wire).
+Each channel goes to its own notifier (``notifiers.registry``); a channel whose entry
+has ``outbox_fallback`` (email) goes to the outbox folder when its settings section is
+absent; a notifier that cannot be built (Telegram without its token) says why.
+``[delivery] mode = "outbox"`` sends every channel to the outbox folder. Notifiers come
+from ``notifiers.registry.NOTIFIERS`` (imported lazily) and are built with
+``cls.from_settings(settings)``. How the tick drives one (``max_in_flight``,
+``prepare``, ``gated``) is declared on its class (``notifiers.base.Notifier``).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
@@ -22,8 +18,8 @@ from typing import TYPE_CHECKING
 
 from engine.errors import NhacviecError
 from engine.i18n import _
-from notifiers import NOTIFIERS
 from notifiers.base import DeliveryError, Notifier
+from notifiers.registry import CHANNELS, NOTIFIERS, load_class
 
 if TYPE_CHECKING:
     from engine.config import Settings
@@ -36,7 +32,8 @@ def notifier_name(settings: Settings, channel: str) -> str:
     email without an ``[email]`` section, else the channel's own."""
     if settings.delivery.mode == "outbox":
         return "outbox"
-    if channel == "email" and settings.email is None:
+    found = CHANNELS.get(channel)
+    if found is not None and found.outbox_fallback and getattr(settings, found.section) is None:
         return "outbox"
     return channel
 
@@ -44,27 +41,19 @@ def notifier_name(settings: Settings, channel: str) -> str:
 def load_notifier(name: str, settings: Settings) -> Notifier:
     """Import and build a notifier by registry name (``cls.from_settings(settings)``).
 
-    Raises ``NhacviecError`` saying what is missing when it cannot be used.
+    Raises ``NhacviecError`` saying what is missing when it cannot be used (the
+    notifier's ``from_settings`` says what its settings lack).
     """
-    if name == "telegram" and not settings.secret(settings.telegram.token_env):
-        raise NhacviecError(
-            _("Telegram is not configured: ${token_env} is not set").format(
-                token_env=settings.telegram.token_env
-            )
-        )
     path = NOTIFIERS.get(name)
     if path is None:
         raise NhacviecError(_("no notifier for channel {name!r}").format(name=name))
-    module_name, _sep, attribute = path.partition(":")
     try:
-        cls = getattr(importlib.import_module(module_name), attribute)
+        cls = load_class(path)
     except (ImportError, AttributeError) as exc:
         raise NhacviecError(
             _("the {name} notifier is not installed ({exc})").format(name=name, exc=exc)
         ) from exc
-    factory = getattr(cls, "from_settings", None)
-    notifier: Notifier = factory(settings) if factory is not None else cls(settings)
-    return notifier
+    return cls.from_settings(settings)
 
 
 class Channels:

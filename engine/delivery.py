@@ -69,6 +69,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from engine.channels import Channels
+from engine.errors import RenderError
 from engine.i18n import _
 from engine.outbox import (
     LIVE_STATES,
@@ -87,7 +88,7 @@ from engine.outbox import (
     table,
     wall_clock,
 )
-from engine.render import KINDS, KindRenderer, Recipient, RenderEnv, RenderError, chunked
+from engine.render import KINDS, KindRenderer, Recipient, RenderEnv, chunked
 from engine.sendwindow import SendWindow, held_until
 from engine.status import reminder_status, stops
 from notifiers.base import Message, Notifier, PermanentError, TransientError
@@ -639,7 +640,7 @@ class _Pass:
         Messages are rendered ahead, in the gaps while earlier ones are on the wire, so
         rendering costs no time when the server is the slower of the two.
         """
-        limit = getattr(notifier, "max_in_flight", None) or self.delivery.concurrency
+        limit = notifier.max_in_flight or self.delivery.concurrency
         if limit > 1:
             slots = asyncio.Semaphore(limit)
 
@@ -654,13 +655,12 @@ class _Pass:
             sent = {row.id: outcome for row, outcome in zip(order, done, strict=True)}
             return [sent[row.id] for row in rows]
         rendered: asyncio.Queue[tuple[OutboxRow, Message | Outcome]] = asyncio.Queue()
-        prepare = getattr(notifier, "prepare", None)  # optional: the email bytes, ahead
 
         async def render_ahead() -> None:
             for row in rows:
                 message = self._render(batch, row)
-                if prepare is not None and isinstance(message, Message):
-                    prepare(message)
+                if isinstance(message, Message):
+                    notifier.prepare(message)  # the email bytes, ahead
                 rendered.put_nowait((row, message))
                 await asyncio.sleep(0)  # one at a time, in the gaps of the sending
 
@@ -699,7 +699,7 @@ class _Pass:
         messages that were on the wire."""
         outcome = await self._try(notifier, row, message)
         recorded = self.recorder.add([outcome])
-        if not getattr(notifier, "gated", False):
+        if not notifier.gated:
             await recorded
         return outcome
 
@@ -707,7 +707,7 @@ class _Pass:
         tried = Outcome(row, "sent", to=message.to, subject=message.subject, attempted=True)
         self.recorder.check()
         try:
-            if getattr(notifier, "gated", False):
+            if notifier.gated:
                 send = notifier.send(message, before_accept=self.recorder.settled)  # type: ignore[call-arg]
             else:
                 send = notifier.send(message)

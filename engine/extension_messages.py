@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from engine.errors import RenderError
 from engine.i18n import _
-from engine.render import RenderEnv, RenderError, Subject, load_subjects, subject_line
+from engine.render import RenderEnv, Subject, load_subjects, render_body, subject_line
 from notifiers.base import Message
 
 if TYPE_CHECKING:
@@ -101,12 +102,10 @@ class ExtensionMessages:
             subject=heading, text="", to_name=recipient.name,
             language=language, headers=self.env.headers(),
         )  # fmt: skip
-        if row.channel == "telegram":
-            text = templates.render(language, row.template, "telegram", context).strip()
-            return replace(message, text=text, buttons=self._buttons(event, request, language))
-        text = templates.render(language, row.template, "txt", context)
-        html = templates.render(language, row.template, "html", context)
-        return replace(message, text=text, html=html)
+        body = render_body(templates, language, row.template, row.channel, context)
+        if body.html is None:
+            return replace(message, text=body.text, buttons=self._buttons(event, request, language))
+        return replace(message, text=body.text, html=body.html)
 
     def _buttons(self, event: str, request: RequestView, language: str) -> Any:
         from engine.bot.buttons import decision_buttons

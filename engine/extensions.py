@@ -33,7 +33,8 @@ does that). While it lasts, delivery holds that contact's reminders of the oblig
 (``engine.delivery.verdict``: "snoozed", the row waits until ``until``); escalations
 are never held. At ``until`` the reminder comes back: a row of kind ``snooze`` (stage
 ``nhac-lai@…``) on each channel the contact's reminders of that obligation use, copying
-the template and stop condition of the last reminder sent to them; the reminders held
+the template, stop condition and stage options (``ack_link``, ``any_time``:
+``engine.workflow.options``) of the last reminder sent to them; the reminders held
 meanwhile are overtaken by it (one message, not a burst).
 
 Everything here works in the caller's session and transaction; ``ExtensionError`` (a
@@ -52,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from engine import labels
-from engine.errors import InputError, NhacviecError
+from engine.errors import ExtensionError, InputError
 from engine.i18n import _
 from engine.ids import parse_id
 from engine.store.models import (
@@ -64,6 +65,8 @@ from engine.store.models import (
     Plan,
     Snooze,
 )
+from engine.workflow.options import StageOptions
+from notifiers.registry import reachable
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -78,21 +81,6 @@ SNOOZE_KIND = "snooze"  # the reminder that comes back when a snooze ends
 SNOOZE_STAGE = "nhac-lai"
 _DURATION = re.compile(r"^\s*(\d{1,3})\s*(d|day|days|ngày|w|week|weeks|tuần)?\s*$", re.I)
 _WEEKS = ("w", "week", "weeks", "tuần")
-
-
-class ExtensionError(NhacviecError):
-    """An extension request, a decision or a snooze that the rules do not allow.
-
-    ``code`` says which rule (for replies in the user's language): ``closed`` (done,
-    waived or no longer in the plan; ``status``), ``pending`` (``pending`` request),
-    ``not_later`` (``due_on``), ``no_reason``, ``decided`` (``request``), ``too_late``
-    (a snooze after the last reminder; ``due_on``).
-    """
-
-    def __init__(self, message: str, code: str, **context: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.context = context
 
 
 # ---------------------------------------------------------------------------- checks
@@ -391,9 +379,7 @@ def _notify(
     stage = notice_stage(request.id, event)
     count = 0
     for contact in contacts:
-        for channel, address in (("email", contact.email), ("telegram", contact.telegram_chat_id)):
-            if address is None:
-                continue
+        for channel in reachable(contact):
             session.add(
                 Notification(
                     key=f"o{obligation.id}:{stage}:c{contact.id}:{channel}", kind=KIND,
@@ -524,9 +510,8 @@ def _remind_again(
     sent = [r for r in reminders if r.state == "sent"]
     model = sent[-1] if sent else reminders[-1]
     stage = f"{SNOOZE_STAGE}@{until.astimezone(UTC):%Y%m%dT%H%MZ}"
-    payload: dict[str, Any] = {"snooze": True}
-    if isinstance((model.payload or {}).get("ack_link"), bool):
-        payload["ack_link"] = (model.payload or {})["ack_link"]
+    # The reminder's own stage options, its ``when`` derived again at ``until``.
+    payload = StageOptions.of(model.payload).payload(snooze=True)
     for channel in sorted({r.channel for r in reminders}):
         key = f"o{obligation.id}:{stage}:c{contact.id}:{channel}"
         row = session.scalars(select(Notification).where(Notification.key == key)).first()

@@ -40,7 +40,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import InputError, NhacviecError
+from engine.errors import InputError, NothingToRemind
 from engine.i18n import _
 from engine.status import effective_status, local_date
 
@@ -55,10 +55,6 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 BLANK = "……………"
 STATUS_TEXT = {"open": "Chưa xác nhận", "acknowledged": "Đã nhận, chưa hoàn thành"}
 _LOCK_KEY = 0x6E68_6376_4C54  # any constant shared by every writer of letters
-
-
-class NothingToRemind(NhacviecError):
-    """The agency has nothing overdue: no letter is made."""
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Table
 
-from engine.errors import NhacviecError
+from engine.errors import OutboxBusy
 from engine.i18n import _
 from engine.render import Recipient, chunked
+from notifiers.registry import CHANNELS
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -62,10 +63,6 @@ _STATE_OF: dict[Result, str] = {
 }
 
 _ATTEMPT_OF: dict[Result, str] = {"sent": "sent", "retried": "retry", "failed": "failed"}
-
-
-class OutboxBusy(NhacviecError):
-    """Another worker holds the SQLite outbox."""
 
 
 @dataclass(frozen=True)
@@ -713,20 +710,20 @@ def _update_contacts(session: Session, outcomes: Sequence[Outcome]) -> None:
     contacts = table(Contact)
     c = contacts.c
     flags: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    moves = []
+    moves: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for o in outcomes:
         if o.flag is not None:
             flags[o.row.channel].append({"_id": o.row.contact_id, "_flag": o.flag})
         if o.migrate_to_chat_id is not None:
-            moves.append({"_id": o.row.contact_id, "_chat": o.migrate_to_chat_id})
+            moves[o.row.channel].append({"_id": o.row.contact_id, "_chat": o.migrate_to_chat_id})
     for channel, values in flags.items():
-        column = {"email": "email_flag", "telegram": "telegram_flag"}.get(channel)
-        if column is not None:
+        known = CHANNELS.get(channel)
+        if known is not None:
             stmt = update(contacts).where(c.id == bindparam("_id"))
-            session.execute(stmt.values({column: bindparam("_flag")}), values)
-    if moves:
+            session.execute(stmt.values({known.flag: bindparam("_flag")}), values)
+    for channel, values in moves.items():  # a chat that moved (a group become a supergroup)
         stmt = update(contacts).where(c.id == bindparam("_id"))
-        session.execute(stmt.values(telegram_chat_id=bindparam("_chat")), moves)
+        session.execute(stmt.values({CHANNELS[channel].address: bindparam("_chat")}), values)
 
 
 def worker_name() -> str:

@@ -85,7 +85,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from engine.errors import NhacviecError
+from engine.errors import PeriodError
 from engine.i18n import N_, _
 
 Recurrence = Literal[
@@ -107,19 +107,6 @@ EXPECTED = N_(
     "'chậm nhất ngày 15/12/2025', '30/6/2024') or a recurrence ('Hàng năm', "
     "'Quý I hàng năm', 'trước ngày 20/6 hàng năm', 'Thường xuyên')"
 )
-
-
-class PeriodError(NhacviecError):
-    """A time expression that cannot be read: quotes it and says what was expected."""
-
-    def __init__(self, expression: str, reason: str, *, what: str = N_("the time expression")):
-        self.expression = expression
-        self.reason = reason
-        super().__init__(
-            _("cannot read {what} '{expression}': {reason}").format(
-                what=_(what), expression=expression, reason=reason
-            )
-        )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ the reminder and escalation kind, ``"digest"`` the weekly digest
 
 Rows carry hints from generation in ``Notification.payload``: ``when`` (``opens``,
 ``before``, ``on_due``, ``after``), ``ack`` (the stage's ``ack_link``: whether it asks
-for acknowledgement) and ``letter`` (attach a formal reminder letter). Without them
+for acknowledgement) and ``letter`` (attach a formal reminder letter), read with
+``engine.workflow.options``. Without them
 ``when`` is derived from the local sending date against the obligation's dates, and a
 stage asks for acknowledgement when acknowledging stops it (``"acknowledged"`` in
 ``stop_on``). Only an obligation that is still ``open`` gets an acknowledgement link
@@ -52,9 +53,11 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from engine.errors import NhacviecError
+from engine.errors import NhacviecError, RenderError
 from engine.i18n import _
+from engine.workflow.options import StageOptions, when_of
 from notifiers.base import Attachment, Button, Message, PermanentError
+from notifiers.registry import CHANNELS
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -67,10 +70,6 @@ if TYPE_CHECKING:
 LANGUAGES = ("vi", "en")
 EMAIL_PARTS = ("subject", "txt", "html")
 T = TypeVar("T")
-
-
-class RenderError(NhacviecError):
-    """A template is missing or broken: the row fails and says which template."""
 
 
 def vndate(value: date | datetime | None) -> str:
@@ -173,13 +172,13 @@ class Recipient:
         return self.language if self.language in LANGUAGES else "vi"
 
     def address(self, channel: str) -> str:
-        """The email address or chat id for ``channel``; ``PermanentError`` if there is none."""
-        if channel == "email" and self.email:
-            return self.email
-        if channel == "telegram" and self.telegram_chat_id is not None:
-            return str(self.telegram_chat_id)
-        what = "email address" if channel == "email" else "linked Telegram chat"
-        raise PermanentError(f"contact {self.name!r} has no {what}")
+        """The contact's address on ``channel`` (the attribute its registry entry names:
+        an email address, a chat id), as text; ``PermanentError`` if there is none."""
+        known = CHANNELS[channel]
+        value = getattr(self, known.address)
+        if value is None or value == "":
+            raise PermanentError(f"contact {self.name!r} has no {known.address_name}")
+        return str(value)
 
 
 @dataclass(frozen=True)
@@ -336,12 +335,10 @@ class ObligationMessages:
             language=language,
             headers=self.env.headers(),
         )
-        if row.channel == "telegram":
-            text = templates.render(language, row.template, "telegram", context).strip()
-            return replace(message, text=text, buttons=self._buttons(row, subject, language))
-        text = templates.render(language, row.template, "txt", context)
-        html = templates.render(language, row.template, "html", context)
-        return replace(message, text=text, html=html, attachments=self._attachments(row))
+        body = render_body(templates, language, row.template, row.channel, context)
+        if body.html is None:
+            return replace(message, text=body.text, buttons=self._buttons(row, subject, language))
+        return replace(message, text=body.text, html=body.html, attachments=self._attachments(row))
 
     def context(self, row: OutboxRow, recipient: Recipient, subject: Subject) -> dict[str, Any]:
         today = self.env.today
@@ -423,21 +420,17 @@ class ObligationMessages:
 
 def asks_for_ack(row: OutboxRow) -> bool:
     """Whether the row's stage asks for acknowledgement (see the module docstring)."""
-    payload = row.payload or {}
-    hint = payload.get("ack", payload.get("ack_link"))  # sync writes "ack" (the stage's ack_link)
-    if isinstance(hint, bool):
-        return hint
-    return "acknowledged" in row.stop_on
+    return StageOptions.of(row.payload).asks_for_ack(row.stop_on)
 
 
 def wants_letter(row: OutboxRow) -> bool:
     """An email of an escalation stage that asks for a formal reminder letter."""
-    return row.escalation and row.channel == "email" and bool((row.payload or {}).get("letter"))
+    return row.escalation and not CHANNELS[row.channel].chat and StageOptions.of(row.payload).letter
 
 
 def _when(row: OutboxRow, obligation: ObligationView, today: date) -> str:
-    hint = (row.payload or {}).get("when")
-    if isinstance(hint, str):
+    hint = when_of(row.payload)
+    if hint is not None:
         return hint
     if today > obligation.due_on:
         return "after"
@@ -446,6 +439,26 @@ def _when(row: OutboxRow, obligation: ObligationView, today: date) -> str:
     if obligation.opens_on is not None and today <= obligation.opens_on:
         return "opens"
     return "before"
+
+
+@dataclass(frozen=True)
+class Body:
+    """A message's text, and its HTML alternative on a mail channel (None on a chat)."""
+
+    text: str
+    html: str | None = None
+
+
+def render_body(
+    templates: Templates, language: str, template: str, channel: str, context: Mapping[str, Any]
+) -> Body:
+    """The body of a message of ``channel`` from the template parts its registry entry
+    names: a chat's one text (stripped), or a mail's text and HTML."""
+    known = CHANNELS[channel]
+    text = templates.render(language, template, known.text, context)
+    if known.html is None:
+        return Body(text.strip())
+    return Body(text, templates.render(language, template, known.html, context))
 
 
 SUBJECT_LIMIT = 120  # characters: what a mail list shows of a subject, with room to spare

@@ -22,6 +22,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from engine.workflow.options import StageOptions
+
 if TYPE_CHECKING:
     from engine.config import Settings
     from engine.workflow.calendar import WorkCalendar
@@ -96,7 +98,7 @@ def _window(
 
 def any_time(payload: dict[str, Any] | None) -> bool:
     """Whether a row's stage opted out of the window (``any_time: true``)."""
-    return bool((payload or {}).get("any_time"))
+    return StageOptions.of(payload).any_time
 
 
 def held_until(

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.channels import load_notifier, notifier_name
 from engine.delivery import snoozed_until, verdict, withhold
-from engine.errors import NhacviecError
+from engine.errors import NhacviecError, RenderError
 from engine.i18n import _
 from engine.outbox import (
     LIVE_STATES,
@@ -42,7 +42,7 @@ from engine.outbox import (
     row_columns,
     table,
 )
-from engine.render import KINDS, KindRenderer, Recipient, RenderEnv, RenderError, chunked
+from engine.render import KINDS, KindRenderer, Recipient, RenderEnv, chunked
 from engine.sendwindow import SendWindow, held_until
 from notifiers.base import DeliveryError
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from engine import labels
-from engine.errors import NhacviecError
+from engine.errors import StatusError
 from engine.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -44,10 +44,6 @@ EVENT_OF: dict[Action, str] = {
     "waive": "waived",
     "reopen": "reopened",
 }
-
-
-class StatusError(NhacviecError):
-    """An action that the obligation's current status does not allow."""
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from engine.errors import NhacviecError
+from engine.errors import TrackingError
 from engine.i18n import _
 
 if TYPE_CHECKING:
@@ -43,10 +43,6 @@ TRACKED = "tracked"
 UNTRACKED = "untracked"
 BY_HAND = "track"  # AuditEvent.data["via"] of a ``track`` by a person
 BY_START = "track_from"  # … of a change the tracking start made
-
-
-class TrackingError(NhacviecError):
-    """An obligation that cannot be brought into tracking (cancelled by sync)."""
 
 
 def local_today(now: datetime, zone: ZoneInfo) -> date:

@@ -45,8 +45,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from engine.acklinks import AckClaim, AckLinks, TokenError
-from engine.errors import NhacviecError
+from engine.acklinks import AckClaim, AckLinks
+from engine.errors import ExtensionError, NhacviecError, Refused, TokenError
 from engine.i18n import _
 from engine.render import LANGUAGES, AgencyView, ObligationView, PlanView, load_subjects, vndate
 from engine.webheaders import SecurityHeaders
@@ -72,15 +72,6 @@ PRIVATE_HEADERS = {
 
 def wall_clock() -> datetime:
     return datetime.now(UTC)
-
-
-class Refused(Exception):
-    """A link that cannot be used: ``reason`` picks the page, ``status`` the HTTP code."""
-
-    def __init__(self, reason: str, status: int) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
 
 
 def _claim(links: AckLinks | None, token: str, now: datetime) -> AckClaim:
@@ -152,7 +143,7 @@ def extension_page(
         pending = ext.pending_request(session, obligation.id)
         try:
             ext.check_extendable(obligation)
-        except ext.ExtensionError:
+        except ExtensionError:
             return replace(page, state="closed")
         if pending is not None:
             return replace(page, state="pending", request=_request_view(pending))
@@ -166,7 +157,7 @@ def extension_page(
                 session, obligation, new_due_on=day, reason=form.get("reason", ""),
                 by=contact.name, via="web", now=now, origin={"contact": contact.key},
             )  # fmt: skip
-        except ext.ExtensionError as error:
+        except ExtensionError as error:
             return replace(page, error=error.code, status=400)
         log.info(_("extension requested for obligation %s by contact %s (web)"), obligation.id,
                  contact.id)  # fmt: skip

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from engine.errors import ExtensionError, Refused
 from engine.i18n import _
 from engine.render import LANGUAGES, AgencyView, ObligationView, PlanView, load_subjects
-from engine.web import Refused
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -174,7 +174,7 @@ def _approve(
     try:
         ext.approve_extension(session, request, by=contact.name, via="web", now=now,
                               settings=settings, origin={"contact": contact.key})  # fmt: skip
-    except ext.ExtensionError:
+    except ExtensionError:
         return None
     log.info(_("extension GH%s approved by contact %s (web)"), request.id, contact.id)
     return "approved"

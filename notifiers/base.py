@@ -21,7 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, ClassVar, Protocol, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+if TYPE_CHECKING:
+    from engine.config import Settings  # only named: this module imports nothing of engine
 
 
 @dataclass(frozen=True)
@@ -101,18 +104,57 @@ class PermanentError(DeliveryError):
     permanent = True
 
 
-class Notifier(Protocol):
-    """One channel. See the module docstring for the contract."""
+class Notifier:
+    """One channel. See the module docstring for the contract of ``send``.
+
+    A channel declares what it can carry and how the tick may drive it as class
+    attributes; the defaults below are those of a plain channel, so the engine reads
+    them directly (never with ``getattr``):
+
+    - ``max_length``: the longest text one message may have (None: no limit); a
+      longer one is split by the channel (Telegram: 4096 characters);
+    - ``rate``: the most messages per second the service accepts from us across all
+      recipients (None: no published limit); the channel paces itself;
+    - ``buttons``: inline buttons reach the recipient (``Message.buttons``);
+    - ``attachments``: files reach the recipient (``Message.attachments``);
+    - ``max_in_flight``: how many ``send`` calls may run at once (None: ``[delivery]
+      concurrency``); an instance may set its own from its settings;
+    - ``gated``: ``send`` takes ``before_accept`` (a coroutine awaited just before the
+      server accepts the message; email, before DATA).
+
+    ``prepare(message)`` is CPU work the tick may do ahead, while earlier messages are
+    on the wire (the default does nothing). Entering the context opens what a batch
+    reuses; the defaults open and close nothing.
+    """
 
     channel: ClassVar[str]
+    max_length: ClassVar[int | None] = None
+    rate: ClassVar[float | None] = None
+    buttons: ClassVar[bool] = False
+    attachments: ClassVar[bool] = False
+    gated: ClassVar[bool] = False
+    max_in_flight: int | None = None
 
-    async def __aenter__(self) -> Self: ...
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """The notifier the settings describe; ``NhacviecError`` saying what they lack
+        when it cannot be built (each channel defines it)."""
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
 
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> None: ...
+    ) -> None:
+        return None
 
-    async def send(self, message: Message) -> Receipt: ...
+    def prepare(self, message: Message) -> None:
+        """Work on ``message`` ahead of ``send`` (optional; errors surface in ``send``)."""
+        return None
+
+    async def send(self, message: Message) -> Receipt:
+        raise NotImplementedError

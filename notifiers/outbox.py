@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from notifiers.base import Message, Receipt, TransientError
+from notifiers.base import Message, Notifier, Receipt, TransientError
 from notifiers.email import DEFAULT_SENDER, message_id, mime_bytes
 
 if TYPE_CHECKING:
@@ -33,11 +33,13 @@ def safe_name(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9.\-]", "_", key)
 
 
-class OutboxNotifier:
+class OutboxNotifier(Notifier):
     """Writes each message to the outbox folder; see the module docstring."""
 
     channel: ClassVar[str] = "outbox"
-    max_in_flight: ClassVar[int] = 1  # file writes do not wait on anything
+    buttons: ClassVar[bool] = True  # written into the .json file
+    attachments: ClassVar[bool] = True  # written into the .eml file
+    max_in_flight = 1  # file writes do not wait on anything
 
     def __init__(self, folder: Path, *, sender: str = DEFAULT_SENDER) -> None:
         self.folder = folder

@@ -9,26 +9,21 @@ email at 08:00 Hà Nội time.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from engine.config import DeliverySettings, EmailSettings, PathsSettings, Settings, WebSettings
 from engine.store.models import Agency, Contact, Notification, Obligation, Plan, Task
+from tests.helpers import HANOI as HANOI  # re-exported: the factories speak in Hà Nội time
+from tests.helpers import at as at
 
 ROOT = Path(__file__).resolve().parent.parent
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 CREATED = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 STOP_ON_ACK = ("acknowledged", "done", "waived")
 STOP_ON_DONE = ("done", "waived")
-
-
-def at(day: date, clock: time = time(8, 0)) -> datetime:
-    """An instant in Hà Nội: ``at(date(2026, 6, 12))`` is 08:00 that day."""
-    return datetime.combine(day, clock, tzinfo=HANOI)
 
 
 def settings(

@@ -50,9 +50,9 @@ from engine import extensions as ext
 from engine.bot import links
 from engine.bot.buttons import Rows, last_changes, status_buttons
 from engine.bot.replies import Replies, language_of, plain, replies_for
-from engine.errors import NhacviecError
+from engine.errors import ExtensionError, NhacviecError, StatusError
 from engine.ids import parse_id
-from engine.status import Action, StatusError, apply_action, local_date
+from engine.status import Action, apply_action, local_date
 from engine.store.models import Agency, Contact, ExtensionRequest, Obligation
 from notifiers.base import Button
 
@@ -450,7 +450,7 @@ class BotService:
                 session, obligation, new_due_on=day, reason=reason, by=contact.name,
                 via="telegram", now=now, origin=self._origin(chat, contact),
             )  # fmt: skip
-        except ext.ExtensionError as error:
+        except ExtensionError as error:
             self._record(session, chat, attempted, str(error), now, obligation, contact)
             return self._ext(chat, "refused", error=error, obligation=obligation)
         return self._ext(chat, "requested", request=request, obligation=obligation)
@@ -468,7 +468,7 @@ class BotService:
         try:
             ext.check_request(obligation, ext.pending_request(session, obligation.id),
                               date.max, "?")  # fmt: skip
-        except ext.ExtensionError as error:
+        except ExtensionError as error:
             text = self._ext(chat, "refused", error=error, obligation=obligation)
             return Reply(toast=plain(text), alert=True)
         example = obligation.due_on + timedelta(days=30)
@@ -489,7 +489,7 @@ class BotService:
             return Reply(toast=plain(self._ext(chat, "state", request=request, at=at)))
         try:
             ext.check_decision(request, obligation, approve=kind == "extapprove")
-        except ext.ExtensionError as error:
+        except ExtensionError as error:
             text = self._ext(chat, "refused", error=error, obligation=obligation)
             return Reply(toast=plain(text), alert=True)
         if kind == "extrefuse":
@@ -516,7 +516,7 @@ class BotService:
                 session, request, by=decider.name, via="telegram", now=now,
                 reason=reason, origin=self._origin(chat, decider),
             )  # fmt: skip
-        except ext.ExtensionError as error:
+        except ExtensionError as error:
             return Reply(self._ext(chat, "refused", error=error, obligation=obligation))
         text = self._ext(chat, "refused_done", request=request, obligation=obligation,
                          actor=decider.name, at=self.replies.when(now))  # fmt: skip
@@ -574,7 +574,7 @@ class BotService:
                     session, obligation, contact, days=days, now=now, calendar=self.calendar,
                     by=contact.name, via="telegram", origin=self._origin(chat, contact),
                 ).until  # fmt: skip
-            except ext.ExtensionError as error:
+            except ExtensionError as error:
                 self._record(session, chat, data, str(error), now, obligation, contact)
                 text = self._ext(chat, "refused", error=error, obligation=obligation)
                 return Reply(toast=plain(text), alert=True)

@@ -32,6 +32,7 @@ from engine import ids, labels
 from engine.cli.app import app, console, print_json, state
 from engine.errors import InputError, NhacviecError
 from engine.i18n import N_, _
+from notifiers.registry import CHANNELS
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -350,7 +351,8 @@ def _act(
     now: str | None,
 ) -> None:
     from engine.bulk import follow_up
-    from engine.status import StatusError, apply_action
+    from engine.errors import StatusError
+    from engine.status import apply_action
 
     appctx = state(ctx)
     zone = appctx.settings.time.zone
@@ -515,7 +517,7 @@ def describe(
             {
                 "stage": n.stage,
                 "channel": n.channel,
-                "to": _address(n.channel, n.contact.email, n.contact.telegram_chat_id),
+                "to": _address(n.channel, n.contact),
                 "scheduled": at(n.scheduled_at),
                 "state": n.state,
                 "contact": n.contact.key,
@@ -571,10 +573,13 @@ def _extras(session: Session, obligation: Obligation, zone: ZoneInfo) -> dict[st
     }
 
 
-def _address(channel: str, email: str | None, chat_id: int | None) -> str | None:
-    if channel == "telegram":
-        return str(chat_id) if chat_id is not None else None
-    return email
+def _address(channel: str, contact: object) -> str | None:
+    """The contact's address on ``channel`` as the JSON shows it: a chat id as text."""
+    known = CHANNELS[channel]
+    value = getattr(contact, known.address)
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
 
 
 def _print_show(data: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ import typer
 from engine import labels
 from engine.cli.app import console, print_json, state, sub_app
 from engine.i18n import N_, _
+from notifiers.registry import CHANNELS
 
 if TYPE_CHECKING:
     from engine.store.models import Contact
@@ -140,9 +141,9 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         else:
             telegram = _("invited") if row["invited_until"] else "—"
         flags = "; ".join(
-            f"{channel}: {row[f'{channel}_flag']}"
-            for channel in ("email", "telegram")
-            if row[f"{channel}_flag"]
+            f"{channel}: {row[known.flag]}"
+            for channel, known in CHANNELS.items()
+            if row[known.flag]
         )
         if not row["active"]:
             flags = "; ".join(filter(None, [_("inactive"), flags]))

@@ -13,6 +13,7 @@ from engine import labels
 from engine.cli.app import app, console, print_json, state
 from engine.dates import date_option
 from engine.i18n import _
+from notifiers.registry import CHANNELS, mail_channels
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -32,7 +33,7 @@ READ_ONLY = (
 SCOPE_VI = {"agency": "đơn vị", "owner": "chủ trì KH"}
 
 
-class Channel(StrEnum):
+class Channel(StrEnum):  # the registry's names (an enum: typer lists the choices)
     email = "email"
     telegram = "telegram"
 
@@ -303,7 +304,7 @@ def _preview(
             message = render_digest(env, "preview", channel, f"digest_{entry.scope}",
                                     entry.digest, people[0])  # fmt: skip
             to = ", ".join(p.address(channel) if p.id else "(không có đầu mối)" for p in people)
-            body = message.text if channel == "email" else _plain(message.text)
+            body = _plain(message.text) if CHANNELS[channel].chat else message.text
             out.print(Panel(Text(body), title=Text(message.subject),
                             subtitle=Text(f"{channel} · {language} · {to}")))  # fmt: skip
 
@@ -316,7 +317,7 @@ def _groups(entry: Entry) -> dict[tuple[str, str], list[Recipient]]:
         groups.setdefault((person.lang, channel), []).append(person)
     if not groups:  # nobody would get it: show it as a coordinator would read it
         nobody = Recipient(0, 0, "Đầu mối theo dõi kế hoạch", "coordinator", "-", 0, "vi", True)
-        groups[("vi", "email")] = [nobody]
+        groups[("vi", mail_channels()[0])] = [nobody]
     return groups
 
 

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from engine.digest.content import AgencyDigest, OwnerDigest, agency_digests, owner_digests
 from engine.digest.weeks import IsoWeek
-from engine.errors import InputError
+from engine.errors import InputError, RenderError
 from engine.i18n import _
-from engine.render import RenderEnv, RenderError, subject_line
+from engine.render import RenderEnv, render_body, subject_line
 from notifiers.base import Message
 
 if TYPE_CHECKING:
@@ -128,9 +128,5 @@ def render_digest(
         language=language,
         headers=env.headers(),
     )
-    if channel == "telegram":
-        text = templates.render(language, template, "telegram", context).strip()
-        return replace(message, text=text)
-    text = templates.render(language, template, "txt", context)
-    html = templates.render(language, template, "html", context)
-    return replace(message, text=text, html=html)
+    body = render_body(templates, language, template, channel, context)
+    return replace(message, text=body.text, html=body.html)

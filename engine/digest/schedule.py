@@ -45,6 +45,7 @@ from engine.outbox import OutboxRow, table
 from engine.render import chunked
 from engine.store.models import Contact, Notification, WorkerLock
 from engine.workflow.calendar import WorkCalendar
+from notifiers.registry import CHANNELS, reachable
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -129,18 +130,18 @@ def digest_rows(session: Session, week: IsoWeek, as_of: date, zone: ZoneInfo) ->
 
 
 def coordinators(session: Session, agency_ids: Collection[int]) -> dict[int, list[tuple[int, str]]]:
-    """(contact id, channel) of each agency's active coordinators, by contact id: email
-    where the contact has an address, Telegram where it has a linked chat."""
+    """(contact id, channel) of each agency's active coordinators, by contact id: each
+    channel the contact has an address on (``notifiers.registry.reachable``)."""
     found: dict[int, list[tuple[int, str]]] = {}
+    addresses = [getattr(Contact, known.address) for known in CHANNELS.values()]
     for chunk in chunked(sorted(agency_ids), 1000):
         query = (
-            select(Contact.agency_id, Contact.id, Contact.email, Contact.telegram_chat_id)
+            select(Contact.agency_id, Contact.id, *addresses)
             .where(Contact.agency_id.in_(chunk), Contact.active, Contact.role == "coordinator")
             .order_by(Contact.id)
         )
-        for agency_id, contact_id, email, chat in session.execute(query):
-            channels = [c for c, has in (("email", email), ("telegram", chat is not None)) if has]
-            found.setdefault(agency_id, []).extend((contact_id, c) for c in channels)
+        for row in session.execute(query):
+            found.setdefault(row.agency_id, []).extend((row.id, c) for c in reachable(row))
     return found
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.errors import NhacviecError
+from engine.errors import StoreError
 from engine.i18n import _
 
 if TYPE_CHECKING:
@@ -34,10 +34,6 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version"  # Alembic's default, which env.py keeps
 _REVISION_LINE = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=(.*)$", re.MULTILINE)
 _QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
-
-
-class StoreError(NhacviecError):
-    """The database cannot be reached or is not in the expected state."""
 
 
 def normalise_url(url: str) -> str:

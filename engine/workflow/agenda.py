@@ -26,6 +26,7 @@ from engine.errors import InputError
 from engine.i18n import _
 from engine.status import UNTRACKED, effective_status, local_date
 from engine.store.models import Agency, AuditEvent, Contact, Obligation, Plan, Task
+from notifiers.registry import CHANNELS
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -408,19 +409,20 @@ def _flags(session: Session, ids: Iterable[int]) -> list[tuple[int, ContactFlag]
     """The flags on the active contacts of these agencies, by contact key (flags are
     rare: the few flagged contacts are read, then kept if their agency is wanted)."""
     wanted = set(ids)
+    flags = [getattr(Contact, known.flag) for known in CHANNELS.values()]
     query = (
-        select(Contact.agency_id, Contact.key, Contact.email_flag, Contact.telegram_flag)
-        .where(Contact.active, or_(Contact.email_flag.is_not(None),
-                                   Contact.telegram_flag.is_not(None)))
+        select(Contact.agency_id, Contact.key, *flags)
+        .where(Contact.active, or_(*(flag.is_not(None) for flag in flags)))
         .order_by(Contact.key)
-    )  # fmt: skip
+    )
     found = []
-    for aid, key, email_flag, telegram_flag in session.execute(query):
-        if aid not in wanted:
+    for row in session.execute(query):
+        if row.agency_id not in wanted:
             continue
-        for channel, flag in (("email", email_flag), ("telegram", telegram_flag)):
+        for channel, known in CHANNELS.items():
+            flag = getattr(row, known.flag)
             if flag:
-                found.append((aid, ContactFlag(key, channel, flag)))
+                found.append((row.agency_id, ContactFlag(row.key, channel, flag)))
     return found
 
 

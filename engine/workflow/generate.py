@@ -68,8 +68,10 @@ from typing import TYPE_CHECKING
 
 from engine.i18n import _, ngettext
 from engine.plans.model import PlanFile, PlanTask, ReportingDuty
+from engine.workflow.options import StageOptions
 from engine.workflow.phrases import Offset, normalise
 from engine.workflow.schema import Rule, Stage, Workflow
+from notifiers.registry import reachable
 
 if TYPE_CHECKING:
     from engine.agencies import Directory
@@ -141,7 +143,7 @@ class AgencyBook:
         agencies, aliases = [], {}
         for entry in directory.agencies:
             contacts = tuple(
-                ContactRef(key, c.role, _channels(c.email, c.telegram_chat_id))
+                ContactRef(key, c.role, frozenset(reachable(c)))
                 for key, c in zip(entry.contact_keys(), entry.contacts, strict=True)
             )
             agencies.append(AgencyRef(entry.key, entry.name, contacts, entry.jurisdiction))
@@ -173,17 +175,6 @@ class AgencyBook:
             self.by_key[key] = stand_in
             self._index(name, key)
         return stand_in
-
-
-def _channels(email: str | None, chat: int | None) -> frozenset[str]:
-    return frozenset(
-        name for name, address in (("email", email), ("telegram", chat)) if address is not None
-    )
-
-
-def contact_channels(email: str | None, chat: int | None) -> frozenset[str]:
-    """The channels a contact can be reached on."""
-    return _channels(email, chat)
 
 
 def slug(text: str) -> str:
@@ -249,20 +240,13 @@ class NotificationSpec:
     stop_on: tuple[str, ...]
     scheduled_at: datetime
     when: str
-    ack_link: bool
-    letter: bool = False
-    any_time: bool = False
+    options: StageOptions
 
     def payload(self) -> dict[str, object]:
-        """What the outbox row carries for rendering (``stage.when``, the ack link, and
-        ``letter`` when the stage attaches a formal reminder letter) and delivery
-        (``any_time``: not held outside the send window)."""
-        payload: dict[str, object] = {"when": self.when, "ack": self.ack_link}
-        if self.letter:
-            payload["letter"] = True
-        if self.any_time:
-            payload["any_time"] = True
-        return payload
+        """What the outbox row carries for rendering (``stage.when`` and the stage's
+        options) and delivery (``any_time``: not held outside the send window); see
+        ``engine.workflow.options``."""
+        return self.options.payload(self.when)
 
 
 @dataclass
@@ -594,9 +578,7 @@ def schedule(
                     stop_on=stage.stop_on,
                     scheduled_at=instant,
                     when=when,
-                    ack_link=stage.ack_link,
-                    letter=stage.letter,
-                    any_time=stage.any_time,
+                    options=stage.options,
                 )
                 for contact, channel in reached[who]
             )

@@ -37,21 +37,26 @@ import fnmatch
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engine.errors import InputError, InputErrors, Problem
 from engine.i18n import _
 from engine.plans.model import MONTH_DAY
+from engine.workflow.options import StageOptions
 from engine.workflow.phrases import Offset, normalise, parse_offset
 from engine.yamlpos import Positions, line_of, load_yaml, read_text, validate
+from notifiers.registry import mail_channels, names
 
 NAME = r"^[a-z0-9][a-z0-9_-]*$"
 Role = Literal["agency.coordinator", "agency.head", "owner.coordinator", "owner.head"]
-Channel = Literal["email", "telegram"]
+if TYPE_CHECKING:
+    Channel = str
+else:  # the registry's names, checked by pydantic as a Literal (its messages list them)
+    Channel = Literal[names()]
 StopStatus = Literal["acknowledged", "done", "waived"]
 Each = Literal["task lead", "task coordinator", "report", "plan drafting"]
 Frequency = Literal["half-yearly", "yearly", "quarterly", "monthly"]
@@ -83,8 +88,8 @@ DEFAULT_REPORT_DUE: dict[str, str] = {
 }
 
 
-def _both_channels() -> list[Channel]:
-    return ["email", "telegram"]
+def _every_channel() -> list[Channel]:
+    return list(names())
 
 
 def _until_done() -> list[StopStatus]:
@@ -101,7 +106,7 @@ class StageSpec(_Model):
     name: str = Field(pattern=NAME, max_length=60)
     at: str
     to: list[Role] = Field(min_length=1)
-    channels: list[Channel] = Field(default_factory=_both_channels, min_length=1)
+    channels: list[Channel] = Field(default_factory=_every_channel, min_length=1)
     template: str | None = Field(default=None, pattern=NAME, max_length=60)
     stop_on: list[StopStatus] = Field(default_factory=_until_done)
     ack_link: bool = True
@@ -185,10 +190,22 @@ class Stage:
     channels: tuple[str, ...]
     template: str
     stop_on: tuple[str, ...]
-    ack_link: bool
     at: str
-    letter: bool = False  # attach a formal reminder letter to its emails (escalations)
-    any_time: bool = False  # sent whenever due, outside [time] send_window
+    # ack_link, letter (escalations: attach a formal reminder letter to its emails),
+    # any_time (sent whenever due, outside [time] send_window): what its rows carry
+    options: StageOptions
+
+    @property
+    def ack_link(self) -> bool:
+        return self.options.ack_link is not False
+
+    @property
+    def letter(self) -> bool:
+        return self.options.letter
+
+    @property
+    def any_time(self) -> bool:
+        return self.options.any_time
 
 
 def after_ack(stage: Stage) -> bool:
@@ -398,7 +415,7 @@ def _check_stages(stages: list[StageSpec], loc: tuple[Any, ...], add: Any) -> No
         if stage.letter and not stage.offset.escalation:
             add((*loc, j, "letter"), "a letter goes with an escalation: 'at' must be after the "
                 f"due date (e.g. \"7 ngày sau hạn\"); got {stage.at!r}")  # fmt: skip
-        elif stage.letter and "email" not in stage.channels:
+        elif stage.letter and not set(mail_channels()) & set(stage.channels):
             add((*loc, j, "letter"), "a letter is attached to emails: add email to 'channels'")
         if stage.offset.anchor == "acknowledged" and "acknowledged" in stage.stop_on:
             add((*loc, j, "stop_on"), "a stage timed from the acknowledgement cannot stop on "
@@ -509,7 +526,7 @@ def compile_workflow(spec: WorkflowSpec, default_name: str) -> Workflow:
 def _compile_rule(workflow: str, rule: RuleSpec, spec: WorkflowSpec) -> Rule:
     reminders = rule.reminders
     stage_specs = spec.reminders[reminders] if isinstance(reminders, str) else reminders
-    stages = tuple(_compile_stage(i, s) for i, s in enumerate(stage_specs))
+    stages = tuple(compile_stage(i, s) for i, s in enumerate(stage_specs))
     due_phrase = rule.due if rule.each == "task coordinator" else None
     opens_phrase = rule.opens if rule.each in ("report", "plan drafting") else None
     return Rule(
@@ -530,7 +547,8 @@ def _compile_rule(workflow: str, rule: RuleSpec, spec: WorkflowSpec) -> Rule:
     )
 
 
-def _compile_stage(order: int, stage: StageSpec) -> Stage:
+def compile_stage(order: int, stage: StageSpec) -> Stage:
+    """The stage as generation, sync and ``validate`` use it (defaults filled in)."""
     stop_on: tuple[str, ...] = tuple(stage.stop_on)
     if stage.offset.anchor == "acknowledged" and "open" not in stop_on:
         stop_on = ("open", *stop_on)  # reopened: its acknowledgement no longer stands
@@ -542,11 +560,15 @@ def _compile_stage(order: int, stage: StageSpec) -> Stage:
         channels=tuple(stage.channels),
         template=stage.template_name,
         stop_on=stop_on,
-        ack_link=stage.ack_link,
         at=stage.at,
-        letter=stage.letter,
-        any_time=stage.any_time,
+        options=_options(stage.ack_link, stage.letter, stage.any_time),
     )
+
+
+@cache
+def _options(ack_link: bool, letter: bool, any_time: bool) -> StageOptions:
+    """One options object per distinct value: generation and sync hand them on as is."""
+    return StageOptions(ack_link, letter, any_time)
 
 
 def templates_named(spec: WorkflowSpec) -> dict[str, set[str]]:

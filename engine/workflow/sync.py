@@ -28,7 +28,8 @@ Notifications (the outbox) are matched by (obligation, stage, contact, channel):
 
 Each row carries ``payload = {"when": opens|before|on_due|after, "ack": bool}``
 for the templates (``stage.when``; whether to include the acknowledgement link), and
-``"letter": true`` when its stage attaches a formal reminder letter.
+``"letter": true`` when its stage attaches a formal reminder letter: the stage's
+``StageOptions`` as ``engine.workflow.options`` writes them.
 
 An approved extension reschedules one obligation's rows with ``reschedule`` (the same
 generation and reconciliation, for the obligations given), in the caller's transaction;
@@ -72,11 +73,11 @@ from engine.workflow.generate import (
     NotificationSpec,
     ObligationSpec,
     ScheduleSignatures,
-    contact_channels,
     contact_warnings,
     generate_obligations,
     schedule,
 )
+from notifiers.registry import CHANNELS, reachable
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -408,15 +409,17 @@ def load_book(
     """Agencies and their active contacts as stored (Telegram chats are linked there)."""
     contacts: dict[int, list[ContactRef]] = {}
     contact_ids: dict[str, int] = {}
+    addresses = [getattr(Contact, known.address) for known in CHANNELS.values()]
     rows = session.execute(
-        select(Contact.id, Contact.key, Contact.agency_id, Contact.role, Contact.email,
-               Contact.telegram_chat_id).where(Contact.active).order_by(Contact.id)
-    )  # fmt: skip
-    for cid, key, agency_id, role, email, chat in rows:
-        contacts.setdefault(agency_id, []).append(
-            ContactRef(key, role, contact_channels(email, chat))
+        select(Contact.id, Contact.key, Contact.agency_id, Contact.role, *addresses)
+        .where(Contact.active)
+        .order_by(Contact.id)
+    )
+    for row in rows:
+        contacts.setdefault(row.agency_id, []).append(
+            ContactRef(row.key, row.role, frozenset(reachable(row)))
         )
-        contact_ids[key] = cid
+        contact_ids[row.key] = row.id
     agencies, aliases, agency_ids = [], {}, {}
     for row in session.execute(
         select(Agency.id, Agency.key, Agency.name, Agency.jurisdiction, Agency.aliases,
@@ -810,7 +813,7 @@ class _NotificationWriter:
     def _payload(self, spec: NotificationSpec) -> dict[str, object]:
         """``spec.payload()``, one dict per distinct payload (they are few, and written
         once each by ``FastInsert``)."""
-        key = (spec.when, spec.ack_link, spec.letter, spec.any_time)
+        key = (spec.when, spec.options)
         found = self._payloads.get(key)
         if found is None:
             found = self._payloads[key] = spec.payload()

@@ -14,17 +14,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from engine.agencies import Directory, load_directory
 from engine.config import PathsSettings, Settings, find_config, load_settings
 from engine.errors import InputError, InputErrors, Problem
 from engine.i18n import N_, _
 from engine.plans.model import PlanFile
-from engine.workflow.phrases import parse_offset
-from engine.workflow.schema import LoadedWorkflow, check_workflows, workflow_files
+from engine.workflow.schema import (
+    LoadedWorkflow,
+    Stage,
+    StageSpec,
+    check_workflows,
+    compile_stage,
+    workflow_files,
+)
 from engine.yamlpos import Positions, line_of, load_toml, load_yaml, read_text, validate
+from notifiers.registry import CHANNELS
 
 LANGUAGES = ("vi", "en")
-CHANNEL_PARTS = {"email": ("subject", "txt", "html"), "telegram": ("telegram",)}
 
 
 @dataclass
@@ -136,17 +144,16 @@ def _check_calendar(settings: Settings, result: Validation) -> None:
 class _StageUse:
     file: str
     line: int | None
-    stage: str
-    template: str
-    channels: tuple[str, ...]
-    letter: bool = False
+    stage: Stage
 
 
 def _stage_uses(folder: Path) -> Iterator[_StageUse]:
-    """Every stage of every workflow file that parses as YAML, valid or not.
+    """Every valid stage of every workflow file that parses as YAML, compiled as
+    generation uses it (its template and channels with their defaults filled in).
 
-    Read from the raw data, so that templates are checked even in a file whose schema
-    has other problems (``validate`` reports every problem at once).
+    Each stage is compiled on its own, so that templates are checked even in a file
+    whose schema has other problems (``validate`` reports every problem at once); a
+    stage that is itself invalid is reported by ``check_workflows``.
     """
     try:
         files = workflow_files(folder)
@@ -187,19 +194,12 @@ def _raw_stages(data: Any) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
 def _stage_use(
     file: str, positions: Positions, loc: tuple[Any, ...], raw: dict[str, Any]
 ) -> _StageUse | None:
-    template = raw.get("template")
-    if template is None:
-        try:
-            template = "escalation" if parse_offset(str(raw.get("at"))).escalation else "reminder"
-        except ValueError:
-            return None  # the phrase itself is reported
-    channels = raw.get("channels", list(CHANNEL_PARTS))
-    if not isinstance(template, str) or not isinstance(channels, list):
-        return None
-    known = tuple(c for c in channels if c in CHANNEL_PARTS)
+    try:
+        stage = compile_stage(loc[-1], StageSpec.model_validate(raw))
+    except ValidationError:
+        return None  # reported by check_workflows
     line = line_of(positions, (*loc, "template") if "template" in raw else loc)
-    letter = raw.get("letter") is True
-    return _StageUse(file, line, str(raw.get("name", "?")), template, known, letter)
+    return _StageUse(file, line, stage)
 
 
 def _check_templates(workflows: Path, folder: Path, result: Validation) -> None:
@@ -207,8 +207,9 @@ def _check_templates(workflows: Path, folder: Path, result: Validation) -> None:
     env = template_environment(folder)
     checked: dict[Path, bool] = {}
     for use in _stage_uses(workflows):
-        for channel in use.channels:
-            for path in _template_files(folder, use.template, channel):
+        stage = use.stage
+        for channel in stage.channels:
+            for path in _template_files(folder, stage.template, channel):
                 if path not in checked:
                     checked[path] = _compiles(env, folder, path, result)
                 if not path.is_file():
@@ -216,7 +217,7 @@ def _check_templates(workflows: Path, folder: Path, result: Validation) -> None:
                         use.file, use.line, _(
 "stage '{stage}' sends {channel} with template '{template}', but "
 "{path} does not exist"
-).format(stage=use.stage, channel=channel, template=use.template, path=path),
+).format(stage=stage.name, channel=channel, template=stage.template, path=path),
                     ))  # fmt: skip
     result.counts["templates"] = sum(1 for path in checked if path.is_file())
 
@@ -227,19 +228,19 @@ def _check_letter_template(settings: Settings, result: Validation) -> None:
     if path.is_file():
         return
     for use in _stage_uses(settings.paths.workflows):
-        if use.letter:
+        if use.stage.letter:
             result.problems.append(Problem(
                 use.file, use.line, _(
 "stage '{stage}' attaches a letter, but the letter template {path} "
 "does not exist ([letters] template)"
-).format(stage=use.stage, path=path),
+).format(stage=use.stage.name, path=path),
             ))  # fmt: skip
             return
 
 
 def _template_files(folder: Path, name: str, channel: str) -> Iterator[Path]:
     for language in LANGUAGES:
-        for part in CHANNEL_PARTS[channel]:
+        for part in CHANNELS[channel].template_parts:
             yield folder / language / f"{name}.{part}.j2"
 
 

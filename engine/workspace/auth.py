@@ -33,12 +33,13 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
 from sqlalchemy import func, select, update
 
+from engine.errors import Limited, LinkError
 from engine.store.models import Contact, SigninRequest, WebSession
 
 if TYPE_CHECKING:
@@ -54,20 +55,6 @@ SESSION_COOKIE = "nv_session"
 PRE_COOKIE = "nv_pre"
 _EMAIL = re.compile(r"^[^@\s]{1,200}@[^@\s]{1,118}\.[^@\s]{1,60}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
-
-LinkRefusal = Literal["malformed", "forged", "expired", "used"]
-
-
-class LinkError(Exception):
-    """A sign-in link that cannot be used; ``reason`` picks the page."""
-
-    def __init__(self, reason: LinkRefusal) -> None:
-        super().__init__(reason)
-        self.reason: LinkRefusal = reason
-
-
-class Limited(Exception):
-    """Too many sign-in requests for this address or from this client."""
 
 
 def digest(text: str) -> str:

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from engine.errors import InputError, InputErrors, NhacviecError
+from engine.errors import InputError, InputErrors, NhacviecError, NotOwner
 from engine.i18n import _
 from engine.store.models import ImportDraft, Plan
 from engine.workspace.access import record_refusal
@@ -45,10 +45,6 @@ log = logging.getLogger("nhacviec.workspace")
 ACCEPT = ".docx,.doc,.pdf,.html,.htm,.txt,.md,.tsv"
 HEADER_FIELDS = ("key", "number", "title", "owner")
 TASK_FIELDS = ("number", "title", "lead", "coordinators", "window_text")
-
-
-class NotOwner(NhacviecError):
-    """The viewer's agency does not own the plan it tries to load."""
 
 
 def directory_of(site: Site) -> Directory:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from engine.errors import ExtensionError, StatusError, TrackingError
 from engine.workspace.access import Viewer, may_act, record_refusal, visible_plans
 from engine.workspace.web import Call, Site
 
@@ -418,9 +419,9 @@ def more(site: Site, call: Call, action: str) -> Outcome | None:
     viewer may not (recorded)."""
     from engine import extensions as ext
     from engine.bulk import follow_up
-    from engine.status import StatusError, apply_action
+    from engine.status import apply_action
     from engine.store.models import Contact, Obligation
-    from engine.tracking import TrackingError, track_obligation
+    from engine.tracking import track_obligation
     from engine.workflow.calendar import WorkCalendar
 
     with site.store.session() as session:
@@ -505,7 +506,7 @@ def more(site: Site, call: Call, action: str) -> Outcome | None:
             )
             follow_up(session, site.settings, "track", [found.id], now=now)
             return Outcome("Đã đưa nghĩa vụ vào theo dõi; nhắc việc còn lại được lên lịch.")
-        except (ext.ExtensionError, StatusError, TrackingError) as error:
+        except (ExtensionError, StatusError, TrackingError) as error:
             return Outcome(f"Không thực hiện được: {error}", ok=False)
 
 
@@ -611,7 +612,7 @@ def decide(session: Session, site: Site, call: Call, approve: bool) -> str | Non
             origin=origin,
         )
         return f"Đã từ chối yêu cầu gia hạn {ref}."
-    except ext.ExtensionError as error:
+    except ExtensionError as error:
         return f"Không thực hiện được: {error}"
 
 

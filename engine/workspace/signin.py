@@ -16,13 +16,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from engine.errors import Limited, LinkError
 from engine.i18n import _
 from engine.workspace.auth import (
     LINK_LIFETIME,
     PRE_COOKIE,
     SESSION_COOKIE,
-    Limited,
-    LinkError,
     LinkRequest,
     normalise_email,
 )

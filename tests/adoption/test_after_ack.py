@@ -13,11 +13,12 @@ import sqlalchemy as sa
 from engine.config import load_settings
 from engine.store.db import Store
 from engine.store.models import Notification, Obligation
+from engine.workflow.options import StageOptions
 from engine.workflow.phrases import parse_offset
 from engine.workflow.schema import load_workflow_text
 from tests import factories as f
 from tests.adoption.helpers import HB_PLAN, Cli, mail_texts, write_config
-from tests.delivery.helpers import run_tick
+from tests.helpers import run_tick
 
 ADOPTED = "2026-03-02T09:00"
 THURSDAY = datetime(2026, 3, 5, 1, 0, tzinfo=UTC)  # 08:00 in Hà Nội: ack + 3 working days
@@ -131,8 +132,9 @@ def test_it_is_dropped_past_the_due_date_and_gives_way_to_a_date_reminder() -> N
     assert after_ack(date(2026, 6, 29)) == []  # three working days later is past the due date
 
     def note(stage: str, when: str, order: int) -> NotificationSpec:
+        instant = calendar.send_instant(date(2026, 6, 25))
         return NotificationSpec("o", stage, order, False, "c", "email", "reminder", ("done",),
-                                calendar.send_instant(date(2026, 6, 25)), when, True)  # fmt: skip
+                                instant, when, StageOptions())  # fmt: skip
 
     same_day = [note("nhac-3-ngay-lam-viec", "before", 2), note("sau-khi-nhan", "acknowledged", 6)]
     assert [n.stage for n in _once_a_day(same_day)] == ["nhac-3-ngay-lam-viec"]

@@ -15,7 +15,7 @@ from engine.store.db import Store
 from engine.store.models import Letter
 from tests import factories as f
 from tests.adoption.helpers import Cli, write_config
-from tests.delivery.helpers import run_tick
+from tests.helpers import run_tick
 
 ESCALATION_DAY = date(2026, 6, 29)  # a Monday
 LETTER = {"when": "after", "ack": True, "letter": True}

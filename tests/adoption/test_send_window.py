@@ -16,7 +16,7 @@ from engine.simulate import simulate
 from engine.store.db import Store
 from engine.store.models import Notification, Obligation
 from tests import factories as f
-from tests.delivery.helpers import run_tick
+from tests.helpers import run_tick
 
 FRIDAY = date(2026, 6, 12)
 MONDAY = date(2026, 6, 15)

@@ -28,7 +28,7 @@ from engine.store.models import AuditEvent, ExtensionRequest, Obligation
 from engine.web import create_app, listen, serve
 from tests import factories as f
 from tests.adoption.helpers import mail_texts
-from tests.delivery.helpers import run_tick
+from tests.helpers import run_tick
 
 SECRET = "a-long-random-secret-for-tests"
 DUE = date(2026, 6, 19)

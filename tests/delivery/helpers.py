@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from engine.config import Settings
-from engine.delivery import TickReport, tick
 from engine.store.db import Store
 from engine.store.models import DeliveryAttempt, Notification
-from notifiers.base import Notifier
-
-
-def run_tick(
-    store: Store,
-    settings: Settings,
-    now: datetime,
-    *,
-    worker: str = "worker-1",
-    notifiers: Mapping[str, Notifier] | None = None,
-) -> TickReport:
-    return asyncio.run(tick(store, settings, now=now, worker_id=worker, notifiers=notifiers))
 
 
 def states(store: Store) -> dict[str, str]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from types import TracebackType
-from typing import ClassVar, Self
 
 import pytest
 import sqlalchemy as sa
@@ -15,10 +13,12 @@ from engine.config import DeliverySettings, Settings
 from engine.delivery import backoff
 from engine.store.db import Store
 from engine.store.models import Contact
-from notifiers.base import DeliveryError, Message, PermanentError, Receipt, TransientError
+from notifiers.base import PermanentError, TransientError
 from tests import factories as f
-from tests.delivery.helpers import attempts, row, run_tick
+from tests.delivery.helpers import attempts, row
+from tests.fakes.notifier import Scripted
 from tests.fakes.smtp import SmtpServer
+from tests.helpers import run_tick
 
 NOW = f.at(date(2026, 6, 12))
 
@@ -118,31 +118,6 @@ def test_a_4xx_reply_retries(store: Store, smtp: SmtpServer, tmp_path: Path) -> 
     assert [
         o.result for o in run_tick(store, settings, row(store, "before-7-0").due_at).outcomes
     ] == ["sent"]
-
-
-class Scripted:
-    """A channel that answers from a script: an error to raise, or None to accept."""
-
-    channel: ClassVar[str] = "telegram"
-
-    def __init__(self, *answers: DeliveryError | None) -> None:
-        self.answers = list(answers)
-        self.sent: list[Message] = []
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        return None
-
-    async def send(self, message: Message) -> Receipt:
-        answer = self.answers.pop(0) if self.answers else None
-        if answer is not None:
-            raise answer
-        self.sent.append(message)
-        return Receipt(self.channel, {"chat_id": int(message.to)})
 
 
 def telegram_row(store: Store) -> None:

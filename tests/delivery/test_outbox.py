@@ -16,8 +16,9 @@ from notifiers.base import Message
 from notifiers.email import EmailNotifier, message_id
 from notifiers.outbox import OutboxNotifier, safe_name
 from tests import factories as f
-from tests.delivery.helpers import row, run_tick
+from tests.delivery.helpers import row
 from tests.fakes.smtp import SmtpServer
+from tests.helpers import run_tick
 
 NOW = f.at(date(2026, 6, 12))
 

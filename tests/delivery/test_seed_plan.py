@@ -21,8 +21,8 @@ from engine.simulate import simulate
 from engine.store.db import Store
 from engine.workflow.sync import sync_session
 from tests import factories as f
-from tests.delivery.helpers import run_tick
 from tests.fakes.smtp import SmtpServer
+from tests.helpers import run_tick
 from tests.workflow.helpers import calendar, directory, plan, shipped_workflow, task
 from tests.workflow.store_helpers import put_directory, put_plan
 

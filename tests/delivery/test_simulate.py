@@ -13,8 +13,8 @@ from engine.simulate import simulate
 from engine.store.db import Store
 from engine.store.models import AuditEvent, DeliveryAttempt, Notification
 from tests import factories as f
-from tests.delivery.helpers import run_tick
 from tests.fakes.smtp import SmtpServer
+from tests.helpers import run_tick
 
 START = datetime.combine(date(2026, 6, 15), time(), f.HANOI)
 END = datetime.combine(date(2026, 7, 1), time(), f.HANOI)

@@ -14,8 +14,9 @@ from engine.status import apply_action
 from engine.store.db import Store
 from engine.store.models import Contact, Notification, Obligation
 from tests import factories as f
-from tests.delivery.helpers import attempts, row, run_tick, states, update_obligation
+from tests.delivery.helpers import attempts, row, states, update_obligation
 from tests.fakes.smtp import SmtpServer
+from tests.helpers import run_tick
 
 DUE = date(2026, 6, 19)
 

@@ -18,8 +18,9 @@ from engine.store.db import Store
 from engine.store.models import AuditEvent, Obligation
 from engine.web import create_app
 from tests import factories as f
-from tests.delivery.helpers import run_tick, states
+from tests.delivery.helpers import states
 from tests.fakes.smtp import SmtpServer
+from tests.helpers import run_tick
 
 SECRET = "a-long-random-secret-for-tests"
 SENT_AT = f.at(date(2026, 6, 12))

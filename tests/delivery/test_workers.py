@@ -16,8 +16,9 @@ from engine.outbox import OutboxBusy, claim
 from engine.store.db import Store
 from engine.store.models import Contact, DeliveryAttempt, Notification
 from tests import factories as f
-from tests.delivery.helpers import attempts, row, run_tick
+from tests.delivery.helpers import attempts, row
 from tests.fakes.smtp import SmtpServer
+from tests.helpers import run_tick
 
 NOW = f.at(date(2026, 6, 12))
 

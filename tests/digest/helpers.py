@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from email.message import EmailMessage
 from html.parser import HTMLParser
-
-from engine.config import Settings
-from engine.delivery import TickReport, tick
-from engine.store.db import Store
-from notifiers.base import Notifier
 
 _PLAN = re.compile(r"^■ (?:Kế hoạch|Plan) (\S+): ")
 _HEADING = re.compile(r"^  (\S.*?)\s*\((?:trên tổng số |of )?\d+\):$")
@@ -98,14 +90,3 @@ def scorecards(html: str) -> list[list[list[str]]]:
     parser = _Tables()
     parser.feed(html)
     return parser.tables
-
-
-def run_tick(
-    store: Store,
-    settings: Settings,
-    now: datetime,
-    *,
-    worker: str = "worker-1",
-    notifiers: Mapping[str, Notifier] | None = None,
-) -> TickReport:
-    return asyncio.run(tick(store, settings, now=now, worker_id=worker, notifiers=notifiers))

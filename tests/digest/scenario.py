@@ -63,8 +63,9 @@ from engine.store.models import (
 )
 from engine.workflow.sync import run_sync
 from engine.yamlpos import load_yaml, read_text, validate
+from tests import helpers
 from tests.conftest import ROOT
-from tests.factories import HANOI
+from tests.helpers import HANOI
 
 SYNCED = datetime(2022, 1, 10, 1, 0, tzinfo=UTC)
 MONDAY = datetime(2022, 12, 19, 8, 0, tzinfo=HANOI)  # 2022-W51
@@ -75,7 +76,8 @@ TELEGRAM_TOKEN_ENV = "NHACVIEC_TEST_DIGEST_TOKEN"
 
 
 def at(day: date, clock: time = time(9, 0)) -> datetime:
-    return datetime.combine(day, clock, tzinfo=HANOI)
+    """``tests.helpers.at``, at 09:00 by default (the digests go out on Monday at 09:00)."""
+    return helpers.at(day, clock)
 
 
 def settings(

@@ -13,8 +13,8 @@ from engine.cli import app
 from engine.store.db import Store
 from engine.store.models import Notification, WorkerLock
 from tests.conftest import ROOT
-from tests.digest.helpers import run_tick
 from tests.digest.scenario import HN, MONDAY, find, happen, load, settings
+from tests.helpers import run_tick
 
 # What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
 # Vietnamese).

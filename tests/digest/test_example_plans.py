@@ -18,7 +18,7 @@ from engine.cli import app
 from engine.store.db import Store
 from engine.store.models import Notification, WorkerLock
 from notifiers.telegram import TelegramNotifier
-from tests.digest.helpers import Digest, html_part, read_text, run_tick, scorecards, text_part
+from tests.digest.helpers import Digest, html_part, read_text, scorecards, text_part
 from tests.digest.scenario import (
     HB,
     HN,
@@ -33,6 +33,7 @@ from tests.digest.scenario import (
 )
 from tests.fakes.botapi import TOKEN, FakeBotApi
 from tests.fakes.smtp import Received, SmtpServer
+from tests.helpers import run_tick
 from tests.telegram.conftest import VirtualClock
 
 HN_LABEL, HB_LABEL = "266/KH-UBND", "2583/QĐ-UBND"

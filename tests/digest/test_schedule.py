@@ -24,9 +24,10 @@ from engine.store.db import Store
 from engine.store.models import Notification, Obligation, WorkerLock
 from notifiers.telegram import TelegramNotifier
 from tests import factories as f
-from tests.digest.helpers import run_tick, text_part
+from tests.digest.helpers import text_part
 from tests.fakes.botapi import TOKEN, FakeBotApi
 from tests.fakes.smtp import SmtpServer
+from tests.helpers import run_tick
 from tests.telegram.conftest import VirtualClock
 
 DUE = date(2026, 4, 15)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,6 @@ from engine.config import (
     TelegramSettings,
     WebSettings,
 )
-from engine.delivery import TickReport, tick
 from engine.store.db import Store
 from tests.conftest import ROOT
 from tests.extensions.world import World, build, write_workflow
@@ -83,10 +80,6 @@ def base(store: Store, settings: Settings, tmp_path: Path) -> list[str]:
         encoding="utf-8",
     )
     return ["--config", str(config), "--db", cli_db_url(store)]
-
-
-def run_tick(store: Store, settings: Settings, now: datetime) -> TickReport:
-    return asyncio.run(tick(store, settings, now=now, worker_id="test-worker"))
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from engine.cli import app
 from engine.config import Settings
 from engine.store.db import Store
 from engine.store.models import AuditEvent, ExtensionRequest, Notification
-from tests.extensions.conftest import run_tick
-from tests.extensions.world import World, at, obligation, rows, scheduled, sync
+from tests.extensions.world import World, obligation, rows, scheduled, sync
+from tests.helpers import at, run_tick
 
 # What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
 # Vietnamese).

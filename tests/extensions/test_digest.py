@@ -13,8 +13,8 @@ from engine.cli import app
 from engine.config import DigestSettings, Settings
 from engine.store.db import Store
 from notifiers.outbox import safe_name
-from tests.extensions.conftest import run_tick
-from tests.extensions.world import World, at
+from tests.extensions.world import World
+from tests.helpers import at, run_tick
 
 MONDAY = date(2026, 6, 29)  # the first working day of week 2026-W27
 

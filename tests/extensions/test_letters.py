@@ -18,9 +18,10 @@ from engine.config import LettersSettings, Settings
 from engine.letters import DOCX_MIME
 from engine.store.db import Store
 from engine.store.models import Letter
-from tests.extensions.conftest import make_settings, run_tick
-from tests.extensions.world import TASK1, TASK2, World, at, build
+from tests.extensions.conftest import make_settings
+from tests.extensions.world import TASK1, TASK2, World, build
 from tests.fakes.smtp import SmtpServer
+from tests.helpers import at, run_tick
 
 # What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
 # Vietnamese).

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 
 import pytest
 import sqlalchemy as sa
@@ -18,8 +20,17 @@ from engine.render import Recipient
 from engine.store.db import Store
 from engine.store.models import Notification
 from notifiers.outbox import safe_name
-from tests.extensions.conftest import run_tick
-from tests.extensions.world import World, at, plan_file, rows, sync
+from tests.extensions.world import (
+    TASK1,
+    WORKFLOW,
+    World,
+    build,
+    plan_file,
+    rows,
+    sync,
+    write_workflow,
+)
+from tests.helpers import at, run_tick
 
 # What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
 # Vietnamese).
@@ -180,3 +191,48 @@ def test_show_lists_the_snoozes(cli: CliRunner, base: list[str], world: World) -
     assert [h["event"] for h in data["history"]][-1] == "snoozed"
     text = cli.invoke(app, [*base, "show", str(world.task1)]).stdout
     assert "Snoozes" in text and "24/06/2026 08:00" in text
+
+
+def email_text(settings: Settings, day: str, key: str) -> str:
+    """The plain text part of an email the outbox wrote."""
+    path = settings.paths.outbox / day / f"{safe_name(key)}.eml"
+    parsed = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    body = parsed.get_body(preferencelist=("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+def test_a_snoozed_reminder_of_a_stage_without_ack_link_still_has_no_acknowledgement_link(
+    cli: CliRunner, base: list[str], store: Store, settings: Settings
+) -> None:
+    # Acknowledging stops it too: without the stage's ack_link: false the reminder that
+    # comes back would ask for acknowledgement.
+    stage = "{name: d7, at: 7 days before due, ack_link: false, stop_on: [acknowledged, done],"
+    write_workflow(
+        settings.paths.workflows,
+        WORKFLOW.replace("{name: d7, at: 7 days before due,", stage),
+    )
+    world = build(store, settings)
+    sent = run_tick(store, settings, at(date(2026, 6, 23))).outcomes
+    d7 = next(
+        o.row for o in sent if o.row.obligation_id == world.task1 and o.row.channel == "email"
+    )
+    assert "Xác nhận đã nhận nhiệm vụ" not in email_text(settings, "2026-06-23", d7.key)
+    assert snooze(cli, base, world.task1, "--for", "1d", "--now", "2026-06-23T10:00")[0] == 0
+    back = run_tick(store, settings, at(date(2026, 6, 24))).outcomes
+    again = next(o for o in back if o.row.obligation_id == world.task1 and o.row.channel == "email")
+    assert (again.result, again.row.stage) == ("sent", "nhac-lai@20260624T0100Z")
+    text = email_text(settings, "2026-06-24", again.row.key)
+    assert TASK1 in text
+    assert "Xác nhận đã nhận nhiệm vụ" not in text
+
+
+def test_a_snoozed_reminder_of_a_stage_with_ack_link_keeps_its_acknowledgement_link(
+    cli: CliRunner, base: list[str], store: Store, settings: Settings, world: World
+) -> None:
+    run_tick(store, settings, at(date(2026, 6, 23)))
+    assert snooze(cli, base, world.task1, "--for", "1d", "--now", "2026-06-23T10:00")[0] == 0
+    back = run_tick(store, settings, at(date(2026, 6, 24))).outcomes
+    again = next(o for o in back if o.row.obligation_id == world.task1 and o.row.channel == "email")
+    assert "Xác nhận đã nhận nhiệm vụ" in email_text(settings, "2026-06-24", again.row.key)

@@ -25,13 +25,13 @@ from tests.extensions.world import (
     STC_CHAT,
     UBND_CHAT,
     World,
-    at,
     build,
     obligation,
     scheduled,
 )
 from tests.factories import HANOI
 from tests.fakes.botapi import FakeBotApi, StoredMessage
+from tests.helpers import at
 from tests.telegram.conftest import VirtualClock
 from tests.telegram.harness import RunningBot
 

@@ -18,9 +18,9 @@ from engine.store.db import Store
 from engine.store.models import AuditEvent, ExtensionRequest, Notification, Obligation
 from engine.web import create_app
 from notifiers.outbox import safe_name
-from tests.extensions.conftest import run_tick
-from tests.extensions.world import World, at
+from tests.extensions.world import World
 from tests.factories import HANOI
+from tests.helpers import at, run_tick
 
 NOW = at(date(2026, 6, 24), time(10, 0))
 

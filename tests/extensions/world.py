@@ -12,7 +12,7 @@ through the real loaders (``plan load``, the directory sync, ``sync``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from engine.store.models import Contact, Notification, Obligation
 from engine.workflow.calendar import WorkCalendar
 from engine.workflow.schema import load_workflows
 from engine.workflow.sync import SyncReport, directory_matcher, sync_session
-from tests.factories import HANOI
+from tests.helpers import HANOI
 
 SCT_CHAT, STC_CHAT, UBND_CHAT = 1001, 2002, 3003
 SYNCED = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # Monday 01/06/2026, 09:00 in Hà Nội
@@ -134,11 +134,6 @@ def write_workflow(folder: Path, text: str = WORKFLOW) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "kh.yaml").write_text(text, encoding="utf-8")
     return folder
-
-
-def at(day: date, clock: time = time(8, 0)) -> datetime:
-    """An instant in Hà Nội (08:00 by default: when reminders go out)."""
-    return datetime.combine(day, clock, tzinfo=HANOI)
 
 
 @dataclass(frozen=True)

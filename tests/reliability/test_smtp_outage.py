@@ -21,12 +21,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from engine.config import Settings
-from engine.delivery import TickReport, tick
+from engine.delivery import TickReport
 from engine.store.db import Store
 from engine.store.models import Notification
 from notifiers.email import message_id
 from tests import factories as f
 from tests.fakes.smtp import RecordingHandler, SmtpServer
+from tests.helpers import run_tick
 from tests.reliability.helpers import NOW, attempt_outcomes, fill_outbox, notification_keys
 
 CUT_AFTER = 37
@@ -55,7 +56,7 @@ class DiesMidPass(RecordingHandler):
 
 
 def run(store: Store, settings: Settings, now: datetime) -> TickReport:
-    return asyncio.run(tick(store, settings, now=now, worker_id="w1"))
+    return run_tick(store, settings, now, worker="w1")
 
 
 def waiting(store: Store) -> list[Notification]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.config import LettersSettings, PathsSettings, Settings
 from engine.store.models import Agency, AuditEvent, Obligation, Plan, Task
+from tests import helpers
 from tests.factories import CREATED, HANOI, ROOT, agency, plan
 
 __all__ = ["HANOI", "ROOT", "agency", "at", "note", "obligation", "plan", "settings", "task"]
@@ -24,7 +25,7 @@ _serial = count(1)
 
 def at(day: date, clock: time = time(10, 0)) -> datetime:
     """An instant in Hà Nội: ``at(date(2026, 6, 30))`` is 10:00 that day."""
-    return datetime.combine(day, clock, tzinfo=HANOI)
+    return helpers.at(day, clock)
 
 
 def settings(**letters: Any) -> Settings:

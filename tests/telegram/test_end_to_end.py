@@ -12,12 +12,13 @@ import sqlalchemy as sa
 
 from engine.acklinks import AckLinks
 from engine.config import PathsSettings, Settings, WebSettings
-from engine.delivery import TickReport, tick
+from engine.delivery import TickReport
 from engine.scheduler import Engine
 from engine.store.db import Store
 from engine.store.models import AuditEvent, Contact, Notification, Obligation
 from engine.web import create_app
 from notifiers.telegram import TelegramNotifier
+from tests import helpers
 from tests.fakes.botapi import TOKEN, FakeBotApi, blocked, migrated, too_many_requests
 from tests.telegram.conftest import VirtualClock
 from tests.telegram.harness import RunningBot
@@ -60,9 +61,7 @@ def run_tick(
     store: Store, settings: Settings, clock: VirtualClock, now: datetime = NOW
 ) -> TickReport:
     notifier = TelegramNotifier(settings, clock=clock, sleep=clock.sleep)
-    return asyncio.run(
-        tick(store, settings, now=now, worker_id="w1", notifiers={"telegram": notifier})
-    )
+    return helpers.run_tick(store, settings, now, worker="w1", notifiers={"telegram": notifier})
 
 
 def rows(store: Store, obligation_id: int) -> dict[str, Notification]:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from engine.store.models import AuditEvent, ExtensionRequest, Obligation
 from tests import factories as f
-from tests.delivery.helpers import run_tick
+from tests.helpers import run_tick
 from tests.workspace.conftest import NOW, Live
 
 DUE = (NOW + timedelta(days=7)).date()  # the 7-days-before reminder is due at NOW

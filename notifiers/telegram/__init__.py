@@ -43,7 +43,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from engine.i18n import _
-from notifiers.base import Button, Message, PermanentError, Receipt, TransientError
+from notifiers.base import Button, Message, Notifier, PermanentError, Receipt, TransientError
 
 if TYPE_CHECKING:
     from telegram import Bot, InlineKeyboardMarkup
@@ -314,7 +314,19 @@ def retry_after_seconds(value: int | float | timedelta) -> float:
     return float(value)
 
 
-class TelegramNotifier:
+def check_token(settings: Settings) -> None:
+    """``NhacviecError`` unless the variable ``[telegram] token_env`` names is set."""
+    from engine.errors import NhacviecError
+
+    if not settings.secret(settings.telegram.token_env):
+        raise NhacviecError(
+            _("Telegram is not configured: ${token_env} is not set").format(
+                token_env=settings.telegram.token_env
+            )
+        )
+
+
+class TelegramNotifier(Notifier):
     """Sends ``Message``s to Telegram chats. See the module docstring for the contract.
 
     Receipt detail: ``{"chat_id": int, "message_id": int, "message_ids": [int, …]}``;
@@ -323,6 +335,9 @@ class TelegramNotifier:
     """
 
     channel: ClassVar[str] = "telegram"
+    max_length: ClassVar[int | None] = MAX_MESSAGE  # longer texts are split
+    rate: ClassVar[float | None] = 30.0  # the Bot API's ceiling; [telegram] global_rate paces
+    buttons: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -353,6 +368,12 @@ class TelegramNotifier:
         self._started = False
         self._opening = asyncio.Lock()
         self._chats: dict[int, asyncio.Lock] = {}  # one message at a time per chat
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """The notifier of ``[telegram]``; ``NhacviecError`` when its token is not set."""
+        check_token(settings)
+        return cls(settings)
 
     async def __aenter__(self) -> Self:
         return self

@@ -46,6 +46,7 @@ from notifiers.base import (
     Attachment,
     DeliveryError,
     Message,
+    Notifier,
     PermanentError,
     Receipt,
     TransientError,
@@ -226,7 +227,7 @@ class _Connection:
     smtp: aiosmtplib.SMTP | None = None
 
 
-class EmailNotifier:
+class EmailNotifier(Notifier):
     """Sends through one SMTP server; see the module docstring for the error mapping.
 
     ``connections`` (``[email] connections``, default 1) is how many SMTP connections a
@@ -237,6 +238,7 @@ class EmailNotifier:
     """
 
     channel: ClassVar[str] = "email"
+    attachments: ClassVar[bool] = True  # the formal reminder letters (.docx)
 
     def __init__(
         self,

@@ -1,0 +1,125 @@
+"""One home per channel: the registry names each channel; the code outside it asks it.
+
+``notifiers.registry`` maps each channel's name to its package and what the engine needs
+to know about it. The last test lists the code files outside ``notifiers/`` that still
+spell a channel's name as a string literal: ``NOT_YET`` is what is left to convert, and
+the list may only shrink (a file converted must leave it, a new file must not join it).
+"""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from notifiers.base import Message, Notifier
+from notifiers.registry import CHANNELS, NOTIFIERS, mail_channels, names, reachable
+from tests.conftest import ROOT
+
+# Files outside notifiers/ that still name a channel in a string literal, and why.
+NOT_YET: dict[str, str] = {
+    # the Telegram bot itself (linking, buttons, commands): Telegram's, to move into its package
+    "engine/bot/app.py": "the bot service's name",
+    "engine/bot/buttons.py": "rows whose buttons the bot edits",
+    "engine/bot/links.py": "the link confirmation messages the bot sends",
+    "engine/bot/service.py": "audit events 'via telegram'",
+    "engine/scheduler.py": "the bot's services, started when Telegram is configured",
+    # the per-channel contact columns: they go with addresses as rows
+    "engine/cli/contacts.py": "the contact JSON and table columns (email, telegram_chat_id)",
+    "engine/plans/load.py": "the directory's email column",
+    "engine/store/models.py": "the sign-in requests' email column index",
+    "engine/workspace/signin.py": "sign-in links by email or Telegram, addressed by column",
+    "engine/cli/digest.py": "the --channel choices (a typer enum)",
+    "engine/demo.py": "the demo's scripted contacts and replies",
+    # history: migrations are never edited
+    "engine/store/migrations/versions/0001_initial_schema.py": "a migration",
+    "engine/store/migrations/versions/0003_workspace.py": "a migration",
+    # benchmarks build their rows by hand
+    "bench/__main__.py": "benchmark rows",
+    "bench/data.py": "benchmark rows",
+    "bench/delivery.py": "benchmark rows",
+    "bench/digest.py": "benchmark rows",
+    "bench/report.py": "benchmark rows",
+    "bench/synthetic.py": "benchmark rows",
+    "bench/telegram.py": "benchmark rows",
+    "bench/tick_scaling.py": "benchmark rows",
+}
+
+
+def files_naming_a_channel() -> set[str]:
+    """Code files of ``engine/`` and ``bench/`` with a string literal that is a channel name."""
+    found = set()
+    for folder in ("engine", "bench"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            if any(
+                isinstance(node, ast.Constant) and node.value in CHANNELS for node in ast.walk(tree)
+            ):
+                found.add(path.relative_to(ROOT).as_posix())
+    return found
+
+
+def test_each_channel_is_a_package_whose_notifier_says_what_it_carries() -> None:
+    assert names() == ("email", "telegram")
+    for name, entry in CHANNELS.items():
+        assert (ROOT / "notifiers" / name / "__init__.py").is_file()
+        cls = entry.load_class()
+        assert issubclass(cls, Notifier) and cls.channel == name
+        assert NOTIFIERS[name] == entry.notifier
+    email, telegram = (CHANNELS[n].load_class() for n in names())
+    assert (email.attachments, email.buttons, email.max_length, email.gated) == (
+        True,
+        False,
+        None,
+        True,
+    )
+    assert (telegram.buttons, telegram.attachments, telegram.max_length) == (True, False, 4096)
+    assert mail_channels() == ("email",)
+
+
+def test_a_plain_notifier_has_the_defaults_of_the_base_class() -> None:
+    class Plain(Notifier):
+        channel = "plain"
+
+    plain = Plain()
+    assert (plain.max_length, plain.rate, plain.buttons, plain.attachments) == (
+        None,
+        None,
+        False,
+        False,
+    )
+    assert (plain.max_in_flight, plain.gated) == (None, False)
+    assert plain.prepare(Message("k", "plain", "to", "s", "t")) is None
+
+
+@pytest.mark.parametrize("name", list(CHANNELS))
+def test_each_channel_has_its_templates_in_both_languages(name: str) -> None:
+    for language in ("vi", "en"):
+        for part in CHANNELS[name].template_parts:
+            assert (ROOT / "templates" / language / f"reminder.{part}.j2").is_file()
+
+
+def test_the_registry_checks_addresses_and_finds_where_a_contact_can_be_reached() -> None:
+    email, telegram = CHANNELS["email"], CHANNELS["telegram"]
+    assert email.check_address("kh@sct.example.org") and not email.check_address("kh@sct")
+    assert telegram.check_address(-100123) and telegram.check_address("1001")
+    assert not telegram.check_address("@someone") and not telegram.check_address(True)
+
+    class Contact:
+        email: str | None = "kh@sct.example.org"
+        telegram_chat_id: int | None = None
+
+    reached = Contact()
+    assert reachable(reached) == ("email",)
+    reached.telegram_chat_id = 1001
+    assert reachable(reached) == ("email", "telegram")
+    reached.email = None
+    assert reachable(reached) == ("telegram",)
+
+
+def test_the_files_that_still_name_a_channel_only_shrink() -> None:
+    found = files_naming_a_channel()
+    new = sorted(found - set(NOT_YET))
+    assert not new, f"these files name a channel: ask notifiers.registry instead: {new}"
+    done = sorted(set(NOT_YET) - found)
+    assert not done, f"these files no longer name a channel: remove them from NOT_YET: {done}"
