@@ -17,11 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from bench.harness import BenchContext
-from notifiers.base import Message, Receipt
+from notifiers.base import Message, Notifier, Receipt
 
 if TYPE_CHECKING:
     from engine.store.db import Store
@@ -245,22 +244,11 @@ class _Copy(_Writer):
                 )
 
 
-class NullChannel:
+class NullChannel(Notifier):
     """A channel that accepts every message at once: what is left is the engine's cost."""
 
     channel: ClassVar[str] = "email"
     max_in_flight: ClassVar[int] = 1
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
 
     async def send(self, message: Message) -> Receipt:
         return Receipt("email", {"to": message.to})

@@ -150,6 +150,10 @@ class Notifier:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close what entering opened (the default opened nothing)."""
         return None
 
     def prepare(self, message: Message) -> None:

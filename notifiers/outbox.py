@@ -18,7 +18,6 @@ import re
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from notifiers.base import Message, Notifier, Receipt, TransientError
@@ -49,17 +48,6 @@ class OutboxNotifier(Notifier):
     def from_settings(cls, settings: Settings) -> Self:
         sender = settings.email.sender if settings.email is not None else DEFAULT_SENDER
         return cls(settings.paths.outbox, sender=sender)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
 
     async def send(self, message: Message) -> Receipt:
         if message.channel == "telegram":

@@ -37,7 +37,6 @@ from datetime import UTC, datetime
 from email.header import Header
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
-from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar, Self
 
 from engine.errors import NhacviecError
@@ -296,12 +295,7 @@ class EmailNotifier(Notifier):
             self._free.put_nowait(connection)
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
         for connection in self._connections:
             await self._close(connection)
 

@@ -39,7 +39,6 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from engine.i18n import _
@@ -374,17 +373,6 @@ class TelegramNotifier(Notifier):
         """The notifier of ``[telegram]``; ``NhacviecError`` when its token is not set."""
         check_token(settings)
         return cls(settings)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         if self._bot is not None and self._started:
