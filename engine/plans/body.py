@@ -37,6 +37,7 @@ from itertools import pairwise
 from typing import Literal
 
 from engine.agencies import AgencyMatcher
+from engine.i18n import N_, _
 from engine.periods import find_due_days
 from engine.plans.document import Line
 from engine.plans.model import AgencyDuties, ReportingDuty, Warning_
@@ -199,7 +200,10 @@ class BodyReader:
             if not re.search(r"[.;:!?)\]…]$", last.text):
                 words = " ".join(last.text.split()[-4:])
                 self._warn(
-                    last.line, f"the last duty ends mid-sentence ('… {words}'): the text may be cut"
+                    last.line,
+                    _("the last duty ends mid-sentence ('… {words}'): the text may be cut").format(
+                        words=words
+                    ),
                 )
         return items
 
@@ -295,10 +299,12 @@ class BodyReader:
         if _EVERY_FEW_YEARS.search(clause):
             self._warn(
                 para.line,
-                "a report every few years ('"
-                + squash(_EVERY_FEW_YEARS.search(clause).group(0))  # type: ignore[union-attr]
-                + "') is not a frequency a plan file holds (monthly, quarterly, half-yearly, "
-                "yearly): not read as a reporting duty",
+                _(
+                    "a report every few years ('{phrase}') is not a frequency a plan file "
+                    "holds (monthly, quarterly, half-yearly, yearly): not read as a reporting duty"
+                ).format(
+                    phrase=squash(_EVERY_FEW_YEARS.search(clause).group(0))  # type: ignore[union-attr]
+                ),
             )
             return
         reporters = self._reporters(clause, item)
@@ -316,9 +322,7 @@ class BodyReader:
             )
             self.body.reporting.append(duty)
             if due is None:
-                self._warn(
-                    para.line, f"the {frequency} report has no date in the text; due is null"
-                )
+                self._warn(para.line, _(_UNDATED[frequency]))
 
     def _frequencies(
         self, line: int, clause: str
@@ -331,8 +335,10 @@ class BodyReader:
             if first[0] == second[0] == "yearly":
                 self._warn(
                     line,
-                    f"the yearly report is due twice ('{first[2]}'): read as the 6-month "
-                    f"report (due {first[1]}) and the annual report (due {second[1]})",
+                    _(
+                        "the yearly report is due twice ('{phrase}'): read as the 6-month "
+                        "report (due {first}) and the annual report (due {second})"
+                    ).format(phrase=first[2], first=first[1], second=second[1]),
                 )
                 return [("half-yearly", first[1], first[2]), second]
         return found
@@ -360,7 +366,9 @@ class BodyReader:
             )
         )
         if due is None:
-            self._warn(para.line, "drafting next year's plan has no date in the text; due is null")
+            self._warn(
+                para.line, _("drafting next year's plan has no date in the text; due is null")
+            )
 
     def _reporters(self, clause: str, item: _Item | None) -> list[str]:
         subject = self._subject(clause)
@@ -493,6 +501,15 @@ def _item_lookup(items: list[_Item]) -> Callable[[int], _Item | None]:
 
 
 Frequency = Literal["half-yearly", "yearly", "quarterly", "monthly"]
+
+# The warning for a report whose text gives no date, by frequency (whole sentences, so
+# that each reads right once translated).
+_UNDATED: dict[str, str] = {
+    "half-yearly": N_("the half-yearly report has no date in the text; due is null"),
+    "yearly": N_("the yearly report has no date in the text; due is null"),
+    "quarterly": N_("the quarterly report has no date in the text; due is null"),
+    "monthly": N_("the monthly report has no date in the text; due is null"),
+}
 
 
 def _frequencies(clause: str) -> list[tuple[Frequency, str | None, str | None]]:

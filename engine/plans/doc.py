@@ -43,7 +43,7 @@ def read_doc(data: bytes, name: str) -> Document:
     document = read_docx(docx, name)
     document.format = "doc"
     document.notes.append(
-        (None, "converted from .doc by LibreOffice: check it against the original")
+        (None, _("converted from .doc by LibreOffice: check it against the original"))
     )
     return document
 

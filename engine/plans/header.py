@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from engine.i18n import _
 from engine.plans.document import Document, Line
 from engine.plans.model import Warning_
 from engine.plans.tasktables import header_row
@@ -95,9 +96,9 @@ def extract_header(lines: list[Line]) -> Header:
     header = Header()
     _number_and_date(lines, header)
     header.issuer = _issuer(lines)
-    header.title, _ = _title(lines)
+    header.title, _rest = _title(lines)
     if header.title is None:
-        header.title, _ = _subject_title(lines)
+        header.title, _rest = _subject_title(lines)
     header.doc_type = _doc_type(header.title)
     if header.doc_type in PLAN_KINDS:
         header.title_years = title_years(header.title or "")
@@ -105,8 +106,10 @@ def extract_header(lines: list[Line]) -> Header:
     if header.title is None:
         header.warn(
             None,
-            "no title found (expected KẾ HOẠCH, QUYẾT ĐỊNH, NGHỊ QUYẾT, CHƯƠNG TRÌNH, "
-            "CHỈ THỊ, THÔNG BÁO or a Công văn's 'V/v …' and its subject)",
+            _(
+                "no title found (expected KẾ HOẠCH, QUYẾT ĐỊNH, NGHỊ QUYẾT, CHƯƠNG TRÌNH, "
+                "CHỈ THỊ, THÔNG BÁO or a Công văn's 'V/v …' and its subject)"
+            ),
         )
     return header
 
@@ -203,13 +206,19 @@ def _number_and_date(lines: list[Line], header: Header) -> None:
             if "//" in line.text:
                 header.warn(
                     line.number,
-                    f"the number is printed with a double slash; read as {header.number}",
+                    _("the number is printed with a double slash; read as {number}").format(
+                        number=header.number
+                    ),
                 )
             break
     if header.number is None:
         where = candidates[0][0].number if candidates else None
-        what = "leaves the number blank" if candidates else "gives no number ('Số: …')"
-        header.warn(where, f"the document {what}; number is null")
+        header.warn(
+            where,
+            _("the document leaves the number blank; number is null")
+            if candidates
+            else _("the document gives no number ('Số: …'); number is null"),
+        )
 
     dates = []
     if date_line and (m := _PLACE_DATE.search(date_line.text)):
@@ -226,8 +235,12 @@ def _number_and_date(lines: list[Line], header: Header) -> None:
             header.issue_year = int(year.group(1))
     if header.issued_on is None:
         where = dates[0][0].number if dates else None
-        what = "leaves the date blank" if dates else "gives no issue date"
-        header.warn(where, f"the document {what}; issued_on is null")
+        header.warn(
+            where,
+            _("the document leaves the date blank; issued_on is null")
+            if dates
+            else _("the document gives no issue date; issued_on is null"),
+        )
 
 
 def _parse_date(text: str) -> date | None:

@@ -146,7 +146,9 @@ def read_document(
 
     document = read_text_document(decode_text(data, name), name, fmt)
     if ends_mid_character(data):
-        document.notes.append((document.total_lines, "the file ends in the middle of a character"))
+        document.notes.append(
+            (document.total_lines, _("the file ends in the middle of a character"))
+        )
     return document
 
 
@@ -343,14 +345,19 @@ class Importer:
         if first is not None and last is not None:
             self.warn(
                 None,
-                f"the plan period is {period[0]}–{period[1]}: the title says {first}–{last}, "
-                f"but the plan was issued in {header.issue_year}",
+                _(
+                    "the plan period is {start}–{end}: the title says {first}–{last}, "
+                    "but the plan was issued in {issued}"
+                ).format(
+                    start=period[0], end=period[1], first=first, last=last, issued=header.issue_year
+                ),
             )
         else:
             self.warn(
                 None,
-                f"no period in the title; the plan period {period[0]}–{period[1]} "
-                f"is inferred {how}",
+                _("no period in the title; the plan period {start}–{end} is inferred {how}").format(
+                    start=period[0], end=period[1], how=how
+                ),
             )
         return period
 
@@ -361,7 +368,7 @@ class Importer:
         """The issuer's canonical name and the jurisdiction it belongs to."""
         if header.issuer is None:
             self.warn(
-                None, "no issuer found (expected ỦY BAN NHÂN DÂN … or BỘ … on the first page)"
+                None, _("no issuer found (expected ỦY BAN NHÂN DÂN … or BỘ … on the first page)")
             )
             return None, None
         place = _PLACE.search(header.issuer)
@@ -372,7 +379,10 @@ class Importer:
         if entry is not None:
             return entry.name, entry.jurisdiction
         self.warn(
-            None, f"issuer '{header.issuer}' is not in the directory; jurisdiction '{jurisdiction}'"
+            None,
+            _("issuer '{issuer}' is not in the directory; jurisdiction '{jurisdiction}'").format(
+                issuer=header.issuer, jurisdiction=jurisdiction
+            ),
         )
         return header.issuer, jurisdiction
 
@@ -385,31 +395,37 @@ class Importer:
                     self.unmatched.setdefault(name, []).append(line.number)
                 self.warn(
                     line.number,
-                    f"no 'Tổ chức thực hiện' names the agency in charge; the owner is "
-                    f"{name}, who proposed the document",
+                    _(
+                        "no 'Tổ chức thực hiện' names the agency in charge; the owner is "
+                        "{name}, who proposed the document"
+                    ).format(name=name),
                 )
                 return name
         if issuer:
-            self.warn(None, f"no agency in charge found; the owner is the issuer, {issuer}")
+            self.warn(
+                None,
+                _("no agency in charge found; the owner is the issuer, {issuer}").format(
+                    issuer=issuer
+                ),
+            )
         return issuer
 
     def _warn_unmatched(self) -> None:
         for name, lines in self.unmatched.items():
             lines = sorted(set(n for n in lines if n)) or [0]
-            also = (
-                f" (also on lines {', '.join(map(str, lines[1:6]))}{'…' if len(lines) > 6 else ''})"
+            also = _(" (also on lines {lines})").format(
+                lines=", ".join(map(str, lines[1:6])) + ("…" if len(lines) > 6 else "")
             )
             printed = self.matcher.printed.get(name)
-            how = (
-                f"printed '{printed}', its abbreviation written out"
+            message = (
+                _(
+                    "agency '{name}' is not in the directory: printed '{printed}', "
+                    "its abbreviation written out"
+                ).format(name=name, printed=printed)
                 if printed
-                else "kept as printed"
+                else _("agency '{name}' is not in the directory: kept as printed").format(name=name)
             )
-            self.warn(
-                lines[0] or None,
-                f"agency '{name}' is not in the directory: {how}"
-                + (also if len(lines) > 1 else ""),
-            )
+            self.warn(lines[0] or None, message + (also if len(lines) > 1 else ""))
 
 
 def jurisdiction_code(jurisdiction: str | None) -> str:

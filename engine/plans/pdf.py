@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError
-from engine.i18n import N_, _
+from engine.i18n import N_, _, ngettext
 from engine.plans.document import Document
 from engine.plans.garbled import judge
 from engine.plans.layout.assemble import assemble
@@ -153,12 +153,16 @@ def _ocr_pages(
         layouts.append(layout_page(item.index + 1, words, result.segments, width, height))
         page.close()
     pages = ", ".join(str(p.index + 1) for p in pending)
-    why = "; ".join(f"page {p.index + 1}: {p.reason}" for p in pending[:3])
-    note = (
-        f"page{'s' * (len(pending) > 1)} {pages} read by OCR (Tesseract, {engine.lang}) "
-        f"because {why}{' …' if len(pending) > 3 else ''}: check names, numbers and dates "
-        "against the document"
-    )
+    why = "; ".join(
+        _("page {page}: {reason}").format(page=p.index + 1, reason=p.reason) for p in pending[:3]
+    ) + (" …" if len(pending) > 3 else "")
+    note = ngettext(
+        "page {pages} read by OCR (Tesseract, {lang}) because {why}: check names, numbers "
+        "and dates against the document",
+        "pages {pages} read by OCR (Tesseract, {lang}) because {why}: check names, numbers "
+        "and dates against the document",
+        len(pending),
+    ).format(pages=pages, lang=engine.lang, why=why)
     return [(pending[0].index + 1, note)], True
 
 
@@ -215,9 +219,14 @@ def _without_ocr(
             ).format(reason=pending[0].reason, INSTALL=INSTALL),
             file=name,
         )
-    missing = f"and Tesseract is not installed ({INSTALL})"
     return [
-        (p.index + 1, f"page {p.index + 1} is not read: {p.reason}, {missing}") for p in pending
+        (
+            p.index + 1,
+            _(
+                "page {page} is not read: {reason}, and Tesseract is not installed ({INSTALL})"
+            ).format(page=p.index + 1, reason=p.reason, INSTALL=INSTALL),
+        )
+        for p in pending
     ]
 
 

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from engine.i18n import N_, _
 from engine.plans.document import Line
 
 _YEAR = r"((?:19|20)\d{2})"
@@ -58,21 +59,21 @@ def committed_years(
     out: list[Named] = []
     for where, window in windows:
         found = _WINDOW_YEAR.findall(window)
-        out.extend(Named(int(y), where, "a task window") for y in found)
+        out.extend(Named(int(y), where, N_("a task window")) for y in found)
     for line in lines:
         text = line.text
         if _TIME_LABEL.match(text):
             found = _ANY_YEAR.findall(text)
-            out.extend(Named(int(y), line.number, "a task window") for y in found)
+            out.extend(Named(int(y), line.number, N_("a task window")) for y in found)
             continue
         for match in _DEADLINE.finditer(text):
             year = next(g for g in match.groups() if g)
-            out.append(Named(int(year), line.number, "a deadline"))
+            out.append(Named(int(year), line.number, N_("a deadline")))
         for match in _SPAN.finditer(text):
             years = [g for g in match.groups() if g]
-            out.extend(Named(int(y), line.number, "a span of years") for y in years)
+            out.extend(Named(int(y), line.number, N_("a span of years")) for y in years)
         for match in _TARGET.finditer(text):
-            out.append(Named(int(match.group(1)), line.number, "a target"))
+            out.append(Named(int(match.group(1)), line.number, N_("a target")))
     return out
 
 
@@ -88,17 +89,19 @@ def plan_span(
         if not named:
             return None
         years = sorted(n.year for n in named)
-        return (years[0], years[-1]), "from the years of its windows and deadlines"
+        return (years[0], years[-1]), _("from the years of its windows and deadlines")
     start = max(starts) if title_start is not None and title_end is not None else starts[0]
     if title_end is not None:
         start = min(start, title_end)
-        return (start, title_end), "from the title and the issue year"
+        return (start, title_end), _("from the title and the issue year")
     later = [n for n in named if start <= n.year <= start + 50]
     if not later:
-        return (start, start), f"as the issue year {start}: the document names no later year"
+        return (start, start), _(
+            "as the issue year {year}: the document names no later year"
+        ).format(year=start)
     latest = max(later, key=lambda n: n.year)
-    where = f" (line {latest.line})" if latest.line else ""
-    return (start, latest.year), (
-        f"from the issue year {start} to the latest year its commitments name: "
-        f"{latest.year} in {latest.why}{where}"
-    )
+    where = _(" (line {line})").format(line=latest.line) if latest.line else ""
+    return (start, latest.year), _(
+        "from the issue year {start} to the latest year its commitments name: "
+        "{year} in {why}{where}"
+    ).format(start=start, year=latest.year, why=_(latest.why), where=where)

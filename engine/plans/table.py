@@ -36,7 +36,7 @@ from datetime import date
 
 from engine.agencies import AgencyMatcher
 from engine.errors import InputError
-from engine.i18n import _
+from engine.i18n import N_, _
 from engine.plans.appendix import caption_deadline, deadline_for
 from engine.plans.columns import Kind, column_kind
 from engine.plans.document import Cell, Document, Row, Table
@@ -179,7 +179,9 @@ class TaskExtractor(TaskBuilder):
         if without:
             self.warn(
                 table.rows[0].first,
-                f"the table has no time column: {len(without)} of its tasks have no window",
+                _("the table has no time column: {count} of its tasks have no window").format(
+                    count=len(without)
+                ),
             )
             for draft in without:
                 draft.window_warned = True
@@ -227,19 +229,28 @@ class TaskExtractor(TaskBuilder):
             if self.inspections:
                 self.warn(
                     rows[0].first,
-                    "the table lists the units to be inspected and has no lead-agency "
-                    "column: its tasks have no lead (the plan's owner does the inspections)",
+                    _(
+                        "the table lists the units to be inspected and has no lead-agency "
+                        "column: its tasks have no lead (the plan's owner does the inspections)"
+                    ),
                 )
             else:
-                who = self.default_lead or "nobody"
+                who = self.default_lead or _("nobody")
                 self.warn(
                     rows[0].first,
-                    f"the table has no lead-agency column; the issuer ({who}) is the lead "
-                    "of every task",
+                    _(
+                        "the table has no lead-agency column; the issuer ({who}) is the lead "
+                        "of every task"
+                    ).format(who=who),
                 )
         for column in self.columns:
             if column.kind is None and column.header and not column.duplicate:
-                self.warn(rows[0].first, f"column '{column.header}' is not a known field; ignored")
+                self.warn(
+                    rows[0].first,
+                    _("column '{header}' is not a known field; ignored").format(
+                        header=column.header
+                    ),
+                )
         return rows
 
     def _indicators_as_titles(self, header: Row) -> None:
@@ -250,8 +261,10 @@ class TaskExtractor(TaskBuilder):
                 self.columns[index] = Column("title", column.header)
                 self.warn(
                     header.first,
-                    f"the table names no task column; its column '{squash(column.header)}' "
-                    "is taken as the tasks' titles",
+                    _(
+                        "the table names no task column; its column '{header}' "
+                        "is taken as the tasks' titles"
+                    ).format(header=squash(column.header)),
                 )
                 return
 
@@ -268,7 +281,7 @@ class TaskExtractor(TaskBuilder):
         )
         if unknown_first and "number" not in kinds and enough:
             columns[0] = Column("number", columns[0].header)
-            named.append("TT")
+            named.append(N_("TT"))
         position = 1 if named else 0
         if len(columns) > position and columns[position].kind is None:
             blank = not columns[position].header
@@ -276,16 +289,19 @@ class TaskExtractor(TaskBuilder):
                 not blank and named and "title" not in kinds
             ):
                 columns[position] = Column("title", columns[position].header)
-                named.append("task title")
+                named.append(N_("task title"))
         if named:
             printed = ", ".join(f"'{squash(c.header)}'" for c in columns[: len(named)] if c.header)
-            self.warn(
-                header.first,
-                "the header leaves its first columns unnamed"
-                + (f" or unreadable ({printed})" if printed else "")
-                + "; they are taken as "
-                + " and ".join(named),
+            message = (
+                _(
+                    "the header leaves its first columns unnamed or unreadable ({printed}); "
+                    "they are taken as {names}"
+                )
+                if printed
+                else _("the header leaves its first columns unnamed; they are taken as {names}")
             )
+            names = _(" and ").join(_(name) for name in named)
+            self.warn(header.first, message.format(printed=printed, names=names))
         return columns
 
     def _sequence_columns(self, header: Row, rows: list[Row]) -> list[Column]:
@@ -301,11 +317,13 @@ class TaskExtractor(TaskBuilder):
         if not kinds & {"title", "content"}:
             missing.append("title")
         if missing:
-            names = " and ".join("TT" if k == "number" else "task title" for k in missing)
+            names = _(" and ").join(_("TT") if k == "number" else _("task title") for k in missing)
             self.warn(
                 header.first,
-                f"the header names {len(columns)} columns ({', '.join(texts)}) but no "
-                f"{names}; the first cells of each row are taken as {names}",
+                _(
+                    "the header names {count} columns ({texts}) but no "
+                    "{names}; the first cells of each row are taken as {names}"
+                ).format(count=len(columns), texts=", ".join(texts), names=names),
             )
             columns = [Column(kind, "") for kind in missing] + columns
         return columns
@@ -346,21 +364,23 @@ class TaskExtractor(TaskBuilder):
                 self._same_task(drafts[-1], row, values)
                 continue
             if not number and drafts and self._continues(values):
-                self._continue(drafts[-1], row, values, why="it has no number and no task")
+                self._continue(drafts[-1], row, values, why=_("it has no number and no task"))
                 continue
             if not number and self._summary_row(table, values):
                 self.warn(
                     row.first,
-                    f"the row at line {row.first} has no number and no agency in a table of "
-                    f"numbered tasks: read as a note, not a task: "
-                    f"'{one_line(' '.join(row.texts))[:80]}'",
+                    _(
+                        "the row at line {line} has no number and no agency in a table of "
+                        "numbered tasks: read as a note, not a task: '{text}'"
+                    ).format(line=row.first, text=one_line(" ".join(row.texts))[:80]),
                 )
                 continue
             if not number and not any(values.get(k, "").strip() for k in _TASK_FIELDS):
                 self.warn(
                     row.first,
-                    f"the row at line {row.first} has no number, task or agency; "
-                    f"skipped: '{one_line(' '.join(row.texts))[:80]}'",
+                    _(
+                        "the row at line {line} has no number, task or agency; skipped: '{text}'"
+                    ).format(line=row.first, text=one_line(" ".join(row.texts))[:80]),
                 )
                 continue
             drafts.append(self._draft(row, values, number, section))
@@ -435,9 +455,11 @@ class TaskExtractor(TaskBuilder):
                     layout = layout + [None] * (len(texts) - len(kinds))
                 self.warn(
                     row.first,
-                    f"the row at lines {row.first}–{row.last} has {len(texts)} cells where "
-                    f"{len(kinds)} columns were expected; its fields were filled in order: "
-                    "check them",
+                    _(
+                        "the row at lines {first}–{last} has {cells} cells where "
+                        "{columns} columns were expected; its fields were filled in order: "
+                        "check them"
+                    ).format(first=row.first, last=row.last, cells=len(texts), columns=len(kinds)),
                 )
         values: dict[str, str] = {}
         for kind, text in zip(layout, texts, strict=False):
@@ -502,7 +524,10 @@ class TaskExtractor(TaskBuilder):
             block=row.block,
         )
         if number and not NUMBER.match(number):
-            self.warn(row.first, f"the number cell reads '{number}', not a task number")
+            self.warn(
+                row.first,
+                _("the number cell reads '{number}', not a task number").format(number=number),
+            )
             draft.number = None
         for key, text in values.items():
             if key.startswith("year:") and (amount := parse_amount(text)) is not None:
@@ -594,17 +619,21 @@ class TaskExtractor(TaskBuilder):
                 continue
             before = draft.fields.get(key, "")
             draft.fields[key] = f"{before} {text.strip()}".strip() if before else text.strip()
-        label = draft.number or "before it"
+        label = draft.number or _("before it")
         if why:
             self.warn(
                 row.first,
-                f"the row at line {row.first} is joined to task {label}: {why}; check it",
+                _("the row at line {line} is joined to task {label}: {why}; check it").format(
+                    line=row.first, label=label, why=why
+                ),
             )
         else:
             self.warn(
                 row.first,
-                f"task {label} continues after the repeated header (page break): line "
-                f"{row.first} joined to it; check its title and cells",
+                _(
+                    "task {label} continues after the repeated header (page break): line "
+                    "{line} joined to it; check its title and cells"
+                ).format(label=label, line=row.first),
             )
         draft.last = row.last
 
@@ -619,8 +648,10 @@ class TaskExtractor(TaskBuilder):
             draft.fields[key] = f"{before}\n{text.strip()}" if before else text.strip()
         self.warn(
             row.first,
-            f"the row at line {row.first} is under task {draft.number}'s merged number cell: "
-            "its cells are joined to that task",
+            _(
+                "the row at line {line} is under task {number}'s merged number cell: "
+                "its cells are joined to that task"
+            ).format(line=row.first, number=draft.number),
         )
         draft.last = row.last
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from engine.agencies import AgencyMatcher
 from engine.errors import NhacviecError
+from engine.i18n import N_, _
 from engine.plans.columns import Kind
 from engine.plans.document import Document
 from engine.plans.model import Budget, Occurrence, PlanTask, TaskSource, Warning_
@@ -33,14 +34,14 @@ _ROLE_LABEL = re.compile(
     r"(?:đơn vị|cơ quan)?\s*(?P<role>chủ trì|phối hợp)\s*(?:thực hiện)?\s*:", re.IGNORECASE
 )
 FIELD_NAMES = {
-    "title": "task",
-    "content": "content",
-    "lead": "lead",
-    "coordinators": "coordinators",
-    "agencies": "agencies",
-    "window": "time",
-    "deliverables": "deliverables",
-    "objective": "objective",
+    "title": N_("task"),
+    "content": N_("content"),
+    "lead": N_("lead"),
+    "coordinators": N_("coordinators"),
+    "agencies": N_("agencies"),
+    "window": N_("time"),
+    "deliverables": N_("deliverables"),
+    "objective": N_("objective"),
 }
 
 
@@ -88,15 +89,20 @@ class TaskBuilder:
                 base = str(previous.get(scope, 0) + 1)
                 self.warn(
                     draft.first,
-                    f"the row at lines {draft.first}–{draft.last} has no printed number; "
-                    f"numbered {base} after the row before it",
+                    _(
+                        "the row at lines {first}–{last} has no printed number; "
+                        "numbered {base} after the row before it"
+                    ).format(first=draft.first, last=draft.last, base=base),
                 )
             if base.isdigit():
                 previous[scope] = int(base)
             key = f"{scope}.{base}" if restarts and scope else base
             key = re.sub(r"[^A-Za-z0-9._-]", "-", key).strip("-.") or f"r{len(keys) + 1}"
             if key in keys:
-                self.warn(draft.first, f"task number {key} appears twice; this one is {key}-2")
+                self.warn(
+                    draft.first,
+                    _("task number {key} appears twice; this one is {key}-2").format(key=key),
+                )
                 key = f"{key}-{sum(1 for k in keys if k.startswith(key)) + 1}"
             keys.append(key)
         return keys
@@ -106,15 +112,20 @@ class TaskBuilder:
         title = one_line(fields.get("title", ""))
         if not title:
             first_line = one_line(fields.get("content", "").split("\n")[0])
-            title = first_line or "(no title)"
-            self.warn(draft.first, f"task {key} has no title; '{title[:60]}' is used")
+            title = first_line or _("(no title)")
+            self.warn(
+                draft.first,
+                _("task {key} has no title; '{title}' is used").format(key=key, title=title[:60]),
+            )
         lead, coordinators = self._agencies(draft, key)
         for kind, line in draft.merged.items():
             if fields.get(kind, "").strip():
                 self.warn(
                     draft.first,
-                    f"task {key}: the {FIELD_NAMES[kind]} cell is inherited from a merged "
-                    f"cell (printed once, at line {line}); check it applies",
+                    _(
+                        "task {key}: the {field} cell is inherited from a merged "
+                        "cell (printed once, at line {line}); check it applies"
+                    ).format(key=key, field=_(FIELD_NAMES[kind]), line=line),
                 )
         window_text = one_line(fields.get("window", "")) or None
         occurrences = self._occurrences(draft, key, window_text)
@@ -153,7 +164,7 @@ class TaskBuilder:
         elif not lead and not {"lead", "agencies"} & self._kinds and self.default_lead:
             lead = [self.default_lead]
         elif not lead:
-            self.warn(draft.first, f"task {key} has no lead agency")
+            self.warn(draft.first, _("task {key} has no lead agency").format(key=key))
         return lead, self._names(coord_text, draft.first)
 
     def _roles(self, text: str, line: int, key: str) -> tuple[str, str]:
@@ -161,7 +172,10 @@ class TaskBuilder:
         labels = list(_ROLE_LABEL.finditer(text))
         if not labels:
             self.warn(
-                line, f"task {key}: the agencies cell names no 'chủ trì'/'phối hợp'; all are leads"
+                line,
+                _(
+                    "task {key}: the agencies cell names no 'chủ trì'/'phối hợp'; all are leads"
+                ).format(key=key),
             )
             return text, ""
         parts = {"chủ trì": "", "phối hợp": ""}
@@ -190,26 +204,34 @@ class TaskBuilder:
         if draft.event_window is not None:
             self.warn(
                 draft.first,
-                f"task {key}: the table has no time column; the window '{window}' is the "
-                f"dates the body gives the event (line {draft.event_window})",
+                _(
+                    "task {key}: the table has no time column; the window '{window}' is the "
+                    "dates the body gives the event (line {line})"
+                ).format(key=key, window=window, line=draft.event_window),
             )
         if draft.caption_window is not None:
             self.warn(
                 draft.first,
-                f"task {key}: the table has no time column; the window '{window}' is the "
-                f"time the appendix's heading gives (line {draft.caption_window})",
+                _(
+                    "task {key}: the table has no time column; the window '{window}' is the "
+                    "time the appendix's heading gives (line {line})"
+                ).format(key=key, window=window, line=draft.caption_window),
             )
         if draft.body_window is not None:
             self.warn(
                 draft.first,
-                f"task {key}: the table has no time column; the window '{window}' is the "
-                f"deadline the body gives its appendix (line {draft.body_window})",
+                _(
+                    "task {key}: the table has no time column; the window '{window}' is the "
+                    "deadline the body gives its appendix (line {line})"
+                ).format(key=key, window=window, line=draft.body_window),
             )
         if draft.merged_window:
             self.warn(
                 draft.first,
-                f"task {key}: window '{window}' is inherited from a merged cell "
-                f"(printed once, at line {draft.window_from}); check it applies",
+                _(
+                    "task {key}: window '{window}' is inherited from a merged cell "
+                    "(printed once, at line {line}); check it applies"
+                ).format(key=key, window=window, line=draft.window_from),
             )
         try:
             occurrences = self.parse_window(window, self.period)
@@ -222,28 +244,39 @@ class TaskBuilder:
             if not steps:
                 self.warn(
                     draft.first,
-                    f"task {key}: cannot read the window '{window}' ({exc}); no occurrences",
+                    _(
+                        "task {key}: cannot read the window '{window}' ({error}); no occurrences"
+                    ).format(key=key, window=window, error=exc),
                 )
                 return []
             labels = ", ".join(o.label or o.end.isoformat() for o in steps)
             self.warn(
                 draft.first,
-                f"task {key}: the time cell is a sentence or a list of steps; read as the "
-                f"dates it names ({labels}): check them",
+                _(
+                    "task {key}: the time cell is a sentence or a list of steps; read as the "
+                    "dates it names ({labels}): check them"
+                ).format(key=key, labels=labels),
             )
             occurrences = steps
         if not occurrences:  # "Khi có phát sinh": on demand, nothing to remind of
             self.warn(
                 draft.first,
-                f"task {key}: the window '{window}' is on demand (no dates): it gets no "
-                "obligations or reminders",
+                _(
+                    "task {key}: the window '{window}' is on demand (no dates): it gets no "
+                    "obligations or reminders"
+                ).format(key=key, window=window),
             )
             return []
         start, end = date(self.period[0], 1, 1), date(self.period[1], 12, 31)
         if self.issued_on and all(o.end < self.issued_on for o in occurrences):
             occurrences = self._year_typo(draft, key, window) or occurrences
         if any(o.end < start or o.end > end for o in occurrences):
-            self.warn(draft.first, f"task {key}: window '{window}' lies outside the plan period")
+            self.warn(
+                draft.first,
+                _("task {key}: window '{window}' lies outside the plan period").format(
+                    key=key, window=window
+                ),
+            )
         return occurrences
 
     def _lasting(
@@ -269,8 +302,13 @@ class TaskBuilder:
             end = start + timedelta(days=days - 1)
         self.warn(
             draft.first,
-            f"task {key}: '{duration}' from {start:%d/%m/%Y} is read as "
-            f"{'working' if working else 'calendar'} days: {start:%d/%m/%Y}–{end:%d/%m/%Y}",
+            (
+                _("task {key}: '{duration}' from {start} is read as working days: {start}–{end}")
+                if working
+                else _(
+                    "task {key}: '{duration}' from {start} is read as calendar days: {start}–{end}"
+                )
+            ).format(key=key, duration=duration, start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}"),
         )
         label = f"{start:%d/%m/%Y} – {end:%d/%m/%Y}" if end != start else f"{start:%d/%m/%Y}"
         return [Occurrence(start=start, end=end, label=label)]
@@ -299,9 +337,12 @@ class TaskBuilder:
             return None
         self.warn(
             draft.first,
-            f"task {key}: the date in '{window}' is before the plan was issued "
-            f"({issued:%d/%m/%Y}); read in {issued.year}, as '{fixed}' (a typo for the "
-            "year?): check it",
+            _(
+                "task {key}: the date in '{window}' is before the plan was issued "
+                "({issued}); read in {year}, as '{fixed}' (a typo for the year?): check it"
+            ).format(
+                key=key, window=window, issued=f"{issued:%d/%m/%Y}", year=issued.year, fixed=fixed
+            ),
         )
         return occurrences
 
@@ -319,13 +360,19 @@ class TaskBuilder:
             # An empty time cell in a plan of one year: the task is that year's.
             self.warn(
                 draft.first,
-                f"task {key} has no window (the time column is empty); it takes the plan's "
-                f"year, {first}",
+                _(
+                    "task {key} has no window (the time column is empty); it takes the plan's "
+                    "year, {year}"
+                ).format(key=key, year=first),
             )
             return self.parse_window(f"Năm {first}", self.period)
         if not draft.window_warned:
-            where = "is empty" if "window" in self._kinds else "is missing from the table"
-            self.warn(draft.first, f"task {key} has no window (the time column {where})")
+            message = (
+                _("task {key} has no window (the time column is empty)")
+                if "window" in self._kinds
+                else _("task {key} has no window (the time column is missing from the table)")
+            )
+            self.warn(draft.first, message.format(key=key))
         return []
 
     def _budget(self, draft: Draft, key: str) -> Budget | None:
@@ -335,7 +382,8 @@ class TaskBuilder:
         if draft.budget and total is not None and abs(sum(draft.budget.values()) - total) > 0.5:
             self.warn(
                 draft.first,
-                f"task {key}: the yearly budgets add up to {sum(draft.budget.values()):g}, "
-                f"not to the total {total:g}",
+                _(
+                    "task {key}: the yearly budgets add up to {sum}, not to the total {total}"
+                ).format(key=key, sum=f"{sum(draft.budget.values()):g}", total=f"{total:g}"),
             )
         return Budget(by_year=draft.budget, total=total, unit=self.unit, text=draft.budget_text)

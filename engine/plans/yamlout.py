@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import yaml
 
+from engine.i18n import _, ngettext
 from engine.plans.model import (
     AgencyDuties,
     Budget,
@@ -64,35 +65,53 @@ class _Writer:
     # -- sections ------------------------------------------------------------------------
 
     def header(self, plan: PlanFile, fmt: str | None) -> None:
-        source = plan.source or "an unnamed document"
-        shape = f" (read as {fmt})" if fmt else ""
+        source = plan.source or _("an unnamed document")
         n = len(plan.warnings)
-        self.comment(f"nhacviec plan file imported from {source}{shape}.")
         self.comment(
-            f"{len(plan.tasks)} tasks, {len(plan.reporting)} recurring "
-            f"dut{'y' if len(plan.reporting) == 1 else 'ies'}, "
-            f"{n} warning{'s' if n != 1 else ''} (listed at the end and next to the tasks "
-            "they concern). Review, edit if needed, then `nhacviec plan load` this file."
+            _("nhacviec plan file imported from {source} (read as {fmt}).").format(
+                source=source, fmt=fmt
+            )
+            if fmt
+            else _("nhacviec plan file imported from {source}.").format(source=source)
+        )
+        counts = ", ".join(
+            (
+                ngettext("{n} task", "{n} tasks", len(plan.tasks)).format(n=len(plan.tasks)),
+                ngettext("{n} recurring duty", "{n} recurring duties", len(plan.reporting)).format(
+                    n=len(plan.reporting)
+                ),
+                ngettext("{n} warning", "{n} warnings", n).format(n=n),
+            )
         )
         self.comment(
-            "Agency names are the directory's names (config/agencies.yaml) where they "
-            "matched; names marked 'not in the directory' are as printed."
+            _(
+                "{counts} (listed at the end and next to the tasks they concern). Review, "
+                "edit if needed, then `nhacviec plan load` this file."
+            ).format(counts=counts)
+        )
+        self.comment(
+            _(
+                "Agency names are the directory's names (config/agencies.yaml) where they "
+                "matched; names marked 'not in the directory' are as printed."
+            )
         )
         self.emit()
 
     def identity(self, plan: PlanFile) -> None:
         self.field("key", plan.key)
-        self.field("number", plan.number, "left blank in the document" if not plan.number else None)
+        self.field(
+            "number", plan.number, _("left blank in the document") if not plan.number else None
+        )
         self.field("issuer", plan.issuer)
         self.field("jurisdiction", plan.jurisdiction)
         self.field(
             "issued_on",
             plan.issued_on,
-            "left blank in the document" if not plan.issued_on else None,
+            _("left blank in the document") if not plan.issued_on else None,
         )
         self.field("title", plan.title)
         self.emit(f"period: {{start: {plan.period.start}, end: {plan.period.end}}}")
-        self.field("owner", plan.owner, "the agency in charge (cơ quan chủ trì)")
+        self.field("owner", plan.owner, _("the agency in charge (cơ quan chủ trì)"))
         self.field("source", plan.source)
         self.emit()
 
@@ -101,7 +120,7 @@ class _Writer:
             self.emit("agencies: []")
             self.emit()
             return
-        self.comment("Tổ chức thực hiện: the agencies the body gives duties to.")
+        self.comment(_("Tổ chức thực hiện: the agencies the body gives duties to."))
         self.emit("agencies:")
         for agency in agencies:
             self.field("name", agency.name, self._note(agency.name), indent=2, item=True)
@@ -114,10 +133,12 @@ class _Writer:
             self.emit()
             return
         self.comment(
-            "Recurring duties from the body: reports (and drafting next year's plan). "
-            "due is the last allowed day: MM-DD in the year ('trước ngày 20/6' gives 06-19), "
-            "or DD in each month, or in each quarter's last month ('trước ngày 20 hằng "
-            "tháng' gives 19)."
+            _(
+                "Recurring duties from the body: reports (and drafting next year's plan). "
+                "due is the last allowed day: MM-DD in the year ('trước ngày 20/6' gives "
+                "06-19), or DD in each month, or in each quarter's last month ('trước ngày 20 "
+                "hằng tháng' gives 19)."
+            )
         )
         self.emit("reporting:")
         for duty in duties:
@@ -137,7 +158,7 @@ class _Writer:
             self.emit()
             return
         self.comment(
-            "The appendix table, row by row. source_lines: where the row is in the document."
+            _("The appendix table, row by row. source_lines: where the row is in the document.")
         )
         self.emit("tasks:")
         section: str | None = None
@@ -152,12 +173,17 @@ class _Writer:
     def task(self, task: PlanTask, notes: list[Warning_]) -> None:
         self.emit()
         for note in notes:
-            self.comment(f"⚠ line {note.line}: {note.message}", indent=2)
+            self.comment(
+                _("⚠ line {line}: {message}").format(line=note.line, message=note.message),
+                indent=2,
+            )
         if task.window_text is None and task.occurrences and task.budget and task.budget.by_year:
-            self.comment("no time column: the occurrences are the years with a budget", indent=2)
+            self.comment(_("no time column: the occurrences are the years with a budget"), indent=2)
         self.field("key", task.key, indent=2, item=True)
         self.field("section", task.section, indent=4)
-        self.field("number", task.number, "not printed" if task.number is None else None, indent=4)
+        self.field(
+            "number", task.number, _("not printed") if task.number is None else None, indent=4
+        )
         self.field("title", task.title, indent=4)
         self.field("content", task.content, indent=4)
         self.field("deliverables", task.deliverables, indent=4)
@@ -178,7 +204,7 @@ class _Writer:
             self.emit("warnings: []")
             return
         self.comment(
-            "Everything a reviewer must look at, with the line of the document it is about."
+            _("Everything a reviewer must look at, with the line of the document it is about.")
         )
         self.emit("warnings:")
         for warning in warnings:
@@ -268,7 +294,7 @@ class _Writer:
         self.emit(" " * indent + f"source: {{{', '.join(parts)}}}")
 
     def _note(self, name: str) -> str | None:
-        return "not in the directory" if name in self.unmatched else None
+        return _("not in the directory") if name in self.unmatched else None
 
 
 def _warnings_for(task: PlanTask, warnings: list[Warning_]) -> list[Warning_]:
@@ -285,7 +311,7 @@ def _needs_block(value: str) -> bool:
 def _due_note(duty: ReportingDuty) -> str | None:
     """What ``due`` means, in the reviewer's words."""
     if duty.due is None:
-        return "the text gives no date"
+        return _("the text gives no date")
     day = duty.due_day()
     if duty.frequency == "monthly":
         return f"ngày {day} hằng tháng"

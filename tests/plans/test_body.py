@@ -9,6 +9,8 @@ from engine.plans.body import Body, BodyReader
 from engine.plans.document import Line
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.usefixtures("english")  # the warnings in the catalogue's English
+
 
 def read(*texts: str) -> Body:
     matcher = AgencyMatcher(load_directory(ROOT / "config" / "agencies.yaml"))

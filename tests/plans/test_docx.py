@@ -14,6 +14,8 @@ from engine.plans.importer import import_plan
 from engine.plans.model import PlanFile
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.usefixtures("english")  # the warnings in the catalogue's English
+
 
 @pytest.fixture(scope="module")
 def directory() -> Directory:

@@ -16,6 +16,8 @@ from engine.agencies import Directory, load_directory
 from engine.plans.importer import import_plan
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.usefixtures("english")  # the warnings in the catalogue's English
+
 
 @pytest.fixture(scope="module")
 def directory() -> Directory:

@@ -12,6 +12,8 @@ from engine.plans.header import extract_header, title_years
 from engine.plans.span import committed_years, plan_span
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.usefixtures("english")  # the warnings in the catalogue's English
+
 
 @pytest.fixture(scope="module")
 def matcher() -> AgencyMatcher:

@@ -12,6 +12,8 @@ from engine.plans.pdf import read_pdf
 from tests.conftest import ROOT
 from tests.plans.pdfmaker import LEFT, Cell, Maker, pdf_bytes
 
+pytestmark = pytest.mark.usefixtures("english")  # the warnings in the catalogue's English
+
 HEADER_LEFT = ["ỦY BAN NHÂN DÂN", "TỈNH LÀO CAI", "", "Số: 15/KH-UBND"]
 HEADER_RIGHT = [
     "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",

@@ -14,6 +14,8 @@ from tests.conftest import ROOT
 from tests.plans.expectations import differences
 from tests.plans.seeds import SEED_DIR, seed_path
 
+pytestmark = pytest.mark.usefixtures("english")  # the warnings in the catalogue's English
+
 EXPECTED = Path(__file__).parent / "expected"
 SEED_NAMES = sorted(p.stem for p in EXPECTED.glob("*.yaml"))
 
