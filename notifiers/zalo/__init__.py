@@ -253,8 +253,19 @@ class ZaloNotifier(Notifier):
         self._followers: dict[str, asyncio.Lock] = {}  # one message at a time each
 
     @classmethod
-    def from_settings(cls, settings: Settings, **kw: Any) -> Self:
-        """The notifier of ``[zalo]``; ``NhacviecError`` naming whatever is missing."""
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        wall_clock: Clock = time.time,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> Self:
+        """The notifier of ``[zalo]``; ``NhacviecError`` naming whatever is missing.
+
+        ``wall_clock`` dates the tokens' expiry (it is written to the token file);
+        ``clock`` and ``sleep`` pace the sends. Tests pass a virtual clock for all three.
+        """
         section = _section(settings)
         secret_key = settings.secret(section.secret_key_env)
         first = settings.secret(section.refresh_token_env)
@@ -281,10 +292,15 @@ class ZaloNotifier(Notifier):
             secret_key=secret_key or "",
             oauth_url=section.oauth_url,
             first_refresh_token=first,
-            clock=kw.pop("wall_clock", time.time),
+            clock=wall_clock,
         )
         return cls(
-            keeper=keeper, api_url=section.api_url, rate=section.rate, timeout=section.timeout, **kw
+            keeper=keeper,
+            api_url=section.api_url,
+            rate=section.rate,
+            timeout=section.timeout,
+            clock=clock,
+            sleep=sleep,
         )
 
     async def aclose(self) -> None:
