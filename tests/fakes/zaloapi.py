@@ -88,9 +88,11 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
-        status, answer = self.server.api.handle(urlsplit(self.path).path, headers, raw)
+        status, answer, extra = self.server.api.handle(urlsplit(self.path).path, headers, raw)
         data = json.dumps(answer, ensure_ascii=False).encode()
         self.send_response(status)
+        for name, value in extra.items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -123,6 +125,7 @@ class FakeZaloApi:
         self._refresh_token = refresh_token
         self._tokens: dict[str, _Token] = {}
         self._failures: dict[str, deque[tuple[int, str]]] = {}
+        self._http_failures: deque[tuple[int, dict[str, str]]] = deque()
         self._serials = itertools.count(1)
         self._lock = threading.Lock()
         self._server: _HTTPServer | None = None
@@ -175,6 +178,11 @@ class FakeZaloApi:
         with self._lock:
             self._failures.setdefault(user_id, deque()).extend([(code, message)] * times)
 
+    def fail_http(self, status: int, *, headers: dict[str, str] | None = None) -> None:
+        """Answer the next message request with HTTP ``status`` (a proxy or Zalo down)."""
+        with self._lock:
+            self._http_failures.append((status, headers or {}))
+
     def refreshes(self) -> list[Request]:
         with self._lock:
             return [r for r in self.requests if r.path.endswith("/access_token")]
@@ -214,26 +222,33 @@ class FakeZaloApi:
 
     # ----------------------------------------------------------------- the API
 
-    def handle(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict[str, Any]]:
+    def handle(
+        self, path: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """The HTTP status, JSON answer and extra headers for one request."""
         if path == "/v4/oa/access_token":
             body = dict(parse_qsl(raw.decode()))
             with self._lock:
                 answer = self._refresh(headers, body)
                 self.requests.append(Request(path, headers, body, answer))
-            return 200, answer
+            return 200, answer, {}
         if path == "/v3.0/oa/message/cs":
             try:
                 body = json.loads(raw)
             except ValueError:
-                return 400, {"error": -201, "message": "body is invalid!"}
+                return 400, {"error": -201, "message": "body is invalid!"}, {}
             request = Request(path, headers, body, {})
             if self.on_send is not None:
                 self.on_send(request)
             with self._lock:
+                if self._http_failures:
+                    status, extra = self._http_failures.popleft()
+                    self.requests.append(Request(path, headers, body, {"http": status}))
+                    return status, {"message": "scripted HTTP failure"}, extra
                 answer = self._send(headers.get("access_token", ""), body)
                 self.requests.append(Request(path, headers, body, answer))
-            return 200, answer
-        return 404, {"error": -209, "message": "Not supported this api"}
+            return 200, answer, {}
+        return 404, {"error": -209, "message": "Not supported this api"}, {}
 
     def _refresh(self, headers: dict[str, str], body: dict[str, str]) -> dict[str, Any]:
         if headers.get("secret_key") != SECRET_KEY or body.get("app_id") != APP_ID:

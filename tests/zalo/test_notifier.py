@@ -212,3 +212,23 @@ def test_the_notifier_declares_what_zalo_carries() -> None:
         False,
     )
     assert ZaloNotifier.rate == 20.0 and ZaloNotifier.max_in_flight == 4
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "retry_after"),
+    [(502, {}, None), (503, {"Retry-After": "30"}, 30.0), (429, {"Retry-After": "5"}, 5.0)],
+)
+def test_an_http_failure_is_transient_with_the_wait_the_server_asked(
+    settings: Settings,
+    zalo: FakeZaloApi,
+    clock: VirtualClock,
+    status: int,
+    headers: dict[str, str],
+    retry_after: float | None,
+) -> None:
+    zalo.fail_http(status, headers=headers)
+    error = failure(settings, clock, message("1012"))
+    assert isinstance(error, TransientError) and f"HTTP {status}" in error.message
+    assert error.retry_after == retry_after
+    send_all(settings, clock, message("1012"))  # the next attempt goes through
+    assert len(zalo.received("1012")) == 1
