@@ -14,9 +14,10 @@ write safe, so nothing happens in it.
 ``TokenKeeper.access_token()`` refreshes ``margin`` seconds before the token expires;
 ``TokenKeeper.refreshed(stale)`` refreshes after the API refused ``stale`` (once: a
 caller that finds a token other than ``stale`` already in hand uses that). One
-``asyncio.Lock`` makes concurrent sends refresh once; before refreshing, the file is
-read again, so a token another process refreshed meanwhile is taken rather than
-spending a dead refresh token.
+``asyncio.Lock`` makes concurrent sends refresh once, and a lock on the file beside
+the token file (``flock``, POSIX) does the same across processes (the scheduler and a
+CLI command): holding it, the file is read again, so a token another process refreshed
+meanwhile is taken rather than spending a dead refresh token.
 
 The file also records a hash of the refresh token it started from (``seed``): when the
 operator gives a new first refresh token (``$NHACVIEC_ZALO_REFRESH_TOKEN``, after
@@ -28,12 +29,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -187,6 +189,32 @@ class TokenKeeper:
         return self._tokens
 
     async def _refresh(self, client: httpx.AsyncClient, tokens: Tokens) -> str:
+        async with self._file_lock():
+            latest = self.store.load()
+            if (
+                latest is not None
+                and latest != tokens
+                and latest.seed == tokens.seed
+                and latest.access_token
+                and latest.expires_at - self.margin > self.clock()
+            ):  # refreshed by another process while we waited
+                self._tokens = latest
+                return latest.access_token
+            return await self._refresh_locked(client, tokens)
+
+    @contextlib.asynccontextmanager
+    async def _file_lock(self) -> AsyncIterator[None]:
+        """Hold ``<token file>.lock`` (waiting in a thread, so the loop goes on)."""
+        path = self.store.path.with_name(self.store.path.name + ".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    async def _refresh_locked(self, client: httpx.AsyncClient, tokens: Tokens) -> str:
         self.refreshes += 1
         answer = await self._ask(client, tokens.refresh_token)
         try:

@@ -202,3 +202,20 @@ def test_a_dead_refresh_token_says_to_authorise_again_without_showing_it(
     assert "Invalid refresh token" in caught.value.message
     assert "refresh-0-not-a-secret" not in caught.value.message
     assert not token_file(settings).exists()
+
+
+def test_two_notifiers_sharing_the_file_refresh_once(
+    settings: Settings, zalo: FakeZaloApi, clock: VirtualClock
+) -> None:
+    """As the scheduler and a CLI command would: each its own state, one token file."""
+
+    async def run() -> None:
+        async with make_notifier(settings, clock) as one, make_notifier(settings, clock) as two:
+            await asyncio.gather(send(one, "1001"), send(two, "1002"))  # neither has a token
+            zalo.expire_tokens()
+            await asyncio.gather(send(one, "1003"), send(two, "1004"))  # both refused
+
+    asyncio.run(run())
+    assert [r.error for r in zalo.refreshes()] == [0, 0]
+    assert len(zalo.received()) == 4
+    assert on_disk(settings)["refresh_token"] == zalo.refresh_token
