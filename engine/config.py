@@ -121,6 +121,27 @@ class TelegramSettings(_Section):
     webhook_url: str | None = None
 
 
+class ZaloSettings(_Section):
+    """The Zalo Official Account channel (``notifiers.zalo``).
+
+    Like every secret, the app's secret key, the OA secret key (webhook signatures) and
+    the first refresh token are named by environment variables, never written here. The
+    tokens Zalo hands out afterwards (each refresh token works once) live in
+    ``token_file``: by default ``zalo-token.json`` next to the SQLite database, or next
+    to the settings file. The base URLs are Zalo's; tests point them at a local server.
+    """
+
+    app_id: str | None = None
+    secret_key_env: str = "NHACVIEC_ZALO_SECRET_KEY"
+    oa_secret_key_env: str = "NHACVIEC_ZALO_OA_SECRET_KEY"
+    refresh_token_env: str = "NHACVIEC_ZALO_REFRESH_TOKEN"
+    token_file: Path | None = None
+    api_url: str = "https://openapi.zalo.me"
+    oauth_url: str = "https://oauth.zaloapp.com"
+    rate: Annotated[float, Field(gt=0)] = 10.0  # messages per second, all followers
+    timeout: Annotated[float, Field(gt=0)] = 30.0
+
+
 class WebSettings(_Section):
     bind: str = "127.0.0.1:8080"
     base_url: str = "http://127.0.0.1:8080"
@@ -198,6 +219,7 @@ class Settings(_Section):
     time: TimeSettings = Field(default_factory=TimeSettings)
     email: EmailSettings | None = None
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    zalo: ZaloSettings | None = None
     web: WebSettings = Field(default_factory=WebSettings)
     paths: PathsSettings = Field(default_factory=PathsSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)

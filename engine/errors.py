@@ -24,22 +24,25 @@
     ├── DeliveryError          a send failed (notifiers.base: the Notifier contract);
     │   │                      ``permanent`` decides between a retry and failing the row
     │   ├── TransientError     retried with backoff, after ``retry_after`` if given
-    │   │                      (notifiers.email, .telegram, .outbox)
+    │   │                      (notifiers.email, .telegram, .zalo, .outbox)
     │   └── PermanentError     the row fails; ``flag`` marks the address bad
-    │                          (notifiers.email, .telegram; render for a message too long)
+    │                          (notifiers.email, .telegram, .zalo; render for a message
+    │                          too long)
     ├── TokenError             an acknowledgement link that is malformed, forged or
     │                          expired (acklinks; web picks the page)
     ├── Refused                a web link that cannot be used: ``reason`` picks the page,
     │                          ``status`` the HTTP code (web, webact)
     ├── LinkError              a sign-in link that cannot be used (workspace.auth)
-    └── Limited                too many sign-in requests (workspace.auth)
+    ├── Limited                too many sign-in requests (workspace.auth)
+    └── WebhookRefused         a POST to the Zalo webhook that is not a genuine, fresh
+                               event: ``status`` is the HTTP answer (notifiers.zalo.webhook)
 
 Every error formats its own message, so the CLI only prints ``str(error)``. The
 ``NhacviecError`` classes live here; the modules named above raise them (and still
 export them under their old names). ``DeliveryError`` and its two kinds stay in
 ``notifiers.base`` next to the contract they belong to (it imports nothing of
-``engine``) and are re-exported here. The last four never reach the user as text: the
-web layer turns them into a page.
+``engine``) and are re-exported here. The last five never reach the user as text: the
+web layer turns them into a page (the Zalo webhook, into its HTTP answer).
 """
 
 from __future__ import annotations

@@ -1,0 +1,52 @@
+"""Fixtures for the Zalo tests: the fake OA server, settings pointing at it, a notifier.
+
+The notifier's wall clock (token expiry), its pacing clock and the server's clock are
+one ``VirtualClock``: a test moves time by advancing it, nothing sleeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.config import Settings, ZaloSettings
+from notifiers.zalo import ZaloNotifier
+from tests.fakes.clock import VirtualClock
+from tests.fakes.zaloapi import APP_ID, FIRST_REFRESH, OA_SECRET_KEY, SECRET_KEY, FakeZaloApi
+
+SECRET_ENV = "NHACVIEC_TEST_ZALO_SECRET_KEY"
+OA_SECRET_ENV = "NHACVIEC_TEST_ZALO_OA_SECRET_KEY"
+REFRESH_ENV = "NHACVIEC_TEST_ZALO_REFRESH_TOKEN"
+FOLLOWERS = {str(user) for user in range(1001, 1021)}
+
+
+@pytest.fixture
+def zalo(clock: VirtualClock) -> Iterator[FakeZaloApi]:
+    with FakeZaloApi(clock=clock, followers=set(FOLLOWERS)) as api:
+        yield api
+
+
+@pytest.fixture
+def settings(zalo: FakeZaloApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv(SECRET_ENV, SECRET_KEY)
+    monkeypatch.setenv(OA_SECRET_ENV, OA_SECRET_KEY)
+    monkeypatch.setenv(REFRESH_ENV, FIRST_REFRESH)
+    return Settings(
+        zalo=ZaloSettings(
+            app_id=APP_ID,
+            secret_key_env=SECRET_ENV,
+            oa_secret_key_env=OA_SECRET_ENV,
+            refresh_token_env=REFRESH_ENV,
+            token_file=tmp_path / "zalo-token.json",
+            api_url=zalo.url,
+            oauth_url=zalo.url,
+            rate=20.0,
+        )
+    )
+
+
+def make_notifier(settings: Settings, clock: VirtualClock) -> ZaloNotifier:
+    """The notifier of ``settings``, on ``clock`` for its tokens and its pacing."""
+    return ZaloNotifier.from_settings(settings, wall_clock=clock, clock=clock, sleep=clock.sleep)
