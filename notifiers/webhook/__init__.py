@@ -289,6 +289,8 @@ class WebhookNotifier(Notifier):
             raise PermanentError(
                 "the webhook address is not an http(s) URL", flag="not an http(s) URL"
             )
+        if not (message.key.isascii() and message.key.isprintable()):
+            raise PermanentError(f"the message key {message.key!r} cannot be an HTTP header")
         now = self.clock()
         timestamp = int(now)
         body = body_of(message, timestamp)

@@ -181,6 +181,24 @@ def test_one_batch_reuses_one_connection(receiver: FakeReceiver) -> None:
     assert all(d.verified for d in receiver.deliveries)
 
 
+def test_sends_at_once_share_at_most_max_in_flight_connections(receiver: FakeReceiver) -> None:
+    async def run() -> list[Receipt]:
+        async with notifier(max_in_flight=2) as channel:
+            keys = (f"o{n}:before:c3:webhook" for n in range(8))
+            return await asyncio.gather(*(channel.send(message(receiver.url(), k)) for k in keys))
+
+    receipts = asyncio.run(run())
+
+    assert len({r.detail["id"] for r in receipts}) == 8 and len(receiver.accepted()) == 8
+    assert len({d.client_port for d in receiver.deliveries}) <= 2
+
+
+def test_a_key_that_cannot_be_a_header_fails_without_sending(receiver: FakeReceiver) -> None:
+    error = send_expecting(message(receiver.url(), key="o1:before\n:c3:webhook"), PermanentError)
+
+    assert "cannot be an HTTP header" in error.message and receiver.deliveries == []
+
+
 def test_entering_opens_the_client_and_leaving_closes_it(receiver: FakeReceiver) -> None:
     async def run() -> None:
         channel = notifier()
