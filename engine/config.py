@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from engine.errors import InputError
 from engine.i18n import _
 from engine.yamlpos import load_toml, read_text, validate
+from notifiers.webhook.settings import WebhookSettings
 
 DEFAULT_CONFIG = Path("config/nhacviec.toml")
 DEFAULT_DB_URL = "sqlite:///nhacviec.db"
@@ -221,6 +222,7 @@ class Settings(_Section):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     zalo: ZaloSettings | None = None
     web: WebSettings = Field(default_factory=WebSettings)
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)  # notifiers.webhook
     paths: PathsSettings = Field(default_factory=PathsSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     letters: LettersSettings = Field(default_factory=LettersSettings)
