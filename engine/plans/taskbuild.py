@@ -33,6 +33,30 @@ _FULL_DATE = re.compile(r"\b(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*((?:19|20)\d{2})\b")
 _ROLE_LABEL = re.compile(
     r"(?:đơn vị|cơ quan)?\s*(?P<role>chủ trì|phối hợp)\s*(?:thực hiện)?\s*:", re.IGNORECASE
 )
+# A cell that marks its lead among the names: "Sở X chủ trì, phối hợp với Sở Y",
+# "Sở X (chủ trì); Sở Y", "Sở X chủ trì, Sở Y phối hợp": the names after the lead's
+# mark coordinate. The mark must be followed by a separator or by "phối hợp với", so
+# that "UBND các huyện chủ trì" alone stays one lead.
+_LEAD_MARK = r"\s*(?:\(\s*chủ trì\s*\)|[-–]?\s*chủ trì(?:\s+thực hiện)?)"
+_LEAD_THEN_WITH = re.compile(
+    rf"^(?P<lead>.+?){_LEAD_MARK}\s*[,;.]?\s*(?:và\s+)?phối hợp\s+(?:với|cùng)\s+(?P<coord>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_LEAD_THEN_OTHERS = re.compile(
+    rf"^(?P<lead>.+?){_LEAD_MARK}\s*[,;.\n]\s*(?P<coord>.+?)"
+    r"(?:\s*\(?\s*(?:cùng\s+)?phối hợp(?:\s+thực hiện)?\s*\)?)?\s*[.;]?$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def marked_lead(text: str) -> tuple[str, str] | None:
+    """(lead, coordinators) of a cell that marks its lead with "chủ trì" (see above)."""
+    for pattern in (_LEAD_THEN_WITH, _LEAD_THEN_OTHERS):
+        if (match := pattern.match(text.strip())) and match.group("coord").strip(" ,;.-"):
+            return match.group("lead"), match.group("coord")
+    return None
+
+
 FIELD_NAMES = {
     "title": N_("task"),
     "content": N_("content"),
@@ -158,6 +182,9 @@ class TaskBuilder:
         lead_text, coord_text = fields.get("lead", ""), fields.get("coordinators", "")
         if "agencies" in fields:
             lead_text, coord_text = self._roles(fields["agencies"], draft.first, key)
+        elif marked := marked_lead(lead_text):
+            lead_text, extra = marked
+            coord_text = f"{extra}; {coord_text}" if coord_text.strip() else extra
         lead = self._names(lead_text, draft.first)
         if not lead and self.inspections:
             pass  # the owner inspects: said once, for the table
@@ -170,6 +197,8 @@ class TaskBuilder:
     def _roles(self, text: str, line: int, key: str) -> tuple[str, str]:
         """Split "Đơn vị chủ trì: X. Đơn vị phối hợp: Y" into X and Y."""
         labels = list(_ROLE_LABEL.finditer(text))
+        if not labels and (marked := marked_lead(text)):
+            return marked
         if not labels:
             self.warn(
                 line,
