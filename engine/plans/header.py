@@ -19,7 +19,7 @@ from engine.i18n import _
 from engine.plans.document import Document, Line
 from engine.plans.model import Warning_
 from engine.plans.tasktables import header_row
-from engine.plans.text import is_upper_text, sentence_case, squash
+from engine.plans.text import case_places, is_upper_text, sentence_case, squash
 
 # "Số: 96/KH-UBND", "Số: 24/2026//NQ-CP", "Số: 66.19/2026/NQ-CP", "Số: 9389 /BNNMT-BĐKH";
 # the number is what stands before the first slash, the rest its year and kind.
@@ -333,7 +333,7 @@ def _case_name(text: str) -> str:
         result = re.sub(re.escape(phrase), cased, result, flags=re.IGNORECASE)
     for phrase in _PROPER:
         result = re.sub(re.escape(phrase), phrase, result, flags=re.IGNORECASE)
-    return result
+    return case_places(result)
 
 
 _TITLE_LINES = 120

@@ -118,6 +118,60 @@ def is_upper_text(text: str) -> bool:
     return bool(letters) and all(not ch.islower() for ch in letters)
 
 
+# Vietnam's provinces and centrally-run cities (the 63 before the 2025 merger, whose
+# names include the 34 after it): a title or name typed in capitals keeps their case
+# where "tỉnh" or "thành phố" names them ("TRÊN ĐỊA BÀN TỈNH LÀO CAI").
+PROVINCES = (
+    "An Giang", "Bà Rịa - Vũng Tàu", "Bà Rịa – Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu",
+    "Bắc Ninh", "Bến Tre", "Bình Định", "Bình Dương", "Bình Phước", "Bình Thuận", "Cà Mau",
+    "Cần Thơ", "Cao Bằng", "Đà Nẵng", "Đắk Lắk", "Đắk Nông", "Điện Biên", "Đồng Nai",
+    "Đồng Tháp", "Gia Lai", "Hà Giang", "Hà Nam", "Hà Nội", "Hà Tĩnh", "Hải Dương",
+    "Hải Phòng", "Hậu Giang", "Hòa Bình", "Hồ Chí Minh", "Hưng Yên", "Khánh Hòa",
+    "Kiên Giang", "Kon Tum", "Lai Châu", "Lâm Đồng", "Lạng Sơn", "Lào Cai", "Long An",
+    "Nam Định", "Nghệ An", "Ninh Bình", "Ninh Thuận", "Phú Thọ", "Phú Yên", "Quảng Bình",
+    "Quảng Nam", "Quảng Ngãi", "Quảng Ninh", "Quảng Trị", "Sóc Trăng", "Sơn La", "Tây Ninh",
+    "Thái Bình", "Thái Nguyên", "Thanh Hóa", "Thừa Thiên Huế", "Thừa Thiên - Huế", "Huế",
+    "Tiền Giang", "Trà Vinh", "Tuyên Quang", "Vĩnh Long", "Vĩnh Phúc", "Yên Bái",
+)  # fmt: skip
+# Both ways of placing the tone mark on "oa"/"oe"/"uy" ("Hòa" and "Hoà").
+_TONE_VARIANTS = {"òa": "oà", "óa": "oá", "ỏa": "oả", "õa": "oã", "ọa": "oạ", "ụy": "uỵ"}
+
+
+def _place_pattern(name: str) -> str:
+    pattern = re.escape(name.lower())
+    for new, old in _TONE_VARIANTS.items():
+        pattern = pattern.replace(new, f"(?:{new}|{old})")
+    return pattern
+
+
+_PLACE_AFTER = re.compile(
+    r"(?P<kind>\b(?:tỉnh|thành phố|tp\.?)\s+)(?P<place>"
+    + "|".join(_place_pattern(n) for n in sorted(PROVINCES, key=len, reverse=True))
+    + r")(?!\w)",
+    re.IGNORECASE,
+)
+_PLACE_CASE = {name.lower(): name for name in PROVINCES}
+
+
+def case_places(text: str) -> str:
+    """``text`` with each province or city named after "tỉnh"/"thành phố" in its own case
+    ("trên địa bàn tỉnh lào cai" → "trên địa bàn tỉnh Lào Cai")."""
+
+    def cased(match: re.Match[str]) -> str:
+        printed = match.group("place")
+        low = printed.lower()
+        for new, old in _TONE_VARIANTS.items():
+            low = low.replace(old, new)
+        name = _PLACE_CASE.get(low)
+        if name is None:
+            return match.group(0)
+        if printed != printed.lower() and printed != printed.upper():
+            return match.group(0)  # already cased as printed
+        return match.group("kind") + name
+
+    return _PLACE_AFTER.sub(cased, text)
+
+
 def sentence_case(text: str, keep: tuple[str, ...] = ()) -> str:
     """Turn a heading typed in capitals into sentence case.
 
@@ -133,7 +187,7 @@ def sentence_case(text: str, keep: tuple[str, ...] = ()) -> str:
         result = result[0].upper() + result[1:]
     for phrase in keep:
         result = re.sub(re.escape(phrase), phrase, result, flags=re.IGNORECASE)
-    return result
+    return case_places(result)
 
 
 def slug(text: str, limit: int = 60) -> str:

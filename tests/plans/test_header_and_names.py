@@ -10,6 +10,7 @@ from engine.agencies import AgencyMatcher, expand_abbreviations, load_directory
 from engine.plans.document import Line
 from engine.plans.header import extract_header, title_years
 from engine.plans.span import committed_years, plan_span
+from engine.plans.text import sentence_case
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.usefixtures("english")  # the warnings in the catalogue's English
@@ -135,3 +136,24 @@ def test_old_and_new_tone_placement_match_the_same_entry(matcher: AgencyMatcher)
     new = matcher.match("Ủy ban nhân dân thành phố Hà Nội", "Hà Nội")
     old = matcher.match("Uỷ ban nhân dân thành phố Hà Nội", "Hà Nội")
     assert new is not None and new == old
+
+
+@pytest.mark.parametrize(
+    ("printed", "cased"),
+    [
+        (
+            "KẾ HOẠCH PHÒNG CHÁY TRÊN ĐỊA BÀN TỈNH LÀO CAI NĂM 2026",
+            "Kế hoạch phòng cháy trên địa bàn tỉnh Lào Cai năm 2026",
+        ),
+        (
+            "TRIỂN KHAI TẠI TỈNH THANH HOÁ VÀ THÀNH PHỐ HỒ CHÍ MINH GIAI ĐOẠN 2026-2030",
+            "Triển khai tại tỉnh Thanh Hóa và thành phố Hồ Chí Minh giai đoạn 2026-2030",
+        ),
+        # not after "tỉnh"/"thành phố": words, not places
+        ("XÂY DỰNG THÀNH PHỐ THÔNG MINH VÌ HÒA BÌNH", "Xây dựng thành phố thông minh vì hòa bình"),
+    ],
+)
+def test_a_title_in_capitals_keeps_the_case_of_the_province_it_names(
+    printed: str, cased: str
+) -> None:
+    assert sentence_case(printed) == cased
