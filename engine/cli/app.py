@@ -10,7 +10,6 @@ the process exits with status 2; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -395,6 +394,8 @@ def err_console() -> Console:
 
 def print_json(data: Any) -> None:
     """Machine-readable output: plain JSON on stdout, UTF-8, no Rich formatting."""
+    import json
+
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     sys.stdout.write("\n")
 
@@ -417,6 +418,8 @@ def records_json(records: list[dict[str, Any]]) -> str:
     # encoding it).
     if records and any(isinstance(v, (dict, list, tuple)) for v in records[0].values()):
         raise TypeError(f"not a flat record: {records[0]!r}")
+    import json
+
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",\n    ", ": ")).encode
     parts = ["  {\n    " + encode(r)[1:-1] + "\n  }" if r else "  {}" for r in records]
     return "[\n" + ",\n".join(parts) + "\n]" if parts else "[]"
