@@ -49,10 +49,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from engine.i18n import N_, _
-from notifiers.base import DeliveryError, PermanentError, TransientError
+
+if TYPE_CHECKING:
+    from notifiers.base import DeliveryError, PermanentError, TransientError
+
+_FROM_NOTIFIERS = ("DeliveryError", "PermanentError", "TransientError")
+
+
+def __getattr__(name: str) -> Any:
+    """The delivery errors, from ``notifiers.base`` when first asked for: every command
+    imports this module, and most never deliver (``nhacviec --help``: ``bench.cli``)."""
+    if name in _FROM_NOTIFIERS:
+        from notifiers import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DeliveryError",

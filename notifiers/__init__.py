@@ -8,5 +8,19 @@ lazily so that a channel's library (python-telegram-bot, aiosmtplib) loads only 
 
 from __future__ import annotations
 
-from notifiers.registry import CHANNELS as CHANNELS
-from notifiers.registry import NOTIFIERS as NOTIFIERS
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from notifiers.registry import CHANNELS as CHANNELS
+    from notifiers.registry import NOTIFIERS as NOTIFIERS
+
+
+def __getattr__(name: str) -> Any:
+    """``CHANNELS`` and ``NOTIFIERS`` from ``notifiers.registry`` when first asked for: a
+    module that imports ``notifiers.base`` alone (``engine.errors``, which every command
+    imports) does not load the registry."""
+    if name in ("CHANNELS", "NOTIFIERS"):
+        from notifiers import registry
+
+        return getattr(registry, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -115,3 +115,66 @@ def test_a_merge_revision_revises_both_of_its_parents(tmp_path: Path) -> None:
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     assert shipped_head.__wrapped__(tmp_path) == "d"
+
+
+LINES = [
+    "Lịch đến hạn 05/01/2026 – 04/02/2026: không có nghĩa vụ nào.",
+    "Không có nghĩa vụ quá hạn tính đến 05/01/2026.",
+    "x" * 59 + " " + "y" * 20,  # exactly 80
+    "x" * 60 + " " + "y" * 20,  # 81: Rich wraps it at 80
+    "một dòng dài " * 12,  # wrapped, with a space at the end
+    "[bold]markup[/bold] and [red]colour[/]",
+    "an emoji code :smile: and a time 10:30:15",
+    "tabs\tand\tcontrol",
+    "  leading spaces",
+    "日本語の行 wide characters",
+    "한국어 wide too",
+    "dashes – and — quotes “ ” ‘ ’ and an ellipsis …",
+    "a warning sign ⚠ and an emoji 🙂",
+    "Việt Nam, decomposed: Vie\u0323\u0302t",
+    "Tiếng Việt: ạ ả ấ ầ ẩ ẫ ậ ắ ằ ẳ ẵ ặ ẹ ẻ ẽ ế ề ể ễ ệ ỉ ị ọ ỏ ố ồ ổ ỗ ộ ớ ờ ở ỡ ợ",
+    "ụ ủ ứ ừ ử ữ ự ỳ ỵ ỷ ỹ Ạ Ả Ấ Ầ Ẩ Ẫ Ậ Ắ Ằ Ẳ Ẵ Ặ Ẹ Ẻ Ẽ Ế Ề Ể Ễ Ệ Ỉ Ị Ọ Ỏ Ố Ồ Ổ Ỗ Ộ Ớ Ờ Ở Ỡ Ợ",
+    "",
+]
+
+
+@pytest.mark.parametrize("columns", [None, "20", "60", "80", "200", "0", "wide"])
+@pytest.mark.parametrize("line", LINES)
+def test_print_line_prints_what_rich_prints(
+    line: str,
+    columns: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from engine.cli.app import console, print_line
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    console().print(line)
+    by_rich = capsys.readouterr()
+    print_line(line)
+    assert capsys.readouterr() == by_rich
+
+
+def test_an_empty_agenda_imports_no_rich_and_configures_no_mapper(sqlite_store: Store) -> None:
+    url = sqlite_store.engine.url.render_as_string(hide_password=False)
+    probe = (
+        "import json, sys\n"
+        "from engine.cli import main\n"
+        "try:\n"
+        f"    main(['--db', {url!r}, 'agenda', '--as-of', '2026-01-05'])\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "from sqlalchemy.orm import Mapper\n"
+        "from engine.store.models import Obligation\n"
+        "configured = Obligation.__mapper__.configured\n"
+        "print(json.dumps(['rich' in sys.modules, configured]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    listed, probed = done.stdout.rsplit("\n", 2)[:2]
+    assert listed.startswith("Lịch đến hạn 05/01/2026 – 04/02/2026:")
+    assert json.loads(probed) == [False, False]

@@ -10,7 +10,6 @@ the process exits with status 2; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -346,6 +345,47 @@ def console() -> Console:
     return Console(highlight=False)
 
 
+_RICH_EMOJI = re.compile(r":\S*?:")  # what Rich might read as an emoji code (":smile:")
+
+
+def print_line(text: str) -> None:
+    """``console().print(text)`` of one line of plain text, without importing Rich (a
+    tenth of the start-up of a command that prints one line) when Rich would print
+    ``text`` and a newline as they are: no markup (``[``), nothing like an emoji code,
+    printable characters of one cell each, no edge whitespace, and it fits the width
+    Rich would wrap it at. Anything else goes through Rich."""
+    if _plain_for_rich(text):
+        sys.stdout.write(text + "\n")
+    else:
+        console().print(text)
+
+
+def _plain_for_rich(text: str) -> bool:
+    if "[" in text or _RICH_EMOJI.search(text) or not text.isprintable() or text != text.strip():
+        return False
+    if not all(char < "\u1100" or "\u1e00" <= char <= "\u1eff" or "\u2010" <= char <= "\u2027"
+               for char in text):  # fmt: skip
+        return False  # one cell each: below Hangul (the first wide letters), ạ ế ộ, – “ ” …
+    if sys.platform == "win32" or os.environ.get("TERM", "").lower() in ("dumb", "unknown"):
+        return False
+    width = _rich_width()
+    return width > 0 and len(text) <= width
+
+
+def _rich_width() -> int:
+    """The width Rich's ``Console`` wraps at (``Console.size``, not on Windows): $COLUMNS,
+    else the first standard stream that is a terminal, else 80."""
+    columns = os.environ.get("COLUMNS")
+    if columns is not None and columns.isdigit():
+        return int(columns)
+    for fd in (0, 1, 2):
+        try:
+            return os.get_terminal_size(fd).columns or 80
+        except (AttributeError, ValueError, OSError):
+            continue
+    return 80
+
+
 def err_console() -> Console:
     from rich.console import Console
 
@@ -354,6 +394,8 @@ def err_console() -> Console:
 
 def print_json(data: Any) -> None:
     """Machine-readable output: plain JSON on stdout, UTF-8, no Rich formatting."""
+    import json
+
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     sys.stdout.write("\n")
 
@@ -376,6 +418,8 @@ def records_json(records: list[dict[str, Any]]) -> str:
     # encoding it).
     if records and any(isinstance(v, (dict, list, tuple)) for v in records[0].values()):
         raise TypeError(f"not a flat record: {records[0]!r}")
+    import json
+
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",\n    ", ": ")).encode
     parts = ["  {\n    " + encode(r)[1:-1] + "\n  }" if r else "  {}" for r in records]
     return "[\n" + ",\n".join(parts) + "\n]" if parts else "[]"

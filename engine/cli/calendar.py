@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from engine import labels
-from engine.cli.app import app, console, print_json, print_records, state, sub_app
+from engine.cli.app import app, console, print_json, print_line, print_records, state, sub_app
 from engine.dates import date_option
 from engine.i18n import _
 
@@ -116,7 +116,10 @@ def agenda_command(
         title = f"Chưa theo dõi (đến hạn trước khi kế hoạch được theo dõi): {len(items)}"
     else:
         title = f"Lịch đến hạn {first:%d/%m/%Y} – {last:%d/%m/%Y}"
-    console().print(_items_table(items, title) if items else f"{title}: không có nghĩa vụ nào.")
+    if not items:
+        print_line(f"{title}: không có nghĩa vụ nào.")
+        return
+    console().print(_items_table(items, title))
 
 
 @app.command("overdue")
@@ -138,7 +141,7 @@ def overdue_command(
         print_json([{**i.as_json(), "days_overdue": (today - i.due).days} for i in items])
         return
     if not items:
-        console().print(f"Không có nghĩa vụ quá hạn tính đến {today:%d/%m/%Y}.")
+        print_line(f"Không có nghĩa vụ quá hạn tính đến {today:%d/%m/%Y}.")
         return
     title = f"Quá hạn tính đến {today:%d/%m/%Y}: {len(items)}"
     console().print(_items_table(items, title, today=today))

@@ -34,6 +34,16 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
     from sqlalchemy.sql.elements import ColumnElement
 
+# The agenda's queries are on the tables' columns (Core), not the mapped attributes: a
+# select of ORM attributes configures every mapper (relationships and all) and builds
+# the ORM's compile state before it runs, a tenth of a second of a command that only
+# reads rows (``bench.cli``'s start-up figure).
+_O = Obligation.__table__.c
+_AGENCIES = Agency.__table__
+_PLANS = Plan.__table__
+_TASKS = Task.__table__
+_A, _P, _T = _AGENCIES.c, _PLANS.c, _TASKS.c
+
 EFFECTIVE_STATUSES = ("open", "acknowledged", "done", "waived", "overdue", UNTRACKED)
 
 
@@ -114,11 +124,9 @@ def agenda(
     obligations, False only those not tracked, None both.
     """
     query = (
-        select(Obligation.id, Obligation.key, Plan.key, Task.key, Task.number, Obligation.rule,
-               Obligation.role, Agency.name, Agency.key, Agency.aliases, Obligation.title,
-               Obligation.period_label, Obligation.opens_on, Obligation.due_on,
-               Obligation.status, Obligation.done_late, Obligation.updated_at,
-               Obligation.cancelled_at, Obligation.tracked)
+        select(_O.id, _O.key, _P.key, _T.key, _T.number, _O.rule, _O.role, _A.name, _A.key,
+               _A.aliases, _O.title, _O.period_label, _O.opens_on, _O.due_on, _O.status,
+               _O.done_late, _O.updated_at, _O.cancelled_at, _O.tracked)
     )  # fmt: skip
     query = _filtered(query, session, today, start, end, agency, plan, status,
                       include_cancelled, tracked)  # fmt: skip
@@ -148,16 +156,15 @@ def agenda_records(
     show (100,000 rows: ``bench.cli``); ``tests/workflow/test_agenda_json.py`` compares
     it with ``as_json`` of every item."""
     effective = case(  # effective_status, in SQL
-        (Obligation.status.not_in(("open", "acknowledged")), Obligation.status),
-        (Obligation.tracked.is_(False), literal(UNTRACKED)),
-        (Obligation.due_on < today, literal("overdue")),
-        else_=Obligation.status,
+        (_O.status.not_in(("open", "acknowledged")), _O.status),
+        (_O.tracked.is_(False), literal(UNTRACKED)),
+        (_O.due_on < today, literal("overdue")),
+        else_=_O.status,
     )
     dialect = session.get_bind().dialect.name
     query = select(
-        Obligation.id, Plan.key, Task.key, Obligation.rule, Agency.name, Obligation.title,
-        Obligation.period_label, _iso(Obligation.opens_on, dialect),
-        _iso(Obligation.due_on, dialect), type_coerce(effective, String),
+        _O.id, _P.key, _T.key, _O.rule, _A.name, _O.title, _O.period_label,
+        _iso(_O.opens_on, dialect), _iso(_O.due_on, dialect), type_coerce(effective, String),
     )  # fmt: skip
     query = _filtered(query, session, today, start, end, agency, plan, status,
                       include_cancelled, tracked)  # fmt: skip
@@ -183,23 +190,23 @@ def _filtered(
 ) -> Any:  # fmt: skip
     """The agenda's joins, filters and order on ``query``'s columns."""
     query = (
-        query.join(Agency, Agency.id == Obligation.agency_id)
-        .join(Plan, Plan.id == Obligation.plan_id)
-        .outerjoin(Task, Task.id == Obligation.task_id)
-        .order_by(Obligation.due_on, Agency.name, Obligation.id)
+        query.join(_AGENCIES, _A.id == _O.agency_id)
+        .join(_PLANS, _P.id == _O.plan_id)
+        .outerjoin(_TASKS, _T.id == _O.task_id)
+        .order_by(_O.due_on, _A.name, _O.id)
     )
     if not include_cancelled:
-        query = query.where(Obligation.cancelled_at.is_(None))
+        query = query.where(_O.cancelled_at.is_(None))
     if tracked is not None:
-        query = query.where(Obligation.tracked.is_(tracked))
+        query = query.where(_O.tracked.is_(tracked))
     if start is not None:
-        query = query.where(Obligation.due_on >= start)
+        query = query.where(_O.due_on >= start)
     if end is not None:
-        query = query.where(Obligation.due_on <= end)
+        query = query.where(_O.due_on <= end)
     if agency is not None:
-        query = query.where(Obligation.agency_id.in_(agency_ids(session, agency)))
+        query = query.where(_O.agency_id.in_(agency_ids(session, agency)))
     if plan is not None:
-        query = query.where(Obligation.plan_id.in_(plan_ids(session, plan)))
+        query = query.where(_O.plan_id.in_(plan_ids(session, plan)))
     if status is not None:
         query = query.where(status_condition(status, today))
     return query
@@ -233,17 +240,17 @@ def _short_period(period: str) -> str:
 
 
 def status_condition(status: str, today: date) -> ColumnElement[bool]:
-    """SQL for "the effective status is ``status`` on ``today``"."""
-    active = and_(Obligation.status.in_(("open", "acknowledged")), Obligation.tracked.is_(True))
+    """SQL for "the effective status is ``status`` on ``today``" (on the table's columns,
+    which an ORM query of ``Obligation`` takes as they are)."""
+    active = and_(_O.status.in_(("open", "acknowledged")), _O.tracked.is_(True))
     if status == "overdue":
-        return and_(active, Obligation.due_on < today)
+        return and_(active, _O.due_on < today)
     if status in ("open", "acknowledged"):
-        return and_(Obligation.status == status, Obligation.tracked.is_(True),
-                    Obligation.due_on >= today)  # fmt: skip
+        return and_(_O.status == status, _O.tracked.is_(True), _O.due_on >= today)
     if status == UNTRACKED:
-        return and_(Obligation.status.in_(("open", "acknowledged")), Obligation.tracked.is_(False))
+        return and_(_O.status.in_(("open", "acknowledged")), _O.tracked.is_(False))
     if status in ("done", "waived"):
-        return Obligation.status == status
+        return _O.status == status
     raise InputError(
         _("unknown status {status!r}; expected one of {value}").format(
             status=status, value=", ".join(EFFECTIVE_STATUSES)
