@@ -59,6 +59,7 @@ from notifiers.base import (
     Receipt,
     TransientError,
 )
+from notifiers.text import split_text as _split
 from notifiers.zalo.tokens import Clock, TokenKeeper, Tokens, TokenStore
 from notifiers.zalo.webhook import webhook_app
 
@@ -100,80 +101,9 @@ MESSAGE_WRONG = {-201, -210, -233, -248}
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split ``text`` into parts of at most ``limit`` UTF-16 units that read on their own.
-
-    Paragraphs (blank-line separated) stay whole where they fit: one that does not fit
-    in what is left of a part starts the next one. A paragraph longer than a part is
-    split between lines, a line longer than a part between words (a word longer than a
-    part is cut). A line ending in ":" (a heading) never ends a part: it moves down
-    with what it heads.
-    """
-    if _units(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    current = ""
-    for piece, separator in _pieces(text, limit):
-        joined = current + separator + piece if current else piece
-        if _units(joined) <= limit:
-            current = joined
-            continue
-        current = _carry_heading(current, parts, piece, separator, limit)
-    if current.strip():
-        parts.append(current)
-    return parts or [text]
-
-
-def _carry_heading(current: str, parts: list[str], piece: str, sep: str, limit: int) -> str:
-    """Close ``current`` into ``parts``; the next part starts with ``piece``, after the
-    heading that ended ``current`` if there is one and it fits."""
-    head, _newline, last = current.rpartition("\n")
-    if head.strip() and last.rstrip().endswith(":") and _units(last + sep + piece) <= limit:
-        parts.append(head.rstrip("\n"))
-        return last + sep + piece
-    if current.strip():
-        parts.append(current)
-    return piece
-
-
-def _pieces(text: str, limit: int) -> list[tuple[str, str]]:
-    """The text as pieces of at most ``limit`` units, each with the separator before it."""
-    pieces: list[tuple[str, str]] = []
-    for paragraph in text.split("\n\n"):
-        if _units(paragraph) <= limit:
-            pieces.append((paragraph, "\n\n"))
-            continue
-        separator = "\n\n"
-        for line in paragraph.split("\n"):
-            for index, chunk in enumerate(_cut_line(line, limit)):
-                pieces.append((chunk, separator if index == 0 else " "))
-            separator = "\n"
-    return pieces
-
-
-def _cut_line(line: str, limit: int) -> list[str]:
-    chunks = []
-    while _units(line) > limit:
-        fit = _fit(line, limit)
-        cut = line.rfind(" ", 0, fit + 1)
-        cut = cut if cut > 0 else fit
-        chunks.append(line[:cut].rstrip(" "))
-        line = line[cut:].lstrip(" ")
-    chunks.append(line)
-    return chunks
-
-
-def _fit(line: str, limit: int) -> int:
-    """The longest prefix length of ``line`` within ``limit`` UTF-16 units."""
-    units = 0
-    for index, char in enumerate(line):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return index
-    return len(line)
-
-
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    """A plain text in parts of at most ``limit`` UTF-16 units that read on their own
+    (``notifiers.text``: at paragraphs, a heading moving down with what it heads)."""
+    return _split(text, limit)
 
 
 def token_file(settings: Settings) -> Path:

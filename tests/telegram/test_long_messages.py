@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from engine.config import Settings
 from notifiers.base import Receipt
-from notifiers.telegram import TelegramNotifier, _is_heading, _units, split_text
+from notifiers.telegram import TelegramNotifier, split_text
+from notifiers.text import _is_heading, _units
 from tests.fakes.botapi import FakeBotApi
 from tests.telegram.conftest import VirtualClock
 from tests.telegram.test_notifier import message
