@@ -6,10 +6,11 @@ path, and every column of every row it wrote is compared as the database holds i
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import sqlalchemy as sa
@@ -29,12 +30,14 @@ class CoreInsert:
     of dicts, so that SQLAlchemy converts every value."""
 
     calls = 0
+    collector: ClassVar[set[bool]] = set()  # gc.isenabled() at each write
 
     def __init__(self, connection: Connection, table: Table, columns: Sequence[str]) -> None:
         self.connection, self.table, self.columns = connection, table, list(columns)
 
     def write(self, rows: Iterable[Sequence[Any]]) -> int:
         CoreInsert.calls += 1
+        CoreInsert.collector.add(gc.isenabled())
         values = [dict(zip(self.columns, row, strict=True)) for row in rows]
         for row in values:  # a tuple is not JSON to SQLAlchemy's JSON type; a list is
             if isinstance(row.get("stop_on"), tuple):
@@ -92,6 +95,8 @@ def test_the_first_sync_stores_byte_for_byte_what_a_core_insert_stores(
         patched.setattr(sync_module, "FastInsert", CoreInsert)
         core_report = run_sync(store, settings, now=NOW)
     assert CoreInsert.calls >= 3  # obligations, audit events, notifications
+    assert CoreInsert.collector == {False}  # paused while the sync writes …
+    assert gc.isenabled()  # … and running again afterwards
     by_core = _snapshot(store)
     _rewind(store, before)
 
