@@ -29,7 +29,6 @@ NOT_YET: dict[str, str] = {
     "engine/plans/load.py": "the directory's email column",
     "engine/store/models.py": "the sign-in requests' email column index",
     "engine/workspace/signin.py": "sign-in links by email or Telegram, addressed by column",
-    "engine/cli/digest.py": "the --channel choices (a typer enum)",
     "engine/demo.py": "the demo's scripted contacts and replies",
     # history: migrations are never edited
     "engine/store/migrations/versions/0001_initial_schema.py": "a migration",
