@@ -20,9 +20,10 @@ week, a marker read otherwise), so they go out in the same pass, at ``send_at`` 
 week's first working day, from ``run`` as from a cron ``nhacviec tick``; a job beside
 the tick would only race it.
 
-Parts that land later plug in through ``EXTENSIONS``: a name mapped to the dotted path
+Parts that land later plug in through ``extensions()``: a name mapped to the dotted path
 of a factory ``(engine: Engine) -> Sequence[Job | Service]``, imported when ``run``
-starts (the Telegram bot is a ``Service``). A factory that has nothing to run (its
+starts; a channel declares its own in the registry (``ChannelEntry.services``: the
+Telegram bot is a ``Service``). A factory that has nothing to run (its
 channel is not configured) returns an empty list and logs why.
 """
 
@@ -51,10 +52,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("nhacviec.run")
 Clock = Callable[[], datetime]
 
-EXTENSIONS: dict[str, str] = {
-    "telegram": "engine.bot.app:bot_services",
-}
-"""Extra jobs and services of ``nhacviec run``: name → ``"module:factory"`` (see above)."""
+
+def extensions() -> dict[str, str]:
+    """Extra jobs and services of ``nhacviec run``: name → ``"module:factory"`` (see
+    above): each channel's ``services`` in the registry (Telegram's bot)."""
+    from notifiers.registry import CHANNELS
+
+    return {name: entry.services for name, entry in CHANNELS.items() if entry.services}
 
 
 @dataclass(frozen=True)
@@ -146,7 +150,7 @@ class Engine:
         return [web, *(p for p in extra if not isinstance(p, Job))]
 
     def _extensions(self) -> Iterable[Job | Service]:
-        for name, path in EXTENSIONS.items():
+        for name, path in extensions().items():
             module_name, _sep, attribute = path.partition(":")
             factory = getattr(importlib.import_module(module_name), attribute)
             parts: Sequence[Job | Service] = factory(self)

@@ -17,7 +17,10 @@ know about it without importing the channel's library:
   channel renders a plain text and an HTML alternative (and carries attachments), a
   chat channel (``html`` None) one text, with buttons;
 - ``outbox_fallback``: without its settings section, its messages are written to the
-  outbox folder instead (email; a channel without it is unavailable then).
+  outbox folder instead (email; a channel without it is unavailable then);
+- ``services``: the dotted path ``"module:factory"`` of what ``nhacviec run`` runs for
+  the channel beside the ticks (``engine.scheduler``: Telegram's bot, which receives
+  button presses and commands), or None.
 
 ``"outbox"`` is a notifier (``NOTIFIERS``), not a channel: it writes any channel's
 messages as files. The order of ``CHANNELS`` is the order channels are listed and
@@ -66,6 +69,7 @@ class ChannelEntry:
     text: str
     html: str | None = None
     outbox_fallback: bool = False
+    services: str | None = None
 
     def has(self, value: object) -> bool:
         """Whether ``value`` (the contact's ``address`` attribute) is an address at all."""
@@ -108,6 +112,7 @@ CHANNELS: dict[str, ChannelEntry] = {
         address_name="linked Telegram chat",
         check_address=_chat_id,
         text="telegram",
+        services="engine.bot.app:bot_services",
     ),
 }
 

@@ -23,7 +23,6 @@ NOT_YET: dict[str, str] = {
     "engine/bot/buttons.py": "rows whose buttons the bot edits",
     "engine/bot/links.py": "the link confirmation messages the bot sends",
     "engine/bot/service.py": "audit events 'via telegram'",
-    "engine/scheduler.py": "the bot's services, started when Telegram is configured",
     # the per-channel contact columns: they go with addresses as rows
     "engine/cli/contacts.py": "the contact JSON and table columns (email, telegram_chat_id)",
     "engine/plans/load.py": "the directory's email column",

@@ -51,7 +51,7 @@ MAX_RETRY_DELAY = 300.0
 
 @dataclass
 class TelegramBot:
-    """The bot as a ``Service`` of ``nhacviec run`` (``engine.scheduler.EXTENSIONS``)."""
+    """The bot as a ``Service`` of ``nhacviec run`` (the registry's ``services`` of Telegram)."""
 
     settings: Settings
     store: Store
