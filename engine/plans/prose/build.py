@@ -14,6 +14,7 @@ import re
 from datetime import date
 
 from engine.agencies import AgencyMatcher
+from engine.i18n import _
 from engine.plans.document import Document
 from engine.plans.model import Occurrence, PlanTask, TaskSource, Warning_
 from engine.plans.prose import agents, when
@@ -64,7 +65,10 @@ class ProseBuilder:
     def _task(self, draft: Draft, key: str) -> PlanTask:
         lead = self._names(draft.lead or "", draft.first)
         if not lead:
-            self.warn(draft.first, f"task {key} (read from the text) names no lead agency")
+            self.warn(
+                draft.first,
+                _("task {key} (read from the text) names no lead agency").format(key=key),
+            )
         coordinators = [n for n in self._names(draft.coordinators, draft.first) if n not in lead]
         occurrences, window_text = self._window(draft, key)
         title = squash(draft.title)
@@ -109,7 +113,9 @@ class ProseBuilder:
             if not found.occurrences:
                 self.warn(
                     draft.first,
-                    f"task {key}: the time '{value}' names no dates ({reason}); no occurrences",
+                    _(
+                        "task {key}: the time '{value}' names no dates ({reason}); no occurrences"
+                    ).format(key=key, value=value, reason=reason),
                 )
                 return [], value
             text = value
@@ -120,13 +126,20 @@ class ProseBuilder:
             text = found.text or ""
             self.warn(
                 draft.first,
-                f"task {key}: the window '{text}' is read from the task's sentence: check it",
+                _(
+                    "task {key}: the window '{window}' is read from the task's sentence: check it"
+                ).format(key=key, window=text),
             )
         for note in found.notes:
             self.warn(draft.first, f"task {key}: {note}")
         start, end = date(self.period[0], 1, 1), date(self.period[1], 12, 31)
         if any(o.end < start or o.end > end for o in found.occurrences):
-            self.warn(draft.first, f"task {key}: window '{text}' lies outside the plan period")
+            self.warn(
+                draft.first,
+                _("task {key}: window '{window}' lies outside the plan period").format(
+                    key=key, window=text
+                ),
+            )
         return found.occurrences, text
 
 

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.errors import NhacviecError
+from engine.i18n import _
 from engine.plans.model import Occurrence
 
 Parse = Callable[[str, tuple[int, int]], list[Occurrence]]
@@ -91,7 +92,9 @@ def _phrase(raw: str) -> tuple[str, str | None]:
     text = _LEAD_WORDS.sub("", raw.strip()).strip(" ,.")
     mended = _SHORT_YEAR.sub(r"\1", text)
     if mended != text:
-        note = f"the year in '{text}' is not four digits (a scanning error?): read without it"
+        note = _(
+            "the year in '{text}' is not four digits (a scanning error?): read without it"
+        ).format(text=text)
         return mended, note
     return text, None
 
