@@ -345,8 +345,8 @@ def _paragraph_tasks(
     Phó Thủ tướng có ý kiến như sau:"). With ``block`` the introduction is a heading
     ("3. Về kiến nghị đầu tư tuyến cao tốc:") and introduces all its paragraphs."""
     out: list[Draft] = []
-    for para in paras:
-        text = para.text.strip()
+    for lines in unwrapped(paras):
+        text = " ".join(line.text.strip() for line in lines)
         found = agents.subject(text)
         after_intro = introduced
         if not block:
@@ -354,19 +354,45 @@ def _paragraph_tasks(
         if found is None or text.endswith(":") or is_closing(text):
             continue
         if _GIAO.match(text) or _GIVES.match(found[1]) or after_intro:
-            out.append(_paragraph(para, found[0], parent))
+            out.append(_paragraph(lines, text, found[0]))
     return out
 
 
-def _paragraph(para: Line, lead: str, parent: Node) -> Draft:
-    text = para.text.strip()
+# A sentence goes on past the end of its line (the hard wrap of a PDF's text layer or a
+# plain-text copy) when the line stops without closing punctuation and the next one goes
+# on in lower case.
+_OPEN_END = re.compile(r"[^.;:!?…]$")
+
+
+def unwrapped(paras: list[Line]) -> list[list[Line]]:
+    """Consecutive paragraph lines grouped into the paragraphs they were wrapped from: a
+    line continues the one before it when that one ends without closing punctuation and
+    this one, printed right after it, starts in lower case."""
+    groups: list[list[Line]] = []
+    for line in paras:
+        text = line.text.strip()
+        if groups:
+            last = groups[-1][-1]
+            wrapped = (
+                line.number == last.number + 1
+                and _OPEN_END.search(last.text.strip()) is not None
+                and text[:1].islower()
+            )
+            if wrapped:
+                groups[-1].append(line)
+                continue
+        groups.append([line])
+    return groups
+
+
+def _paragraph(lines: list[Line], text: str, lead: str) -> Draft:
     return Draft(
         shape="sentence",
         number=None,
         path=[],
         title=text,
         content=text,
-        lines=[para],
+        lines=lines,
         lead=lead,
         coordinators=agents.coordinators(first_sentence(text)),
         lead_from="sentence",
