@@ -52,8 +52,10 @@ system: $(SYSTEM)
 demo: $(STAMP) $(SYSTEM) $(MO)
 	$(BIN)/python -m engine.demo
 
+# The suite runs on every core (pytest-xdist): each test has its own files, ports and
+# PostgreSQL schema, so the workers never share state; a test alone runs as usual.
 test: $(STAMP) $(SYSTEM) $(MO)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: $(STAMP) $(SYSTEM) $(MO)
 	$(BIN)/python -m bench
