@@ -339,6 +339,51 @@ def test_an_introduction_addresses_the_items_after_it(directory: Directory) -> N
     assert tasks[1].coordinators == ["Bộ Công Thương"]
 
 
+# The same genre as a PDF's text layer or a plain-text copy gives it: every sentence
+# hard-wrapped at the page's width, a line going on with a capital after "đề nghị".
+WRAPPED = """
+Kính gửi: Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương.
+Giao Sở Xây dựng chủ trì, phối hợp với
+Sở Tài chính tham mưu Ủy ban nhân dân thành phố ban hành kế hoạch; hoàn thành trước
+ngày 30/6/2026.
+Để có cơ sở tổng hợp, báo cáo Thủ tướng Chính phủ, Bộ Nông nghiệp và Môi trường đề nghị
+Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương chỉ đạo các cơ quan chuyên môn
+thực hiện một số nội dung sau:
+1. Rà soát danh mục các dự án đầu tư công thuộc lĩnh vực nông nghiệp trên địa bàn, hoàn
+thành trước ngày 30/4/2026.
+2. Gửi báo cáo kết quả về Bộ Nông nghiệp và Môi trường (qua Vụ Kế hoạch - Tài chính)
+trước ngày 15/5/2026 để tổng hợp.
+"""
+
+
+def test_a_hard_wrapped_introduction_and_sentence_are_read_whole(directory: Directory) -> None:
+    tasks = imported(WRAPPED, directory).plan.tasks
+    lead = "Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương"
+    assert [t.lead for t in tasks[1:]] == [[lead], [lead]]
+    assert [window(t) for t in tasks[1:]] == [
+        (None, date(2026, 4, 29)),
+        (None, date(2026, 5, 14)),
+    ]
+    giao = tasks[0]
+    assert giao.lead == ["Sở Xây dựng"]
+    assert giao.coordinators == ["Sở Tài chính"]
+    assert window(giao) == (None, date(2026, 6, 29))
+    assert giao.source_lines == (7, 9)
+
+
+def test_lines_that_each_end_a_sentence_stay_apart(directory: Directory) -> None:
+    body = """
+Giao Sở Công Thương chủ trì tổ chức hội nghị triển khai trước ngày 30/3/2026.
+Hội nghị được tổ chức tại trụ sở Ủy ban nhân dân thành phố.
+Sở Tài chính có trách nhiệm bố trí kinh phí thực hiện trong tháng 4/2026.
+"""
+    tasks = imported(body, directory).plan.tasks
+    assert [(t.lead, window(t)[1]) for t in tasks] == [
+        (["Sở Công Thương"], date(2026, 3, 29)),
+        (["Sở Tài chính"], date(2026, 4, 30)),
+    ]
+
+
 def test_names_outside_the_directory_stay_as_printed_in_the_plans_jurisdiction(
     directory: Directory,
 ) -> None:

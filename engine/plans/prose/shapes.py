@@ -360,28 +360,34 @@ def _paragraph_tasks(
 
 # A sentence goes on past the end of its line (the hard wrap of a PDF's text layer or a
 # plain-text copy) when the line stops without closing punctuation and the next one goes
-# on in lower case.
+# on in lower case, or the line stops on a word no sentence ends with ("… đề nghị" /
+# "Ủy ban nhân dân các tỉnh …").
 _OPEN_END = re.compile(r"[^.;:!?…]$")
+_HANGING = re.compile(
+    r"(?:,|\b(?:của|và|với|cho|các|về|tại|đề nghị|giao|để|theo|trên|thuộc|là|có|được"
+    r"|trong|đến|từ|hoặc|cùng|như|gồm|những|đối với|phối hợp|chủ trì))$",
+    re.IGNORECASE,
+)
+
+
+def _continues(last: Line, line: Line) -> bool:
+    before, text = last.text.strip(), line.text.strip()
+    if line.number != last.number + 1 or _OPEN_END.search(before) is None:
+        return False
+    return text[:1].islower() or _HANGING.search(before) is not None
 
 
 def unwrapped(paras: list[Line]) -> list[list[Line]]:
     """Consecutive paragraph lines grouped into the paragraphs they were wrapped from: a
-    line continues the one before it when that one ends without closing punctuation and
-    this one, printed right after it, starts in lower case."""
+    line continues the one printed right before it when that one ends without closing
+    punctuation and this one goes on in lower case, or that one hangs on a word no
+    sentence ends with."""
     groups: list[list[Line]] = []
     for line in paras:
-        text = line.text.strip()
-        if groups:
-            last = groups[-1][-1]
-            wrapped = (
-                line.number == last.number + 1
-                and _OPEN_END.search(last.text.strip()) is not None
-                and text[:1].islower()
-            )
-            if wrapped:
-                groups[-1].append(line)
-                continue
-        groups.append([line])
+        if groups and _continues(groups[-1][-1], line):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
     return groups
 
 
@@ -405,7 +411,7 @@ def _intro(node: Node) -> str | None:
     if node.kind == "root":
         first_item = node.children[0].first if node.children else None
         before = [p for p in node.paras if first_item is None or p.number < first_item]
-        texts = [before[-1].text] if before else []
+        texts = [" ".join(p.text.strip() for p in unwrapped(before)[-1])] if before else []
     for text in reversed(texts):
         if text.rstrip().endswith(":"):
             return agents.addressee(text)
