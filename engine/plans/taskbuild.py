@@ -137,10 +137,15 @@ class TaskBuilder:
         if not title:
             first_line = one_line(fields.get("content", "").split("\n")[0])
             title = first_line or _("(no title)")
-            self.warn(
-                draft.first,
-                _("task {key} has no title; '{title}' is used").format(key=key, title=title[:60]),
-            )
+            # a table whose one text column is the content names its tasks by it: only
+            # a title cell left empty, or no text at all, is worth a look
+            if "title" in self._kinds or not first_line:
+                self.warn(
+                    draft.first,
+                    _("task {key} has no title; '{title}' is used").format(
+                        key=key, title=title[:60]
+                    ),
+                )
         lead, coordinators = self._agencies(draft, key)
         for kind, line in draft.merged.items():
             if fields.get(kind, "").strip():
@@ -200,12 +205,15 @@ class TaskBuilder:
         if not labels and (marked := marked_lead(text)):
             return marked
         if not labels:
-            self.warn(
-                line,
-                _(
-                    "task {key}: the agencies cell names no 'chủ trì'/'phối hợp'; all are leads"
-                ).format(key=key),
-            )
+            # one agency alone leads; several without a word for who leads are a guess
+            names = [p for p in self.matcher.split(text, self.jurisdiction) if p.strip(" -–")]
+            if len(names) > 1:
+                self.warn(
+                    line,
+                    _(
+                        "task {key}: the agencies cell names no 'chủ trì'/'phối hợp'; all are leads"
+                    ).format(key=key),
+                )
             return text, ""
         parts = {"chủ trì": "", "phối hợp": ""}
         for label, following in zip(labels, [*labels[1:], None], strict=True):

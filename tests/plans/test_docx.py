@@ -334,3 +334,34 @@ def test_a_header_that_leaves_the_number_and_task_columns_unnamed(
     assert plan.tasks[0].coordinators == ["Các sở, ban, ngành tỉnh"]
     assert len(plan.tasks[0].occurrences) == 1  # "Hàng năm" in a one-year plan
     assert any("unnamed; they are taken as TT and task title" in w.message for w in plan.warnings)
+
+
+def test_a_content_column_names_its_tasks_and_one_agency_alone_leads_without_a_warning(
+    tmp_path: Path, directory: Directory
+) -> None:
+    doc = new_document()
+    preamble(doc)
+    table = doc.add_table(rows=4, cols=4)
+    fill(
+        table,
+        [
+            ["STT", "Nội dung công việc", "Đơn vị thực hiện", "Thời hạn"],
+            ["1", "Tổ chức tập huấn cho doanh nghiệp", "Sở Công Thương", "Quý II/2023"],
+            ["2", "Kiểm tra việc thực hiện", "Sở Công Thương, Sở Tài chính", "Quý IV/2023"],
+            ["3", "", "Sở Tài chính", "Tháng 12/2023"],
+        ],
+    )
+    plan = import_plan(save(doc, tmp_path, "content.docx"), directory).plan
+
+    assert [(t.title, t.lead) for t in plan.tasks] == [
+        ("Tổ chức tập huấn cho doanh nghiệp", ["Sở Công Thương"]),
+        ("Kiểm tra việc thực hiện", ["Sở Công Thương", "Sở Tài chính"]),
+        ("(no title)", ["Sở Tài chính"]),
+    ]
+    messages = [w.message for w in plan.warnings]
+    # the cell naming two agencies without saying who leads is worth a look; the row
+    # without any text too; a row named by its content and led by one agency is not
+    assert "task 2: the agencies cell names no 'chủ trì'/'phối hợp'; all are leads" in messages
+    assert "task 3 has no title; '(no title)' is used" in messages
+    assert not [m for m in messages if m.startswith(("task 1", "task 3:"))]
+    assert not [m for m in messages if "has no title" in m and "task 3" not in m]
