@@ -157,6 +157,10 @@ def normalise(text: str) -> str:
 
 # Rewrites from normalised text to one canonical spelling, in order; each says why.
 _REWRITES: list[tuple[re.Pattern[str], str]] = [
+    # A cell's own label ("Tiến độ: Quý I/2027", "Thời hạn hoàn thành: 30/6/2026").
+    (re.compile(r"^(?:tien do|thoi gian|thoi han)(?: (?:thuc hien|hoan thanh|du kien))* ?: ?"), ""),
+    # A note on a part, not a date: "Trước 30/6 (đợt 1); trước 30/11 (đợt 2)", "(dự kiến)".
+    (re.compile(r"\((?:du kien|(?:dot|lan|buoc|giai doan|phan) \d{1,2})\) ?"), ""),
     # "mỗi năm", "hằng năm" and "hàng năm" all mean every year.
     (re.compile(r"\b(?:moi|hang) (nam|quy|thang)\b"), r"hang \1"),
     # "Quí" is an old spelling of "Quý"; "Quí IV-2025" joins its year with a dash.
@@ -164,6 +168,8 @@ _REWRITES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(quy [ivx\d]+(?: ?[-,] ?[ivx\d]+)*) ?- ?(\d{4})\b"), r"\1/\2"),
     # "nửa đầu năm" is "6 tháng đầu năm".
     (re.compile(r"\bnua (dau|cuoi) nam\b"), r"6 thang \1 nam"),
+    # "Cuối năm 2026", "cuối quý II/2026": by its end ("6 tháng cuối năm" is a half).
+    (re.compile(r"(?<!thang )(?<!quy )\bcuoi (?=(?:thang|quy|nam) [\divx])"), "cham nhat "),
     # Parentheses only group: "Hàng năm (2021-2025)".
     (re.compile(r"[()\[\]]"), " "),
     # "I và II" is a list; "A đến B" a range (a leading "đến" is a deadline, kept).
@@ -230,13 +236,17 @@ class _Context:
             return self.year
         if self.within is None:
             raise self.fail(
-                "it names no year, so it needs the plan period (--within) "
-                "or a year (e.g. 'Quý I/2023', 'trước ngày 20/6/2023')"
+                _(
+                    "it names no year, so it needs the plan period (--within) "
+                    "or a year (e.g. 'Quý I/2023', 'trước ngày 20/6/2023')"
+                )
             )
         first, last = self.within
         raise self.fail(
-            f"it names no year and the plan period {first}-{last} has several "
-            "(expected a year, e.g. '/2023', or 'hàng năm')"
+            _(
+                "it names no year and the plan period {first}-{last} has several "
+                "(expected a year, e.g. '/2023', or 'hàng năm')"
+            ).format(first=first, last=last)
         )
 
     def check_year(self, year: int) -> int:
@@ -498,8 +508,11 @@ def _year_to_part(parts: list[str]) -> list[str]:
     return out
 
 
-# Where a list of windows is cut: ";" always; "," before a year or a unit word.
-_LIST_CUT = re.compile(r";|,(?=(?:nam |quy |thang |ngay )?\d{4}\b|(?:nam|quy|thang|ngay) )")
+# Where a list of windows is cut: ";" always; "," before a year, a unit word or a month
+# with its year ("Tháng 6/2026 và tháng 12/2026" is "thang 6/2026,12/2026" by then).
+_LIST_CUT = re.compile(
+    r";|,(?=(?:nam |quy |thang |ngay )?\d{4}\b|(?:nam|quy|thang|ngay) |\d{1,2}/\d{4}\b)"
+)
 
 _BODIES = [
     _form(rf"(?P<kind>{_DEADLINE_WORDS})(?: la)?(?: vao)?(?: het)? (?P<target>.+)",
@@ -514,10 +527,15 @@ def _read(text: str, ctx: _Context, forms: list[_Form]) -> list[Occurrence]:
     A list the forms do not read whole ("Năm 2025; Năm 2030", "Quý IV/2026, 2027") is
     read part by part, cut at each ";" and at each "," that opens a new year or unit.
     """
+    failed: PeriodError | None = None
     for pattern, build in forms:
         match = pattern.fullmatch(text)
         if match:
-            return build(match, ctx)
+            try:
+                return build(match, ctx)
+            except PeriodError as exc:  # "trước 30/6/2026;trước 30/11/2026": a list
+                failed = exc
+                break
     parts = _year_to_part(_LIST_CUT.split(text))
     if parts != [text] and forms is _BODIES:
         try:
@@ -526,10 +544,14 @@ def _read(text: str, ctx: _Context, forms: list[_Form]) -> list[Occurrence]:
             pass
         else:
             return list(dict.fromkeys(read))
+    if failed is not None:
+        raise failed
     if forms is _WHENS:
         raise ctx.fail(
-            "expected a date ('30/6/2024') or a period ('Tháng 6/2024', 'Năm 2025') "
-            "after 'trước', 'chậm nhất' or 'đến'"
+            _(
+                "expected a date ('30/6/2024') or a period ('Tháng 6/2024', 'Năm 2025') "
+                "after 'trước', 'chậm nhất' or 'đến'"
+            )
         )
     raise ctx.fail(_(EXPECTED))
 
@@ -741,12 +763,14 @@ def _open_ended(canonical: str, ctx: _Context) -> Occurrence:
     """ "Từ 01/7/2025", "Kể từ năm 2027": from that day to the end of the plan period."""
     if ctx.within is None:
         raise ctx.fail(
-            "'từ' gives a start but no end (expected 'từ … đến …', or the plan period "
-            "(--within) for work that runs to its end)"
+            _(
+                "'từ' gives a start but no end (expected 'từ … đến …', or the plan period "
+                "(--within) for work that runs to its end)"
+            )
         )
     (first, *more) = _read(canonical, ctx, _WHENS)
     if more:
-        raise ctx.fail("expected one date or period after 'từ', not a list")
+        raise ctx.fail(_("expected one date or period after 'từ', not a list"))
     start = first.start or first.end
     end = date(ctx.within[1], 12, 31)
     if end < start:

@@ -174,6 +174,30 @@ CASES: list[tuple[str, Within, str | None, list[str], list[str] | None]] = [
         ["2022-03-01..2022-06-30"],
         ["Từ 01/03/2022 đến 30/06/2022"],
     ),
+    # "cuối" a unit: by its end ("6 tháng cuối năm", "nửa cuối năm" stay halves)
+    ("Cuối năm 2026", None, None, ["..2026-12-31"], ["Hạn 31/12/2026"]),
+    ("Hoàn thành cuối quý II/2026", None, None, ["..2026-06-30"], None),
+    ("cuối tháng 6/2026", None, None, ["..2026-06-30"], None),
+    ("Nửa cuối năm 2026", None, None, ["2026-07-01..2026-12-31"], None),
+    # a cell's own label, and notes on a part that are not dates
+    ("Tiến độ: Quý I/2027", None, None, ["2027-01-01..2027-03-31"], ["Quý I/2027"]),
+    ("Thời hạn hoàn thành: 30/6/2026", None, None, ["..2026-06-30"], None),
+    ("Quý II/2026 (dự kiến)", None, None, ["2026-04-01..2026-06-30"], None),
+    (
+        "Trước 30/6/2026 (đợt 1); trước 30/11/2026 (đợt 2)",
+        None,
+        None,
+        ["..2026-06-29", "..2026-11-29"],
+        ["Hạn 29/06/2026", "Hạn 29/11/2026"],
+    ),
+    # two months, each with its year, joined by "và"
+    (
+        "Tháng 6/2026 và tháng 12/2026",
+        None,
+        None,
+        ["2026-06-01..2026-06-30", "2026-12-01..2026-12-31"],
+        ["Tháng 6/2026", "Tháng 12/2026"],
+    ),
     # --- recurring ---
     ("Hằng năm", (2026, 2026), "yearly", ["2026-01-01..2026-12-31"], ["Năm 2026"]),
     ("Định kỳ hàng năm", (2026, 2026), "yearly", ["2026-01-01..2026-12-31"], None),
