@@ -36,6 +36,7 @@ a day of each month or quarter          trước ngày 20 hằng tháng, trướ
 lists                                   Năm 2025; Năm 2030, Quý IV/2026, 2027 (Q4 and the
                                         year 2027), Quý III, năm 2022, Tháng 12, năm 2022
 on demand (no dates, no error)          Khi có phát sinh, khi có yêu cầu, đột xuất
+after an event (no dates, no error)     Sau khi Đề án được phê duyệt, Theo tiến độ dự án
 =====================================  ===============================================
 
 "Xong trong …", "Hoàn thành trước …" read as what follows them. Old and new tone
@@ -61,7 +62,8 @@ The rules, where the text alone does not settle them:
   1900-2200 are errors. Every error is a ``PeriodError`` quoting the expression.
 
 - On demand is recurrence ``on-demand`` with no occurrences: the caller warns that the
-  work has no dates to remind of.
+  work has no dates to remind of. Work that waits for an event ("sau khi …", "theo tiến
+  độ …", written without a date) is recurrence ``after-event``, with none either.
 - A list is read part by part, cut at ";" and at a "," that opens a new year or unit.
 
 Two searches serve callers that hold a sentence rather than a cell: ``find_periods`` /
@@ -89,7 +91,14 @@ from engine.errors import PeriodError
 from engine.i18n import N_, _
 
 Recurrence = Literal[
-    "yearly", "half-yearly", "quarterly", "monthly", "multi-yearly", "continuous", "on-demand"
+    "yearly",
+    "half-yearly",
+    "quarterly",
+    "monthly",
+    "multi-yearly",
+    "continuous",
+    "on-demand",
+    "after-event",
 ]
 
 MIN_YEAR, MAX_YEAR = 1900, 2200
@@ -731,6 +740,8 @@ def parse_period(text: str, within: tuple[int, int] | None = None) -> Period:
         raise ctx.fail(_("it is empty ({EXPECTED})").format(EXPECTED=_(EXPECTED)))
     if _ON_DEMAND.fullmatch(canonical):
         return Period(text, "on-demand", ())
+    if after_event(text):
+        return Period(text, "after-event", ())
     if within is not None and within[0] == within[1]:
         ctx = _Context(text, within, year=within[0])
     if opened and "-" not in canonical:
@@ -757,6 +768,28 @@ _ON_DEMAND = re.compile(
     r"|khi duoc (?:yeu cau|giao)|neu co(?: phat sinh)?|tuy tinh hinh(?: thuc te)?))+",
     re.ASCII,
 )
+
+
+# Work that waits for an event, written without a date ("Sau khi Đề án được phê duyệt",
+# "Ngay sau khi có hướng dẫn của Bộ", "Theo tiến độ dự án", "Sau 03 tháng kể từ khi …").
+_AFTER_EVENT = re.compile(
+    r"(?:ngay )?(?:sau khi|ngay khi|ke tu khi|khi) \S.*"
+    r"|sau \d{1,3} (?:ngay|thang|nam)(?: lam viec)? (?:ke tu|tu|sau) .+"
+    r"|theo (?:dung )?(?:tien do|lo trinh)\b.*",
+    re.ASCII,
+)
+_DATED = re.compile(r"\d{4}|\d{1,2}/\d{1,2}", re.ASCII)
+_REPEATS = re.compile(r"\b(?:hang|moi) (?:nam|quy|thang)\b|\bdinh ky\b|\bthuong xuyen\b", re.ASCII)
+
+
+def after_event(text: str) -> bool:
+    """Whether ``text`` hangs the work on an event and names no date (see above)."""
+    canonical = _strip_noise(normalise(text))
+    if _DATED.search(canonical) or _REPEATS.search(canonical):
+        return False  # a date, or a recurrence ("theo kế hoạch … hàng năm")
+    if _ON_DEMAND.fullmatch(_canonical(text)[0]):
+        return False  # "khi có phát sinh" is on demand
+    return _AFTER_EVENT.fullmatch(canonical) is not None
 
 
 def _open_ended(canonical: str, ctx: _Context) -> Occurrence:

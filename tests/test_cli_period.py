@@ -147,6 +147,17 @@ def test_work_on_demand_says_it_has_no_dates_and_exits_0(cli: CliRunner) -> None
     }
 
 
+def test_work_after_an_event_says_it_has_no_dates_and_exits_0(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["period", "Sau khi Đề án được phê duyệt"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "Sau khi Đề án được phê duyệt → chờ một sự kiện, không có hạn cố định "
+        "(after an event: no dates)\n"
+    )
+    shown = cli.invoke(app, ["period", "Theo tiến độ dự án", "--json"])
+    assert json.loads(shown.stdout)["recurrence"] == "after-event"
+
+
 def test_a_report_day_of_each_quarter_lists_the_quarters_last_months(cli: CliRunner) -> None:
     result = cli.invoke(app, ["period", "trước ngày 15 tháng cuối quý", "--within", "2026"])
     assert result.exit_code == 0, result.output

@@ -14,6 +14,7 @@ from engine.periods import (
     Occurrence,
     Period,
     PeriodError,
+    after_event,
     find_due_days,
     find_period,
     find_periods,
@@ -555,8 +556,9 @@ def assert_sound(period: Period, text: str) -> None:
         "multi-yearly",
         "continuous",
         "on-demand",
+        "after-event",
     }
-    assert bool(period.occurrences) == (period.recurrence != "on-demand")
+    assert bool(period.occurrences) == (period.recurrence not in ("on-demand", "after-event"))
     for occurrence in period.occurrences:
         assert occurrence.start is None or occurrence.start <= occurrence.end
     keys = [(o.start or o.end, o.end) for o in period.occurrences]
@@ -638,6 +640,28 @@ def test_normalise_drops_marks_case_and_dash_kinds() -> None:
 def test_on_demand_work_has_no_dates_and_is_not_an_error(expression: str) -> None:
     period = parse_period(expression, (2026, 2030))
     assert period.to_json() == expected_json(expression, "on-demand")
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "Sau khi Đề án được phê duyệt",
+        "Ngay sau khi có hướng dẫn của Bộ",
+        "Theo tiến độ dự án",
+        "Sau 03 tháng kể từ khi Quyết định có hiệu lực",
+    ],
+)
+def test_work_that_waits_for_an_event_has_no_dates_and_is_not_an_error(expression: str) -> None:
+    period = parse_period(expression, (2026, 2030))
+    assert period.to_json() == expected_json(expression, "after-event")
+
+
+def test_an_event_with_a_date_or_a_recurrence_is_not_read_as_waiting() -> None:
+    with pytest.raises(PeriodError):
+        parse_period("Sau khi được phê duyệt, trước 30/6/2026", (2026, 2030))
+    assert not after_event("Theo kế hoạch công tác tư pháp hàng năm")
+    assert not after_event("Khi có phát sinh")  # on demand
+    assert after_event("Theo tiến độ dự án")
 
 
 # --- finding a time phrase inside a sentence ----------------------------------------

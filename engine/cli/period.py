@@ -53,6 +53,8 @@ def describe(result: Period) -> list[str]:
     occurrences = result.occurrences
     if result.recurrence == "on-demand":
         return [f"{shown} → khi có yêu cầu, không có hạn cố định (on demand: no dates)"]
+    if result.recurrence == "after-event":
+        return [f"{shown} → chờ một sự kiện, không có hạn cố định (after an event: no dates)"]
     if result.recurrence is None and len(occurrences) == 1:
         return [f"{shown} → {_meaning(occurrences[0])}"]
     count = len(occurrences)

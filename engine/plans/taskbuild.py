@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from engine.agencies import AgencyMatcher
 from engine.errors import NhacviecError
 from engine.i18n import N_, _
+from engine.periods import after_event
 from engine.plans.columns import Kind
 from engine.plans.document import Document
 from engine.plans.model import Budget, Occurrence, PlanTask, TaskSource, Warning_
@@ -295,6 +296,15 @@ class TaskBuilder:
                 ).format(key=key, labels=labels),
             )
             occurrences = steps
+        if not occurrences and after_event(window):  # "Sau khi Đề án được phê duyệt"
+            self.warn(
+                draft.first,
+                _(
+                    "task {key}: the window '{window}' waits for an event (no dates): it gets "
+                    "no obligations or reminders until a date is written in the plan file"
+                ).format(key=key, window=window),
+            )
+            return []
         if not occurrences:  # "Khi có phát sinh": on demand, nothing to remind of
             self.warn(
                 draft.first,

@@ -252,13 +252,14 @@ def test_an_inspection_plan_lists_its_units_with_dates_and_working_days(
         "PHỤ LỤC I",
     ):
         doc.add_paragraph(text)
-    table = doc.add_table(rows=5, cols=5)
+    table = doc.add_table(rows=6, cols=5)
     fill(table, [["TT", "Tên đơn vị được kiểm tra", "Đối tượng kiểm tra",
                   "Thời gian công bố Quyết định kiểm tra", "Thời hạn kiểm tra"],
                  ["1", "Công ty A", "Gói thầu số 13", "23/3/2026", "02 ngày"],
                  [None, None, "Gói thầu số 14", None, None],
                  ["2", "Công ty B", "Kho vật liệu nổ", "27/3/2025", "02 ngày"],
-                 ["3", "Công ty C", "Kho mới", "Khi có phát sinh", ""]])  # fmt: skip
+                 ["3", "Công ty C", "Kho mới", "Khi có phát sinh", ""],
+                 ["4", "Công ty D", "Kho cũ", "Sau khi Đề án được phê duyệt", ""]])  # fmt: skip
     for column in (0, 1, 3, 4):  # one unit inspected on two contracts
         table.cell(1, column).merge(table.cell(2, column))
     plan = import_plan(save(doc, tmp_path), directory).plan
@@ -266,8 +267,9 @@ def test_an_inspection_plan_lists_its_units_with_dates_and_working_days(
         ("1", "Công ty A", []),
         ("2", "Công ty B", []),
         ("3", "Công ty C", []),
+        ("4", "Công ty D", []),
     ]
-    unit_a, unit_b, unit_c = plan.tasks
+    unit_a, unit_b, unit_c, unit_d = plan.tasks
     assert unit_a.content == "Gói thầu số 13\nGói thầu số 14"
     # Monday 23/3 and the next working day; Friday 27/3 (printed 2025) and Monday 30/3
     assert [(o.start, o.end) for o in unit_a.occurrences] == [
@@ -284,6 +286,9 @@ def test_an_inspection_plan_lists_its_units_with_dates_and_working_days(
     assert any(typo in m for m in messages)
     assert any("'02 ngày' from 27/03/2026 is read as working days" in m for m in messages)
     assert any("task 3: the window 'Khi có phát sinh' is on demand" in m for m in messages)
+    assert unit_d.occurrences == []
+    waits = "task 4: the window 'Sau khi Đề án được phê duyệt' waits for an event (no dates)"
+    assert any(waits in m for m in messages)
     assert not any("lies outside the plan period" in m for m in messages)
 
 
