@@ -4,13 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # Debian packages: Tesseract with its Vietnamese model (plan import reads scanned and
-# garbled PDFs by OCR), the DejaVu fonts (the tests draw their PDFs with them) and
-# Chromium (the workspace's browser tests drive it headless through Playwright; no
-# browser is ever downloaded by Playwright itself).
+# garbled PDFs by OCR), LibreOffice's Writer without its GUI (plan import converts Word
+# 97-2003 .doc files, which portals still publish, to .docx with it), the DejaVu fonts
+# (the tests draw their PDFs with them) and Chromium (the workspace's browser tests drive
+# it headless through Playwright; no browser is ever downloaded by Playwright itself).
 SYSTEM := $(VENV)/.system-stamp
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie fonts-dejavu-core chromium
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie libreoffice-writer-nogui fonts-dejavu-core chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HAVE_SYSTEM := tesseract --list-langs 2>/dev/null | grep -qx vie \
+	&& command -v soffice >/dev/null \
 	&& test -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf \
 	&& test -x /usr/bin/chromium
 
