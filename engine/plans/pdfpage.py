@@ -13,6 +13,7 @@ import bisect
 import ctypes
 import itertools
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -180,7 +181,7 @@ def _word(pdfium_c: Any, raw: Any, chars: list[_Char], glued: bool, view: View) 
     bold, italic = _style(pdfium_c, raw, first)
     top, bottom, size = _vertical(pdfium_c, raw, first, view)
     return Word(
-        text="".join(c.text for c in chars),
+        text=_in_reading_order(chars),
         x0=min(c.x0 for c in chars),
         x1=max(c.x1 for c in chars),
         top=top if size else min(c.top for c in chars),
@@ -190,6 +191,24 @@ def _word(pdfium_c: Any, raw: Any, chars: list[_Char], glued: bool, view: View) 
         glued=glued,
         size=size,
     )
+
+
+def _in_reading_order(chars: list[_Char]) -> str:
+    """The word's text left to right. Drawn order is nearly always that, but a letter
+    from a fallback font may be drawn after its neighbour ("m" then "ể" of "điểm",
+    LibreOffice's PDFs of a document whose font lacks it): letters are put in the order
+    of their boxes, each with the combining marks that follow it."""
+    clusters: list[list[_Char]] = []
+    for ch in chars:
+        if clusters and unicodedata.combining(ch.text):
+            clusters[-1].append(ch)
+        else:
+            clusters.append([ch])
+    starts = [cluster[0].x0 for cluster in clusters]
+    if all(b >= a - 0.5 for a, b in itertools.pairwise(starts)):
+        return "".join(c.text for c in chars)
+    clusters.sort(key=lambda cluster: cluster[0].x0)
+    return "".join(c.text for cluster in clusters for c in cluster)
 
 
 def _vertical(pdfium_c: Any, raw: Any, char: _Char, view: View) -> tuple[float, float, float]:

@@ -75,10 +75,14 @@ class TextLine:
     @property
     def text(self) -> str:
         """The words with a space between them, except where the text layer has none and
-        they touch ("Minh)" then ";" in a smaller font)."""
+        they touch ("Minh)" then ";" in a smaller font), or where the boxes abut with no
+        room for a space at all: the pieces of one word written out of order (a PDF whose
+        accented letters come from a fallback font, drawn after the rest of the line:
+        "Nhi", "ệ", "m")."""
         parts = [self.words[0].text]
         for a, b in zip(self.words, self.words[1:], strict=False):
-            touching = b.glued and b.x0 - a.x1 < 0.12 * min(a.height, b.height)
+            gap, height = b.x0 - a.x1, min(a.height, b.height)
+            touching = (b.glued and gap < 0.12 * height) or gap <= 0.05 * height
             parts.append(b.text if touching else f" {b.text}")
         return "".join(parts)
 
@@ -143,12 +147,15 @@ class _OpenLine:
         """Vertical overlap of ``word`` with this line's word nearest to it horizontally,
         as a share of the smaller height; 0 when under half, and when the word would sit
         on top of a word of the line (words of one line never overlap; a tall OCR box
-        reaching into the next line does)."""
+        reaching into the next line does). A sliver of overlap is not sitting on top: the
+        pieces of one word drawn from two fonts touch and may overlap by a point ("ườ"
+        then "i")."""
         i = bisect.bisect(self.starts, word.x0)
         near = [self.words[j] for j in (i - 1, i) if 0 <= j < len(self.words)]
         for other in near:
             shared = min(other.x1, word.x1) - max(other.x0, word.x0)
-            if shared > 0.2 * min(other.x1 - other.x0, word.x1 - word.x0):
+            narrow = min(other.x1 - other.x0, word.x1 - word.x0)
+            if shared > 0.2 * narrow and shared > 0.15 * min(other.height, word.height):
                 return 0.0
         other = min(near, key=lambda o: max(o.x0 - word.x1, word.x0 - o.x1))
         shared = min(other.bottom, word.bottom) - max(other.top, word.top)

@@ -1,0 +1,95 @@
+"""A Word document as portals publish it: exported to PDF by LibreOffice, the installed
+``soffice`` (``make system``). Set in Times New Roman, which LibreOffice replaces by
+Liberation Serif (installed with Chromium): that font lacks many Vietnamese letters, so
+each line's "ệ", "ụ", "ườ" are drawn from DejaVu after the rest of the line. The import
+must read the same plan from the PDF as from the .docx."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docx import Document as new_document
+from docx.shared import Pt
+
+from engine.agencies import Directory, load_directory
+from engine.plans.doc import find_soffice
+from engine.plans.importer import import_plan
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.usefixtures("english")
+
+ROWS = [
+    ["TT", "Nhiệm vụ thực hiện", "Người thực hiện", "Thời gian thực hiện"],
+    ["1.", "Rà soát việc đáp ứng các điều kiện của học viên", "Sở Công Thương",
+     "Trước ngày 30/5/2026"],
+    ["2.", "Xây dựng bài kiểm tra, đáp án", "Sở Tư pháp", "Tháng 6/2026"],
+    ["3.", "Tổ chức chấm bài, rà soát vào điểm", "Sở Công Thương", "Quý III/2026"],
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def directory() -> Directory:
+    return load_directory(ROOT / "config" / "agencies.yaml")
+
+
+def soffice() -> str:
+    found = find_soffice()
+    if found is None:
+        pytest.fail("LibreOffice is not installed (make system installs libreoffice-writer-nogui)")
+    return found
+
+
+def word_file(tmp_path: Path) -> Path:
+    doc: Any = new_document()
+    style = doc.styles["Normal"]
+    style.font.name, style.font.size = "Times New Roman", Pt(13)
+    for text in (
+        "ỦY BAN NHÂN DÂN TỈNH LÀO CAI",
+        "Số: 15/KH-UBND",
+        "Lào Cai, ngày 05 tháng 3 năm 2026",
+        "KẾ HOẠCH",
+        "Kiểm tra, cấp giấy chứng nhận huấn luyện kỹ thuật an toàn năm 2026",
+        "Giao Sở Công Thương chủ trì, phối hợp với Sở Tư pháp và các cơ quan có liên quan "
+        "tổ chức thực hiện các nhiệm vụ tại Phụ lục kèm theo.",
+        "PHỤ LỤC",
+    ):
+        doc.add_paragraph(text)
+    table = doc.add_table(rows=len(ROWS), cols=len(ROWS[0]))
+    table.style = "Table Grid"
+    for r, texts in enumerate(ROWS):
+        for c, text in enumerate(texts):
+            table.cell(r, c).text = text
+    path = tmp_path / "kh15.docx"
+    doc.save(str(path))
+    return path
+
+
+def exported(path: Path, to: str) -> Path:
+    subprocess.run(
+        [soffice(), "--headless", "--convert-to", to, "--outdir", str(path.parent), str(path)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return path.with_suffix(f".{to}")
+
+
+def summary(path: Path, directory: Directory) -> list[tuple[str, str, list[str], str | None]]:
+    plan = import_plan(path, directory).plan
+    return [(t.key, t.title, t.lead, str(t.occurrences[-1].end)) for t in plan.tasks]
+
+
+def test_a_word_file_exported_to_pdf_by_libreoffice_imports_as_the_word_file(
+    tmp_path: Path, directory: Directory
+) -> None:
+    docx = word_file(tmp_path)
+    expected = [
+        ("1", "Rà soát việc đáp ứng các điều kiện của học viên", ["Sở Công Thương"], "2026-05-29"),
+        ("2", "Xây dựng bài kiểm tra, đáp án", ["Sở Tư pháp"], "2026-06-30"),
+        ("3", "Tổ chức chấm bài, rà soát vào điểm", ["Sở Công Thương"], "2026-09-30"),
+    ]
+    assert summary(docx, directory) == expected
+    assert summary(exported(docx, "pdf"), directory) == expected
