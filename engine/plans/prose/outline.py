@@ -57,6 +57,9 @@ class Node:
     children: list[Node] = field(default_factory=list)
     labels: list[Label] = field(default_factory=list)
     parent: Node | None = field(default=None, repr=False)
+    # the paragraphs printed right after the one before them, nothing in between (so a
+    # sentence can run on from one into the next)
+    follows: set[int] = field(default_factory=set, repr=False)
 
     @property
     def level(self) -> str:
@@ -165,10 +168,12 @@ def outline(lines: list[Line]) -> Node:
     root = Node("root", None, "", None)
     stack: list[Node] = [root]
     last_label: Label | None = None
+    last_para: tuple[Node, Line] | None = None  # the paragraph the previous line was
     for line in _joined(body_lines(lines)):
         text = line.text.strip()
         if not text:
             continue
+        after, last_para = last_para, None
         labels = read_labels(text, line.number)
         if labels:
             if labels[0].dashed:  # "- Cơ quan thực hiện:" after "+ …" items of "- Nội dung:"
@@ -185,7 +190,10 @@ def outline(lines: list[Line]) -> Node:
             continue
         last_label = None
         if kind == "text":
+            if after is not None and after[0] is stack[-1]:
+                stack[-1].follows.add(line.number)
             stack[-1].paras.append(line)
+            last_para = (stack[-1], line)
             continue
         node = Node(kind, number, rest, line)
         _close(stack, node.level)

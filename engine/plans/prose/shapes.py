@@ -345,7 +345,7 @@ def _paragraph_tasks(
     Phó Thủ tướng có ý kiến như sau:"). With ``block`` the introduction is a heading
     ("3. Về kiến nghị đầu tư tuyến cao tốc:") and introduces all its paragraphs."""
     out: list[Draft] = []
-    for lines in unwrapped(paras):
+    for lines in unwrapped(paras, parent.follows):
         text = " ".join(line.text.strip() for line in lines)
         found = agents.subject(text)
         after_intro = introduced
@@ -372,19 +372,19 @@ _HANGING = re.compile(
 
 def _continues(last: Line, line: Line) -> bool:
     before, text = last.text.strip(), line.text.strip()
-    if line.number != last.number + 1 or _OPEN_END.search(before) is None:
+    if _OPEN_END.search(before) is None:
         return False
     return text[:1].islower() or _HANGING.search(before) is not None
 
 
-def unwrapped(paras: list[Line]) -> list[list[Line]]:
+def unwrapped(paras: list[Line], follows: set[int]) -> list[list[Line]]:
     """Consecutive paragraph lines grouped into the paragraphs they were wrapped from: a
-    line continues the one printed right before it when that one ends without closing
-    punctuation and this one goes on in lower case, or that one hangs on a word no
-    sentence ends with."""
+    line continues the one printed right before it (``follows``: nothing in between)
+    when that one ends without closing punctuation and this one goes on in lower case,
+    or that one hangs on a word no sentence ends with."""
     groups: list[list[Line]] = []
     for line in paras:
-        if groups and _continues(groups[-1][-1], line):
+        if groups and line.number in follows and _continues(groups[-1][-1], line):
             groups[-1].append(line)
         else:
             groups.append([line])
@@ -411,7 +411,8 @@ def _intro(node: Node) -> str | None:
     if node.kind == "root":
         first_item = node.children[0].first if node.children else None
         before = [p for p in node.paras if first_item is None or p.number < first_item]
-        texts = [" ".join(p.text.strip() for p in unwrapped(before)[-1])] if before else []
+        last = unwrapped(before, node.follows)[-1] if before else []
+        texts = [" ".join(p.text.strip() for p in last)] if last else []
     for text in reversed(texts):
         if text.rstrip().endswith(":"):
             return agents.addressee(text)
