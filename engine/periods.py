@@ -168,10 +168,33 @@ def normalise(text: str) -> str:
 _REWRITES: list[tuple[re.Pattern[str], str]] = [
     # A cell's own label ("Tiến độ: Quý I/2027", "Thời hạn hoàn thành: 30/6/2026").
     (re.compile(r"^(?:tien do|thoi gian|thoi han)(?: (?:thuc hien|hoan thanh|du kien))* ?: ?"), ""),
-    # A note on a part, not a date: "Trước 30/6 (đợt 1); trước 30/11 (đợt 2)", "(dự kiến)".
+    # A note on a part, not a date: "Trước 30/6 (đợt 1); trước 30/11 (đợt 2)", "(dự kiến)",
+    # "Tháng 12/2026 (báo cáo kết quả)"; a note with a number, a repetition or another
+    # time ("(hoặc đột xuất khi có yêu cầu)") is kept.
     (re.compile(r"\((?:du kien|(?:dot|lan|buoc|giai doan|phan) \d{1,2})\) ?"), ""),
+    (
+        re.compile(
+            r"\((?![^()]*(?:\d|\b(?:hang|moi|dinh ky|thuong xuyen|hoac|khi|dot xuat)\b))[^()]*\) ?"
+        ),
+        "",
+    ),
+    # "Cả năm 2026" is the year.
+    (re.compile(r"^(?:ca|suot) nam\b"), "nam"),
     # "mỗi năm", "hằng năm" and "hàng năm" all mean every year.
     (re.compile(r"\b(?:moi|hang) (nam|quy|thang)\b"), r"hang \1"),
+    # "Định kỳ hằng tháng (trước ngày 25)", "Hằng quý (trước ngày 20 tháng cuối quý)": the
+    # day of each month or quarter, written after the repetition.
+    (
+        re.compile(r"^(?:dinh ky )?hang thang \((?:truoc|cham nhat) (?:ngay )?(\d{1,2})\)$"),
+        r"truoc ngay \1 hang thang",
+    ),
+    (
+        re.compile(
+            r"^(?:dinh ky )?hang quy \((?:truoc|cham nhat) (?:ngay )?(\d{1,2})"
+            r" thang cuoi (?:moi |cua )?quy\)$"
+        ),
+        r"truoc ngay \1 thang cuoi quy",
+    ),
     # "Quí" is an old spelling of "Quý"; "Quí IV-2025" joins its year with a dash.
     (re.compile(r"\bqui\b"), "quy"),
     (re.compile(r"\b(quy [ivx\d]+(?: ?[-,] ?[ivx\d]+)*) ?- ?(\d{4})\b"), r"\1/\2"),
@@ -520,7 +543,8 @@ def _year_to_part(parts: list[str]) -> list[str]:
 # Where a list of windows is cut: ";" always; "," before a year, a unit word or a month
 # with its year ("Tháng 6/2026 và tháng 12/2026" is "thang 6/2026,12/2026" by then).
 _LIST_CUT = re.compile(
-    r";|,(?=(?:nam |quy |thang |ngay )?\d{4}\b|(?:nam|quy|thang|ngay) |\d{1,2}/\d{4}\b)"
+    r";|,(?=(?:nam |quy |thang |ngay )?\d{4}\b|(?:nam|quy|thang|ngay) |\d{1,2}/\d{4}\b"
+    rf"|(?:{_DEADLINE_WORDS}) )"
 )
 
 _BODIES = [

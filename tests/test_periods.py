@@ -191,6 +191,22 @@ CASES: list[tuple[str, Within, str | None, list[str], list[str] | None]] = [
         ["..2026-06-29", "..2026-11-29"],
         ["Hạn 29/06/2026", "Hạn 29/11/2026"],
     ),
+    ("Tháng 12/2026 (báo cáo kết quả)", None, None, ["2026-12-01..2026-12-31"], None),
+    ("Cả năm 2026", None, None, ["2026-01-01..2026-12-31"], ["Năm 2026"]),
+    (
+        "Trước ngày 15/6/2026 và trước ngày 15/12/2026",
+        None,
+        None,
+        ["..2026-06-14", "..2026-12-14"],
+        None,
+    ),
+    (
+        "Hằng quý (trước ngày 20 tháng cuối quý)",
+        (2026, 2026),
+        "quarterly",
+        ["..2026-03-19", "..2026-06-19", "..2026-09-19", "..2026-12-19"],
+        None,
+    ),
     # two months, each with its year, joined by "và"
     (
         "Tháng 6/2026 và tháng 12/2026",
