@@ -2,6 +2,8 @@
 
     pdf       a PDF (``%PDF-``): its text layer, or OCR for scans and garbled pages
     doc       a Word 97-2003 file (OLE2 with a WordDocument stream), converted by LibreOffice
+    rtf       a Rich Text Format file (``{\\rtf``, often named .doc), converted by LibreOffice
+    odt       an OpenDocument text (zip with the OpenDocument text mimetype), converted too
     html      a web page saved from a legal-document portal
     docx      a Word file (zip with word/document.xml), read with python-docx
     markdown  markdown body (``#`` headings, ``**`` emphasis) with tab-separated table rows
@@ -26,7 +28,10 @@ import zipfile
 from engine.errors import InputError
 from engine.i18n import _
 
-FORMATS = ("docx", "pdf", "doc", "html", "markdown", "tsv", "cells", "lines", "portal", "pipes")
+FORMATS = (
+    "docx", "pdf", "doc", "rtf", "odt", "html", "markdown", "tsv", "cells", "lines", "portal",
+    "pipes",
+)  # fmt: skip
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML_START = re.compile(
@@ -56,6 +61,18 @@ def is_pdf(data: bytes) -> bool:
 
 def is_ole2(data: bytes) -> bool:
     return data[:8] == _OLE2
+
+
+def is_rtf(data: bytes) -> bool:
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:5] == b"{\\rtf"
+
+
+_ODT = b"application/vnd.oasis.opendocument.text"
+
+
+def is_odt(data: bytes) -> bool:
+    """A zip whose first member is the OpenDocument text ``mimetype``, stored as is."""
+    return is_zip(data) and data[30:38] == b"mimetype" and data[38 : 38 + len(_ODT)] == _ODT
 
 
 def is_html(data: bytes) -> bool:
@@ -106,8 +123,12 @@ def detect_format(data: bytes, name: str) -> str:
                 file=name,
             )
         return "doc"
+    if is_rtf(data):
+        return "rtf"
     if is_html(data):
         return "html"
+    if is_odt(data):
+        return "odt"
     if is_zip(data):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:

@@ -1,5 +1,6 @@
-"""Reader for Word 97-2003 files (.doc): converted to .docx by LibreOffice, then read
-as .docx.
+"""Reader for the word-processor files python-docx cannot open: Word 97-2003 (.doc),
+Rich Text Format (.rtf, which portals often serve under a .doc name) and OpenDocument
+text (.odt). Each is converted to .docx by LibreOffice, then read as .docx.
 
 ``soffice --headless --convert-to docx`` runs in a temporary directory, with its own
 temporary user profile (so it neither waits for nor disturbs a LibreOffice the user has
@@ -30,29 +31,47 @@ def find_soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def read_doc(data: bytes, name: str) -> Document:
+# What each format is called in messages (the .doc's own message names it already).
+_WHAT = {
+    "rtf": N_("a Rich Text Format file (.rtf)"),
+    "odt": N_("an OpenDocument text file (.odt)"),
+}
+
+
+def read_doc(data: bytes, name: str, fmt: str = "doc") -> Document:
+    """The document of a .doc (``fmt`` "doc"), .rtf ("rtf") or .odt ("odt") file."""
     soffice = find_soffice()
-    if soffice is None:
+    if soffice is None and fmt == "doc":
         raise InputError(
             _("a Word 97-2003 file (.doc) needs LibreOffice to be read: {HOW}").format(HOW=_(_HOW)),
             file=name,
         )
+    if soffice is None:
+        raise InputError(
+            _("{what} needs LibreOffice to be read: {HOW}").format(what=_(_WHAT[fmt]), HOW=_(_HOW)),
+            file=name,
+        )
     from engine.plans.docx import read_docx
 
-    docx = convert(soffice, data, name)
+    docx = convert(soffice, data, name, fmt)
     document = read_docx(docx, name)
-    document.format = "doc"
+    document.format = fmt
     document.notes.append(
-        (None, _("converted from .doc by LibreOffice: check it against the original"))
+        (
+            None,
+            _("converted from .{suffix} by LibreOffice: check it against the original").format(
+                suffix=fmt
+            ),
+        )
     )
     return document
 
 
-def convert(soffice: str, data: bytes, name: str) -> bytes:
-    """The .docx LibreOffice makes of ``data``."""
+def convert(soffice: str, data: bytes, name: str, fmt: str = "doc") -> bytes:
+    """The .docx LibreOffice makes of ``data`` (a .doc, .rtf or .odt file)."""
     with tempfile.TemporaryDirectory(prefix="nhacviec-doc-") as tmp:
         work = Path(tmp)
-        source = work / "plan.doc"
+        source = work / f"plan.{fmt}"
         source.write_bytes(data)
         profile = (work / "profile").as_uri()
         argv = [
@@ -72,8 +91,8 @@ def convert(soffice: str, data: bytes, name: str) -> bytes:
             )
         except subprocess.TimeoutExpired as exc:
             raise InputError(
-                _("LibreOffice took more than {TIMEOUT} s to convert the .doc").format(
-                    TIMEOUT=TIMEOUT
+                _("LibreOffice took more than {TIMEOUT} s to convert the .{suffix}").format(
+                    TIMEOUT=TIMEOUT, suffix=fmt
                 ),
                 file=name,
             ) from exc
@@ -82,8 +101,8 @@ def convert(soffice: str, data: bytes, name: str) -> bytes:
             why = done.stderr.decode("utf-8", "replace").strip().splitlines()
             detail = f" ({why[-1]})" if why else ""
             raise InputError(
-                _("LibreOffice could not convert this .doc{detail}: {HOW}").format(
-                    detail=detail, HOW=_(_HOW)
+                _("LibreOffice could not convert this .{suffix}{detail}: {HOW}").format(
+                    suffix=fmt, detail=detail, HOW=_(_HOW)
                 ),
                 file=name,
             )

@@ -132,7 +132,7 @@ def read_document(
     if not data.strip():
         raise InputError(_("the file is empty: expected a plan document"), file=name)
     fmt = fmt or detect_format(data, name)
-    if fmt in ("pdf", "doc", "html"):
+    if fmt in ("pdf", "doc", "rtf", "odt", "html"):
         from engine.plans.readers_binary import read_binary
 
         return read_binary(data, name, fmt, progress)

@@ -1,6 +1,6 @@
-"""The readers for PDF, Word 97 (.doc) and saved web pages, behind one entry point, so
-that ``importer`` dispatches on the format and nothing else (each reader imports its
-heavy libraries, pdfium and lxml, only when it runs)."""
+"""The readers for PDF, Word 97 (.doc), RTF, OpenDocument text and saved web pages,
+behind one entry point, so that ``importer`` dispatches on the format and nothing else
+(each reader imports its heavy libraries, pdfium and lxml, only when it runs)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from collections.abc import Callable
 
 from engine.errors import InputError
 from engine.i18n import N_, _
-from engine.plans.detect import is_html, is_ole2, is_pdf
+from engine.plans.detect import is_html, is_odt, is_ole2, is_pdf, is_rtf
 from engine.plans.document import Document
 
 _EXPECTED = {
     "pdf": (is_pdf, N_("a PDF (it should start with %PDF-)")),
     "doc": (is_ole2, N_("a Word 97-2003 document (.doc)")),
+    "rtf": (is_rtf, N_("a Rich Text Format document (.rtf)")),
+    "odt": (is_odt, N_("an OpenDocument text (.odt)")),
     "html": (is_html, N_("an HTML page")),
 }
 
@@ -30,10 +32,10 @@ def read_binary(
         from engine.plans.pdf import read_pdf
 
         return read_pdf(data, name, progress=progress)
-    if fmt == "doc":
+    if fmt in ("doc", "rtf", "odt"):
         from engine.plans.doc import read_doc
 
-        return read_doc(data, name)
+        return read_doc(data, name, fmt)
     from engine.plans.html import read_html
 
     return read_html(data, name)

@@ -59,8 +59,10 @@ def test_text_that_is_not_utf8_names_the_line() -> None:
 
 
 def test_an_unknown_format_option_lists_the_known_ones() -> None:
-    with pytest.raises(InputError, match="unknown format 'odt'; expected one of docx, pdf, doc"):
-        read_document(b"text", "plan.txt", "odt")
+    with pytest.raises(
+        InputError, match="unknown format 'xlsx'; expected one of docx, pdf, doc, rtf, odt"
+    ):
+        read_document(b"text", "plan.txt", "xlsx")
 
 
 def test_format_docx_on_a_text_file_is_a_clear_error() -> None:

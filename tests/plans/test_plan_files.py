@@ -147,7 +147,10 @@ def test_plan_import_writes_the_output_file(cli: CliRunner, tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--format", "odt"], "unknown format 'odt'; expected one of docx, pdf, doc, html"),
+        (
+            ["--format", "xlsx"],
+            "unknown format 'xlsx'; expected one of docx, pdf, doc, rtf, odt, html",
+        ),
         (["--format", "pdf"], "--format pdf, but this is not a PDF"),
         (["--agencies", "missing.yaml"], "missing.yaml: file not found"),
     ],

@@ -15,6 +15,8 @@ from docx import Document as new_document
 from docx.shared import Pt
 
 from engine.agencies import Directory, load_directory
+from engine.errors import InputError
+from engine.plans.detect import detect_format
 from engine.plans.doc import find_soffice
 from engine.plans.importer import import_plan
 from tests.conftest import ROOT
@@ -93,3 +95,29 @@ def test_a_word_file_exported_to_pdf_by_libreoffice_imports_as_the_word_file(
     ]
     assert summary(docx, directory) == expected
     assert summary(exported(docx, "pdf"), directory) == expected
+
+
+@pytest.mark.parametrize("to", ["rtf", "odt"])
+def test_rtf_and_odt_files_are_converted_and_read_as_the_word_file(
+    tmp_path: Path, directory: Directory, to: str
+) -> None:
+    docx = word_file(tmp_path)
+    path = exported(docx, to)
+    # portals often serve an RTF under a .doc name: the content decides, not the name
+    disguised = path.rename(tmp_path / "kh15-tai-ve.doc")
+    data = disguised.read_bytes()
+    assert detect_format(data, disguised.name) == to
+    result = import_plan(disguised, directory)
+    assert summary(disguised, directory) == summary(docx, directory)
+    assert f"converted from .{to} by LibreOffice: check it against the original" in [
+        w.message for w in result.plan.warnings
+    ]
+
+
+def test_format_rtf_on_a_file_that_is_not_one_says_so(tmp_path: Path, directory: Directory) -> None:
+    docx = word_file(tmp_path)
+    with pytest.raises(InputError) as caught:
+        import_plan(docx, directory, fmt="rtf")
+    assert str(caught.value) == (
+        f"{docx}: --format rtf, but this is not a Rich Text Format document (.rtf)"
+    )
