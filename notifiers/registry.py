@@ -9,10 +9,16 @@ know about it without importing the channel's library:
 - ``notifier``: the dotted path of its class, imported lazily (``load_class``), so that
   python-telegram-bot or aiosmtplib load only when used;
 - ``section``: its ``Settings`` section (``[email]``, ``[telegram]``);
-- ``address`` and ``flag``: the contact's attributes that hold its address and the
-  problem recorded on it (``nhacviec status`` shows it), and ``address_name`` what the
-  address is called in messages; ``check_address`` says whether a value is written as
-  the channel expects;
+- ``directory_key`` and ``directory_type``: the key of a contact's address on it in the
+  agency directory (``email:``, ``telegram_chat_id:``) and what the key's value is;
+  ``address_name`` is what the address is called in messages; ``check_address`` says
+  whether a value is written as the channel expects, ``normalise`` writes it as the text
+  stored (a contact's addresses are rows, ``engine.store.models.ContactAddress``: one per
+  channel, with the problem delivery found on it, its flag, which ``nhacviec status``
+  shows);
+- ``linked``: the address is not written in the directory but linked by the contact
+  (a Telegram chat sends ``/start CODE`` with a one-time code, ``engine.bot.links``), so a
+  directory without it keeps the one linked;
 - ``text`` and ``html``: the template parts of a message (``T.<part>.j2``): a mail
   channel renders a plain text and an HTML alternative (and carries attachments), a
   chat channel (``html`` None) one text, with buttons;
@@ -28,9 +34,11 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import Field
 
 if TYPE_CHECKING:
     from notifiers.base import Notifier
@@ -52,6 +60,10 @@ def _chat_id(value: object) -> bool:
     return isinstance(value, str) and re.fullmatch(r"-?\d{1,20}", value) is not None
 
 
+def _chat_text(value: object) -> str:
+    return str(int(str(value)))
+
+
 @dataclass(frozen=True)
 class ChannelEntry:
     """One channel as the engine sees it (module docstring)."""
@@ -59,16 +71,18 @@ class ChannelEntry:
     name: str
     notifier: str
     section: str
-    address: str
-    flag: str
+    directory_key: str
     address_name: str
     check_address: Callable[[object], bool]
     text: str
     html: str | None = None
     outbox_fallback: bool = False
+    linked: bool = False
+    directory_type: Any = str
+    normalise: Callable[[object], str] = str
 
     def has(self, value: object) -> bool:
-        """Whether ``value`` (the contact's ``address`` attribute) is an address at all."""
+        """Whether ``value`` (a contact's address on this channel) is an address at all."""
         return value is not None and value != ""
 
     @property
@@ -91,8 +105,8 @@ CHANNELS: dict[str, ChannelEntry] = {
         name="email",
         notifier="notifiers.email:EmailNotifier",
         section="email",
-        address="email",
-        flag="email_flag",
+        directory_key="email",
+        directory_type=Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=320)],
         address_name="email address",
         check_address=_email_address,
         text="txt",
@@ -103,11 +117,13 @@ CHANNELS: dict[str, ChannelEntry] = {
         name="telegram",
         notifier="notifiers.telegram:TelegramNotifier",
         section="telegram",
-        address="telegram_chat_id",
-        flag="telegram_flag",
+        directory_key="telegram_chat_id",
+        directory_type=int,
         address_name="linked Telegram chat",
         check_address=_chat_id,
+        normalise=_chat_text,
         text="telegram",
+        linked=True,
     ),
 }
 
@@ -128,12 +144,10 @@ def entry(name: str) -> ChannelEntry:
     return CHANNELS[name]
 
 
-def reachable(contact: object) -> tuple[str, ...]:
-    """The channels ``contact`` (anything with the entries' ``address`` attributes: a
-    ``Contact``, a directory entry, a query row) has an address on, in order."""
-    return tuple(
-        name for name, known in CHANNELS.items() if known.has(getattr(contact, known.address))
-    )
+def reachable(addresses: Mapping[str, object]) -> tuple[str, ...]:
+    """The channels ``addresses`` (a contact's ``{channel: address}``: ``Contact.addresses``,
+    ``Recipient.addresses``, a directory entry's) has an address on, in order."""
+    return tuple(name for name, known in CHANNELS.items() if known.has(addresses.get(name)))
 
 
 def mail_channels() -> tuple[str, ...]:
