@@ -24,11 +24,9 @@ NOT_YET: dict[str, str] = {
     "engine/bot/links.py": "the link confirmation messages the bot sends",
     "engine/bot/service.py": "audit events 'via telegram'",
     "engine/scheduler.py": "the bot's services, started when Telegram is configured",
-    # the per-channel contact columns: they go with addresses as rows
-    "engine/cli/contacts.py": "the contact JSON and table columns (email, telegram_chat_id)",
-    "engine/plans/load.py": "the directory's email column",
+    # the workspace's sign-in (its own email column) and its "by email or Telegram" form
     "engine/store/models.py": "the sign-in requests' email column index",
-    "engine/workspace/signin.py": "sign-in links by email or Telegram, addressed by column",
+    "engine/workspace/signin.py": "sign-in links by email or Telegram",
     "engine/cli/digest.py": "the --channel choices (a typer enum)",
     "engine/demo.py": "the demo's scripted contacts and replies",
     # history: migrations are never edited
