@@ -69,7 +69,10 @@ else:
     ContactEntry = create_model(
         "ContactEntry",
         __base__=_ContactFields,
-        **{known.directory_key: (known.directory_type | None, None) for known in CHANNELS.values()},
+        **{
+            known.directory_key: (known.directory_type() | None, None)
+            for known in CHANNELS.values()
+        },
     )
 
 

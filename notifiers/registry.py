@@ -10,7 +10,8 @@ know about it without importing the channel's library:
   python-telegram-bot or aiosmtplib load only when used;
 - ``section``: its ``Settings`` section (``[email]``, ``[telegram]``);
 - ``directory_key`` and ``directory_type``: the key of a contact's address on it in the
-  agency directory (``email:``, ``telegram_chat_id:``) and what the key's value is;
+  agency directory (``email:``, ``telegram_chat_id:``) and what the key's value is (a
+  function returning the pydantic annotation: pydantic loads with the directory);
   ``address_name`` is what the address is called in messages; ``check_address`` says
   whether a value is written as the channel expects, ``normalise`` writes it as the text
   stored (a contact's addresses are rows, ``engine.store.models.ContactAddress``: one per
@@ -38,7 +39,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field
+from engine.i18n import N_
 
 if TYPE_CHECKING:
     from notifiers.base import Notifier
@@ -64,6 +65,55 @@ def _chat_text(value: object) -> str:
     return str(int(str(value)))
 
 
+def _webhook_url(value: object) -> bool:
+    """An http(s) URL (``notifiers.webhook.check_url``, imported when first asked)."""
+    from notifiers.webhook import check_url
+
+    return check_url(value)
+
+
+def _zalo_user_id(value: object) -> bool:
+    """A Zalo follower's user id: digits, as a number or text."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value >= 0
+    return isinstance(value, str) and re.fullmatch(r"\d{1,30}", value) is not None
+
+
+def _email_type() -> Any:
+    from pydantic import Field
+
+    return Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=320)]
+
+
+def _str_type() -> Any:
+    return str
+
+
+def _int_type() -> Any:
+    return int
+
+
+def _checked(check: Callable[[object], bool], what: str) -> Callable[[], Any]:
+    """The type of a directory value checked by ``check`` (``ValueError`` saying ``what``
+    it must be), built when the directory model is."""
+
+    def annotation() -> Any:
+        from pydantic import AfterValidator
+
+        from engine.i18n import _
+
+        def validate(value: object) -> object:
+            if not check(value):
+                raise ValueError(_("expected {what}").format(what=_(what)))
+            return value
+
+        return Annotated[Any, AfterValidator(validate)]
+
+    return annotation
+
+
 @dataclass(frozen=True)
 class ChannelEntry:
     """One channel as the engine sees it (module docstring)."""
@@ -78,7 +128,7 @@ class ChannelEntry:
     html: str | None = None
     outbox_fallback: bool = False
     linked: bool = False
-    directory_type: Any = str
+    directory_type: Callable[[], Any] = _str_type
     normalise: Callable[[object], str] = str
 
     def has(self, value: object) -> bool:
@@ -106,7 +156,7 @@ CHANNELS: dict[str, ChannelEntry] = {
         notifier="notifiers.email:EmailNotifier",
         section="email",
         directory_key="email",
-        directory_type=Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=320)],
+        directory_type=_email_type,
         address_name="email address",
         check_address=_email_address,
         text="txt",
@@ -118,11 +168,32 @@ CHANNELS: dict[str, ChannelEntry] = {
         notifier="notifiers.telegram:TelegramNotifier",
         section="telegram",
         directory_key="telegram_chat_id",
-        directory_type=int,
+        directory_type=_int_type,
         address_name="linked Telegram chat",
         check_address=_chat_id,
         normalise=_chat_text,
         text="telegram",
+        linked=True,
+    ),
+    "webhook": ChannelEntry(
+        name="webhook",
+        notifier="notifiers.webhook:WebhookNotifier",
+        section="webhook",
+        directory_key="webhook_url",
+        directory_type=_checked(_webhook_url, N_("an http:// or https:// URL")),
+        address_name="webhook URL",
+        check_address=_webhook_url,
+        text="txt",  # the plain text of the email: no templates of its own
+    ),
+    "zalo": ChannelEntry(
+        name="zalo",
+        notifier="notifiers.zalo:ZaloNotifier",
+        section="zalo",
+        directory_key="zalo_user_id",
+        directory_type=_checked(_zalo_user_id, N_("a Zalo user id (digits)")),
+        address_name="linked Zalo follower",
+        check_address=_zalo_user_id,
+        text="txt",  # plain text, with the buttons Telegram has
         linked=True,
     ),
 }

@@ -59,13 +59,13 @@ def files_naming_a_channel() -> set[str]:
 
 
 def test_each_channel_is_a_package_whose_notifier_says_what_it_carries() -> None:
-    assert names() == ("email", "telegram")
+    assert names() == ("email", "telegram", "webhook", "zalo")
     for name, entry in CHANNELS.items():
         assert (ROOT / "notifiers" / name / "__init__.py").is_file()
         cls = entry.load_class()
         assert issubclass(cls, Notifier) and cls.channel == name
         assert NOTIFIERS[name] == entry.notifier
-    email, telegram = (CHANNELS[n].load_class() for n in names())
+    email, telegram = (CHANNELS[n].load_class() for n in ("email", "telegram"))
     assert (email.attachments, email.buttons, email.max_length, email.gated) == (
         True,
         False,
@@ -100,6 +100,12 @@ def test_each_channel_has_its_templates_in_both_languages(name: str) -> None:
 
 def test_the_registry_checks_addresses_and_finds_where_a_contact_can_be_reached() -> None:
     email, telegram = CHANNELS["email"], CHANNELS["telegram"]
+    webhook, zalo = CHANNELS["webhook"], CHANNELS["zalo"]
+    assert webhook.check_address("https://eoffice.hanoi.gov.vn/nhan") and not webhook.linked
+    assert not webhook.check_address("ftp://eoffice") and not webhook.check_address("/nhan")
+    assert zalo.check_address("8123456789012345678") and zalo.check_address(77) and zalo.linked
+    assert not zalo.check_address("@zalo") and not zalo.check_address(True)
+    assert zalo.normalise(77) == "77"
     assert email.check_address("kh@sct.example.org") and not email.check_address("kh@sct")
     assert telegram.check_address(-100123) and telegram.check_address("1001")
     assert not telegram.check_address("@someone") and not telegram.check_address(True)

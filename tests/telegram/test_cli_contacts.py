@@ -103,12 +103,12 @@ def test_list_shows_links_invitations_and_flags(
     assert rows["hn.so-tai-chinh.coordinator"]["flags"] == {
         "telegram": "bot was blocked by the user"
     }
-    assert rows["hn.so-cong-thuong.coordinator"]["linked"] == {"telegram": True}
+    assert rows["hn.so-cong-thuong.coordinator"]["linked"] == {"telegram": True, "zalo": False}
     assert rows["hn.so-cong-thuong.coordinator"]["addresses"] == {
         "email": "hn.so-cong-thuong@example.org",
         "telegram": str(SCT_CHAT),
     }
-    assert rows["hn.ubnd.coordinator"]["linked"] == {"telegram": False}
+    assert rows["hn.ubnd.coordinator"]["linked"] == {"telegram": False, "zalo": False}
     assert rows["hn.ubnd.coordinator"]["invited_until"] is not None
     monkeypatch.setenv("COLUMNS", "200")
     status, out, _ = invoke(cli, store, "contacts", "list", "--now", ISSUED)
