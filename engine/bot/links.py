@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 from engine.errors import NhacviecError
 from engine.i18n import _
 from engine.ids import parse_id
-from engine.store.models import AuditEvent, Contact, ContactAddress, Obligation, Plan
+from engine.store.models import Agency, AuditEvent, Contact, ContactAddress, Obligation, Plan
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes get read aloud
 CODE_LENGTH = 10  # 50 bits: guessing through a rate-limited bot is hopeless
@@ -199,3 +200,51 @@ def flag_chat(session: Session, channel: str, address: str, flag: str) -> int:
     )
     count: int = flagged.rowcount  # type: ignore[attr-defined]
     return count
+
+
+# -- linking by a text message (a channel whose inbound messages are plain texts) -------
+
+LINK_WORDS = ("/start", "#link", "#lienket")  # what may precede the code in a message
+
+
+def code_in(text: str) -> str | None:
+    """The invitation code of a message, or None: ``/start CODE``, ``#link CODE`` or the
+    code alone (spaces and dashes allowed, as it is read aloud)."""
+    words = text.strip().split()
+    if words and words[0].lower() in LINK_WORDS:
+        rest = " ".join(words[1:])
+    elif len(normalise_code(text)) == CODE_LENGTH and len(words) <= 3:
+        rest = text
+    else:
+        return None
+    code = normalise_code(rest)
+    return code or None
+
+
+def link_by_text(
+    sessions: Callable[[], AbstractContextManager[Session]],
+    channel: str,
+    now: Callable[[], datetime],
+) -> Callable[[str, str], str | None]:
+    """The ``on_text`` of a channel whose followers link themselves by sending their
+    one-time code (Zalo's OA webhook, ``notifiers.zalo.webhook_from_settings``): a
+    message holding a code links the sender's address (``redeem``) and is answered; any
+    other message is left to the channel (None)."""
+
+    def on_text(address: str, text: str) -> str | None:
+        code = code_in(text)
+        if code is None:
+            return None
+        with sessions() as session:
+            contact = redeem(session, code, channel, address, now())
+            if contact is None:
+                return _(
+                    "This invitation code is wrong, already used or expired; please ask "
+                    "your plan coordinator for a new one."
+                )
+            agency = session.scalar(select(Agency.name).where(Agency.id == contact.agency_id))
+            return _(
+                "Linked to {name} ({agency}). The agency's reminders will come here from now on."
+            ).format(name=contact.name, agency=agency)
+
+    return on_text
