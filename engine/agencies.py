@@ -12,8 +12,12 @@ File shape (version 1)::
           - role: coordinator              # coordinator | head | other
             name: Phòng Kế hoạch - SCT
             email: sct.coordinator@example.org
-            telegram_chat_id: null
+            telegram_chat_id: null         # linked by /start CODE, kept when left out
+            webhook_url: null              # an e-office system's http(s) URL
+            zalo_user_id: null             # a Zalo follower, linked like Telegram
             language: vi                   # vi | en
+
+The address keys are the channels' (``notifiers.registry``: ``directory_key``).
 
 Contact keys default to ``{agency key}.{role}`` (``.2``, ``.3``… for a second contact of
 the same role).
