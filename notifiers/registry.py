@@ -1,6 +1,7 @@
 """The registry of channels: one entry per channel, the one place that names them.
 
-A channel is a package of ``notifiers`` (``notifiers.email``, ``notifiers.telegram``)
+A channel is a package of ``notifiers`` (``notifiers.email``, ``notifiers.telegram``,
+``notifiers.webhook``, ``notifiers.zalo``)
 holding its notifier (a ``notifiers.base.Notifier``, whose class attributes declare what
 it can carry: maximum length, rate, buttons, attachments, concurrency) and its quirks.
 ``CHANNELS`` maps each channel's name to its ``ChannelEntry``: what the engine needs to

@@ -6,6 +6,10 @@ Only a hash of the code is stored, with an expiry; redeeming it links the chat t
 contact (its ``ContactAddress`` on the channel) and spends it, by compare-and-set so that a code
 links one chat once even with two bots racing. Inviting again replaces the code.
 
+The same code links a Zalo follower (``link_by_text``: the OA webhook's handler of a
+follower's text); ``redeem`` takes the channel and the address, so any channel the
+registry marks ``linked`` links this way.
+
 A chat may be linked to several contacts (a group shared by an agency's coordinator and
 head). It may act on an obligation when one of its active contacts belongs to the
 obligation's agency or to the agency that owns the obligation's plan; ``authorize``
