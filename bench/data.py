@@ -120,9 +120,14 @@ def fill_outbox(store: Store, *, pending: int, due: int, now: datetime = NOW) ->
         )  # fmt: skip
         writer.write(
             "contacts",
-            ["id", "key", "agency_id", "name", "role", "email", "language", "active"],
-            ((c, f"c{c}", 1, f"Người nhận {c}", "coordinator", f"p{c}@example.org", "vi", True)
+            ["id", "key", "agency_id", "name", "role", "language", "active"],
+            ((c, f"c{c}", 1, f"Người nhận {c}", "coordinator", "vi", True)
              for c in range(1, CONTACTS + 1)),
+        )  # fmt: skip
+        writer.write(
+            "contact_addresses",
+            ["id", "contact_id", "channel", "address"],
+            ((c, c, "email", f"p{c}@example.org") for c in range(1, CONTACTS + 1)),
         )  # fmt: skip
         writer.write("obligations", _OBLIGATION_COLUMNS,
                      _obligations(writer, obligations + due, now))  # fmt: skip

@@ -168,7 +168,7 @@ def rows(store: Store, count: int, due: datetime) -> None:
     """``count`` reminders of one obligation, each to a contact of its own."""
     import sqlalchemy as sa
 
-    from engine.store.models import Agency, Contact, Notification, Obligation, Plan
+    from engine.store.models import Agency, Contact, ContactAddress, Notification, Obligation, Plan
 
     with store.session() as s:
         agency = Agency(key="hn.sct", name="Sở Công Thương", aliases=[])
@@ -186,10 +186,14 @@ def rows(store: Store, count: int, due: datetime) -> None:
         s.flush()
         s.execute(sa.insert(Contact), [
             {"key": f"c{n}", "agency_id": agency.id, "name": f"Người nhận {n}",
-             "role": "coordinator", "email": f"p{n}@example.org", "language": "vi"}
+             "role": "coordinator", "language": "vi"}
             for n in range(count)
         ])  # fmt: skip
         ids = s.scalars(sa.select(Contact.id).order_by(Contact.id)).all()
+        s.execute(sa.insert(ContactAddress), [
+            {"contact_id": cid, "channel": "email", "address": f"p{n}@example.org"}
+            for n, cid in enumerate(ids)
+        ])  # fmt: skip
         s.execute(sa.insert(Notification), [
             {"key": f"o{obligation.id}:before-7:c{cid}:email", "kind": "obligation",
              "obligation_id": obligation.id, "stage": "before-7", "stage_order": 1,

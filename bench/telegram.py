@@ -161,7 +161,7 @@ def _rows(store: Store, chats: int, per_chat: int, *, chat_by_chat: bool) -> Non
     stored reminder by reminder (as sync writes them) or chat by chat."""
     import sqlalchemy as sa
 
-    from engine.store.models import Agency, Contact, Notification, Obligation, Plan
+    from engine.store.models import Agency, Contact, ContactAddress, Notification, Obligation, Plan
 
     due_on = NOW.date() + timedelta(days=7)
     with store.session() as s:
@@ -179,11 +179,15 @@ def _rows(store: Store, chats: int, per_chat: int, *, chat_by_chat: bool) -> Non
         ])  # fmt: skip
         s.execute(sa.insert(Contact), [
             {"key": f"c{n}", "agency_id": agency.id, "name": f"Người nhận {n}",
-             "role": "coordinator", "telegram_chat_id": 100_000 + n, "language": "vi"}
+             "role": "coordinator", "language": "vi"}
             for n in range(chats)
         ])  # fmt: skip
         obligations = s.scalars(sa.select(Obligation.id).order_by(Obligation.id)).all()
         contacts = s.scalars(sa.select(Contact.id).order_by(Contact.id)).all()
+        s.execute(sa.insert(ContactAddress), [
+            {"contact_id": c, "channel": "telegram", "address": str(100_000 + n)}
+            for n, c in enumerate(contacts)
+        ])  # fmt: skip
         pairs = (
             [(o, c) for c in contacts for o in obligations]
             if chat_by_chat

@@ -12,8 +12,12 @@ File shape (version 1)::
           - role: coordinator              # coordinator | head | other
             name: Phòng Kế hoạch - SCT
             email: sct.coordinator@example.org
-            telegram_chat_id: null
+            telegram_chat_id: null         # linked by /start CODE, kept when left out
+            webhook_url: null              # an e-office system's http(s) URL
+            zalo_user_id: null             # a Zalo follower, linked like Telegram
             language: vi                   # vi | en
+
+The address keys are the channels' (``notifiers.registry``: ``directory_key``).
 
 Contact keys default to ``{agency key}.{role}`` (``.2``, ``.3``… for a second contact of
 the same role).
@@ -23,13 +27,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from engine.plans.text import fold
 from engine.yamlpos import load_yaml, read_text, validate
-from notifiers.registry import EMAIL_PATTERN
+from notifiers.registry import CHANNELS
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9.\-_]*$"
 
@@ -42,13 +46,38 @@ class _Model(BaseModel):
 # PostgreSQL would refuse is refused here, with its file and line, on every database.
 
 
-class ContactEntry(_Model):
+class _ContactFields(_Model):
+    """A contact's own keys; each channel adds the key of its address (``ContactEntry``)."""
+
     key: str | None = Field(default=None, pattern=KEY_PATTERN, max_length=160)
     role: Literal["coordinator", "head", "other"] = "coordinator"
     name: str = Field(max_length=200)
-    email: str | None = Field(default=None, pattern=EMAIL_PATTERN, max_length=320)
-    telegram_chat_id: int | None = None
     language: Literal["vi", "en"] = "vi"
+
+    @property
+    def addresses(self) -> dict[str, str]:
+        """``{channel: address}`` as the file gives them (as the store keeps them: text)."""
+        found = {}
+        for name, known in CHANNELS.items():
+            value = getattr(self, known.directory_key, None)
+            if value is not None:
+                found[name] = known.normalise(value)
+        return found
+
+
+if TYPE_CHECKING:
+    ContactEntry = _ContactFields
+else:
+    # One optional key per channel of the registry, named and typed by it (``email:``,
+    # ``telegram_chat_id:``), so that a channel added there is a key of the directory.
+    ContactEntry = create_model(
+        "ContactEntry",
+        __base__=_ContactFields,
+        **{
+            known.directory_key: (known.directory_type() | None, None)
+            for known in CHANNELS.values()
+        },
+    )
 
 
 class AgencyEntry(_Model):

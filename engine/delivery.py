@@ -27,7 +27,7 @@ backoff(attempts)`` (exponential from ``[delivery] backoff_seconds``, capped at
 that failed together do not retry together); after ``max_attempts`` tries the row fails.
 A ``retry_after`` (a Telegram 429) is the server pacing us: the row waits that long and
 the try does not use up the retry budget. A ``PermanentError`` fails the row at once and
-writes ``flag`` on the contact (``email_flag``/``telegram_flag``), which ``status`` shows.
+writes ``flag`` on the contact's address (``ContactAddress.flag``), which ``status`` shows.
 Every try is a ``DeliveryAttempt`` row, including a worker's try that was cut short (it
 is recorded as ``lost`` when its expired lease is taken over).
 

@@ -379,7 +379,7 @@ def _notify(
     stage = notice_stage(request.id, event)
     count = 0
     for contact in contacts:
-        for channel in reachable(contact):
+        for channel in reachable(contact.addresses):
             session.add(
                 Notification(
                     key=f"o{obligation.id}:{stage}:c{contact.id}:{channel}", kind=KIND,

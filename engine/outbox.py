@@ -322,14 +322,18 @@ class Standing:
 def load_recipients(session: Session, ids: Iterable[int]) -> dict[int, Recipient]:
     from sqlalchemy import select
 
+    from engine.store.addresses import addresses_of
     from engine.store.models import Contact
 
     c = table(Contact).c
-    columns = [c[name] for name in Recipient.__dataclass_fields__]
+    columns = [c.id, c.agency_id, c.name, c.role, c.language, c.active]
     found: dict[int, Recipient] = {}
     for chunk in chunked(sorted(set(ids)), 1000):
+        addresses = addresses_of(session, chunk)
         for r in session.execute(select(*columns).where(c.id.in_(chunk))):
-            found[r.id] = Recipient(*r)
+            found[r.id] = Recipient(
+                r.id, r.agency_id, r.name, r.role, addresses.get(r.id, {}), r.language, r.active
+            )
     return found
 
 
@@ -705,10 +709,10 @@ def _update_contacts(session: Session, outcomes: Sequence[Outcome]) -> None:
     """Flag the addresses that failed for good; follow chats that moved (supergroups)."""
     from sqlalchemy import bindparam, update
 
-    from engine.store.models import Contact
+    from engine.store.models import ContactAddress
 
-    contacts = table(Contact)
-    c = contacts.c
+    addresses = table(ContactAddress)
+    a = addresses.c
     flags: dict[str, list[dict[str, Any]]] = defaultdict(list)
     moves: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for o in outcomes:
@@ -717,13 +721,14 @@ def _update_contacts(session: Session, outcomes: Sequence[Outcome]) -> None:
         if o.migrate_to_chat_id is not None:
             moves[o.row.channel].append({"_id": o.row.contact_id, "_chat": o.migrate_to_chat_id})
     for channel, values in flags.items():
-        known = CHANNELS.get(channel)
-        if known is not None:
-            stmt = update(contacts).where(c.id == bindparam("_id"))
-            session.execute(stmt.values({known.flag: bindparam("_flag")}), values)
+        stmt = update(addresses).where(a.contact_id == bindparam("_id"), a.channel == channel)
+        session.execute(stmt.values(flag=bindparam("_flag")), values)
     for channel, values in moves.items():  # a chat that moved (a group become a supergroup)
-        stmt = update(contacts).where(c.id == bindparam("_id"))
-        session.execute(stmt.values({CHANNELS[channel].address: bindparam("_chat")}), values)
+        known = CHANNELS[channel]
+        for value in values:
+            value["_chat"] = known.normalise(value["_chat"])
+        stmt = update(addresses).where(a.contact_id == bindparam("_id"), a.channel == channel)
+        session.execute(stmt.values(address=bindparam("_chat")), values)
 
 
 def worker_name() -> str:

@@ -162,8 +162,7 @@ class Recipient:
     agency_id: int
     name: str
     role: str
-    email: str | None
-    telegram_chat_id: int | None
+    addresses: dict[str, str]  # {channel: address} (``ContactAddress`` rows)
     language: str
     active: bool
 
@@ -172,11 +171,11 @@ class Recipient:
         return self.language if self.language in LANGUAGES else "vi"
 
     def address(self, channel: str) -> str:
-        """The contact's address on ``channel`` (the attribute its registry entry names:
-        an email address, a chat id), as text; ``PermanentError`` if there is none."""
+        """The contact's address on ``channel`` (an email address, a chat id), as text;
+        ``PermanentError`` if there is none."""
         known = CHANNELS[channel]
-        value = getattr(self, known.address)
-        if value is None or value == "":
+        value = self.addresses.get(channel)
+        if not known.has(value):
             raise PermanentError(f"contact {self.name!r} has no {known.address_name}")
         return str(value)
 

@@ -1,6 +1,7 @@
 """The registry of channels: one entry per channel, the one place that names them.
 
-A channel is a package of ``notifiers`` (``notifiers.email``, ``notifiers.telegram``)
+A channel is a package of ``notifiers`` (``notifiers.email``, ``notifiers.telegram``,
+``notifiers.webhook``, ``notifiers.zalo``)
 holding its notifier (a ``notifiers.base.Notifier``, whose class attributes declare what
 it can carry: maximum length, rate, buttons, attachments, concurrency) and its quirks.
 ``CHANNELS`` maps each channel's name to its ``ChannelEntry``: what the engine needs to
@@ -9,10 +10,17 @@ know about it without importing the channel's library:
 - ``notifier``: the dotted path of its class, imported lazily (``load_class``), so that
   python-telegram-bot or aiosmtplib load only when used;
 - ``section``: its ``Settings`` section (``[email]``, ``[telegram]``);
-- ``address`` and ``flag``: the contact's attributes that hold its address and the
-  problem recorded on it (``nhacviec status`` shows it), and ``address_name`` what the
-  address is called in messages; ``check_address`` says whether a value is written as
-  the channel expects;
+- ``directory_key`` and ``directory_type``: the key of a contact's address on it in the
+  agency directory (``email:``, ``telegram_chat_id:``) and what the key's value is (a
+  function returning the pydantic annotation: pydantic loads with the directory);
+  ``address_name`` is what the address is called in messages; ``check_address`` says
+  whether a value is written as the channel expects, ``normalise`` writes it as the text
+  stored (a contact's addresses are rows, ``engine.store.models.ContactAddress``: one per
+  channel, with the problem delivery found on it, its flag, which ``nhacviec status``
+  shows);
+- ``linked``: the address is not written in the directory but linked by the contact
+  (a Telegram chat sends ``/start CODE`` with a one-time code, ``engine.bot.links``), so a
+  directory without it keeps the one linked;
 - ``text`` and ``html``: the template parts of a message (``T.<part>.j2``): a mail
   channel renders a plain text and an HTML alternative (and carries attachments), a
   chat channel (``html`` None) one text, with buttons;
@@ -31,9 +39,11 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Any
+
+from engine.i18n import N_
 
 if TYPE_CHECKING:
     from notifiers.base import Notifier
@@ -55,6 +65,59 @@ def _chat_id(value: object) -> bool:
     return isinstance(value, str) and re.fullmatch(r"-?\d{1,20}", value) is not None
 
 
+def _chat_text(value: object) -> str:
+    return str(int(str(value)))
+
+
+def _webhook_url(value: object) -> bool:
+    """An http(s) URL (``notifiers.webhook.check_url``, imported when first asked)."""
+    from notifiers.webhook import check_url
+
+    return check_url(value)
+
+
+def _zalo_user_id(value: object) -> bool:
+    """A Zalo follower's user id: digits, as a number or text."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value >= 0
+    return isinstance(value, str) and re.fullmatch(r"\d{1,30}", value) is not None
+
+
+def _email_type() -> Any:
+    from pydantic import Field
+
+    return Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=320)]
+
+
+def _str_type() -> Any:
+    return str
+
+
+def _int_type() -> Any:
+    return int
+
+
+def _checked(check: Callable[[object], bool], what: str) -> Callable[[], Any]:
+    """The type of a directory value checked by ``check`` (``ValueError`` saying ``what``
+    it must be), built when the directory model is."""
+
+    def annotation() -> Any:
+        from pydantic import AfterValidator
+
+        from engine.i18n import _
+
+        def validate(value: object) -> object:
+            if not check(value):
+                raise ValueError(_("expected {what}").format(what=_(what)))
+            return value
+
+        return Annotated[Any, AfterValidator(validate)]
+
+    return annotation
+
+
 @dataclass(frozen=True)
 class ChannelEntry:
     """One channel as the engine sees it (module docstring)."""
@@ -62,17 +125,19 @@ class ChannelEntry:
     name: str
     notifier: str
     section: str
-    address: str
-    flag: str
+    directory_key: str
     address_name: str
     check_address: Callable[[object], bool]
     text: str
     html: str | None = None
     outbox_fallback: bool = False
+    linked: bool = False
+    directory_type: Callable[[], Any] = _str_type
+    normalise: Callable[[object], str] = str
     services: str | None = None
 
     def has(self, value: object) -> bool:
-        """Whether ``value`` (the contact's ``address`` attribute) is an address at all."""
+        """Whether ``value`` (a contact's address on this channel) is an address at all."""
         return value is not None and value != ""
 
     @property
@@ -95,8 +160,8 @@ CHANNELS: dict[str, ChannelEntry] = {
         name="email",
         notifier="notifiers.email:EmailNotifier",
         section="email",
-        address="email",
-        flag="email_flag",
+        directory_key="email",
+        directory_type=_email_type,
         address_name="email address",
         check_address=_email_address,
         text="txt",
@@ -107,12 +172,35 @@ CHANNELS: dict[str, ChannelEntry] = {
         name="telegram",
         notifier="notifiers.telegram:TelegramNotifier",
         section="telegram",
-        address="telegram_chat_id",
-        flag="telegram_flag",
+        directory_key="telegram_chat_id",
+        directory_type=_int_type,
         address_name="linked Telegram chat",
         check_address=_chat_id,
+        normalise=_chat_text,
         text="telegram",
+        linked=True,
         services="engine.bot.app:bot_services",
+    ),
+    "webhook": ChannelEntry(
+        name="webhook",
+        notifier="notifiers.webhook:WebhookNotifier",
+        section="webhook",
+        directory_key="webhook_url",
+        directory_type=_checked(_webhook_url, N_("an http:// or https:// URL")),
+        address_name="webhook URL",
+        check_address=_webhook_url,
+        text="txt",  # the plain text of the email: no templates of its own
+    ),
+    "zalo": ChannelEntry(
+        name="zalo",
+        notifier="notifiers.zalo:ZaloNotifier",
+        section="zalo",
+        directory_key="zalo_user_id",
+        directory_type=_checked(_zalo_user_id, N_("a Zalo user id (digits)")),
+        address_name="linked Zalo follower",
+        check_address=_zalo_user_id,
+        text="txt",  # plain text, with the buttons Telegram has
+        linked=True,
     ),
 }
 
@@ -133,12 +221,10 @@ def entry(name: str) -> ChannelEntry:
     return CHANNELS[name]
 
 
-def reachable(contact: object) -> tuple[str, ...]:
-    """The channels ``contact`` (anything with the entries' ``address`` attributes: a
-    ``Contact``, a directory entry, a query row) has an address on, in order."""
-    return tuple(
-        name for name, known in CHANNELS.items() if known.has(getattr(contact, known.address))
-    )
+def reachable(addresses: Mapping[str, object]) -> tuple[str, ...]:
+    """The channels ``addresses`` (a contact's ``{channel: address}``: ``Contact.addresses``,
+    ``Recipient.addresses``, a directory entry's) has an address on, in order."""
+    return tuple(name for name, known in CHANNELS.items() if known.has(addresses.get(name)))
 
 
 def mail_channels() -> tuple[str, ...]:

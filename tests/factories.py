@@ -13,10 +13,20 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine.config import DeliverySettings, EmailSettings, PathsSettings, Settings, WebSettings
-from engine.store.models import Agency, Contact, Notification, Obligation, Plan, Task
+from engine.store.models import (
+    Agency,
+    Contact,
+    ContactAddress,
+    Notification,
+    Obligation,
+    Plan,
+    Task,
+)
+from notifiers.registry import CHANNELS
 from tests.helpers import HANOI as HANOI  # re-exported: the factories speak in Hà Nội time
 from tests.helpers import at as at
 
@@ -84,14 +94,48 @@ def contact(
         agency_id=of.id,
         name=name,
         role=role,
-        email=email,
-        telegram_chat_id=chat,
         language=language,
         active=active,
     )
+    reach(row, email=email, chat=chat)
     s.add(row)
     s.flush()
     return row
+
+
+def reach(row: Contact, *, email: str | None = None, chat: int | str | None = None) -> Contact:
+    """Give ``row`` an email address and a Telegram chat (each only if given)."""
+    for channel, value in (("email", email), ("telegram", chat)):
+        if value is not None:
+            row.set_address(channel, CHANNELS[channel].normalise(value))
+    return row
+
+
+def address(s: Session, contact_id: int, channel: str) -> str | None:
+    """The contact's address on ``channel`` as stored (a chat id as text)."""
+    return s.scalar(
+        sa.select(ContactAddress.address).where(
+            ContactAddress.contact_id == contact_id, ContactAddress.channel == channel
+        )
+    )
+
+
+def flag(s: Session, contact_id: int, channel: str) -> str | None:
+    """The flag delivery wrote on the contact's address on ``channel``."""
+    return s.scalar(
+        sa.select(ContactAddress.flag).where(
+            ContactAddress.contact_id == contact_id, ContactAddress.channel == channel
+        )
+    )
+
+
+def readdress(s: Session, contact_id: int, channel: str, value: str | int | None) -> None:
+    """Set (None: take away) the contact's address on ``channel``, as a coordinator or a
+    chat would have."""
+    row = s.get(Contact, contact_id)
+    assert row is not None
+    row.set_address(channel, None if value is None else CHANNELS[channel].normalise(value))
+    s.flush()
 
 
 def plan(

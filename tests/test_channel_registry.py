@@ -23,15 +23,14 @@ NOT_YET: dict[str, str] = {
     "engine/bot/buttons.py": "rows whose buttons the bot edits",
     "engine/bot/links.py": "the link confirmation messages the bot sends",
     "engine/bot/service.py": "audit events 'via telegram'",
-    # the per-channel contact columns: they go with addresses as rows
-    "engine/cli/contacts.py": "the contact JSON and table columns (email, telegram_chat_id)",
-    "engine/plans/load.py": "the directory's email column",
+    # the workspace's sign-in (its own email column) and its "by email or Telegram" form
     "engine/store/models.py": "the sign-in requests' email column index",
-    "engine/workspace/signin.py": "sign-in links by email or Telegram, addressed by column",
+    "engine/workspace/signin.py": "sign-in links by email or Telegram",
     "engine/demo.py": "the demo's scripted contacts and replies",
     # history: migrations are never edited
     "engine/store/migrations/versions/0001_initial_schema.py": "a migration",
     "engine/store/migrations/versions/0003_workspace.py": "a migration",
+    "engine/store/migrations/versions/0005_contact_addresses.py": "a migration",
     # benchmarks build their rows by hand
     "bench/__main__.py": "benchmark rows",
     "bench/data.py": "benchmark rows",
@@ -58,13 +57,13 @@ def files_naming_a_channel() -> set[str]:
 
 
 def test_each_channel_is_a_package_whose_notifier_says_what_it_carries() -> None:
-    assert names() == ("email", "telegram")
+    assert names() == ("email", "telegram", "webhook", "zalo")
     for name, entry in CHANNELS.items():
         assert (ROOT / "notifiers" / name / "__init__.py").is_file()
         cls = entry.load_class()
         assert issubclass(cls, Notifier) and cls.channel == name
         assert NOTIFIERS[name] == entry.notifier
-    email, telegram = (CHANNELS[n].load_class() for n in names())
+    email, telegram = (CHANNELS[n].load_class() for n in ("email", "telegram"))
     assert (email.attachments, email.buttons, email.max_length, email.gated) == (
         True,
         False,
@@ -99,20 +98,26 @@ def test_each_channel_has_its_templates_in_both_languages(name: str) -> None:
 
 def test_the_registry_checks_addresses_and_finds_where_a_contact_can_be_reached() -> None:
     email, telegram = CHANNELS["email"], CHANNELS["telegram"]
+    webhook, zalo = CHANNELS["webhook"], CHANNELS["zalo"]
+    assert webhook.check_address("https://eoffice.hanoi.gov.vn/nhan") and not webhook.linked
+    assert not webhook.check_address("ftp://eoffice") and not webhook.check_address("/nhan")
+    assert zalo.check_address("8123456789012345678") and zalo.check_address(77) and zalo.linked
+    assert not zalo.check_address("@zalo") and not zalo.check_address(True)
+    assert zalo.normalise(77) == "77"
     assert email.check_address("kh@sct.example.org") and not email.check_address("kh@sct")
     assert telegram.check_address(-100123) and telegram.check_address("1001")
     assert not telegram.check_address("@someone") and not telegram.check_address(True)
 
-    class Contact:
-        email: str | None = "kh@sct.example.org"
-        telegram_chat_id: int | None = None
+    assert telegram.linked and not email.linked
+    assert telegram.normalise(-100123) == "-100123" and telegram.normalise("1001") == "1001"
 
-    reached = Contact()
+    reached: dict[str, str] = {"email": "kh@sct.example.org"}
     assert reachable(reached) == ("email",)
-    reached.telegram_chat_id = 1001
+    reached["telegram"] = "1001"
     assert reachable(reached) == ("email", "telegram")
-    reached.email = None
+    del reached["email"]
     assert reachable(reached) == ("telegram",)
+    assert reachable({"email": "", "fax": "024 3825 1234"}) == ()
 
 
 def test_the_files_that_still_name_a_channel_only_shrink() -> None:

@@ -29,8 +29,8 @@ def _parents(store: Store) -> None:
         s.flush()
         plan = Plan(key="p", title="Kế hoạch", period_start=2026, period_end=2026,
                     content_hash="h", data={}, loaded_at=T0)  # fmt: skip
-        contact = Contact(key="c", agency_id=agency.id, name="Đầu mối", role="coordinator",
-                          email="a@example.org")  # fmt: skip
+        contact = Contact(key="c", agency_id=agency.id, name="Đầu mối", role="coordinator")
+        contact.set_address("email", "a@example.org")
         s.add_all([plan, contact])
         s.flush()
         for n in (1, 2):

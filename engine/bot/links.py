@@ -3,8 +3,12 @@
 A bot cannot message a person first, so a coordinator hands out a one-time code
 (``nhacviec contacts invite CONTACT``) and the person sends ``/start CODE`` to the bot.
 Only a hash of the code is stored, with an expiry; redeeming it links the chat to the
-contact (``Contact.telegram_chat_id``) and spends it, by compare-and-set so that a code
+contact (its ``ContactAddress`` on the channel) and spends it, by compare-and-set so that a code
 links one chat once even with two bots racing. Inviting again replaces the code.
+
+The same code links a Zalo follower (``link_by_text``: the OA webhook's handler of a
+follower's text); ``redeem`` takes the channel and the address, so any channel the
+registry marks ``linked`` links this way.
 
 A chat may be linked to several contacts (a group shared by an agency's coordinator and
 head). It may act on an obligation when one of its active contacts belongs to the
@@ -17,7 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,7 +32,7 @@ from sqlalchemy.orm import Session
 from engine.errors import NhacviecError
 from engine.i18n import _
 from engine.ids import parse_id
-from engine.store.models import AuditEvent, Contact, Obligation, Plan
+from engine.store.models import Agency, AuditEvent, Contact, ContactAddress, Obligation, Plan
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes get read aloud
 CODE_LENGTH = 10  # 50 bits: guessing through a rate-limited bot is hopeless
@@ -68,11 +73,16 @@ def new_invite(session: Session, contact: Contact, now: datetime, days: int = IN
     return code
 
 
-def redeem(session: Session, code: str, chat_id: int, now: datetime) -> Contact | None:
-    """Link ``chat_id`` to the contact whose live code this is and spend the code.
+def redeem(
+    session: Session, code: str, channel: str, address: str, now: datetime
+) -> Contact | None:
+    """Link ``address`` on ``channel`` (a chat id as text) to the contact whose live code
+    this is and spend the code.
 
-    Returns None (nothing changed) for a wrong, spent or expired code. The link clears a
-    previous Telegram flag: the new chat has not blocked the bot.
+    Returns None (nothing changed) for a wrong, spent or expired code. The link replaces
+    the contact's previous address on ``channel`` and clears its flag: the new chat has
+    not blocked the bot. Recorded as the audit event ``{channel}_linked``
+    (``telegram_linked``) with the contact's key and the address.
     """
     digest = hash_code(code)
     contact = session.scalars(
@@ -83,36 +93,40 @@ def redeem(session: Session, code: str, chat_id: int, now: datetime) -> Contact 
     spent = session.execute(
         update(Contact)
         .where(Contact.id == contact.id, Contact.invite_code_hash == digest)
-        .values(
-            telegram_chat_id=chat_id,
-            telegram_flag=None,
-            invite_code_hash=None,
-            invite_expires_at=None,
-        )
+        .values(invite_code_hash=None, invite_expires_at=None)
         .execution_options(synchronize_session=False)
     )
     if spent.rowcount != 1:  # type: ignore[attr-defined]
         return None  # another bot redeemed it a moment ago
     session.refresh(contact)
+    contact.set_address(channel, address)
+    row = contact.address_row(channel)
+    assert row is not None
+    row.flag, row.linked_at = None, now
     session.add(
         AuditEvent(
             at=now,
-            event="telegram_linked",
+            event=f"{channel}_linked",
             actor=contact.name,
-            channel="telegram",
-            data={"contact": contact.key, "chat_id": chat_id},
+            channel=channel,
+            data={"contact": contact.key, "address": address},
         )
     )
     session.flush()
     return contact
 
 
-def linked_contacts(session: Session, chat_id: int) -> list[Contact]:
-    """The active contacts linked to ``chat_id``, oldest first."""
+def linked_contacts(session: Session, channel: str, address: str) -> list[Contact]:
+    """The active contacts whose address on ``channel`` is ``address``, oldest first."""
     return list(
         session.scalars(
             select(Contact)
-            .where(Contact.telegram_chat_id == chat_id, Contact.active.is_(True))
+            .join(ContactAddress, ContactAddress.contact_id == Contact.id)
+            .where(
+                ContactAddress.channel == channel,
+                ContactAddress.address == address,
+                Contact.active.is_(True),
+            )
             .order_by(Contact.id)
         )
     )
@@ -166,25 +180,75 @@ def record_refusal(
     return event
 
 
-def migrate_chat(session: Session, old_chat_id: int, new_chat_id: int) -> int:
-    """A group became a supergroup: move every contact linked to it; return how many."""
+def migrate_chat(session: Session, channel: str, old: str, new: str) -> int:
+    """A chat moved (a Telegram group became a supergroup): move every contact's address
+    ``old`` on ``channel`` to ``new``; return how many."""
     moved = session.execute(
-        update(Contact)
-        .where(Contact.telegram_chat_id == old_chat_id)
-        .values(telegram_chat_id=new_chat_id)
+        update(ContactAddress)
+        .where(ContactAddress.channel == channel, ContactAddress.address == old)
+        .values(address=new)
         .execution_options(synchronize_session=False)
     )
     count: int = moved.rowcount  # type: ignore[attr-defined]
     return count
 
 
-def flag_chat(session: Session, chat_id: int, flag: str) -> int:
-    """The chat can never receive (blocked, deactivated, not found): flag its contacts."""
+def flag_chat(session: Session, channel: str, address: str, flag: str) -> int:
+    """The chat can never receive (blocked, deactivated, not found): flag the contacts'
+    address ``address`` on ``channel``; return how many."""
     flagged = session.execute(
-        update(Contact)
-        .where(Contact.telegram_chat_id == chat_id)
-        .values(telegram_flag=flag)
+        update(ContactAddress)
+        .where(ContactAddress.channel == channel, ContactAddress.address == address)
+        .values(flag=flag)
         .execution_options(synchronize_session=False)
     )
     count: int = flagged.rowcount  # type: ignore[attr-defined]
     return count
+
+
+# -- linking by a text message (a channel whose inbound messages are plain texts) -------
+
+LINK_WORDS = ("/start", "#link", "#lienket")  # what may precede the code in a message
+
+
+def code_in(text: str) -> str | None:
+    """The invitation code of a message, or None: ``/start CODE``, ``#link CODE`` or the
+    code alone (spaces and dashes allowed, as it is read aloud)."""
+    words = text.strip().split()
+    if words and words[0].lower() in LINK_WORDS:
+        rest = " ".join(words[1:])
+    elif len(normalise_code(text)) == CODE_LENGTH and len(words) <= 3:
+        rest = text
+    else:
+        return None
+    code = normalise_code(rest)
+    return code or None
+
+
+def link_by_text(
+    sessions: Callable[[], AbstractContextManager[Session]],
+    channel: str,
+    now: Callable[[], datetime],
+) -> Callable[[str, str], str | None]:
+    """The ``on_text`` of a channel whose followers link themselves by sending their
+    one-time code (Zalo's OA webhook, ``notifiers.zalo.webhook_from_settings``): a
+    message holding a code links the sender's address (``redeem``) and is answered; any
+    other message is left to the channel (None)."""
+
+    def on_text(address: str, text: str) -> str | None:
+        code = code_in(text)
+        if code is None:
+            return None
+        with sessions() as session:
+            contact = redeem(session, code, channel, address, now())
+            if contact is None:
+                return _(
+                    "This invitation code is wrong, already used or expired; please ask "
+                    "your plan coordinator for a new one."
+                )
+            agency = session.scalar(select(Agency.name).where(Agency.id == contact.agency_id))
+            return _(
+                "Linked to {name} ({agency}). The agency's reminders will come here from now on."
+            ).format(name=contact.name, agency=agency)
+
+    return on_text

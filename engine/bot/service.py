@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from engine.store.db import Store
     from engine.workflow.calendar import WorkCalendar
 
+CHANNEL = "telegram"  # the channel whose chats this bot serves (addresses: chat ids)
 LIST_LIMIT = 30  # obligations shown per agency by /status and /overdue
 OPEN = ("open", "acknowledged")
 NOT_THE_AGENCY = "only the agency that owes it may ask for an extension"
@@ -138,7 +139,7 @@ class BotService:
             if not args:
                 outcome = "linked_already" if chat.linked else "missing_code"
                 return Reply(self._render(chat, "start", outcome=outcome))
-            contact = links.redeem(session, " ".join(args), sender.chat_id, now)
+            contact = links.redeem(session, " ".join(args), CHANNEL, str(sender.chat_id), now)
             if contact is None:
                 links.record_refusal(
                     session,
@@ -613,10 +614,10 @@ class BotService:
     def migrate(self, old_chat_id: int, new_chat_id: int) -> int:
         """A linked group became a supergroup: follow it to its new chat id."""
         with self.store.session() as session:
-            return links.migrate_chat(session, old_chat_id, new_chat_id)
+            return links.migrate_chat(session, CHANNEL, str(old_chat_id), str(new_chat_id))
 
     def _chat(self, session: Session, sender: Sender) -> _Chat:
-        contacts = links.linked_contacts(session, sender.chat_id)
+        contacts = links.linked_contacts(session, CHANNEL, str(sender.chat_id))
         ids = {c.agency_id for c in contacts}
         rows = session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(ids)))
         names = {agency_id: name for agency_id, name in rows}

@@ -32,14 +32,13 @@ from engine import ids, labels
 from engine.cli.app import app, console, print_json, state
 from engine.errors import InputError, NhacviecError
 from engine.i18n import N_, _
-from notifiers.registry import CHANNELS
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from engine.bulk import BulkAction, Step
     from engine.status import Action, Decision
-    from engine.store.models import Obligation
+    from engine.store.models import Contact, Obligation
 
 ID = typer.Argument(..., metavar="ID", help="The obligation's number (as in reminders: #12).")
 IDS = typer.Argument(None, metavar="[ID]...", help="Obligation numbers (as in reminders: #12).")
@@ -573,13 +572,9 @@ def _extras(session: Session, obligation: Obligation, zone: ZoneInfo) -> dict[st
     }
 
 
-def _address(channel: str, contact: object) -> str | None:
+def _address(channel: str, contact: Contact) -> str | None:
     """The contact's address on ``channel`` as the JSON shows it: a chat id as text."""
-    known = CHANNELS[channel]
-    value = getattr(contact, known.address)
-    if value is None or isinstance(value, str):
-        return value
-    return str(value)
+    return contact.addresses.get(channel)
 
 
 def _print_show(data: dict[str, Any]) -> None:

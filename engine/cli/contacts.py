@@ -113,16 +113,16 @@ def _row(contact: Contact, agency_key: str, agency_name: str, now: datetime) -> 
         "agency_name": agency_name,
         "name": contact.name,
         "role": contact.role,
-        "email": contact.email,
         "language": contact.language,
         "active": contact.active,
-        "telegram_chat_id": contact.telegram_chat_id,
-        "telegram_linked": contact.telegram_chat_id is not None,
+        "addresses": contact.addresses,  # {channel: address}, a chat id as text
+        "linked": {
+            name: name in contact.addresses for name, known in CHANNELS.items() if known.linked
+        },
         "invited_until": contact.invite_expires_at.isoformat()
         if invited and contact.invite_expires_at
         else None,
-        "email_flag": contact.email_flag,
-        "telegram_flag": contact.telegram_flag,
+        "flags": contact.flags,  # {channel: the problem delivery found}
     }
 
 
@@ -132,18 +132,23 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
 
     title = _(N_("{n} contact") if len(rows) == 1 else N_("{n} contacts")).format(n=len(rows))
     table = Table(title=title, title_justify="left")
-    for column in (N_("agency"), N_("contact"), N_("name"), N_("role"), N_("email"),
-                   N_("telegram"), N_("flags")):  # fmt: skip
+    for column in (N_("agency"), N_("contact"), N_("name"), N_("role")):
         table.add_column(_(column), overflow="fold")  # keys and addresses whole, never "…"
+    for channel in CHANNELS:  # one column per channel: its address, or the link's state
+        table.add_column(_(channel), overflow="fold")
+    table.add_column(_("flags"), overflow="fold")
     for row in rows:
-        if row["telegram_linked"]:
-            telegram = _("linked ({chat})").format(chat=row["telegram_chat_id"])
-        else:
-            telegram = _("invited") if row["invited_until"] else "—"
+        shown = []
+        for channel, known in CHANNELS.items():
+            address = row["addresses"].get(channel)
+            if not known.linked:
+                shown.append(address or "")
+            elif address is not None:
+                shown.append(_("linked ({chat})").format(chat=address))
+            else:
+                shown.append(_("invited") if row["invited_until"] else "—")
         flags = "; ".join(
-            f"{channel}: {row[known.flag]}"
-            for channel, known in CHANNELS.items()
-            if row[known.flag]
+            f"{channel}: {flag}" for channel in CHANNELS if (flag := row["flags"].get(channel))
         )
         if not row["active"]:
             flags = "; ".join(filter(None, [_("inactive"), flags]))
@@ -152,8 +157,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
             row["key"],
             row["name"],
             labels.said(row["role"]),
-            row["email"] or "",
-            telegram,
+            *shown,
             flags,
         )
         table.add_row(*(Text(str(cell)) for cell in cells))

@@ -315,8 +315,10 @@ def _groups(entry: Entry) -> dict[tuple[str, str], list[Recipient]]:
     for person, channel in entry.recipients:
         groups.setdefault((person.lang, channel), []).append(person)
     if not groups:  # nobody would get it: show it as a coordinator would read it
-        nobody = Recipient(0, 0, "Đầu mối theo dõi kế hoạch", "coordinator", "-", 0, "vi", True)
-        groups[("vi", mail_channels()[0])] = [nobody]
+        channel = mail_channels()[0]
+        nobody = Recipient(0, 0, "Đầu mối theo dõi kế hoạch", "coordinator", {channel: "-"}, "vi",
+                           True)  # fmt: skip
+        groups[("vi", channel)] = [nobody]
     return groups
 
 

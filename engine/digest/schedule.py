@@ -43,9 +43,10 @@ from engine.digest.content import agency_digests, owner_digests
 from engine.digest.weeks import IsoWeek
 from engine.outbox import OutboxRow, table
 from engine.render import chunked
+from engine.store.addresses import addresses_of
 from engine.store.models import Contact, Notification, WorkerLock
 from engine.workflow.calendar import WorkCalendar
-from notifiers.registry import CHANNELS, reachable
+from notifiers.registry import reachable
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -133,15 +134,17 @@ def coordinators(session: Session, agency_ids: Collection[int]) -> dict[int, lis
     """(contact id, channel) of each agency's active coordinators, by contact id: each
     channel the contact has an address on (``notifiers.registry.reachable``)."""
     found: dict[int, list[tuple[int, str]]] = {}
-    addresses = [getattr(Contact, known.address) for known in CHANNELS.values()]
     for chunk in chunked(sorted(agency_ids), 1000):
         query = (
-            select(Contact.agency_id, Contact.id, *addresses)
+            select(Contact.agency_id, Contact.id)
             .where(Contact.agency_id.in_(chunk), Contact.active, Contact.role == "coordinator")
             .order_by(Contact.id)
         )
-        for row in session.execute(query):
-            found.setdefault(row.agency_id, []).extend((row.id, c) for c in reachable(row))
+        rows = session.execute(query).all()
+        addresses = addresses_of(session, (row.id for row in rows))
+        for row in rows:
+            reached = reachable(addresses.get(row.id, {}))
+            found.setdefault(row.agency_id, []).extend((row.id, c) for c in reached)
     return found
 
 

@@ -8,8 +8,9 @@ stays exactly as it was.
 Rules that keep history intact:
 
 - A contact that left the directory is deactivated, never deleted (obligations and
-  notifications point at it). A contact's ``telegram_chat_id`` stored in the database
-  (linked with ``/start CODE``) is kept when the directory has none.
+  notifications point at it). A contact's address on a linked channel (a Telegram chat
+  linked with ``/start CODE``, ``notifiers.registry``) stored in the database is kept
+  when the directory has none; a new address starts without a flag.
 - An agency that left the directory keeps its row, with ``in_directory`` False.
 - A task that disappeared from the plan file becomes ``active`` False.
 - A new plan gets its tracking start (``Plan.track_from``, ``engine.tracking``): the day
@@ -36,6 +37,7 @@ from engine.plans.importer import jurisdiction_code
 from engine.plans.model import PlanFile, PlanTask
 from engine.plans.text import slug
 from engine.store.models import Agency, Contact, Plan, Task, TaskAgency
+from notifiers.registry import CHANNELS
 
 
 @dataclass
@@ -111,16 +113,15 @@ def sync_directory(session: Session, directory: Directory, now: datetime) -> Dir
                 "agency_id": agency.id,
                 "name": contact_entry.name,
                 "role": contact_entry.role,
-                "email": contact_entry.email,
                 "language": contact_entry.language,
                 "active": True,
             }
-            if contact_entry.telegram_chat_id is not None:
-                values["telegram_chat_id"] = contact_entry.telegram_chat_id
             if contact is None:
-                session.add(Contact(key=key, **values))
+                contact = Contact(key=key, **values)
+                session.add(contact)
+                _set_addresses(contact, contact_entry.addresses)
                 report.contacts_added += 1
-            elif _assign(contact, values):
+            elif _assign(contact, values) | _set_addresses(contact, contact_entry.addresses):
                 report.contacts_updated += 1
     for key, contact in contacts.items():
         if key not in listed and contact.active:
@@ -154,6 +155,19 @@ def _upsert_agency(
     elif _assign(agency, values):
         report.agencies_updated += 1
     return agency
+
+
+def _set_addresses(contact: Contact, listed: dict[str, str]) -> bool:
+    """The directory's addresses on ``contact``: a channel it names gets that address, one
+    it leaves out loses it, except a linked channel's (a chat linked by ``/start CODE``),
+    which is kept. Whether anything changed."""
+    changed = False
+    for name, known in CHANNELS.items():
+        address = listed.get(name)
+        if address is None and known.linked:
+            continue
+        changed |= contact.set_address(name, address)
+    return changed
 
 
 def _assign(row: Any, values: dict[str, Any]) -> bool:

@@ -59,7 +59,12 @@ class Agency(Base):
 
 
 class Contact(Base):
-    """A person or mailbox of an agency, with a role (coordinator, head) and channels."""
+    """A person or mailbox of an agency, with a role (coordinator, head) and addresses.
+
+    Its addresses are rows (``ContactAddress``), one per channel it can be reached on;
+    ``addresses`` and ``flags`` read them as ``{channel: text}``, ``set_address`` writes one.
+    They load with the contact (one more query for all contacts of a select).
+    """
 
     __tablename__ = "contacts"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,16 +72,69 @@ class Contact(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(40))
-    email: Mapped[str | None] = mapped_column(String(320))
-    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     language: Mapped[str] = mapped_column(String(8), default="vi")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    email_flag: Mapped[str | None] = mapped_column(Text)
-    telegram_flag: Mapped[str | None] = mapped_column(Text)
     invite_code_hash: Mapped[str | None] = mapped_column(String(128))
     invite_expires_at: Mapped[datetime | None]
 
     agency: Mapped["Agency"] = relationship(back_populates="contacts")
+    address_rows: Mapped[list["ContactAddress"]] = relationship(
+        back_populates="contact",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="ContactAddress.id",
+    )
+
+    @property
+    def addresses(self) -> dict[str, str]:
+        """``{channel: address}`` for every channel the contact has an address on."""
+        return {row.channel: row.address for row in self.address_rows}
+
+    @property
+    def flags(self) -> dict[str, str]:
+        """``{channel: problem}`` for the addresses delivery found broken."""
+        return {row.channel: row.flag for row in self.address_rows if row.flag is not None}
+
+    def address_row(self, channel: str) -> "ContactAddress | None":
+        return next((row for row in self.address_rows if row.channel == channel), None)
+
+    def set_address(self, channel: str, address: str | None) -> bool:
+        """Give the contact ``address`` on ``channel`` (None: take it away); return
+        whether anything changed. A new address starts without a flag."""
+        row = self.address_row(channel)
+        if address is None:
+            if row is None:
+                return False
+            self.address_rows.remove(row)
+            return True
+        if row is None:
+            self.address_rows.append(ContactAddress(channel=channel, address=address))
+            return True
+        if row.address == address:
+            return False
+        row.address, row.flag = address, None
+        return True
+
+
+class ContactAddress(Base):
+    """A contact's address on one channel (``notifiers.registry``): an email address, a
+    Telegram chat id written as text…; ``flag`` is the problem delivery found on it
+    (``nhacviec status`` shows it), ``linked_at`` when a chat linked itself with a
+    one-time code (``engine.bot.links.redeem``)."""
+
+    __tablename__ = "contact_addresses"
+    __table_args__ = (
+        UniqueConstraint("contact_id", "channel"),
+        Index("ix_contact_addresses_channel_address", "channel", "address"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    channel: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(1000))
+    flag: Mapped[str | None] = mapped_column(Text)
+    linked_at: Mapped[datetime | None]
+
+    contact: Mapped["Contact"] = relationship(back_populates="address_rows")
 
 
 class Plan(Base):

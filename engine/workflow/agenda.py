@@ -25,7 +25,15 @@ from engine.categories import Category, Scorecard, categorize
 from engine.errors import InputError
 from engine.i18n import _
 from engine.status import UNTRACKED, effective_status, local_date
-from engine.store.models import Agency, AuditEvent, Contact, Obligation, Plan, Task
+from engine.store.models import (
+    Agency,
+    AuditEvent,
+    Contact,
+    ContactAddress,
+    Obligation,
+    Plan,
+    Task,
+)
 from notifiers.registry import CHANNELS
 
 if TYPE_CHECKING:
@@ -304,7 +312,7 @@ def _base_letter(char: str) -> str:
 
 @dataclass(frozen=True)
 class ContactFlag:
-    """An address or chat that delivery found broken (``Contact.email_flag``/``telegram_flag``)."""
+    """An address or chat that delivery found broken (``ContactAddress.flag``)."""
 
     contact: str
     channel: str
@@ -416,21 +424,19 @@ def _flags(session: Session, ids: Iterable[int]) -> list[tuple[int, ContactFlag]
     """The flags on the active contacts of these agencies, by contact key (flags are
     rare: the few flagged contacts are read, then kept if their agency is wanted)."""
     wanted = set(ids)
-    flags = [getattr(Contact, known.flag) for known in CHANNELS.values()]
     query = (
-        select(Contact.agency_id, Contact.key, *flags)
-        .where(Contact.active, or_(*(flag.is_not(None) for flag in flags)))
+        select(Contact.agency_id, Contact.key, ContactAddress.channel, ContactAddress.flag)
+        .join(ContactAddress, ContactAddress.contact_id == Contact.id)
+        .where(Contact.active, ContactAddress.flag.is_not(None), ContactAddress.flag != "")
         .order_by(Contact.key)
     )
-    found = []
-    for row in session.execute(query):
-        if row.agency_id not in wanted:
-            continue
-        for channel, known in CHANNELS.items():
-            flag = getattr(row, known.flag)
-            if flag:
-                found.append((row.agency_id, ContactFlag(row.key, channel, flag)))
-    return found
+    order = {name: n for n, name in enumerate(CHANNELS)}
+    rows = sorted(session.execute(query), key=lambda r: (r.key, order.get(r.channel, len(order))))
+    return [
+        (row.agency_id, ContactFlag(row.key, row.channel, row.flag))
+        for row in rows
+        if row.agency_id in wanted
+    ]
 
 
 # -- iCalendar ----------------------------------------------------------------------------

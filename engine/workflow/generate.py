@@ -143,7 +143,7 @@ class AgencyBook:
         agencies, aliases = [], {}
         for entry in directory.agencies:
             contacts = tuple(
-                ContactRef(key, c.role, frozenset(reachable(c)))
+                ContactRef(key, c.role, frozenset(reachable(c.addresses)))
                 for key, c in zip(entry.contact_keys(), entry.contacts, strict=True)
             )
             agencies.append(AgencyRef(entry.key, entry.name, contacts, entry.jurisdiction))

@@ -63,6 +63,7 @@ from engine.errors import InputError
 from engine.i18n import N_, _
 from engine.plans.model import PlanFile
 from engine.status import UNTRACKED, reminder_status, stops
+from engine.store.addresses import addresses_of
 from engine.store.fast import FastInsert
 from engine.store.models import Agency, AuditEvent, Contact, Notification, Obligation, Plan, Task
 from engine.tracking import tracked_by_start
@@ -78,7 +79,7 @@ from engine.workflow.generate import (
     generate_obligations,
     schedule,
 )
-from notifiers.registry import CHANNELS, reachable
+from notifiers.registry import reachable
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -427,17 +428,15 @@ def load_book(
     """Agencies and their active contacts as stored (Telegram chats are linked there)."""
     contacts: dict[int, list[ContactRef]] = {}
     contact_ids: dict[str, int] = {}
-    addresses = [getattr(Contact, known.address) for known in CHANNELS.values()]
-    rows = session.execute(
-        select(Contact.id, Contact.key, Contact.agency_id, Contact.role, *addresses)
+    addresses = addresses_of(session, active=True)
+    for contact_id, key, agency_id, role in session.execute(
+        select(Contact.id, Contact.key, Contact.agency_id, Contact.role)
         .where(Contact.active)
         .order_by(Contact.id)
-    )
-    for row in rows:
-        contacts.setdefault(row.agency_id, []).append(
-            ContactRef(row.key, row.role, frozenset(reachable(row)))
-        )
-        contact_ids[row.key] = row.id
+    ):
+        reached = reachable(addresses.get(contact_id, {}))
+        contacts.setdefault(agency_id, []).append(ContactRef(key, role, frozenset(reached)))
+        contact_ids[key] = contact_id
     agencies, aliases, agency_ids = [], {}, {}
     for row in session.execute(
         select(Agency.id, Agency.key, Agency.name, Agency.jurisdiction, Agency.aliases,

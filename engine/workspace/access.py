@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 
 from engine.bot import links
 from engine.store.models import Agency, AuditEvent, Contact, Obligation, Plan
+from notifiers.registry import mail_channels
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -58,7 +59,7 @@ def viewer_of(session: Session, contact: Contact) -> Viewer:
         contact.id,
         contact.key,
         contact.name,
-        contact.email,
+        contact.addresses.get(mail_channels()[0]),  # the address sign-in links go to
         agency.id,
         agency.key,
         agency.name,

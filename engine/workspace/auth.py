@@ -1,7 +1,8 @@
 """Sign-in without passwords, sessions and CSRF tokens for the workspace.
 
 A contact asks for a link at ``/dang-nhap`` with the email address registered for them
-(``Contact.email``, case does not matter). Every request is a ``SigninRequest`` row, an
+(its address on the mail channel, ``SIGNIN_CHANNEL``; case does not matter). Every
+request is a ``SigninRequest`` row, an
 unknown address too (it gets no link, and the page says the same as for a known one, so
 the page does not tell who is registered). At most ``PER_ADDRESS`` requests per address
 and ``PER_CLIENT`` per client (IP) are taken in ``WINDOW``; more are refused (429).
@@ -40,7 +41,8 @@ from itsdangerous.timed import TimestampSigner
 from sqlalchemy import func, select, update
 
 from engine.errors import Limited, LinkError
-from engine.store.models import Contact, SigninRequest, WebSession
+from engine.store.models import Contact, ContactAddress, SigninRequest, WebSession
+from notifiers.registry import mail_channels
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -53,6 +55,7 @@ PER_ADDRESS = 5
 PER_CLIENT = 30
 SESSION_COOKIE = "nv_session"
 PRE_COOKIE = "nv_pre"
+SIGNIN_CHANNEL = mail_channels()[0]  # the channel whose addresses sign in (email)
 _EMAIL = re.compile(r"^[^@\s]{1,200}@[^@\s]{1,118}\.[^@\s]{1,60}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
 
@@ -110,7 +113,12 @@ class Auth:
             raise Limited(email)
         contact = session.scalars(
             select(Contact)
-            .where(func.lower(Contact.email) == email, Contact.active.is_(True))
+            .join(ContactAddress, ContactAddress.contact_id == Contact.id)
+            .where(
+                ContactAddress.channel == SIGNIN_CHANNEL,
+                func.lower(ContactAddress.address) == email,
+                Contact.active.is_(True),
+            )
             .order_by(Contact.id)
             .limit(1)
         ).first()

@@ -99,7 +99,8 @@ async def send_link(
     minutes = int(LINK_LIFETIME.total_seconds() // 60)
     key = f"signin:{contact.id}:{int(now.timestamp())}"
     if via == "telegram":
-        if contact.telegram_chat_id is None:
+        chat = contact.addresses.get("telegram")
+        if chat is None:
             log.info(_("sign-in by Telegram asked for contact %s, who has no chat"), contact.id)
             return True
         text = (
@@ -107,7 +108,7 @@ async def send_link(
             f"(dùng được một lần, trong {minutes} phút):\n{markup.escape(url)}"
         )
         return await _send(site, Message(
-            key=key, channel="telegram", to=str(contact.telegram_chat_id), subject="Đăng nhập",
+            key=key, channel="telegram", to=chat, subject="Đăng nhập",
             text=text, to_name=contact.name, language="vi",
         ))  # fmt: skip
     context = {"contact": contact, "url": url, "minutes": minutes}

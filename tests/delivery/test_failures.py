@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from engine.config import DeliverySettings, Settings
 from engine.delivery import backoff
 from engine.store.db import Store
-from engine.store.models import Contact
+from engine.store.models import Contact, ContactAddress
 from notifiers.base import PermanentError, TransientError
 from tests import factories as f
 from tests.delivery.helpers import attempts, row
@@ -99,7 +99,8 @@ def test_a_550_fails_at_once_and_flags_the_address(
     failed = row(store, "before-7-0")
     assert (failed.state, failed.attempts) == ("failed", 1)
     with store.session() as s:
-        flags = dict(s.execute(sa.select(Contact.email, Contact.email_flag)).all())
+        a = ContactAddress
+        flags = dict(s.execute(sa.select(a.address, a.flag).where(a.channel == "email")).all())
     assert flags["ok@example.org"] is None
     assert (
         "550 5.1.1" in flags["gone@example.org"] and "mailbox unknown" in flags["gone@example.org"]
@@ -149,7 +150,8 @@ def test_a_group_that_became_a_supergroup_is_followed(store: Store, tmp_path: Pa
     assert [o.result for o in report.outcomes] == ["retried", "sent"]
     assert [m.to for m in migrating.sent] == ["-100123"]
     with store.session() as s:
-        assert s.scalar(sa.select(Contact.telegram_chat_id)) == -100123
+        (contact,) = s.scalars(sa.select(Contact)).all()
+        assert contact.addresses == {"email": "sct@example.org", "telegram": "-100123"}
 
 
 def test_a_blocked_bot_fails_the_row_and_flags_the_chat(store: Store, tmp_path: Path) -> None:
@@ -158,7 +160,8 @@ def test_a_blocked_bot_fails_the_row_and_flags_the_chat(store: Store, tmp_path: 
     run_tick(store, f.settings(tmp_path), NOW, notifiers={"telegram": blocked})
     assert row(store, "before-7").state == "failed"
     with store.session() as s:
-        assert s.scalar(sa.select(Contact.telegram_flag)) == "bot was blocked by the user"
+        (contact,) = s.scalars(sa.select(Contact)).all()
+        assert contact.flags == {"telegram": "bot was blocked by the user"}
 
 
 def test_a_notifier_bug_is_retried_not_fatal(
@@ -226,7 +229,8 @@ def test_a_refused_login_is_retried_and_the_password_is_never_shown(
     assert outcome.detail is not None and "535" in outcome.detail
     assert "sai-mat-khau" not in (row(store, "before-7-0").last_error or "")
     with store.session() as s:
-        assert s.scalar(sa.select(Contact.email_flag)) is None  # not the recipient's fault
+        (contact,) = s.scalars(sa.select(Contact)).all()
+        assert contact.flags == {}  # not the recipient's fault
 
 
 def test_a_missing_credential_variable_keeps_mail_waiting_and_says_which(

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from engine.config import Settings
 from engine.status import apply_action
 from engine.store.db import Store
-from engine.store.models import Contact, Notification, Obligation
+from engine.store.models import Contact, ContactAddress, Notification, Obligation
 from tests import factories as f
 from tests.delivery.helpers import attempts, row, states, update_obligation
 from tests.fakes.smtp import SmtpServer
@@ -162,7 +162,7 @@ def test_a_contact_without_an_address_fails_the_row_and_says_why(
     world: World, smtp: SmtpServer
 ) -> None:
     with world.store.session() as s:
-        s.execute(sa.update(Contact).values(email=None))
+        s.execute(sa.delete(ContactAddress).where(ContactAddress.channel == "email"))
     report = run_tick(world.store, world.settings, f.at(date(2026, 6, 12)))
     assert [o.detail for o in report.failed] == [
         "contact 'Phòng Kế hoạch - SCT' has no email address"

@@ -202,11 +202,12 @@ def _hoa_binh(s: Session) -> None:
 
 def _link_stc(s: Session) -> None:
     """Sở Tài chính's coordinator reads English and linked a Telegram chat."""
-    s.execute(
-        sa.update(Contact)
-        .where(Contact.key == coordinator_key(s, "hn.so-tai-chinh"))
-        .values(language="en", telegram_chat_id=STC_CHAT)
-    )
+    contact = s.scalars(
+        sa.select(Contact).where(Contact.key == coordinator_key(s, "hn.so-tai-chinh"))
+    ).one()
+    contact.language = "en"
+    contact.set_address("telegram", str(STC_CHAT))
+    s.flush()
 
 
 def _reminders_went_out(s: Session) -> None:
@@ -227,10 +228,9 @@ def coordinator_key(s: Session, agency: str) -> str:
 
 
 def coordinator_email(s: Session, agency: str) -> str:
-    email = s.scalars(
-        sa.select(Contact.email)
+    contact = s.scalars(
+        sa.select(Contact)
         .join(Agency, Agency.id == Contact.agency_id)
         .where(Agency.key == agency, Contact.role == "coordinator")
     ).one()
-    assert email is not None
-    return email
+    return contact.addresses["email"]

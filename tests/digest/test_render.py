@@ -39,7 +39,15 @@ def digests(tmp_path_factory: pytest.TempPathFactory) -> list[Digest]:
 
 
 def recipient(language: str) -> Recipient:
-    return Recipient(1, 1, "Đầu mối", "coordinator", "dm@example.org", 77, language, True)
+    return Recipient(
+        1,
+        1,
+        "Đầu mối",
+        "coordinator",
+        {"email": "dm@example.org", "telegram": "77"},
+        language,
+        True,
+    )
 
 
 class _Balanced(HTMLParser):

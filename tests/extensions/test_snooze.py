@@ -142,7 +142,7 @@ def test_the_verdict_holds_reminders_but_never_escalations() -> None:
         return OutboxRow(1, "o7:s:c3:email", "obligation", 7, "s", 1, escalation, 3, "email",
                          "reminder", ["done"], now, now, "sending", 0, None, None)  # fmt: skip
 
-    contact = Recipient(3, 1, "KH", "coordinator", "kh@example.org", None, "vi", True)
+    contact = Recipient(3, 1, "KH", "coordinator", {"email": "kh@example.org"}, "vi", True)
     standings = {7: Standing("open", None)}
     snoozes = {(7, 3): datetime(2026, 6, 29, 1, 0, tzinfo=UTC)}
     assert verdict(row(False), contact, standings, {}, now, snoozes)[0] == "snooze"

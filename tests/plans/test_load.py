@@ -150,7 +150,7 @@ def test_the_directory_sync_keeps_linked_chats_and_deactivates_leavers(
         contact = s.scalars(
             sa.select(Contact).where(Contact.key == "hb.so-cong-thuong.coordinator")
         ).one()
-        contact.telegram_chat_id = 424242  # linked through /start CODE
+        contact.set_address("telegram", "424242")  # linked through /start CODE
     smaller = directory.model_copy(deep=True)
     smaller.agencies = [a for a in smaller.agencies if a.key != "hb.so-tai-chinh"]
     sct = next(a for a in smaller.agencies if a.key == "hb.so-cong-thuong")
@@ -164,10 +164,9 @@ def test_the_directory_sync_keeps_linked_chats_and_deactivates_leavers(
         contact = s.scalars(
             sa.select(Contact).where(Contact.key == "hb.so-cong-thuong.coordinator")
         ).one()
-        assert (contact.name, contact.email, contact.telegram_chat_id) == (
+        assert (contact.name, contact.addresses) == (
             "Phòng Quản lý công nghiệp",
-            "qlcn@example.org",
-            424242,
+            {"email": "qlcn@example.org", "telegram": "424242"},
         )
         gone = s.scalars(sa.select(Contact).where(Contact.key.like("hb.so-tai-chinh.%"))).all()
         assert [c.active for c in gone] == [False, False]

@@ -24,6 +24,7 @@ from engine.store.models import (
     Agency,
     Base,
     Contact,
+    ContactAddress,
     DeliveryAttempt,
     Notification,
     Obligation,
@@ -66,11 +67,20 @@ def fill_outbox(
         s.execute(
             sa.insert(Contact),
             [{"key": f"c{aid}.{n}", "agency_id": aid, "name": f"Người nhận {aid}.{n}",
-              "role": "coordinator", "email": f"p{aid}.{n}@example.org",
-              "telegram_chat_id": chat_base + aid * per_obligation + n, "language": "vi",
-              "active": True} for _, aid in owed for n in range(per_obligation)],
+              "role": "coordinator", "language": "vi", "active": True}
+             for _, aid in owed for n in range(per_obligation)],
         )  # fmt: skip
-        people = s.execute(sa.select(Contact.id, Contact.agency_id)).all()
+        people = s.execute(sa.select(Contact.id, Contact.agency_id).order_by(Contact.id)).all()
+        numbers = {aid: 0 for _, aid in owed}
+        addresses = []
+        for cid, aid in people:
+            n, numbers[aid] = numbers[aid], numbers[aid] + 1
+            addresses += [
+                {"contact_id": cid, "channel": "email", "address": f"p{aid}.{n}@example.org"},
+                {"contact_id": cid, "channel": "telegram",
+                 "address": str(chat_base + aid * per_obligation + n)},
+            ]  # fmt: skip
+        s.execute(sa.insert(ContactAddress), addresses)
         by_agency = {aid: oid for oid, aid in owed}
         rows = [
             {"key": f"o{by_agency[aid]}:before-7:c{cid}:{channel}", "kind": "obligation",

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from engine.config import DeliverySettings, PathsSettings, Settings, TelegramSettings
 from engine.delivery import TickReport, tick
 from engine.store.db import Store
-from engine.store.models import Contact, Notification
+from engine.store.models import ContactAddress, Notification
 from notifiers.telegram import TelegramNotifier
 from tests.conftest import ROOT
 from tests.fakes.botapi import TOKEN, FakeBotApi, Request, server_error, too_many_requests
@@ -37,8 +37,11 @@ BACKOFF = 60.0
 def chats(store: Store) -> dict[int, int]:
     """Notification id → the chat it goes to."""
     with store.session() as s:
-        query = sa.select(Notification.id, Contact.telegram_chat_id).join(Contact)
-        return {nid: chat for nid, chat in s.execute(query)}
+        a = ContactAddress
+        query = sa.select(Notification.id, a.address).join(
+            a, (a.contact_id == Notification.contact_id) & (a.channel == "telegram")
+        )
+        return {nid: int(chat) for nid, chat in s.execute(query)}
 
 
 def due(store: Store, nid: int) -> tuple[str, int, datetime]:

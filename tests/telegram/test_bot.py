@@ -69,7 +69,7 @@ def test_start_with_an_invitation_code_links_the_chat_once(
     with store.session() as s:
         contact = s.get(Contact, world.stc_contact)
         assert contact is not None
-        contact.telegram_chat_id = None
+        contact.set_address("telegram", None)
         code = links.new_invite(s, contact, NOW)
 
     async def scenario(bot: RunningBot) -> None:
@@ -83,10 +83,12 @@ def test_start_with_an_invitation_code_links_the_chat_once(
     with store.session() as s:
         contact = s.get(Contact, world.stc_contact)
         assert contact is not None
-        assert contact.telegram_chat_id == 4004
+        assert contact.addresses["telegram"] == "4004"
         assert contact.invite_code_hash is None
+        row = contact.address_row("telegram")
+        assert row is not None and row.linked_at is not None
     (linked,) = events(store, event="telegram_linked")
-    assert linked.data == {"contact": "hn.so-tai-chinh.coordinator", "chat_id": 4004}
+    assert linked.data == {"contact": "hn.so-tai-chinh.coordinator", "address": "4004"}
     (refused,) = events(store, event="refused")
     assert refused.data is not None
     assert refused.data["chat_id"] == 5005
@@ -110,7 +112,7 @@ def test_an_expired_code_is_refused(
     with store.session() as s:
         contact = s.get(Contact, world.stc_contact)
         assert contact is not None
-        assert contact.telegram_chat_id == STC_CHAT
+        assert contact.addresses["telegram"] == str(STC_CHAT)
 
 
 def test_commands_from_an_unlinked_chat_are_refused_politely_and_recorded(
@@ -138,7 +140,7 @@ def test_a_group_that_became_a_supergroup_keeps_its_contacts(
     with store.session() as s:
         contact = s.get(Contact, world.sct_contact)
         assert contact is not None
-        contact.telegram_chat_id = -4242
+        contact.set_address("telegram", "-4242")
 
     async def scenario(bot: RunningBot) -> None:
         botapi.migrate_group(-4242, -1004242)
@@ -149,7 +151,7 @@ def test_a_group_that_became_a_supergroup_keeps_its_contacts(
     with store.session() as s:
         contact = s.get(Contact, world.sct_contact)
         assert contact is not None
-        assert contact.telegram_chat_id == -1004242
+        assert contact.addresses["telegram"] == "-1004242"
 
 
 # ------------------------------------------------------------------ lists

@@ -12,7 +12,7 @@ from engine.bot import links
 from engine.cli import app
 from engine.store.db import Store
 from engine.store.models import Contact
-from tests.telegram.world import NOW, STC_CHAT, World, build_world
+from tests.telegram.world import NOW, SCT_CHAT, STC_CHAT, World, build_world
 from tests.test_cli_actions import cli_db_url
 
 ISSUED = "2026-06-10T09:00+07:00"
@@ -51,9 +51,9 @@ def test_invite_prints_a_one_time_code_and_stores_only_its_hash(
         assert contact is not None
         assert contact.invite_code_hash == links.hash_code(code)
         assert code not in (contact.invite_code_hash or "")
-        linked = links.redeem(s, code, 7007, NOW)
+        linked = links.redeem(s, code, "telegram", "7007", NOW)
         assert linked is not None and linked.id == world.sct_contact
-        assert links.redeem(s, code, 8008, NOW) is None  # spent
+        assert links.redeem(s, code, "telegram", "8008", NOW) is None  # spent
 
 
 def test_inviting_again_replaces_the_code(cli: CliRunner, store: Store, world: World) -> None:
@@ -64,8 +64,8 @@ def test_inviting_again_replaces_the_code(cli: CliRunner, store: Store, world: W
         invoke(cli, store, "contacts", "invite", str(world.stc_contact), "--now", ISSUED)[1]
     )
     with store.session() as s:
-        assert links.redeem(s, first, 7007, NOW) is None
-        assert links.redeem(s, second, 7007, NOW) is not None
+        assert links.redeem(s, first, "telegram", "7007", NOW) is None
+        assert links.redeem(s, second, "telegram", "7007", NOW) is not None
 
 
 def test_invite_json_and_days(cli: CliRunner, store: Store, world: World) -> None:
@@ -92,17 +92,23 @@ def test_list_shows_links_invitations_and_flags(
     cli: CliRunner, store: Store, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with store.session() as s:
-        links.flag_chat(s, STC_CHAT, "bot was blocked by the user")
+        assert links.flag_chat(s, "telegram", str(STC_CHAT), "bot was blocked by the user") == 1
         contact = s.get(Contact, world.ubnd_contact)
         assert contact is not None
-        contact.telegram_chat_id = None
+        contact.set_address("telegram", None)
         links.new_invite(s, contact, NOW)
     status, out, _ = invoke(cli, store, "contacts", "list", "--json", "--now", ISSUED)
     assert status == 0
     rows = {row["key"]: row for row in json.loads(out)}
-    assert rows["hn.so-tai-chinh.coordinator"]["telegram_flag"] == "bot was blocked by the user"
-    assert rows["hn.so-cong-thuong.coordinator"]["telegram_linked"] is True
-    assert rows["hn.ubnd.coordinator"]["telegram_linked"] is False
+    assert rows["hn.so-tai-chinh.coordinator"]["flags"] == {
+        "telegram": "bot was blocked by the user"
+    }
+    assert rows["hn.so-cong-thuong.coordinator"]["linked"] == {"telegram": True, "zalo": False}
+    assert rows["hn.so-cong-thuong.coordinator"]["addresses"] == {
+        "email": "hn.so-cong-thuong@example.org",
+        "telegram": str(SCT_CHAT),
+    }
+    assert rows["hn.ubnd.coordinator"]["linked"] == {"telegram": False, "zalo": False}
     assert rows["hn.ubnd.coordinator"]["invited_until"] is not None
     monkeypatch.setenv("COLUMNS", "200")
     status, out, _ = invoke(cli, store, "contacts", "list", "--now", ISSUED)

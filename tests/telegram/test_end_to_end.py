@@ -153,7 +153,7 @@ def test_a_blocked_bot_fails_the_row_and_flags_the_contact(
     with store.session() as s:
         contact = s.get(Contact, world.stc_contact)
         assert contact is not None
-        assert contact.telegram_flag == "bot was blocked by the user"
+        assert contact.flags == {"telegram": "bot was blocked by the user"}
     assert rows(store, world.report_sct)["before-9"].state == "sent"  # others go on
 
 
@@ -163,13 +163,13 @@ def test_a_group_that_became_a_supergroup_gets_the_reminder_at_its_new_id(
     with store.session() as s:
         contact = s.get(Contact, world.sct_contact)
         assert contact is not None
-        contact.telegram_chat_id = -4242
+        contact.set_address("telegram", "-4242")
     botapi.fail(-4242, migrated(-1004242), times=None)
     run_tick(store, settings, clock)
     with store.session() as s:
         contact = s.get(Contact, world.sct_contact)
         assert contact is not None
-        assert contact.telegram_chat_id == -1004242
+        assert contact.addresses["telegram"] == "-1004242"
     assert [m.text.splitlines()[1] for m in botapi.sent(-1004242)] == [
         "Báo cáo kết quả thực hiện 6 tháng đầu năm"
     ]

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from engine.store.db import Store
 from engine.store.models import Agency, Contact, Notification, Obligation, Plan
+from tests import factories as f
 
 NOW = datetime(2026, 6, 10, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội, 9 days before the due date
 SCT_CHAT, STC_CHAT, UBND_CHAT = 1001, 2002, 3003
@@ -88,16 +89,15 @@ def build_world(store: Store) -> World:
 
 
 def contact(agency: Agency, name: str, chat_id: int | None, language: str = "vi") -> Contact:
-    return Contact(
+    row = Contact(
         key=f"{agency.key}.coordinator",
         agency_id=agency.id,
         name=name,
         role="coordinator",
-        email=f"{agency.key}@example.org",
-        telegram_chat_id=chat_id,
         language=language,
         active=True,
     )
+    return f.reach(row, email=f"{agency.key}@example.org", chat=chat_id)
 
 
 def obligation(plan: Plan, agency: Agency, title: str, due: date, key: str) -> Obligation:

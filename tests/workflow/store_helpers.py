@@ -24,18 +24,17 @@ def put_directory(session: Session, directory: Directory) -> None:
         session.add(agency)
         session.flush()
         for key, contact in zip(entry.contact_keys(), entry.contacts, strict=True):
-            session.add(
-                Contact(
-                    key=key,
-                    agency_id=agency.id,
-                    name=contact.name,
-                    role=contact.role,
-                    email=contact.email,
-                    telegram_chat_id=contact.telegram_chat_id,
-                    language=contact.language,
-                    active=True,
-                )
+            row = Contact(
+                key=key,
+                agency_id=agency.id,
+                name=contact.name,
+                role=contact.role,
+                language=contact.language,
+                active=True,
             )
+            for channel, address in contact.addresses.items():
+                row.set_address(channel, address)
+            session.add(row)
     session.flush()
 
 

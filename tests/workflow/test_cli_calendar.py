@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from engine.cli import app
 from engine.status import apply_action
 from engine.store.db import Store, open_store
-from engine.store.models import Agency, Contact, Obligation
+from engine.store.models import Agency, Contact, ContactAddress, Obligation
 from engine.workflow.sync import sync_session
 from tests.workflow.helpers import HANOI, calendar, directory, plan, shipped_workflow, task
 from tests.workflow.store_helpers import put_directory, put_plan
@@ -112,8 +112,11 @@ def test_status_counts_per_agency_in_the_status_categories(cli: CliRunner, db: s
             Agency.key == "hn.sct", Obligation.title == "Báo cáo năm 2022")).one()  # fmt: skip
         apply_action(s, annual, "ack", now=datetime(2022, 6, 1, 3, tzinfo=UTC), zone=HANOI,
                      actor="sct", channel="cli")  # fmt: skip
-        s.execute(sa.update(Contact).where(Contact.email == "kh@sct.example.org")
-                  .values(telegram_flag="bot was blocked by the user"))  # fmt: skip
+        s.execute(sa.update(ContactAddress)
+                  .where(ContactAddress.contact_id == sa.select(Contact.id).where(
+                      Contact.key == "hn.sct.coordinator").scalar_subquery(),
+                         ContactAddress.channel == "telegram")
+                  .values(flag="bot was blocked by the user"))  # fmt: skip
     store.dispose()
     report = json.loads(invoke(cli, db, "status", "--as-of", "2022-06-20", "--json"))
     assert report["as_of"] == "2022-06-20" and report["plan"] is None

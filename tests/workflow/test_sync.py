@@ -227,8 +227,9 @@ def test_a_contact_removed_cancels_its_pending_reminders(store: Store) -> None:
     setup(store)
     sync(store)
     with store.session() as s:
-        s.execute(sa.update(Contact).where(Contact.key == "hn.sct.coordinator")
-                  .values(telegram_chat_id=None))  # fmt: skip
+        s.scalars(sa.select(Contact).where(Contact.key == "hn.sct.coordinator")).one().set_address(
+            "telegram", None
+        )
     report = sync(store)
     assert report.notifications_cancelled == 1
     states = lead_states(store)

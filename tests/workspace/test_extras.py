@@ -95,7 +95,7 @@ def test_a_coordinator_makes_an_invitation_code_that_the_bot_accepts(live: Live,
     assert shown.startswith("/start ")
     live.shoot(page, "lien-he")
     with live.store.session() as s:
-        linked = redeem(s, shown.removeprefix("/start "), 4242, live.clock.now)
+        linked = redeem(s, shown.removeprefix("/start "), "telegram", "4242", live.clock.now)
         assert linked is not None and linked.name == "Phòng Quản lý - SXD"
     page.goto(f"{live.url}/lien-he")
     assert "Đã liên kết" in page.locator("tbody tr", has_text="Phòng Quản lý - SXD").inner_text()
@@ -104,7 +104,8 @@ def test_a_coordinator_makes_an_invitation_code_that_the_bot_accepts(live: Live,
     page.goto(f"{live.url}/lien-he")
     assert page.locator("tbody tr").count() == 1
     with live.store.session() as s:
-        other = s.query(Contact).filter(Contact.email == scenario.TNMT_MAIL).one()
+        other = s.query(Contact).filter(Contact.name == "Văn phòng Sở TNMT").one()
+        assert other.addresses["email"] == scenario.TNMT_MAIL
     csrf = page.locator("header input[name=csrf]").input_value()
     status = page.evaluate(
         """async ([url, csrf]) => (await fetch(url, {method: "POST",

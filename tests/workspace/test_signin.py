@@ -154,8 +154,9 @@ def test_the_link_can_come_from_the_bot_to_the_linked_telegram_chat(
     live = telegram_live
     with live.store.session() as s:
         scenario.build(s)
-        (sct,) = s.scalars(sa.select(Contact).where(Contact.email == scenario.SCT_MAIL))
-        sct.telegram_chat_id = 777
+        (sct,) = s.scalars(sa.select(Contact).where(Contact.name == "Phòng Kế hoạch - SCT"))
+        assert sct.addresses["email"] == scenario.SCT_MAIL
+        sct.set_address("telegram", "777")
     page.goto(f"{live.url}/dang-nhap")
     page.get_by_label("Thư điện tử").fill(scenario.SCT_MAIL)
     page.get_by_role("button", name="Gửi qua Telegram").click()
