@@ -85,6 +85,7 @@ from engine.outbox import (
     load_snoozes,
     load_standings,
     release_outbox,
+    sends_alone,
     table,
     wall_clock,
 )
@@ -770,18 +771,34 @@ class _Pass:
         the loop instead measured slower: its waits interleave with the SMTP replies.)"""
         if self.store.dialect == "sqlite":
             self._record(outcomes)
-        else:
+            return
+        if self._writer is None:
+            await asyncio.to_thread(self._open_writer)
+        writer = self._writer
+        if writer is None or not writer.in_loop or not sends_alone(outcomes):
             await asyncio.to_thread(self._record, outcomes)
+            return
+        try:
+            await writer.write_sent(outcomes)
+        except BaseException:
+            self._writer = None
+            with contextlib.suppress(Exception):
+                writer.discard()
+            raise
+        self._drop(o.row.id for o in outcomes)
+
+    def _open_writer(self) -> OutcomeWriter:
+        if self._writer is None:
+            self._writer = OutcomeWriter(
+                self.store.engine.connect(), worker_id=self.worker_id, now=self.now
+            )
+        return self._writer
 
     def _record(self, outcomes: list[Outcome]) -> None:
         # One connection kept for the pass (``OutcomeWriter``), not a Session per call:
         # this runs once per message sent, and a session's set-up, the pool's checkout
         # and its reset on return would cost more than the SQL.
-        if self._writer is None:
-            self._writer = OutcomeWriter(
-                self.store.engine.connect(), worker_id=self.worker_id, now=self.now
-            )
-        writer = self._writer
+        writer = self._open_writer()
         try:
             writer.write(outcomes)
         except Exception:
