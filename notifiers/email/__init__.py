@@ -323,12 +323,12 @@ class EmailNotifier(Notifier):
     async def send(self, message: Message, *, before_accept: Gate | None = None) -> Receipt:
         """Send one message on a free connection of the batch (see the module docstring).
 
-        ``before_accept``, when given, is awaited after MAIL and RCPT and before DATA
-        (whose final ``.`` makes the server accept the message): the outbox
+        ``before_accept``, when given, is awaited after MAIL, RCPT and DATA's 354, before
+        the message (whose final ``.`` makes the server accept it): the outbox
         worker waits there until the outcomes of the messages before it are recorded, so
         that a crash can leave at most one accepted-but-unrecorded message per
         connection (a message cut off before its ``.`` is dropped by the server). The
-        commands are aiosmtplib's public ones (``gated_sendmail``).
+        commands go through aiosmtplib's connection (``gated_sendmail``).
         """
         prepared = self._prepared.pop(message.key, None)
         if prepared is None:
