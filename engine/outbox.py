@@ -42,7 +42,6 @@ from notifiers.registry import CHANNELS
 if TYPE_CHECKING:
     from sqlalchemy import Connection
     from sqlalchemy.orm import Session
-    from sqlalchemy.sql.elements import ColumnElement
 
 log = logging.getLogger("nhacviec.delivery")
 
@@ -373,16 +372,19 @@ def load_siblings(
 ) -> dict[tuple[int, int, str], list[OutboxRow]]:
     """The live rows scheduled by ``now`` of the batch's (obligation, contact, channel)s.
 
-    The query names only the batch's (obligation, contact) pairs, so that it is answered
-    from ``ix_notifications_obligation_contact`` whatever the table holds: on PostgreSQL
-    the pairs themselves (one index probe each), on SQLite the obligations × the
-    contacts (SQLite probes the index for each combination; a row-value IN would be a
-    table scan there). The state is filtered here, not in SQL: a condition on ``state``
-    tempts the planner (SQLite always, PostgreSQL before it has statistics) into the
-    ``(state, due_at)`` index, i.e. into reading every pending row, a cost that grows
-    with what is stored rather than with what is due.
+    The query names only the batch's obligations and contacts, so that it is answered
+    from ``ix_notifications_obligation_contact`` whatever the table holds: the
+    obligations × the contacts, and the rows of other pairs are dropped here (SQLite
+    probes the index for each combination, a row-value IN would be a table scan there;
+    PostgreSQL, given the pairs as a row-value IN, took the obligations for the index
+    and tested every row of them against the pairs one by one: 16 ms for a batch of 200
+    of an obligation with 4,000 contacts, against 0.7 ms with a hashed ``contact_id =
+    ANY``, and 2 to 6 ms of planning against 0.3). The state is filtered here, not in
+    SQL: a condition on ``state`` tempts the planner (SQLite always, PostgreSQL before
+    it has statistics) into the ``(state, due_at)`` index, i.e. into reading every
+    pending row, a cost that grows with what is stored rather than with what is due.
     """
-    from sqlalchemy import and_, select, tuple_
+    from sqlalchemy import and_, select
 
     from engine.store.models import Notification
 
@@ -394,14 +396,9 @@ def load_siblings(
             found[(row.obligation_id, row.contact_id, row.channel)].append(row)
     mine = sorted(r.id for r in rows)
     pairs = sorted({(g[0], g[1]) for g in groups})
-    postgresql = session.get_bind().dialect.name == "postgresql"
     for some in chunked(pairs, 500):
-        where: ColumnElement[bool]
-        if postgresql:
-            where = tuple_(n.obligation_id, n.contact_id).in_(some)
-        else:
-            where = and_(n.obligation_id.in_({o for o, _ in some}),
-                         n.contact_id.in_({c for _, c in some}))  # fmt: skip
+        where = and_(n.obligation_id.in_({o for o, _ in some}),
+                     n.contact_id.in_({c for _, c in some}))  # fmt: skip
         query = select(*row_columns()).where(where, n.scheduled_at <= now, n.id.not_in(mine))
         for r in session.execute(query):
             group = (r.obligation_id, r.contact_id, r.channel)
