@@ -42,7 +42,6 @@ from notifiers.registry import CHANNELS
 if TYPE_CHECKING:
     from sqlalchemy import Connection
     from sqlalchemy.orm import Session
-    from sqlalchemy.sql.elements import ColumnElement
 
 log = logging.getLogger("nhacviec.delivery")
 
@@ -377,16 +376,19 @@ def load_siblings(
 ) -> dict[tuple[int, int, str], list[OutboxRow]]:
     """The live rows scheduled by ``now`` of the batch's (obligation, contact, channel)s.
 
-    The query names only the batch's (obligation, contact) pairs, so that it is answered
-    from ``ix_notifications_obligation_contact`` whatever the table holds: on PostgreSQL
-    the pairs themselves (one index probe each), on SQLite the obligations × the
-    contacts (SQLite probes the index for each combination; a row-value IN would be a
-    table scan there). The state is filtered here, not in SQL: a condition on ``state``
-    tempts the planner (SQLite always, PostgreSQL before it has statistics) into the
-    ``(state, due_at)`` index, i.e. into reading every pending row, a cost that grows
-    with what is stored rather than with what is due.
+    The query names only the batch's obligations and contacts, so that it is answered
+    from ``ix_notifications_obligation_contact`` whatever the table holds: the
+    obligations × the contacts, and the rows of other pairs are dropped here (SQLite
+    probes the index for each combination, a row-value IN would be a table scan there;
+    PostgreSQL, given the pairs as a row-value IN, took the obligations for the index
+    and tested every row of them against the pairs one by one: 16 ms for a batch of 200
+    of an obligation with 4,000 contacts, against 0.7 ms with a hashed ``contact_id =
+    ANY``, and 2 to 6 ms of planning against 0.3). The state is filtered here, not in
+    SQL: a condition on ``state`` tempts the planner (SQLite always, PostgreSQL before
+    it has statistics) into the ``(state, due_at)`` index, i.e. into reading every
+    pending row, a cost that grows with what is stored rather than with what is due.
     """
-    from sqlalchemy import and_, select, tuple_
+    from sqlalchemy import and_, select
 
     from engine.store.models import Notification
 
@@ -398,14 +400,9 @@ def load_siblings(
             found[(row.obligation_id, row.contact_id, row.channel)].append(row)
     mine = sorted(r.id for r in rows)
     pairs = sorted({(g[0], g[1]) for g in groups})
-    postgresql = session.get_bind().dialect.name == "postgresql"
     for some in chunked(pairs, 500):
-        where: ColumnElement[bool]
-        if postgresql:
-            where = tuple_(n.obligation_id, n.contact_id).in_(some)
-        else:
-            where = and_(n.obligation_id.in_({o for o, _ in some}),
-                         n.contact_id.in_({c for _, c in some}))  # fmt: skip
+        where = and_(n.obligation_id.in_({o for o, _ in some}),
+                     n.contact_id.in_({c for _, c in some}))  # fmt: skip
         query = select(*row_columns()).where(where, n.scheduled_at <= now, n.id.not_in(mine))
         for r in session.execute(query):
             group = (r.obligation_id, r.contact_id, r.channel)
@@ -542,6 +539,9 @@ class OutcomeWriter:
             json.dumps if self.dialect == "postgresql" or serialise is None else serialise
         )
         self._checkpoint: int | None = None
+        self._prepared = False  # PostgreSQL: ``_PG_SENT`` prepared on this connection
+        self._instant_text = str(self._instant).encode()  # as psycopg's text dump of it
+        self._worker_text = worker_id.encode()
         if self.dialect == "postgresql":
             # Its own setting for the life of the connection, given back by ``close``.
             self.raw.execute("SET synchronous_commit TO OFF")
@@ -553,6 +553,60 @@ class OutcomeWriter:
             # connection) do, once per batch rather than every few dozen messages.
             (self._checkpoint,) = self.raw.execute("PRAGMA wal_autocheckpoint").fetchone()
             self.raw.execute("PRAGMA wal_autocheckpoint = 0")
+
+    @property
+    def in_loop(self) -> bool:
+        """Whether ``write_sent`` can be awaited in the event loop (PostgreSQL)."""
+        return self.dialect == "postgresql"
+
+    async def write_sent(self, outcomes: Sequence[Outcome]) -> None:
+        """Record outcomes that are all plain "sent" (``sends_alone``) from the event loop,
+        without a thread: PostgreSQL, through libpq's asynchronous calls on the kept
+        connection, one prepared statement per outcome (its own transaction, without
+        waiting for the WAL flush, as ``write``), the loop free while the server works.
+        The client's part is a few microseconds of C per outcome, where a thread (its
+        hop, the GIL handed back and forth, psycopg's conversion of the parameters)
+        cost about 0.2 ms of CPU beside the sending. On error the connection is
+        unusable."""
+        import asyncio
+
+        from psycopg import errors
+        from psycopg.pq import ExecStatus
+
+        pgconn = self.raw.pgconn
+        if not self._prepared:
+            self._prepare()
+        loop = asyncio.get_running_loop()
+        for o in outcomes:
+            pgconn.send_query_prepared(
+                _PG_SENT,
+                (str(o.row.id).encode(), str(o.attempts).encode(),
+                 json.dumps(o.receipt).encode(), self._instant_text, self._worker_text),
+            )  # fmt: skip
+            pgconn.consume_input()
+            while pgconn.is_busy():
+                readable: asyncio.Future[None] = loop.create_future()
+                loop.add_reader(pgconn.socket, _resolve, readable)
+                try:
+                    await readable
+                finally:
+                    loop.remove_reader(pgconn.socket)
+                pgconn.consume_input()
+            failed = None
+            while (result := pgconn.get_result()) is not None:
+                if result.status != ExecStatus.COMMAND_OK:
+                    failed = failed or result
+            if failed is not None:
+                raise errors.error_from_result(failed)
+
+    def _prepare(self) -> None:
+        from psycopg import errors
+        from psycopg.pq import ExecStatus
+
+        result = self.raw.pgconn.prepare(_PG_SENT, _postgresql_sent_sql_numbered().encode())
+        if result.status != ExecStatus.COMMAND_OK:
+            raise errors.error_from_result(result)
+        self._prepared = True
 
     def write(self, outcomes: Sequence[Outcome]) -> None:
         """Record ``outcomes`` (one transaction); on error the connection is unusable."""
@@ -567,10 +621,18 @@ class OutcomeWriter:
         else:
             self._sent_sqlite(outcomes)
 
+    def discard(self) -> None:
+        """Drop the connection (a write failed or was cut short: it may still have a
+        statement in progress), so the pool does not lend it again."""
+        self.connection.invalidate()
+        self.connection.close()
+
     def close(self) -> None:
         """Give the connection back (to the pool) as it was lent."""
         try:
             if self.dialect == "postgresql" and not self.raw.closed:
+                if self._prepared:
+                    self.raw.execute(f"DEALLOCATE {_PG_SENT.decode()}")
                 self.raw.execute("RESET synchronous_commit")
                 self.raw.commit()
             elif self._checkpoint is not None:
@@ -615,6 +677,14 @@ class OutcomeWriter:
             raw.autocommit = False
 
 
+_PG_SENT = b"nhacviec_sent"  # the name of ``OutcomeWriter``'s prepared statement
+
+
+def _resolve(future: Any) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 def _processed(column_type: Any, dialect: Any, value: Any) -> Any:
     """``value`` as the column type's bind processing hands it to the driver."""
     process = column_type.dialect_impl(dialect).bind_processor(dialect)
@@ -655,6 +725,16 @@ def _postgresql_sent_sql() -> str:
         f"INSERT INTO {table(DeliveryAttempt).name} (notification_id, at, worker, outcome, error) "
         "VALUES (%(id)s, %(now)s, %(worker)s, 'sent', NULL)"
     )
+
+
+@lru_cache(maxsize=1)
+def _postgresql_sent_sql_numbered() -> str:
+    """``_postgresql_sent_sql`` with libpq's numbered parameters (``write_sent``): id,
+    attempts, receipt, the instant, the worker."""
+    sql = _postgresql_sent_sql()
+    for n, name in enumerate(("id", "attempts", "receipt", "now", "worker"), start=1):
+        sql = sql.replace(f"%({name})s", f"${n}")
+    return sql
 
 
 def _record_result(

@@ -43,7 +43,7 @@ or its decision to the agency; ``engine.extension_messages``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import format_datetime
 from functools import lru_cache
@@ -115,11 +115,24 @@ class Templates:
         self._env.filters["fit"] = fit
         self._cache: dict[str, jinja2.Template] = {}
 
+    def scope(self, context: Mapping[str, Any]) -> Scope:
+        """``context`` with the environment's globals, merged once for the several
+        templates of one message (``render`` then shares it instead of copying it again
+        for each: templates never write into it, their own ``set`` statements write into
+        their own context)."""
+        return Scope(self._env.globals, **context)
+
     def render(self, language: str, name: str, part: str, context: Mapping[str, Any]) -> str:
         """Render ``{language}/{name}.{part}.j2`` (Vietnamese if the language lacks it)."""
         template = self._template(language, f"{name}.{part}.j2")
         try:
-            return template.render(context)
+            if type(context) is not Scope:
+                return template.render(context)
+            shared = template.new_context(context, shared=True)
+            try:
+                return "".join(template.root_render_func(shared))
+            except Exception:
+                self._env.handle_exception()  # as Template.render: raises, traceback mapped
         except jinja2.TemplateError as exc:
             raise RenderError(
                 _("template {name}: {exc}").format(name=template.name, exc=exc)
@@ -146,6 +159,10 @@ class Templates:
             ) from exc
         self._cache[path] = template
         return template
+
+
+class Scope(dict[str, Any]):
+    """A message's template context merged with the globals (``Templates.scope``)."""
 
 
 @lru_cache(maxsize=8)
@@ -321,23 +338,20 @@ class ObligationMessages:
                 )
             )
         subject = self.subjects[row.obligation_id]
-        context = self.context(row, recipient, subject)
-        language = recipient.lang
         templates = self.env.templates
-        message = Message(
-            key=row.key,
-            channel=row.channel,
-            to=recipient.address(row.channel),
-            subject=subject_line(templates.render(language, row.template, "subject", context)),
-            text="",
-            to_name=recipient.name,
-            language=language,
-            headers=self.env.headers(),
-        )
+        context = templates.scope(self.context(row, recipient, subject))
+        language = recipient.lang
+        to = recipient.address(row.channel)
+        heading = subject_line(templates.render(language, row.template, "subject", context))
         body = render_body(templates, language, row.template, row.channel, context)
+        # One Message built whole (not built, then copied with replace()): once per message.
         if body.html is None:
-            return replace(message, text=body.text, buttons=self._buttons(row, subject, language))
-        return replace(message, text=body.text, html=body.html, attachments=self._attachments(row))
+            return Message(row.key, row.channel, to, heading, body.text, None, recipient.name,
+                           language, self._buttons(row, subject, language),
+                           headers=self.env.headers())  # fmt: skip
+        return Message(row.key, row.channel, to, heading, body.text, body.html, recipient.name,
+                       language, attachments=self._attachments(row),
+                       headers=self.env.headers())  # fmt: skip
 
     def context(self, row: OutboxRow, recipient: Recipient, subject: Subject) -> dict[str, Any]:
         today = self.env.today

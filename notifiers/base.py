@@ -120,7 +120,7 @@ class Notifier:
     - ``max_in_flight``: how many ``send`` calls may run at once (None: ``[delivery]
       concurrency``); an instance may set its own from its settings;
     - ``gated``: ``send`` takes ``before_accept`` (a coroutine awaited just before the
-      server accepts the message; email, before DATA).
+      server accepts the message; email, after DATA's go-ahead, before the message).
 
     ``prepare(message)`` is CPU work the tick may do ahead, while earlier messages are
     on the wire (the default does nothing). Entering the context opens what a batch

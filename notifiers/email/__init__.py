@@ -62,6 +62,8 @@ CRLF = "\r\n"
 _MAILBOX = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+$")
 _SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
 _TOKENS = re.compile(r"\S+\s*|\s+")  # a word and the space after it
+_LINE_ENDS = re.compile(rb"\r\n|\n|\r(?!\n)")
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 _RESERVED = {
     "from",
     "to",
@@ -109,6 +111,16 @@ def mime_bytes(message: Message, sender: str) -> bytes:
         if name.lower() not in _RESERVED:
             head.append(_header(name, _encoded(value, name)))
     return (CRLF.join(head) + CRLF + body).encode("ascii")
+
+
+def wire_bytes(data: bytes) -> bytes:
+    """What goes over the connection after DATA's 354 for the message ``data``: line
+    ends made CRLF, a line's leading "." doubled, the final ".", as aiosmtplib's ``data``
+    sends it (done ahead, off the SMTP round trips: ``EmailNotifier.prepare``)."""
+    data = _LINE_ENDS.sub(b"\r\n", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return _LEADING_DOT.sub(b"..", data) + b".\r\n"
 
 
 def _header(name: str, value: str) -> str:
@@ -265,7 +277,7 @@ class EmailNotifier(Notifier):
         self._connections = [_Connection() for _ in range(self.max_in_flight)]
         self._free: asyncio.Queue[_Connection] | None = None
         self._down: str | None = None
-        self._prepared: dict[str, bytes] = {}
+        self._prepared: dict[str, tuple[bytes, bytes]] = {}  # key → (bytes, wire bytes)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -303,21 +315,25 @@ class EmailNotifier(Notifier):
         """Build the message's bytes ahead of ``send`` (optional hook: the tick calls it
         while earlier messages are on the wire). Errors surface in ``send``."""
         with contextlib.suppress(PermanentError):
-            self._prepared[message.key] = mime_bytes(message, self.sender)
+            data = mime_bytes(message, self.sender)
+            self._prepared[message.key] = (data, wire_bytes(data))
 
     gated: ClassVar[bool] = True  # ``send`` takes ``before_accept`` (see its docstring)
 
     async def send(self, message: Message, *, before_accept: Gate | None = None) -> Receipt:
         """Send one message on a free connection of the batch (see the module docstring).
 
-        ``before_accept``, when given, is awaited after MAIL and RCPT and before DATA
-        (whose final ``.`` makes the server accept the message): the outbox
+        ``before_accept``, when given, is awaited after MAIL, RCPT and DATA's 354, before
+        the message (whose final ``.`` makes the server accept it): the outbox
         worker waits there until the outcomes of the messages before it are recorded, so
         that a crash can leave at most one accepted-but-unrecorded message per
         connection (a message cut off before its ``.`` is dropped by the server). The
-        commands are aiosmtplib's public ones (``gated_sendmail``).
+        commands go through aiosmtplib's connection (``gated_sendmail``).
         """
-        data = self._prepared.pop(message.key, None) or mime_bytes(message, self.sender)
+        prepared = self._prepared.pop(message.key, None)
+        if prepared is None:
+            data = mime_bytes(message, self.sender)
+            prepared = (data, wire_bytes(data))
         if self._down is not None:
             raise TransientError(self._down)
         if self._free is None:  # used without ``async with``: one connection at a time
@@ -325,7 +341,7 @@ class EmailNotifier(Notifier):
         assert self._free is not None
         connection = await self._free.get()
         try:
-            response = await self._sendmail(connection, message.to, data, before_accept)
+            response = await self._sendmail(connection, message.to, prepared, before_accept)
         except DeliveryError:
             raise
         except Exception as exc:
@@ -335,7 +351,7 @@ class EmailNotifier(Notifier):
         return Receipt(self.channel, {"message_id": message_id(message.key), "reply": response})
 
     async def _sendmail(
-        self, connection: _Connection, to: str, data: bytes, gate: Gate | None
+        self, connection: _Connection, to: str, data: tuple[bytes, bytes], gate: Gate | None
     ) -> str:
         import aiosmtplib
 
@@ -350,12 +366,13 @@ class EmailNotifier(Notifier):
             return await self._transaction(smtp, to, data, gate)
 
     async def _transaction(
-        self, smtp: aiosmtplib.SMTP, to: str, data: bytes, gate: Gate | None
+        self, smtp: aiosmtplib.SMTP, to: str, data: tuple[bytes, bytes], gate: Gate | None
     ) -> str:
+        message, wire = data
         if gate is None:
-            _refused, reply = await smtp.sendmail(self.envelope_from, [to], data)
+            _refused, reply = await smtp.sendmail(self.envelope_from, [to], message)
             return reply
-        return await gated_sendmail(smtp, self.envelope_from, to, data, gate)
+        return await gated_sendmail(smtp, self.envelope_from, to, message, gate, wire=wire)
 
     async def _connection(self, connection: _Connection) -> aiosmtplib.SMTP:
         import aiosmtplib
@@ -400,16 +417,26 @@ class EmailNotifier(Notifier):
 
 
 async def gated_sendmail(
-    smtp: aiosmtplib.SMTP, sender: str, to: str, data: bytes, gate: Gate
+    smtp: aiosmtplib.SMTP,
+    sender: str,
+    to: str,
+    data: bytes,
+    gate: Gate,
+    *,
+    wire: bytes | None = None,
 ) -> str:
-    """``smtp.sendmail(sender, [to], data)``, awaiting ``gate`` before the DATA command.
+    """``smtp.sendmail(sender, [to], data)``, awaiting ``gate`` before the message itself.
 
-    The same transaction through aiosmtplib's public commands: MAIL with the SIZE that
-    ``sendmail`` declares, RCPT, then ``data``; the same errors (``SMTPSenderRefused``;
-    a refused recipient is ``SMTPRecipientsRefused``; after a refusal the envelope is
-    reset with RSET). Only the message waits. Until the server has read the final ``.``
-    after it the message is not accepted: a connection closed before that (the process
-    killed) delivers nothing.
+    The same transaction through aiosmtplib's commands: MAIL with the SIZE that
+    ``sendmail`` declares, RCPT, DATA, then the message (``wire``: ``wire_bytes(data)``,
+    made ahead if given) and its final "."; the same errors (``SMTPSenderRefused``; a
+    refused recipient is ``SMTPRecipientsRefused``; a refused DATA or message is
+    ``SMTPDataError``; after a refusal the envelope is reset with RSET). The gate is
+    awaited after the server's 354 (go ahead), just before the message is written: until
+    the server has read the final "." the message is not accepted, so a connection
+    closed before that (the process killed) delivers nothing, and waiting there leaves
+    the database the most time (three round trips to the mail server) to record the
+    outcomes before it.
 
     ``sender`` and ``to`` must be bare addresses that ``mime_bytes`` accepted (its
     mailbox check is stricter than aiosmtplib's, which refuses only what would break the
@@ -436,13 +463,33 @@ async def gated_sendmail(
         if reply.code not in (SMTPStatus.completed, SMTPStatus.will_forward):
             refused = aiosmtplib.SMTPRecipientRefused(reply.code, reply.message, to)
             raise aiosmtplib.SMTPRecipientsRefused([refused])
-        await gate()
-        response = await smtp.data(data)
+        reply = await smtp.execute_command(b"DATA")
+        if reply.code != SMTPStatus.start_input:
+            raise aiosmtplib.SMTPDataError(reply.code, reply.message)
     except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
         if smtp.is_connected:
             with contextlib.suppress(aiosmtplib.SMTPException):
                 await smtp.rset()
         raise
+    # The server now reads everything as the message until a line with a lone ".":
+    # nothing else may be sent on this connection, so if anything fails before the
+    # message is written the connection is closed (the message is then not delivered).
+    try:
+        await gate()
+        protocol = smtp.protocol
+        if protocol is None:
+            raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+        protocol.write(wire if wire is not None else wire_bytes(data))
+        # No await between the write and read_response: it marks the reply as
+        # expected before anything can arrive.
+        response = await protocol.read_response(timeout=smtp.timeout)
+    except BaseException:
+        smtp.close()
+        raise
+    if response.code != SMTPStatus.completed:
+        with contextlib.suppress(aiosmtplib.SMTPException):
+            await smtp.rset()
+        raise aiosmtplib.SMTPDataError(response.code, response.message)
     return response.message
 
 
