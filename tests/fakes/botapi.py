@@ -37,9 +37,11 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakes.http import FakeServer, LocalHttpFake
 
 TOKEN = "123456:TEST-TOKEN-not-a-secret"
 BOT_USER = {
@@ -219,7 +221,7 @@ def utf16_len(text: str) -> int:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stall
-    server: _HTTPServer
+    server: FakeServer
 
     def do_POST(self) -> None:
         self._serve()
@@ -232,7 +234,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         params = decode_params(url.query, body, self.headers.get("Content-Type", ""))
-        status, reply = self.server.api.handle(url.path, params)
+        status, reply = self.server.fake.handle(url.path, params)
         data = json.dumps(reply, ensure_ascii=False).encode()
         try:
             self.send_response(status)
@@ -245,11 +247,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: tests read ``requests`` instead
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    api: FakeBotApi
 
 
 def decode_params(query: str, body: bytes, content_type: str) -> dict[str, Any]:
@@ -278,7 +275,7 @@ class _Failures:
         return self.queue.popleft() if self.queue else self.forever
 
 
-class FakeBotApi:
+class FakeBotApi(LocalHttpFake):
     """The server; use as a context manager (``with FakeBotApi() as api:``)."""
 
     def __init__(
@@ -301,41 +298,20 @@ class FakeBotApi:
         self._last_send: dict[int, float] = {}
         self._failures: dict[int, _Failures] = {}
         self._closing = False
-        self._server: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
-    def __enter__(self) -> FakeBotApi:
-        self.start()
-        return self
+    handler = _Handler
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        server = _HTTPServer(("127.0.0.1", 0), _Handler)
-        server.api = self
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
+    def closing(self) -> None:
         with self._lock:
             self._closing = True
             self._lock.notify_all()  # release long polls now, not at their timeout
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
 
     @property
     def base_url(self) -> str:
         """What to give ``Bot(base_url=…)`` / ``[telegram] base_url``: the token follows it."""
-        assert self._server is not None, "start the server first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/bot"
+        return f"{self.root}/bot"
 
     # ----------------------------------------------------------------- test hooks
 

@@ -25,10 +25,11 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from notifiers.webhook import verify
+from tests.fakes.http import FakeServer, LocalHttpFake
 
 SECRET = "test-webhook-secret-0123456789"  # not a real one
 NOW = 1_780_000_000.0  # 2026-05-28T20:26:40Z: the wall clock tests share
@@ -64,13 +65,13 @@ class Answer:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
-    server: _HTTPServer
+    server: FakeServer
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
-        answer, held = self.server.receiver.receive(self.path, headers, body, self.client_address)
+        answer, held = self.server.fake.receive(self.path, headers, body, self.client_address)
         if held is not None:
             held.wait(timeout=30)
         try:
@@ -87,11 +88,6 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # quiet: tests read ``deliveries`` instead
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    receiver: FakeReceiver
-
-
 _ACCEPTED = Answer(200)  # unscripted: answered with the id it is given
 
 
@@ -100,8 +96,10 @@ def _json(data: dict[str, Any]) -> Answer:
     return Answer(200, body, {"Content-Type": "application/json"})
 
 
-class FakeReceiver:
+class FakeReceiver(LocalHttpFake):
     """The server; use as a context manager (``with FakeReceiver() as receiver:``)."""
+
+    handler = _Handler
 
     def __init__(
         self,
@@ -120,35 +118,12 @@ class FakeReceiver:
         self._holds = 0
         self._released = threading.Event()
         self._lock = threading.Lock()
-        self._server: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> FakeReceiver:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        server = _HTTPServer(("127.0.0.1", 0), _Handler)
-        server.receiver = self
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
+    def closing(self) -> None:
         self.release()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
 
     def url(self, path: str = "/hook") -> str:
-        assert self._server is not None, "start the server first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}{path}"
+        return f"{self.root}{path}"
 
     # ----------------------------------------------------------------- test hooks
 
