@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,6 +14,7 @@ from engine.periods import (
     Occurrence,
     Period,
     PeriodError,
+    Recurrence,
     after_event,
     find_due_days,
     find_period,
@@ -563,17 +564,7 @@ STRUCTURED = st.builds(
 
 def assert_sound(period: Period, text: str) -> None:
     assert period.expression == text
-    assert period.recurrence in {
-        None,
-        "yearly",
-        "half-yearly",
-        "quarterly",
-        "monthly",
-        "multi-yearly",
-        "continuous",
-        "on-demand",
-        "after-event",
-    }
+    assert period.recurrence is None or period.recurrence in get_args(Recurrence)
     assert bool(period.occurrences) == (period.recurrence not in ("on-demand", "after-event"))
     for occurrence in period.occurrences:
         assert occurrence.start is None or occurrence.start <= occurrence.end
