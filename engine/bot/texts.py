@@ -15,7 +15,9 @@ webhook's ``on_text``: it hands
 So a follower's command goes through the bot's one authorisation path (``_authorized``:
 a linked contact of the obligation's agency or of its plan's owner), is recorded with the
 follower's channel, and a refusal is answered and recorded against the obligation as
-Telegram's are. The answer is the reply's text as plain text (Zalo shows no HTML).
+Telegram's are. The answer is the reply's text as plain text (Zalo shows no HTML) with
+the reply's buttons: "Đã hoàn thành" (``done?:N``) is answered "Xác nhận đã hoàn
+thành?" with the buttons ``done!:N`` and ``cancel:N``, as on Telegram.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from engine.bot import links
 from engine.bot.replies import plain
 from engine.bot.service import BotService, Reply, Sender, utcnow
 from engine.status import Action
+from notifiers.base import Answer
 
 if TYPE_CHECKING:
     from engine.config import Settings
@@ -44,13 +47,13 @@ def text_commands(
     store: Store,
     channel: str,
     now: Callable[[], datetime] = utcnow,
-) -> Callable[[str, str], str | None]:
+) -> Callable[[str, str], str | Answer | None]:
     """The ``on_text(address, text)`` of ``channel``'s webhook (see the module docstring):
     the answer to send back to ``address``, or None for a text that asks nothing."""
     service = BotService(settings, store, now, channel=channel)
     link = links.link_by_text(store.session, channel, now)
 
-    def on_text(address: str, text: str) -> str | None:
+    def on_text(address: str, text: str) -> str | Answer | None:
         words = text.split()
         sender = Sender(address)
         if words and words[0].lower() in COMMANDS:
@@ -63,6 +66,8 @@ def text_commands(
     return on_text
 
 
-def _text(reply: Reply) -> str | None:
+def _text(reply: Reply) -> Answer | None:
+    """The reply as the follower sees it: plain text, with the reply's buttons ("Xác
+    nhận đã hoàn thành?" asks with ``done!:N`` and ``cancel:N``)."""
     shown = reply.text or reply.toast
-    return plain(shown, TEXT_LIMIT) if shown else None
+    return Answer(plain(shown, TEXT_LIMIT), reply.buttons) if shown else None

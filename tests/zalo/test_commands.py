@@ -81,6 +81,26 @@ def say(
     return [m.text for m in zalo.received()[before:]]
 
 
+def test_the_done_button_asks_to_confirm_with_buttons_then_the_confirmation_reports_done(
+    store: Store, engine_settings: Settings, zalo: FakeZaloApi, clock: VirtualClock,
+    world: World,
+) -> None:  # fmt: skip
+    n = world.obligation
+    (question,) = say(store, engine_settings, clock, zalo, [(FOLLOWER, f"done?:{n}")])
+
+    assert question.startswith("Xác nhận đã hoàn thành?")
+    shown = [(b["title"], b["payload"]) for b in zalo.received(FOLLOWER)[-1].buttons]
+    assert [payload for _, payload in shown] == [f"done!:{n}", f"cancel:{n}"]
+    with store.session() as s:
+        assert s.get_one(Obligation, n).status == "open"
+
+    (answer,) = say(store, engine_settings, clock, zalo, [(FOLLOWER, f"done!:{n}")])
+
+    assert answer.startswith(f"✅ Đã hoàn thành #{n} Báo cáo 6 tháng đầu năm 2026")
+    with store.session() as s:
+        assert s.get_one(Obligation, n).status == "done"
+
+
 def refusals(store: Store) -> list[tuple[int | None, str, dict[str, object]]]:
     with store.session() as s:
         rows = s.query(AuditEvent).filter(AuditEvent.event == "refused").order_by(AuditEvent.id)
