@@ -12,8 +12,8 @@ A follower's text arrives as ``{"event_name": "user_send_text", "sender": {"id":
 "message": {"msg_id": …, "text": …}, …}``; a button of type ``oa.query.*`` makes the
 follower send its payload the same way. ``webhook_app(on_text, …)`` is the Starlette
 endpoint: it verifies, hands ``(user_id, text)`` to ``on_text`` and, when that returns a
-reply (a text or an ``Answer`` with buttons), sends it to the follower after answering 200 (Zalo wants the answer within two
-seconds). Other events are answered 200 and ignored.
+reply (a text or an ``Answer`` with buttons), sends it to the follower after answering
+200 (Zalo wants the answer within two seconds). Other events are answered 200 and ignored.
 """
 
 from __future__ import annotations
