@@ -30,6 +30,7 @@ NOW = f.at(date(2026, 6, 12))
 FOLLOWER = "8123456789012345678"  # Zalo user ids are 19 digits: more than a 64-bit int holds
 STRANGER = "1002"
 OTHER = "1003"  # a follower linked to another agency
+OWNER = "1005"  # a follower of the agency that owns the plan
 
 
 @dataclass
@@ -54,7 +55,10 @@ def world(store: Store, zalo: FakeZaloApi) -> World:
         theirs = f.contact(s, other, name="Văn phòng STC", email=None, key="stc")
         theirs.set_address("zalo", OTHER)
         later = f.contact(s, sct, name="Lãnh đạo SCT", email=None, key="sct-head")
-        about = f.obligation(s, f.plan(s), sct)
+        ubnd = f.agency(s, "hn.ubnd", "UBND thành phố Hà Nội")
+        coordinator = f.contact(s, ubnd, name="Văn phòng UBND", email=None, key="ubnd")
+        coordinator.set_address("zalo", OWNER)
+        about = f.obligation(s, f.plan(s, owner=ubnd), sct)
         return World(about.id, links.new_invite(s, later, NOW))
 
 
@@ -79,6 +83,19 @@ def say(
 
     assert asyncio.run(run()) == [200] * len(texts)
     return [m.text for m in zalo.received()[before:]]
+
+
+def test_the_plan_owners_follower_may_acknowledge_too(
+    store: Store, engine_settings: Settings, zalo: FakeZaloApi, clock: VirtualClock,
+    world: World,
+) -> None:  # fmt: skip
+    n = world.obligation
+    (answer,) = say(store, engine_settings, clock, zalo, [(OWNER, f"#ACK {n}")])
+
+    assert answer.startswith(f"✅ Đã ghi nhận #{n} Báo cáo 6 tháng đầu năm 2026 – Văn phòng")
+    with store.session() as s:
+        assert s.get_one(Obligation, n).status == "acknowledged"
+    assert refusals(store) == []
 
 
 def test_the_done_button_asks_to_confirm_with_buttons_then_the_confirmation_reports_done(
