@@ -118,6 +118,21 @@ def test_the_done_button_asks_to_confirm_with_buttons_then_the_confirmation_repo
         assert s.get_one(Obligation, n).status == "done"
 
 
+def test_a_snooze_button_snoozes_and_says_until_when(
+    store: Store, engine_settings: Settings, zalo: FakeZaloApi, clock: VirtualClock,
+    world: World,
+) -> None:  # fmt: skip
+    n = world.obligation
+    (answer,) = say(store, engine_settings, clock, zalo, [(FOLLOWER, f"snooze:{n}:1d")])
+
+    assert answer == f"🔕 Sẽ nhắc lại #{n} lúc 15/06 08:00."  # Friday 12/06: next working day
+    with store.session() as s:
+        (event,) = [e for e in s.query(AuditEvent) if e.obligation_id == n]
+        assert (event.event, event.channel, event.actor) == (
+            "snoozed", "zalo", "Phòng Kế hoạch - SCT"
+        )  # fmt: skip
+
+
 def refusals(store: Store) -> list[tuple[int | None, str, dict[str, object]]]:
     with store.session() as s:
         rows = s.query(AuditEvent).filter(AuditEvent.event == "refused").order_by(AuditEvent.id)
