@@ -36,6 +36,15 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """The answer to a text a person sent to a channel's webhook: a text and the buttons
+    under it (a channel whose buttons send their ``data`` back as the person's text)."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
 class Attachment:
     filename: str
     content: bytes

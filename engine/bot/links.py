@@ -14,7 +14,8 @@ A chat may be linked to several contacts (a group shared by an agency's coordina
 head). It may act on an obligation when one of its active contacts belongs to the
 obligation's agency or to the agency that owns the obligation's plan; ``authorize``
 returns that contact (the obligation's own agency first). Everything refused is recorded
-as an ``AuditEvent`` (event ``refused``, channel ``telegram``).
+as an ``AuditEvent`` (event ``refused``, the channel it came through: ``telegram``, or
+``zalo`` for a follower's text, ``engine.bot.texts``).
 """
 
 from __future__ import annotations
@@ -152,19 +153,34 @@ def plan_owner(session: Session, obligation: Obligation) -> int | None:
     return session.scalar(select(Plan.owner_agency_id).where(Plan.id == obligation.plan_id))
 
 
+def where_from(channel: str, address: int | str) -> dict[str, Any]:
+    """Who sent a command, as the audit trail keeps it: ``{"chat_id": -100…}`` (a number)
+    for Telegram, ``{"address": "…"}`` (text: a Zalo user id has 19 digits) for another
+    channel."""
+    if channel == "telegram":
+        return {"chat_id": address}
+    return {"address": str(address)}
+
+
 def record_refusal(
     session: Session,
     *,
-    chat_id: int,
+    chat_id: int | str,
     attempted: str,
     reason: str,
     now: datetime,
     obligation: Obligation | None = None,
     contact: Contact | None = None,
     user: str | None = None,
+    channel: str = "telegram",
 ) -> AuditEvent:
-    """Record a refused command or button press (the audit trail of who tried what)."""
-    data: dict[str, Any] = {"chat_id": chat_id, "attempted": attempted, "reason": reason}
+    """Record a refused command or button press (the audit trail of who tried what);
+    ``chat_id`` is the sender's address on ``channel`` (``where_from``)."""
+    data: dict[str, Any] = {
+        **where_from(channel, chat_id),
+        "attempted": attempted,
+        "reason": reason,
+    }
     if user:
         data["telegram_user"] = user
     event = AuditEvent(
@@ -172,7 +188,7 @@ def record_refusal(
         at=now,
         event="refused",
         actor=contact.name if contact is not None else None,
-        channel="telegram",
+        channel=channel,
         data=data,
     )
     session.add(event)

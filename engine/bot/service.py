@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from engine.store.db import Store
     from engine.workflow.calendar import WorkCalendar
 
-CHANNEL = "telegram"  # the channel whose chats this bot serves (addresses: chat ids)
+CHANNEL = "telegram"  # the channel a BotService serves by default (addresses: chat ids)
 LIST_LIMIT = 30  # obligations shown per agency by /status and /overdue
 OPEN = ("open", "acknowledged")
 NOT_THE_AGENCY = "only the agency that owes it may ask for an extension"
@@ -81,7 +81,7 @@ def utcnow() -> datetime:
 class Sender:
     """Where a command or press came from."""
 
-    chat_id: int
+    chat_id: int | str  # a Telegram chat id; on another channel its address (text)
     user: str | None = None  # the Telegram user's name, kept in the audit trail
 
 
@@ -118,14 +118,24 @@ class _Chat:
 
 
 class BotService:
-    """The bot's behaviour over one store; ``now`` is the clock (a parameter for tests)."""
+    """The bot's behaviour over one store; ``now`` is the clock (a parameter for tests).
+
+    ``channel`` is the linked channel whose senders it serves (``telegram``; ``zalo`` for
+    the OA webhook's followers, ``engine.bot.texts``): senders are found by their address
+    on it, and status changes, extensions, snoozes and refusals are recorded with it.
+    """
 
     def __init__(
-        self, settings: Settings, store: Store, now: Callable[[], datetime] = utcnow
+        self,
+        settings: Settings,
+        store: Store,
+        now: Callable[[], datetime] = utcnow,
+        channel: str = CHANNEL,
     ) -> None:
         self.settings = settings
         self.store = store
         self.now = now
+        self.channel = channel
         self.zone = settings.time.zone
         self.replies: Replies = replies_for(settings.paths.templates, settings.time.timezone)
 
@@ -139,11 +149,12 @@ class BotService:
             if not args:
                 outcome = "linked_already" if chat.linked else "missing_code"
                 return Reply(self._render(chat, "start", outcome=outcome))
-            contact = links.redeem(session, " ".join(args), CHANNEL, str(sender.chat_id), now)
+            contact = links.redeem(session, " ".join(args), self.channel, str(sender.chat_id), now)
             if contact is None:
                 links.record_refusal(
                     session,
                     chat_id=sender.chat_id,
+                    channel=self.channel,
                     attempted="/start",
                     reason="wrong, spent or expired invitation code",
                     now=now,
@@ -295,13 +306,14 @@ class BotService:
                 now=now,
                 zone=self.zone,
                 actor=contact.name,
-                channel="telegram",
+                channel=self.channel,
                 note=note,
             )
         except StatusError as error:
             links.record_refusal(
                 session,
                 chat_id=chat.sender.chat_id,
+                channel=self.channel,
                 attempted=attempted,
                 reason=str(error),
                 now=now,
@@ -335,6 +347,7 @@ class BotService:
             links.record_refusal(
                 session,
                 chat_id=chat.sender.chat_id,
+                channel=self.channel,
                 attempted=attempted,
                 reason="unknown obligation",
                 now=now,
@@ -355,6 +368,7 @@ class BotService:
             links.record_refusal(
                 session,
                 chat_id=chat.sender.chat_id,
+                channel=self.channel,
                 attempted=attempted,
                 reason="the chat is not linked to the obligation's agency or the plan owner",
                 now=now,
@@ -390,7 +404,8 @@ class BotService:
         }
 
     def _origin(self, chat: _Chat, contact: Contact) -> dict[str, Any]:
-        origin: dict[str, Any] = {"chat_id": chat.sender.chat_id, "contact": contact.key}
+        origin: dict[str, Any] = {**links.where_from(self.channel, chat.sender.chat_id),
+                                  "contact": contact.key}  # fmt: skip
         if chat.sender.user:
             origin["telegram_user"] = chat.sender.user
         return origin
@@ -449,7 +464,7 @@ class BotService:
         try:
             request = ext.request_extension(
                 session, obligation, new_due_on=day, reason=reason, by=contact.name,
-                via="telegram", now=now, origin=self._origin(chat, contact),
+                via=self.channel, now=now, origin=self._origin(chat, contact),
             )  # fmt: skip
         except ExtensionError as error:
             self._record(session, chat, attempted, str(error), now, obligation, contact)
@@ -498,7 +513,7 @@ class BotService:
             return Reply(text, force_reply=True)
         try:
             ext.approve_extension(
-                session, request, by=decider.name, via="telegram", now=now,
+                session, request, by=decider.name, via=self.channel, now=now,
                 settings=self.settings, origin=self._origin(chat, decider),
             )  # fmt: skip
         except NhacviecError as error:  # the workflows cannot be read now: nothing written
@@ -514,7 +529,7 @@ class BotService:
         request, obligation, decider = found
         try:
             ext.refuse_extension(
-                session, request, by=decider.name, via="telegram", now=now,
+                session, request, by=decider.name, via=self.channel, now=now,
                 reason=reason, origin=self._origin(chat, decider),
             )  # fmt: skip
         except ExtensionError as error:
@@ -573,7 +588,7 @@ class BotService:
             try:
                 until = ext.snooze(
                     session, obligation, contact, days=days, now=now, calendar=self.calendar,
-                    by=contact.name, via="telegram", origin=self._origin(chat, contact),
+                    by=contact.name, via=self.channel, origin=self._origin(chat, contact),
                 ).until  # fmt: skip
             except ExtensionError as error:
                 self._record(session, chat, data, str(error), now, obligation, contact)
@@ -602,7 +617,8 @@ class BotService:
         obligation: Obligation | None, contact: Contact | None,
     ) -> None:  # fmt: skip
         links.record_refusal(
-            session, chat_id=chat.sender.chat_id, attempted=attempted, reason=reason, now=now,
+            session, chat_id=chat.sender.chat_id, channel=self.channel, attempted=attempted,
+            reason=reason, now=now,
             obligation=obligation, contact=contact, user=chat.sender.user,
         )  # fmt: skip
 
@@ -617,7 +633,7 @@ class BotService:
             return links.migrate_chat(session, CHANNEL, str(old_chat_id), str(new_chat_id))
 
     def _chat(self, session: Session, sender: Sender) -> _Chat:
-        contacts = links.linked_contacts(session, CHANNEL, str(sender.chat_id))
+        contacts = links.linked_contacts(session, self.channel, str(sender.chat_id))
         ids = {c.agency_id for c in contacts}
         rows = session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(ids)))
         names = {agency_id: name for agency_id, name in rows}
@@ -634,6 +650,7 @@ class BotService:
         links.record_refusal(
             session,
             chat_id=chat.sender.chat_id,
+            channel=self.channel,
             attempted=attempted,
             reason="the chat is not linked to a contact",
             now=now,

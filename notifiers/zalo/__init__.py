@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from engine.errors import NhacviecError
 from engine.i18n import _
 from notifiers.base import (
+    Answer,
     Button,
     DeliveryError,
     Message,
@@ -320,9 +321,13 @@ class ZaloNotifier(Notifier):
             text = text.replace(secret, "<secret>")
         return text
 
-    async def reply(self, user_id: str, text: str) -> Receipt:
-        """Send a plain reply (the webhook's answer to a follower)."""
-        return await self.send(Message(f"zalo-reply:{user_id}", "zalo", user_id, "", text))
+    async def reply(self, user_id: str, answer: Answer | str) -> Receipt:
+        """Send the webhook's answer to a follower (a text, with buttons if given)."""
+        if isinstance(answer, str):
+            answer = Answer(answer)
+        message = Message(f"zalo-reply:{user_id}", "zalo", user_id, "", answer.text,
+                          buttons=answer.buttons)  # fmt: skip
+        return await self.send(message)
 
 
 def _body(user_id: str, text: str, buttons: list[Button]) -> dict[str, Any]:

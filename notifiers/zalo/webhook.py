@@ -12,8 +12,8 @@ A follower's text arrives as ``{"event_name": "user_send_text", "sender": {"id":
 "message": {"msg_id": …, "text": …}, …}``; a button of type ``oa.query.*`` makes the
 follower send its payload the same way. ``webhook_app(on_text, …)`` is the Starlette
 endpoint: it verifies, hands ``(user_id, text)`` to ``on_text`` and, when that returns a
-reply, sends it to the follower after answering 200 (Zalo wants the answer within two
-seconds). Other events are answered 200 and ignored.
+reply (a text or an ``Answer`` with buttons), sends it to the follower after answering
+200 (Zalo wants the answer within two seconds). Other events are answered 200 and ignored.
 """
 
 from __future__ import annotations
@@ -36,11 +36,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from engine.i18n import _
+from notifiers.base import Answer
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-ZEvent-Signature"
-OnText = Callable[[str, str], "str | Awaitable[str | None] | None"]
-SendReply = Callable[[str, str], Awaitable[object]]
+OnText = Callable[[str, str], "str | Answer | Awaitable[str | Answer | None] | None"]
+SendReply = Callable[[str, Answer], Awaitable[object]]
 
 
 class WebhookRefused(Exception):
@@ -143,9 +144,9 @@ def webhook_app(
 ) -> Starlette:
     """A Starlette app answering Zalo's POSTs at ``path`` (see the module docstring).
 
-    ``on_text(user_id, text)`` (plain or async) returns the reply to send, or None;
-    ``send_reply(user_id, reply)`` sends it (a ``ZaloNotifier``'s, see
-    ``notifiers.zalo.reply_sender``). Answers: 200 for a genuine event, 400 for a body
+    ``on_text(user_id, text)`` (plain or async) returns the reply to send (a text, or an
+    ``Answer`` with buttons), or None; ``send_reply(user_id, answer)`` sends it (a
+    ``ZaloNotifier``'s ``reply``). Answers: 200 for a genuine event, 400 for a body
     that is not JSON, 401 for a bad signature, another app or a stale timestamp.
     """
     seen = Deduplicator()
@@ -171,15 +172,17 @@ def webhook_app(
         if inspect.isawaitable(reply):
             reply = await reply
         task = None
-        if reply and send_reply is not None:
-            task = BackgroundTask(_reply, send_reply, text.user_id, str(reply))
+        if isinstance(reply, str):
+            reply = Answer(reply)
+        if reply and reply.text and send_reply is not None:
+            task = BackgroundTask(_reply, send_reply, text.user_id, reply)
         return JSONResponse({"ok": True}, background=task)
 
     return Starlette(routes=[Route(path, receive, methods=["POST"])])
 
 
-async def _reply(send_reply: SendReply, user_id: str, text: str) -> None:
+async def _reply(send_reply: SendReply, user_id: str, answer: Answer) -> None:
     try:
-        await send_reply(user_id, text)
+        await send_reply(user_id, answer)
     except Exception as error:  # the event was handled; only the answer is lost
         log.warning(_("the reply to Zalo follower %s failed: %s"), user_id, error)

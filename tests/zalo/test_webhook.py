@@ -12,6 +12,7 @@ import pytest
 from starlette.applications import Starlette
 
 from engine.config import Settings
+from notifiers.base import Answer
 from notifiers.zalo import webhook_from_settings
 from notifiers.zalo.webhook import signature, webhook_app
 from tests.fakes.clock import VirtualClock
@@ -43,8 +44,8 @@ def recording(
         texts.append((user_id, text))
         return reply
 
-    async def send_reply(user_id: str, text: str) -> None:
-        replies.append((user_id, text))
+    async def send_reply(user_id: str, answer: Answer) -> None:
+        replies.append((user_id, answer.text))
 
     app = webhook_app(
         on_text, app_id=APP_ID, oa_secret_key=OA_SECRET_KEY, send_reply=send_reply, clock=clock

@@ -1,0 +1,212 @@
+"""A linked follower acknowledges or reports done from Zalo: their text ("#ack 12", "/done
+12", or a button's payload "ack:12" sent back by Zalo) reaches the OA webhook, goes
+through the bot's one authorisation path (``engine.bot.texts``, ``BotService`` on the
+channel ``zalo``) and is answered through the OA API; strangers and other agencies'
+followers are refused, answered in Vietnamese, and the refusal recorded against the
+obligation. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+
+from engine.bot import links
+from engine.bot.texts import text_commands
+from engine.config import Settings
+from engine.store.db import Store
+from engine.store.models import AuditEvent, Obligation
+from notifiers.zalo import webhook_from_settings
+from tests import factories as f
+from tests.fakes.clock import VirtualClock
+from tests.fakes.zaloapi import FakeZaloApi
+from tests.zalo.conftest import make_notifier
+
+NOW = f.at(date(2026, 6, 12))
+FOLLOWER = "8123456789012345678"  # Zalo user ids are 19 digits: more than a 64-bit int holds
+STRANGER = "1002"
+OTHER = "1003"  # a follower linked to another agency
+OWNER = "1005"  # a follower of the agency that owns the plan
+
+
+@dataclass
+class World:
+    obligation: int  # owed by Sở Công Thương, under a plan of UBND
+    code: str  # a fresh invitation code of Sở Công Thương's contact (linking still works)
+
+
+@pytest.fixture
+def engine_settings(settings: Settings, tmp_path: Path) -> Settings:
+    return f.settings(tmp_path).model_copy(update={"zalo": settings.zalo})
+
+
+@pytest.fixture
+def world(store: Store, zalo: FakeZaloApi) -> World:
+    zalo.followers.add(FOLLOWER)
+    with store.session() as s:
+        sct = f.agency(s)
+        other = f.agency(s, "hn.so-tai-chinh", "Sở Tài chính")
+        mine = f.contact(s, sct, name="Phòng Kế hoạch - SCT", email=None, key="sct")
+        mine.set_address("zalo", FOLLOWER)
+        theirs = f.contact(s, other, name="Văn phòng STC", email=None, key="stc")
+        theirs.set_address("zalo", OTHER)
+        later = f.contact(s, sct, name="Lãnh đạo SCT", email=None, key="sct-head")
+        ubnd = f.agency(s, "hn.ubnd", "UBND thành phố Hà Nội")
+        coordinator = f.contact(s, ubnd, name="Văn phòng UBND", email=None, key="ubnd")
+        coordinator.set_address("zalo", OWNER)
+        about = f.obligation(s, f.plan(s, owner=ubnd), sct)
+        return World(about.id, links.new_invite(s, later, NOW))
+
+
+def say(
+    store: Store, settings: Settings, clock: VirtualClock, zalo: FakeZaloApi,
+    texts: list[tuple[str, str]],
+) -> list[str]:  # fmt: skip
+    """Each (follower, text) POSTed to the OA webhook, signed; the answers each follower
+    received through the OA API, in order."""
+    on_text = text_commands(settings, store, "zalo", now=lambda: NOW)
+    before = len(zalo.received())
+
+    async def run() -> list[int]:
+        async with make_notifier(settings, clock) as notifier:
+            app = webhook_from_settings(settings, on_text, notifier=notifier, clock=clock)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://z.test") as client:
+                return [
+                    (await client.post("/", content=body, headers=headers)).status_code
+                    for body, headers in (zalo.signed_event(u, t) for u, t in texts)
+                ]
+
+    assert asyncio.run(run()) == [200] * len(texts)
+    return [m.text for m in zalo.received()[before:]]
+
+
+def test_the_plan_owners_follower_may_acknowledge_too(
+    store: Store, engine_settings: Settings, zalo: FakeZaloApi, clock: VirtualClock,
+    world: World,
+) -> None:  # fmt: skip
+    n = world.obligation
+    (answer,) = say(store, engine_settings, clock, zalo, [(OWNER, f"#ACK {n}")])
+
+    assert answer.startswith(f"✅ Đã ghi nhận #{n} Báo cáo 6 tháng đầu năm 2026 – Văn phòng")
+    with store.session() as s:
+        assert s.get_one(Obligation, n).status == "acknowledged"
+    assert refusals(store) == []
+
+
+def test_the_done_button_asks_to_confirm_with_buttons_then_the_confirmation_reports_done(
+    store: Store, engine_settings: Settings, zalo: FakeZaloApi, clock: VirtualClock,
+    world: World,
+) -> None:  # fmt: skip
+    n = world.obligation
+    (question,) = say(store, engine_settings, clock, zalo, [(FOLLOWER, f"done?:{n}")])
+
+    assert question.startswith("Xác nhận đã hoàn thành?")
+    shown = [(b["title"], b["payload"]) for b in zalo.received(FOLLOWER)[-1].buttons]
+    assert [payload for _, payload in shown] == [f"done!:{n}", f"cancel:{n}"]
+    with store.session() as s:
+        assert s.get_one(Obligation, n).status == "open"
+
+    (answer,) = say(store, engine_settings, clock, zalo, [(FOLLOWER, f"done!:{n}")])
+
+    assert answer.startswith(f"✅ Đã hoàn thành #{n} Báo cáo 6 tháng đầu năm 2026")
+    with store.session() as s:
+        assert s.get_one(Obligation, n).status == "done"
+
+
+def test_a_snooze_button_snoozes_and_says_until_when(
+    store: Store, engine_settings: Settings, zalo: FakeZaloApi, clock: VirtualClock,
+    world: World,
+) -> None:  # fmt: skip
+    n = world.obligation
+    (answer,) = say(store, engine_settings, clock, zalo, [(FOLLOWER, f"snooze:{n}:1d")])
+
+    assert answer == f"🔕 Sẽ nhắc lại #{n} lúc 15/06 08:00."  # Friday 12/06: next working day
+    with store.session() as s:
+        (event,) = [e for e in s.query(AuditEvent) if e.obligation_id == n]
+        assert (event.event, event.channel, event.actor) == (
+            "snoozed", "zalo", "Phòng Kế hoạch - SCT"
+        )  # fmt: skip
+
+
+def refusals(store: Store) -> list[tuple[int | None, str, dict[str, object]]]:
+    with store.session() as s:
+        rows = s.query(AuditEvent).filter(AuditEvent.event == "refused").order_by(AuditEvent.id)
+        return [(e.obligation_id, e.channel, dict(e.data or {})) for e in rows]
+
+
+def test_a_linked_follower_acknowledges_by_button_and_reports_done_by_text(
+    store: Store, engine_settings: Settings, zalo: FakeZaloApi, clock: VirtualClock,
+    world: World,
+) -> None:  # fmt: skip
+    n = world.obligation
+    answers = say(store, engine_settings, clock, zalo, [(FOLLOWER, f"ack:{n}")])
+
+    (answer,) = answers
+    assert answer.startswith(f"✅ Đã ghi nhận #{n} Báo cáo 6 tháng đầu năm 2026 – Phòng Kế hoạch")
+    assert "<" not in answer  # Zalo shows no HTML
+    with store.session() as s:
+        obligation = s.get_one(Obligation, n)
+        assert obligation.status == "acknowledged"
+        (event,) = [e for e in s.query(AuditEvent) if e.event == "acknowledged"]
+        assert (event.obligation_id, event.channel, event.actor) == (
+            n, "zalo", "Phòng Kế hoạch - SCT"
+        )  # fmt: skip
+        assert event.data is not None
+        assert (event.data["address"], event.data["contact"]) == (FOLLOWER, "sct")
+
+    answers = say(store, engine_settings, clock, zalo, [(FOLLOWER, f"#done {n} 245/BC-SCT")])
+
+    assert answers[0].startswith(f"✅ Đã hoàn thành #{n} Báo cáo 6 tháng đầu năm 2026 – Phòng")
+    assert "đúng hạn" in answers[0] and "245/BC-SCT" in answers[0]
+    with store.session() as s:
+        assert s.get_one(Obligation, n).status == "done"
+        (done,) = [e for e in s.query(AuditEvent) if e.event == "done"]
+        assert (done.channel, done.note) == ("zalo", "245/BC-SCT")
+    assert refusals(store) == []
+
+
+def test_a_stranger_and_another_agencys_follower_are_refused_and_recorded(
+    store: Store, engine_settings: Settings, zalo: FakeZaloApi, clock: VirtualClock,
+    world: World,
+) -> None:  # fmt: skip
+    n = world.obligation
+    texts = [(STRANGER, f"#ack {n}"), (OTHER, f"/ack {n}"), (OTHER, f"done!:{n}")]
+
+    answers = say(store, engine_settings, clock, zalo, texts)
+
+    assert answers[0].startswith("Chat này chưa được liên kết với đơn vị nào")
+    refused = f"Rất tiếc, chat này không được xác nhận việc #{n} (của Sở Công Thương)."
+    assert answers[1] == f"{refused} Yêu cầu đã được ghi lại."
+    assert answers[2].startswith(f"Rất tiếc, chat này không được báo hoàn thành việc #{n}")
+    with store.session() as s:
+        assert s.get_one(Obligation, n).status == "open"
+    assert refusals(store) == [
+        (n, "zalo", {"address": STRANGER, "attempted": "/ack",
+                     "reason": "the chat is not linked to a contact"}),
+        (n, "zalo", {"address": OTHER, "attempted": f"/ack {n}", "reason":
+                     "the chat is not linked to the obligation's agency or the plan owner"}),
+        (n, "zalo", {"address": OTHER, "attempted": f"done!:{n}", "reason":
+                     "the chat is not linked to the obligation's agency or the plan owner"}),
+    ]  # fmt: skip
+
+
+def test_a_huge_number_is_not_found_and_codes_still_link(
+    store: Store, engine_settings: Settings, zalo: FakeZaloApi, clock: VirtualClock,
+    world: World,
+) -> None:  # fmt: skip
+    huge = "9" * 40
+    texts = [(FOLLOWER, f"#ack {huge}"), (FOLLOWER, "#ack"), ("1004", f"#link {world.code}")]
+
+    answers = say(store, engine_settings, clock, zalo, texts)
+
+    assert answers[0] == f"Không tìm thấy việc #{huge}."
+    assert answers[1].startswith("Cách dùng: /ack số [ghi chú]")
+    assert answers[2].startswith("Đã liên kết với Lãnh đạo SCT (Sở Công Thương)")
+    ((obligation, channel, data),) = refusals(store)
+    assert (obligation, channel, data["reason"]) == (None, "zalo", "unknown obligation")
+    assert data["address"] == FOLLOWER
