@@ -203,8 +203,8 @@ class RootApp(_Typer):
         self._loading = True
 
     def _load(self) -> None:
-        if self._loading:
-            return
+        if self._loading or _importing_a_command_module():
+            return  # a command module's own ``@app.command()``: the rest load after it
         self._loading = True  # the imports below register commands: no recursion
         import importlib
 
@@ -212,6 +212,21 @@ class RootApp(_Typer):
 
         for module in COMMAND_MODULES:
             importlib.import_module(f"engine.cli.{module}")
+
+
+def _importing_a_command_module() -> bool:
+    """Whether a command module is being imported now (it registers its commands through
+    ``registered_commands``; importing the others then would meet it half-initialised,
+    as ``engine.cli.extensions`` imports from ``engine.cli.actions``)."""
+    import sys
+
+    from engine.cli import COMMAND_MODULES
+
+    for module in COMMAND_MODULES:
+        loaded = sys.modules.get(f"engine.cli.{module}")
+        if loaded is not None and getattr(loaded.__spec__, "_initializing", False):
+            return True
+    return False
 
 
 app = RootApp(
