@@ -17,6 +17,10 @@
   date or no reason is shown again with what to fix (400). The acknowledgement page
   links to it while the obligation is open or acknowledged.
 - ``GET /healthz`` answers ``{"status": "ok"}`` while the database answers, 503 if not.
+- ``POST /zalo/webhook``, with a ``[zalo]`` section and its OA secret key: the Zalo
+  Official Account's events (``notifiers.zalo.webhook``, signatures checked); a
+  follower's text links them by code or acts through the bot's authorisation path
+  (``engine.bot.texts``). Without the secret key it is not served, and a warning says why.
 
 A token that is malformed (400), forged or expired (403), that names an obligation or a
 contact that is gone (404), or a contact no longer registered for the agency that owes
@@ -43,7 +47,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from engine.acklinks import AckClaim, AckLinks
 from engine.errors import ExtensionError, NhacviecError, Refused, TokenError
@@ -293,9 +297,26 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
             Route("/approve/{token}", approve, methods=["POST"]),
             Route("/extend/{token}", extension, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *_zalo_routes(store, settings, clock),
             *workspace_routes(store, settings, clock),
         ],
     )
+
+
+def _zalo_routes(store: Store, settings: Settings, clock: Clock) -> list[BaseRoute]:
+    """The Zalo OA webhook at ``/zalo/webhook`` when ``[zalo]`` can check its signatures."""
+    if settings.zalo is None:
+        return []
+    from engine.bot.texts import text_commands
+    from notifiers.zalo import webhook_from_settings
+
+    on_text = text_commands(settings, store, "zalo", now=clock)
+    try:
+        app = webhook_from_settings(settings, on_text, path="/zalo/webhook")
+    except NhacviecError as exc:
+        log.warning(_("the Zalo webhook is not served: %s"), exc)
+        return []
+    return list(app.routes)
 
 
 # ---- serving it inside `nhacviec run` --------------------------------------------------

@@ -368,9 +368,10 @@ def webhook_from_settings(
     *,
     notifier: ZaloNotifier | None = None,
     clock: Clock = time.time,
+    path: str = "/",
 ) -> Starlette:
-    """The webhook endpoint of ``[zalo]`` (``notifiers.zalo.webhook.webhook_app``),
-    replying through ``notifier`` (one made from the settings if not given);
+    """The webhook endpoint of ``[zalo]`` (``notifiers.zalo.webhook.webhook_app``) at
+    ``path``, replying through ``notifier`` (one made from the settings if not given);
     ``NhacviecError`` naming what is missing."""
     section = _section(settings)
     oa_secret_key = settings.secret(section.oa_secret_key_env)
@@ -384,11 +385,24 @@ def webhook_from_settings(
             )
         )
     _missing(problems)
-    sender = notifier or ZaloNotifier.from_settings(settings)
+    ZaloNotifier.from_settings(settings)  # what is missing for the replies, said now
+    send_reply = notifier.reply if notifier is not None else _replier(settings)
     return webhook_app(
         on_text,
         app_id=section.app_id or "",
         oa_secret_key=oa_secret_key or "",
-        send_reply=sender.reply,
+        send_reply=send_reply,
         clock=clock,
+        path=path,
     )
+
+
+def _replier(settings: Settings) -> Callable[[str, Answer | str], Awaitable[Receipt]]:
+    """Replies each through a notifier of its own, opened and closed around it: the web
+    server that serves the webhook has no lifetime to close a shared one in."""
+
+    async def reply(user_id: str, answer: Answer | str) -> Receipt:
+        async with ZaloNotifier.from_settings(settings) as notifier:
+            return await notifier.reply(user_id, answer)
+
+    return reply

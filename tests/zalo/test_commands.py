@@ -8,6 +8,7 @@ obligation. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -210,3 +211,38 @@ def test_a_huge_number_is_not_found_and_codes_still_link(
     ((obligation, channel, data),) = refusals(store)
     assert (obligation, channel, data["reason"]) == (None, "zalo", "unknown obligation")
     assert data["address"] == FOLLOWER
+
+
+def test_the_web_server_serves_the_oa_webhook_when_zalo_is_configured(
+    store: Store, engine_settings: Settings, zalo: FakeZaloApi, world: World
+) -> None:
+    """``nhacviec run``'s web server answers Zalo at /zalo/webhook: a follower's "#ack N"
+    acknowledges, and the answer goes back through the OA API."""
+    from engine.web import create_app
+
+    app = create_app(store, engine_settings, clock=lambda: NOW)
+    body, headers = zalo.signed_event(OWNER, f"#ack {world.obligation}", at=time.time())
+
+    async def post() -> int:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://z.test") as client:
+            return (await client.post("/zalo/webhook", content=body, headers=headers)).status_code
+
+    assert asyncio.run(post()) == 200
+    (answer,) = [m.text for m in zalo.received()]
+    assert answer.startswith(f"✅ Đã ghi nhận #{world.obligation}")
+    with store.session() as s:
+        assert s.get_one(Obligation, world.obligation).status == "acknowledged"
+
+
+def test_without_the_oa_secret_key_the_webhook_is_not_served(
+    store: Store, engine_settings: Settings, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    from engine.web import create_app
+
+    assert engine_settings.zalo is not None
+    monkeypatch.delenv(engine_settings.zalo.oa_secret_key_env)
+    app = create_app(store, engine_settings, clock=lambda: NOW)
+    assert "/zalo/webhook" not in [getattr(route, "path", None) for route in app.routes]
+    assert "the Zalo webhook is not served" in caplog.text
