@@ -297,26 +297,31 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
             Route("/approve/{token}", approve, methods=["POST"]),
             Route("/extend/{token}", extension, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
-            *_zalo_routes(store, settings, clock),
+            *_webhook_routes(store, settings, clock),
             *workspace_routes(store, settings, clock),
         ],
     )
 
 
-def _zalo_routes(store: Store, settings: Settings, clock: Clock) -> list[BaseRoute]:
-    """The Zalo OA webhook at ``/zalo/webhook`` when ``[zalo]`` can check its signatures."""
-    if settings.zalo is None:
-        return []
+def _webhook_routes(store: Store, settings: Settings, clock: Clock) -> list[BaseRoute]:
+    """Each configured channel's webhook (the registry's ``webhook``: Zalo's OA) at
+    ``/<channel>/webhook``, where its settings let it check what it receives."""
     from engine.bot.texts import text_commands
-    from notifiers.zalo import webhook_from_settings
+    from notifiers.registry import CHANNELS, load_class
 
-    on_text = text_commands(settings, store, "zalo", now=clock)
-    try:
-        app = webhook_from_settings(settings, on_text, path="/zalo/webhook")
-    except NhacviecError as exc:
-        log.warning(_("the Zalo webhook is not served: %s"), exc)
-        return []
-    return list(app.routes)
+    routes: list[BaseRoute] = []
+    for name, entry in CHANNELS.items():
+        if entry.webhook is None or getattr(settings, entry.section, None) is None:
+            continue
+        factory: Any = load_class(entry.webhook)
+        on_text = text_commands(settings, store, name, now=clock)
+        try:
+            app = factory(settings, on_text, path=f"/{name}/webhook")
+        except NhacviecError as exc:
+            log.warning(_("the %s webhook is not served: %s"), name, exc)
+            continue
+        routes.extend(app.routes)
+    return routes
 
 
 # ---- serving it inside `nhacviec run` --------------------------------------------------

@@ -28,7 +28,10 @@ know about it without importing the channel's library:
   outbox folder instead (email; a channel without it is unavailable then);
 - ``services``: the dotted path ``"module:factory"`` of what ``nhacviec run`` runs for
   the channel beside the ticks (``engine.scheduler``: Telegram's bot, which receives
-  button presses and commands), or None.
+  button presses and commands), or None;
+- ``webhook``: the dotted path of ``factory(settings, on_text, *, path)`` making the
+  Starlette app that receives the channel's messages, served by ``nhacviec run`` at
+  ``/<name>/webhook`` (``engine.web``: Zalo's OA webhook), or None.
 
 ``"outbox"`` is a notifier (``NOTIFIERS``), not a channel: it writes any channel's
 messages as files. The order of ``CHANNELS`` is the order channels are listed and
@@ -135,6 +138,7 @@ class ChannelEntry:
     directory_type: Callable[[], Any] = _str_type
     normalise: Callable[[object], str] = str
     services: str | None = None
+    webhook: str | None = None
 
     def has(self, value: object) -> bool:
         """Whether ``value`` (a contact's address on this channel) is an address at all."""
@@ -201,6 +205,7 @@ CHANNELS: dict[str, ChannelEntry] = {
         check_address=_zalo_user_id,
         text="txt",  # plain text, with the buttons Telegram has
         linked=True,
+        webhook="notifiers.zalo:webhook_from_settings",
     ),
 }
 

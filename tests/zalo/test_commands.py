@@ -245,4 +245,4 @@ def test_without_the_oa_secret_key_the_webhook_is_not_served(
     monkeypatch.delenv(engine_settings.zalo.oa_secret_key_env)
     app = create_app(store, engine_settings, clock=lambda: NOW)
     assert "/zalo/webhook" not in [getattr(route, "path", None) for route in app.routes]
-    assert "the Zalo webhook is not served" in caplog.text
+    assert "không phục vụ webhook zalo: Zalo chưa được cấu hình" in caplog.text
