@@ -2,7 +2,9 @@
 
 An email becomes ``<outbox>/<YYYY-MM-DD>/<safe key>.eml``: the same RFC 5322 bytes the
 SMTP path would send (``notifiers.email.mime_bytes``), so any mail client opens it. A
-Telegram message becomes ``<safe key>.json`` beside it (chat id, HTML text, buttons).
+Telegram message becomes ``<safe key>.json`` beside it (chat id, HTML text, buttons), and
+so does a message of any other channel without an HTML part (Zalo, webhook: the channel,
+the address, the text and the buttons).
 The date folder is the local date of the message's ``Date`` header (the tick's instant).
 
 Writing is idempotent per key: a row sent twice (a worker crashed after writing, before
@@ -50,15 +52,21 @@ class OutboxNotifier(Notifier):
         return cls(settings.paths.outbox, sender=sender)
 
     async def send(self, message: Message) -> Receipt:
+        from notifiers.registry import CHANNELS
+
+        entry = CHANNELS.get(message.channel)
+        mail = entry is None or not entry.chat
         if message.channel == "telegram":
             path, data = self._telegram(message)
-        else:
+        elif mail:
             path, data = self._email(message)
+        else:
+            path, data = self._chat(message)
         existed = path.exists()
         if not existed:
             _write_atomically(path, data)
         detail: dict[str, Any] = {"path": str(path), "existed": existed}
-        if message.channel != "telegram":
+        if mail:
             detail["message_id"] = message_id(message.key)
         return Receipt(self.channel, detail)
 
@@ -71,6 +79,18 @@ class OutboxNotifier(Notifier):
             "chat_id": message.to,
             "to_name": message.to_name,
             "parse_mode": "HTML",
+            "text": message.text,
+            "buttons": [[{"text": b.text, "data": b.data} for b in row] for row in message.buttons],
+        }
+        data = json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+        return self._path(message, ".json"), data
+
+    def _chat(self, message: Message) -> tuple[Path, bytes]:
+        record = {
+            "key": message.key,
+            "channel": message.channel,
+            "to": message.to,
+            "to_name": message.to_name,
             "text": message.text,
             "buttons": [[{"text": b.text, "data": b.data} for b in row] for row in message.buttons],
         }

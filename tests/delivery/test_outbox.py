@@ -86,6 +86,28 @@ def test_telegram_messages_become_json_files_in_outbox_mode(store: Store, tmp_pa
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("channel", "address"),
+    [("zalo", "8123456789012345678"), ("webhook", "https://eoffice.example.vn/nhacviec")],
+)
+def test_zalo_and_webhook_messages_become_json_files_in_outbox_mode(
+    store: Store, tmp_path: Path, channel: str, address: str
+) -> None:
+    with store.session() as s:
+        agency = f.agency(s)
+        person = f.contact(s, agency, email=None)
+        person.set_address(channel, address)
+        f.reminder_schedule(s, f.obligation(s, f.plan(s), agency), person, channel=channel)
+    settings = f.settings(tmp_path, delivery={"mode": "outbox"})
+    (outcome,) = run_tick(store, settings, NOW).sent
+    folder = tmp_path / "outbox" / "2026-06-12"
+    assert not list(folder.glob("*.eml"))
+    record = json.loads((folder / f"{safe_name(outcome.row.key)}.json").read_text("utf-8"))
+    assert (record["channel"], record["to"]) == (channel, address)
+    assert "Nhiệm vụ sau còn 7 ngày đến hạn:" in record["text"] and "<b>" not in record["text"]
+    assert outcome.receipt is not None and "message_id" not in outcome.receipt
+
+
 def test_writing_the_same_key_twice_keeps_the_first_file(tmp_path: Path) -> None:
     notifier = OutboxNotifier(tmp_path)
     first = Message(key="o1:s:c1:email", channel="email", to="a@example.org", subject="một",
