@@ -3,9 +3,11 @@
 In a fresh working folder (``.demo/``) it creates a SQLite store, imports the five seed
 plan documents and loads the reviewed plan files, tracked from 1 January of the year
 (what earlier years left open is "chưa theo dõi": handled before nhacviec), links a few
-coordinators' Telegram chats, syncs the shipped workflow, and then lives through a whole
-year with the clock moving day by day: each morning at ``send_at`` the engine ticks and
-delivers what is due to the local outbox (.eml files, and .json files for Telegram), and
+coordinators' Telegram chats and Zalo accounts (the OA webhook's path), gives one agency
+in four a webhook URL in its copy of the directory (an e-office system), syncs the
+shipped workflow, and then lives through a whole year with the clock moving day by day:
+each morning at ``send_at`` the engine ticks and delivers what is due to the local outbox
+(.eml files, and .json files for Telegram, Zalo and the webhooks), and
 during the day the coordinators react as real ones do: most acknowledge (through the
 signed email link or the Telegram button), most finish on time, some late, reporting it
 through the email page's "Đã hoàn thành" with the report number, the Telegram button or
@@ -27,6 +29,7 @@ import contextlib
 import email
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -78,7 +81,7 @@ base_url = "http://127.0.0.1:8080"
 secret_env = "{SECRET_ENV}"
 
 [delivery]
-mode = "outbox"     # email as .eml files, Telegram as .json files
+mode = "outbox"     # email as .eml files, Telegram, Zalo and webhook as .json files
 
 [digest]
 enabled = true      # the weekly overdue digests, every Monday (first working day)
@@ -86,7 +89,7 @@ enabled = true      # the weekly overdue digests, every Monday (first working da
 [paths]
 workflows = "{ROOT / "workflows"}"
 templates = "{ROOT / "templates"}"
-agencies = "{ROOT / "config" / "agencies.yaml"}"
+agencies = "{work / "agencies.yaml"}"  # config/agencies.yaml, with e-office webhooks
 plans = "{ROOT / "plans"}"
 outbox = "{work / "outbox"}"
 """
@@ -135,6 +138,7 @@ class Demo:
         self.seen: set[int] = set()
         self.chats: dict[int, int] = {}  # contact id -> linked chat id
         self.agency_chats: dict[int, int] = {}  # agency id -> a linked coordinator's chat
+        self.webhooks: list[str] = []  # agencies whose coordinator has a webhook URL
         self.months: dict[int, Month] = defaultdict(Month)
         self._settings: Settings | None = None
         self._store: Store | None = None
@@ -195,8 +199,25 @@ class Demo:
             shutil.rmtree(self.work)
         self.work.mkdir(parents=True)
         self.config.write_text(settings_text(self.work), encoding="utf-8")
-        self.console.print(f"Settings written to {self.config} (email and Telegram go to files).")
+        self.write_directory()
+        self.console.print(f"Settings written to {self.config} (every channel goes to files).")
         self.cli("init")
+
+    def write_directory(self) -> None:
+        """The shipped directory, with a webhook URL for the coordinators of one agency in
+        four: their e-office systems take the events."""
+        import yaml
+
+        data = yaml.safe_load((ROOT / "config" / "agencies.yaml").read_text("utf-8"))
+        for agency in data["agencies"]:
+            if _hash("webhook", agency["key"]) % 4:
+                continue
+            for contact in agency.get("contacts") or []:
+                if contact.get("role") == "coordinator":
+                    contact["webhook_url"] = f"https://eoffice.example.vn/nhacviec/{agency['key']}"
+                    self.webhooks.append(agency["key"])
+        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        (self.work / "agencies.yaml").write_text(text, encoding="utf-8")
 
     def import_plans(self) -> None:
         self.step(2, "Importing the plan documents and loading the reviewed plan files")
@@ -221,8 +242,10 @@ class Demo:
             self.cli("plan", "load", str(plan), "--track-from", start)
 
     def link_telegram(self) -> None:
-        """Half of the coordinators link a Telegram chat (invitation code, then /start)."""
-        self.step(3, "Some coordinators link their Telegram chat to the bot")
+        """Half of the coordinators link a Telegram chat (invitation code, then /start);
+        of the others, some follow the Zalo OA and send it their code, and a few agencies'
+        e-office systems take the events at a webhook URL."""
+        self.step(3, "Some coordinators link Telegram or Zalo; some e-office systems a webhook")
         from sqlalchemy import select
 
         from engine.bot.links import new_invite
@@ -250,6 +273,34 @@ class Demo:
         self.console.print(
             f"{len(self.chats)} of {len(contacts)} coordinators sent /start CODE with the code "
             "from `nhacviec contacts invite`; their reminders now also go to Telegram."
+        )
+        others = [c for c in contacts if c.id not in self.chats]
+        self.link_zalo([c for c in others if _hash("zalo", c.key) % 3 == 0], now)
+        self.console.print(
+            f"{len(self.webhooks)} agencies' e-office systems take the reminders as signed "
+            "JSON POSTs at the webhook_url of their coordinator in the directory (here: "
+            "written to the outbox folder)."
+        )
+
+    def link_zalo(self, chosen: list[Any], now: datetime) -> None:
+        """Followers of the OA send it the code, as the OA webhook receives it."""
+        from engine.bot.links import new_invite
+        from engine.bot.texts import text_commands
+
+        with self.store.session() as session:
+            codes = [new_invite(session, session.merge(c), now) for c in chosen]
+        from sqlalchemy import func, select
+
+        from engine.store.models import ContactAddress
+
+        on_text = text_commands(self.settings, self.store, "zalo", now=lambda: now)
+        for index, code in enumerate(codes):
+            on_text(str(8_100_000_000_000_000_000 + index), f"/start {code}")
+        with self.store.session() as session:
+            linked = session.scalar(select(func.count()).where(ContactAddress.channel == "zalo"))
+        self.console.print(
+            f"{linked} others followed the Zalo Official Account and sent it their code; "
+            "their reminders now also go to Zalo."
         )
 
     def sync(self) -> None:
@@ -437,7 +488,8 @@ class Demo:
         )
         self.console.print(
             f"  {day:%m/%Y}  sent {sent:3} ({month.sent['email']} email, "
-            f"{month.sent['telegram']} Telegram; {month.escalations} escalations, "
+            f"{month.sent['telegram']} Telegram, {month.sent['zalo']} Zalo, "
+            f"{month.sent['webhook']} webhook; {month.escalations} escalations, "
             f"{month.digests} weekly digests) · acknowledged {sum(month.acks.values())} "
             f"({month.acks['email']} by link, {month.acks['telegram']} by button) · done "
             f"{sum(month.done.values())} ({month.done['email']} by link, {month.done['cli']} "
@@ -454,10 +506,14 @@ class Demo:
         self.step(7, "Where the messages are")
         outbox = self.settings.paths.outbox
         emails = sorted(outbox.rglob("*.eml"))
-        chats = sorted(outbox.rglob("*.json"))
+        chats = Counter(
+            json.loads(path.read_text("utf-8")).get("channel", "telegram")
+            for path in outbox.rglob("*.json")
+        )
         self.console.print(
-            f"{len(emails)} emails (.eml, open them with any mail client) and {len(chats)} "
-            f"Telegram messages (.json) in {outbox}/<date>/"
+            f"{len(emails)} emails (.eml, open them with any mail client) and "
+            f"{chats['telegram']} Telegram, {chats['zalo']} Zalo and {chats['webhook']} webhook "
+            f"messages (.json) in {outbox}/<date>/"
         )
         if emails:
             self.console.print(f"For example: {emails[0]}")

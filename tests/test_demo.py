@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import json
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,13 @@ def test_the_demo_lives_through_january_and_says_where_the_messages_are(
     emails = sorted((work / "outbox").rglob("*.eml"))
     telegrams = sorted((work / "outbox").rglob("*.json"))
     assert emails and telegrams
+    chats = [json.loads(path.read_text("utf-8")) for path in telegrams]
+    zalo = [c for c in chats if c.get("channel") == "zalo"]
+    assert zalo and all(c["to"].isdigit() for c in zalo)  # followers linked by their code
+    assert "webhook_url: https://eoffice.example.vn/nhacviec/" in (
+        work / "agencies.yaml"
+    ).read_text("utf-8")
+    assert f"{len(zalo)} Zalo and" in out
     assert f"{len(emails)} emails (.eml" in out
     message = email.message_from_bytes(emails[0].read_bytes())
     assert message["Subject"] and message["Message-ID"]
