@@ -6,13 +6,16 @@ one ``VirtualClock``: a test moves time by advancing it, nothing sleeps.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from engine.config import Settings, ZaloSettings
-from notifiers.zalo import ZaloNotifier
+from notifiers.zalo import ZaloNotifier, webhook_from_settings
+from notifiers.zalo.webhook import OnText
 from tests.fakes.clock import VirtualClock
 from tests.fakes.zaloapi import APP_ID, FIRST_REFRESH, OA_SECRET_KEY, SECRET_KEY, FakeZaloApi
 
@@ -50,3 +53,25 @@ def settings(zalo: FakeZaloApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def make_notifier(settings: Settings, clock: VirtualClock) -> ZaloNotifier:
     """The notifier of ``settings``, on ``clock`` for its tokens and its pacing."""
     return ZaloNotifier.from_settings(settings, wall_clock=clock, clock=clock, sleep=clock.sleep)
+
+
+def post_events(
+    settings: Settings,
+    clock: VirtualClock,
+    on_text: OnText,
+    events: Iterable[tuple[bytes, dict[str, str]]],
+) -> list[int]:
+    """POST signed events (body, headers) to the OA webhook of ``settings`` with
+    ``on_text``, replies going out through a notifier on ``clock``; the HTTP statuses."""
+
+    async def run() -> list[int]:
+        async with make_notifier(settings, clock) as notifier:
+            app = webhook_from_settings(settings, on_text, notifier=notifier, clock=clock)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://z.test") as client:
+                return [
+                    (await client.post("/", content=body, headers=headers)).status_code
+                    for body, headers in events
+                ]
+
+    return asyncio.run(run())

@@ -21,11 +21,10 @@ from engine.bot.texts import text_commands
 from engine.config import Settings
 from engine.store.db import Store
 from engine.store.models import AuditEvent, Obligation
-from notifiers.zalo import webhook_from_settings
 from tests import factories as f
 from tests.fakes.clock import VirtualClock
 from tests.fakes.zaloapi import FakeZaloApi
-from tests.zalo.conftest import make_notifier
+from tests.zalo.conftest import post_events
 
 NOW = f.at(date(2026, 6, 12))
 FOLLOWER = "8123456789012345678"  # Zalo user ids are 19 digits: more than a 64-bit int holds
@@ -72,17 +71,8 @@ def say(
     on_text = text_commands(settings, store, "zalo", now=lambda: NOW)
     before = len(zalo.received())
 
-    async def run() -> list[int]:
-        async with make_notifier(settings, clock) as notifier:
-            app = webhook_from_settings(settings, on_text, notifier=notifier, clock=clock)
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://z.test") as client:
-                return [
-                    (await client.post("/", content=body, headers=headers)).status_code
-                    for body, headers in (zalo.signed_event(u, t) for u, t in texts)
-                ]
-
-    assert asyncio.run(run()) == [200] * len(texts)
+    events = [zalo.signed_event(u, t) for u, t in texts]
+    assert post_events(settings, clock, on_text, events) == [200] * len(texts)
     return [m.text for m in zalo.received()[before:]]
 
 

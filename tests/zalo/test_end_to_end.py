@@ -9,7 +9,6 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
-import httpx
 import pytest
 
 from engine.bot import links
@@ -17,11 +16,10 @@ from engine.config import Settings
 from engine.delivery import TickReport, tick
 from engine.store.db import Store
 from engine.store.models import AuditEvent, Contact, Obligation
-from notifiers.zalo import webhook_from_settings
 from tests import factories as f
 from tests.fakes.clock import VirtualClock
 from tests.fakes.zaloapi import FakeZaloApi
-from tests.zalo.conftest import make_notifier
+from tests.zalo.conftest import make_notifier, post_events
 
 Event = tuple[bytes, dict[str, str]]
 
@@ -40,17 +38,7 @@ def send(store: Store, settings: Settings, clock: VirtualClock, events: list[Eve
     HTTP statuses. Replies go out through a notifier on the OA server's clock."""
     on_text = links.link_by_text(store.session, "zalo", now=lambda: NOW)
 
-    async def run() -> list[int]:
-        async with make_notifier(settings, clock) as notifier:
-            app = webhook_from_settings(settings, on_text, notifier=notifier, clock=clock)
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://z.test") as client:
-                return [
-                    (await client.post("/", content=body, headers=headers)).status_code
-                    for body, headers in events
-                ]
-
-    return asyncio.run(run())
+    return post_events(settings, clock, on_text, events)
 
 
 def deliver(store: Store, settings: Settings, clock: VirtualClock) -> TickReport:
