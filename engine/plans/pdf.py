@@ -25,7 +25,7 @@ from engine.i18n import N_, _, ngettext
 from engine.plans.document import Document
 from engine.plans.garbled import judge
 from engine.plans.layout.assemble import assemble
-from engine.plans.layout.page import PageLayout, layout_page
+from engine.plans.layout.page import PageLayout, ending_table, layout_page
 from engine.plans.layout.words import Word
 from engine.plans.ocr import INSTALL, Tesseract, content_hash, find_tesseract, page_key
 from engine.plans.pdfpage import image_cover, ink, page_segments, page_words, view_of
@@ -109,7 +109,9 @@ def _text_pages(pdf: Any, name: str) -> tuple[list[PageLayout], list[_Pending]]:
             pending.append(_Pending(index, _("it is a scanned image without text")))
         else:
             width, height = view.size
-            layouts.append(layout_page(index + 1, words, segments, width, height))
+            before = layouts[-1] if layouts and layouts[-1].number == index else None
+            after = ending_table(before) if before is not None else None
+            layouts.append(layout_page(index + 1, words, segments, width, height, after))
         page.close()
     return layouts, pending
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from docx import Document as new_document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
 from engine.agencies import Directory, load_directory
@@ -183,3 +184,47 @@ def test_a_borderless_table_exported_to_pdf_reads_as_the_word_file(
     )
     pdf = exported(docx, "pdf")
     assert full(pdf, directory) == expected
+
+
+AGENCIES = ["Sở Tư pháp", "Sở Công Thương", "Sở Nội vụ", "Sở Tài chính", "Công an tỉnh"]
+WHEN = ["Tháng 6/2026", "Quý III/2026", "Trước ngày 15/12/2026", "Thường xuyên"]
+
+
+def long_borderless_word_file(tmp_path: Path) -> Path:
+    """Thirty rows over several pages, and a "Ghi chú" column left empty: only the header
+    names it, so no line of the rows shows where it starts."""
+    doc: Any = new_document()
+    style = doc.styles["Normal"]
+    style.font.name, style.font.size = "Times New Roman", Pt(13)
+    for text in ("ỦY BAN NHÂN DÂN TỈNH LÀO CAI", "Số: 16/KH-UBND",
+                 "Lào Cai, ngày 05 tháng 3 năm 2026", "KẾ HOẠCH",
+                 "Thực hiện chuyển đổi số năm 2026", "PHỤ LỤC"):  # fmt: skip
+        paragraph = doc.add_paragraph(text)
+        if text.isupper() or text.startswith("Thực hiện"):
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    header = ["TT", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Thời gian hoàn thành", "Ghi chú"]
+    table = doc.add_table(rows=31, cols=len(header))
+    for c, text in enumerate(header):
+        table.cell(0, c).text = text
+    for n in range(1, 31):
+        task = f"Triển khai nhiệm vụ số {n} về chuyển đổi số" + (
+            ", rà soát, đánh giá và báo cáo kết quả thực hiện" * (n % 3)
+        )
+        texts = [str(n), task, AGENCIES[n % 5], WHEN[n % 4], ""]
+        for c, text in enumerate(texts):
+            table.cell(n, c).text = text
+    path = tmp_path / "kh16-khong-ke.docx"
+    doc.save(str(path))
+    return path
+
+
+def test_a_long_borderless_table_over_several_pages_reads_as_the_word_file(
+    tmp_path: Path, directory: Directory
+) -> None:
+    docx = long_borderless_word_file(tmp_path)
+    expected = full(docx, directory)
+    assert len(expected) == 30
+    assert expected[4] == ("Triển khai nhiệm vụ số 5 về chuyển đổi số, rà soát, đánh giá và "
+                           "báo cáo kết quả thực hiện, rà soát, đánh giá và báo cáo kết quả "
+                           "thực hiện", ["Sở Tư pháp"], [], "Quý III/2026")  # fmt: skip
+    assert full(exported(docx, "pdf"), directory) == expected

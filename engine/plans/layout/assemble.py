@@ -127,12 +127,20 @@ def _page_items(page: PageLayout) -> list[Item]:
 def _table(block: TableBlock, page: int) -> _Table:
     grid = block.grid
     pad = _padding(grid.cells)
+    # Without ruling lines a cell's box is only the white space between columns: its
+    # text starts where the column's text starts.
+    lefts: dict[int, float] = {}
+    if not block.ruled:
+        for cell in grid.cells:
+            for line in cell.lines:
+                lefts[cell.col] = min(lefts.get(cell.col, line.x0), line.x0)
     rows = []
     for slots in grid.rows():
         pieces: list[list[_Piece] | None] = []
         merged: list[str | None] = []
         for slot in slots:
-            pieces.append(None if slot.merged else [_piece(slot, pad)])
+            left = lefts.get(slot.cell.col) if slot.cell is not None else None
+            pieces.append(None if slot.merged else [_piece(slot, pad, left)])
             merged.append(slot.merged)
         rows.append(_TableRow(pieces, merged, page))
     return _Table(rows, grid.xs, page, [_texts(r) for r in rows[:3]], block.ruled)
@@ -145,14 +153,15 @@ def _padding(cells: list[GridCell]) -> float:
     return min(max(gaps[len(gaps) // 20] if gaps else 2.0, 0.5), 8.0)
 
 
-def _piece(slot: Slot, pad: float) -> _Piece:
+def _piece(slot: Slot, pad: float, left: float | None = None) -> _Piece:
     """A cell's lines and its text area: the box less the padding, so a wrapped line is
-    told from a line ended short even in a column where no line fills the cell."""
+    told from a line ended short even in a column where no line fills the cell; ``left``
+    where the text starts if not at the box's padding (a table without ruling lines)."""
     cell = slot.cell
     if cell is None:
         return _Piece([], Flow(0, 0, 0))
     lines = cell.lines
-    left, right = cell.x0 + pad, cell.x1 - pad
+    left, right = cell.x0 + pad if left is None else left, cell.x1 - pad
     if lines:
         left, right = min(left, *(ln.x0 for ln in lines)), max(right, *(ln.x1 for ln in lines))
     return _Piece(lines, Flow.of(lines, left, right) if lines else Flow(left, right, 0))
@@ -188,7 +197,8 @@ def _join_across(done: list[Item], new: list[Item]) -> list[Item]:
         last.lines.extend(first.lines)
         return new[1:]
     if isinstance(last, _Table) and isinstance(first, _Table):
-        spans = _column_spans(last.xs, first.xs)
+        unruled = not (last.ruled or first.ruled)
+        spans = (_unruled_spans if unruled else _column_spans)(last.xs, first.xs)
         if spans is not None:
             _continue_table(last, _regrid(first, spans))
             return new[1:]
@@ -207,9 +217,10 @@ def _borderless_rest(table: _Table, new: list[Item]) -> tuple[_Table, list[Item]
     table's columns. They start with no text in the number column, keep to the table's
     columns (no word across a column's edge) and stop at the first line that does not."""
     xs = table.xs
+    page = (table.rows[-1].page if table.rows else table.page) + 1  # after its last row's
     taken: list[TextLine] = []
     rest = list(new)
-    while rest and isinstance(rest[0], _Paragraph) and rest[0].page == table.page + 1:
+    while rest and isinstance(rest[0], _Paragraph) and rest[0].page == page:
         paragraph = rest[0]
         k = 0
         lines = paragraph.lines
@@ -225,12 +236,12 @@ def _borderless_rest(table: _Table, new: list[Item]) -> tuple[_Table, list[Item]
     if not taken:
         return None
     grid = borderless_grid(Region(taken, xs[1:-1]))
-    return _table(TableBlock(grid, ruled=False), table.page + 1), rest
+    return _table(TableBlock(grid, ruled=False), page), rest
 
 
 def _on_columns(line: TextLine, xs: list[float], *, first: bool) -> bool:
     """Whether ``line`` reads as part of a row of the table whose column edges are ``xs``."""
-    if line.x0 < xs[0] - 6 or line.x1 > xs[-1] + 6:
+    if line.x0 < xs[0] - 6:  # the right edge is only where the first page's text ended
         return False
     if any(w.x0 < x - 1 and w.x1 > x + 1 for x in xs[1:-1] for w in line.words):
         return False
@@ -269,6 +280,24 @@ def _column_spans(xs: list[float], more: list[float]) -> list[tuple[int, int]] |
         return None
     ints = [p for p in places if p is not None]
     return list(itertools.pairwise(ints))
+
+
+def _unruled_spans(xs: list[float], more: list[float]) -> list[tuple[int, int]] | None:
+    """As ``_column_spans`` for tables without ruling lines, whose edges are where the
+    text is: the same left edge, every cut between columns one of the table's (a cut is
+    the middle of a white gap, a few points off from page to page), and the right edge
+    anywhere (the last columns of a page can be empty)."""
+    if abs(more[0] - xs[0]) > 8:
+        return None
+    inner = [
+        next((i for i in range(1, len(xs) - 1) if abs(x - xs[i]) < 8), None) for x in more[1:-1]
+    ]
+    if None in inner:
+        return None
+    places = [0, *(i for i in inner if i is not None), len(xs) - 1]
+    if places != sorted(set(places)):
+        return None
+    return list(itertools.pairwise(places))
 
 
 def _regrid(table: _Table, spans: list[tuple[int, int]]) -> _Table:

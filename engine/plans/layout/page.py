@@ -13,7 +13,7 @@ import re
 import statistics
 from dataclasses import dataclass
 
-from engine.plans.columns import looks_like_header
+from engine.plans.columns import column_kind, looks_like_header
 from engine.plans.layout.grid import Grid, GridCell, Segment, find_grids, place_words
 from engine.plans.layout.paragraphs import Flow, centred
 from engine.plans.layout.regions import Region, find_regions, supported
@@ -55,19 +55,61 @@ class PageLayout:
 
 
 def layout_page(
-    number: int, words: list[Word], segments: list[Segment], width: float, height: float
+    number: int,
+    words: list[Word],
+    segments: list[Segment],
+    width: float,
+    height: float,
+    after: list[float] | None = None,
 ) -> PageLayout:
+    """The page's blocks in reading order. ``after`` is the column edges of a table
+    without ruling lines that ended the page before: the columns at the top of this page
+    continue it, read as a table on its columns even where too few lines show them."""
     grids = find_grids(segments, width, height)
     body = group_lines(place_words(grids, words))
     body = drop_page_numbers(body, height)
     tables = sorted((g for g in grids if any(c.words for c in g.cells)), key=lambda g: g.ys[0])
     blocks: list[Block] = []
     for i, band in enumerate(_bands(body, tables)):
+        carried = after if i == 0 else None
         for region in find_regions(band):
+            if carried and region.cuts:
+                grid = borderless_grid(with_white_cuts(_on_columns(region, carried)))
+                blocks.append(TableBlock(grid, ruled=False))
+                continue
+            if carried and any(_across(line, carried) for line in region.lines):
+                carried = None  # text across the columns: the table has ended
             blocks.extend(_region_blocks(region))  # a region's columns stay in their order
         if i < len(tables):
             blocks.append(TableBlock(tables[i], ruled=True))
     return PageLayout(number, width, height, blocks)
+
+
+def ending_table(layout: PageLayout) -> list[float] | None:
+    """The column edges of the table without ruling lines the page ends with, if it does."""
+    last = layout.blocks[-1] if layout.blocks else None
+    return last.grid.xs if isinstance(last, TableBlock) and not last.ruled else None
+
+
+def _across(line: TextLine, xs: list[float]) -> bool:
+    """Whether a word of ``line`` lies across one of the column edges ``xs``."""
+    return any(w.x0 < x - 1 and w.x1 > x + 1 for x in xs[1:-1] for w in line.words)
+
+
+def _on_columns(region: Region, xs: list[float]) -> Region:
+    """The region with a cut at each inner edge of ``xs`` that no word lies across, in
+    a white strip that holds none of the region's own cuts (the same edge, placed where
+    this page's text leaves it)."""
+    cuts = list(region.cuts)
+    words = [w for line in region.lines for w in line.words]
+    for x in xs[1:-1]:
+        if any(w.x0 < x < w.x1 for w in words):
+            continue
+        left = max((w.x1 for w in words if w.x1 <= x), default=float("-inf"))
+        right = min((w.x0 for w in words if w.x0 >= x), default=float("inf"))
+        if not any(left <= c <= right for c in cuts):
+            cuts.append(x)
+    return Region(region.lines, sorted(cuts))
 
 
 def _bands(lines: list[TextLine], tables: list[Grid]) -> list[list[TextLine]]:
@@ -94,10 +136,18 @@ def _region_blocks(region: Region) -> list[Block]:
     if not region.cuts:
         return [TextBlock(lines, Flow.of(lines)) for lines in _margins(region.lines)]
     columns = region.columns()
-    first = [c[0].text if c and c[0].top <= region.lines[0].bottom else "" for c in columns]
-    if len(columns) >= 3 or looks_like_header(first):
-        return [TableBlock(borderless_grid(with_white_cuts(region)), ruled=False)]
+    cut = with_white_cuts(region)
+    if len(columns) >= 3 or _names_columns(region) or _names_columns(cut):
+        return [TableBlock(borderless_grid(cut), ruled=False)]
     return [TextBlock(col, Flow.of(col)) for col in columns if col]
+
+
+def _names_columns(region: Region) -> bool:
+    """Whether the region's first row names table columns ("TT", "Nhiệm vụ", …)."""
+    first = [
+        c[0].text if c and c[0].top <= region.lines[0].bottom else "" for c in region.columns()
+    ]
+    return looks_like_header(first)
 
 
 def _margins(lines: list[TextLine]) -> list[list[TextLine]]:
@@ -126,17 +176,50 @@ def with_white_cuts(region: Region) -> Region:
     """The table region with a cut in every strip of white space that runs down all its
     lines, with text on both sides: the gap between two columns that no single line is
     wide enough to seed (the text of a cell wraps to within a word's space of the next
-    column's). A strip must be wider than half a line's height, more than a space."""
+    column's). A strip must be wider than half a line's height, more than a space, and
+    have text on both sides on two lines each, or else be the gap between two column
+    names of the header ("Người thực hiện" and "Ghi chú" over an empty column)."""
     em = statistics.median(line.height for line in region.lines)
     spans = sorted((w.x0, w.x1) for line in region.lines for w in line.words)
-    cuts = list(region.cuts)
+    strips: list[tuple[float, float]] = []
     reach = spans[0][1]
     for x0, x1 in spans[1:]:
-        wide = x0 - reach > 0.6 * em and not any(reach < c < x0 for c in cuts)
-        if wide and supported(region.lines, reach, x0):
-            cuts.append((reach + x0) / 2)
+        if x0 - reach > 0.6 * em and not any(reach < c < x0 for c in region.cuts):
+            strips.append((reach, x0))
         reach = max(reach, x1)
-    return region if len(cuts) == len(region.cuts) else Region(region.lines, sorted(cuts))
+    held = [(a + b) / 2 for a, b in strips if supported(region.lines, a, b)]
+    cuts = sorted([*region.cuts, *held])
+    header = _header_lines(region)
+    for a, b in strips:
+        middle = (a + b) / 2
+        if middle in held:
+            continue
+        left = max((c for c in cuts if c < middle), default=float("-inf"))
+        right = min((c for c in cuts if c > middle), default=float("inf"))
+        names = [_text_in(header, left, middle), _text_in(header, middle, right)]
+        if all(column_kind(name) is not None for name in names):
+            cuts = sorted([*cuts, middle])
+    return region if len(cuts) == len(region.cuts) else Region(region.lines, cuts)
+
+
+def _header_lines(region: Region) -> list[TextLine]:
+    """The lines of the region's header row: from the first line with text in the first
+    column ("TT"; a title above it is not the header) up to the next one (a header cell
+    may wrap: "Thời gian" / "hoàn thành")."""
+    first = region.cuts[0] if region.cuts else float("inf")
+    lines: list[TextLine] = []
+    for line in region.lines:
+        if line.part(float("-inf"), first) is not None:
+            if lines:
+                break
+        elif not lines:
+            continue
+        lines.append(line)
+    return lines
+
+
+def _text_in(lines: list[TextLine], x0: float, x1: float) -> str:
+    return " ".join(p.text for line in lines if (p := line.part(x0, x1)) is not None)
 
 
 def borderless_grid(region: Region) -> Grid:

@@ -142,12 +142,20 @@ class _Grower:
             centre = (part.x0 + part.x1) / 2
             if not any(
                 abs(o.x0 - part.x0) < em or abs((o.x0 + o.x1) / 2 - centre) < em for o in others
-            ):
+            ) and not _sub_column(part, others):
                 return False
         return True
 
     def cuts(self) -> list[float]:
         return [(r.x0 + r.x1) / 2 for r in self.rivers if _supported(self.lines, r)]
+
+
+def _sub_column(part: TextLine, others: list[TextLine]) -> bool:
+    """Whether ``part`` starts where words of two earlier lines start: a column of a
+    table that no line seeded ("Nhung" under "Đỗ Mạnh Cường", "Vũ Việt Linh" of the
+    lines whose task text wraps beside them)."""
+    starts = sum(1 for o in others for w in o.words[1:] if abs(w.x0 - part.x0) < 3.0)
+    return starts >= 2
 
 
 def supported(lines: list[TextLine], x0: float, x1: float) -> bool:
