@@ -18,15 +18,9 @@ from tests.conftest import ROOT
 
 # Files outside notifiers/ that still name a channel in a string literal, and why.
 NOT_YET: dict[str, str] = {
-    # the Telegram bot itself (linking, buttons, commands): Telegram's, to move into its package
-    "engine/bot/app.py": "the bot service's name",
-    "engine/bot/buttons.py": "rows whose buttons the bot edits",
-    "engine/bot/links.py": "the link confirmation messages the bot sends",
-    "engine/bot/service.py": "audit events 'via telegram'",
     # the workspace's sign-in (its own email column) and its "by email or Telegram" form
     "engine/store/models.py": "the sign-in requests' email column index",
     "engine/workspace/signin.py": "sign-in links by email or Telegram",
-    "engine/demo.py": "the demo's scripted contacts and replies",
     # history: migrations are never edited
     "engine/store/migrations/versions/0001_initial_schema.py": "a migration",
     "engine/store/migrations/versions/0003_workspace.py": "a migration",
