@@ -18,9 +18,6 @@ from tests.conftest import ROOT
 
 # Files outside notifiers/ that still name a channel in a string literal, and why.
 NOT_YET: dict[str, str] = {
-    # the workspace's sign-in (its own email column) and its "by email or Telegram" form
-    "engine/store/models.py": "the sign-in requests' email column index",
-    "engine/workspace/signin.py": "sign-in links by email or Telegram",
     # history: migrations are never edited
     "engine/store/migrations/versions/0001_initial_schema.py": "a migration",
     "engine/store/migrations/versions/0003_workspace.py": "a migration",

@@ -181,6 +181,7 @@ class TelegramNotifier(Notifier):
     max_length: ClassVar[int | None] = MAX_MESSAGE  # longer texts are split
     rate: ClassVar[float | None] = 30.0  # the Bot API's ceiling; [telegram] global_rate paces
     buttons: ClassVar[bool] = True
+    html_text: ClassVar[bool] = True  # parse_mode HTML: the templates escape
 
     def __init__(
         self,
