@@ -439,6 +439,20 @@ class BotService:
             reason = " ".join(args[2:])
             return Reply(self._request(session, chat, args[0], args[1], reason, now, attempted))
 
+    def refuse_command(self, sender: Sender, args: Sequence[str]) -> Reply:
+        """``#refuse GH7 REASON``: refuse extension request 7, on a channel where "Từ chối"
+        cannot ask for the reason by reply (Zalo); only the plan owner's contacts may."""
+        now = self.now()
+        with self.store.session() as session:
+            chat = self._chat(session, sender)
+            if not chat.linked:
+                named = _request_obligation(session, args[0]) if args else []
+                return self._not_linked(session, chat, "/refuse", now, named)
+            if len(args) < 2:
+                return Reply(self._ext(chat, "refuse_usage"))
+            ref = args[0].upper().removeprefix("GH")
+            return self._refuse(session, chat, ref, " ".join(args[1:]), now)
+
     def answer(self, sender: Sender, text: str, question: str) -> Reply:
         """A text replying to one of the bot's questions (``question``: its text): "DATE
         REASON" for "Xin gia hạn #ID", or the reason for refusing request ``GH7``."""
@@ -524,8 +538,9 @@ class BotService:
             text = self._ext(chat, "refused", error=error, obligation=obligation)
             return Reply(toast=plain(text), alert=True)
         if kind == "extrefuse":
-            text = self._ext(chat, "refuse_ask", request=request, obligation=obligation)
-            return Reply(text, force_reply=True)
+            outcome = "refuse_ask" if self.answers_by_reply else "refuse_command"
+            text = self._ext(chat, outcome, request=request, obligation=obligation)
+            return Reply(text, force_reply=self.answers_by_reply)
         try:
             ext.approve_extension(
                 session, request, by=decider.name, via=self.channel, now=now,

@@ -9,11 +9,14 @@ webhook's ``on_text``: it hands
   ``BotService.command``;
 - ``#extend N DD/MM/YYYY reason`` (also ``/extend``, ``#giahan``: Telegram's ``/extend``)
   to ``BotService.extend_command``: the extension request, sent to the plan owner;
+- ``#refuse GH7 reason`` (also ``/refuse``, ``#tuchoi``) to ``BotService.refuse_command``:
+  the plan owner refuses extension request 7;
 - a button's payload (``ack:N``, ``done?:N``, ``done!:N``, ``cancel:N``, ``info:N``,
-  ``snooze:N:1d``, ``extend?:N``) to ``BotService.press``. "Xin gia hạn"
-  (``extend?:N``) cannot ask its question by reply as on Telegram (a follower's reply
-  comes back as a bare text): it answers with the command to type, ``#extend N``
-  followed by the example of a new due date and a reason;
+  ``snooze:N:1d``, ``extend?:N``; under a request sent to the plan owner
+  ``extapprove:R``, ``extrefuse:R``, ``extinfo:R``) to ``BotService.press``. "Xin gia
+  hạn" (``extend?:N``) and "Từ chối" (``extrefuse:R``) cannot ask their question by
+  reply as on Telegram (a follower's reply comes back as a bare text): they answer with
+  the command to type, ``#extend N DD/MM/YYYY lý do`` or ``#refuse GHR lý do``;
 - anything else to ``links.link_by_text`` (a message holding an invitation code links
   the sender; other texts get no answer).
 
@@ -45,7 +48,10 @@ if TYPE_CHECKING:
 TEXT_LIMIT = 2000  # Zalo's longest text; the notifier splits longer ones anyway
 COMMANDS: dict[str, Action] = {"#ack": "ack", "/ack": "ack", "#done": "done", "/done": "done"}
 EXTEND = ("#extend", "/extend", "#giahan")  # Telegram's /extend N DATE REASON
-_PAYLOAD = re.compile(r"(ack|done\?|done!|cancel|info|extend\?):\d+|snooze:\d+:\w+")
+REFUSE = ("#refuse", "/refuse", "#tuchoi")  # Telegram's reply to "Lý do từ chối GH7"
+_PAYLOAD = re.compile(
+    r"(ack|done\?|done!|cancel|info|extend\?|extapprove|extrefuse|extinfo):\d+|snooze:\d+:\w+"
+)
 
 
 def text_commands(
@@ -66,6 +72,8 @@ def text_commands(
             return _text(service.command(sender, COMMANDS[words[0].lower()], words[1:]))
         if words and words[0].lower() in EXTEND:
             return _text(service.extend_command(sender, words[1:]))
+        if words and words[0].lower() in REFUSE:
+            return _text(service.refuse_command(sender, words[1:]))
         payload = text.strip()
         if _PAYLOAD.fullmatch(payload):
             return _text(service.press(sender, payload))
