@@ -19,7 +19,7 @@ Rules:
 - A status change goes through ``engine.status.apply_action`` (the service's channel, the
   contact's name as actor; the sender's address and name in the event's data), which
   cancels the reminders it stops; ``Reply.changed`` asks for the buttons of every sent
-  message to be brought up to date (``engine.bot.buttons``).
+  message to be brought up to date (Telegram's: ``notifiers.telegram.buttons``).
 - Extensions and snoozes go through ``engine.extensions``. "Nhắc lại sau 1 ngày / 1
   tuần" (``snooze:ID:1d``/``:7d``) snoozes the obligation for every contact of the chat
   that may act on it. "Xin gia hạn" (``extend?:ID``) asks, with a message the person
