@@ -16,6 +16,14 @@ quarters (I-IV or 1-4)                  Quý II/2023, quý III-IV/2020, Quý I, 
                                         Quý IV năm 2024, Quý IV/2021 - Quý I/2022,
                                         Quí IV-2025 (old spelling, dash before the year)
 halves                                  6 tháng đầu năm 2023, 6 tháng cuối năm 2023
+parts of a month (weeks, ten days)      Tuần đầu tháng 6/2026 (1-7), Tuần thứ hai/3 tháng
+                                        6, Tuần cuối tháng 2 (the last 7 days), Đầu tháng 7,
+                                        Thượng tuần (1-10), Giữa tháng, Trung tuần (11-20),
+                                        Hạ tuần tháng 9 (21 to the end)
+the start of a quarter or a year        Đầu quý III/2026 (its first month), Đầu năm 2027
+                                        (its first quarter)
+school years (September to May)         Năm học 2026-2027, Học kỳ I năm học 2026-2027
+                                        (to 15/1), Học kỳ II, năm học 2026-2027 (from 16/1)
 years                                   Năm 2026, 2026, 2021- 2030, Giai đoạn 2026 - 2030,
                                         Từ năm 2021 đến năm 2025
 dates                                   30/6/2024 (a bare deadline), 1/3/2022 - 30/6/2022
@@ -200,8 +208,12 @@ _REWRITES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(quy [ivx\d]+(?: ?[-,] ?[ivx\d]+)*) ?- ?(\d{4})\b"), r"\1/\2"),
     # "nửa đầu năm" is "6 tháng đầu năm".
     (re.compile(r"\bnua (dau|cuoi) nam\b"), r"6 thang \1 nam"),
-    # "Cuối năm 2026", "cuối quý II/2026": by its end ("6 tháng cuối năm" is a half).
-    (re.compile(r"(?<!thang )(?<!quy )\bcuoi (?=(?:thang|quy|nam) [\divx])"), "cham nhat "),
+    # "Cuối năm 2026", "cuối quý II/2026": by its end ("6 tháng cuối năm" is a half,
+    # "tuần cuối tháng 6" a week).
+    (
+        re.compile(r"(?<!thang )(?<!quy )(?<!tuan )\bcuoi (?=(?:thang|quy|nam) [\divx])"),
+        "cham nhat ",
+    ),
     # Parentheses only group: "Hàng năm (2021-2025)".
     (re.compile(r"[()\[\]]"), " "),
     # "I và II" is a list; "A đến B" a range (a leading "đến" is a deadline, kept).
@@ -210,7 +222,7 @@ _REWRITES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(cham nhat|muon nhat|thoi han|han chot|han)(?: la)? den\b"), r"\1"),
     (re.compile(r"(?<=\S) den (?:het )?"), "-"),
     # "ngày 25 tháng 12" is 25/12; "12 năm 2022", "IV năm 2024", "6 2023" join their year.
-    (re.compile(r"\b(\d{1,2}) thang (\d{1,2})\b"), r"\1/\2"),
+    (re.compile(r"(?<!tuan )(?<!thu )\b(\d{1,2}) thang (\d{1,2})\b"), r"\1/\2"),
     (re.compile(r"\b(\d{1,2}|[ivx]+) (?:nam )?(\d{4})\b"), r"\1/\2"),
     (re.compile(r" ?([-/,;]) ?"), r"\1"),
     # "Quý III, năm 2022", "Tháng 12, năm 2022": a comma before the year.
@@ -481,6 +493,71 @@ def _date_span(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
     return [_window(start, end, f"Từ {_dmy(start)} đến {_dmy(end)}")]
 
 
+# Parts of a month, a quarter or a year: "Tuần đầu tháng 6/2026", "Đầu tháng 7",
+# "Hạ tuần tháng 9/2026" (a ten-day part: thượng, trung, hạ tuần), "Đầu quý III/2026".
+_WEEK_NUMBER = {"dau": 1, "nhat": 1, "hai": 2, "ba": 3, "tu": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_WEEK_NAME = {1: "đầu", 2: "thứ hai", 3: "thứ ba", 4: "thứ tư"}
+_DEKAD = {
+    "dau": (1, "Đầu"),
+    "thuong tuan": (1, "Thượng tuần"),
+    "giua": (2, "Giữa"),
+    "trung tuan": (2, "Trung tuần"),
+    "ha tuan": (3, "Hạ tuần"),
+}
+
+
+def _week(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
+    month = ctx.check_month(int(m["m"]))
+    year = ctx.year_of(m["y"])
+    last = _month_end(year, month)
+    if m["which"] == "cuoi":  # the last seven days
+        return [_window(last - timedelta(days=6), last, f"Tuần cuối tháng {month}/{year}")]
+    n = _WEEK_NUMBER[m["which"].removeprefix("thu ")]
+    start = date(year, month, 7 * n - 6)
+    label = f"Tuần {_WEEK_NAME[n]} tháng {month}/{year}"
+    return [_window(start, min(start + timedelta(days=6), last), label)]
+
+
+def _dekad(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
+    month = ctx.check_month(int(m["m"]))
+    year = ctx.year_of(m["y"])
+    n, name = _DEKAD[m["part"]]
+    start = date(year, month, 10 * n - 9)
+    end = _month_end(year, month) if n == 3 else date(year, month, 10 * n)
+    return [_window(start, end, f"{name} tháng {month}/{year}")]
+
+
+def _quarter_start(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
+    """ "Đầu quý III/2026": the quarter's first month; "Đầu năm 2026": its first quarter."""
+    if m["q"] is None:
+        year = ctx.year_of(m["y2"])
+        return [_window(date(year, 1, 1), date(year, 3, 31), f"Đầu năm {year}")]
+    year = ctx.year_of(m["y"])
+    q = ctx.check_quarter(m["q"])
+    month = 3 * q - 2
+    return [_window(date(year, month, 1), _month_end(year, month), f"Đầu quý {ROMAN[q]}/{year}")]
+
+
+# A school year runs from September to May ("Năm học 2026-2027"); its first term
+# ends in mid-January ("Học kỳ I năm học 2026-2027").
+def _school_year(m: re.Match[str], ctx: _Context) -> list[Occurrence]:
+    y1, y2 = ctx.year_of(m["y1"]), ctx.year_of(m["y2"])
+    if y2 != y1 + 1:
+        raise ctx.fail(
+            _(
+                "a school year runs over two years in a row (expected e.g. 'Năm học {y}-{next}')"
+            ).format(y=y1, next=y1 + 1)
+        )
+    school = f"năm học {y1}-{y2}"
+    if m["term"] is None:
+        return [_window(date(y1, 9, 1), date(y2, 5, 31), school[0].upper() + school[1:])]
+    if ctx.check_quarter(m["term"]) == 1:
+        return [_window(date(y1, 9, 1), date(y2, 1, 15), f"Học kỳ I {school}")]
+    if ctx.check_quarter(m["term"]) == 2:
+        return [_window(date(y2, 1, 16), date(y2, 5, 31), f"Học kỳ II {school}")]
+    raise ctx.fail(_("a school year has two terms (expected 'Học kỳ I' or 'Học kỳ II')"))
+
+
 _DEADLINE_WORDS = r"truoc|cham nhat|muon nhat|han chot|thoi han|han|den"
 
 
@@ -522,6 +599,13 @@ _WHENS: list[_Form] = [
     _form(rf"(?P<items>{_N}(?:[-,]{_N})*)/(?P<y>{_Y})", _months),
     _form(rf"quy (?P<q1>{_Q})/(?P<y1>{_Y})-(?P<q2>{_Q})/(?P<y2>{_Y})", _quarter_span),
     _form(rf"quy (?P<items>{_Q}(?:[-,]{_Q})*)(?:/(?P<y>{_Y}))?", _quarters),
+    _form(rf"tuan (?:le )?(?P<which>dau|cuoi|thu (?:nhat|hai|ba|tu|[1-4])|(?:thu )?[1-4])"
+          rf"(?: tien)?(?: cua)? thang (?P<m>{_N})(?:/(?P<y>{_Y}))?", _week),
+    _form(rf"(?P<part>dau|giua|thuong tuan|trung tuan|ha tuan) thang (?P<m>{_N})"
+          rf"(?:/(?P<y>{_Y}))?", _dekad),
+    _form(rf"dau (?:quy (?P<q>{_Q})(?:/(?P<y>{_Y}))?|nam (?P<y2>{_Y}))", _quarter_start),
+    _form(rf"(?:hoc ky (?P<term>{_Q})[ ,](?:nam )?|nam )hoc"
+          rf" (?P<y1>{_Y})-(?P<y2>{_Y})", _school_year),
     _form(rf"6 thang (?P<half>dau|cuoi) nam(?:[ /](?P<y>{_Y}))?", _half),
     _form(rf"(?:nam |giai doan )?(?P<y1>{_Y})-(?P<y2>{_Y})", _years),
     # "Trong năm", "Cả năm" without a year: the plan's one year.
@@ -900,6 +984,12 @@ _OPENERS = frozenset(
         "nua",
         "ca",
         "ket",
+        "tuan",  # "tuần đầu tháng 6/2026"
+        "dau",  # "đầu tháng 7", "đầu quý III/2026"
+        "giua",
+        "trung",  # "trung tuần tháng 7"
+        "ha",
+        "hoc",  # "học kỳ I năm học 2026-2027"
     ]
 )
 _MAX_WORDS = 16

@@ -194,6 +194,37 @@ CASES: list[tuple[str, Within, str | None, list[str], list[str] | None]] = [
     ),
     ("Tháng 12/2026 (báo cáo kết quả)", None, None, ["2026-12-01..2026-12-31"], None),
     ("Cả năm 2026", None, None, ["2026-01-01..2026-12-31"], ["Năm 2026"]),
+    # --- parts of a month, a quarter or a year; school years ---
+    ("Tuần đầu tháng 6/2026", None, None, ["2026-06-01..2026-06-07"], ["Tuần đầu tháng 6/2026"]),
+    ("Tuần lễ đầu tiên của tháng 6/2026", None, None, ["2026-06-01..2026-06-07"], None),
+    ("Tuần thứ hai tháng 6/2026", None, None, ["2026-06-08..2026-06-14"], None),
+    ("Tuần 3 tháng 6/2026", None, None, ["2026-06-15..2026-06-21"], ["Tuần thứ ba tháng 6/2026"]),
+    ("Tuần cuối tháng 2/2027", None, None, ["2027-02-22..2027-02-28"], None),
+    ("Chậm nhất tuần đầu tháng 6/2026", None, None, ["..2026-06-07"], None),
+    ("Đầu tháng 7/2026", None, None, ["2026-07-01..2026-07-10"], ["Đầu tháng 7/2026"]),
+    ("Thượng tuần tháng 7/2026", None, None, ["2026-07-01..2026-07-10"], None),
+    ("Giữa tháng 7/2026", None, None, ["2026-07-11..2026-07-20"], None),
+    ("Hạ tuần tháng 2/2028", None, None, ["2028-02-21..2028-02-29"], ["Hạ tuần tháng 2/2028"]),
+    ("Trung tuần tháng 9", (2026, 2026), None, ["2026-09-11..2026-09-20"], None),
+    ("Đầu quý III/2026", None, None, ["2026-07-01..2026-07-31"], ["Đầu quý III/2026"]),
+    ("Đầu năm 2027", None, None, ["2027-01-01..2027-03-31"], ["Đầu năm 2027"]),
+    (
+        "Đầu tháng 6 hàng năm",
+        (2026, 2027),
+        "yearly",
+        ["2026-06-01..2026-06-10", "2027-06-01..2027-06-10"],
+        None,
+    ),
+    ("Năm học 2026-2027", None, None, ["2026-09-01..2027-05-31"], ["Năm học 2026-2027"]),
+    ("Trong năm học 2026 - 2027", None, None, ["2026-09-01..2027-05-31"], None),
+    ("Học kỳ I năm học 2026-2027", None, None, ["2026-09-01..2027-01-15"], None),
+    (
+        "Học kỳ II, năm học 2026-2027",
+        None,
+        None,
+        ["2027-01-16..2027-05-31"],
+        ["Học kỳ II năm học 2026-2027"],
+    ),
     (
         "Trước ngày 15/6/2026 và trước ngày 15/12/2026",
         None,
@@ -487,6 +518,9 @@ ERRORS = [
     ("Tháng sau", None, "expected a month ('Tháng 6/2023'"),
     ("trước dịp Tết", None, "expected a date ('30/6/2024') or a period"),
     ("Quý 1/22", None, "expected a month"),
+    ("Năm học 2026-2028", None, "a school year runs over two years in a row"),
+    ("Học kỳ III năm học 2026-2027", None, "a school year has two terms"),
+    ("Tuần đầu tháng 13/2026", None, "month 13 does not exist"),
     ("", None, "it is empty"),
     (" . ", None, "it is empty"),
     ("Tháng 3/2022", (2030, 2021), "the plan period is wrong: the years 2030-2021 end before"),
@@ -694,6 +728,17 @@ FOUND = [
         ],
     ),
     ("Xây dựng kế hoạch năm, trình UBND tỉnh ban hành.", []),
+    (
+        "Tổ chức tập huấn vào đầu tháng 7/2026; tổng kết trong tuần cuối tháng 12/2026.",
+        [
+            ("đầu tháng 7/2026", None, ["2026-07-01..2026-07-10"]),
+            ("trong tuần cuối tháng 12/2026", None, ["2026-12-25..2026-12-31"]),
+        ],
+    ),
+    (
+        "Đầu tư hạ tầng số tại Hà Nội trong học kỳ II năm học 2026-2027.",
+        [("trong học kỳ II năm học 2026-2027", None, ["2027-01-16..2027-05-31"])],
+    ),
 ]
 
 

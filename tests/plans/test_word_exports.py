@@ -121,3 +121,65 @@ def test_format_rtf_on_a_file_that_is_not_one_says_so(tmp_path: Path, directory:
     assert str(caught.value) == (
         f"{docx}: --format rtf, but this is not a Rich Text Format document (.rtf)"
     )
+
+
+# A table set without borders, as many portals' Word files are: the text of a cell wraps
+# to within a word's space of the next column, so no single line shows the gap between
+# the last two columns, and the page break splits the last row.
+BORDERLESS = [
+    ["TT", "Nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian hoàn thành"],
+    ["1", "Rà soát việc đáp ứng các điều kiện của học viên tham gia huấn luyện kỹ thuật an "
+     "toàn vật liệu nổ công nghiệp", "Sở Khoa học và Công nghệ",
+     "Sở Tài chính, Sở Nội vụ và UBND các huyện", "Trước ngày 30/5/2026"],
+    ["2", "Xây dựng bộ đề kiểm tra, đáp án và thang điểm cho từng đối tượng huấn luyện",
+     "Sở Tư pháp", "Sở Công Thương, Công an tỉnh", "Tháng 6/2026"],
+    ["3", "Tổ chức chấm bài, rà soát vào điểm và công bố kết quả kiểm tra", "Sở Công Thương",
+     "Sở Khoa học và Công nghệ", "Quý III/2026"],
+    ["4", "Báo cáo kết quả thực hiện Kế hoạch", "Sở Nội vụ", "Các sở, ban, ngành",
+     "Trước ngày 15/12/2026"],
+]  # fmt: skip
+
+
+def borderless_word_file(tmp_path: Path) -> Path:
+    doc: Any = new_document()
+    style = doc.styles["Normal"]
+    style.font.name, style.font.size = "Times New Roman", Pt(13)
+    for text in (
+        "ỦY BAN NHÂN DÂN TỈNH LÀO CAI",
+        "Số: 15/KH-UBND",
+        "Lào Cai, ngày 05 tháng 3 năm 2026",
+        "KẾ HOẠCH",
+        "Kiểm tra, cấp giấy chứng nhận huấn luyện kỹ thuật an toàn năm 2026",
+        "Các cơ quan tổ chức thực hiện các nhiệm vụ tại Phụ lục kèm theo.",
+        "PHỤ LỤC",
+    ):
+        doc.add_paragraph(text)
+    table = doc.add_table(rows=len(BORDERLESS), cols=len(BORDERLESS[0]))  # no style: no borders
+    for r, texts in enumerate(BORDERLESS):
+        for c, text in enumerate(texts):
+            table.cell(r, c).text = text
+    path = tmp_path / "kh15-khong-ke.docx"
+    doc.save(str(path))
+    return path
+
+
+def full(path: Path, directory: Directory) -> list[tuple[str, list[str], list[str], str | None]]:
+    plan = import_plan(path, directory).plan
+    return [(t.title, t.lead, t.coordinators, t.window_text) for t in plan.tasks]
+
+
+def test_a_borderless_table_exported_to_pdf_reads_as_the_word_file(
+    tmp_path: Path, directory: Directory
+) -> None:
+    docx = borderless_word_file(tmp_path)
+    expected = full(docx, directory)
+    assert expected[0][2:] == (["Sở Tài chính", "Sở Nội vụ và UBND các huyện"],
+                               "Trước ngày 30/5/2026")  # fmt: skip
+    assert expected[3] == (
+        "Báo cáo kết quả thực hiện Kế hoạch",
+        ["Sở Nội vụ"],
+        ["Các sở, ban, ngành"],
+        "Trước ngày 15/12/2026",
+    )
+    pdf = exported(docx, "pdf")
+    assert full(pdf, directory) == expected

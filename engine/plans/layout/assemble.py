@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 from engine.plans.document import Cell, Document, Line, Row, Table
 from engine.plans.layout.grid import GridCell, Slot
-from engine.plans.layout.page import PageLayout, TableBlock, TextBlock
+from engine.plans.layout.page import PageLayout, TableBlock, TextBlock, borderless_grid
 from engine.plans.layout.paragraphs import Flow, join_text, split_paragraphs, starts_paragraph
+from engine.plans.layout.regions import Region
 from engine.plans.layout.words import TextLine
 from engine.plans.text import squash
 
@@ -52,6 +53,7 @@ class _Table:
     xs: list[float]
     page: int
     header: list[list[str]] = field(default_factory=list)  # texts of the leading rows
+    ruled: bool = True
 
 
 Item = _Paragraph | _Table
@@ -133,7 +135,7 @@ def _table(block: TableBlock, page: int) -> _Table:
             pieces.append(None if slot.merged else [_piece(slot, pad)])
             merged.append(slot.merged)
         rows.append(_TableRow(pieces, merged, page))
-    return _Table(rows, grid.xs, page, [_texts(r) for r in rows[:3]])
+    return _Table(rows, grid.xs, page, [_texts(r) for r in rows[:3]], block.ruled)
 
 
 def _padding(cells: list[GridCell]) -> float:
@@ -190,7 +192,56 @@ def _join_across(done: list[Item], new: list[Item]) -> list[Item]:
         if spans is not None:
             _continue_table(last, _regrid(first, spans))
             return new[1:]
+    if isinstance(last, _Table) and not last.ruled:
+        found = _borderless_rest(last, new)
+        if found is not None:
+            _continue_table(last, found[0])
+            return found[1]
     return new
+
+
+def _borderless_rest(table: _Table, new: list[Item]) -> tuple[_Table, list[Item]] | None:
+    """The lines at the top of a page that continue a table without ruling lines from
+    the page before: too few to be seen as a table on their own (the rest of a row the
+    page break split: "quả thực hiện", "ngành", "15/12/2026"), they are read on that
+    table's columns. They start with no text in the number column, keep to the table's
+    columns (no word across a column's edge) and stop at the first line that does not."""
+    xs = table.xs
+    taken: list[TextLine] = []
+    rest = list(new)
+    while rest and isinstance(rest[0], _Paragraph) and rest[0].page == table.page + 1:
+        paragraph = rest[0]
+        k = 0
+        lines = paragraph.lines
+        while k < len(lines) and _on_columns(lines[k], xs, first=not taken and k == 0):
+            k += 1
+        taken.extend(paragraph.lines[:k])
+        if k < len(paragraph.lines):
+            if k:
+                rest[0] = _Paragraph(paragraph.lines[k:], paragraph.flow, paragraph.page,
+                                     paragraph.right)  # fmt: skip
+            break
+        rest.pop(0)
+    if not taken:
+        return None
+    grid = borderless_grid(Region(taken, xs[1:-1]))
+    return _table(TableBlock(grid, ruled=False), table.page + 1), rest
+
+
+def _on_columns(line: TextLine, xs: list[float], *, first: bool) -> bool:
+    """Whether ``line`` reads as part of a row of the table whose column edges are ``xs``."""
+    if line.x0 < xs[0] - 6 or line.x1 > xs[-1] + 6:
+        return False
+    if any(w.x0 < x - 1 and w.x1 > x + 1 for x in xs[1:-1] for w in line.words):
+        return False
+    in_first = line.part(float("-inf"), xs[1]) is not None
+    if first:
+        return not in_first
+    columns = sum(line.part(a, b) is not None for a, b in itertools.pairwise(xs))
+    return not in_first or (columns >= 2 and _ROW_NUMBER.match(line.words[0].text) is not None)
+
+
+_ROW_NUMBER = re.compile(r"^(?:\d{1,3}|[IVX]{1,5})\.?$")
 
 
 def _runs_on(last: Item, first: Item) -> bool:
@@ -229,7 +280,7 @@ def _regrid(table: _Table, spans: list[tuple[int, int]]) -> _Table:
         for (start, _end), piece, how in zip(spans, row.pieces, row.merged, strict=True):
             pieces[start], merged[start] = piece, how
         rows.append(_TableRow(pieces, merged, row.page))
-    return _Table(rows, table.xs, table.page, [_texts(r) for r in rows[:3]])
+    return _Table(rows, table.xs, table.page, [_texts(r) for r in rows[:3]], table.ruled)
 
 
 def _continue_table(table: _Table, more: _Table) -> None:

@@ -10,12 +10,13 @@ that names table columns) become a table without ruling lines.
 from __future__ import annotations
 
 import re
+import statistics
 from dataclasses import dataclass
 
 from engine.plans.columns import looks_like_header
 from engine.plans.layout.grid import Grid, GridCell, Segment, find_grids, place_words
 from engine.plans.layout.paragraphs import Flow, centred
-from engine.plans.layout.regions import Region, find_regions
+from engine.plans.layout.regions import Region, find_regions, supported
 from engine.plans.layout.words import TextLine, Word, group_lines
 
 _PAGE_NUMBER = re.compile(r"^[-–(]?\s*(?:Trang\s+)?\d{1,4}(?:\s*/\s*\d{1,4})?\s*[-–)]?$", re.I)
@@ -95,7 +96,7 @@ def _region_blocks(region: Region) -> list[Block]:
     columns = region.columns()
     first = [c[0].text if c and c[0].top <= region.lines[0].bottom else "" for c in columns]
     if len(columns) >= 3 or looks_like_header(first):
-        return [TableBlock(borderless_grid(region), ruled=False)]
+        return [TableBlock(borderless_grid(with_white_cuts(region)), ruled=False)]
     return [TextBlock(col, Flow.of(col)) for col in columns if col]
 
 
@@ -119,6 +120,23 @@ def _moved(part: list[TextLine], line: TextLine, flow: Flow) -> bool:
     # More than a first-line indent (Word's 1.27 cm, up to 1.5 cm), also where the line
     # height is the ink of OCR rather than the font's.
     return not lefts or abs(line.x0 - min(lefts)) > max(3.5 * line.height, 48.0)
+
+
+def with_white_cuts(region: Region) -> Region:
+    """The table region with a cut in every strip of white space that runs down all its
+    lines, with text on both sides: the gap between two columns that no single line is
+    wide enough to seed (the text of a cell wraps to within a word's space of the next
+    column's). A strip must be wider than half a line's height, more than a space."""
+    em = statistics.median(line.height for line in region.lines)
+    spans = sorted((w.x0, w.x1) for line in region.lines for w in line.words)
+    cuts = list(region.cuts)
+    reach = spans[0][1]
+    for x0, x1 in spans[1:]:
+        wide = x0 - reach > 0.6 * em and not any(reach < c < x0 for c in cuts)
+        if wide and supported(region.lines, reach, x0):
+            cuts.append((reach + x0) / 2)
+        reach = max(reach, x1)
+    return region if len(cuts) == len(region.cuts) else Region(region.lines, sorted(cuts))
 
 
 def borderless_grid(region: Region) -> Grid:

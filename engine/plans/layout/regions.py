@@ -150,6 +150,11 @@ class _Grower:
         return [(r.x0 + r.x1) / 2 for r in self.rivers if _supported(self.lines, r)]
 
 
+def supported(lines: list[TextLine], x0: float, x1: float) -> bool:
+    """Whether the white strip ``x0..x1`` has text on both sides on two lines or more each."""
+    return _supported(lines, _River(x0, x1))
+
+
 def _supported(lines: list[TextLine], river: _River) -> bool:
     """Text on both sides of the river on two lines or more each."""
     sides = [river.sides(line) for line in lines]
