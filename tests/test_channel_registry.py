@@ -92,6 +92,9 @@ def test_the_registry_checks_addresses_and_finds_where_a_contact_can_be_reached(
     assert not telegram.check_address("@someone") and not telegram.check_address(True)
 
     assert telegram.linked and not email.linked
+    # how the audit trail names who sent a command: Telegram's chat id stays a number
+    assert telegram.sender(-100123) == {"chat_id": -100123}
+    assert zalo.sender(8123456789012345678) == {"address": "8123456789012345678"}
     assert telegram.normalise(-100123) == "-100123" and telegram.normalise("1001") == "1001"
 
     reached: dict[str, str] = {"email": "kh@sct.example.org"}
