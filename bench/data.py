@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from bench.harness import BenchContext
 from notifiers.base import Message, Notifier, Receipt
+from notifiers.email import EmailNotifier
 
 if TYPE_CHECKING:
     from engine.store.db import Store
 
 NOW = datetime(2026, 6, 12, 1, 0, tzinfo=UTC)
+EMAIL = EmailNotifier.channel  # the channel of the benchmarks' rows (``notifiers.registry``)
 CONTACTS = 1000
 STAGES_PER_OBLIGATION = 5
 CONTACTS_PER_OBLIGATION = 2
@@ -127,7 +129,7 @@ def fill_outbox(store: Store, *, pending: int, due: int, now: datetime = NOW) ->
         writer.write(
             "contact_addresses",
             ["id", "contact_id", "channel", "address"],
-            ((c, c, "email", f"p{c}@example.org") for c in range(1, CONTACTS + 1)),
+            ((c, c, EMAIL, f"p{c}@example.org") for c in range(1, CONTACTS + 1)),
         )  # fmt: skip
         writer.write("obligations", _OBLIGATION_COLUMNS,
                      _obligations(writer, obligations + due, now))  # fmt: skip
@@ -175,8 +177,8 @@ def _notifications(
                 row += 1
                 contact = (CONTACTS_PER_OBLIGATION * o + k) % CONTACTS + 1
                 yield (
-                    row, f"o{o}:s{s}:c{contact}:email", "obligation", o, f"s{s}", s, False,
-                    contact, "email", "reminder", stop_on, at, at, "pending", 0, payload,
+                    row, f"o{o}:s{s}:c{contact}:{EMAIL}", "obligation", o, f"s{s}", s, False,
+                    contact, EMAIL, "reminder", stop_on, at, at, "pending", 0, payload,
                     stamp, stamp,
                 )  # fmt: skip
     at = writer.instant(now - timedelta(minutes=1))
@@ -185,8 +187,8 @@ def _notifications(
         o = obligations + 1 + d
         contact = d % CONTACTS + 1
         yield (
-            row, f"o{o}:due:c{contact}:email", "obligation", o, "due", 0, False, contact,
-            "email", "reminder", stop_on, at, at, "pending", 0, payload, stamp, stamp,
+            row, f"o{o}:due:c{contact}:{EMAIL}", "obligation", o, "due", 0, False, contact,
+            EMAIL, "reminder", stop_on, at, at, "pending", 0, payload, stamp, stamp,
         )  # fmt: skip
 
 
@@ -250,13 +252,13 @@ class _Copy(_Writer):
 
 
 class NullChannel(Notifier):
-    """A channel that accepts every message at once: what is left is the engine's cost."""
+    """The email channel, accepting every message at once: what is left is the engine's cost."""
 
-    channel: ClassVar[str] = "email"
+    channel: ClassVar[str] = EMAIL
     max_in_flight: ClassVar[int] = 1
 
     async def send(self, message: Message) -> Receipt:
-        return Receipt("email", {"to": message.to})
+        return Receipt(self.channel, {"to": message.to})
 
 
 def reset_due(store: Store, ids: Sequence[int]) -> None:

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bench.data import NOW, backends, scratch_store
+from bench.data import EMAIL, NOW, backends, scratch_store
 from bench.harness import ROOT, BenchContext
 
 if TYPE_CHECKING:
@@ -191,13 +191,13 @@ def rows(store: Store, count: int, due: datetime) -> None:
         ])  # fmt: skip
         ids = s.scalars(sa.select(Contact.id).order_by(Contact.id)).all()
         s.execute(sa.insert(ContactAddress), [
-            {"contact_id": cid, "channel": "email", "address": f"p{n}@example.org"}
+            {"contact_id": cid, "channel": EMAIL, "address": f"p{n}@example.org"}
             for n, cid in enumerate(ids)
         ])  # fmt: skip
         s.execute(sa.insert(Notification), [
-            {"key": f"o{obligation.id}:before-7:c{cid}:email", "kind": "obligation",
+            {"key": f"o{obligation.id}:before-7:c{cid}:{EMAIL}", "kind": "obligation",
              "obligation_id": obligation.id, "stage": "before-7", "stage_order": 1,
-             "contact_id": cid, "channel": "email", "template": "reminder",
+             "contact_id": cid, "channel": EMAIL, "template": "reminder",
              "stop_on": ["acknowledged", "done", "waived"], "scheduled_at": due, "due_at": due,
              "state": "pending", "attempts": 0, "created_at": NOW, "updated_at": NOW}
             for cid in ids

@@ -202,7 +202,7 @@ def _fill_to(store: Any, size: int) -> None:
     written through the driver (``bench.data``'s writers)."""
     from sqlalchemy import func, select
 
-    from bench.data import _NOTIFICATION_COLUMNS, _Copy, _Many, analyze
+    from bench.data import _NOTIFICATION_COLUMNS, EMAIL, _Copy, _Many, analyze
     from engine.store.models import Contact, Notification, Obligation
 
     with store.session() as session:
@@ -218,7 +218,7 @@ def _fill_to(store: Any, size: int) -> None:
         stamp = writer.instant(SYNCED)
         rows = (
             (n, f"fill:{n}", "obligation", obligations[n % len(obligations)], f"f{n}", 0,
-             False, contacts[n % len(contacts)], "email", "reminder", '["done"]', stamp, stamp,
+             False, contacts[n % len(contacts)], EMAIL, "reminder", '["done"]', stamp, stamp,
              "sent", 1, "{}", stamp, stamp)
             for n in range(start + 1, start + size - have + 1)
         )  # fmt: skip

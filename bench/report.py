@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bench.harness import ROOT
+from bench.telegram import NAME as TELEGRAM
 
 Row = tuple[str, str, str, str]
 
@@ -272,7 +273,7 @@ SECTIONS = {
     "sync": _sync,
     "apscheduler_alternative": _aps,
     "delivery": _delivery,
-    "telegram": _telegram,
+    TELEGRAM: _telegram,
     "cli": _cli,
     "plan_import": _plan_import,
     "digest": _digest,

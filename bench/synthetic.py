@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from bench.harness import ROOT
+from notifiers.email import EmailNotifier
+from notifiers.registry import entry
 
 if TYPE_CHECKING:
     from engine.config import Settings
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from engine.store.db import Store
 
 YEARS = range(2021, 2031)
+# A contact's email address in the agency directory: the email channel's key there.
+MAIL_KEY = entry(EmailNotifier.channel).directory_key
 JURISDICTION = "Tỉnh Thử Nghiệm"
 
 
@@ -72,8 +76,8 @@ class World:
     def _agency(self, a: int) -> dict[str, Any]:
         contacts = [
             {"role": "coordinator", "name": f"Đầu mối theo dõi kế hoạch (Sở số {a})",
-             "email": f"so{a}.coordinator@example.org"},
-            {"role": "head", "name": f"Lãnh đạo Sở số {a}", "email": f"so{a}.head@example.org"},
+             MAIL_KEY: f"so{a}.coordinator@example.org"},
+            {"role": "head", "name": f"Lãnh đạo Sở số {a}", MAIL_KEY: f"so{a}.head@example.org"},
         ]  # fmt: skip
         return {
             "key": f"tn.so-{a}",

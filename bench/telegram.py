@@ -29,11 +29,12 @@ from typing import TYPE_CHECKING, Any
 
 from bench.data import NOW, scratch_store
 from bench.harness import ROOT, BenchContext
+from notifiers.telegram import TelegramNotifier
 
 if TYPE_CHECKING:
     from engine.store.db import Store
 
-NAME = "telegram"
+NAME = TelegramNotifier.channel  # the benchmark of the Telegram channel, named after it
 TOKEN_ENV = "NHACVIEC_BENCH_TELEGRAM_TOKEN"
 GOAL = 1.10
 
@@ -83,7 +84,7 @@ def _once(
     from engine.config import PathsSettings, Settings, TelegramSettings
     from engine.delivery import tick
 
-    with bot_api() as (base_url, stats), scratch_store(ctx, "sqlite", "telegram") as store:
+    with bot_api() as (base_url, stats), scratch_store(ctx, "sqlite", NAME) as store:
         _rows(store, chats, per_chat, chat_by_chat=chat_by_chat)
         settings = Settings(
             telegram=TelegramSettings(token_env=TOKEN_ENV, base_url=base_url),
@@ -185,7 +186,7 @@ def _rows(store: Store, chats: int, per_chat: int, *, chat_by_chat: bool) -> Non
         obligations = s.scalars(sa.select(Obligation.id).order_by(Obligation.id)).all()
         contacts = s.scalars(sa.select(Contact.id).order_by(Contact.id)).all()
         s.execute(sa.insert(ContactAddress), [
-            {"contact_id": c, "channel": "telegram", "address": str(100_000 + n)}
+            {"contact_id": c, "channel": NAME, "address": str(100_000 + n)}
             for n, c in enumerate(contacts)
         ])  # fmt: skip
         pairs = (
@@ -194,8 +195,8 @@ def _rows(store: Store, chats: int, per_chat: int, *, chat_by_chat: bool) -> Non
             else [(o, c) for o in obligations for c in contacts]
         )
         s.execute(sa.insert(Notification), [
-            {"key": f"o{o}:before-7:c{c}:telegram", "kind": "obligation", "obligation_id": o,
-             "stage": "before-7", "stage_order": 1, "contact_id": c, "channel": "telegram",
+            {"key": f"o{o}:before-7:c{c}:{NAME}", "kind": "obligation", "obligation_id": o,
+             "stage": "before-7", "stage_order": 1, "contact_id": c, "channel": NAME,
              "template": "reminder", "stop_on": ["done", "waived"], "scheduled_at": NOW,
              "due_at": NOW, "state": "pending", "attempts": 0, "created_at": NOW,
              "updated_at": NOW}

@@ -90,7 +90,13 @@ def _measure(store: Store, due_ids: list[int], repeat: int) -> dict[str, Any]:
         reset_due(store, due_ids)
         started = time.perf_counter()
         report = asyncio.run(
-            tick(store, settings, now=NOW, worker_id="bench", notifiers={"email": NullChannel()})
+            tick(
+                store,
+                settings,
+                now=NOW,
+                worker_id="bench",
+                notifiers={NullChannel.channel: NullChannel()},
+            )
         )
         if n:  # the first tick warms the caches (templates, compiled statements)
             samples.append(time.perf_counter() - started)

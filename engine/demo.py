@@ -44,6 +44,11 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
+from notifiers.email import EmailNotifier
+from notifiers.telegram import TelegramNotifier
+from notifiers.webhook import WebhookNotifier
+from notifiers.zalo import ZaloNotifier
+
 if TYPE_CHECKING:
     from engine.config import Settings
     from engine.delivery import TickReport
@@ -52,6 +57,9 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_ENV = "NHACVIEC_DEMO_SECRET"
 ACTOR = "Điều phối viên (demo)"
+# The channels the demo's people use, by their notifiers' names (``notifiers.registry``).
+EMAIL, TELEGRAM = EmailNotifier.channel, TelegramNotifier.channel
+ZALO, WEBHOOK = ZaloNotifier.channel, WebhookNotifier.channel
 _ACK_LINK = re.compile(r"/ack/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
 
 
@@ -210,7 +218,7 @@ class Demo:
 
         data = yaml.safe_load((ROOT / "config" / "agencies.yaml").read_text("utf-8"))
         for agency in data["agencies"]:
-            if _hash("webhook", agency["key"]) % 4:
+            if _hash(WEBHOOK, agency["key"]) % 4:
                 continue
             for contact in agency.get("contacts") or []:
                 if contact.get("role") == "coordinator":
@@ -260,10 +268,10 @@ class Demo:
                 .where(Contact.role == "coordinator", Contact.active.is_(True))
                 .order_by(Contact.key)
             ).all()
-            chosen = [c for c in contacts if _hash("telegram", c.key) % 2 == 0]
+            chosen = [c for c in contacts if _hash(TELEGRAM, c.key) % 2 == 0]
             codes = {c.id: (c.key, new_invite(session, c, now)) for c in chosen}
             agency_of = {c.id: c.agency_id for c in chosen}
-        bot = BotService(self.settings, self.store, now=lambda: now)
+        bot = BotService(self.settings, self.store, now=lambda: now, channel=TELEGRAM)
         for index, (contact_id, (key, code)) in enumerate(sorted(codes.items())):
             chat_id = 700_000 + index
             reply = bot.start(Sender(chat_id, user=key), [code])
@@ -275,7 +283,7 @@ class Demo:
             "from `nhacviec contacts invite`; their reminders now also go to Telegram."
         )
         others = [c for c in contacts if c.id not in self.chats]
-        self.link_zalo([c for c in others if _hash("zalo", c.key) % 3 == 0], now)
+        self.link_zalo([c for c in others if _hash(ZALO, c.key) % 3 == 0], now)
         self.console.print(
             f"{len(self.webhooks)} agencies' e-office systems take the reminders as signed "
             "JSON POSTs at the webhook_url of their coordinator in the directory (here: "
@@ -293,11 +301,11 @@ class Demo:
 
         from engine.store.models import ContactAddress
 
-        on_text = text_commands(self.settings, self.store, "zalo", now=lambda: now)
+        on_text = text_commands(self.settings, self.store, ZALO, now=lambda: now)
         for index, code in enumerate(codes):
             on_text(str(8_100_000_000_000_000_000 + index), f"/start {code}")
         with self.store.session() as session:
-            linked = session.scalar(select(func.count()).where(ContactAddress.channel == "zalo"))
+            linked = session.scalar(select(func.count()).where(ContactAddress.channel == ZALO))
         self.console.print(
             f"{linked} others followed the Zalo Official Account and sent it their code; "
             "their reminders now also go to Zalo."
@@ -377,10 +385,10 @@ class Demo:
         h = _hash("react", obligation_id)
         on_telegram = contact_id in self.chats
         if h % 100 < 75:  # three in four acknowledge within a few days
-            via = "telegram" if on_telegram and h % 3 == 0 else "email"
+            via = TELEGRAM if on_telegram and h % 3 == 0 else EMAIL
             ack_day = day + timedelta(days=1 + (h >> 8) % 4)
-            path = receipt.get("path") if via == "email" else None
-            if via == "telegram" or path:
+            path = receipt.get("path") if via == EMAIL else None
+            if via == TELEGRAM or path:
                 self.plan[ack_day].append(Reaction(obligation_id, "ack", ack_day, via, path))
         fate = (h >> 16) % 100
         if fate < 60:  # done on time, a little before the due date
@@ -391,12 +399,12 @@ class Demo:
             return
         path = receipt.get("path")
         if on_telegram and (h >> 32) % 2 == 0:
-            via = "telegram"
+            via = TELEGRAM
         elif path and (h >> 36) % 2 == 0:  # the email page's "Đã hoàn thành", with the number
-            via = "email"
+            via = EMAIL
         else:
             via = "cli"
-        note = f"{(h >> 40) % 300 + 1}/BC-{obligation_id}" if via != "telegram" else None
+        note = f"{(h >> 40) % 300 + 1}/BC-{obligation_id}" if via != TELEGRAM else None
         self.plan[done_day].append(Reaction(obligation_id, "done", done_day, via, note, path))
 
     def react(self, day: date) -> None:
@@ -411,7 +419,7 @@ class Demo:
     def acknowledge(self, reaction: Reaction, now: datetime) -> bool:
         """Through the link in the email (GET shows the page, the button POSTs), or the
         Telegram button; False when it was no longer needed (already done, waived)."""
-        if reaction.via == "telegram":
+        if reaction.via == TELEGRAM:
             return self.press(reaction.obligation_id, f"ack:{reaction.obligation_id}", now)
         token = _ack_token(Path(reaction.note or ""))
         if token is None:
@@ -461,16 +469,17 @@ class Demo:
         chat = self.agency_chats.get(agency_id)
         if chat is None:
             return False
-        reply = BotService(self.settings, self.store, now=lambda: now).press(Sender(chat), data)
+        bot = BotService(self.settings, self.store, now=lambda: now, channel=TELEGRAM)
+        reply = bot.press(Sender(chat), data)
         return reply.changed
 
     def finish_work(self, reaction: Reaction, now: datetime) -> bool:
         if self._status(reaction.obligation_id) not in ("open", "acknowledged"):
             return False
-        if reaction.via == "telegram":  # "Đã hoàn thành", then "Xác nhận"
+        if reaction.via == TELEGRAM:  # "Đã hoàn thành", then "Xác nhận"
             self.press(reaction.obligation_id, f"done?:{reaction.obligation_id}", now)
             return self.press(reaction.obligation_id, f"done!:{reaction.obligation_id}", now)
-        if reaction.via == "email":
+        if reaction.via == EMAIL:
             return self.done_by_email(reaction, now)
         self.cli(
             "done", str(reaction.obligation_id), "--by", ACTOR, "--note", reaction.note or "",
@@ -487,13 +496,13 @@ class Demo:
             else ""
         )
         self.console.print(
-            f"  {day:%m/%Y}  sent {sent:3} ({month.sent['email']} email, "
-            f"{month.sent['telegram']} Telegram, {month.sent['zalo']} Zalo, "
-            f"{month.sent['webhook']} webhook; {month.escalations} escalations, "
+            f"  {day:%m/%Y}  sent {sent:3} ({month.sent[EMAIL]} email, "
+            f"{month.sent[TELEGRAM]} Telegram, {month.sent[ZALO]} Zalo, "
+            f"{month.sent[WEBHOOK]} webhook; {month.escalations} escalations, "
             f"{month.digests} weekly digests) · acknowledged {sum(month.acks.values())} "
-            f"({month.acks['email']} by link, {month.acks['telegram']} by button) · done "
-            f"{sum(month.done.values())} ({month.done['email']} by link, {month.done['cli']} "
-            f"CLI, {month.done['telegram']} Telegram){stopped}"
+            f"({month.acks[EMAIL]} by link, {month.acks[TELEGRAM]} by button) · done "
+            f"{sum(month.done.values())} ({month.done[EMAIL]} by link, {month.done['cli']} "
+            f"CLI, {month.done[TELEGRAM]} Telegram){stopped}"
         )
 
     # ------------------------------------------------------------------ the end
@@ -507,12 +516,12 @@ class Demo:
         outbox = self.settings.paths.outbox
         emails = sorted(outbox.rglob("*.eml"))
         chats = Counter(
-            json.loads(path.read_text("utf-8")).get("channel", "telegram")
+            json.loads(path.read_text("utf-8")).get("channel", TELEGRAM)
             for path in outbox.rglob("*.json")
         )
         self.console.print(
             f"{len(emails)} emails (.eml, open them with any mail client) and "
-            f"{chats['telegram']} Telegram, {chats['zalo']} Zalo and {chats['webhook']} webhook "
+            f"{chats[TELEGRAM]} Telegram, {chats[ZALO]} Zalo and {chats[WEBHOOK]} webhook "
             f"messages (.json) in {outbox}/<date>/"
         )
         if emails:

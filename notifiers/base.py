@@ -126,6 +126,8 @@ class Notifier:
       recipients (None: no published limit); the channel paces itself;
     - ``buttons``: inline buttons reach the recipient (``Message.buttons``);
     - ``attachments``: files reach the recipient (``Message.attachments``);
+    - ``html_text``: ``Message.text`` is read as HTML (Telegram's subset), so what is
+      put in it must be escaped (a plain channel shows the text as it is);
     - ``max_in_flight``: how many ``send`` calls may run at once (None: ``[delivery]
       concurrency``); an instance may set its own from its settings;
     - ``gated``: ``send`` takes ``before_accept`` (a coroutine awaited just before the
@@ -141,6 +143,7 @@ class Notifier:
     rate: ClassVar[float | None] = None
     buttons: ClassVar[bool] = False
     attachments: ClassVar[bool] = False
+    html_text: ClassVar[bool] = False
     gated: ClassVar[bool] = False
     max_in_flight: int | None = None
 

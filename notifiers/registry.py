@@ -20,15 +20,20 @@ know about it without importing the channel's library:
   shows);
 - ``linked``: the address is not written in the directory but linked by the contact
   (a Telegram chat sends ``/start CODE`` with a one-time code, ``engine.bot.links``), so a
-  directory without it keeps the one linked;
+  directory without it keeps the one linked; such a channel is a chat whose people may
+  act through the chat service (``engine.bot.service.BotService``) and be sent a
+  sign-in link (``engine.workspace.signin``);
+- ``sender``: how the audit trail names who sent a command on the channel
+  (``engine.bot.links.where_from``): ``{"address": "…"}``, or Telegram's
+  ``{"chat_id": -100…}``;
 - ``text`` and ``html``: the template parts of a message (``T.<part>.j2``): a mail
   channel renders a plain text and an HTML alternative (and carries attachments), a
   chat channel (``html`` None) one text, with buttons;
 - ``outbox_fallback``: without its settings section, its messages are written to the
   outbox folder instead (email; a channel without it is unavailable then);
 - ``services``: the dotted path ``"module:factory"`` of what ``nhacviec run`` runs for
-  the channel beside the ticks (``engine.scheduler``: Telegram's bot, which receives
-  button presses and commands), or None;
+  the channel beside the ticks (``engine.scheduler``: Telegram's bot,
+  ``notifiers.telegram.bot``, which receives button presses and commands), or None;
 - ``webhook``: the dotted path of ``factory(settings, on_text, *, path)`` making the
   Starlette app that receives the channel's messages, served by ``nhacviec run`` at
   ``/<name>/webhook`` (``engine.web``: Zalo's OA webhook), or None.
@@ -70,6 +75,17 @@ def _chat_id(value: object) -> bool:
 
 def _chat_text(value: object) -> str:
     return str(int(str(value)))
+
+
+def _by_chat_id(address: int | str) -> dict[str, Any]:
+    """A Telegram sender in the audit trail: ``{"chat_id": -100…}``, the chat id a number."""
+    return {"chat_id": address}
+
+
+def _by_address(address: int | str) -> dict[str, Any]:
+    """A sender in the audit trail: ``{"address": "…"}``, as text (a Zalo user id has 19
+    digits, more than a JSON number keeps exactly everywhere)."""
+    return {"address": str(address)}
 
 
 def _webhook_url(value: object) -> bool:
@@ -139,6 +155,7 @@ class ChannelEntry:
     normalise: Callable[[object], str] = str
     services: str | None = None
     webhook: str | None = None
+    sender: Callable[[int | str], dict[str, Any]] = _by_address
 
     def has(self, value: object) -> bool:
         """Whether ``value`` (a contact's address on this channel) is an address at all."""
@@ -183,7 +200,8 @@ CHANNELS: dict[str, ChannelEntry] = {
         normalise=_chat_text,
         text="telegram",
         linked=True,
-        services="engine.bot.app:bot_services",
+        sender=_by_chat_id,
+        services="notifiers.telegram.bot:bot_services",
     ),
     "webhook": ChannelEntry(
         name="webhook",

@@ -1,4 +1,4 @@
-"""Who a Telegram chat is: invitations, linking, authorization, refusals (no PTB here).
+"""Who a chat is: invitations, linking, authorization, refusals (any linked channel).
 
 A bot cannot message a person first, so a coordinator hands out a one-time code
 (``nhacviec contacts invite CONTACT``) and the person sends ``/start CODE`` to the bot.
@@ -14,8 +14,8 @@ A chat may be linked to several contacts (a group shared by an agency's coordina
 head). It may act on an obligation when one of its active contacts belongs to the
 obligation's agency or to the agency that owns the obligation's plan; ``authorize``
 returns that contact (the obligation's own agency first). Everything refused is recorded
-as an ``AuditEvent`` (event ``refused``, the channel it came through: ``telegram``, or
-``zalo`` for a follower's text, ``engine.bot.texts``).
+as an ``AuditEvent`` (event ``refused``, the channel it came through: Telegram's bot, or
+Zalo for a follower's text, ``engine.bot.texts``).
 """
 
 from __future__ import annotations
@@ -154,35 +154,36 @@ def plan_owner(session: Session, obligation: Obligation) -> int | None:
 
 
 def where_from(channel: str, address: int | str) -> dict[str, Any]:
-    """Who sent a command, as the audit trail keeps it: ``{"chat_id": -100…}`` (a number)
-    for Telegram, ``{"address": "…"}`` (text: a Zalo user id has 19 digits) for another
-    channel."""
-    if channel == "telegram":
-        return {"chat_id": address}
-    return {"address": str(address)}
+    """Who sent a command, as the audit trail keeps it: the registry's ``sender`` of
+    ``channel`` (``{"chat_id": -100…}``, a number, for Telegram; ``{"address": "…"}``,
+    text, for another channel)."""
+    from notifiers.registry import entry
+
+    return entry(channel).sender(address)
 
 
 def record_refusal(
     session: Session,
     *,
     chat_id: int | str,
+    channel: str,
     attempted: str,
     reason: str,
     now: datetime,
     obligation: Obligation | None = None,
     contact: Contact | None = None,
     user: str | None = None,
-    channel: str = "telegram",
 ) -> AuditEvent:
     """Record a refused command or button press (the audit trail of who tried what);
-    ``chat_id`` is the sender's address on ``channel`` (``where_from``)."""
+    ``chat_id`` is the sender's address on ``channel`` (``where_from``), ``user`` the
+    sender's name there if the channel tells it (kept as ``{channel}_user``)."""
     data: dict[str, Any] = {
         **where_from(channel, chat_id),
         "attempted": attempted,
         "reason": reason,
     }
     if user:
-        data["telegram_user"] = user
+        data[f"{channel}_user"] = user
     event = AuditEvent(
         obligation_id=obligation.id if obligation is not None else None,
         at=now,

@@ -1,9 +1,11 @@
-"""What the bot does, free of Telegram's library: each command or press gives a ``Reply``.
+"""What the bot does on any linked chat channel: each command or press gives a ``Reply``.
 
 ``BotService`` turns what a chat sent (``/start CODE``, ``/status``, ``/overdue``,
-``/ack ID [note]``, ``/done ID [note]``, ``/help``, a button press) into database changes
-and a ``Reply`` (a new message, an answer to the press, an edit of the pressed message);
-``engine.bot.app`` carries replies to Telegram. Each call is one transaction.
+``/ack ID [note]``, ``/done ID [note]``, ``/extend ID DATE REASON``, ``/help``, a button
+press) into database changes and a ``Reply`` (a new message, an answer to the press, an
+edit of the pressed message); the channel's own code carries replies back: Telegram's
+bot (``notifiers.telegram.bot``), Zalo's OA webhook (``engine.bot.texts``). It names no
+channel: the caller says which one it serves. Each call is one transaction.
 
 Rules:
 
@@ -14,15 +16,16 @@ Rules:
 - ``/ack ID`` and the "Đã nhận" button acknowledge; ``/done ID`` reports done at once
   (the typed number is the confirmation), the "Đã hoàn thành" button first asks
   "Xác nhận đã hoàn thành?" with ``done!:ID`` / ``cancel:ID`` buttons.
-- A status change goes through ``engine.status.apply_action`` (channel ``telegram``, the
-  contact's name as actor; the Telegram user and chat in the event's data), which
+- A status change goes through ``engine.status.apply_action`` (the service's channel, the
+  contact's name as actor; the sender's address and name in the event's data), which
   cancels the reminders it stops; ``Reply.changed`` asks for the buttons of every sent
-  message to be brought up to date (``engine.bot.buttons``).
+  message to be brought up to date (Telegram's: ``notifiers.telegram.buttons``).
 - Extensions and snoozes go through ``engine.extensions``. "Nhắc lại sau 1 ngày / 1
   tuần" (``snooze:ID:1d``/``:7d``) snoozes the obligation for every contact of the chat
   that may act on it. "Xin gia hạn" (``extend?:ID``) asks, with a message the person
   answers by replying (Telegram's ForceReply, which also reaches a bot in a group with
-  privacy mode on), for "DATE REASON"; ``/extend ID DATE REASON`` does it in one go.
+  privacy mode on), for "DATE REASON"; ``/extend ID DATE REASON`` does it in one go (on
+  a channel without replies, Zalo, the button says to type ``#extend ID DATE REASON``).
   Only a contact of the agency that owes it may ask. The plan owner's coordinators get
   the request (through the outbox) with "Đồng ý" (``extapprove:REQ``: approved at once)
   and "Từ chối" (``extrefuse:REQ``: asks for the reason the same way); only contacts of
@@ -63,7 +66,6 @@ if TYPE_CHECKING:
     from engine.store.db import Store
     from engine.workflow.calendar import WorkCalendar
 
-CHANNEL = "telegram"  # the channel a BotService serves by default (addresses: chat ids)
 LIST_LIMIT = 30  # obligations shown per agency by /status and /overdue
 OPEN = ("open", "acknowledged")
 NOT_THE_AGENCY = "only the agency that owes it may ask for an extension"
@@ -81,8 +83,8 @@ def utcnow() -> datetime:
 class Sender:
     """Where a command or press came from."""
 
-    chat_id: int | str  # a Telegram chat id; on another channel its address (text)
-    user: str | None = None  # the Telegram user's name, kept in the audit trail
+    chat_id: int | str  # the sender's address on the channel (a Telegram chat id: a number)
+    user: str | None = None  # the person's name, if the channel tells it (audit trail)
 
 
 @dataclass
@@ -120,9 +122,14 @@ class _Chat:
 class BotService:
     """The bot's behaviour over one store; ``now`` is the clock (a parameter for tests).
 
-    ``channel`` is the linked channel whose senders it serves (``telegram``; ``zalo`` for
-    the OA webhook's followers, ``engine.bot.texts``): senders are found by their address
-    on it, and status changes, extensions, snoozes and refusals are recorded with it.
+    ``channel`` is the linked channel whose senders it serves, a name of
+    ``notifiers.registry`` given by the channel's own code (Telegram's bot,
+    ``notifiers.telegram.bot``; Zalo's OA webhook, ``engine.bot.texts``): senders are
+    found by their address on it, and status changes, extensions, snoozes and refusals are
+    recorded with it. ``answers_by_reply`` says whether a person can answer one of its
+    questions by replying to it (Telegram's ForceReply); on a channel where they cannot,
+    a question ("Xin gia hạn") says which command to type instead
+    (``#extend N DD/MM/YYYY lý do``).
     """
 
     def __init__(
@@ -130,12 +137,19 @@ class BotService:
         settings: Settings,
         store: Store,
         now: Callable[[], datetime] = utcnow,
-        channel: str = CHANNEL,
+        *,
+        channel: str,
+        answers_by_reply: bool = True,
     ) -> None:
+        from notifiers.registry import entry
+
+        if not entry(channel).linked:
+            raise ValueError(f"{channel!r} is not a linked channel: the bot cannot serve it")
         self.settings = settings
         self.store = store
         self.now = now
         self.channel = channel
+        self.answers_by_reply = answers_by_reply
         self.zone = settings.time.zone
         self.replies: Replies = replies_for(settings.paths.templates, settings.time.timezone)
 
@@ -407,7 +421,7 @@ class BotService:
         origin: dict[str, Any] = {**links.where_from(self.channel, chat.sender.chat_id),
                                   "contact": contact.key}  # fmt: skip
         if chat.sender.user:
-            origin["telegram_user"] = chat.sender.user
+            origin[f"{self.channel}_user"] = chat.sender.user
         return origin
 
     # ------------------------------------------------------------------ extensions, snoozes
@@ -424,6 +438,20 @@ class BotService:
             attempted = f"/extend {args[0]}"
             reason = " ".join(args[2:])
             return Reply(self._request(session, chat, args[0], args[1], reason, now, attempted))
+
+    def refuse_command(self, sender: Sender, args: Sequence[str]) -> Reply:
+        """``#refuse GH7 REASON``: refuse extension request 7, on a channel where "Từ chối"
+        cannot ask for the reason by reply (Zalo); only the plan owner's contacts may."""
+        now = self.now()
+        with self.store.session() as session:
+            chat = self._chat(session, sender)
+            if not chat.linked:
+                named = _request_obligation(session, args[0]) if args else []
+                return self._not_linked(session, chat, "/refuse", now, named)
+            if len(args) < 2:
+                return Reply(self._ext(chat, "refuse_usage"))
+            ref = args[0].upper().removeprefix("GH")
+            return self._refuse(session, chat, ref, " ".join(args[1:]), now)
 
     def answer(self, sender: Sender, text: str, question: str) -> Reply:
         """A text replying to one of the bot's questions (``question``: its text): "DATE
@@ -488,9 +516,10 @@ class BotService:
             text = self._ext(chat, "refused", error=error, obligation=obligation)
             return Reply(toast=plain(text), alert=True)
         example = obligation.due_on + timedelta(days=30)
-        text = self._ext(chat, "ask", obligation=obligation, agency=obligation.agency.name,
+        outcome = "ask" if self.answers_by_reply else "ask_command"
+        text = self._ext(chat, outcome, obligation=obligation, agency=obligation.agency.name,
                          example=example)  # fmt: skip
-        return Reply(text, force_reply=True)
+        return Reply(text, force_reply=self.answers_by_reply)
 
     def _decision(
         self, session: Session, chat: _Chat, kind: str, ref: str, now: datetime, data: str
@@ -509,8 +538,9 @@ class BotService:
             text = self._ext(chat, "refused", error=error, obligation=obligation)
             return Reply(toast=plain(text), alert=True)
         if kind == "extrefuse":
-            text = self._ext(chat, "refuse_ask", request=request, obligation=obligation)
-            return Reply(text, force_reply=True)
+            outcome = "refuse_ask" if self.answers_by_reply else "refuse_command"
+            text = self._ext(chat, outcome, request=request, obligation=obligation)
+            return Reply(text, force_reply=self.answers_by_reply)
         try:
             ext.approve_extension(
                 session, request, by=decider.name, via=self.channel, now=now,
@@ -626,11 +656,6 @@ class BotService:
         return self._render(chat, "extension", outcome=outcome, **context)
 
     # ------------------------------------------------------------------ helpers
-
-    def migrate(self, old_chat_id: int, new_chat_id: int) -> int:
-        """A linked group became a supergroup: follow it to its new chat id."""
-        with self.store.session() as session:
-            return links.migrate_chat(session, CHANNEL, str(old_chat_id), str(new_chat_id))
 
     def _chat(self, session: Session, sender: Sender) -> _Chat:
         contacts = links.linked_contacts(session, self.channel, str(sender.chat_id))

@@ -7,8 +7,16 @@ webhook's ``on_text``: it hands
 
 - ``#ack N [note]`` / ``/ack N`` and ``#done N [note]`` / ``/done N`` to
   ``BotService.command``;
+- ``#extend N DD/MM/YYYY reason`` (also ``/extend``, ``#giahan``: Telegram's ``/extend``)
+  to ``BotService.extend_command``: the extension request, sent to the plan owner;
+- ``#refuse GH7 reason`` (also ``/refuse``, ``#tuchoi``) to ``BotService.refuse_command``:
+  the plan owner refuses extension request 7;
 - a button's payload (``ack:N``, ``done?:N``, ``done!:N``, ``cancel:N``, ``info:N``,
-  ``snooze:N:1d``) to ``BotService.press``;
+  ``snooze:N:1d``, ``extend?:N``; under a request sent to the plan owner
+  ``extapprove:R``, ``extrefuse:R``, ``extinfo:R``) to ``BotService.press``. "Xin gia
+  hạn" (``extend?:N``) and "Từ chối" (``extrefuse:R``) cannot ask their question by
+  reply as on Telegram (a follower's reply comes back as a bare text): they answer with
+  the command to type, ``#extend N DD/MM/YYYY lý do`` or ``#refuse GHR lý do``;
 - anything else to ``links.link_by_text`` (a message holding an invitation code links
   the sender; other texts get no answer).
 
@@ -39,7 +47,11 @@ if TYPE_CHECKING:
 
 TEXT_LIMIT = 2000  # Zalo's longest text; the notifier splits longer ones anyway
 COMMANDS: dict[str, Action] = {"#ack": "ack", "/ack": "ack", "#done": "done", "/done": "done"}
-_PAYLOAD = re.compile(r"(ack|done\?|done!|cancel|info):\d+|snooze:\d+:\w+")
+EXTEND = ("#extend", "/extend", "#giahan")  # Telegram's /extend N DATE REASON
+REFUSE = ("#refuse", "/refuse", "#tuchoi")  # Telegram's reply to "Lý do từ chối GH7"
+_PAYLOAD = re.compile(
+    r"(ack|done\?|done!|cancel|info|extend\?|extapprove|extrefuse|extinfo):\d+|snooze:\d+:\w+"
+)
 
 
 def text_commands(
@@ -50,7 +62,7 @@ def text_commands(
 ) -> Callable[[str, str], str | Answer | None]:
     """The ``on_text(address, text)`` of ``channel``'s webhook (see the module docstring):
     the answer to send back to ``address``, or None for a text that asks nothing."""
-    service = BotService(settings, store, now, channel=channel)
+    service = BotService(settings, store, now, channel=channel, answers_by_reply=False)
     link = links.link_by_text(store.session, channel, now)
 
     def on_text(address: str, text: str) -> str | Answer | None:
@@ -58,6 +70,10 @@ def text_commands(
         sender = Sender(address)
         if words and words[0].lower() in COMMANDS:
             return _text(service.command(sender, COMMANDS[words[0].lower()], words[1:]))
+        if words and words[0].lower() in EXTEND:
+            return _text(service.extend_command(sender, words[1:]))
+        if words and words[0].lower() in REFUSE:
+            return _text(service.refuse_command(sender, words[1:]))
         payload = text.strip()
         if _PAYLOAD.fullmatch(payload):
             return _text(service.press(sender, payload))

@@ -13,7 +13,7 @@ The same status machine as the Telegram buttons and the email link
 (``engine.status.apply_action``, channel ``cli``): every call is an audit event with who
 (``--by``, default the OS user), when (``--now``, default now) and an optional note;
 pending reminders that the new status stops are cancelled at once, and the bot brings
-the buttons of sent Telegram messages up to date (``engine.bot.buttons``). An unknown ID
+the buttons of sent Telegram messages up to date (``notifiers.telegram.buttons``). An unknown ID
 or a refused transition (acknowledging a waived obligation) is exit status 2.
 """
 

@@ -5,6 +5,11 @@ The link goes out by email at once, through the email channel that delivery uses
 (``engine.channels``: the ``[email]`` SMTP server, or the outbox folder when there is
 none), not through the minute-by-minute outbox: a person is waiting for it, and a
 sign-in link must not sit in the database where the outbox keeps what it sends.
+
+The form also offers each configured chat channel the registry marks ``linked``
+(Telegram's bot, Zalo's OA: "Gửi qua Telegram", "Gửi qua Zalo"): the link then goes to
+the chat the contact with that email address has linked. The mail channel is the
+registry's ``mail_channels()``; ``via`` (the button pressed) is one of these names.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from engine.workspace.auth import (
     normalise_email,
 )
 from engine.workspace.web import HEADERS, Site, fields
+from notifiers.registry import CHANNELS, mail_channels
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -35,10 +41,32 @@ if TYPE_CHECKING:
 log = logging.getLogger("nhacviec.workspace")
 
 
+def mail_channel() -> str:
+    """The channel a sign-in link goes by unless a chat is asked for (email)."""
+    return mail_channels()[0]
+
+
+def chat_channels(site: Site) -> tuple[str, ...]:
+    """The linked chat channels the settings configure: a link can be sent to a chat on
+    them (in the registry's order)."""
+    return tuple(
+        name
+        for name, known in CHANNELS.items()
+        if known.linked and getattr(site.settings, known.section, None) is not None
+    )
+
+
+def signin_page(site: Site, request: Request, status: int = 200, **context: object) -> Response:
+    """The sign-in page, with the channels its buttons offer."""
+    return site.anonymous(
+        request, "signin", status, mail=mail_channel(), chats=chat_channels(site), **context
+    )
+
+
 async def form_page(site: Site, request: Request) -> Response:
     if await site.viewer(request, site.clock()) is not None:
         return RedirectResponse("/", status_code=303, headers=HEADERS)
-    return site.anonymous(request, "signin", state="form", email="", error=None)
+    return signin_page(site, request, state="form", email="", error=None)
 
 
 async def request_link(site: Site, request: Request) -> Response:
@@ -50,12 +78,10 @@ async def request_link(site: Site, request: Request) -> Response:
     if not site.auth.csrf_ok(key, form.get("csrf")):
         log.info(_("refused a sign-in request without a valid CSRF token"))
         return site.anonymous(request, "csrf", status=403)
-    typed = form.get("email", "")[:320]
+    typed = form.get("address", "")[:320]  # the contact's email address, however it goes
     email = normalise_email(typed)
     if email is None:
-        return site.anonymous(
-            request, "signin", status=400, state="form", email=typed, error="bad_email"
-        )
+        return signin_page(site, request, 400, state="form", email=typed, error="bad_email")
     now = site.clock()
     client = request.client.host if request.client else "?"
     auth = site.auth
@@ -68,26 +94,24 @@ async def request_link(site: Site, request: Request) -> Response:
         asked = await run_in_threadpool(record)
     except Limited:
         log.info(_("sign-in requests over the limit (address or client)"))
-        return site.anonymous(
-            request, "signin", status=429, state="limited", email=typed, error=None
-        )
-    via = "telegram" if form.get("via") == "telegram" else "email"
+        return signin_page(site, request, 429, state="limited", email=typed, error=None)
+    asked_via = form.get("via")
+    via = asked_via if asked_via in chat_channels(site) else mail_channel()
     if asked.contact is not None and asked.token is not None:
         sent = await send_link(site, email, asked, now, via)
         if not sent:
-            return site.anonymous(
-                request, "signin", status=503, state="not_sent", email=typed, error=None
-            )
+            return signin_page(site, request, 503, state="not_sent", email=typed, error=None)
     else:
         log.info(_("sign-in requested for an address no active contact has"))
-    return site.anonymous(request, "signin", state="sent", email=email, error=None, via=via)
+    return signin_page(site, request, state="sent", email=email, error=None, via=via)
 
 
 async def send_link(
-    site: Site, email: str, asked: LinkRequest, now: datetime, via: str = "email"
+    site: Site, email: str, asked: LinkRequest, now: datetime, via: str | None = None
 ) -> bool:
-    """Send the link by email, or to the contact's linked Telegram chat (by the bot);
-    False when it could not be sent. A contact without a linked chat gets nothing, and
+    """Send the link by email (``via`` the mail channel, the default), or to the chat the
+    contact linked on ``via`` (a linked chat channel: Telegram's bot, Zalo's OA); False
+    when it could not be sent. A contact without a linked chat there gets nothing, and
     the page says the same as for an unknown address."""
     import html as markup
 
@@ -98,24 +122,26 @@ async def send_link(
     url = f"{site.settings.web.base_url.rstrip('/')}/dang-nhap/{asked.token}"
     minutes = int(LINK_LIFETIME.total_seconds() // 60)
     key = f"signin:{contact.id}:{int(now.timestamp())}"
-    if via == "telegram":
-        chat = contact.addresses.get("telegram")
+    via = via or mail_channel()
+    if CHANNELS[via].chat:
+        chat = contact.addresses.get(via)
         if chat is None:
-            log.info(_("sign-in by Telegram asked for contact %s, who has no chat"), contact.id)
+            log.info(_("sign-in by %s asked for contact %s, who has no chat"), via, contact.id)
             return True
+        escape = markup.escape if CHANNELS[via].load_class().html_text else str
         text = (
-            f"Liên kết đăng nhập Nhắc việc cho {markup.escape(contact.name)} "
-            f"(dùng được một lần, trong {minutes} phút):\n{markup.escape(url)}"
+            f"Liên kết đăng nhập Nhắc việc cho {escape(contact.name)} "
+            f"(dùng được một lần, trong {minutes} phút):\n{escape(url)}"
         )
         return await _send(site, Message(
-            key=key, channel="telegram", to=chat, subject="Đăng nhập",
+            key=key, channel=via, to=chat, subject="Đăng nhập",
             text=text, to_name=contact.name, language="vi",
         ))  # fmt: skip
     context = {"contact": contact, "url": url, "minutes": minutes}
     text = site.env.get_template("vi/workspace/signin_email.txt.j2").render(context)
     html = site.render("signin_email", **context)
     message = Message(
-        key=key, channel="email", to=email, subject="Liên kết đăng nhập Nhắc việc", text=text,
+        key=key, channel=via, to=email, subject="Liên kết đăng nhập Nhắc việc", text=text,
         html=html, to_name=contact.name, language="vi",
     )  # fmt: skip
     return await _send(site, message)

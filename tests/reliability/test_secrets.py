@@ -24,11 +24,11 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from engine.acklinks import AckLinks
-from engine.bot import run_bot
 from engine.cli import app
 from engine.config import load_settings
 from engine.store.db import Store
 from engine.web import create_app
+from notifiers.telegram.bot import run_bot
 from tests import factories as f
 from tests.fakes.botapi import FakeBotApi
 from tests.fakes.smtp import SmtpServer

@@ -6,13 +6,13 @@ import asyncio
 from datetime import datetime, timedelta
 from types import TracebackType
 
-from engine.bot import run_bot
 from engine.bot.buttons import status_buttons
 from engine.bot.replies import replies_for
 from engine.config import Settings
 from engine.store.db import Store
 from notifiers.base import Message
 from notifiers.telegram import TelegramNotifier
+from notifiers.telegram.bot import run_bot
 from tests.fakes.botapi import FakeBotApi, Request, StoredMessage
 from tests.telegram.conftest import VirtualClock
 from tests.telegram.world import NOW, notification

@@ -455,7 +455,7 @@ def test_a_refused_transition_is_explained(
 def test_a_refused_token_keeps_the_bot_trying_without_ending_the_engine(
     settings: Settings, sqlite_store: Store, clock: VirtualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from engine.bot import run_bot
+    from notifiers.telegram.bot import run_bot
 
     with FakeBotApi(token="654321:ANOTHER-BOT", clock=clock) as other:
         wrong = settings.model_copy(
@@ -478,8 +478,8 @@ def test_a_refused_token_keeps_the_bot_trying_without_ending_the_engine(
 def test_only_one_worker_runs_the_bot_and_another_takes_over_when_it_stops(
     settings: Settings, store: Store, botapi: FakeBotApi, clock: VirtualClock
 ) -> None:
-    from engine.bot import run_bot
     from engine.bot.lease import Lease
+    from notifiers.telegram.bot import run_bot
 
     class CountingLease(Lease):
         refused = 0

@@ -262,9 +262,9 @@ def test_an_ack_from_the_cli_updates_the_telegram_buttons_too(
 ) -> None:
     from typer.testing import CliRunner
 
-    from engine.bot.buttons import sync_buttons
     from engine.bot.replies import replies_for
     from engine.cli import app
+    from notifiers.telegram.buttons import sync_buttons
     from tests.test_cli_actions import cli_db_url
 
     run_tick(store, settings, clock)
@@ -295,9 +295,9 @@ def test_linking_a_chat_schedules_the_contacts_telegram_reminders(
     from typer.testing import CliRunner
 
     from engine.bot import links
-    from engine.bot.app import TelegramBot
     from engine.cli import app
     from engine.config import load_settings
+    from notifiers.telegram.bot import TelegramBot
     from tests.conftest import ROOT
     from tests.telegram.conftest import TOKEN_ENV
     from tests.test_cli_actions import cli_db_url

@@ -4,18 +4,20 @@
 ``[telegram] token_env`` and the API at ``[telegram] base_url``, sets the command menu
 (Vietnamese, and English for English-speaking users), starts long polling and, until
 ``stop_event`` is set, keeps the buttons of sent reminders in step with the obligations'
-status (``engine.bot.buttons.sync_buttons``: every ``sweep_every`` seconds, and at once
+status (``notifiers.telegram.buttons.sync_buttons``: every ``sweep_every`` seconds, and at once
 after the bot changed a status). Then it stops polling and shuts down cleanly. Without
 a token it logs why and returns: the rest of ``run`` goes on. With several workers on
 one PostgreSQL store, the holder of the ``telegram-bot`` lease runs the bot
 (``engine.bot.lease``); a failed start is retried with backoff.
 
-Handlers are thin: they pass what arrived to ``BotService`` (in a worker thread, so the
+Handlers are thin: they pass what arrived to the chat service (``engine.bot.service``'s
+``BotService`` on the channel ``TelegramNotifier.channel``, in a worker thread, so the
 database never blocks the event loop the scheduler shares) and carry its ``Reply`` back:
 a new message (split at Telegram's limit; a question the person answers by replying is
 sent with ``ForceReply``), the answer to a button press, an edit of the pressed message
 or of its buttons. A text that replies to one of the bot's own messages goes to
-``BotService.answer``. PTB handles one update at a time, in order.
+``BotService.answer``. A group that became a supergroup is followed to its new chat id
+(``migrate``). PTB handles one update at a time, in order.
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from engine.bot.buttons import sync_buttons
+from engine.bot import links
 from engine.bot.lease import Lease
 from engine.bot.service import BotService, Reply, Sender, utcnow
 from engine.errors import NhacviecError
 from engine.i18n import _
-from notifiers.telegram import TelegramNotifier, keyboard, redact_in_logs, split_text
+from notifiers.telegram.buttons import sync_buttons
+from notifiers.telegram.notifier import TelegramNotifier, keyboard, redact_in_logs, split_text
 
 if TYPE_CHECKING:
     from telegram import Update
@@ -57,7 +60,7 @@ class TelegramBot:
     store: Store
     worker_id: str
     clock: Callable[[], datetime] = utcnow
-    name: str = "telegram"
+    name: str = TelegramNotifier.channel
 
     async def serve(self, stopping: asyncio.Event) -> None:
         lease = Lease(self.store, owner=self.worker_id)
@@ -132,7 +135,7 @@ async def run_bot(
     redact_in_logs(token)
     if settings.telegram.webhook_url:
         log.warning(_("[telegram] webhook_url is not supported yet: the bot uses long polling"))
-    service = BotService(settings, store, now)
+    service = BotService(settings, store, now, channel=TelegramNotifier.channel)
     lease = lease or Lease(store)
     delay = retry_delay
     while not stop_event.is_set():
@@ -271,7 +274,7 @@ def build_application(
         message = update.effective_message
         if message is not None and message.migrate_to_chat_id is not None:
             moved = await asyncio.to_thread(
-                service.migrate, message.chat_id, message.migrate_to_chat_id
+                migrate, service.store, message.chat_id, message.migrate_to_chat_id
             )
             log.info(
                 _("chat %s became %s (%d contacts)"),
@@ -286,6 +289,15 @@ def build_application(
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
     application.add_error_handler(_on_error)
     return application
+
+
+def migrate(store: Store, old_chat_id: int, new_chat_id: int) -> int:
+    """A linked group became a supergroup: follow it to its new chat id; how many
+    contacts moved."""
+    with store.session() as session:
+        return links.migrate_chat(
+            session, TelegramNotifier.channel, str(old_chat_id), str(new_chat_id)
+        )
 
 
 async def deliver(
