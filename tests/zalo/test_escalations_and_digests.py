@@ -161,3 +161,31 @@ def test_the_weekly_digest_reaches_the_coordinator_on_zalo_and_the_cli_says_it_w
     assert (recipient["channel"], recipient["address"]) == ("zalo", COORDINATOR)
     assert recipient["outbox"]["state"] == "sent"
     assert world.status() == "open"
+
+
+def test_the_digest_preview_shows_zalos_plain_text_as_the_follower_reads_it(
+    sqlite_store: Store, cli: CliRunner
+) -> None:
+    """Zalo's text is the mail's plain text, not Telegram's HTML: the preview shows it as
+    it is (a title with ``<`` and ``&lt;`` in it is not taken for markup)."""
+    title = "Báo cáo chỉ số bụi <PM2.5> &lt;quý II&gt;"
+    with sqlite_store.session() as s:
+        sct = f.agency(s)
+        person = f.contact(s, sct, email=None, chat=4242)
+        person.set_address("zalo", COORDINATOR)
+        f.obligation(s, f.plan(s), sct, title=title, due_on=date(2026, 6, 19))
+
+    def preview(channel: str) -> str:
+        result = cli.invoke(
+            app,
+            ["--db", cli_url(sqlite_store), "digest", "--week", "2026-W25", "--preview",
+             "--channel", channel],
+            env={"COLUMNS": "220"},
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    for channel, address in (("zalo", COORDINATOR), ("telegram", "4242")):
+        out = preview(channel)
+        assert f"{channel} · vi · {address}" in out
+        assert title in out, out
