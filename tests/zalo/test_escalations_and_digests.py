@@ -7,44 +7,23 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import date, datetime
-from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from engine.bot.texts import text_commands
 from engine.cli import app
 from engine.config import DigestSettings, Settings
-from engine.delivery import TickReport, tick
 from engine.store.db import Store
 from tests import factories as f
 from tests.fakes.clock import VirtualClock
 from tests.fakes.zaloapi import FakeZaloApi, Received
 from tests.helpers import cli_url
 from tests.synced_world import COORDINATOR, ESCALATION, HEAD, Synced, synced
-from tests.zalo.conftest import make_notifier, post_events
+from tests.zalo.conftest import deliver, post_events
 
 ESCALATED = f.at(date(2026, 6, 22))  # Monday: the day after the due date was a Saturday
-
-
-@pytest.fixture
-def engine_settings(settings: Settings, tmp_path: Path) -> Settings:
-    """The repository's templates and workflows, with the ``[zalo]`` of the fake OA."""
-    return f.settings(tmp_path).model_copy(update={"zalo": settings.zalo})
-
-
-def deliver(store: Store, settings: Settings, clock: VirtualClock, now: datetime) -> TickReport:
-    """One delivery tick at ``now``, the Zalo notifier on the OA server's clock."""
-
-    async def run() -> TickReport:
-        async with make_notifier(settings, clock) as notifier:
-            given = {"zalo": notifier}
-            return await tick(store, settings, now=now, worker_id="w1", notifiers=given)
-
-    return asyncio.run(run())
 
 
 def press(
