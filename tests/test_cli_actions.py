@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -13,20 +12,11 @@ from typer.testing import CliRunner
 from engine.cli import app
 from engine.store.db import Store
 from engine.store.models import AuditEvent, Notification, Obligation
+from tests.helpers import cli_url
 from tests.telegram.world import NOW, STOP_ON_DONE, World, build_world, notification
 
 BEFORE_DUE = "2026-06-10T09:00"  # local time (Asia/Ho_Chi_Minh); due 19/06/2026
 AFTER_DUE = "2026-06-22T16:30+07:00"
-
-
-def cli_db_url(store: Store) -> str:
-    """A --db URL for ``store``, including the PostgreSQL test schema."""
-    url = store.engine.url.render_as_string(hide_password=False)
-    if store.dialect != "postgresql":
-        return url
-    with store.engine.connect() as conn:
-        schema = conn.execute(sa.text("SHOW search_path")).scalar_one()
-    return f"{url}?options={quote(f'-csearch_path={schema}')}"
 
 
 @pytest.fixture
@@ -47,7 +37,7 @@ def world(store: Store) -> World:
 
 
 def invoke(cli: CliRunner, store: Store, *args: str) -> tuple[int, str, str]:
-    result = cli.invoke(app, ["--db", cli_db_url(store), *args])
+    result = cli.invoke(app, ["--db", cli_url(store), *args])
     return result.exit_code, result.stdout, result.stderr
 
 

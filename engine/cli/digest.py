@@ -289,7 +289,8 @@ def _preview(
     out: Console, settings: Settings, now: datetime, entries: list[Entry], heading: str
 ) -> None:
     """Each digest once per language and channel, as its recipients would read it (the
-    email's text part; Telegram's text without its markup)."""
+    email's text part, which Zalo and the webhook send too; Telegram's text without its
+    markup)."""
     from rich.panel import Panel
     from rich.text import Text
 
@@ -303,7 +304,7 @@ def _preview(
             message = render_digest(env, "preview", channel, f"digest_{entry.scope}",
                                     entry.digest, people[0])  # fmt: skip
             to = ", ".join(p.address(channel) if p.id else "(không có đầu mối)" for p in people)
-            body = _plain(message.text) if CHANNELS[channel].chat else message.text
+            body = _plain(message.text) if _marked_up(channel) else message.text
             out.print(Panel(Text(body), title=Text(message.subject),
                             subtitle=Text(f"{channel} · {language} · {to}")))  # fmt: skip
 
@@ -320,6 +321,13 @@ def _groups(entry: Entry) -> dict[tuple[str, str], list[Recipient]]:
                            True)  # fmt: skip
         groups[("vi", channel)] = [nobody]
     return groups
+
+
+def _marked_up(channel: str) -> bool:
+    """Whether the channel's text is markup (Telegram's HTML): a chat channel with a text
+    part of its own, not the mail's plain text part (which Zalo sends as it is)."""
+    known = CHANNELS[channel]
+    return known.chat and known.text not in {CHANNELS[m].text for m in mail_channels()}
 
 
 def _plain(html: str) -> str:

@@ -71,6 +71,7 @@ from engine.plans.model import PlanFile, PlanTask, ReportingDuty
 from engine.workflow.options import StageOptions
 from engine.workflow.phrases import Offset, normalise
 from engine.workflow.schema import Rule, Stage, Workflow
+from notifiers import registry
 from notifiers.registry import reachable
 
 if TYPE_CHECKING:
@@ -743,11 +744,12 @@ def contact_warnings(obligations: Sequence[ObligationSpec], book: AgencyBook) ->
             listed = agency is None or agency.listed
             where = "" if listed else " " + _("(not in the agency directory)")
             message = ngettext(
-                "{name}{where} has {count} obligation but no contact with an email address "
-                "or Telegram chat: nobody will be reminded",
-                "{name}{where} has {count} obligations but no contact with an email address "
-                "or Telegram chat: nobody will be reminded",
+                "{name}{where} has {count} obligation but no contact with an address on any "
+                "channel ({channels}): nobody will be reminded",
+                "{name}{where} has {count} obligations but no contact with an address on any "
+                "channel ({channels}): nobody will be reminded",
                 count,
             )
-            warnings.append(message.format(name=name, where=where, count=count))
+            channels = ", ".join(registry.names())
+            warnings.append(message.format(name=name, where=where, count=count, channels=channels))
     return warnings

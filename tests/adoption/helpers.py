@@ -5,27 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from engine.cli import app
 from engine.store.db import Store
 from tests.factories import ROOT
+from tests.helpers import cli_url
 
 HB_PLAN = ROOT / "plans" / "hb-2021-2030-sxtdbv.yaml"
 HB = "hb-2583-qd-ubnd-2020"
-
-
-def cli_db_url(store: Store) -> str:
-    """A --db URL for ``store``, including the PostgreSQL test schema."""
-    url = store.engine.url.render_as_string(hide_password=False)
-    if store.dialect != "postgresql":
-        return url
-    with store.engine.connect() as conn:
-        schema = conn.execute(sa.text("SHOW search_path")).scalar_one()
-    return f"{url}?options={quote(f'-csearch_path={schema}')}"
 
 
 def write_config(tmp_path: Path, *, digest: bool = True, extra: str = "") -> Path:
@@ -47,7 +36,7 @@ class Cli:
 
     def __init__(self, store: Store, config: Path) -> None:
         self.runner = CliRunner()
-        self.base = ["--config", str(config), "--db", cli_db_url(store)]
+        self.base = ["--config", str(config), "--db", cli_url(store)]
 
     def __call__(self, *args: str, ok: bool = True) -> tuple[int, str, str]:
         result = self.runner.invoke(app, [*self.base, *args])

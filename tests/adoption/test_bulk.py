@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from engine.store.db import Store
 from engine.store.models import AuditEvent, Obligation
 from tests import factories as f
-from tests.adoption.helpers import Cli, cli_db_url, write_config
+from tests.adoption.helpers import Cli, write_config
+from tests.helpers import cli_url
 
 # What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
 # Vietnamese).
@@ -138,7 +139,7 @@ def test_ids_and_filters_combine_and_an_unknown_id_is_an_error(
 def test_on_a_terminal_it_asks_first(sqlite_store: Store, tmp_path: Path) -> None:
     store, desk = sqlite_store, make_desk(sqlite_store)
     config = write_config(tmp_path, digest=False)
-    args = ["--config", str(config), "--db", cli_db_url(store), *WAIVE]
+    args = ["--config", str(config), "--db", cli_url(store), *WAIVE]
     assert "Waive these 3 obligations? [y/N]" in on_a_terminal(args, answer="n")
     assert events(store, "waived") == []
     answered = on_a_terminal(args, answer="y")

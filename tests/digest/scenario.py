@@ -75,9 +75,7 @@ STC_CHAT = 2002
 TELEGRAM_TOKEN_ENV = "NHACVIEC_TEST_DIGEST_TOKEN"
 
 
-def at(day: date, clock: time = time(9, 0)) -> datetime:
-    """``tests.helpers.at``, at 09:00 by default (the digests go out on Monday at 09:00)."""
-    return helpers.at(day, clock)
+at = helpers.at_hour(time(9, 0))  # the digests go out on Monday at 09:00
 
 
 def settings(

@@ -33,7 +33,7 @@ from tests.digest.scenario import (
 )
 from tests.fakes.botapi import TOKEN, FakeBotApi
 from tests.fakes.smtp import Received, SmtpServer
-from tests.helpers import run_tick
+from tests.helpers import cli_url, run_tick
 from tests.telegram.conftest import VirtualClock
 
 HN_LABEL, HB_LABEL = "266/KH-UBND", "2583/QĐ-UBND"
@@ -270,13 +270,3 @@ def row(name: str, counts: dict[str, object]) -> list[str]:
         "—" if rate is None else f"{float(str(rate)):.0%}",
         str(counts["acknowledged"]),
     ]
-
-
-def cli_url(store: Store) -> str:
-    """The store's URL for ``--db`` (on PostgreSQL, with the test's schema)."""
-    url = store.engine.url
-    if store.dialect == "postgresql":
-        with store.engine.connect() as conn:
-            schema = conn.execute(sa.text("select current_schema()")).scalar_one()
-        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)

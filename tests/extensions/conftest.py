@@ -18,7 +18,7 @@ from engine.store.db import Store
 from tests.conftest import ROOT
 from tests.extensions.world import World, build, write_workflow
 from tests.fakes.botapi import TOKEN, FakeBotApi
-from tests.test_cli_actions import cli_db_url
+from tests.helpers import cli_url
 
 SECRET_ENV = "NHACVIEC_TEST_SECRET"
 TOKEN_ENV = "NHACVIEC_TEST_TELEGRAM_TOKEN"
@@ -79,7 +79,7 @@ def base(store: Store, settings: Settings, tmp_path: Path) -> list[str]:
         f'outbox = "{paths.outbox}"\n',
         encoding="utf-8",
     )
-    return ["--config", str(config), "--db", cli_db_url(store)]
+    return ["--config", str(config), "--db", cli_url(store)]
 
 
 @pytest.fixture

@@ -34,11 +34,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from notifiers.zalo.webhook import signature
+from tests.fakes.http import FakeServer, LocalHttpFake
 
 APP_ID = "1234567890123456789"
 SECRET_KEY = "app-secret-key-not-a-secret"
@@ -82,13 +83,13 @@ class _Token:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
-    server: _HTTPServer
+    server: FakeServer
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
-        status, answer, extra = self.server.api.handle(urlsplit(self.path).path, headers, raw)
+        status, answer, extra = self.server.fake.handle(urlsplit(self.path).path, headers, raw)
         data = json.dumps(answer, ensure_ascii=False).encode()
         self.send_response(status)
         for name, value in extra.items():
@@ -102,13 +103,10 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # tests read ``requests``
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    api: FakeZaloApi
-
-
-class FakeZaloApi:
+class FakeZaloApi(LocalHttpFake):
     """The server; use as a context manager (``with FakeZaloApi() as zalo:``)."""
+
+    handler = _Handler
 
     def __init__(
         self,
@@ -128,31 +126,11 @@ class FakeZaloApi:
         self._http_failures: deque[tuple[int, dict[str, str]]] = deque()
         self._serials = itertools.count(1)
         self._lock = threading.Lock()
-        self._server: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # ----------------------------------------------------------------- lifecycle
-
-    def __enter__(self) -> FakeZaloApi:
-        server = _HTTPServer(("127.0.0.1", 0), _Handler)
-        server.api = self
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
 
     @property
     def url(self) -> str:
-        """What ``[zalo] api_url`` and ``oauth_url`` take."""
-        assert self._server is not None, "start the server first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        """What ``[zalo] api_url`` and ``oauth_url`` take: the server's root."""
+        return self.root
 
     # ----------------------------------------------------------------- test hooks
 

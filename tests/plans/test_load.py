@@ -17,7 +17,8 @@ from engine.plans.model import PlanFile
 from engine.plans.yamlout import dump_plan
 from engine.store.db import Store
 from engine.store.models import Agency, Contact, Plan, Task, TaskAgency
-from tests.conftest import PG_URL, ROOT
+from tests.conftest import ROOT
+from tests.helpers import cli_url
 from tests.plans.seeds import seed_path
 
 # What the messages say, in the catalogue's English (tests/test_cli_i18n.py checks their
@@ -175,15 +176,6 @@ def test_the_directory_sync_keeps_linked_chats_and_deactivates_leavers(
 
 
 # -- through the command line -----------------------------------------------------------
-
-
-def cli_url(store: Store) -> str:
-    """A --db URL reaching the fixture's database (its own schema on PostgreSQL)."""
-    if store.dialect == "sqlite":
-        return store.engine.url.render_as_string(hide_password=False)
-    with store.engine.connect() as conn:
-        schema = conn.execute(sa.text("select current_schema()")).scalar_one()
-    return f"{PG_URL}?options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture

@@ -30,7 +30,6 @@ from engine.store.models import (
     Obligation,
 )
 from tests import factories as f
-from tests.conftest import PG_URL
 
 NOW = f.at(date(2026, 6, 12))  # 08:00 in Hà Nội, a Friday
 DUE = date(2026, 6, 19)
@@ -132,16 +131,6 @@ def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
         found["alembic_version"] = [tuple(r) for r in version]
     return found
-
-
-def store_url(store: Store) -> str:
-    """A URL a ``--db`` option or a settings file can carry to reach this very store (for
-    PostgreSQL, the test's own schema goes in the connection's options)."""
-    if store.dialect == "sqlite":
-        return str(store.engine.url)
-    with store.engine.connect() as conn:
-        schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
-    return f"{PG_URL}?options=-csearch_path%3D{schema}"
 
 
 # ---- settings files and real processes ---------------------------------------------------

@@ -27,6 +27,7 @@ from engine.store.db import Store
 from engine.store.models import DeliveryAttempt, Notification, WorkerLock
 from notifiers.email import message_id
 from tests.fakes.smtp import SmtpServer
+from tests.helpers import cli_url
 from tests.reliability.helpers import (
     NOW,
     attempt_outcomes,
@@ -35,7 +36,6 @@ from tests.reliability.helpers import (
     notification_keys,
     outbox_states,
     start_nhacviec,
-    store_url,
     write_config,
 )
 
@@ -74,7 +74,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_repeats_at_most_what_it_
     assert total == 2000
     config = write_config(
         tmp_path,
-        store_url(sqlite_store),
+        cli_url(sqlite_store),
         smtp=(smtp.host, smtp.port),
         delivery={"batch_size": BATCH, "lease_seconds": LEASE},
     )

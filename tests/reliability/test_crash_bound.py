@@ -22,6 +22,7 @@ from engine.config import DeliverySettings, EmailSettings
 from engine.store.db import Store
 from notifiers.email import message_id
 from tests.fakes.smtp import SmtpServer
+from tests.helpers import cli_url
 from tests.reliability.helpers import (
     NOW,
     fill_outbox,
@@ -29,7 +30,6 @@ from tests.reliability.helpers import (
     notification_keys,
     outbox_states,
     start_nhacviec,
-    store_url,
     write_config,
 )
 from tests.reliability.test_crash import wait_for_arrivals
@@ -48,7 +48,7 @@ def test_three_kills_with_the_default_batch_repeat_at_most_one_message_each(
     total = fill_outbox(store, 30, 50)
     assert total == 1500
     config = write_config(
-        tmp_path, store_url(store), smtp=(smtp.host, smtp.port),
+        tmp_path, cli_url(store), smtp=(smtp.host, smtp.port),
         delivery={"lease_seconds": LEASE},
     )  # fmt: skip
     for kill in range(KILLS):

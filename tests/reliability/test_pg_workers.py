@@ -18,6 +18,7 @@ from engine.store.db import Store
 from engine.store.models import DeliveryAttempt
 from notifiers.email import message_id
 from tests.fakes.smtp import SmtpServer
+from tests.helpers import cli_url
 from tests.reliability.helpers import (
     NOW,
     fill_outbox,
@@ -25,7 +26,6 @@ from tests.reliability.helpers import (
     notification_keys,
     outbox_states,
     start_nhacviec,
-    store_url,
     write_config,
 )
 
@@ -39,7 +39,7 @@ def test_two_postgresql_workers_share_5000_notifications_without_a_duplicate(
 ) -> None:
     assert fill_outbox(pg_store, 50, 100) == TOTAL
     config = write_config(
-        tmp_path, store_url(pg_store), smtp=(smtp.host, smtp.port), delivery={"batch_size": 100}
+        tmp_path, cli_url(pg_store), smtp=(smtp.host, smtp.port), delivery={"batch_size": 100}
     )
     workers = [start_nhacviec(config, "tick", "--now", iso(NOW)) for _ in range(2)]
     outputs = [w.communicate(timeout=240) for w in workers]

@@ -32,7 +32,8 @@ from notifiers.telegram.bot import run_bot
 from tests import factories as f
 from tests.fakes.botapi import FakeBotApi
 from tests.fakes.smtp import SmtpServer
-from tests.reliability.helpers import dump, store_url
+from tests.helpers import cli_url
+from tests.reliability.helpers import dump
 from tests.telegram.conftest import VirtualClock
 from tests.telegram.harness import RunningBot
 
@@ -77,7 +78,7 @@ def servers(
 def config_file(tmp_path: Path, store: Store, smtp: SmtpServer, api: FakeBotApi) -> Path:
     path = tmp_path / "nhacviec.toml"
     path.write_text(
-        f'[database]\nurl = "{store_url(store)}"\n'
+        f'[database]\nurl = "{cli_url(store)}"\n'
         f'[email]\nhost = "{smtp.host}"\nport = {smtp.port}\nfrom = "Nhắc việc <nv@example.org>"\n'
         'username_env = "REL_SMTP_USER"\npassword_env = "REL_SMTP_PASSWORD"\n'
         f'[telegram]\ntoken_env = "REL_TELEGRAM_TOKEN"\nbase_url = "{api.base_url}"\n'

@@ -25,7 +25,8 @@ from typer.testing import CliRunner
 from engine.cli import app
 from engine.store.db import Store
 from engine.store.models import Plan
-from tests.reliability.helpers import dump, store_url
+from tests.helpers import cli_url
+from tests.reliability.helpers import dump
 from tests.reliability.mangle import FUZZ, mangled
 from tests.reliability.test_bad_input import assert_clean
 from tests.workflow.helpers import plan, task
@@ -62,7 +63,7 @@ class Project:
         self.store = store
         self.config = project(root)
         self.root = root
-        self.url = store_url(store)
+        self.url = cli_url(store)
         self.cli = CliRunner()
         self.plan_file = root / "plans" / "hn-2022.yaml"
 

@@ -23,9 +23,7 @@ __all__ = ["HANOI", "ROOT", "agency", "at", "note", "obligation", "plan", "setti
 _serial = count(1)
 
 
-def at(day: date, clock: time = time(10, 0)) -> datetime:
-    """An instant in Hà Nội: ``at(date(2026, 6, 30))`` is 10:00 that day."""
-    return helpers.at(day, clock)
+at = helpers.at_hour(time(10, 0))  # ``at(date(2026, 6, 30))`` is 10:00 that day
 
 
 def settings(**letters: Any) -> Settings:

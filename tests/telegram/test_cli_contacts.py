@@ -12,8 +12,8 @@ from engine.bot import links
 from engine.cli import app
 from engine.store.db import Store
 from engine.store.models import Contact
+from tests.helpers import cli_url
 from tests.telegram.world import NOW, SCT_CHAT, STC_CHAT, World, build_world
-from tests.test_cli_actions import cli_db_url
 
 ISSUED = "2026-06-10T09:00+07:00"
 
@@ -24,7 +24,7 @@ def world(store: Store) -> World:
 
 
 def invoke(cli: CliRunner, store: Store, *args: str) -> tuple[int, str, str]:
-    result = cli.invoke(app, ["--db", cli_db_url(store), *args])
+    result = cli.invoke(app, ["--db", cli_url(store), *args])
     return result.exit_code, result.stdout, result.stderr
 
 

@@ -57,9 +57,10 @@ def world(store: Store) -> World:
     return world
 
 
-def run_tick(
+def bot_tick(
     store: Store, settings: Settings, clock: VirtualClock, now: datetime = NOW
 ) -> TickReport:
+    """``tests.helpers.run_tick`` at ``now`` with the Telegram notifier on ``clock``."""
     notifier = TelegramNotifier(settings, clock=clock, sleep=clock.sleep)
     return helpers.run_tick(store, settings, now, worker="w1", notifiers={"telegram": notifier})
 
@@ -81,7 +82,7 @@ def history(store: Store, obligation_id: int) -> list[AuditEvent]:
 def test_a_due_reminder_arrives_in_the_linked_chat_with_its_buttons(
     settings: Settings, store: Store, botapi: FakeBotApi, clock: VirtualClock, world: World
 ) -> None:
-    report = run_tick(store, settings, clock)
+    report = bot_tick(store, settings, clock)
     assert sorted(o.row.stage for o in report.sent) == ["before-9", "before-9"]
     (vietnamese,) = botapi.sent(SCT_CHAT)
     assert "Báo cáo kết quả thực hiện 6 tháng đầu năm" in vietnamese.text
@@ -106,7 +107,7 @@ def test_a_due_reminder_arrives_in_the_linked_chat_with_its_buttons(
 def test_pressing_da_nhan_stops_the_acknowledgement_nagging_but_not_the_escalation(
     settings: Settings, store: Store, botapi: FakeBotApi, clock: VirtualClock, world: World
 ) -> None:
-    run_tick(store, settings, clock)
+    bot_tick(store, settings, clock)
     (reminder,) = botapi.sent(SCT_CHAT)
 
     async def scenario() -> None:
@@ -122,10 +123,10 @@ def test_pressing_da_nhan_stops_the_acknowledgement_nagging_but_not_the_escalati
     assert {k: r.state for k, r in rows(store, world.report_sct).items()} == {
         "before-9": "sent", "before-1": "cancelled", "late-3": "pending",
     }  # fmt: skip
-    run_tick(store, settings, clock, now=NOW + 8 * DAY)  # the day before the due date
+    bot_tick(store, settings, clock, now=NOW + 8 * DAY)  # the day before the due date
     assert len(botapi.sent(SCT_CHAT)) == 1  # no more "please confirm" for SCT
     assert len(botapi.sent(STC_CHAT)) == 2  # STC has not acknowledged: reminded again
-    run_tick(store, settings, clock, now=NOW + 12 * DAY)  # three days late, not done
+    bot_tick(store, settings, clock, now=NOW + 12 * DAY)  # three days late, not done
     escalation = botapi.sent(SCT_CHAT)[-1]
     assert "Quá hạn 3 ngày" in escalation.text
 
@@ -134,7 +135,7 @@ def test_a_429_during_a_tick_is_waited_out(
     settings: Settings, store: Store, botapi: FakeBotApi, clock: VirtualClock, world: World
 ) -> None:
     botapi.fail(SCT_CHAT, too_many_requests(3))
-    report = run_tick(store, settings, clock)
+    report = bot_tick(store, settings, clock)
     assert len(report.sent) == 2
     assert [r.status for r in botapi.requests_of("sendMessage", SCT_CHAT)] == [429, 200]
     assert 3.0 in clock.sleeps
@@ -146,7 +147,7 @@ def test_a_blocked_bot_fails_the_row_and_flags_the_contact(
     settings: Settings, store: Store, botapi: FakeBotApi, clock: VirtualClock, world: World
 ) -> None:
     botapi.fail(STC_CHAT, blocked(), times=None)
-    run_tick(store, settings, clock)
+    bot_tick(store, settings, clock)
     failed = rows(store, world.report_stc)["before-9"]
     assert failed.state == "failed"
     assert "bot was blocked by the user" in (failed.last_error or "")
@@ -165,7 +166,7 @@ def test_a_group_that_became_a_supergroup_gets_the_reminder_at_its_new_id(
         assert contact is not None
         contact.set_address("telegram", "-4242")
     botapi.fail(-4242, migrated(-1004242), times=None)
-    run_tick(store, settings, clock)
+    bot_tick(store, settings, clock)
     with store.session() as s:
         contact = s.get(Contact, world.sct_contact)
         assert contact is not None
@@ -186,7 +187,7 @@ def test_an_email_link_then_a_telegram_press_record_both_and_change_the_status_o
 ) -> None:
     monkeypatch.setenv("NHACVIEC_TEST_SECRET", "a secret of the test")
     settings = settings.model_copy(update={"web": WebSettings(secret_env="NHACVIEC_TEST_SECRET")})
-    run_tick(store, settings, clock)
+    bot_tick(store, settings, clock)
     (reminder,) = botapi.sent(SCT_CHAT)
     links = AckLinks.from_settings(settings)
     assert links is not None
@@ -265,12 +266,12 @@ def test_an_ack_from_the_cli_updates_the_telegram_buttons_too(
     from engine.bot.replies import replies_for
     from engine.cli import app
     from notifiers.telegram.buttons import sync_buttons
-    from tests.test_cli_actions import cli_db_url
+    from tests.helpers import cli_url
 
-    run_tick(store, settings, clock)
+    bot_tick(store, settings, clock)
     (reminder,) = botapi.sent(SCT_CHAT)
     result = CliRunner().invoke(
-        app, ["--db", cli_db_url(store), "done", str(world.report_sct), "--by", "Trần Thị Bình",
+        app, ["--db", cli_url(store), "done", str(world.report_sct), "--by", "Trần Thị Bình",
               "--now", "2026-06-15T14:20+07:00"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -299,8 +300,8 @@ def test_linking_a_chat_schedules_the_contacts_telegram_reminders(
     from engine.config import load_settings
     from notifiers.telegram.bot import TelegramBot
     from tests.conftest import ROOT
+    from tests.helpers import cli_url
     from tests.telegram.conftest import TOKEN_ENV
-    from tests.test_cli_actions import cli_db_url
 
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
     config = tmp_path / "nhacviec.toml"
@@ -311,7 +312,7 @@ def test_linking_a_chat_schedules_the_contacts_telegram_reminders(
         f'outbox = "{tmp_path / "outbox"}"\n',
         encoding="utf-8",
     )
-    db = cli_db_url(store)
+    db = cli_url(store)
     cli = CliRunner()
     for command in (["plan", "load", str(ROOT / "plans" / "hn-2026-2030-sxtdbv-du-thao.yaml")],
                     ["sync"]):  # fmt: skip

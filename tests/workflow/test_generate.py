@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from engine.workflow.generate import generate, stage_day
+from engine.agencies import Directory
+from engine.workflow.generate import AgencyBook, generate, stage_day
 from engine.workflow.phrases import parse_offset
-from tests.workflow.helpers import book, calendar, plan, shipped_workflow, task, workflow
+from notifiers import registry
+from tests.workflow.helpers import (
+    book,
+    calendar,
+    directory,
+    plan,
+    shipped_workflow,
+    task,
+    workflow,
+)
 
 SIMPLE = """
 version: 1
@@ -70,8 +80,35 @@ def test_an_agency_without_contacts_gets_obligations_and_a_warning() -> None:
     stc = {(n.stage, n.contact) for n in result.notifications if ":hn.stc:" in n.obligation}
     assert stc == {("late", "hn.sct.coordinator")}  # only the plan owner hears of it
     assert result.warnings == [
-        "Sở Tài chính có 1 nghĩa vụ nhưng không có người liên hệ nào có địa chỉ email hoặc "
-        "cuộc trò chuyện Telegram: sẽ không ai được nhắc"
+        "Sở Tài chính có 1 nghĩa vụ nhưng không có người liên hệ nào có địa chỉ trên kênh nào "
+        "(email, telegram, webhook, zalo): sẽ không ai được nhắc"
+    ]
+
+
+def test_a_contact_reached_only_on_zalo_or_a_webhook_is_someone_to_remind() -> None:
+    """The warning is the registry's: an address on any channel counts, and the warning
+    names every channel there is."""
+    text = SIMPLE + "  - {name: co, each: task coordinator, reminders: r}\n"
+    entries = directory().model_dump(mode="json", exclude_none=True)
+    stc = next(a for a in entries["agencies"] if a["key"] == "hn.stc")
+
+    def warnings() -> list[str]:
+        found = AgencyBook.from_directory(Directory.model_validate(entries))
+        return generate([plan()], [workflow(text)], found, calendar()).warnings
+
+    (warning,) = warnings()
+    assert f"({', '.join(registry.names())})" in warning
+    for address in ({"zalo_user_id": "1001"}, {"webhook_url": "https://eoffice.example.vn/h"}):
+        stc["contacts"] = [{"role": "coordinator", "name": "Văn phòng STC", **address}]
+        assert warnings() == []
+
+
+def test_the_warning_reads_in_english_with_the_channel_names(english: None) -> None:
+    text = SIMPLE + "  - {name: co, each: task coordinator, reminders: r}\n"
+    result = generate([plan()], [workflow(text)], book(), calendar())
+    assert result.warnings == [
+        "Sở Tài chính has 1 obligation but no contact with an address on any channel "
+        "(email, telegram, webhook, zalo): nobody will be reminded"
     ]
 
 

@@ -92,8 +92,8 @@ def test_first_sync_adds_obligations_and_their_schedule(store: Store) -> None:
         events = s.scalars(sa.select(AuditEvent.event).where(AuditEvent.obligation_id == lead.id))
         assert list(events) == ["created"]
     assert report.warnings == [
-        "Sở Tài chính có 1 nghĩa vụ nhưng không có người liên hệ nào có địa chỉ email hoặc "
-        "cuộc trò chuyện Telegram: sẽ không ai được nhắc"
+        "Sở Tài chính có 1 nghĩa vụ nhưng không có người liên hệ nào có địa chỉ trên kênh nào "
+        "(email, telegram, webhook, zalo): sẽ không ai được nhắc"
     ]
 
 

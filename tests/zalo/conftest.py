@@ -1,4 +1,5 @@
-"""Fixtures for the Zalo tests: the fake OA server, settings pointing at it, a notifier.
+"""Fixtures for the Zalo tests: the fake OA server, settings pointing at it (alone, and
+with the repository's templates: ``engine_settings``), a notifier, a delivery tick.
 
 The notifier's wall clock (token expiry), its pacing clock and the server's clock are
 one ``VirtualClock``: a test moves time by advancing it, nothing sleeps.
@@ -8,14 +9,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
 from engine.config import Settings, ZaloSettings
+from engine.delivery import TickReport, tick
+from engine.store.db import Store
 from notifiers.zalo import ZaloNotifier, webhook_from_settings
 from notifiers.zalo.webhook import OnText
+from tests import factories as f
 from tests.fakes.clock import VirtualClock
 from tests.fakes.zaloapi import APP_ID, FIRST_REFRESH, OA_SECRET_KEY, SECRET_KEY, FakeZaloApi
 
@@ -50,9 +55,27 @@ def settings(zalo: FakeZaloApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     )
 
 
+@pytest.fixture
+def engine_settings(settings: Settings, tmp_path: Path) -> Settings:
+    """The repository's templates, workflows and an outbox, with the ``[zalo]`` of the
+    fake OA (``settings``)."""
+    return f.settings(tmp_path).model_copy(update={"zalo": settings.zalo})
+
+
 def make_notifier(settings: Settings, clock: VirtualClock) -> ZaloNotifier:
     """The notifier of ``settings``, on ``clock`` for its tokens and its pacing."""
     return ZaloNotifier.from_settings(settings, wall_clock=clock, clock=clock, sleep=clock.sleep)
+
+
+def deliver(store: Store, settings: Settings, clock: VirtualClock, now: datetime) -> TickReport:
+    """One delivery tick at ``now``, the Zalo notifier on the OA server's ``clock``."""
+
+    async def run() -> TickReport:
+        async with make_notifier(settings, clock) as notifier:
+            given = {"zalo": notifier}
+            return await tick(store, settings, now=now, worker_id="w1", notifiers=given)
+
+    return asyncio.run(run())
 
 
 def post_events(

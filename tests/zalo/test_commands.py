@@ -11,7 +11,6 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import httpx
 import pytest
@@ -37,11 +36,6 @@ OWNER = "1005"  # a follower of the agency that owns the plan
 class World:
     obligation: int  # owed by Sở Công Thương, under a plan of UBND
     code: str  # a fresh invitation code of Sở Công Thương's contact (linking still works)
-
-
-@pytest.fixture
-def engine_settings(settings: Settings, tmp_path: Path) -> Settings:
-    return f.settings(tmp_path).model_copy(update={"zalo": settings.zalo})
 
 
 @pytest.fixture

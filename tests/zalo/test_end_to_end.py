@@ -5,32 +5,21 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
-from pathlib import Path
-
-import pytest
 
 from engine.bot import links
 from engine.config import Settings
-from engine.delivery import TickReport, tick
 from engine.store.db import Store
 from engine.store.models import AuditEvent, Contact, Obligation
 from tests import factories as f
 from tests.fakes.clock import VirtualClock
 from tests.fakes.zaloapi import FakeZaloApi
-from tests.zalo.conftest import make_notifier, post_events
+from tests.zalo.conftest import deliver, post_events
 
 Event = tuple[bytes, dict[str, str]]
 
 NOW = f.at(date(2026, 6, 12))
 FOLLOWER = "1001"
-
-
-@pytest.fixture
-def engine_settings(settings: Settings, tmp_path: Path) -> Settings:
-    """The repository's templates and an outbox, with the ``[zalo]`` of the fake OA."""
-    return f.settings(tmp_path).model_copy(update={"zalo": settings.zalo})
 
 
 def send(store: Store, settings: Settings, clock: VirtualClock, events: list[Event]) -> list[int]:
@@ -39,17 +28,6 @@ def send(store: Store, settings: Settings, clock: VirtualClock, events: list[Eve
     on_text = links.link_by_text(store.session, "zalo", now=lambda: NOW)
 
     return post_events(settings, clock, on_text, events)
-
-
-def deliver(store: Store, settings: Settings, clock: VirtualClock) -> TickReport:
-    """One delivery tick at ``NOW``, the Zalo notifier on the OA server's clock."""
-
-    async def run() -> TickReport:
-        async with make_notifier(settings, clock) as notifier:
-            given = {"zalo": notifier}
-            return await tick(store, settings, now=NOW, worker_id="w1", notifiers=given)
-
-    return asyncio.run(run())
 
 
 def world(store: Store) -> tuple[int, int, str]:
@@ -80,7 +58,7 @@ def test_a_follower_links_by_code_then_gets_the_reminder_with_buttons(
         assert linked.data == {"contact": contact.key, "address": FOLLOWER}
         f.notification(s, s.get_one(Obligation, about_id), contact, when=NOW, channel="zalo")
 
-    report = deliver(store, engine_settings, clock)
+    report = deliver(store, engine_settings, clock, NOW)
 
     assert [(o.result, o.to) for o in report.outcomes] == [("sent", FOLLOWER)]
     reminder = zalo.received(FOLLOWER)[-1]
