@@ -1,7 +1,9 @@
 """The outbox worker: claim the rows that are due, decide, render, send, record.
 
 The states of a row and the store side (claim, lock, record) are in ``engine.outbox``;
-which notifier carries a channel is in ``engine.channels``.
+which notifier carries a channel is in ``engine.channels``; what a batch's messages show
+is loaded, their letters made and the bot's buttons brought by ``engine.sources``, before
+``engine.messages`` renders them.
 
 One pass, ``tick(now)``: claim a batch (``claim``: intent is committed before anything is
 sent), load what the batch needs in a few queries, decide each row (``verdict``), render

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from engine.errors import NhacviecError
 from engine.messages.kinds import KINDS
-from engine.messages.obligation import wants_letter
+from engine.messages.obligation import ObligationMessages, wants_letter
 from engine.messages.types import (
     AgencyView,
     ButtonRows,
@@ -195,8 +195,9 @@ def prepare_renderers(
     by_kind: dict[str, list[OutboxRow]] = defaultdict(list)
     for row in rows:
         by_kind[row.kind].append(row)
-    wanted = [r for kind, some in by_kind.items() if kind in KINDS for r in some]
-    source = StoreSource(session, make_letters(session, wanted, settings=env.settings, now=env.now))
+    reminders = [r for r in rows if KINDS.get(r.kind) is ObligationMessages]  # letters' kind
+    letters = make_letters(session, reminders, settings=env.settings, now=env.now)
+    source = StoreSource(session, letters)
     renderers: dict[str, KindRenderer] = {}
     for kind, kind_rows in by_kind.items():
         if kind in KINDS:
