@@ -8,10 +8,11 @@ so it depends on those packages too (except on the importer's own packages). The
 - no strongly connected component of that graph holds a module of ``engine.messages``
   (rendering is below the outbox, the letters, delivery and the digests, never beside
   them), nor two of the modules around it (``LAYERED``: messages, the outbox, the
-  letters, delivery, the digests). One cycle is left through delivery: it hands in the
-  bot's buttons (``engine.sources`` imports ``engine.bot.buttons``, and the ``engine.bot``
-  package starts the bot, whose service runs the scheduler, which runs delivery); it
-  holds none of the others and goes when the bot's keyboards leave ``engine.bot``;
+  letters, delivery, the digests). While the ``engine.bot`` package still starts the
+  bot (whose service runs the scheduler, which runs delivery), delivery sits in a cycle
+  through the buttons it hands in (``engine.sources`` imports ``engine.bot.buttons``);
+  that cycle holds none of the others, and goes once the bot moves to its channel's
+  package;
 - ``engine.messages`` imports nothing of the store, the outbox, the letters or the bot,
   directly or through another module: the store side loads, makes the letters and the
   buttons, and hands them in.
