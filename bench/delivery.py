@@ -130,8 +130,8 @@ def first_message(store: Store, settings: Settings) -> bytes:
     import sqlalchemy as sa
 
     from engine.delivery import load_batch
+    from engine.messages.types import RenderEnv
     from engine.outbox import OutboxRow, row_columns
-    from engine.render import RenderEnv
     from notifiers.email import mime_bytes
 
     with store.session() as session:

@@ -47,7 +47,7 @@ def _measure(ctx: BenchContext, store: Any, backend: str) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from engine.delivery import tick
-    from engine.digest import prepare_digests
+    from engine.digest.schedule import prepare_digests
     from engine.store.models import Obligation
     from engine.workflow.sync import run_sync
 
@@ -163,7 +163,7 @@ def _listing_by_size(ctx: BenchContext, store: Any, settings: Any, backend: str)
 def _prepared(store: Any, settings: Any) -> None:
     """The plans loaded and synced, the week's digests made and sent (as in ``_measure``)."""
     from engine.delivery import tick
-    from engine.digest import prepare_digests
+    from engine.digest.schedule import prepare_digests
     from engine.workflow.sync import run_sync
 
     _load(store, settings)
@@ -175,7 +175,7 @@ def _prepared(store: Any, settings: Any) -> None:
 
 def _list_week(store: Any, settings: Any) -> None:
     from engine.cli.digest import _entries, _outbox_states
-    from engine.digest import IsoWeek
+    from engine.digest.weeks import IsoWeek
 
     week = IsoWeek.of(MONDAY.date())
     with store.session() as session:

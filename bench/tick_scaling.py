@@ -140,9 +140,9 @@ def _steps(store: Store, settings: Any, due_ids: list[int], repeat: int) -> dict
     """The tick's steps one after the other in this thread (no overlap), medians in ms."""
     from engine.delivery import load_batch
     from engine.outbox import Outcome, claim, record
-    from engine.render import RenderEnv
+    from engine.sources import render_env
 
-    env = RenderEnv.from_settings(settings, NOW)
+    env = render_env(settings, NOW)
     timings: dict[str, list[float]] = {"claim": [], "load": [], "render": [], "record": []}
     for _ in range(repeat):
         reset_due(store, due_ids)

@@ -242,8 +242,8 @@ def follow_up(
 def _pending(session: Session, ids: Sequence[int]) -> int:
     from sqlalchemy import func, select
 
-    from engine.render import chunked
     from engine.store.models import Notification
+    from engine.util import chunked
 
     total = 0
     for chunk in chunked(sorted(set(ids)), 900):

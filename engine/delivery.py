@@ -1,7 +1,9 @@
 """The outbox worker: claim the rows that are due, decide, render, send, record.
 
 The states of a row and the store side (claim, lock, record) are in ``engine.outbox``;
-which notifier carries a channel is in ``engine.channels``.
+which notifier carries a channel is in ``engine.channels``; what a batch's messages show
+is loaded, their letters made and the bot's buttons brought by ``engine.sources``, before
+``engine.messages`` renders them.
 
 One pass, ``tick(now)``: claim a batch (``claim``: intent is committed before anything is
 sent), load what the batch needs in a few queries, decide each row (``verdict``), render
@@ -72,6 +74,7 @@ from typing import TYPE_CHECKING, Literal
 from engine.channels import Channels
 from engine.errors import RenderError
 from engine.i18n import _
+from engine.messages.types import KindRenderer, Recipient, RenderEnv
 from engine.outbox import (
     LIVE_STATES,
     OutboxRow,
@@ -90,9 +93,10 @@ from engine.outbox import (
     table,
     wall_clock,
 )
-from engine.render import KINDS, KindRenderer, Recipient, RenderEnv, chunked
 from engine.sendwindow import SendWindow, held_until
+from engine.sources import prepare_renderers, render_env
 from engine.status import reminder_status, stops
+from engine.util import chunked
 from notifiers.base import Message, Notifier, PermanentError, TransientError
 
 if TYPE_CHECKING:
@@ -317,15 +321,10 @@ class Batch:
 
 
 def load_batch(session: Session, rows: list[OutboxRow], env: RenderEnv) -> Batch:
-    """Contacts, obligation statuses, siblings and render contexts of a batch."""
-    by_kind: dict[str, list[OutboxRow]] = defaultdict(list)
-    for row in rows:
-        by_kind[row.kind].append(row)
-    renderers: dict[str, KindRenderer] = {}
-    for kind, kind_rows in by_kind.items():
-        if kind in KINDS:
-            renderers[kind] = KINDS[kind](env)
-            renderers[kind].prepare(session, kind_rows)
+    """Contacts, obligation statuses, siblings and render contexts of a batch; the
+    letters its escalations attach are made here, before anything is rendered
+    (``engine.sources.prepare_renderers``)."""
+    renderers = prepare_renderers(session, rows, env)
     return Batch(
         rows,
         load_recipients(session, (r.contact_id for r in rows)),
@@ -365,7 +364,7 @@ async def tick(
 async def _prepare_digests(store: Store, settings: Settings, now: datetime, worker: str) -> None:
     """Put this week's digests in the outbox if it is time (``engine.digest``: a marker
     read on most ticks). A failure is logged: it must not hold up the reminders."""
-    from engine.digest import prepare_digests
+    from engine.digest.schedule import prepare_digests
 
     try:
         await asyncio.to_thread(prepare_digests, store, settings, now=now, worker_id=worker)
@@ -474,7 +473,7 @@ class _Pass:
         self.worker_id = worker_id
         self.channels = channels
         self.report = TickReport(now, worker_id)
-        self.env = RenderEnv.from_settings(settings, now)
+        self.env = render_env(settings, now)
         self._locked_at = -math.inf  # when the SQLite outbox lock was last taken or renewed
         self.overlap = store.dialect != "sqlite"  # database work beside the sending
         self._held: set[int] = set()  # claimed, not yet recorded (threads update it)

@@ -18,7 +18,7 @@
     │   ├── ExtensionError     an extension request, decision or snooze the rules refuse;
     │   │                      ``code`` says which rule (extensions)
     │   ├── RenderError        a template missing or broken: delivery fails the row
-    │   │                      (render, digest.messages, extension_messages, delivery)
+    │   │                      (messages.types, .obligation, .extension, .digest; delivery)
     │   ├── NothingToRemind    an agency with nothing overdue gets no letter (letters)
     │   └── NotOwner           the viewer's agency does not own the plan (workspace.importing)
     ├── DeliveryError          a send failed (notifiers.base: the Notifier contract);
@@ -26,7 +26,7 @@
     │   ├── TransientError     retried with backoff, after ``retry_after`` if given
     │   │                      (notifiers.email, .telegram, .zalo, .outbox)
     │   └── PermanentError     the row fails; ``flag`` marks the address bad
-    │                          (notifiers.email, .telegram, .zalo; render for a message
+    │                          (notifiers.email, .telegram, .zalo; messages for a message
     │                          too long)
     ├── TokenError             an acknowledgement link that is malformed, forged or
     │                          expired (acklinks; web picks the page)

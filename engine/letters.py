@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     from engine.outbox import OutboxRow
     from engine.store.models import Agency, Letter, Notification, Obligation, Plan
 
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BLANK = "……………"
 STATUS_TEXT = {"open": "Chưa xác nhận", "acknowledged": "Đã nhận, chưa hoàn thành"}
 _LOCK_KEY = 0x6E68_6376_4C54  # any constant shared by every writer of letters

@@ -36,7 +36,8 @@ from sqlalchemy import Table
 
 from engine.errors import OutboxBusy
 from engine.i18n import _
-from engine.render import Recipient, chunked
+from engine.messages.types import Recipient
+from engine.util import chunked
 from notifiers.registry import CHANNELS
 
 if TYPE_CHECKING:

@@ -33,6 +33,7 @@ from engine.channels import load_notifier, notifier_name
 from engine.delivery import snoozed_until, verdict, withhold
 from engine.errors import NhacviecError, RenderError
 from engine.i18n import _
+from engine.messages.types import KindRenderer, Recipient
 from engine.outbox import (
     LIVE_STATES,
     OutboxRow,
@@ -42,8 +43,9 @@ from engine.outbox import (
     row_columns,
     table,
 )
-from engine.render import KINDS, KindRenderer, Recipient, RenderEnv, chunked
 from engine.sendwindow import SendWindow, held_until
+from engine.sources import prepare_renderers, render_env
+from engine.util import chunked
 from notifiers.base import DeliveryError
 
 if TYPE_CHECKING:
@@ -150,7 +152,7 @@ class _Dry:
             row = OutboxRow.from_row(r._mapping)
             candidates.append((row, r.lease_until if row.state == "sending" else row.due_at))
         if self.settings.digest.enabled:
-            from engine.digest import simulated_rows
+            from engine.digest.schedule import simulated_rows
 
             candidates.extend(simulated_rows(self.session, self.settings, self.start, self.end))
         obligations = sorted({r.obligation_id for r, _ in candidates if r.obligation_id})
@@ -169,11 +171,8 @@ class _Dry:
                     for g, group in self.groups.items()}  # fmt: skip
         decided = [(row, verdict(row, self.recipients.get(row.contact_id), self.standings,
                                  siblings, now, self.snoozes)[0]) for row in rows]  # fmt: skip
-        env = RenderEnv.from_settings(self.settings, now)
-        renderers: dict[str, KindRenderer] = {}
-        for kind in {row.kind for row, _d in decided} & KINDS.keys():
-            renderers[kind] = KINDS[kind](env)
-            renderers[kind].prepare(self.session, [r for r, d in decided if r.kind == kind])
+        env = render_env(self.settings, now)
+        renderers = prepare_renderers(self.session, [r for r, _d in decided], env)
         for row, outcome in decided:
             outcome = withhold((outcome, None), row, renderers.get(row.kind))[0]
             opens = held_until(self.window, row.payload, now) if outcome == "send" else None

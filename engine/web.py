@@ -52,7 +52,8 @@ from starlette.routing import BaseRoute, Route
 from engine.acklinks import AckClaim, AckLinks
 from engine.errors import ExtensionError, NhacviecError, Refused, TokenError
 from engine.i18n import _
-from engine.render import LANGUAGES, AgencyView, ObligationView, PlanView, load_subjects, vndate
+from engine.messages.types import LANGUAGES, AgencyView, ObligationView, PlanView, vndate
+from engine.sources import load_subjects
 from engine.webheaders import SecurityHeaders
 
 if TYPE_CHECKING:

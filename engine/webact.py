@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from engine.errors import ExtensionError, Refused
 from engine.i18n import _
-from engine.render import LANGUAGES, AgencyView, ObligationView, PlanView, load_subjects
+from engine.messages.types import LANGUAGES, AgencyView, ObligationView, PlanView
+from engine.sources import load_subjects
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

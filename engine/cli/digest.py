@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from engine.config import Settings
-    from engine.digest import AgencyDigest, IsoWeek, OwnerDigest
-    from engine.render import Recipient
+    from engine.digest.content import AgencyDigest, OwnerDigest
+    from engine.digest.weeks import IsoWeek
+    from engine.messages.types import Recipient
     from engine.workflow.calendar import WorkCalendar
 
 READ_ONLY = (
@@ -52,7 +53,7 @@ class Entry:
     @property
     def summary(self) -> str:
         """The counts it reports, zeros left out."""
-        from engine.digest import AgencyDigest
+        from engine.digest.content import AgencyDigest
 
         d = self.digest
         if isinstance(d, AgencyDigest):
@@ -126,7 +127,7 @@ def _week_and_day(
     calendar: WorkCalendar, week: str | None, as_of: date | None, settings: Settings
 ) -> tuple[IsoWeek, date | None]:
     """The week and the day it is judged on (None: the week has no working day)."""
-    from engine.digest import IsoWeek
+    from engine.digest.weeks import IsoWeek
     from engine.errors import InputError
 
     if week is None:
@@ -154,8 +155,8 @@ def _entries(
     session: Session, settings: Settings, week: IsoWeek, day: date, agency: str | None,
     owner: bool, channel: Channel | None,
 ) -> list[Entry]:  # fmt: skip
-    from engine.digest import agency_digests, coordinators, owner_digests
-    from engine.digest.content import pending_items
+    from engine.digest.content import agency_digests, owner_digests, pending_items
+    from engine.digest.schedule import coordinators
     from engine.lookup import find_agency
     from engine.outbox import load_recipients
 
@@ -187,8 +188,8 @@ def _outbox_states(
     from sqlalchemy import select
 
     from engine.digest.schedule import DigestRow
-    from engine.render import chunked
     from engine.store.models import Notification
+    from engine.util import chunked
 
     keys = {
         DigestRow(week, e.scope, e.digest.addressee.id, person.id, channel).key
@@ -229,7 +230,7 @@ def digest_json(
 ) -> dict[str, object]:
     """The documented JSON of ``nhacviec digest --json``: each digest, what it counts and
     who receives it on which channel, with what the outbox did with it this week."""
-    from engine.digest import AgencyDigest
+    from engine.digest.content import AgencyDigest
 
     digests = []
     for entry in entries:
@@ -294,8 +295,8 @@ def _preview(
     from rich.panel import Panel
     from rich.text import Text
 
-    from engine.digest.messages import render_digest
-    from engine.render import RenderEnv, templates_for
+    from engine.messages.digest import render_digest
+    from engine.messages.types import RenderEnv, templates_for
 
     env = RenderEnv(templates_for(settings.paths.templates), settings.time.zone, None, now)
     out.print(heading)
@@ -310,7 +311,7 @@ def _preview(
 
 
 def _groups(entry: Entry) -> dict[tuple[str, str], list[Recipient]]:
-    from engine.render import Recipient
+    from engine.messages.types import Recipient
 
     groups: dict[tuple[str, str], list[Recipient]] = {}
     for person, channel in entry.recipients:

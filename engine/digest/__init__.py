@@ -15,7 +15,9 @@ enabled``:
   that also owes work gets both digests, as two messages;
 - an agency (or owner) with nothing to report gets nothing.
 
-How it runs, in four parts:
+How it runs, in three parts here and one in ``engine.messages`` (the modules are
+imported by name: the package imports none of them, so that rendering can read ``weeks``
+without the store):
 
 ``weeks``
     ``IsoWeek``: codes (``2026-W25``), days, the send day and instant of a week.
@@ -31,44 +33,12 @@ How it runs, in four parts:
     marker that makes several workers, restarts and repeated ticks agree; an engine that
     was down on the send day prepares the week when it returns, if the week is not over.
     ``simulated_rows`` is what ``nhacviec simulate`` lists for weeks not prepared yet.
-``messages``
-    The ``digest`` kind of ``engine.render.KINDS``: the rows go through the outbox like
-    reminders (leases, retries, one send per key, crash safety), and their content is
-    computed when they are sent; a row whose week is over, or whose agency has nothing
-    to report any more, is cancelled, never sent.
+``engine.messages.digest``
+    The ``digest`` kind of ``engine.messages.kinds.KINDS`` (``engine.messages.digest``):
+    the rows go through the outbox like reminders (leases, retries, one send per key,
+    crash safety), and their content is computed when they are sent; a row whose week is
+    over, or whose agency has nothing to report any more, is cancelled, never sent.
 
 Templates: ``templates/{vi,en}/digest_agency.*`` and ``digest_owner.*`` (email text and
 HTML, Telegram; contexts in ``templates/README.md``). ``nhacviec digest`` previews them.
 """
-
-from engine.digest.content import (
-    AgencyDigest,
-    OwnerDigest,
-    agency_digests,
-    owner_digests,
-    pending_extensions,
-)
-from engine.digest.schedule import (
-    DigestRow,
-    Prepared,
-    coordinators,
-    digest_rows,
-    prepare_digests,
-    simulated_rows,
-)
-from engine.digest.weeks import IsoWeek
-
-__all__ = [
-    "AgencyDigest",
-    "DigestRow",
-    "IsoWeek",
-    "OwnerDigest",
-    "Prepared",
-    "agency_digests",
-    "coordinators",
-    "digest_rows",
-    "owner_digests",
-    "pending_extensions",
-    "prepare_digests",
-    "simulated_rows",
-]

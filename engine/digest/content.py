@@ -44,7 +44,6 @@ from sqlalchemy import Select, or_, select
 from engine.categories import Scorecard
 from engine.digest.weeks import IsoWeek
 from engine.periods import normalise as fold
-from engine.render import chunked
 from engine.status import local_date
 from engine.store.models import (
     Agency,
@@ -54,6 +53,7 @@ from engine.store.models import (
     Plan,
     Task,
 )
+from engine.util import chunked
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -263,6 +263,10 @@ class OwnerDigest:
     @property
     def empty(self) -> bool:
         return not self.plans
+
+
+Digest = AgencyDigest | OwnerDigest
+"""What one digest message shows (``engine.messages.digest.render_digest``)."""
 
 
 # ---- agency digests -------------------------------------------------------------------

@@ -42,9 +42,9 @@ from sqlalchemy import select
 from engine.digest.content import agency_digests, owner_digests
 from engine.digest.weeks import IsoWeek
 from engine.outbox import OutboxRow, table
-from engine.render import chunked
 from engine.store.addresses import addresses_of
 from engine.store.models import Contact, Notification, WorkerLock
+from engine.util import chunked
 from engine.workflow.calendar import WorkCalendar
 from notifiers.registry import reachable
 

@@ -534,9 +534,9 @@ async def complete(site: Site, call: Call) -> Response:
 
 def requests_of(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
     """Pending requests the viewer decides (owner) or made (its agency), oldest first."""
-    from engine.extension_messages import request_ref
     from engine.extensions import list_requests
-    from engine.render import load_subjects
+    from engine.messages.extension import request_ref
+    from engine.sources import load_subjects
 
     pairs = [
         (r, o)
@@ -569,7 +569,7 @@ def decide(session: Session, site: Site, call: Call, approve: bool) -> str | Non
     """Approve or refuse the request named in the path; what was done, or None when the
     viewer may not decide it (recorded)."""
     from engine import extensions as ext
-    from engine.extension_messages import request_ref
+    from engine.messages.extension import request_ref
     from engine.store.models import Contact, ExtensionRequest, Obligation
 
     contact = session.get(Contact, call.viewer.contact_id)

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from engine.i18n import _
-from engine.render import vndate
+from engine.messages.types import vndate
 from engine.workspace.access import Viewer, viewer_of
 from engine.workspace.auth import PRE_COOKIE, SESSION_COOKIE, SESSION_LIFETIME, Auth
 

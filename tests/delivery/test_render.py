@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from engine.delivery import load_batch
+from engine.errors import RenderError
+from engine.messages.types import Templates, vndate
 from engine.outbox import OutboxRow
-from engine.render import RenderEnv, RenderError, Templates, vndate
+from engine.sources import render_env
 from engine.store.db import Store
 from notifiers.base import Button, Message
 from tests import factories as f
@@ -40,7 +42,7 @@ def render_one(
         outbox_row = OutboxRow.from_row(
             {c: getattr(row, c) for c in OutboxRow.__dataclass_fields__}
         )
-        batch = load_batch(s, [outbox_row], RenderEnv.from_settings(settings, f.at(day)))
+        batch = load_batch(s, [outbox_row], render_env(settings, f.at(day)))
         return batch.render(outbox_row)
 
 

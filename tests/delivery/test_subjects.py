@@ -8,7 +8,7 @@ import re
 from email.header import decode_header, make_header
 from pathlib import Path
 
-from engine.render import subject_line
+from engine.messages.types import subject_line
 from engine.store.db import Store
 from notifiers.email import mime_bytes
 from tests.delivery.test_email import SENDER, message, parse

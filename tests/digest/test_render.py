@@ -7,9 +7,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from engine.digest import IsoWeek, agency_digests, owner_digests
-from engine.digest.messages import Digest, render_digest
-from engine.render import Recipient, RenderEnv, templates_for
+from engine.digest.content import Digest, agency_digests, owner_digests
+from engine.digest.weeks import IsoWeek
+from engine.messages.digest import render_digest
+from engine.messages.types import Recipient, RenderEnv, templates_for
 from engine.store.db import Store
 from tests.conftest import ROOT
 from tests.digest.scenario import MONDAY, happen, load

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from engine.digest import IsoWeek
+from engine.digest.weeks import IsoWeek
 from engine.errors import InputError
 from tests.workflow.helpers import calendar
 

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from engine.cli import app
 from engine.config import LettersSettings, Settings
-from engine.letters import DOCX_MIME
 from engine.store.db import Store
 from engine.store.models import Letter
+from engine.util import DOCX_MIME
 from tests.extensions.conftest import make_settings
 from tests.extensions.world import TASK1, TASK2, World, build
 from tests.fakes.smtp import SmtpServer

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from engine.cli import app
 from engine.config import Settings
 from engine.delivery import verdict
+from engine.messages.types import Recipient
 from engine.outbox import OutboxRow, Outcome, Standing
-from engine.render import Recipient
 from engine.store.db import Store
 from engine.store.models import Notification
 from notifiers.outbox import safe_name

@@ -1,11 +1,12 @@
 """The ``digest`` kind of outbox row: its content is computed when it is sent.
 
 A digest row carries its week, scope (``agency``/``owner``) and agency in its payload.
-At send time (``prepare``, once per batch, one computation per week and scope) the
-digests are read as of the local date of the tick; then a row is withheld (cancelled,
-not sent) when its week is over or its agency has nothing to report any more, and
-rendered otherwise with ``templates/{vi,en}/digest_agency.*`` or ``digest_owner.*``
-(context in ``templates/README.md``).
+At send time (``prepare``, once per batch, one computation per week and scope, read by
+the store side: ``Source.digests``, ``engine.digest.content``) the digests are read as
+of the local date of the tick; then a row is withheld (cancelled, not sent) when its
+week is over or its agency has nothing to report any more, and rendered otherwise with
+``templates/{vi,en}/digest_agency.*`` or ``digest_owner.*`` (context in
+``templates/README.md``).
 """
 
 from __future__ import annotations
@@ -13,20 +14,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from engine.digest.content import AgencyDigest, OwnerDigest, agency_digests, owner_digests
 from engine.digest.weeks import IsoWeek
 from engine.errors import InputError, RenderError
 from engine.i18n import _
-from engine.render import RenderEnv, render_body, subject_line
+from engine.messages.types import Recipient, RenderEnv, Row, Source, render_body, subject_line
 from notifiers.base import Message
 
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from engine.outbox import OutboxRow
-    from engine.render import Recipient
+SCOPES = ("agency", "owner")
 
 
 @dataclass(frozen=True)
@@ -38,7 +34,7 @@ class DigestRef:
     agency_id: int
 
     @classmethod
-    def of(cls, row: OutboxRow) -> DigestRef:
+    def of(cls, row: Row) -> DigestRef:
         payload = row.payload or {}
         try:
             week = IsoWeek.parse(str(payload["week"]))
@@ -50,7 +46,7 @@ class DigestRef:
                     "its payload, got {payload!r}"
                 ).format(key=row.key, payload=payload)
             ) from None
-        if scope not in ("agency", "owner"):
+        if scope not in SCOPES:
             raise RenderError(
                 _("notification {key}: unknown digest scope {scope!r}").format(
                     key=row.key, scope=scope
@@ -59,17 +55,14 @@ class DigestRef:
         return cls(week, scope, agency_id)
 
 
-Digest = AgencyDigest | OwnerDigest
-
-
 class DigestMessages:
     """Renders the digest rows of a batch (see the module docstring)."""
 
     def __init__(self, env: RenderEnv) -> None:
         self.env = env
-        self.digests: dict[DigestRef, Digest] = {}
+        self.digests: dict[DigestRef, object] = {}
 
-    def prepare(self, session: Session, rows: Sequence[OutboxRow]) -> None:
+    def prepare(self, source: Source, rows: Sequence[Row]) -> None:
         today = self.env.today
         wanted: dict[tuple[str, IsoWeek], set[int]] = defaultdict(set)
         for row in rows:
@@ -80,15 +73,11 @@ class DigestMessages:
             if ref.week.contains(today):
                 wanted[(ref.scope, ref.week)].add(ref.agency_id)
         for (scope, week), ids in wanted.items():
-            found: dict[int, AgencyDigest] | dict[int, OwnerDigest]
-            if scope == "agency":
-                found = agency_digests(session, week, today, ids)
-            else:
-                found = owner_digests(session, week, today, self.env.zone, ids)
+            found = source.digests(scope, week, today, self.env.zone, ids)
             for agency_id, digest in found.items():
                 self.digests[DigestRef(week, scope, agency_id)] = digest
 
-    def withheld(self, row: OutboxRow) -> str | None:
+    def withheld(self, row: Row) -> str | None:
         """Why the row is cancelled rather than sent: its week is over, or there is
         nothing to report any more (everything was done since the row was made)."""
         try:
@@ -101,7 +90,7 @@ class DigestMessages:
             return "nothing to report any more"
         return None
 
-    def render(self, row: OutboxRow, recipient: Recipient) -> Message:
+    def render(self, row: Row, recipient: Recipient) -> Message:
         ref = DigestRef.of(row)
         digest = self.digests.get(ref)
         if digest is None:
@@ -112,9 +101,10 @@ class DigestMessages:
 
 
 def render_digest(
-    env: RenderEnv, key: str, channel: str, template: str, digest: Digest, recipient: Recipient
+    env: RenderEnv, key: str, channel: str, template: str, digest: object, recipient: Recipient
 ) -> Message:
-    """The message of one digest to one recipient on one channel."""
+    """The message of one digest (``engine.digest.content``: an ``AgencyDigest`` or an
+    ``OwnerDigest``) to one recipient on one channel."""
     context: dict[str, Any] = {"digest": digest, "contact": recipient, "today": env.today}
     language = recipient.lang
     templates = env.templates

@@ -1,11 +1,12 @@
-"""Rendering outbox rows of kind ``extension``: requests to the owner, decisions to the agency.
+"""The ``extension`` kind: extension requests to the owner, decisions to the agency.
 
 A row's ``payload`` is ``{"request": id, "event": requested|approved|refused}``
 (``engine.extensions``). Templates ``extension.{subject,txt,html,telegram}.j2`` get the
 obligation context of ``templates/README.md`` plus ``event`` and ``request`` (``.id``,
 ``.ref`` such as ``GH7``, ``.new_due_on``, ``.reason``, ``.requested_by``, ``.requested_at``
 and ``.decided_at`` as local ``dd/mm/yyyy HH:MM``, ``.decided_by``, ``.decision_note``,
-``.state``). A Telegram request still pending carries "Đồng ý" / "Từ chối" buttons.
+``.state``). A chat's request still pending carries "Đồng ý" / "Từ chối" buttons
+(``Buttons.decision``, handed in).
 """
 
 from __future__ import annotations
@@ -13,18 +14,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
 
 from engine.errors import RenderError
 from engine.i18n import _
-from engine.render import RenderEnv, Subject, load_subjects, render_body, subject_line
+from engine.messages.types import (
+    ButtonRows,
+    Recipient,
+    RenderEnv,
+    RequestFacts,
+    Row,
+    Source,
+    Subject,
+    render_body,
+    subject_line,
+)
 from notifiers.base import Message
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from engine.outbox import OutboxRow
-    from engine.render import Recipient
 
 
 @dataclass(frozen=True)
@@ -58,19 +62,14 @@ class ExtensionMessages:
         self.subjects: dict[int, Subject] = {}
         self.requests: dict[int, RequestView] = {}
 
-    def prepare(self, session: Session, rows: Sequence[OutboxRow]) -> None:
-        from sqlalchemy import select
-
-        from engine.store.models import ExtensionRequest
-
+    def prepare(self, source: Source, rows: Sequence[Row]) -> None:
         wanted = {r.obligation_id for r in rows if r.obligation_id is not None}
-        self.subjects.update(load_subjects(session, wanted - self.subjects.keys()))
+        self.subjects.update(source.subjects(wanted - self.subjects.keys()))
         ids = {_request_id(r) for r in rows} - {None} - self.requests.keys()
-        query = select(ExtensionRequest).where(ExtensionRequest.id.in_(sorted(ids)))
-        for request in session.scalars(query):
+        for request in source.requests({i for i in ids if i is not None}).values():
             self.requests[request.id] = self._view(request)
 
-    def _view(self, request: Any) -> RequestView:
+    def _view(self, request: RequestFacts) -> RequestView:
         def local(instant: datetime | None) -> str | None:
             if instant is None:
                 return None
@@ -82,7 +81,7 @@ class ExtensionMessages:
             request.decided_by, local(request.decided_at), request.decision_note,
         )  # fmt: skip
 
-    def render(self, row: OutboxRow, recipient: Recipient) -> Message:
+    def render(self, row: Row, recipient: Recipient) -> Message:
         request = self.requests.get(_request_id(row) or 0)
         subject = self.subjects.get(row.obligation_id or 0)
         if request is None or subject is None:
@@ -107,16 +106,13 @@ class ExtensionMessages:
             return replace(message, text=body.text, buttons=self._buttons(event, request, language))
         return replace(message, text=body.text, html=body.html)
 
-    def _buttons(self, event: str, request: RequestView, language: str) -> Any:
-        from engine.bot.buttons import decision_buttons
-        from engine.bot.replies import replies_for
-
-        if event != "requested" or request.state != "pending":
+    def _buttons(self, event: str, request: RequestView, language: str) -> ButtonRows:
+        buttons = self.env.buttons
+        if buttons is None or event != "requested" or request.state != "pending":
             return ()
-        replies = replies_for(self.env.templates.folder, self.env.zone.key)
-        return decision_buttons(replies, language, request.id)
+        return buttons.decision(language, request.id)
 
 
-def _request_id(row: OutboxRow) -> int | None:
+def _request_id(row: Row) -> int | None:
     value = (row.payload or {}).get("request")
     return value if isinstance(value, int) else None
