@@ -71,6 +71,9 @@ class Message:
     buttons: tuple[tuple[Button, ...], ...] = ()
     attachments: tuple[Attachment, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)
+    # What the message is about, for a channel that carries data rather than text (the
+    # webhook's ``due_on``); the others ignore it.
+    facts: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,12 @@ def render_digest(
 ) -> Message:
     """The message of one digest (``engine.digest.content``: an ``AgencyDigest`` or an
     ``OwnerDigest``) to one recipient on one channel."""
-    context: dict[str, Any] = {"digest": digest, "contact": recipient, "today": env.today}
+    context: dict[str, Any] = {
+        "digest": digest,
+        "contact": recipient,
+        "today": env.today,
+        "channel": channel,  # how a reader marks a task done differs by channel
+    }
     language = recipient.lang
     templates = env.templates
     message = Message(

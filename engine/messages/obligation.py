@@ -87,14 +87,15 @@ class ObligationMessages:
         to = recipient.address(row.channel)
         heading = subject_line(templates.render(language, row.template, "subject", context))
         body = render_body(templates, language, row.template, row.channel, context)
+        facts = {"due_on": subject.obligation.due_on.isoformat()}
         # One Message built whole (not built, then copied with replace()): once per message.
         if body.html is None:
             return Message(row.key, row.channel, to, heading, body.text, None, recipient.name,
                            language, self._buttons(row, subject, language),
-                           headers=self.env.headers())  # fmt: skip
+                           headers=self.env.headers(), facts=facts)  # fmt: skip
         return Message(row.key, row.channel, to, heading, body.text, body.html, recipient.name,
                        language, attachments=self._attachments(row),
-                       headers=self.env.headers())  # fmt: skip
+                       headers=self.env.headers(), facts=facts)  # fmt: skip
 
     def context(self, row: Row, recipient: Recipient, subject: Subject) -> dict[str, Any]:
         today = self.env.today

@@ -30,7 +30,9 @@ signing``; a receiver checks it with ``verify``). Redirects are not followed.
 ``kind``, ``obligation_id``, ``stage`` and ``due_on`` come from the message's headers
 ``X-Nhacviec-Kind``, ``-Obligation``, ``-Stage`` and ``-Due-On`` when the renderer sets
 them, else from the outbox key (``o<id>:<stage>:c<contact>:<channel>``,
-``digest:<week>:<scope>:c<contact>:<channel>``); ``due_on`` only from its header.
+``digest:<week>:<scope>:c<contact>:<channel>``). ``due_on`` comes from the message's
+``facts`` (the obligation renderer sets it on every reminder and escalation) or from its
+header; a digest has none.
 
 **Answers**, mapped to the contract in ``notifiers.base``:
 
@@ -145,6 +147,8 @@ def event_of(message: Message) -> dict[str, Any]:
     ):
         if headers.get(name.lower()):
             event[field] = headers[name.lower()]
+    if message.facts.get("due_on") and not event["due_on"]:
+        event["due_on"] = message.facts["due_on"]
     obligation = headers.get(HEADER_OBLIGATION.lower(), "")
     if obligation.isdigit():
         event["obligation_id"] = int(obligation)

@@ -110,10 +110,11 @@ def test_the_escalation_is_posted_signed_to_the_coordinators_webhook(
     body = checked(delivery, ESCALATED)
     assert delivery.path == "/eoffice/nhacviec"
     assert body["id"] == f"o{world.report}:{ESCALATION}:c1:webhook"
-    assert (body["kind"], body["obligation_id"], body["stage"]) == (
+    assert (body["kind"], body["obligation_id"], body["stage"], body["due_on"]) == (
         "obligation",
         world.report,
         ESCALATION,
+        "2026-06-19",
     )
     assert (body["recipient"], body["language"]) == ("Phòng Kế hoạch - SCT", "vi")
     assert body["sent_at"] == "2026-06-22T01:00:00Z"
@@ -164,6 +165,9 @@ def test_the_weekly_digest_is_posted_signed_as_a_digest(
     assert body["subject"].startswith("[Nhắc việc] Tổng hợp tuần 25/2026 – Sở Công Thương")
     assert "Tổng hợp tuần 25/2026 các nhiệm vụ của Sở Công Thương" in body["text"]
     assert f"#{world.report}" in body["text"] and "hạn 19/06/2026 · còn 4 ngày" in body["text"]
+    # an e-office system has no bot to answer: the text names none
+    assert "Số # là mã nhắc việc; báo cho đầu mối theo dõi kế hoạch" in body["text"]
+    assert "Telegram" not in body["text"] and "#done" not in body["text"]
 
 
 # ---- the acknowledgement link, followed from the posted JSON ---------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
@@ -101,6 +102,12 @@ def test_the_renderers_headers_give_the_event_and_the_due_date(receiver: FakeRec
         "ext-3-request",
         "2026-07-20",
     )
+
+
+def test_the_messages_facts_give_the_due_date(receiver: FakeReceiver) -> None:
+    sent = message(receiver.url())
+    send_all(replace(sent, facts={"due_on": "2026-07-20"}))
+    assert receiver.deliveries[0].json()["due_on"] == "2026-07-20"
 
 
 def test_a_digest_is_told_by_its_key_and_an_unknown_key_gives_nulls(

@@ -129,6 +129,9 @@ def test_the_weekly_digest_reaches_the_coordinator_on_zalo_and_the_cli_says_it_w
     assert "Báo cáo 6 tháng đầu năm 2026" in digest.text
     assert "19/06/2026" in digest.text
     assert digest.buttons == []  # a digest lists many things: nothing to press
+    # how to mark a task done is said as Zalo's followers do it, not Telegram's
+    assert 'gửi "#done 12" cho Official Account trên Zalo' in digest.text
+    assert "Telegram" not in digest.text
     assert HEAD not in {m.user_id for m in zalo.received()}  # digests go to coordinators
 
     result = cli.invoke(
