@@ -334,7 +334,7 @@ STATUS_HEADERS = (
 )  # fmt: skip
 STATUS_CAPTION = (
     "HT: hoàn thành. (n): trong đó n việc trong thời gian được gia hạn. "
-    "⚠: địa chỉ email hoặc Telegram bị lỗi."
+    "⚠: có địa chỉ liên hệ bị lỗi (trên một kênh bất kỳ)."
 )
 
 

@@ -219,7 +219,7 @@ def test_the_scorecard_keeps_every_column_at_80_and_120_columns(
     cells = total.replace("│", " ").split()
     assert cells[:2] == ["Tổng", "cộng"] and len(cells[2:]) == 8
     # the footnote is whole, however it wraps
-    assert "⚠: địa chỉ email hoặc Telegram bị lỗi." in " ".join(words)
+    assert "⚠: có địa chỉ liên hệ bị lỗi (trên một kênh bất kỳ)." in " ".join(words)
 
 
 def test_at_80_columns_the_grid_counts_what_a_day_cell_cannot_name(cli: CliRunner, db: str) -> None:
