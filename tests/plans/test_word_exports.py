@@ -45,29 +45,49 @@ def soffice() -> str:
     return found
 
 
-def word_file(tmp_path: Path) -> Path:
+def plan_word_file(
+    path: Path,
+    paragraphs: list[str],
+    rows: list[list[str]],
+    *,
+    ruled: bool = True,
+    centred: tuple[str, ...] = (),
+) -> Path:
+    """A plan as a Word file: its paragraphs in Times New Roman 13, then its table (with
+    Word's "Table Grid" borders, or none); the paragraphs in ``centred`` centred."""
     doc: Any = new_document()
     style = doc.styles["Normal"]
     style.font.name, style.font.size = "Times New Roman", Pt(13)
-    for text in (
-        "ỦY BAN NHÂN DÂN TỈNH LÀO CAI",
-        "Số: 15/KH-UBND",
-        "Lào Cai, ngày 05 tháng 3 năm 2026",
-        "KẾ HOẠCH",
-        "Kiểm tra, cấp giấy chứng nhận huấn luyện kỹ thuật an toàn năm 2026",
-        "Giao Sở Công Thương chủ trì, phối hợp với Sở Tư pháp và các cơ quan có liên quan "
-        "tổ chức thực hiện các nhiệm vụ tại Phụ lục kèm theo.",
-        "PHỤ LỤC",
-    ):
-        doc.add_paragraph(text)
-    table = doc.add_table(rows=len(ROWS), cols=len(ROWS[0]))
-    table.style = "Table Grid"
-    for r, texts in enumerate(ROWS):
+    for text in paragraphs:
+        paragraph = doc.add_paragraph(text)
+        if text in centred:
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    table = doc.add_table(rows=len(rows), cols=len(rows[0]))
+    if ruled:
+        table.style = "Table Grid"
+    for r, texts in enumerate(rows):
         for c, text in enumerate(texts):
             table.cell(r, c).text = text
-    path = tmp_path / "kh15.docx"
     doc.save(str(path))
     return path
+
+
+HEAD = [
+    "ỦY BAN NHÂN DÂN TỈNH LÀO CAI",
+    "Số: 15/KH-UBND",
+    "Lào Cai, ngày 05 tháng 3 năm 2026",
+    "KẾ HOẠCH",
+    "Kiểm tra, cấp giấy chứng nhận huấn luyện kỹ thuật an toàn năm 2026",
+]
+
+
+def word_file(tmp_path: Path) -> Path:
+    return plan_word_file(
+        tmp_path / "kh15.docx",
+        [*HEAD, "Giao Sở Công Thương chủ trì, phối hợp với Sở Tư pháp và các cơ quan có liên "
+         "quan tổ chức thực hiện các nhiệm vụ tại Phụ lục kèm theo.", "PHỤ LỤC"],
+        ROWS,
+    )  # fmt: skip
 
 
 def exported(path: Path, to: str) -> Path:
@@ -142,26 +162,12 @@ BORDERLESS = [
 
 
 def borderless_word_file(tmp_path: Path) -> Path:
-    doc: Any = new_document()
-    style = doc.styles["Normal"]
-    style.font.name, style.font.size = "Times New Roman", Pt(13)
-    for text in (
-        "ỦY BAN NHÂN DÂN TỈNH LÀO CAI",
-        "Số: 15/KH-UBND",
-        "Lào Cai, ngày 05 tháng 3 năm 2026",
-        "KẾ HOẠCH",
-        "Kiểm tra, cấp giấy chứng nhận huấn luyện kỹ thuật an toàn năm 2026",
-        "Các cơ quan tổ chức thực hiện các nhiệm vụ tại Phụ lục kèm theo.",
-        "PHỤ LỤC",
-    ):
-        doc.add_paragraph(text)
-    table = doc.add_table(rows=len(BORDERLESS), cols=len(BORDERLESS[0]))  # no style: no borders
-    for r, texts in enumerate(BORDERLESS):
-        for c, text in enumerate(texts):
-            table.cell(r, c).text = text
-    path = tmp_path / "kh15-khong-ke.docx"
-    doc.save(str(path))
-    return path
+    return plan_word_file(
+        tmp_path / "kh15-khong-ke.docx",
+        [*HEAD, "Các cơ quan tổ chức thực hiện các nhiệm vụ tại Phụ lục kèm theo.", "PHỤ LỤC"],
+        BORDERLESS,
+        ruled=False,
+    )
 
 
 def full(path: Path, directory: Directory) -> list[tuple[str, list[str], list[str], str | None]]:
@@ -193,29 +199,21 @@ WHEN = ["Tháng 6/2026", "Quý III/2026", "Trước ngày 15/12/2026", "Thườn
 def long_borderless_word_file(tmp_path: Path) -> Path:
     """Thirty rows over several pages, and a "Ghi chú" column left empty: only the header
     names it, so no line of the rows shows where it starts."""
-    doc: Any = new_document()
-    style = doc.styles["Normal"]
-    style.font.name, style.font.size = "Times New Roman", Pt(13)
-    for text in ("ỦY BAN NHÂN DÂN TỈNH LÀO CAI", "Số: 16/KH-UBND",
-                 "Lào Cai, ngày 05 tháng 3 năm 2026", "KẾ HOẠCH",
-                 "Thực hiện chuyển đổi số năm 2026", "PHỤ LỤC"):  # fmt: skip
-        paragraph = doc.add_paragraph(text)
-        if text.isupper() or text.startswith("Thực hiện"):
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    header = ["TT", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Thời gian hoàn thành", "Ghi chú"]
-    table = doc.add_table(rows=31, cols=len(header))
-    for c, text in enumerate(header):
-        table.cell(0, c).text = text
+    rows = [["TT", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Thời gian hoàn thành", "Ghi chú"]]
     for n in range(1, 31):
         task = f"Triển khai nhiệm vụ số {n} về chuyển đổi số" + (
             ", rà soát, đánh giá và báo cáo kết quả thực hiện" * (n % 3)
         )
-        texts = [str(n), task, AGENCIES[n % 5], WHEN[n % 4], ""]
-        for c, text in enumerate(texts):
-            table.cell(n, c).text = text
-    path = tmp_path / "kh16-khong-ke.docx"
-    doc.save(str(path))
-    return path
+        rows.append([str(n), task, AGENCIES[n % 5], WHEN[n % 4], ""])
+    title = ("KẾ HOẠCH", "Thực hiện chuyển đổi số năm 2026", "PHỤ LỤC")
+    return plan_word_file(
+        tmp_path / "kh16-khong-ke.docx",
+        ["ỦY BAN NHÂN DÂN TỈNH LÀO CAI", "Số: 16/KH-UBND", "Lào Cai, ngày 05 tháng 3 năm 2026",
+         *title],
+        rows,
+        ruled=False,
+        centred=title,
+    )  # fmt: skip
 
 
 def test_a_long_borderless_table_over_several_pages_reads_as_the_word_file(
