@@ -1,5 +1,6 @@
 """Helpers shared by every test folder: the instant in Hà Nội, one delivery tick, the
-``--db`` URL of a test's store.
+``--db`` URL of a test's store, the web app's settable clock and the app served by
+uvicorn for a test.
 
 ``at``, ``run_tick`` and ``cli_url`` were written again in several folders; they live
 here once. Folders whose scenarios start at another hour make their ``at`` with
@@ -9,9 +10,13 @@ here once. Folders whose scenarios start at another hour make their ``at`` with
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import socket
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -20,6 +25,9 @@ from engine.config import Settings
 from engine.delivery import TickReport, tick
 from engine.store.db import Store
 from notifiers.base import Notifier
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -66,3 +74,31 @@ def run_tick(
     """One delivery tick at ``now`` (``notifiers``: channels to use instead of the
     configured ones)."""
     return asyncio.run(tick(store, settings, now=now, worker_id=worker, notifiers=notifiers))
+
+
+@dataclass
+class WebClock:
+    """The web app's clock (``create_app(..., clock=)``): a test sets ``now``."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@contextmanager
+def served(app: Starlette, sock: socket.socket) -> Iterator[None]:
+    """``app`` served by uvicorn on ``sock`` (``engine.web.serve``, as ``nhacviec run``
+    serves it) in a thread, until the block ends."""
+    from engine.web import serve
+
+    stopping = asyncio.Event()
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(app, sock, stopping),))
+    thread.start()
+    try:
+        yield
+    finally:
+        loop.call_soon_threadsafe(stopping.set)
+        thread.join(timeout=30)
+        loop.close()

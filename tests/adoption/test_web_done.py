@@ -7,15 +7,13 @@ link from the email, then POST the page's form."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,21 +23,14 @@ from engine.config import Settings
 from engine.extensions import request_extension
 from engine.store.db import Store
 from engine.store.models import AuditEvent, ExtensionRequest, Obligation
-from engine.web import create_app, listen, serve
+from engine.web import create_app, listen
 from tests import factories as f
 from tests.adoption.helpers import mail_texts
-from tests.helpers import run_tick
+from tests.helpers import WebClock as Clock
+from tests.helpers import run_tick, served
 
 SECRET = "a-long-random-secret-for-tests"
 DUE = date(2026, 6, 19)
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -99,17 +90,8 @@ def live(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
                        escalation=True)  # fmt: skip
         ids = about.id, person.id, boss.id
     clock = Clock(f.at(DUE - timedelta(days=7), time(10, 0)))
-    stopping = asyncio.Event()
-    loop = asyncio.new_event_loop()
-    app = create_app(store, settings, clock=clock)
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(app, sock, stopping),))
-    thread.start()
-    try:
+    with served(create_app(store, settings, clock=clock), sock):
         yield Live(base, store, settings, clock, *ids)
-    finally:
-        loop.call_soon_threadsafe(stopping.set)
-        thread.join(timeout=30)
-        loop.close()
 
 
 def link(text: str, label: str) -> str:

@@ -20,18 +20,11 @@ from engine.web import create_app
 from tests import factories as f
 from tests.delivery.helpers import states
 from tests.fakes.smtp import SmtpServer
+from tests.helpers import WebClock as Clock
 from tests.helpers import run_tick
 
 SECRET = "a-long-random-secret-for-tests"
 SENT_AT = f.at(date(2026, 6, 12))
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass

@@ -7,12 +7,10 @@ app served by uvicorn as ``nhacviec run`` serves it. On SQLite and PostgreSQL.""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import html
 import re
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,11 +25,11 @@ import pytest
 
 from engine.config import DigestSettings, Settings
 from engine.store.db import Store
-from engine.web import create_app, listen, serve
+from engine.web import create_app, listen
 from notifiers.webhook import WebhookNotifier, WebhookSettings
 from tests import factories as f
 from tests.fakes.webhook import SECRET, Delivery, FakeReceiver
-from tests.helpers import run_tick
+from tests.helpers import WebClock, run_tick, served
 from tests.synced_world import ESCALATION, Synced, synced
 
 ENV = "NHACVIEC_TEST_WEBHOOK_SECRET"
@@ -173,30 +171,13 @@ def test_the_weekly_digest_is_posted_signed_as_a_digest(
 # ---- the acknowledgement link, followed from the posted JSON ---------------------------
 
 
-@dataclass
-class WebClock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @contextmanager
 def running(store: Store, settings: Settings, clock: WebClock) -> Iterator[str]:
     """The web app served by uvicorn on ``settings``' base URL (``engine.web.serve``, as
     ``nhacviec run`` serves it), until the block ends."""
     sock = listen(urllib.parse.urlsplit(settings.web.base_url).netloc)
-    stopping = asyncio.Event()
-    loop = asyncio.new_event_loop()
-    app = create_app(store, settings, clock=clock)
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(app, sock, stopping),))
-    thread.start()
-    try:
+    with served(create_app(store, settings, clock=clock), sock):
         yield settings.web.base_url
-    finally:
-        loop.call_soon_threadsafe(stopping.set)
-        thread.join(timeout=30)
-        loop.close()
 
 
 def fetch(url: str, form: dict[str, str] | None = None) -> tuple[int, str]:

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,18 +32,11 @@ from tests import factories as f
 from tests.conftest import IN_CI
 from tests.fakes.botapi import TOKEN, FakeBotApi
 from tests.fakes.smtp import SmtpServer, free_port
+from tests.helpers import WebClock as Clock
 
 CHROMIUM = Path("/usr/bin/chromium")
 SECRET = "workspace-test-secret-0123456789"
 WIDTHS = {"desktop": 1280, "phone": 390}
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
