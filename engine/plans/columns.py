@@ -69,14 +69,20 @@ _PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
 ]
 
 
+# The same patterns with every space optional: OCR of a tightly set header cell runs
+# words together ("Cơ quan chủtrì", "Cơ quanphối hợp"); tried only when none matches.
+_RUN_TOGETHER = [(kind, re.compile(p.pattern.replace(" ", " ?"))) for kind, p in _PATTERNS]
+
+
 def column_kind(header: str) -> Kind | None:
     """The task field a header names, or None for a header this importer does not know."""
     folded = fold(header)
     if not folded:
         return None
-    for kind, pattern in _PATTERNS:
-        if pattern.search(folded):
-            return kind
+    for patterns in (_PATTERNS, _RUN_TOGETHER):
+        for kind, pattern in patterns:
+            if pattern.search(folded):
+                return kind
     return None
 
 

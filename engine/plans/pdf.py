@@ -152,7 +152,9 @@ def _ocr_pages(
         result = engine.read(page, page_key(digest, item.index), item.segments)
         width, height = view.size
         words = repair_numbers(result.words, item.layer)
-        layouts.append(layout_page(item.index + 1, words, result.segments, width, height))
+        before = next((lay for lay in layouts if lay.number == item.index), None)
+        after = ending_table(before) if before is not None else None
+        layouts.append(layout_page(item.index + 1, words, result.segments, width, height, after))
         page.close()
     pages = ", ".join(str(p.index + 1) for p in pending)
     why = "; ".join(
