@@ -65,6 +65,7 @@ _WINDOW_HINT = re.compile(
 )
 _UNIT = re.compile(r"\((?P<unit>(?:triệu|tỷ|nghìn)?\s*đồng)\)", re.IGNORECASE)
 
+_ROW_NUMBER = re.compile(r"^(\d{1,3})([.)]?)$")
 _INSPECTION = re.compile(r"\b(?:kiem tra|thanh tra)\b")
 _TASK_FIELDS = ("title", "content", "lead", "coordinators", "agencies", "deliverables")
 
@@ -383,8 +384,28 @@ class TaskExtractor(TaskBuilder):
                     ).format(line=row.first, text=one_line(" ".join(row.texts))[:80]),
                 )
                 continue
+            if self.doc.ocr and drafts and number:
+                number = self._ocr_number(row, number, drafts[-1].number)
             drafts.append(self._draft(row, values, number, section))
         return drafts
+
+    def _ocr_number(self, row: Row, number: str, before: str | None) -> str:
+        """A number cell OCR misread ("2." as "vỗ", "3." as "8:", "7." as "T."): a short
+        cell that is not a number, after a numbered row, is the number after that row's."""
+        if _ROW_NUMBER.match(number) or len(number) > 3 or before is None:
+            return number
+        previous = _ROW_NUMBER.match(before)
+        if previous is None:
+            return number
+        fixed = f"{int(previous[1]) + 1}{previous[2]}"
+        self.warn(
+            row.first,
+            _(
+                "the number cell at line {line} reads '{text}' (OCR): taken as {number}, "
+                "the number after the row before; check it against the scan"
+            ).format(line=row.first, text=number, number=fixed),
+        )
+        return fixed
 
     def _is_header_repeat(self, row: Row) -> bool:
         """The header printed again, whole or cut short (a truncated file)."""

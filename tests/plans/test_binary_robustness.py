@@ -124,7 +124,17 @@ def test_a_doc_is_converted_by_libreoffice_and_read_as_docx(tmp_path: Path) -> N
     source.save(str(docx))
     soffice = shutil.which("soffice") or "soffice"
     subprocess.run(
-        [soffice, "--headless", "--convert-to", "doc", "--outdir", str(tmp_path), str(docx)],
+        [
+            soffice,
+            f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "doc",
+            "--outdir",
+            str(tmp_path),
+            str(docx),
+        ],  # own profile: see
+        # tests/plans/test_word_exports.py exported()
         check=True,
         capture_output=True,
         timeout=120,

@@ -223,3 +223,33 @@ def test_numbers_a_garbled_text_layer_kept_right_replace_ocr_misreadings() -> No
 )  # fmt: skip
 def test_the_quarter_after_quy_is_read_as_a_quarter(read: str, printed: str) -> None:
     assert quarter(read) == printed
+
+
+SCANNED_ROWS = """KẾ HOẠCH
+Kiểm tra an toàn vật liệu nổ công nghiệp năm 2026
+
+| TT | Nhiệm vụ | Cơ quan chủ trì | Thời gian |
+|---|---|---|---|
+| 1. | Rà soát điều kiện của học viên | Sở Công Thương | Tháng 5/2026 |
+| {second} | Xây dựng bài kiểm tra, đáp án | Sở Tư pháp | Tháng 6/2026 |
+| 3. | Tổ chức chấm bài | Sở Công Thương | Quý III/2026 |
+"""
+
+
+@pytest.mark.parametrize(("ocr", "second"), [(True, "vỗ"), (True, "8:"), (False, "vỗ")])
+def test_a_number_cell_ocr_misread_is_the_number_after_the_row_before(
+    directory: Directory, ocr: bool, second: str
+) -> None:
+    from engine.agencies import AgencyMatcher
+    from engine.plans.importer import Importer, read_document
+
+    document = read_document(SCANNED_ROWS.format(second=second).encode(), "kh.md")
+    document.ocr = ocr
+    result = Importer(document, AgencyMatcher(directory)).run()
+    numbers = [t.number for t in result.plan.tasks]
+    messages = [w.message for w in result.plan.warnings]
+    if ocr:  # "2." read as "vỗ" or "8:" by OCR
+        assert numbers == ["1", "2", "3"]
+        assert any(f"reads '{second}' (OCR): taken as 2" in m for m in messages), messages
+    else:  # a text layer means what it says
+        assert numbers == ["1", None, "3"]

@@ -91,8 +91,20 @@ def word_file(tmp_path: Path) -> Path:
 
 
 def exported(path: Path, to: str) -> Path:
+    # its own profile, as engine.plans.doc converts: two LibreOffice runs sharing one
+    # (tests on two workers) make the second fail
+    profile = (path.parent / f"lo-profile-{path.stem}").as_uri()
     subprocess.run(
-        [soffice(), "--headless", "--convert-to", to, "--outdir", str(path.parent), str(path)],
+        [
+            soffice(),
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            to,
+            "--outdir",
+            str(path.parent),
+            str(path),
+        ],
         check=True,
         capture_output=True,
         timeout=180,
