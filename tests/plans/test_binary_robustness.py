@@ -123,6 +123,7 @@ def test_a_doc_is_converted_by_libreoffice_and_read_as_docx(tmp_path: Path) -> N
     docx = tmp_path / "plan.docx"
     source.save(str(docx))
     soffice = shutil.which("soffice") or "soffice"
+    # its own LibreOffice profile: two runs sharing one (two test workers) fail
     subprocess.run(
         [
             soffice,
@@ -133,8 +134,7 @@ def test_a_doc_is_converted_by_libreoffice_and_read_as_docx(tmp_path: Path) -> N
             "--outdir",
             str(tmp_path),
             str(docx),
-        ],  # own profile: see
-        # tests/plans/test_word_exports.py exported()
+        ],
         check=True,
         capture_output=True,
         timeout=120,
