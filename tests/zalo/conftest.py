@@ -98,3 +98,18 @@ def post_events(
                 ]
 
     return asyncio.run(run())
+
+
+def say(
+    store: Store, settings: Settings, clock: VirtualClock, zalo: FakeZaloApi,
+    texts: list[tuple[str, str]], now: datetime,
+) -> list[str]:  # fmt: skip
+    """Each (follower, text) POSTed to the OA webhook, signed, the chat service's clock at
+    ``now``; the answers the followers received through the OA API, in order."""
+    from engine.bot.texts import text_commands
+
+    on_text = text_commands(settings, store, "zalo", now=lambda: now)
+    before = len(zalo.received())
+    events = [zalo.signed_event(user, text) for user, text in texts]
+    assert post_events(settings, clock, on_text, events) == [200] * len(texts)
+    return [m.text for m in zalo.received()[before:]]

@@ -16,14 +16,13 @@ import httpx
 import pytest
 
 from engine.bot import links
-from engine.bot.texts import text_commands
 from engine.config import Settings
 from engine.store.db import Store
 from engine.store.models import AuditEvent, Obligation
 from tests import factories as f
 from tests.fakes.clock import VirtualClock
 from tests.fakes.zaloapi import FakeZaloApi
-from tests.zalo.conftest import post_events
+from tests.zalo.conftest import say as zalo_say
 
 NOW = f.at(date(2026, 6, 12))
 FOLLOWER = "8123456789012345678"  # Zalo user ids are 19 digits: more than a 64-bit int holds
@@ -60,14 +59,7 @@ def say(
     store: Store, settings: Settings, clock: VirtualClock, zalo: FakeZaloApi,
     texts: list[tuple[str, str]],
 ) -> list[str]:  # fmt: skip
-    """Each (follower, text) POSTed to the OA webhook, signed; the answers each follower
-    received through the OA API, in order."""
-    on_text = text_commands(settings, store, "zalo", now=lambda: NOW)
-    before = len(zalo.received())
-
-    events = [zalo.signed_event(u, t) for u, t in texts]
-    assert post_events(settings, clock, on_text, events) == [200] * len(texts)
-    return [m.text for m in zalo.received()[before:]]
+    return zalo_say(store, settings, clock, zalo, texts, NOW)
 
 
 def test_the_plan_owners_follower_may_acknowledge_too(

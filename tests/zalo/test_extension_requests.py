@@ -17,14 +17,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.bot.texts import text_commands
 from engine.config import Settings
 from engine.store.db import Store
 from engine.store.models import AuditEvent, ExtensionRequest, Notification, Obligation
 from tests import factories as f
 from tests.fakes.clock import VirtualClock
 from tests.fakes.zaloapi import FakeZaloApi
-from tests.zalo.conftest import post_events
+from tests.zalo.conftest import say as zalo_say
 
 NOW = f.at(date(2026, 6, 12))
 FOLLOWER = "8123456789012345678"  # Sở Công Thương's coordinator, who owes the report
@@ -65,13 +64,7 @@ def say(
     store: Store, settings: Settings, clock: VirtualClock, zalo: FakeZaloApi,
     texts: list[tuple[str, str]],
 ) -> list[str]:  # fmt: skip
-    """Each (follower, text) POSTed to the OA webhook, signed; the answers the followers
-    received through the OA API, in order."""
-    on_text = text_commands(settings, store, "zalo", now=lambda: NOW)
-    before = len(zalo.received())
-    events = [zalo.signed_event(user, text) for user, text in texts]
-    assert post_events(settings, clock, on_text, events) == [200] * len(texts)
-    return [m.text for m in zalo.received()[before:]]
+    return zalo_say(store, settings, clock, zalo, texts, NOW)
 
 
 def requests(store: Store) -> list[tuple[int, str, str, date, str, str]]:
