@@ -82,12 +82,16 @@ class ObligationMessages:
             )
         subject = self.subjects[row.obligation_id]
         templates = self.env.templates
-        context = templates.scope(self.context(row, recipient, subject))
+        own = self.context(row, recipient, subject)
+        context = templates.scope(own)
         language = recipient.lang
         to = recipient.address(row.channel)
         heading = subject_line(templates.render(language, row.template, "subject", context))
         body = render_body(templates, language, row.template, row.channel, context)
         facts = {"due_on": subject.obligation.due_on.isoformat()}
+        for name in ("ack_url", "done_url"):  # the links the text offers, for data channels
+            if own[name]:
+                facts[name] = own[name]
         # One Message built whole (not built, then copied with replace()): once per message.
         if body.html is None:
             return Message(row.key, row.channel, to, heading, body.text, None, recipient.name,

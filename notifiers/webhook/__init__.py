@@ -25,6 +25,8 @@ signing``; a receiver checks it with ``verify``). Redirects are not followed.
      "subject": "…", "text": "…",       what an email would say, in plain text
      "language": "vi",                  the contact's language
      "recipient": "Phòng Kế hoạch",     the contact's name
+     "ack_url": "https://…/ack/…",      the signed acknowledgement link the text offers
+     "done_url": "https://…/done/…",    and the page where the task is marked done
      "sent_at": "2026-07-13T01:00:00Z"} this attempt, UTC (the timestamp header's)
 
 ``kind``, ``obligation_id``, ``stage`` and ``due_on`` come from the message's headers
@@ -167,6 +169,8 @@ def body_of(message: Message, timestamp: int) -> bytes:
         "text": message.text,
         "language": message.language,
         "recipient": message.to_name,
+        "ack_url": message.facts.get("ack_url"),
+        "done_url": message.facts.get("done_url"),
         "sent_at": sent_at,
     }
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -213,6 +213,7 @@ def test_the_ack_link_in_the_posted_json_acknowledges_through_the_web_app(
     assert found, body["text"]
     link = found.group(1)
     assert link.startswith(f"{base}/ack/")
+    assert body["ack_url"] == link  # the body gives it as data too, so no one parses text
     web = WebClock(datetime.combine(first.date(), time(10, 15), tzinfo=f.HANOI))
     with running(store, settings, web):
         status, page = fetch(link)
@@ -237,3 +238,4 @@ def test_the_ack_link_in_the_posted_json_acknowledges_through_the_web_app(
     later = checked(receiver.accepted()[-1], second)
     assert later["stage"] == "nhac-2-ngay-lam-viec"
     assert "/ack/" not in later["text"] and "Xác nhận đã nhận nhiệm vụ" not in later["text"]
+    assert later["ack_url"] is None

@@ -80,6 +80,8 @@ def test_a_message_arrives_as_signed_json_that_the_receiver_verifies(
         "text": "Còn 7 ngày đến hạn nộp báo cáo.\nXác nhận: http://127.0.0.1:8080/a/xyz",
         "language": "vi",
         "recipient": "Phòng Kế hoạch",
+        "ack_url": None,
+        "done_url": None,
         "sent_at": "2026-05-28T20:26:40Z",
     }
     assert "Sở Công Thương".encode() in delivery.body  # UTF-8, not \u escapes
