@@ -46,7 +46,19 @@ def header_row(table: Table) -> int | None:
             return index
         if "deliverables" in kinds and kinds & {"lead", "agencies"}:
             return index  # "TT | Chỉ tiêu | Chủ trì": each indicator is an agency's task
+        if _task_column_misread(texts):
+            return index
     return None
+
+
+def _task_column_misread(texts: list[str]) -> bool:
+    """ "STT | Tên nhệmvụ | Cơ quan chủ trì | … | Thời gian": a number column, then a
+    column no word of the vocabulary names (OCR misread "Tên nhiệm vụ"), then the lead
+    and the time: the task column all the same."""
+    kinds = [column_kind(t) for t in texts]
+    if len(kinds) < 4 or kinds[0] != "number" or kinds[1] is not None or not texts[1]:
+        return False
+    return bool({"lead", "agencies"} & set(kinds[2:])) and "window" in kinds[2:]
 
 
 def _has_task_rows(table: Table, header: int) -> bool:

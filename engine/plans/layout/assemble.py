@@ -206,7 +206,7 @@ def _join_across(done: list[Item], new: list[Item]) -> list[Item]:
         found = _borderless_rest(last, new)
         if found is not None:
             _continue_table(last, found[0])
-            return found[1]
+            return _join_across(done, found[1])  # the page's table may continue it too
     return new
 
 

@@ -72,7 +72,7 @@ def layout_page(
     blocks: list[Block] = []
     for i, band in enumerate(_bands(body, tables)):
         carried = after if i == 0 else None
-        for region in find_regions(band):
+        for region in _table_runs(find_regions(band)):
             if carried and region.cuts:
                 grid = borderless_grid(with_white_cuts(_on_columns(region, carried)))
                 blocks.append(TableBlock(grid, ruled=False))
@@ -105,8 +105,7 @@ def _on_columns(region: Region, xs: list[float]) -> Region:
     for x in xs[1:-1]:
         if any(w.x0 < x < w.x1 for w in words):
             continue
-        left = max((w.x1 for w in words if w.x1 <= x), default=float("-inf"))
-        right = min((w.x0 for w in words if w.x0 >= x), default=float("inf"))
+        left, right = _strip(region.lines, x)
         if not any(left <= c <= right for c in cuts):
             cuts.append(x)
     return Region(region.lines, sorted(cuts))
@@ -130,6 +129,62 @@ def drop_page_numbers(lines: list[TextLine], height: float) -> list[TextLine]:
     if out and out[-1].top > (1 - _MARGIN) * height and _PAGE_NUMBER.match(out[-1].text):
         out.pop()
     return out
+
+
+def _is_table(region: Region) -> bool:
+    """Whether ``_region_blocks`` reads the region as a table without ruling lines."""
+    if not region.cuts:
+        return False
+    if len(region.cuts) >= 2 or _names_columns(region):
+        return True
+    return _names_columns(with_white_cuts(region))
+
+
+def _table_runs(regions: list[Region]) -> list[Region]:
+    """The regions with each table read whole: lines that only one column holds (a
+    section's name wrapped in the number column, "II. PHÁT" / "TRIỂN HẠ" / "TẦNG SỐ"),
+    between two parts of a table on the same columns, end a region when the space
+    between lines is wide (OCR's ink boxes are short, so the space between them looks
+    wide); they are rows of the table, as the parts around them are."""
+    out: list[Region] = []
+    i = 0
+    while i < len(regions):
+        region = regions[i]
+        if out and _is_table(out[-1]):
+            table = out[-1]
+            nxt = regions[i + 1] if i + 1 < len(regions) else None
+            inside = not any(_across(line, [0.0, *table.cuts, 0.0]) for line in region.lines)
+            if not region.cuts and inside and nxt is not None and _continues(table, nxt):
+                out[-1] = Region([*table.lines, *region.lines, *nxt.lines], table.cuts)
+                i += 2
+                continue
+            if region.cuts and _continues(table, region):
+                out[-1] = Region([*table.lines, *region.lines], table.cuts)
+                i += 1
+                continue
+        out.append(region)
+        i += 1
+    return out
+
+
+def _continues(table: Region, region: Region) -> bool:
+    """Whether ``region`` is a table whose every cut is in the same white strip as one of
+    ``table``'s (a cut is the middle of the white between two columns, which moves with
+    the lengths of the lines)."""
+    if not _is_table(region):
+        return False
+    mine = [_strip(table.lines, t) for t in table.cuts]
+    theirs = [_strip(region.lines, c) for c in region.cuts]
+    return all(any(a < d and c < b for a, b in mine) for c, d in theirs)
+
+
+def _strip(lines: list[TextLine], x: float) -> tuple[float, float]:
+    """The white strip around ``x``: from the nearest word end to its left to the nearest
+    word start to its right, over ``lines``."""
+    words = [w for line in lines for w in line.words]
+    left = max((w.x1 for w in words if w.x1 <= x), default=float("-inf"))
+    right = min((w.x0 for w in words if w.x0 >= x), default=float("inf"))
+    return left, right
 
 
 def _region_blocks(region: Region) -> list[Block]:
