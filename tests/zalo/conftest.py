@@ -113,3 +113,12 @@ def say(
     events = [zalo.signed_event(user, text) for user, text in texts]
     assert post_events(settings, clock, on_text, events) == [200] * len(texts)
     return [m.text for m in zalo.received()[before:]]
+
+
+def refusals(store: Store) -> list[tuple[int | None, str, dict[str, object]]]:
+    """The refusals the chat service recorded: (obligation, channel, data), in order."""
+    from engine.store.models import AuditEvent
+
+    with store.session() as s:
+        rows = s.query(AuditEvent).filter(AuditEvent.event == "refused").order_by(AuditEvent.id)
+        return [(e.obligation_id, e.channel, dict(e.data or {})) for e in rows]

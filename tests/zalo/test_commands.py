@@ -22,6 +22,7 @@ from engine.store.models import AuditEvent, Obligation
 from tests import factories as f
 from tests.fakes.clock import VirtualClock
 from tests.fakes.zaloapi import FakeZaloApi
+from tests.zalo.conftest import refusals
 from tests.zalo.conftest import say as zalo_say
 
 NOW = f.at(date(2026, 6, 12))
@@ -108,12 +109,6 @@ def test_a_snooze_button_snoozes_and_says_until_when(
         assert (event.event, event.channel, event.actor) == (
             "snoozed", "zalo", "Phòng Kế hoạch - SCT"
         )  # fmt: skip
-
-
-def refusals(store: Store) -> list[tuple[int | None, str, dict[str, object]]]:
-    with store.session() as s:
-        rows = s.query(AuditEvent).filter(AuditEvent.event == "refused").order_by(AuditEvent.id)
-        return [(e.obligation_id, e.channel, dict(e.data or {})) for e in rows]
 
 
 def test_a_linked_follower_acknowledges_by_button_and_reports_done_by_text(

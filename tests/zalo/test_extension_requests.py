@@ -23,6 +23,7 @@ from engine.store.models import AuditEvent, ExtensionRequest, Notification, Obli
 from tests import factories as f
 from tests.fakes.clock import VirtualClock
 from tests.fakes.zaloapi import FakeZaloApi
+from tests.zalo.conftest import refusals
 from tests.zalo.conftest import say as zalo_say
 
 NOW = f.at(date(2026, 6, 12))
@@ -74,12 +75,6 @@ def requests(store: Store) -> list[tuple[int, str, str, date, str, str]]:
             (r.obligation_id, r.requested_by, r.requested_via, r.new_due_on, r.reason, r.state)
             for r in rows
         ]
-
-
-def refusals(store: Store) -> list[tuple[int | None, str, dict[str, object]]]:
-    with store.session() as s:
-        rows = s.query(AuditEvent).filter(AuditEvent.event == "refused").order_by(AuditEvent.id)
-        return [(e.obligation_id, e.channel, dict(e.data or {})) for e in rows]
 
 
 def test_the_extension_button_answers_with_the_command_to_type(
