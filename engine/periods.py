@@ -193,16 +193,20 @@ _REWRITES: list[tuple[re.Pattern[str], str]] = [
     # "Định kỳ hằng tháng (trước ngày 25)", "Hằng quý (trước ngày 20 tháng cuối quý)": the
     # day of each month or quarter, written after the repetition.
     (
-        re.compile(r"^(?:dinh ky )?hang thang \((?:truoc|cham nhat) (?:ngay )?(\d{1,2})\)$"),
+        re.compile(
+            r"^(?:dinh ky )?hang thang(?: \(|, ?)(?:truoc|cham nhat) (?:ngay )?(\d{1,2})\)?$"
+        ),
         r"truoc ngay \1 hang thang",
     ),
     (
         re.compile(
-            r"^(?:dinh ky )?hang quy \((?:truoc|cham nhat) (?:ngay )?(\d{1,2})"
-            r" thang cuoi (?:moi |cua )?quy\)$"
+            r"^(?:dinh ky )?hang quy(?: \(|, ?)(?:truoc|cham nhat) (?:ngay )?(\d{1,2})"
+            r" thang cuoi (?:moi |cua )?quy\)?$"
         ),
         r"truoc ngay \1 thang cuoi quy",
     ),
+    # "Định kỳ 6 tháng, hằng năm": the halves of every year, said twice.
+    (re.compile(r"^(dinh ky 6 thang),? hang nam$"), r"\1"),
     # "Quí" is an old spelling of "Quý"; "Quí IV-2025" joins its year with a dash.
     (re.compile(r"\bqui\b"), "quy"),
     (re.compile(r"\b(quy [ivx\d]+(?: ?[-,] ?[ivx\d]+)*) ?- ?(\d{4})\b"), r"\1/\2"),
@@ -614,11 +618,15 @@ _WHENS: list[_Form] = [
 
 
 def _year_to_part(parts: list[str]) -> list[str]:
-    """ "Quý IV, 2026": a bare year after a part without one is that part's year."""
+    """ "Quý IV, 2026": a bare year after a part without one is that part's year; a bare
+    quarter after a quarter ("Quý I/2026 và Quý III/2026" is "quy i/2026,iii/2026" by
+    then) is a quarter too."""
     out: list[str] = []
     for part in parts:
         if out and re.fullmatch(r"\d{4}", part) and not re.search(r"\d{4}", out[-1]):
             out[-1] = f"{out[-1]}/{part}"
+        elif out and out[-1].startswith("quy ") and re.fullmatch(r"[ivx]+/\d{4}", part):
+            out.append(f"quy {part}")
         else:
             out.append(part)
     return out
@@ -627,7 +635,8 @@ def _year_to_part(parts: list[str]) -> list[str]:
 # Where a list of windows is cut: ";" always; "," before a year, a unit word or a month
 # with its year ("Tháng 6/2026 và tháng 12/2026" is "thang 6/2026,12/2026" by then).
 _LIST_CUT = re.compile(
-    r";|,(?=(?:nam |quy |thang |ngay )?\d{4}\b|(?:nam|quy|thang|ngay) |\d{1,2}/\d{4}\b"
+    r";|(?<=/\d{4}),(?=[ivx]+/\d{4}\b)"  # "Quý I/2026 và Quý III/2026"
+    r"|,(?=(?:nam |quy |thang |ngay )?\d{4}\b|(?:nam|quy|thang|ngay) |\d{1,2}/\d{4}\b"
     rf"|(?:{_DEADLINE_WORDS}) )"
 )
 

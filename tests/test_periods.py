@@ -194,6 +194,42 @@ CASES: list[tuple[str, Within, str | None, list[str], list[str] | None]] = [
     ),
     ("Tháng 12/2026 (báo cáo kết quả)", None, None, ["2026-12-01..2026-12-31"], None),
     ("Cả năm 2026", None, None, ["2026-01-01..2026-12-31"], ["Năm 2026"]),
+    # --- lists and repetitions written with a comma ---
+    (
+        "Quý I/2026 và Quý III/2026",
+        None,
+        None,
+        ["2026-01-01..2026-03-31", "2026-07-01..2026-09-30"],
+        ["Quý I/2026", "Quý III/2026"],
+    ),
+    (
+        "Quý I/2026, Quý III/2027",
+        None,
+        None,
+        ["2026-01-01..2026-03-31", "2027-07-01..2027-09-30"],
+        None,
+    ),
+    (
+        "Hằng quý, trước ngày 15 tháng cuối quý",
+        (2026, 2026),
+        "quarterly",
+        ["..2026-03-14", "..2026-06-14", "..2026-09-14", "..2026-12-14"],
+        None,
+    ),
+    (
+        "Hằng tháng, trước ngày 25",
+        (2026, 2026),
+        "monthly",
+        [f"..2026-{m:02d}-24" for m in range(1, 13)],
+        None,
+    ),
+    (
+        "Định kỳ 6 tháng, hằng năm",
+        (2026, 2026),
+        "half-yearly",
+        ["2026-01-01..2026-06-30", "2026-07-01..2026-12-31"],
+        None,
+    ),
     # --- parts of a month, a quarter or a year; school years ---
     ("Tuần đầu tháng 6/2026", None, None, ["2026-06-01..2026-06-07"], ["Tuần đầu tháng 6/2026"]),
     ("Tuần lễ đầu tiên của tháng 6/2026", None, None, ["2026-06-01..2026-06-07"], None),
