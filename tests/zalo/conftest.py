@@ -14,10 +14,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session
 
 from engine.config import Settings, ZaloSettings
 from engine.delivery import TickReport, tick
 from engine.store.db import Store
+from engine.store.models import Agency, Contact
 from notifiers.zalo import ZaloNotifier, webhook_from_settings
 from notifiers.zalo.webhook import OnText
 from tests import factories as f
@@ -122,3 +124,30 @@ def refusals(store: Store) -> list[tuple[int | None, str, dict[str, object]]]:
     with store.session() as s:
         rows = s.query(AuditEvent).filter(AuditEvent.event == "refused").order_by(AuditEvent.id)
         return [(e.obligation_id, e.channel, dict(e.data or {})) for e in rows]
+
+
+# The followers of the chat-command tests: Sở Công Thương's coordinator (a 19-digit id,
+# more than a 64-bit int holds), another agency's, the plan owner's, and a stranger.
+FOLLOWER = "8123456789012345678"
+OTHER = "1003"
+OWNER = "1005"
+STRANGER = "1002"
+
+
+def linked_world(s: Session, zalo: FakeZaloApi) -> tuple[Agency, Contact, int]:
+    """Sở Công Thương (its coordinator on ``FOLLOWER``), Sở Tài chính (on ``OTHER``) and
+    UBND, owner of the plan, (on ``OWNER``): Sở Công Thương, UBND's coordinator and the id
+    of the obligation Sở Công Thương owes under UBND's plan."""
+    zalo.followers.add(FOLLOWER)
+    sct = f.agency(s)
+    other = f.agency(s, "hn.so-tai-chinh", "Sở Tài chính")
+    mine = f.contact(s, sct, name="Phòng Kế hoạch - SCT", email=None, key="sct")
+    mine.set_address("zalo", FOLLOWER)
+    theirs = f.contact(s, other, name="Văn phòng STC", email=None, key="stc")
+    theirs.set_address("zalo", OTHER)
+    ubnd = f.agency(s, "hn.ubnd", "UBND thành phố Hà Nội")
+    coordinator = f.contact(s, ubnd, name="Văn phòng UBND", email=None, key="ubnd")
+    coordinator.set_address("zalo", OWNER)
+    about = f.obligation(s, f.plan(s, owner=ubnd), sct)
+    s.flush()
+    return sct, coordinator, about.id

@@ -22,14 +22,10 @@ from engine.store.models import AuditEvent, Obligation
 from tests import factories as f
 from tests.fakes.clock import VirtualClock
 from tests.fakes.zaloapi import FakeZaloApi
-from tests.zalo.conftest import refusals
+from tests.zalo.conftest import FOLLOWER, OTHER, OWNER, STRANGER, linked_world, refusals
 from tests.zalo.conftest import say as zalo_say
 
 NOW = f.at(date(2026, 6, 12))
-FOLLOWER = "8123456789012345678"  # Zalo user ids are 19 digits: more than a 64-bit int holds
-STRANGER = "1002"
-OTHER = "1003"  # a follower linked to another agency
-OWNER = "1005"  # a follower of the agency that owns the plan
 
 
 @dataclass
@@ -40,20 +36,10 @@ class World:
 
 @pytest.fixture
 def world(store: Store, zalo: FakeZaloApi) -> World:
-    zalo.followers.add(FOLLOWER)
     with store.session() as s:
-        sct = f.agency(s)
-        other = f.agency(s, "hn.so-tai-chinh", "Sở Tài chính")
-        mine = f.contact(s, sct, name="Phòng Kế hoạch - SCT", email=None, key="sct")
-        mine.set_address("zalo", FOLLOWER)
-        theirs = f.contact(s, other, name="Văn phòng STC", email=None, key="stc")
-        theirs.set_address("zalo", OTHER)
+        sct, _owner, obligation = linked_world(s, zalo)
         later = f.contact(s, sct, name="Lãnh đạo SCT", email=None, key="sct-head")
-        ubnd = f.agency(s, "hn.ubnd", "UBND thành phố Hà Nội")
-        coordinator = f.contact(s, ubnd, name="Văn phòng UBND", email=None, key="ubnd")
-        coordinator.set_address("zalo", OWNER)
-        about = f.obligation(s, f.plan(s, owner=ubnd), sct)
-        return World(about.id, links.new_invite(s, later, NOW))
+        return World(obligation, links.new_invite(s, later, NOW))
 
 
 def say(

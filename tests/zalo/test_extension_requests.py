@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -23,14 +22,10 @@ from engine.store.models import AuditEvent, ExtensionRequest, Notification, Obli
 from tests import factories as f
 from tests.fakes.clock import VirtualClock
 from tests.fakes.zaloapi import FakeZaloApi
-from tests.zalo.conftest import refusals
+from tests.zalo.conftest import FOLLOWER, OTHER, OWNER, STRANGER, linked_world, refusals
 from tests.zalo.conftest import say as zalo_say
 
 NOW = f.at(date(2026, 6, 12))
-FOLLOWER = "8123456789012345678"  # Sở Công Thương's coordinator, who owes the report
-OWNER = "1005"  # the coordinator of UBND, which owns the plan
-OTHER = "1003"  # a follower linked to another agency
-STRANGER = "1002"
 
 
 @dataclass
@@ -40,25 +35,10 @@ class World:
 
 
 @pytest.fixture
-def engine_settings(settings: Settings, tmp_path: Path) -> Settings:
-    return f.settings(tmp_path).model_copy(update={"zalo": settings.zalo})
-
-
-@pytest.fixture
 def world(store: Store, zalo: FakeZaloApi) -> World:
-    zalo.followers.add(FOLLOWER)
     with store.session() as s:
-        sct = f.agency(s)
-        other = f.agency(s, "hn.so-tai-chinh", "Sở Tài chính")
-        mine = f.contact(s, sct, name="Phòng Kế hoạch - SCT", email=None, key="sct")
-        mine.set_address("zalo", FOLLOWER)
-        theirs = f.contact(s, other, name="Văn phòng STC", email=None, key="stc")
-        theirs.set_address("zalo", OTHER)
-        ubnd = f.agency(s, "hn.ubnd", "UBND thành phố Hà Nội")
-        coordinator = f.contact(s, ubnd, name="Văn phòng UBND", email=None, key="ubnd")
-        coordinator.set_address("zalo", OWNER)
-        about = f.obligation(s, f.plan(s, owner=ubnd), sct)
-        return World(about.id, coordinator.id)
+        _sct, coordinator, obligation = linked_world(s, zalo)
+        return World(obligation, coordinator.id)
 
 
 def say(
