@@ -8,6 +8,7 @@ from typing import Any
 
 from icalendar import Calendar
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from tests.reports import scenario as report_scenario
 from tests.workspace import scenario
@@ -19,20 +20,22 @@ def test_the_month_calendar_marks_days_off_and_lists_what_falls_due(live: Live, 
         scenario.build(s)
     live.sign_in(page, scenario.SCT_MAIL)
     page.get_by_role("navigation").get_by_role("link", name="Lịch").click()
-    assert page.get_by_role("heading", name="Lịch tháng 06/2026").is_visible()
+    expect(page.get_by_role("heading", name="Lịch tháng 06/2026")).to_be_visible()
     today = page.locator('td[data-day="2026-06-30"]')
     assert today.get_attribute("aria-current") == "date"
     assert today.locator("li").count() == 2  # SCT's task 2, SXD's coordination of it
     assert "nghỉ: Thứ Bảy" in page.locator('td[data-day="2026-06-06"]').inner_text()
     live.shoot(page, "lich")
     page.get_by_role("link", name="Tháng 07/2026").click()
-    assert page.get_by_role("heading", name="Lịch tháng 07/2026").is_visible()
+    expect(page.get_by_role("heading", name="Lịch tháng 07/2026")).to_be_visible()
     page.goto(f"{live.url}/lich?thang=2026-09")
     holiday = page.locator('td[data-day="2026-09-02"]').inner_text()  # a Wednesday
     assert "nghỉ:" in holiday and "Thứ" not in holiday.split("nghỉ:")[1]
     page.set_viewport_size({"width": 390, "height": 900})
     page.goto(f"{live.url}/lich?thang=2026-06")
-    assert page.locator('td[data-day="2026-06-30"]').get_by_text("Thứ Ba 30/06/2026").is_visible()
+    expect(
+        page.locator('td[data-day="2026-06-30"]').get_by_text("Thứ Ba 30/06/2026")
+    ).to_be_visible()
 
 
 def test_the_agency_feed_holds_its_own_obligations_and_needs_its_signature(
@@ -75,7 +78,7 @@ def test_the_owner_downloads_the_xlsx_report(live: Live, page: Any) -> None:
 
     live.sign_in(page, scenario.SXD_MAIL)  # an agency gets no plan report
     page.goto(f"{live.url}/bao-cao")
-    assert page.get_by_text("dành cho đơn vị chủ trì kế hoạch").is_visible()
+    expect(page.get_by_text("dành cho đơn vị chủ trì kế hoạch")).to_be_visible()
     answer = page.goto(f"{live.url}/bao-cao.xlsx?plan=hn-266-2021&period=2026-H1")
     assert answer is not None and answer.status == 403
 

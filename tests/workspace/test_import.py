@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from docx import Document
+from playwright.sync_api import expect
 
 from engine.store.models import AuditEvent, ImportDraft, Obligation, Plan, Task
 from tests.plans.test_docx import fill
@@ -65,9 +66,9 @@ def test_a_plan_is_imported_corrected_and_loaded_from_a_docx(live: Live, page: A
     rows = page.locator("#tasks tbody tr")
     assert rows.count() == 3
     second = page.locator('tr[data-task="2"]')
-    assert second.get_by_text("bảng 1, dòng 3").is_visible()  # where it was read
-    assert second.get_by_text("Tháng 13/2026", exact=False).first.is_visible()  # the warning
-    assert second.get_by_text("Chưa đọc được thời gian thực hiện").is_visible()
+    expect(second.get_by_text("bảng 1, dòng 3")).to_be_visible()  # where it was read
+    expect(second.get_by_text("Tháng 13/2026", exact=False).first).to_be_visible()  # the warning
+    expect(second.get_by_text("Chưa đọc được thời gian thực hiện")).to_be_visible()
     assert page.get_by_label("Đơn vị chủ trì kế hoạch").input_value() == "Sở Công Thương"
     live.shoot(page, "nhap-ke-hoach-xem-lai")
 
@@ -80,13 +81,13 @@ def test_a_plan_is_imported_corrected_and_loaded_from_a_docx(live: Live, page: A
     page.get_by_text("Đã lưu các sửa đổi.").wait_for()
     second = page.locator('tr[data-task="2"]')
     assert second.get_by_text("Chưa đọc được thời gian thực hiện").count() == 0
-    assert second.get_by_text("01/12/2026–31/12/2026").is_visible()  # read again
+    expect(second.get_by_text("01/12/2026–31/12/2026")).to_be_visible()  # read again
 
     page.get_by_label("Bắt đầu theo dõi từ ngày").fill("01/07/2026")
     page.get_by_role("button", name="Nạp kế hoạch").click()
     page.get_by_role("heading", name="Đã nạp kế hoạch").wait_for()
-    assert page.get_by_text("3 nhiệm vụ").is_visible()
-    assert page.get_by_text("theo dõi từ 01/07/2026").is_visible()
+    expect(page.get_by_text("3 nhiệm vụ")).to_be_visible()
+    expect(page.get_by_text("theo dõi từ 01/07/2026")).to_be_visible()
     live.shoot(page, "nhap-ke-hoach-da-nap")
 
     with live.store.session() as s:
@@ -106,7 +107,7 @@ def test_a_plan_is_imported_corrected_and_loaded_from_a_docx(live: Live, page: A
         assert draft.plan_id == plan.id and draft.loaded_at == live.clock.now
 
     page.goto(f"{live.url}/")  # the new plan's scorecard is there for its owner
-    assert page.locator(f'section[data-plan="{PLAN_KEY}"]').is_visible()
+    expect(page.locator(f'section[data-plan="{PLAN_KEY}"]')).to_be_visible()
 
 
 def test_a_contact_of_another_agency_cannot_load_the_plan(live: Live, page: Any) -> None:
@@ -118,7 +119,7 @@ def test_a_contact_of_another_agency_cannot_load_the_plan(live: Live, page: Any)
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         page.get_by_role("button", name="Nạp kế hoạch").click()
     assert answer.value.status == 403
-    assert page.get_by_text("Kế hoạch do Sở Công Thương chủ trì").is_visible()
+    expect(page.get_by_text("Kế hoạch do Sở Công Thương chủ trì")).to_be_visible()
     with live.store.session() as s:
         assert s.scalars(sa.select(Plan).where(Plan.key == PLAN_KEY)).first() is None
         draft_id = s.scalars(sa.select(ImportDraft.id)).one()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 from typer.testing import CliRunner
 
 from engine.cli import app
@@ -61,9 +62,9 @@ def test_the_owners_scorecard_shows_the_numbers_of_status_json(
     with live.store.session() as s:
         people = scenario.build(s)
     live.sign_in(page, scenario.SCT_MAIL)
-    assert page.get_by_role(
-        "heading", name="Tình hình thực hiện đến hết ngày 30/06/2026"
-    ).is_visible()
+    expect(
+        page.get_by_role("heading", name="Tình hình thực hiện đến hết ngày 30/06/2026")
+    ).to_be_visible()
     live.shoot(page, "tinh-hinh")
     shown = table_of(page, people.plan_key)
     expected = status_json(live, tmp_path, people.plan_key)
@@ -71,7 +72,7 @@ def test_the_owners_scorecard_shows_the_numbers_of_status_json(
     for row in expected["agencies"]:
         assert shown[row["key"]] == {k: row[k] for k in (*FIELDS, "on_time_rate")}, row["key"]
     assert shown["totals"] == {k: expected["totals"][k] for k in (*FIELDS, "on_time_rate")}
-    assert page.get_by_role("link", name=report_scenario.SXD).is_visible()
+    expect(page.get_by_role("link", name=report_scenario.SXD)).to_be_visible()
     months = page.locator(f'section[data-plan="{people.plan_key}"] table.chart')
     # March: done on time, and late; April: overdue within an extension; May: done
     # within an extension, and overdue; June: nothing decided yet.
@@ -105,7 +106,7 @@ def test_an_agency_acknowledges_and_then_reports_done_with_its_report_number(
     live.shoot(page, "nghia-vu")
     page.get_by_role("link", name="Báo cáo kết quả quý II").click()
     page.wait_for_url(f"{live.url}/nghia-vu/{people.tnmt_open}")
-    assert page.get_by_text("15/07/2026").is_visible()
+    expect(page.get_by_text("15/07/2026")).to_be_visible()
     live.shoot(page, "nghia-vu-chi-tiet")
     page.get_by_role("button", name="Xác nhận đã nhận").click()
     page.get_by_text("Đã ghi nhận: Sở Tài nguyên và Môi trường đã nhận nhiệm vụ.").wait_for()
@@ -116,8 +117,8 @@ def test_an_agency_acknowledges_and_then_reports_done_with_its_report_number(
     page.get_by_role("button", name="Đã hoàn thành").click()
     page.get_by_text("Đã ghi nhận hoàn thành, báo cáo số 245/BC-STNMT.").wait_for()
     history = page.locator("#history")
-    assert history.get_by_text("Xác nhận đã nhận").is_visible()
-    assert history.get_by_text("245/BC-STNMT – Đã gửi qua hệ thống văn bản").is_visible()
+    expect(history.get_by_text("Xác nhận đã nhận")).to_be_visible()
+    expect(history.get_by_text("245/BC-STNMT – Đã gửi qua hệ thống văn bản")).to_be_visible()
     live.shoot(page, "nghia-vu-hoan-thanh")
     with live.store.session() as s:
         done = s.get(Obligation, people.tnmt_open)
@@ -134,12 +135,12 @@ def test_the_plan_owner_approves_an_extension(live: Live, page: Any) -> None:
     live.sign_in(page, scenario.SCT_MAIL)
     page.get_by_role("navigation").get_by_role("link", name="Gia hạn", exact=True).click()
     request = page.locator(f'section[data-request="GH{people.request_id}"]')
-    assert request.get_by_text("31/08/2026").is_visible()
-    assert request.get_by_text("Chờ số liệu của các quận, huyện").is_visible()
+    expect(request.get_by_text("31/08/2026")).to_be_visible()
+    expect(request.get_by_text("Chờ số liệu của các quận, huyện")).to_be_visible()
     live.shoot(page, "gia-han")
     request.get_by_role("button", name=f"Đồng ý gia hạn GH{people.request_id}").click()
     page.get_by_text(f"Đã đồng ý gia hạn GH{people.request_id} đến 31/08/2026.").wait_for()
-    assert page.get_by_text("Không có yêu cầu gia hạn nào đang chờ.").is_visible()
+    expect(page.get_by_text("Không có yêu cầu gia hạn nào đang chờ.")).to_be_visible()
     with live.store.session() as s:
         decided = s.get(ExtensionRequest, people.request_id)
         moved = s.get(Obligation, people.sxd_open)
@@ -154,7 +155,7 @@ def test_an_agency_cannot_decide_its_own_extension(live: Live, page: Any) -> Non
     live.sign_in(page, scenario.SXD_MAIL)
     page.get_by_role("navigation").get_by_role("link", name="Gia hạn", exact=True).click()
     request = page.locator(f'section[data-request="GH{people.request_id}"]')
-    assert request.get_by_text("Đang chờ đơn vị chủ trì kế hoạch quyết định.").is_visible()
+    expect(request.get_by_text("Đang chờ đơn vị chủ trì kế hoạch quyết định.")).to_be_visible()
     assert request.get_by_role("button").count() == 0
     csrf = page.locator("header input[name=csrf]").input_value()
     answer = page.evaluate(
@@ -174,7 +175,7 @@ def test_a_contact_of_another_agency_is_refused_and_it_is_recorded(live: Live, p
     live.sign_in(page, scenario.SXD_MAIL)
     response = page.goto(f"{live.url}/nghia-vu/{people.tnmt_open}")
     assert response is not None and response.status == 403
-    assert page.get_by_role("heading", name="Không có quyền").is_visible()
+    expect(page.get_by_role("heading", name="Không có quyền")).to_be_visible()
     assert page.get_by_text("Báo cáo kết quả quý II").count() == 0
     live.shoot(page, "khong-co-quyen")
     page.goto(f"{live.url}/nghia-vu")
@@ -197,7 +198,7 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
     with page.expect_response(f"{live.url}/nghia-vu/{people.tnmt_open}/xac-nhan") as answer:
         page.get_by_role("button", name="Xác nhận đã nhận").click()
     assert answer.value.status == 403
-    assert page.get_by_role("heading", name="Biểu mẫu không hợp lệ").is_visible()
+    expect(page.get_by_role("heading", name="Biểu mẫu không hợp lệ")).to_be_visible()
     live.shoot(page, "csrf")
     with live.store.session() as s:
         assert s.get(Obligation, people.tnmt_open).status == "open"  # type: ignore[union-attr]
@@ -208,7 +209,7 @@ def test_the_overdue_list_filters_by_agency(live: Live, page: Any) -> None:
         scenario.build(s)
     live.sign_in(page, scenario.SCT_MAIL)
     page.get_by_role("navigation").get_by_role("link", name="Quá hạn", exact=True).click()
-    assert page.get_by_role("heading", name="Quá hạn tính đến 30/06/2026").is_visible()
+    expect(page.get_by_role("heading", name="Quá hạn tính đến 30/06/2026")).to_be_visible()
 
     def agencies() -> list[str]:
         return [row.locator("td").nth(1).inner_text() for row in page.locator("tbody tr").all()]
@@ -235,7 +236,7 @@ def test_an_agency_asks_for_an_extension_and_the_owner_waives_another(
     page.get_by_label("Lý do", exact=True).fill("Chờ số liệu quý II")
     page.get_by_role("button", name="Gửi yêu cầu gia hạn").click()
     page.get_by_text("Đã gửi yêu cầu gia hạn đến 31/07/2026").wait_for()
-    assert page.get_by_text("Đang chờ đơn vị chủ trì kế hoạch quyết định").is_visible()
+    expect(page.get_by_text("Đang chờ đơn vị chủ trì kế hoạch quyết định")).to_be_visible()
     live.shoot(page, "nghia-vu-xin-gia-han")
     csrf = page.locator("header input[name=csrf]").input_value()
     status = page.evaluate(

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 from engine.store.db import open_store
 from tests import factories as f
 from tests.delivery.test_run import write_config
@@ -48,7 +50,7 @@ def test_nhacviec_web_serves_the_sign_in_and_the_pages(
         page.goto(link)
         page.get_by_role("button", name="Đăng nhập").click()
         page.wait_for_url(f"{url}/")
-        assert page.get_by_role("heading", name="266/KH-UBND", exact=False).is_visible()
+        expect(page.get_by_role("heading", name="266/KH-UBND", exact=False)).to_be_visible()
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=30)
         assert process.returncode == 0, err

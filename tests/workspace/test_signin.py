@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from engine.store.models import Contact, SigninRequest, WebSession
 from tests.workspace import scenario
@@ -19,7 +20,7 @@ def test_a_contact_signs_in_with_the_link_sent_by_email_and_signs_out(
         scenario.build(s)
     page.goto(f"{live.url}/")
     assert page.url == f"{live.url}/dang-nhap"  # nothing but the sign-in page without a session
-    assert page.get_by_role("heading", name="Đăng nhập").is_visible()
+    expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
     live.shoot(page, "dang-nhap")
 
     page.get_by_label("Thư điện tử").fill("SCT@example.org ")
@@ -32,12 +33,12 @@ def test_a_contact_signs_in_with_the_link_sent_by_email_and_signs_out(
     link = live.link_in_mail(1)
 
     page.goto(f"{live.url}{link}")  # opening the link signs nobody in: a button does
-    assert page.get_by_text("Đăng nhập với tư cách Phòng Kế hoạch - SCT?").is_visible()
+    expect(page.get_by_text("Đăng nhập với tư cách Phòng Kế hoạch - SCT?")).to_be_visible()
     assert not [c for c in page.context.cookies() if c["name"] == "nv_session"]
     live.shoot(page, "dang-nhap-lien-ket")
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(f"{live.url}/")
-    assert page.get_by_text("Phòng Kế hoạch - SCT · Sở Công Thương").is_visible()
+    expect(page.get_by_text("Phòng Kế hoạch - SCT · Sở Công Thương")).to_be_visible()
     (cookie,) = [c for c in page.context.cookies() if c["name"] == "nv_session"]
     assert cookie["httpOnly"] is True
     assert cookie["sameSite"] == "Strict"
@@ -59,7 +60,7 @@ def test_a_link_works_once_and_for_fifteen_minutes(live: Live, page: Any) -> Non
     used = live.link_in_mail(1)
     page.context.clear_cookies()
     page.goto(f"{live.url}{used}")
-    assert page.get_by_text("Liên kết này đã được dùng để đăng nhập.").is_visible()
+    expect(page.get_by_text("Liên kết này đã được dùng để đăng nhập.")).to_be_visible()
 
     page.goto(f"{live.url}/dang-nhap")
     page.get_by_label("Thư điện tử").fill(scenario.TNMT_MAIL)
@@ -69,11 +70,11 @@ def test_a_link_works_once_and_for_fifteen_minutes(live: Live, page: Any) -> Non
     live.clock.now += timedelta(minutes=16)
     response = page.goto(f"{live.url}{late}")
     assert response is not None and response.status == 403
-    assert page.get_by_text("Liên kết này đã hết hạn").is_visible()
+    expect(page.get_by_text("Liên kết này đã hết hạn")).to_be_visible()
     forged = late[:-3] + ("AAA" if not late.endswith("AAA") else "BBB")
     response = page.goto(f"{live.url}{forged}")
     assert response is not None and response.status == 403
-    assert page.get_by_text("Liên kết này không hợp lệ.").is_visible()
+    expect(page.get_by_text("Liên kết này không hợp lệ.")).to_be_visible()
 
 
 def test_an_unknown_address_gets_the_same_answer_and_no_mail(live: Live, page: Any) -> None:
@@ -100,7 +101,7 @@ def test_requests_are_limited_per_address(live: Live, page: Any) -> None:
     with page.expect_response(f"{live.url}/dang-nhap") as answer:
         page.get_by_role("button", name="Gửi liên kết đăng nhập").click()
     assert answer.value.status == 429
-    assert page.get_by_text("quá nhiều yêu cầu đăng nhập").is_visible()
+    expect(page.get_by_text("quá nhiều yêu cầu đăng nhập")).to_be_visible()
     live.shoot(page, "dang-nhap-qua-nhieu")
     assert len(live.smtp.wait_for(5)) == 5
     live.clock.now += timedelta(hours=1, minutes=1)  # an hour later it is accepted again
@@ -121,7 +122,7 @@ def test_a_sign_in_post_without_its_csrf_token_is_refused(live: Live, page: Any)
     with page.expect_response(f"{live.url}/dang-nhap") as answer:
         page.get_by_role("button", name="Gửi liên kết đăng nhập").click()
     assert answer.value.status == 403
-    assert page.get_by_role("heading", name="Biểu mẫu không hợp lệ").is_visible()
+    expect(page.get_by_role("heading", name="Biểu mẫu không hợp lệ")).to_be_visible()
     assert live.smtp.received == []
 
 
@@ -168,7 +169,7 @@ def test_the_link_can_come_from_the_bot_to_the_linked_telegram_chat(
     page.goto(f"{live.url}{match.group(1)}")
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(f"{live.url}/")
-    assert page.get_by_text("Phòng Kế hoạch - SCT · Sở Công Thương").is_visible()
+    expect(page.get_by_text("Phòng Kế hoạch - SCT · Sở Công Thương")).to_be_visible()
 
     page.context.clear_cookies()  # a contact without a linked chat gets the same answer
     page.goto(f"{live.url}/dang-nhap")

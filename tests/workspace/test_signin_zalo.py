@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from engine.config import ZaloSettings
 from engine.store.db import Store
@@ -65,7 +66,7 @@ def test_the_link_can_go_to_the_linked_zalo_follower(
         (sct,) = s.scalars(sa.select(Contact).where(Contact.name == "Phòng Kế hoạch - SCT"))
         sct.set_address("zalo", FOLLOWER)
     page.goto(f"{live.url}/dang-nhap")
-    assert page.get_by_role("button", name="Gửi qua Telegram").is_visible()  # as before
+    expect(page.get_by_role("button", name="Gửi qua Telegram")).to_be_visible()  # as before
     page.get_by_label("Thư điện tử").fill(scenario.SCT_MAIL)
     page.get_by_role("button", name="Gửi qua Zalo").click()
     page.get_by_text("bot Nhắc việc vừa gửi một liên kết đăng nhập vào Zalo").wait_for()
@@ -79,7 +80,7 @@ def test_the_link_can_go_to_the_linked_zalo_follower(
     page.goto(f"{live.url}{match.group(1)}")
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(f"{live.url}/")
-    assert page.get_by_text("Phòng Kế hoạch - SCT · Sở Công Thương").is_visible()
+    expect(page.get_by_text("Phòng Kế hoạch - SCT · Sở Công Thương")).to_be_visible()
 
     page.context.clear_cookies()  # a contact without a linked follower gets the same answer
     page.goto(f"{live.url}/dang-nhap")
@@ -91,5 +92,5 @@ def test_the_link_can_go_to_the_linked_zalo_follower(
 
 def test_without_zalo_settings_the_page_offers_no_zalo_button(live: Live, page: Any) -> None:
     page.goto(f"{live.url}/dang-nhap")
-    assert page.get_by_role("button", name="Gửi qua Telegram").is_visible()
+    expect(page.get_by_role("button", name="Gửi qua Telegram")).to_be_visible()
     assert page.get_by_role("button", name="Gửi qua Zalo").count() == 0

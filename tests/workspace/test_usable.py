@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from docx import Document
+from playwright.sync_api import expect
 
 from engine.store.models import Letter, Obligation, Plan, Snooze
 from tests import factories as f
@@ -131,6 +132,6 @@ def test_letters_are_downloaded_by_the_owner_and_the_agency_they_chase(
         assert text == "V/v đôn đốc thực hiện Kế hoạch số 266/KH-UBND"
     live.sign_in(page, scenario.TNMT_MAIL)
     page.goto(f"{live.url}/bao-cao")
-    assert page.get_by_text("Chưa có công văn nào.").is_visible()
+    expect(page.get_by_text("Chưa có công văn nào.")).to_be_visible()
     answer = page.request.get(f"{live.url}/cong-van/{letter_id}")
     assert answer.status == 404
