@@ -92,7 +92,7 @@ def test_a_coordinator_makes_an_invitation_code_that_the_bot_accepts(live: Live,
     live.sign_in(page, scenario.SCT_MAIL)  # the owner: every agency of its plan
     page.get_by_role("navigation").get_by_role("link", name="Liên hệ").click()
     rows = page.locator("tbody tr")
-    assert rows.count() == 3
+    expect(rows).to_have_count(3)
     page.get_by_role("button", name="Tạo mã mời cho Phòng Quản lý - SXD").click()
     shown = page.locator("#invite-code").inner_text()
     assert shown.startswith("/start ")
