@@ -24,9 +24,10 @@
 
 A token that is malformed (400), forged or expired (403), that names an obligation or a
 contact that is gone (404), or a contact no longer registered for the agency that owes
-the obligation (403) gets a polite page in the contact's language (or the browser's),
-never a traceback. Tokens are not logged, and the access log is off because request
-paths carry them. Pages are ``templates/{vi,en}/web/*.html.j2`` (autoescaped).
+the obligation (403) gets a polite page, never a traceback. A page is in the language
+``engine.weblang`` chooses: the ``lang`` cookie of the switch in its footer, else the
+recipient contact's, else Vietnamese. Tokens are not logged, and the access log is off
+because request paths carry them. Pages are ``templates/{vi,en}/web/*.html.j2`` (autoescaped).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from engine.i18n import _
 from engine.messages.types import LANGUAGES, AgencyView, ObligationView, PlanView, vndate
 from engine.sources import load_subjects
 from engine.webheaders import SecurityHeaders
+from engine.weblang import LanguageSwitch, page_language, switch_url
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -186,10 +188,12 @@ class Pages:
         )
         self.env.filters["vndate"] = vndate
 
-    def render(self, language: str, name: str, **context: Any) -> str:
-        return self.env.get_template(f"{language}/web/{name}.html.j2").render(context)
+    def render(self, language: str, name: str, switch: str = "", **context: Any) -> str:
+        """``switch``: the address of the page in the other language (the footer's link)."""
+        template = self.env.get_template(f"{language}/web/{name}.html.j2")
+        return template.render(context, switch=switch)
 
-    def ack(self, view: PageView, prefix: str, token: str) -> str:
+    def ack(self, view: PageView, prefix: str, token: str, switch: str = "") -> str:
         """The obligation page; ``prefix`` is where the app is served ("" at the root)."""
         at = view.at.astimezone(self.zone).strftime("%H:%M %d/%m/%Y") if view.at else ""
 
@@ -197,7 +201,7 @@ class Pages:
             return f"{prefix}/{page}/{token}"
 
         return self.render(
-            view.language, "ack", state=view.state, contact={"name": view.contact_name},
+            view.language, "ack", switch, state=view.state, contact={"name": view.contact_name},
             obligation=view.obligation, agency=view.agency, plan=view.plan, at=at,
             action=url("ack"), done_action=url("done"), approve_action=url("approve"),
             extend=url("extend"), role=view.role, can_ack=view.can_ack, can_done=view.can_done,
@@ -205,17 +209,20 @@ class Pages:
             error=view.error, values=view.values or {},
         )  # fmt: skip
 
-    def extend(self, view: ExtendView, action: str) -> str:
+    def extend(self, view: ExtendView, action: str, switch: str = "") -> str:
         return self.render(
-            view.language, "extend", state=view.state, contact={"name": view.contact_name},
+            view.language, "extend", switch, state=view.state, contact={"name": view.contact_name},
             obligation=view.obligation, agency=view.agency, plan=view.plan, action=action,
             request=view.request, error=view.error, values=view.values,
         )  # fmt: skip
 
 
-def browser_language(request: Request) -> str:
-    accepted = request.headers.get("accept-language", "").lower()
-    return "en" if accepted.startswith("en") else "vi"
+def refused_page(pages: Pages, request: Request, refused: Refused) -> Response:
+    """The page of a link that cannot be used: in the cookie's language, else Vietnamese
+    (the token may not say whose it is)."""
+    lang = page_language(request)
+    page = pages.render(lang, "refused", switch_url(request, lang), reason=refused.reason)
+    return HTMLResponse(page, status_code=refused.status, headers=PRIVATE_HEADERS)
 
 
 def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -> Starlette:
@@ -244,10 +251,10 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
             )
         except Refused as refused:
             log.info(_("refused an acknowledgement link (%s)"), refused.reason)
-            page = pages.render(browser_language(request), "refused", reason=refused.reason)
-            return HTMLResponse(page, status_code=refused.status, headers=PRIVATE_HEADERS)
+            return refused_page(pages, request, refused)
         prefix = request.url.path.rsplit("/", 2)[0]
-        page = pages.ack(view, prefix, token)
+        lang = page_language(request, view.language)
+        page = pages.ack(replace(view, language=lang), prefix, token, switch_url(request, lang))
         return HTMLResponse(page, status_code=view.status, headers=PRIVATE_HEADERS)
 
     async def extension(request: Request) -> Response:
@@ -262,9 +269,10 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
             )
         except Refused as refused:
             log.info(_("refused an extension link (%s)"), refused.reason)
-            page = pages.render(browser_language(request), "refused", reason=refused.reason)
-            return HTMLResponse(page, status_code=refused.status, headers=PRIVATE_HEADERS)
-        page = pages.extend(view, request.url.path)
+            return refused_page(pages, request, refused)
+        lang = page_language(request, view.language)
+        page = pages.extend(replace(view, language=lang), request.url.path,
+                            switch_url(request, lang))  # fmt: skip
         return HTMLResponse(page, status_code=view.status, headers=PRIVATE_HEADERS)
 
     async def show(request: Request) -> Response:
@@ -287,7 +295,10 @@ def create_app(store: Store, settings: Settings, *, clock: Clock = wall_clock) -
         return JSONResponse({"status": "ok"})
 
     return Starlette(
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(LanguageSwitch, secure=settings.web.base_url.startswith("https://")),
+        ],
         routes=[
             Route("/ack/{token}", show, methods=["GET"]),
             Route("/ack/{token}", confirm, methods=["POST"]),

@@ -1,9 +1,10 @@
 """Keep the catalogue current: ``python -m engine.locale [--check]``.
 
-Collects every msgid (``_()``, ``N_()`` and ``ngettext()`` in ``engine/`` and
-``notifiers/``, Typer's own ``_()`` words, and every help paragraph of the fully built
-CLI), writes ``nhacviec.pot``, merges it into ``vi/LC_MESSAGES/nhacviec.po`` (Babel's
-``update``: new msgids come in empty, gone ones are dropped) and compiles the ``.mo``.
+Collects every msgid (``_()``, ``N_()``, ``ngettext()`` and the web pages' ``tr()``
+in ``engine/`` and ``notifiers/``, Typer's own ``_()`` words, and every help paragraph
+of the fully built CLI), writes ``nhacviec.pot``, merges it into
+``vi/LC_MESSAGES/nhacviec.po`` (Babel's ``update``: new msgids come in empty, gone ones
+are dropped) and compiles the ``.mo``.
 With ``--compile`` it only compiles the ``.po`` (``make`` does, when it changed).
 With ``--check`` it writes nothing and exits 1 if the ``.po`` lacks a msgid or a
 translation, or if the ``.mo`` is not the ``.po`` compiled. Needs Babel (dev extras).
@@ -28,7 +29,7 @@ ROOT = LOCALE_DIR.parent.parent
 POT = LOCALE_DIR / f"{DOMAIN}.pot"
 PO = LOCALE_DIR / "vi" / "LC_MESSAGES" / f"{DOMAIN}.po"
 MO = PO.with_suffix(".mo")
-KEYWORDS: dict[str, Any] = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS: dict[str, Any] = {"_": None, "N_": None, "ngettext": (1, 2), "tr": None}
 
 
 def _source_messages() -> Iterator[tuple[str | tuple[str, ...], str, int]]:

@@ -36,6 +36,7 @@ class Viewer:
     agency_key: str
     agency_name: str
     owned_plans: frozenset[int]  # the plans whose owner this contact works for
+    language: str = "vi"  # the contact's: its pages' unless the switch says otherwise
 
     def owns(self, plan_id: int) -> bool:
         return plan_id in self.owned_plans
@@ -64,6 +65,7 @@ def viewer_of(session: Session, contact: Contact) -> Viewer:
         agency.key,
         agency.name,
         frozenset(owned),
+        contact.language,
     )
 
 

@@ -29,16 +29,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from engine.i18n import N_
 from engine.store.models import Agency, Letter, Plan
 from engine.workspace.access import Viewer, record_refusal, visible_plans
-from engine.workspace.pages import STATUS_VI, Filters, listing
+from engine.workspace.pages import STATUS, Filters, listing, said
 from engine.workspace.web import HEADERS, Call, Site
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 FEED_SALT = "nhacviec.ical.v1"
-WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
+            N_("Saturday"), N_("Sunday"))  # fmt: skip
 PER_DAY = 6
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -63,7 +65,7 @@ def month_of(text: str, today: date) -> date:
         return today.replace(day=1)
 
 
-def weeks(site: Site, first: date, items: list[Any]) -> list[list[Day]]:
+def weeks(call: Call, site: Site, first: date, items: list[Any]) -> list[list[Day]]:
     from engine.workflow.calendar import WorkCalendar
 
     cal = WorkCalendar.from_settings(site.settings)
@@ -79,8 +81,8 @@ def weeks(site: Site, first: date, items: list[Any]) -> list[list[Day]]:
             day = monday + timedelta(days=offset)
             off = None
             if not cal.is_working_day(day):
-                off = cal.holiday_name(day) or WEEKDAYS[day.weekday()]
-                off = "Ngày nghỉ bù" if off == "extra day off" else off
+                off = cal.holiday_name(day) or call.tr(WEEKDAYS[day.weekday()])
+                off = call.tr("Day off in lieu") if off == "extra day off" else off
             week.append(Day(day, day.month == first.month, off, by_day.get(day, [])))
         rows.append(week)
         monday += timedelta(days=7)
@@ -110,9 +112,10 @@ async def calendar(site: Site, call: Call) -> Response:
     previous = (first - timedelta(days=1)).replace(day=1)
     following = last + timedelta(days=1)
     return site.view(
-        call, "calendar", section="calendar", first=first, weeks=weeks(site, first, found["items"]),
-        plans=found["plans"], plan=plan, today=call.today, statuses=STATUS_VI,
-        weekdays=WEEKDAYS, per_day=PER_DAY, previous=previous, following=following,
+        call, "calendar", section="calendar", first=first,
+        weeks=weeks(call, site, first, found["items"]), plans=found["plans"], plan=plan,
+        today=call.today, statuses=said(call, STATUS), weekdays=[call.tr(d) for d in WEEKDAYS],
+        per_day=PER_DAY, previous=previous, following=following,
         feed=f"{base}/lich/{token}.ics" if token else None, count=len(found["items"]),
     )  # fmt: skip
 
@@ -199,7 +202,7 @@ async def report_xlsx(site: Site, call: Call) -> Response:
     try:
         period = parse_report_period(query.get("period", ""))
     except InputError:
-        return await downloads(site, call, "Kỳ báo cáo chưa đúng.")
+        return await downloads(site, call, call.tr("The report period is not valid."))
     key = query.get("plan", "")
 
     def build() -> tuple[str, bytes] | None:

@@ -21,6 +21,7 @@ uploaded it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from engine.agencies import Directory
     from engine.plans.model import PlanFile
 
+Tr = Callable[[str], str]  # a message in the page's language (``Call.tr``)
 log = logging.getLogger("nhacviec.workspace")
 ACCEPT = ".docx,.doc,.pdf,.html,.htm,.txt,.md,.tsv"
 HEADER_FIELDS = ("key", "number", "title", "owner")
@@ -87,9 +89,9 @@ async def upload_page(site: Site, call: Call, error: str | None = None) -> Respo
 async def upload(site: Site, call: Call) -> Response:
     sent = call.uploads.get("document")
     if sent is None or not sent.filename:
-        return await upload_page(site, call, "Chưa chọn tệp kế hoạch.")
+        return await upload_page(site, call, call.tr("No plan document was chosen."))
     if sent.content is None:
-        return await upload_page(site, call, "Tệp lớn quá (tối đa 30 MB).")
+        return await upload_page(site, call, call.tr("The file is too large (30 MB at most)."))
     content = sent.content
 
     def run() -> int:
@@ -113,7 +115,8 @@ async def upload(site: Site, call: Call) -> Response:
     try:
         draft_id = await run_in_threadpool(run)
     except NhacviecError as error:  # InputError(s): what is wrong, and where
-        return await upload_page(site, call, f"Không đọc được tệp: {error}")
+        text = call.tr("The file cannot be read: {error}").format(error=error)
+        return await upload_page(site, call, text)
     log.info(_("plan document imported in the browser as draft %s"), draft_id)
     return RedirectResponse(f"/nhap-ke-hoach/{draft_id}", status_code=303, headers=HEADERS)
 
@@ -132,24 +135,28 @@ class Row:
     problems: list[str] = field(default_factory=list)
 
 
-def where_read(task: dict[str, Any]) -> str:
+def where_read(task: dict[str, Any], tr: Tr) -> str:
     """Where the importer read a task, as a reviewer looks for it in the document."""
     source = task.get("source") or {}
     parts = []
     if source.get("page"):
-        parts.append(f"trang {source['page']}")
+        parts.append(tr("page {page}").format(page=source["page"]))
     if source.get("read_from") == "text":
-        parts.append("phần lời văn")
+        parts.append(tr("the text"))
     elif source.get("table"):
-        parts.append(f"bảng {source['table']}, dòng {source.get('row') or '?'}")
+        text = tr("table {table}, row {row}")
+        parts.append(text.format(table=source["table"], row=source.get("row") or "?"))
     lines = task.get("source_lines")
     if lines:
         first, last = lines
-        parts.append(f"dòng văn bản {first}" if first == last else f"dòng văn bản {first}–{last}")
+        span = f"{first}" if first == last else f"{first}–{last}"
+        parts.append(tr("document line {lines}").format(lines=span))
     return ", ".join(parts) or "—"
 
 
-def rows_of(plan: dict[str, Any], problems: dict[int, list[str]] | None = None) -> list[Row]:
+def rows_of(
+    plan: dict[str, Any], tr: Tr, problems: dict[int, list[str]] | None = None
+) -> list[Row]:
     warnings = plan.get("warnings") or []
     rows = []
     for index, task in enumerate(plan.get("tasks") or []):
@@ -161,10 +168,10 @@ def rows_of(plan: dict[str, Any], problems: dict[int, list[str]] | None = None) 
         ]
         found = list((problems or {}).get(index, []))
         if task.get("window_text") and not task.get("occurrences"):
-            found.append("Chưa đọc được thời gian thực hiện: hãy sửa ô Thời gian.")
+            found.append(tr("The time frame could not be read: correct the Time frame cell."))
         if not task.get("lead"):
-            found.append("Chưa có đơn vị chủ trì.")
-        rows.append(Row(index, task, where_read(task), mine, list(dict.fromkeys(found))))
+            found.append(tr("No lead agency yet."))
+        rows.append(Row(index, task, where_read(task, tr), mine, list(dict.fromkeys(found))))
     return rows
 
 
@@ -226,7 +233,7 @@ def show(
         section="import",
         draft=draft,
         plan=plan,
-        rows=rows_of(plan, problems),
+        rows=rows_of(plan, call.tr, problems),
         general=general_warnings(plan),
         errors=errors or [],
         notice=notice,
@@ -244,7 +251,7 @@ def split_names(text: str) -> list[str]:
     return [name for name in names if name]
 
 
-def apply_edits(plan: dict[str, Any], form: dict[str, str]) -> dict[int, list[str]]:
+def apply_edits(plan: dict[str, Any], form: dict[str, str], tr: Tr) -> dict[int, list[str]]:
     """Write the form's cells into ``plan`` (in place); the problems found, by row."""
     from engine.plans.importer import parse_window
 
@@ -276,7 +283,9 @@ def apply_edits(plan: dict[str, Any], form: dict[str, str]) -> dict[int, list[st
                         ]
                     except InputError as error:
                         problems.setdefault(len(kept), []).append(
-                            f"Không đọc được thời gian '{window}': {error.problem.message}"
+                            tr("The time frame '{window}' cannot be read: {problem}").format(
+                                window=window, problem=error.problem.message
+                            )
                         )
         kept.append(task)
     plan["tasks"] = kept
@@ -370,7 +379,7 @@ async def save(site: Site, call: Call) -> Response:
                 return site.refused(call, status=404)
             plan = {**draft.plan}
             plan["tasks"] = [dict(t) for t in plan.get("tasks") or []]
-            problems = apply_edits(plan, call.form)
+            problems = apply_edits(plan, call.form, call.tr)
             draft.plan = plan
             if not loading:
                 return show(
@@ -379,10 +388,10 @@ async def save(site: Site, call: Call) -> Response:
                     draft,
                     problems=problems,
                     track_from=typed_start,
-                    notice="Đã lưu các sửa đổi.",
+                    notice=call.tr("The changes are saved."),
                 )
             start = parse_day(typed_start, call.today)
-            errors = [] if start is not None else [bad_day(typed_start)]
+            errors = [] if start is not None else [bad_day(typed_start, call.tr)]
             try:
                 checked = validated(plan)
             except InputErrors as invalid:
@@ -402,8 +411,8 @@ async def save(site: Site, call: Call) -> Response:
     return await run_in_threadpool(run)
 
 
-def bad_day(typed: str) -> str:
-    return f"Ngày bắt đầu theo dõi chưa đúng: '{typed}' (dd/mm/yyyy)."
+def bad_day(typed: str, tr: Tr) -> str:
+    return tr("The tracking start is not a date: '{typed}' (dd/mm/yyyy).").format(typed=typed)
 
 
 def load_draft(site: Site, call: Call, plan: PlanFile, start: date) -> Response:
@@ -421,7 +430,7 @@ def load_draft(site: Site, call: Call, plan: PlanFile, start: date) -> Response:
         with site.store.session() as session:
             draft = own_draft(session, call)
             assert draft is not None
-            owner = plan.owner or "chưa ghi"
+            owner = plan.owner or call.tr("not given")
             return show(
                 site,
                 call,
@@ -429,8 +438,10 @@ def load_draft(site: Site, call: Call, plan: PlanFile, start: date) -> Response:
                 status=403,
                 track_from=f"{start:%d/%m/%Y}",
                 errors=[
-                    f"Kế hoạch do {owner} chủ trì: chỉ cán bộ của đơn vị chủ trì nạp được. "
-                    f"Nếu {call.viewer.agency_name} chủ trì, hãy sửa ô Đơn vị chủ trì."
+                    call.tr(
+                        "The plan is led by {owner}: only the lead agency's staff may load it. "
+                        "If {agency} leads it, correct the Lead agency cell."
+                    ).format(owner=owner, agency=call.viewer.agency_name)
                 ],
             )
     except NhacviecError as error:
@@ -443,7 +454,7 @@ def load_draft(site: Site, call: Call, plan: PlanFile, start: date) -> Response:
                 draft,
                 status=400,
                 track_from=f"{start:%d/%m/%Y}",
-                errors=[f"Không nạp được: {error}"],
+                errors=[call.tr("Not loaded: {error}").format(error=error)],
             )
     log.info(
         _("plan %s loaded from the browser by contact %s"), loaded.plan_key, call.viewer.contact_id

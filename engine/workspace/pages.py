@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from engine.errors import ExtensionError, StatusError, TrackingError
+from engine.i18n import N_
 from engine.workspace.access import Viewer, may_act, record_refusal, visible_plans
 from engine.workspace.web import Call, Site
 
@@ -29,35 +30,40 @@ if TYPE_CHECKING:
 
     from engine.webact import Act
 
-STATUS_VI = {
-    "open": "Chưa nhận",
-    "acknowledged": "Đã nhận",
-    "done": "Hoàn thành",
-    "waived": "Miễn thực hiện",
-    "overdue": "Quá hạn",
-    "untracked": "Chưa theo dõi",
-    "cancelled": "Không còn hiệu lực",
+STATUS = {  # English msgids, said in the page's language (Call.tr)
+    "open": N_("Not acknowledged"),
+    "acknowledged": N_("Acknowledged"),
+    "done": N_("Completed"),
+    "waived": N_("Waived"),
+    "overdue": N_("Overdue"),
+    "untracked": N_("Not tracked"),
+    "cancelled": N_("No longer in force"),
 }
-EVENT_VI = {
-    "acknowledged": "Xác nhận đã nhận",
-    "done": "Hoàn thành",
-    "waived": "Miễn thực hiện",
-    "reopened": "Mở lại",
-    "created": "Tạo từ kế hoạch",
-    "updated": "Cập nhật theo kế hoạch",
-    "cancelled": "Không còn trong kế hoạch",
-    "reinstated": "Trở lại kế hoạch",
-    "extension_requested": "Xin gia hạn",
-    "extension_approved": "Đồng ý gia hạn",
-    "extension_refused": "Từ chối gia hạn",
-    "snoozed": "Tạm hoãn nhắc",
-    "tracked": "Đưa vào theo dõi",
-    "untracked": "Thôi theo dõi",
-    "note": "Ghi chú",
-    "refused": "Bị từ chối",
+EVENT = {  # English msgids, said in the page's language (Call.tr)
+    "acknowledged": N_("Acknowledged receipt"),
+    "done": N_("Completed"),
+    "waived": N_("Waived"),
+    "reopened": N_("Reopened"),
+    "created": N_("Created from the plan"),
+    "updated": N_("Updated from the plan"),
+    "cancelled": N_("No longer in the plan"),
+    "reinstated": N_("Back in the plan"),
+    "extension_requested": N_("Extension requested"),
+    "extension_approved": N_("Extension approved"),
+    "extension_refused": N_("Extension refused"),
+    "snoozed": N_("Reminders paused"),
+    "tracked": N_("Tracked"),
+    "untracked": N_("No longer tracked"),
+    "note": N_("Note"),
+    "refused": N_("Refused"),
 }
-NOTES_VI = {"acknowledgement link": "qua trang web"}  # notes the engine writes in English
+NOTES = {"acknowledgement link": N_("through the web page")}  # notes the engine writes
 LIST_LIMIT = 500
+
+
+def said(call: Call, words: dict[str, str]) -> dict[str, str]:
+    """``words`` (English msgids) in the language of ``call``'s page."""
+    return {key: call.tr(value) for key, value in words.items()}
 
 
 # -- the scorecard ------------------------------------------------------------------------
@@ -177,14 +183,18 @@ def move_start(site: Site, call: Call) -> Outcome | None:
         typed = call.form.get("track_from", "")
         day = parse_day(typed, call.today)
         if day is None:
-            return Outcome(f"Ngày bắt đầu theo dõi chưa đúng: '{typed}' (dd/mm/yyyy).", ok=False)
+            text = call.tr("The tracking start is not a date: '{typed}' (dd/mm/yyyy).")
+            return Outcome(text.format(typed=typed), ok=False)
         change = set_track_from(session, plan, day, now=call.now, actor=contact.name, channel="web")
         reschedule_tracked(session, site.settings, change.tracked, now=call.now)
-        return Outcome(
-            f"Kế hoạch {plan.number or plan.key} theo dõi từ {day:%d/%m/%Y}: "
-            f"{len(change.tracked)} nghĩa vụ được đưa vào theo dõi, "
-            f"{len(change.untracked)} thôi theo dõi."
+        text = call.tr(
+            "Plan {plan} is tracked from {day}: {tracked} obligations now tracked, "
+            "{untracked} no longer tracked."
         )
+        return Outcome(
+            text.format(plan=plan.number or plan.key, day=f"{day:%d/%m/%Y}",
+                        tracked=len(change.tracked), untracked=len(change.untracked))
+        )  # fmt: skip
 
 
 async def tracking_start(site: Site, call: Call) -> Response:
@@ -222,7 +232,7 @@ def read_filters(query: dict[str, str], today: date) -> Filters:
         return value
 
     status = query.get("status", "")
-    if status not in STATUS_VI:
+    if status not in STATUS:
         status = ""
     start, end = day("from"), day("to")
     return Filters(
@@ -294,7 +304,7 @@ async def obligations(site: Site, call: Call, *, overdue: bool = False) -> Respo
         section="overdue" if overdue else "list",
         filters=filters,
         query=query,
-        statuses=STATUS_VI,
+        statuses=said(call, STATUS),
         today=call.today,
         overdue=overdue,
         status=400 if filters.errors else 200,
@@ -382,9 +392,9 @@ def detail(
         "view": view,
         "show": shown,
         "role": role,
-        "events": EVENT_VI,
-        "statuses": STATUS_VI,
-        "notes": NOTES_VI,
+        "events": said(call, EVENT),
+        "statuses": said(call, STATUS),
+        "notes": said(call, NOTES),
         "can": can,
         "waiting": waiting,
         "outcome": outcome,
@@ -448,7 +458,8 @@ def more(site: Site, call: Call, action: str) -> Outcome | None:
             if action == "gia-han":
                 day = ext.parse_day(call.form.get("due", ""), call.today)
                 if day is None:
-                    return Outcome("Ngày xin gia hạn chưa đúng (dd/mm/yyyy).", ok=False)
+                    text = call.tr("The new due date is not a date (dd/mm/yyyy).")
+                    return Outcome(text, ok=False)
                 made = ext.request_extension(
                     session,
                     found,
@@ -459,10 +470,10 @@ def more(site: Site, call: Call, action: str) -> Outcome | None:
                     now=now,
                     origin=origin,
                 )
-                return Outcome(
-                    f"Đã gửi yêu cầu gia hạn đến {day:%d/%m/%Y} "
-                    f"(GH{made.id}); đơn vị chủ trì kế hoạch sẽ quyết định."
+                text = call.tr(
+                    "Extension to {day} requested (GH{id}); the plan's lead agency will decide."
                 )
+                return Outcome(text.format(day=f"{day:%d/%m/%Y}", id=made.id))
             if action == "tam-hoan":
                 days = 7 if call.form.get("days") == "7" else 1
                 paused = ext.snooze(
@@ -477,11 +488,12 @@ def more(site: Site, call: Call, action: str) -> Outcome | None:
                     origin=origin,
                 )
                 until = paused.until.astimezone(zone).strftime("%H:%M %d/%m/%Y")
-                return Outcome(f"Đã tạm hoãn nhắc việc cho {by} đến {until}.")
+                text = call.tr("Reminders to {name} paused until {until}.")
+                return Outcome(text.format(name=by, until=until))
             if action == "mien":
                 reason = call.form.get("reason", "").strip()[:1000]
                 if not reason:
-                    return Outcome("Cần ghi lý do miễn thực hiện.", ok=False)
+                    return Outcome(call.tr("Say why it is waived."), ok=False)
                 decision, _ = apply_action(
                     session,
                     found,
@@ -495,7 +507,7 @@ def more(site: Site, call: Call, action: str) -> Outcome | None:
                 )
                 if decision.changed:
                     follow_up(session, site.settings, "waive", [found.id], now=now)
-                return Outcome("Đã miễn thực hiện nghĩa vụ này.")
+                return Outcome(call.tr("This obligation is waived."))
             track_obligation(
                 session,
                 found,
@@ -505,9 +517,11 @@ def more(site: Site, call: Call, action: str) -> Outcome | None:
                 note=call.form.get("note", "").strip()[:1000] or None,
             )
             follow_up(session, site.settings, "track", [found.id], now=now)
-            return Outcome("Đã đưa nghĩa vụ vào theo dõi; nhắc việc còn lại được lên lịch.")
+            return Outcome(
+                call.tr("The obligation is now tracked; its remaining reminders are scheduled.")
+            )
         except (ExtensionError, StatusError, TrackingError) as error:
-            return Outcome(f"Không thực hiện được: {error}", ok=False)
+            return Outcome(call.tr("Not done: {error}").format(error=error), ok=False)
 
 
 async def more_action(site: Site, call: Call) -> Response:
@@ -601,7 +615,8 @@ def decide(session: Session, site: Site, call: Call, approve: bool) -> str | Non
                 settings=site.settings,
                 origin=origin,
             )
-            return f"Đã đồng ý gia hạn {ref} đến {request.new_due_on:%d/%m/%Y}."
+            text = call.tr("Extension {ref} to {day} approved.")
+            return text.format(ref=ref, day=f"{request.new_due_on:%d/%m/%Y}")
         ext.refuse_extension(
             session,
             request,
@@ -611,9 +626,9 @@ def decide(session: Session, site: Site, call: Call, approve: bool) -> str | Non
             reason=call.form.get("note", "")[:1000],
             origin=origin,
         )
-        return f"Đã từ chối yêu cầu gia hạn {ref}."
+        return call.tr("Extension request {ref} refused.").format(ref=ref)
     except ExtensionError as error:
-        return f"Không thực hiện được: {error}"
+        return call.tr("Not done: {error}").format(error=error)
 
 
 async def decision(site: Site, call: Call, approve: bool) -> Response:

@@ -22,7 +22,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from engine.errors import Limited, LinkError
-from engine.i18n import _
+from engine.i18n import LANGUAGES, _
+from engine.weblang import gettext_in
 from engine.workspace.auth import (
     LINK_LIFETIME,
     PRE_COOKIE,
@@ -73,7 +74,7 @@ async def request_link(site: Site, request: Request) -> Response:
     async with request.form(max_files=0, max_fields=10) as data:
         form = fields(data)
     if site.auth is None:
-        return site.html("disabled", status=503)
+        return site.html("disabled", status=503, request=request)
     key = request.cookies.get(PRE_COOKIE)
     if not site.auth.csrf_ok(key, form.get("csrf")):
         log.info(_("refused a sign-in request without a valid CSRF token"))
@@ -112,7 +113,7 @@ async def send_link(
     """Send the link by email (``via`` the mail channel, the default), or to the chat the
     contact linked on ``via`` (a linked chat channel: Telegram's bot, Zalo's OA); False
     when it could not be sent. A contact without a linked chat there gets nothing, and
-    the page says the same as for an unknown address."""
+    the page says the same as for an unknown address. It is in the contact's language."""
     import html as markup
 
     from notifiers.base import Message
@@ -123,26 +124,27 @@ async def send_link(
     minutes = int(LINK_LIFETIME.total_seconds() // 60)
     key = f"signin:{contact.id}:{int(now.timestamp())}"
     via = via or mail_channel()
+    lang = contact.language if contact.language in LANGUAGES else "vi"
+    tr = gettext_in(lang)
     if CHANNELS[via].chat:
         chat = contact.addresses.get(via)
         if chat is None:
             log.info(_("sign-in by %s asked for contact %s, who has no chat"), via, contact.id)
             return True
         escape = markup.escape if CHANNELS[via].load_class().html_text else str
-        text = (
-            f"Liên kết đăng nhập Nhắc việc cho {escape(contact.name)} "
-            f"(dùng được một lần, trong {minutes} phút):\n{escape(url)}"
-        )
+        text = tr(
+            "nhacviec sign-in link for {name} (single use, within {minutes} minutes):\n{url}"
+        ).format(name=escape(contact.name), minutes=minutes, url=escape(url))
         return await _send(site, Message(
-            key=key, channel=via, to=chat, subject="Đăng nhập",
-            text=text, to_name=contact.name, language="vi",
+            key=key, channel=via, to=chat, subject=tr("Sign-in"),
+            text=text, to_name=contact.name, language=lang,
         ))  # fmt: skip
     context = {"contact": contact, "url": url, "minutes": minutes}
-    text = site.env.get_template("vi/workspace/signin_email.txt.j2").render(context)
-    html = site.render("signin_email", **context)
+    text = site.env.get_template(f"{lang}/workspace/signin_email.txt.j2").render(context)
+    html = site.render("signin_email", lang, **context)
     message = Message(
-        key=key, channel=via, to=email, subject="Liên kết đăng nhập Nhắc việc", text=text,
-        html=html, to_name=contact.name, language="vi",
+        key=key, channel=via, to=email, subject=tr("nhacviec sign-in link"), text=text,
+        html=html, to_name=contact.name, language=lang,
     )  # fmt: skip
     return await _send(site, message)
 
@@ -170,7 +172,7 @@ async def _send(site: Site, message: Message) -> bool:
 async def link_page(site: Site, request: Request) -> Response:
     """The link opened: a button that signs in (the GET uses nothing up)."""
     if site.auth is None:
-        return site.html("disabled", status=503)
+        return site.html("disabled", status=503, request=request)
     token, now, auth = request.path_params["token"], site.clock(), site.auth
 
     def check() -> str:
@@ -188,7 +190,7 @@ async def use_link(site: Site, request: Request) -> Response:
     async with request.form(max_files=0, max_fields=10) as data:
         form = fields(data)
     if site.auth is None:
-        return site.html("disabled", status=503)
+        return site.html("disabled", status=503, request=request)
     if not site.auth.csrf_ok(request.cookies.get(PRE_COOKIE), form.get("csrf")):
         log.info(_("refused a sign-in without a valid CSRF token"))
         return site.anonymous(request, "csrf", status=403)

@@ -3,12 +3,16 @@
 ``Site`` holds what every handler needs; ``page`` wraps a handler so that it runs only
 for a signed-in contact (anyone else is sent to ``/dang-nhap``) and, for a POST, only
 with the form's CSRF token (403 otherwise, before anything is read or written). Pages
-are ``templates/vi/workspace/*.html.j2``, autoescaped, strict about missing names.
+are ``templates/{vi,en}/workspace/*.html.j2``, autoescaped, strict about missing names,
+in the language ``engine.weblang`` chooses (the ``lang`` cookie of the header's switch,
+else the signed-in contact's, else Vietnamese); ``Call.tr`` translates the words the
+handlers write into it.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,6 +28,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from engine.i18n import _
 from engine.messages.types import vndate
+from engine.weblang import gettext_in, page_language, switch_url
 from engine.workspace.access import Viewer, viewer_of
 from engine.workspace.auth import PRE_COOKIE, SESSION_COOKIE, SESSION_LIFETIME, Auth
 
@@ -50,6 +55,11 @@ class Call:
     now: datetime
     uploads: dict[str, Upload] = field(default_factory=dict)
     zone: ZoneInfo = UTC_ZONE
+    lang: str = "vi"
+
+    def tr(self, message: str) -> str:
+        """``message`` (an English msgid) in the page's language."""
+        return gettext_in(self.lang)(message)
 
     @property
     def today(self) -> date:
@@ -109,14 +119,27 @@ class Site:
             "—" if r is None else f"{r * 100:.0f}%".replace(".", ",")
         )
 
-    def render(self, template: str, **context: Any) -> str:
-        return self.env.get_template(f"vi/workspace/{template}.html.j2").render(context)
+    def render(self, template: str, lang: str = "vi", **context: Any) -> str:
+        return self.env.get_template(f"{lang}/workspace/{template}.html.j2").render(context)
 
-    def html(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    def html(
+        self,
+        template: str,
+        status: int = 200,
+        *,
+        request: Request | None = None,
+        lang: str | None = None,
+        **context: Any,
+    ) -> HTMLResponse:
+        """The page in ``lang`` (default: the cookie's language of ``request``, else
+        Vietnamese), with the header's switch to the other language."""
+        if lang is None:
+            lang = page_language(request) if request is not None else "vi"
         context.setdefault("viewer", None)
         context.setdefault("csrf", "")
         context.setdefault("section", "")
-        page = self.render(template, **context)
+        context["switch"] = switch_url(request, lang, shown_at(request)) if request else ""
+        page = self.render(template, lang, **context)
         return HTMLResponse(page, status_code=status, headers=HEADERS)
 
     def cookie(self, response: Response, name: str, value: str, max_age: int) -> None:
@@ -142,9 +165,11 @@ class Site:
     def anonymous(self, request: Request, template: str, status: int = 200, **ctx: Any) -> Response:
         """A page for someone not signed in, with the CSRF token of its forms."""
         if self.auth is None:
-            return self.html("disabled", status=503)
+            return self.html("disabled", status=503, request=request)
         key, new = self.pre_key(request)
-        response = self.html(template, status=status, csrf=self.auth.csrf(key), **ctx)
+        response = self.html(
+            template, status=status, request=request, csrf=self.auth.csrf(key), **ctx
+        )
         if new:
             self.cookie(response, PRE_COOKIE, key, max_age=3600)
         return response
@@ -173,6 +198,7 @@ class Site:
             if viewer is None or self.auth is None:
                 return RedirectResponse("/dang-nhap", status_code=303, headers=HEADERS)
             token = request.cookies[SESSION_COOKIE]
+            lang = page_language(request, viewer.language)
             form: dict[str, str] = {}
             files: dict[str, Upload] = {}
             if request.method == "POST":
@@ -181,8 +207,9 @@ class Site:
                     files = await read_uploads(data)
                 if not self.auth.csrf_ok(token, form.get("csrf")):
                     log.info(_("refused a POST without a valid CSRF token (%s)"), request.url.path)
-                    return self.html("csrf", status=403, viewer=viewer)
-            call = Call(request, viewer, form, self.auth.csrf(token), now, files, zone=self.zone)
+                    return self.html("csrf", status=403, request=request, lang=lang,
+                                     viewer=viewer)  # fmt: skip
+            call = Call(request, viewer, form, self.auth.csrf(token), now, files, self.zone, lang)
             return await handler(self, call)
 
         return endpoint
@@ -191,10 +218,30 @@ class Site:
         self.cookie(response, SESSION_COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()))
 
     def view(self, call: Call, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
-        return self.html(template, status=status, viewer=call.viewer, csrf=call.csrf, **ctx)
+        return self.html(template, status=status, request=call.request, lang=call.lang,
+                         viewer=call.viewer, csrf=call.csrf, **ctx)  # fmt: skip
 
     def refused(self, call: Call, status: int = 403) -> HTMLResponse:
         return self.view(call, "refused", status=status)
+
+
+# Where the page a POST answers with is read with a GET (its language switch goes there).
+SHOWN_AT = [
+    (re.compile(r"^/nghia-vu/(\d+)/[^/]+$"), r"/nghia-vu/\1"),
+    (re.compile(r"^/gia-han/\d+/[^/]+$"), "/gia-han"),
+    (re.compile(r"^/ke-hoach/[^/]+/theo-doi-tu$"), "/"),
+    (re.compile(r"^/lien-he/\d+/[^/]+$"), "/lien-he"),
+]
+
+
+def shown_at(request: Request) -> str:
+    """The address a GET reads this request's page at (a POST's page: its GET twin)."""
+    path = request.url.path
+    if request.method == "POST":
+        for pattern, replacement in SHOWN_AT:
+            if pattern.match(path):
+                return pattern.sub(replacement, path)
+    return path
 
 
 def fields(data: FormData) -> dict[str, str]:

@@ -149,6 +149,10 @@ def test_a_token_within_its_days_still_works(site: Site) -> None:
 def test_a_malformed_token_is_a_polite_400(site: Site, token: str) -> None:
     response = site.client.get(f"/ack/{token}", headers={"Accept-Language": "en-GB,en"})
     assert response.status_code == 400
+    assert "Đường dẫn không đầy đủ" in response.text  # Vietnamese first, whatever the browser
+    site.client.cookies.set("lang", "en")  # the page's "English" switch
+    response = site.client.get(f"/ack/{token}")
+    assert response.status_code == 400
     assert "This link is incomplete" in response.text
 
 
