@@ -23,7 +23,7 @@ from starlette.responses import RedirectResponse, Response
 
 from engine.errors import Limited, LinkError
 from engine.i18n import LANGUAGES, _
-from engine.weblang import gettext_in
+from engine.weblang import gettext_in, page_language
 from engine.workspace.auth import (
     LINK_LIFETIME,
     PRE_COOKIE,
@@ -170,20 +170,23 @@ async def _send(site: Site, message: Message) -> bool:
 
 
 async def link_page(site: Site, request: Request) -> Response:
-    """The link opened: a button that signs in (the GET uses nothing up)."""
+    """The link opened: a button that signs in (the GET uses nothing up), in the
+    language of the contact it signs in unless the switch chose one."""
     if site.auth is None:
         return site.html("disabled", status=503, request=request)
     token, now, auth = request.path_params["token"], site.clock(), site.auth
 
-    def check() -> str:
+    def check() -> tuple[str, str]:
         with site.store.session() as session:
-            return auth.check_link(session, token, now=now).name
+            contact = auth.check_link(session, token, now=now)
+            return contact.name, contact.language
 
     try:
-        name = await run_in_threadpool(check)
+        name, language = await run_in_threadpool(check)
     except LinkError as refused:
         return refused_link(site, request, refused)
-    return site.anonymous(request, "signin_link", reason=None, name=name, action=request.url.path)
+    return site.anonymous(request, "signin_link", reason=None, name=name, action=request.url.path,
+                          lang=page_language(request, language))  # fmt: skip
 
 
 async def use_link(site: Site, request: Request) -> Response:

@@ -163,7 +163,8 @@ class Site:
         return secrets.token_urlsafe(24), True
 
     def anonymous(self, request: Request, template: str, status: int = 200, **ctx: Any) -> Response:
-        """A page for someone not signed in, with the CSRF token of its forms."""
+        """A page for someone not signed in, with the CSRF token of its forms (``lang``
+        in ``ctx``: its language, else the cookie's, else Vietnamese)."""
         if self.auth is None:
             return self.html("disabled", status=503, request=request)
         key, new = self.pre_key(request)
