@@ -19,10 +19,12 @@ extracts the messages, updates the ``.po`` and compiles it.
 
 from __future__ import annotations
 
+import contextlib
 import gettext
 import inspect
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 
 DOMAIN = "nhacviec"
@@ -34,6 +36,9 @@ ENV = "NHACVIEC_LANG"
 _catalogues: dict[str, gettext.NullTranslations] = {}
 _language = DEFAULT
 _current: gettext.NullTranslations | None = None
+# A web page's language while its handler runs (``speaking``): the messages the engine
+# raises (an extension refused…) are then in the page's language, not the process's.
+_speaking: ContextVar[gettext.NullTranslations | None] = ContextVar("speaking", default=None)
 
 
 def catalogue(lang: str) -> gettext.NullTranslations:
@@ -61,9 +66,22 @@ def language() -> str:
     return _language
 
 
+@contextlib.contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """``_()`` speaks ``lang`` in this context only (this thread or task), meanwhile."""
+    token = _speaking.set(catalogue(lang if lang in LANGUAGES else DEFAULT))
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
+
+
 def _(message: str) -> str:
     """``message`` (English, the msgid) in the current language."""
     global _current
+    spoken = _speaking.get()
+    if spoken is not None:
+        return spoken.gettext(message)
     if _current is None:
         _current = catalogue(_language)
     return _current.gettext(message)
@@ -71,6 +89,9 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     global _current
+    spoken = _speaking.get()
+    if spoken is not None:
+        return spoken.ngettext(singular, plural, n)
     if _current is None:
         _current = catalogue(_language)
     return _current.ngettext(singular, plural, n)

@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from engine.errors import InputError, InputErrors, NhacviecError, NotOwner
-from engine.i18n import _
+from engine.i18n import _, speaking
 from engine.store.models import ImportDraft, Plan
 from engine.workspace.access import record_refusal
 from engine.workspace.web import HEADERS, Call, Site
@@ -98,7 +98,8 @@ async def upload(site: Site, call: Call) -> Response:
         from engine.plans.importer import import_bytes
         from engine.plans.load import plan_data
 
-        result = import_bytes(content, sent.filename, directory_of(site))
+        with speaking(call.lang):  # what the importer says, in the page's language
+            result = import_bytes(content, sent.filename, directory_of(site))
         with site.store.session() as session:
             draft = ImportDraft(
                 contact_id=call.viewer.contact_id,
@@ -418,7 +419,7 @@ def bad_day(typed: str, tr: Tr) -> str:
 def load_draft(site: Site, call: Call, plan: PlanFile, start: date) -> Response:
     """Load the (saved, valid) draft in a transaction of its own."""
     try:
-        with site.store.session() as session:
+        with speaking(call.lang), site.store.session() as session:
             loaded = load(site, session, call, plan, start)
             draft = own_draft(session, call, lock=True)
             assert draft is not None

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from engine.errors import ExtensionError, StatusError, TrackingError
-from engine.i18n import N_
+from engine.i18n import N_, speaking
 from engine.workspace.access import Viewer, may_act, record_refusal, visible_plans
 from engine.workspace.web import Call, Site
 
@@ -434,7 +434,7 @@ def more(site: Site, call: Call, action: str) -> Outcome | None:
     from engine.tracking import track_obligation
     from engine.workflow.calendar import WorkCalendar
 
-    with site.store.session() as session:
+    with speaking(call.lang), site.store.session() as session:
         role = allowed(session, call)
         contact = session.get(Contact, call.viewer.contact_id)
         assert contact is not None
@@ -633,7 +633,7 @@ def decide(session: Session, site: Site, call: Call, approve: bool) -> str | Non
 
 async def decision(site: Site, call: Call, approve: bool) -> Response:
     def run() -> str | None:
-        with site.store.session() as session:
+        with speaking(call.lang), site.store.session() as session:
             return decide(session, site, call, approve)
 
     done = await run_in_threadpool(run)

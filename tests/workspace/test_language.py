@@ -99,6 +99,13 @@ def test_an_english_contacts_sign_in_lands_on_english_pages(live: Live, page: An
     page.get_by_role("navigation", name="Pages").get_by_role("link", name="Overdue").click()
     expect(page.get_by_role("heading", name="Overdue as of 30/06/2026")).to_be_visible()
     live.shoot(page, "overdue-en")
+    page.goto(f"{live.url}/nghia-vu?status=open")
+    page.locator("tbody tr", has_text="Sở Công Thương").locator("a").first.click()
+    page.get_by_label("Extend to").fill("01/01/2026")  # before the due date: refused
+    page.get_by_label("Reason", exact=True).fill("Waiting for the districts' figures")
+    page.get_by_role("button", name="Send the extension request").click()
+    expect(page.get_by_role("alert")).to_contain_text("Not done: the new due date 01/01/2026")
+    page.goto(f"{live.url}/qua-han")
 
     page.get_by_role("link", name="Tiếng Việt").click()  # the switch outranks the contact
     expect(page.get_by_role("heading", name="Quá hạn tính đến 30/06/2026")).to_be_visible()
