@@ -35,6 +35,8 @@ recurring (need ``within``)             Hàng năm, hàng quý, hàng tháng, đ
                                         Hàng năm giai đoạn 2021-2025 (its own years)
 the whole plan period                   Thường xuyên, Thường xuyên, theo yêu cầu nhiệm vụ,
                                         Từ 01/7/2025, Kể từ năm 2027 (to the plan's end)
+work that starts, then goes on          Triển khai từ năm 2026, Từ năm 2027 trở đi,
+                                        Năm 2026 và duy trì thường xuyên (to the end)
 then every later year of the plan       Năm 2022 và hàng năm, Năm 2025 và các năm tiếp
                                         theo, Quý IV/2025 và những năm tiếp theo
 every year of the plan                  Thường xuyên, hằng năm
@@ -43,6 +45,7 @@ a day of each month or quarter          trước ngày 20 hằng tháng, trướ
                                         cuối quý
 lists                                   Năm 2025; Năm 2030, Quý IV/2026, 2027 (Q4 and the
                                         year 2027), Quý III, năm 2022, Tháng 12, năm 2022
+a recurrence also done when asked       Hằng năm và đột xuất (its dates)
 on demand (no dates, no error)          Khi có phát sinh, khi có yêu cầu, đột xuất
 after an event (no dates, no error)     Sau khi Đề án được phê duyệt, Theo tiến độ dự án
 =====================================  ===============================================
@@ -176,6 +179,15 @@ def normalise(text: str) -> str:
 _REWRITES: list[tuple[re.Pattern[str], str]] = [
     # A cell's own label ("Tiến độ: Quý I/2027", "Thời hạn hoàn thành: 30/6/2026").
     (re.compile(r"^(?:tien do|thoi gian|thoi han)(?: (?:thuc hien|hoan thanh|du kien))* ?: ?"), ""),
+    # The work's verb before its time: "Triển khai từ năm 2026", "Bắt đầu từ Quý III/2026",
+    # "Nhiệm vụ thường xuyên".
+    (
+        re.compile(
+            r"^(?:(?:bat dau|trien khai|nhiem vu|duoc thuc hien|thuc hien) )+"
+            r"(?=(?:ke )?tu |thuong xuyen|hang |dinh ky |nam |quy |thang |\d)"
+        ),
+        "",
+    ),
     # A note on a part, not a date: "Trước 30/6 (đợt 1); trước 30/11 (đợt 2)", "(dự kiến)",
     # "Tháng 12/2026 (báo cáo kết quả)"; a note with a number, a repetition or another
     # time ("(hoặc đột xuất khi có yêu cầu)") is kept.
@@ -234,6 +246,26 @@ _REWRITES: list[tuple[re.Pattern[str], str]] = [
     # "Tháng 11/2021 - tháng 3/2022": the unit is not repeated after a dash or comma.
     (re.compile(r"([-,])(?:thang|quy|nam|ngay) "), r"\1"),
     (re.compile(r"\s+"), " "),
+    # "Năm 2026 và duy trì thường xuyên", "Từ năm 2026 và thực hiện thường xuyên, liên
+    # tục": from that time on, to the plan's end (a span before it stays unread).
+    (
+        re.compile(
+            r"^(?:tu )?([^-]*\d),(?:(?:thuc hien|duy tri|trien khai) )?"
+            r"thuong xuyen(?:,lien tuc)? ?$"
+        ),
+        r"tu \1",
+    ),
+    # "Từ năm 2026 trở đi": from then on.
+    (re.compile(r"(\d) (?:tro di|tro ve sau)$"), r"\1"),
+    # "Hằng năm và đột xuất", "Năm 2026, khi có yêu cầu": the dated part; the rest has
+    # no dates to remind of.
+    (
+        re.compile(
+            r"^(.*(?:hang (?:nam|quy|thang)|\d)),(?:hoac )?"
+            r"(?:dot xuat(?: khi co yeu cau)?|khi (?:co )?(?:yeu cau|phat sinh|can thiet)) ?$"
+        ),
+        r"\1",
+    ),
 ]
 _LEADING_NOISE = re.compile(r"^(?:[-+*•·]+ ?)+")
 _TRAILING_NOISE = re.compile(r"[ .,;:!?*]+$")

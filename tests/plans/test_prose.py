@@ -136,6 +136,34 @@ def test_the_paragraphs_under_a_topic_heading_are_its_tasks(directory: Directory
     ]
 
 
+# A conclusion's topics that assign on their own line, after the colon, as the Văn phòng
+# Chính phủ writes them; a topic whose text after the colon names no agency is no task.
+INLINE_TOPICS = """
+I. ĐÁNH GIÁ CHUNG
+Thành phố đã đạt được nhiều kết quả tích cực trong năm 2025.
+II. VỀ MỘT SỐ KIẾN NGHỊ CỦA THÀNH PHỐ
+1. Về hỗ trợ kinh phí xây dựng bệnh án điện tử: Giao Sở Tài chính chủ trì, \
+phối hợp với Sở Y tế tổng hợp kiến nghị, báo cáo UBND Thành phố trong tháng 12/2026.
+2. Về dự án nạo vét luồng tàu vào cảng: Sở Xây dựng khẩn trương rà soát, bàn giao dự án, \
+báo cáo kết quả trước ngày 15 tháng 11 năm 2026.
+3. Về hỗ trợ xe chuyên dùng: Thành phố căn cứ quy định hiện hành để bố trí xe phục vụ công tác.
+4. Về mô hình chính quyền địa phương 02 cấp: tăng số lượng cấp phó tại các phòng chuyên môn: \
+giao Sở Nội vụ chủ trì, nghiên cứu, báo cáo trong quý IV/2026.
+"""
+
+
+def test_a_topic_that_assigns_after_its_colon_is_that_agencys_task(
+    directory: Directory,
+) -> None:
+    tasks = imported(INLINE_TOPICS, directory).plan.tasks
+    assert [(task.number, task.lead, task.coordinators, window(task)) for task in tasks] == [
+        ("1", ["Sở Tài chính"], ["Sở Y tế"], (date(2026, 12, 1), date(2026, 12, 31))),
+        ("2", ["Sở Xây dựng"], [], (None, date(2026, 11, 14))),
+        ("4", ["Sở Nội vụ"], [], (date(2026, 10, 1), date(2026, 12, 31))),
+    ]
+    assert tasks[0].title.startswith("Về hỗ trợ kinh phí xây dựng bệnh án điện tử: Giao Sở")
+
+
 ACTIVITIES = """
 Căn cứ Quyết định số 2232/QĐ-TTg phê duyệt “Chương trình phòng ngừa giai đoạn 2021
 - 2025”;

@@ -427,6 +427,9 @@ def _walk(node: Node, context: str | None, out: list[Draft]) -> None:
             out.extend(_heading_tasks(child, heading))
         elif _PURPOSE.match(child.text) and child.kind != "article":
             continue
+        elif _TOPIC.match(child.text) and (draft := _topic_assignment(child)) is not None:
+            out.append(draft)  # "2. Về dự án …: Bộ Xây dựng khẩn trương rà soát …"
+            _walk(child, context, out)
         elif _TOPIC.match(child.text) or _SECTION.match(child.text):
             if _TOPIC.match(child.text) and child.paras:
                 # "1. Về kiến nghị …:" then "Giao Bộ Tài chính …", "Bộ Xây dựng khẩn trương …"
@@ -457,6 +460,45 @@ def _walk(node: Node, context: str | None, out: list[Draft]) -> None:
             out.append(_with_inline(draft, own))
         elif child.children:
             _walk(child, None, out)
+
+
+def _topic_assignment(node: Node) -> Draft | None:
+    """A topic under the requests a conclusion answers that assigns after its colon, on
+    the same line ("1. Về hỗ trợ kinh phí …: Giao Bộ Tài chính chủ trì, phối hợp với Bộ
+    Y tế …", "2. Về dự án …: Bộ Xây dựng khẩn trương …"): the task of the agency the text
+    after a colon opens with."""
+    head, colon, _ = node.text.partition(":")
+    if not colon or not node.text[len(head) + 1 :].strip():
+        return None  # "3. Về kiến nghị …:" alone: its paragraphs are looked at
+    if not _answers_requests(node):
+        return None  # "Về những nội dung còn có ý kiến khác nhau": what was settled
+    own = node.own_text()
+    for colon_at in (m.start() for m in re.finditer(":", own)):
+        rest = own[colon_at + 1 :].strip()  # "… 02 cấp: tăng số lượng …: giao Bộ Nội vụ …"
+        if (found := agents.subject(rest)) is not None:
+            break
+    else:
+        return None
+    if is_closing(rest) or _NARRATIVE.search(first_sentence(rest)):
+        return None
+    coordinators = agents.coordinators(first_sentence(found[1]))
+    draft = _draft(node, "sentence", lead=found[0], coordinators=coordinators,
+                   lead_from="sentence")  # fmt: skip
+    return _with_inline(draft, rest)
+
+
+_REQUESTS = re.compile(r"\b(?:kiến nghị|đề nghị|đề xuất)\b", re.IGNORECASE)
+
+
+def _answers_requests(node: Node) -> bool:
+    """``node`` is under a heading of requests the document answers ("II. VỀ MỘT SỐ KIẾN
+    NGHỊ CỦA TỈNH", "3. Về các đề xuất của Bộ"): its topics say who is to do what."""
+    current = node.parent
+    while current is not None and current.kind != "root":
+        if _REQUESTS.search(current.text):
+            return True
+        current = current.parent
+    return False
 
 
 def _is_field(text: str) -> bool:
