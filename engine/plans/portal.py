@@ -95,14 +95,18 @@ class _Rows:
 
 
 _BLANK_MARKUP = re.compile(r"^[*_\s]+$")
+# The signer's cell of the signature block ("KT. CHỦ TỊCH / PHÓ CHỦ TỊCH / name"): the
+# block is the last row of the document's body.
+_SIGNER = re.compile(r"^(?:KT|TM|TL|TUQ|Q)\.\s*\S")
 _BODY_START = re.compile(r"^\**\s*(?:PHỤ LỤC|KẾ HOẠCH|QUYẾT ĐỊNH|NGHỊ QUYẾT)\b")
 
 
 def _ends_block(line: str) -> bool:
-    """After a cell: an empty bold paragraph ("** **") or an appendix heading is body
-    text again, not the next cell."""
+    """After a cell: an empty bold paragraph ("** **"), an appendix heading or a heading
+    of the page ("# DANH MỤC …": the site writes the document's titles as headings, never
+    inside a cell) is body text again, not the next cell."""
     text = line.strip()
-    return bool(_BLANK_MARKUP.match(text) or _BODY_START.match(text))
+    return bool(_BLANK_MARKUP.match(text) or _BODY_START.match(text) or text.startswith("#"))
 
 
 def _read_table(lines: list[str], start: int, end: int) -> tuple[Table | None, int]:
@@ -127,6 +131,9 @@ def _read_table(lines: list[str], start: int, end: int) -> tuple[Table | None, i
             j += 2
             continue
         full = state.width is not None and len(state.cells) >= state.width
+        if _SIGNER.match(state.cells[-1].text) and not is_pipe(nxt):
+            j += 1  # the appendix after the signature block, glued to it
+            break
         # "** **" then "|" is an empty cell, not the paragraph that ends the table
         ends = _ends_block(nxt) and not (_BLANK_MARKUP.match(nxt) and is_pipe(after))
         if not nxt.strip() or full or ends:

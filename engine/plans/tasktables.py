@@ -22,6 +22,7 @@ from engine.plans.text import squash
 _HEADER_ROWS = 4  # a header may sit under a caption row or two
 _PLACEHOLDER = re.compile(r"^[\s.…_\-–/:,()]*$")
 _FORM_BLANK = re.compile(r"[.…]{4,}|…{2,}")
+_PROCEDURE = re.compile(r"^(?:tên|mã)(?: số)?\s+(?:thủ tục|tthc)\b", re.IGNORECASE)
 _SIGNATURE = re.compile(r"^(?:Nơi nhận|TM\.|KT\.|TL\.|Người lập|Thủ trưởng)", re.IGNORECASE)
 
 
@@ -42,6 +43,8 @@ def header_row(table: Table) -> int | None:
         if not looks_like_header(texts):
             continue
         kinds = {column_kind(t) for t in texts}
+        if _lists_procedures(texts, kinds):
+            continue
         if not table.aligned or kinds & {"title", "content"} or "" in texts[:2]:
             return index
         if "deliverables" in kinds and kinds & {"lead", "agencies"}:
@@ -49,6 +52,15 @@ def header_row(table: Table) -> int | None:
         if _task_column_misread(texts):
             return index
     return None
+
+
+def _lists_procedures(texts: list[str], kinds: set[str | None]) -> bool:
+    """ "STT | Tên TTHC | Mã TTHC | Thời hạn giải quyết | Phí, lệ phí | Căn cứ pháp lý":
+    the catalogue of administrative procedures a decision publishes (công bố thủ tục
+    hành chính). It names no agency to lead a task, and its "time" is how long the
+    procedure takes, not a window; the steps of one procedure with the unit doing each
+    ("Nội dung công việc | Đơn vị thực hiện | Thời gian") are tasks all the same."""
+    return not kinds & {"lead", "agencies"} and any(_PROCEDURE.match(t) for t in texts)
 
 
 def _task_column_misread(texts: list[str]) -> bool:

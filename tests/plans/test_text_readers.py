@@ -353,3 +353,108 @@ def test_an_empty_file_says_so(directory: Directory) -> None:
         import_bytes(b"  \n\n", "ke-hoach.docx", directory)
     with pytest.raises(InputError, match="no recognisable appendix table"):
         import_bytes("MẪU ĐƠN\nTên doanh nghiệp: ……\n".encode(), "mau.txt", directory)
+
+
+PROCEDURES = """|
+**ỦY BAN NHÂN
+DÂN**
+TỈNH HÀ TĨNH
+--------
+|
+**CỘNG HÒA XÃ HỘI CHỦ
+NGHĨA VIỆT NAM**
+|
+|
+Số: 3005/QĐ-UBND
+|
+*Hà Tĩnh, ngày 01 tháng 12 năm 2025*
+|
+
+
+**QUYẾT ĐỊNH**
+
+Về việc công bố danh mục thủ tục hành chính lĩnh vực giám định
+
+**Điều 1.** Công bố kèm theo Quyết định này danh mục thủ tục hành chính.
+
+**Điều 2.** Giao Sở Y tế chủ trì, phối hợp với Văn phòng UBND tỉnh xây dựng
+quy trình điện tử giải quyết thủ tục hành chính, hoàn thành trước ngày 31/12/2025.
+
+**Điều 3.** Quyết định này có hiệu lực kể từ ngày ký./.
+|
+*Nơi nhận:*
+- Như Điều 3;
+- Lưu: VT.
+|
+**KT. CHỦ TỊCH **
+**PHÓ CHỦ TỊCH**
+**Nguyễn Văn A**
+|
+**DANH MỤC THỦ TỤC HÀNH CHÍNH LĨNH VỰC GIÁM ĐỊNH THUỘC THẨM QUYỀN GIẢI
+QUYẾT CỦA SỞ Y TẾ**
+|
+**TT**
+|
+**Tên thủ tục hành
+chính**
+|
+**Mã TTHC**
+|
+**Thời hạn giải
+quyết**
+|
+**Địa điểm thực
+hiện**
+|
+**Phí, lệ phí**
+|
+**Căn cứ pháp lý**
+|
+|
+1
+|
+Bổ nhiệm giám định viên pháp y
+|
+1.013871
+|
+20 ngày kể từ ngày nhận đủ hồ sơ hợp lệ
+|
+Trung tâm Phục vụ hành chính công tỉnh
+|
+Không
+|
+- Luật Giám định tư pháp năm 2012 và Luật sửa đổi năm 2020;
+|
+|
+2
+|
+Miễn nhiệm giám định viên pháp y
+|
+1.013876
+|
+10 ngày làm việc kể từ ngày nhận đủ hồ sơ hợp lệ
+|
+Như trên
+|
+Không
+|
+Như trên
+|
+"""
+
+
+def test_a_catalogue_of_procedures_after_the_signature_is_not_a_task_table(
+    directory: Directory,
+) -> None:
+    """A decision publishing administrative procedures: the page glues the catalogue's
+    caption and header to the signature block (no blank line between them), and the
+    catalogue names no lead agency; its "time" is how long a procedure takes and its
+    cited laws carry years. The task is the one the body assigns."""
+    plan = imported(PROCEDURES, directory)
+    assert [(t.title[:40], t.lead) for t in plan.tasks] == [
+        ("Giao Sở Y tế chủ trì, phối hợp với Văn p", ["Sở Y tế"])
+    ]
+    assert spans(plan) == {plan.tasks[0].key: (None, date(2025, 12, 30))}  # "trước ngày 31/12"
+    document = read_document(PROCEDURES.encode(), "plan.md")
+    signature = [t for t in document.tables if t.rows[0].texts[0].startswith("Nơi nhận")]
+    assert [len(t.rows[0].cells) for t in signature] == [2]  # the caption is not a cell
