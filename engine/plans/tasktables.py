@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from engine.plans.columns import column_kind, looks_like_header
+from engine.plans.columns import Kind, column_kind, looks_like_header
 from engine.plans.document import Document, Row, Table
 from engine.plans.text import squash
 
@@ -54,7 +54,7 @@ def header_row(table: Table) -> int | None:
     return None
 
 
-def _lists_procedures(texts: list[str], kinds: set[str | None]) -> bool:
+def _lists_procedures(texts: list[str], kinds: set[Kind | None]) -> bool:
     """ "STT | Tên TTHC | Mã TTHC | Thời hạn giải quyết | Phí, lệ phí | Căn cứ pháp lý":
     the catalogue of administrative procedures a decision publishes (công bố thủ tục
     hành chính). It names no agency to lead a task, and its "time" is how long the
