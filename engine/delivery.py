@@ -10,7 +10,9 @@ sent), load what the batch needs in a few queries, decide each row (``verdict``)
 it, send it on its channel (one connection per channel for the whole pass; channels run
 concurrently; an SMTP connection carries one message at a time, Telegram up to
 ``[delivery] concurrency``), recording each outcome and attempt as its send returns;
-repeat until nothing is due. On PostgreSQL the database work of one batch overlaps the
+repeat until nothing is due (a claim that comes back short of ``batch_size`` took all
+that was due: the pass ends after its batch, unless an outcome put a row back due now).
+On PostgreSQL the database work of one batch overlaps the
 sending of the next (``_Pass``). Only rows due by ``now`` are touched, so a pass costs
 what is due, not what is stored (index ``(state, due_at)``).
 
@@ -373,6 +375,10 @@ async def _prepare_digests(store: Store, settings: Settings, now: datetime, work
         log.exception(_("preparing the weekly digests failed; the next tick tries again"))
 
 
+async def _nothing() -> None:
+    return None
+
+
 async def _claimed_ahead(upcoming: asyncio.Task[Batch | None] | None) -> Batch | None:
     """The batch a pass claimed ahead and did not deliver (None if it failed to claim:
     that error, if it matters, was raised where the claim was awaited)."""
@@ -513,7 +519,9 @@ class _Pass:
                 if stop is not None and stop.is_set():
                     await self._db(self._release, batch.rows)
                     break
-                upcoming = self._prefetch()
+                # A batch shorter than the claim's limit took every row then due: the
+                # pass is done after it, unless an outcome puts a row back due (``again``).
+                upcoming = self._prefetch(drained=len(batch.rows) < self.delivery.batch_size)
                 if not self.overlap:
                     await asyncio.wait([upcoming])
                 outcomes = await self._deliver(batch)
@@ -555,7 +563,12 @@ class _Pass:
             return work(*args)
         return await asyncio.to_thread(work, *args)
 
-    def _prefetch(self) -> asyncio.Task[Batch | None]:
+    def _prefetch(self, *, drained: bool = False) -> asyncio.Task[Batch | None]:
+        """Claim and load the next batch (in a task); none if the last claim was
+        ``drained`` (it came back short: nothing else was due at ``now``), without
+        asking the store again."""
+        if drained:
+            return asyncio.create_task(_nothing())
         return asyncio.create_task(self._db(self._claim_and_load))
 
     async def _lock(self) -> bool:

@@ -164,32 +164,17 @@ def claim(
     ``lost`` attempt in the name of its former worker. Nothing is decided or sent here:
     a claimed row whose obligation no longer needs it is cancelled by the caller.
     """
-    from sqlalchemy import and_, insert, or_, select, update
+    from sqlalchemy import insert
 
-    from engine.store.models import DeliveryAttempt, Notification
+    from engine.store.models import DeliveryAttempt
 
-    n = table(Notification).c
-    due = or_(
-        and_(n.state == "pending", n.due_at <= now),
-        and_(n.state == "sending", n.lease_until <= now),
-    )
-    query = select(*row_columns()).where(due).order_by(n.due_at, n.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = [OutboxRow.from_columns(r) for r in session.execute(query)]
+    query, mark = _claim_statements(limit, session.get_bind().dialect.name == "postgresql")
+    rows = [OutboxRow.from_columns(r) for r in session.execute(query, {"now": now})]
     if not rows:
         return []
     ids = [r.id for r in rows]
-    session.execute(
-        update(table(Notification))
-        .where(n.id.in_(ids), due)
-        .values(
-            state="sending",
-            lease_owner=worker_id,
-            lease_until=now + timedelta(seconds=lease_seconds),
-            updated_at=now,
-        )
-    )
+    until = now + timedelta(seconds=lease_seconds)
+    session.execute(mark, {"ids": ids, "now": now, "worker": worker_id, "until": until})
     lost = [
         {"notification_id": r.id, "at": now, "worker": r.lease_owner or "?", "outcome": "lost",
          "error": "the lease expired before the outcome was recorded (worker died mid-send?)"}
@@ -199,6 +184,37 @@ def claim(
     if lost:
         session.execute(insert(table(DeliveryAttempt)), lost)
     return rows
+
+
+@lru_cache(maxsize=8)
+def _claim_statements(limit: int, postgresql: bool) -> tuple[Any, Any]:
+    """``claim``'s SELECT and UPDATE, built once (parameters: ``now``; ``ids``, ``worker``,
+    ``until``): building them, and coercing each id of an ``in_(list)``, cost about as
+    much as running them."""
+    from sqlalchemy import and_, bindparam, or_, select, update
+
+    from engine.store.models import Notification
+
+    n = table(Notification).c
+    now = bindparam("now", type_=n.due_at.type)
+    due = or_(
+        and_(n.state == "pending", n.due_at <= now),
+        and_(n.state == "sending", n.lease_until <= now),
+    )
+    query = select(*row_columns()).where(due).order_by(n.due_at, n.id).limit(limit)
+    if postgresql:
+        query = query.with_for_update(skip_locked=True)
+    mark = (
+        update(table(Notification))
+        .where(n.id.in_(bindparam("ids", expanding=True)), due)
+        .values(
+            state="sending",
+            lease_owner=bindparam("worker"),
+            lease_until=bindparam("until"),
+            updated_at=now,
+        )
+    )
+    return query, mark
 
 
 # ---- the SQLite worker lock -----------------------------------------------------------
