@@ -44,6 +44,18 @@ def _tick(r: dict[str, Any]) -> Iterator[Row]:
             f"flat: largest ≤ {r['flat_goal']}× smallest",
             f"{_met(r[backend]['flat'])} ({r[backend]['largest_over_smallest']}×)",
         )
+        if "hand_goal" in r:
+            hands = ", ".join(f"{curve[n]['ratio_to_hand']:.2f}×" for n in sizes)
+            times = ", ".join(
+                f"{curve[n]['tick_ms']:.0f} vs {curve[n]['hand_tick_ms']:.0f} ms" for n in sizes
+            )
+            yield (
+                f"tick ÷ hand-written tick (bench/tick_script.py, byte-identical messages), "
+                f"{backend}, at {', '.join(f'{int(n):,}' for n in sizes)} pending",
+                f"{hands} ({times})",
+                f"≤ {r['hand_goal']}×",
+                _met(r[backend]["within_hand_goal"]),
+            )
         ratios = ", ".join(f"{curve[n]['ratio_to_select']:.0f}×" for n in sizes)
         selects = ", ".join(f"{curve[n]['select_ms']:.2f}" for n in sizes)
         yield (

@@ -164,32 +164,17 @@ def claim(
     ``lost`` attempt in the name of its former worker. Nothing is decided or sent here:
     a claimed row whose obligation no longer needs it is cancelled by the caller.
     """
-    from sqlalchemy import and_, insert, or_, select, update
+    from sqlalchemy import insert
 
-    from engine.store.models import DeliveryAttempt, Notification
+    from engine.store.models import DeliveryAttempt
 
-    n = table(Notification).c
-    due = or_(
-        and_(n.state == "pending", n.due_at <= now),
-        and_(n.state == "sending", n.lease_until <= now),
-    )
-    query = select(*row_columns()).where(due).order_by(n.due_at, n.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = [OutboxRow.from_columns(r) for r in session.execute(query)]
+    query, mark = _claim_statements(limit, session.get_bind().dialect.name == "postgresql")
+    rows = [OutboxRow.from_columns(r) for r in session.execute(query, {"now": now})]
     if not rows:
         return []
     ids = [r.id for r in rows]
-    session.execute(
-        update(table(Notification))
-        .where(n.id.in_(ids), due)
-        .values(
-            state="sending",
-            lease_owner=worker_id,
-            lease_until=now + timedelta(seconds=lease_seconds),
-            updated_at=now,
-        )
-    )
+    until = now + timedelta(seconds=lease_seconds)
+    session.execute(mark, {"ids": ids, "now": now, "worker": worker_id, "until": until})
     lost = [
         {"notification_id": r.id, "at": now, "worker": r.lease_owner or "?", "outcome": "lost",
          "error": "the lease expired before the outcome was recorded (worker died mid-send?)"}
@@ -199,6 +184,37 @@ def claim(
     if lost:
         session.execute(insert(table(DeliveryAttempt)), lost)
     return rows
+
+
+@lru_cache(maxsize=8)
+def _claim_statements(limit: int, postgresql: bool) -> tuple[Any, Any]:
+    """``claim``'s SELECT and UPDATE, built once (parameters: ``now``; ``ids``, ``worker``,
+    ``until``): building them, and coercing each id of an ``in_(list)``, cost about as
+    much as running them."""
+    from sqlalchemy import and_, bindparam, or_, select, update
+
+    from engine.store.models import Notification
+
+    n = table(Notification).c
+    now = bindparam("now", type_=n.due_at.type)
+    due = or_(
+        and_(n.state == "pending", n.due_at <= now),
+        and_(n.state == "sending", n.lease_until <= now),
+    )
+    query = select(*row_columns()).where(due).order_by(n.due_at, n.id).limit(limit)
+    if postgresql:
+        query = query.with_for_update(skip_locked=True)
+    mark = (
+        update(table(Notification))
+        .where(n.id.in_(bindparam("ids", expanding=True)), due)
+        .values(
+            state="sending",
+            lease_owner=bindparam("worker"),
+            lease_until=bindparam("until"),
+            updated_at=now,
+        )
+    )
+    return query, mark
 
 
 # ---- the SQLite worker lock -----------------------------------------------------------
@@ -320,56 +336,74 @@ class Standing:
 
 
 def load_recipients(session: Session, ids: Iterable[int]) -> dict[int, Recipient]:
-    from sqlalchemy import select
-
     from engine.store.addresses import addresses_of
-    from engine.store.models import Contact
 
-    c = table(Contact).c
-    columns = [c.id, c.agency_id, c.name, c.role, c.language, c.active]
     found: dict[int, Recipient] = {}
     for chunk in chunked(sorted(set(ids)), 1000):
         addresses = addresses_of(session, chunk)
-        for r in session.execute(select(*columns).where(c.id.in_(chunk))):
+        for r in session.execute(_recipients_query(), {"ids": chunk}):
             found[r.id] = Recipient(
                 r.id, r.agency_id, r.name, r.role, addresses.get(r.id, {}), r.language, r.active
             )
     return found
 
 
+@lru_cache(maxsize=1)
+def _recipients_query() -> Any:
+    """Built once, the ids an expanding parameter given at execution: building the
+    statement and coercing each id of an ``in_(list)`` cost more than running it."""
+    from sqlalchemy import bindparam, select
+
+    from engine.store.models import Contact
+
+    c = table(Contact).c
+    columns = [c.id, c.agency_id, c.name, c.role, c.language, c.active]
+    return select(*columns).where(c.id.in_(bindparam("ids", expanding=True)))
+
+
 def load_standings(session: Session, ids: Iterable[int]) -> dict[int, Standing]:
-    from sqlalchemy import select
+    found: dict[int, Standing] = {}
+    for chunk in chunked(sorted(set(ids)), 1000):
+        for r in session.execute(_standings_query(), {"ids": chunk}):
+            found[r.id] = Standing(r.status, r.cancelled_at, r.tracked)
+    return found
+
+
+@lru_cache(maxsize=1)
+def _standings_query() -> Any:
+    from sqlalchemy import bindparam, select
 
     from engine.store.models import Obligation
 
-    o = Obligation.__table__.c
-    found: dict[int, Standing] = {}
-    for chunk in chunked(sorted(set(ids)), 1000):
-        query = select(o.id, o.status, o.cancelled_at, o.tracked).where(o.id.in_(chunk))
-        for r in session.execute(query):
-            found[r.id] = Standing(r.status, r.cancelled_at, r.tracked)
-    return found
+    o = table(Obligation).c
+    return select(o.id, o.status, o.cancelled_at, o.tracked).where(
+        o.id.in_(bindparam("ids", expanding=True))
+    )
 
 
 def load_snoozes(
     session: Session, rows: Sequence[OutboxRow], now: datetime
 ) -> dict[tuple[int, int], datetime]:
     """The snoozes still running at ``now`` of the batch's (obligation, contact) pairs."""
-    from sqlalchemy import select
-
-    from engine.store.models import Snooze
-
     pairs = {(r.obligation_id, r.contact_id) for r in rows if r.obligation_id is not None}
-    s = table(Snooze).c
     found: dict[tuple[int, int], datetime] = {}
     for chunk in chunked(sorted({o for o, _c in pairs}), 1000):
-        query = select(s.obligation_id, s.contact_id, s.until).where(
-            s.obligation_id.in_(chunk), s.until > now
-        )
-        for r in session.execute(query):
+        for r in session.execute(_snoozes_query(), {"ids": chunk, "now": now}):
             if (r.obligation_id, r.contact_id) in pairs:
                 found[(r.obligation_id, r.contact_id)] = r.until
     return found
+
+
+@lru_cache(maxsize=1)
+def _snoozes_query() -> Any:
+    from sqlalchemy import bindparam, select
+
+    from engine.store.models import Snooze
+
+    s = table(Snooze).c
+    return select(s.obligation_id, s.contact_id, s.until).where(
+        s.obligation_id.in_(bindparam("ids", expanding=True)), s.until > bindparam("now")
+    )
 
 
 def load_siblings(
@@ -389,11 +423,6 @@ def load_siblings(
     it has statistics) into the ``(state, due_at)`` index, i.e. into reading every
     pending row, a cost that grows with what is stored rather than with what is due.
     """
-    from sqlalchemy import and_, select
-
-    from engine.store.models import Notification
-
-    n = table(Notification).c
     groups = {(r.obligation_id, r.contact_id, r.channel) for r in rows if r.obligation_id}
     found: dict[tuple[int, int, str], list[OutboxRow]] = defaultdict(list)
     for row in rows:  # the batch's own rows are siblings too, and already at hand
@@ -402,14 +431,28 @@ def load_siblings(
     mine = sorted(r.id for r in rows)
     pairs = sorted({(g[0], g[1]) for g in groups})
     for some in chunked(pairs, 500):
-        where = and_(n.obligation_id.in_({o for o, _ in some}),
-                     n.contact_id.in_({c for _, c in some}))  # fmt: skip
-        query = select(*row_columns()).where(where, n.scheduled_at <= now, n.id.not_in(mine))
-        for r in session.execute(query):
+        values = {"obligations": list({o for o, _ in some}),
+                  "contacts": list({c for _, c in some}), "now": now, "mine": mine}  # fmt: skip
+        for r in session.execute(_siblings_query(), values):
             group = (r.obligation_id, r.contact_id, r.channel)
             if group in groups and r.state in LIVE_STATES:
                 found[group].append(OutboxRow.from_columns(r))
     return found
+
+
+@lru_cache(maxsize=1)
+def _siblings_query() -> Any:
+    from sqlalchemy import bindparam, select
+
+    from engine.store.models import Notification
+
+    n = table(Notification).c
+    return select(*row_columns()).where(
+        n.obligation_id.in_(bindparam("obligations", expanding=True)),
+        n.contact_id.in_(bindparam("contacts", expanding=True)),
+        n.scheduled_at <= bindparam("now"),
+        n.id.not_in(bindparam("mine", expanding=True)),
+    )
 
 
 # ---- recording ------------------------------------------------------------------------

@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import NhacviecError
 from engine.messages.kinds import KINDS
@@ -83,24 +84,9 @@ class StoreSource:
 
 def load_subjects(session: Session, ids: set[int]) -> dict[int, Subject]:
     """Obligation, agency, plan and task of each id, in one query per thousand ids."""
-    from sqlalchemy import select
-
-    from engine.store.models import Agency, Obligation, Plan, Task
-
-    o, a, p, t = Obligation, Agency, Plan, Task
-    query = (
-        select(
-            o.id, o.title, o.period_label, o.opens_on, o.due_on, o.original_due_on,
-            o.status, o.role, a.name, p.number, p.title, p.key, t.id, t.number, t.title,
-            t.window_text, a.id, p.owner_agency_id,
-        )
-        .join(a, a.id == o.agency_id)
-        .join(p, p.id == o.plan_id)
-        .outerjoin(t, t.id == o.task_id)
-    )  # fmt: skip
     subjects: dict[int, Subject] = {}
     for chunk in chunked(sorted(ids), 1000):
-        for r in session.execute(query.where(o.id.in_(chunk))):
+        for r in session.execute(_subjects_query(), {"ids": chunk}):
             task = TaskView(r[13], r[14], r[15]) if r[12] is not None else None
             subjects[r[0]] = Subject(
                 ObligationView(*r[0:8]),
@@ -109,6 +95,28 @@ def load_subjects(session: Session, ids: set[int]) -> dict[int, Subject]:
                 task,
             )
     return subjects
+
+
+@lru_cache(maxsize=1)
+def _subjects_query() -> Any:
+    """Built once, the ids an expanding parameter given at execution (as the outbox's
+    loading queries: building it and coercing each id cost more than running it)."""
+    from sqlalchemy import bindparam, select
+
+    from engine.store.models import Agency, Obligation, Plan, Task
+
+    o, a, p, t = Obligation, Agency, Plan, Task
+    return (
+        select(
+            o.id, o.title, o.period_label, o.opens_on, o.due_on, o.original_due_on,
+            o.status, o.role, a.name, p.number, p.title, p.key, t.id, t.number, t.title,
+            t.window_text, a.id, p.owner_agency_id,
+        )
+        .join(a, a.id == o.agency_id)
+        .join(p, p.id == o.plan_id)
+        .outerjoin(t, t.id == o.task_id)
+        .where(o.id.in_(bindparam("ids", expanding=True)))
+    )  # fmt: skip
 
 
 def load_pending(session: Session, ids: set[int]) -> dict[int, PendingView]:
