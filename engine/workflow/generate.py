@@ -194,7 +194,7 @@ def unlisted_key(name: str) -> str:
 # What generation produces
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObligationSpec:
     """One obligation as the plans and workflows say it should be."""
 
