@@ -262,7 +262,6 @@ def sync_session(
         }
         acked = acknowledged_days(existing.values(), calendar)
         obligations = generate_obligations(plans, workflows, book, calendar)
-        del plans  # generation is done with them (a plan file holds a good deal)
         report.warnings.extend(contact_warnings(obligations, book))
         report.agencies_added = _add_agencies(session, obligations, book, agency_ids)
         signatures = ScheduleSignatures(book, calendar)
@@ -410,17 +409,23 @@ def reschedule(
 
 def load_plans(
     session: Session,
-) -> tuple[list[PlanFile], dict[str, int], dict[tuple[int, str], int]]:
-    """Every stored plan as a ``PlanFile``, plan ids by key, task ids by (plan id, key)."""
+) -> tuple[Iterator[PlanFile], dict[str, int], dict[tuple[int, str], int]]:
+    """Every stored plan as a ``PlanFile`` (read and checked one at a time, as the
+    iterator is consumed: a large plan file takes a good deal of memory), plan ids by
+    key, task ids by (plan id, key)."""
+    plan_ids = {key: plan_id for plan_id, key in session.execute(select(Plan.id, Plan.key))}
+    tasks = session.execute(select(Task.id, Task.plan_id, Task.key).where(Task.active))
+    task_ids = {(plan_id, key): task_id for task_id, plan_id, key in tasks}
+    return _plan_files(session, sorted(plan_ids)), plan_ids, task_ids
+
+
+def _plan_files(session: Session, keys: list[str]) -> Iterator[PlanFile]:
     from pydantic import ValidationError
 
-    plans: list[PlanFile] = []
-    plan_ids: dict[str, int] = {}
-    for plan_id, key, data in session.execute(
-        select(Plan.id, Plan.key, Plan.data).order_by(Plan.key)
-    ):
+    for key in keys:
+        data = session.execute(select(Plan.data).where(Plan.key == key)).scalar_one()
         try:
-            plans.append(PlanFile.model_validate(data))
+            plan = PlanFile.model_validate(data)
         except ValidationError as exc:
             raise InputError(
                 _(
@@ -428,10 +433,8 @@ def load_plans(
                     "problems); load it again with `nhacviec plan load`"
                 ).format(key=key, value=exc.error_count())
             ) from exc
-        plan_ids[key] = plan_id
-    tasks = session.execute(select(Task.id, Task.plan_id, Task.key).where(Task.active))
-    task_ids = {(plan_id, key): task_id for task_id, plan_id, key in tasks}
-    return plans, plan_ids, task_ids
+        del data
+        yield plan
 
 
 def load_book(
