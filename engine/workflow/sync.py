@@ -277,19 +277,28 @@ def sync_session(
         writer.track_from = {key: day for key, day in starts}
         written = writer.write(obligations, existing, spec_hash, reopened)
         del obligations, existing  # what is left to do is in ``written.dirty``
-        notes_writer = _NotificationWriter(session, now, report, bar)
-        # A chunk of obligations at a time: their reminders are made, reconciled and
-        # written before the next chunk's are made (never all of them in memory), and
-        # the chunk's specs are let go once written.
+        # A chunk of obligations at a time: the new ones are inserted, and the chunk's
+        # reminders made, reconciled and written, before the next chunk is taken; then
+        # the chunk's specs and ids are let go (a first sync never holds them all). One
+        # bar counts the obligations done.
         dirty = written.dirty
+        quiet = _Bar(False)
+        writer.bar = quiet
+        notes_writer = _NotificationWriter(session, now, report, quiet)
+        bar.start("Thêm nghĩa vụ và lịch nhắc", len(dirty))
         while dirty:
             chunk = [dirty.popleft() for _ in range(min(_SCHEDULE_CHUNK, len(dirty)))]
+            writer.insert(chunk, spec_hash, written)
             notes = schedule(chunk, book, calendar, overrides, acked)
             ids = {written.ids[o.key] for o in chunk}
             catch_up = {o.key: o.catch_up_days for o in chunk}
-            del chunk
             notes_writer.write(notes, written, ids, contact_ids, catch_up)
             del notes
+            for o in chunk:
+                written.statuses.pop(written.ids.pop(o.key), None)
+            bar.advance(len(chunk))
+            del chunk
+        notes_writer.bar = bar
         if written.cancelled:
             notes_writer.write([], written, written.cancelled, contact_ids, {})
     return report
@@ -551,8 +560,10 @@ class _ObligationWriter:
         spec_hash: Callable[[ObligationSpec], str],
         reopened: set[int],
     ) -> _Written:
-        """Insert, update and cancel obligations (see the module docstring). ``existing``
-        is emptied of what ``specs`` name; ``spec_hash`` is each one's hash."""
+        """Update and cancel obligations (see the module docstring) and queue what is
+        left to do in ``out.dirty``, the new ones among them (``insert`` writes those).
+        ``existing`` is emptied of what ``specs`` name; ``spec_hash`` is each one's
+        hash."""
         out = _Written()
         updates, events = [], []
         new_specs: list[ObligationSpec] = []
@@ -584,10 +595,21 @@ class _ObligationWriter:
                 events.append(self._event(stored.id, "cancelled", {"reason": NO_LONGER_FOLLOWS}))
                 self.report.cancelled.append(self._stored_change(stored))
         remaining.clear()
-        self._insert(new_specs, spec_hash, out)
         self._bulk(update(Obligation), updates, "Cập nhật nghĩa vụ")
-        self._events(events, new_specs, out)
+        self._events(events, [], out)
         return out
+
+    def insert(
+        self,
+        specs: Sequence[ObligationSpec],
+        spec_hash: Callable[[ObligationSpec], str],
+        out: _Written,
+    ) -> None:
+        """Insert those of ``specs`` that ``write`` found new (no id yet), then their
+        "created" events: after the events of the updates and cancellations, in order."""
+        new_specs = [spec for spec in specs if spec.key not in out.ids]
+        self._insert(new_specs, spec_hash, out)
+        self._events([], new_specs, out)
 
     def _values(self, spec: ObligationSpec, spec_hash: str) -> dict[str, Any]:
         plan_id = self.plan_ids[spec.plan]
@@ -615,34 +637,34 @@ class _ObligationWriter:
         table: Table = Obligation.__table__  # type: ignore[assignment]
         connection = self.session.connection()
         before = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-        out.inserted_after = before
+        if out.inserted_after is None:
+            out.inserted_after = before
         columns = list(self._values(specs[0], ""))
         at = columns.index("tracked")
-        tracked: dict[str, tuple[str, bool]] = {}  # by key: the spec's own key, tracked
+        untracked: set[str] = set()
 
         def rows() -> Iterator[tuple[Any, ...]]:
-            for n, spec in enumerate(specs, 1):
+            for spec in specs:
                 values = self._values(spec, spec_hash(spec))
                 row = tuple(values[c] for c in columns)
-                tracked[spec.key] = (spec.key, row[at])
+                if not row[at]:
+                    untracked.add(spec.key)
                 yield row
-                if n % _CHUNK == 0:
-                    self.bar.advance(_CHUNK)
 
-        self.bar.start("Thêm nghĩa vụ", len(specs))
         FastInsert(connection, table, columns).write(rows())
-        self.bar.advance(len(specs) % _CHUNK)
+        self.bar.advance(len(specs))
         query = select(table.c.id, table.c.key).where(table.c.id > before).order_by(table.c.id)
-        statuses = {flag: reminder_status("open", flag) for flag in (True, False)}
-        for oid, read in connection.execute(query):
-            found = tracked.pop(read, None)
-            if found is not None:  # the spec's key kept, not the copy read back
-                key, flag = found
-                out.ids[key] = oid
-                out.statuses[oid] = statuses[flag]
-        missing = list(tracked)
-        assert not missing, f"inserted obligations not found again: {missing[:3]}"
-        for spec in specs:
+        read = connection.execute(query).all()
+        if [key for _, key in read] != [spec.key for spec in specs]:  # not in insertion order
+            by_key = {key: oid for oid, key in read}
+            missing = [spec.key for spec in specs if spec.key not in by_key]
+            assert not missing, f"inserted obligations not found again: {missing[:3]}"
+            read = [(by_key[spec.key], spec.key) for spec in specs]  # type: ignore[misc]
+        untracked_status = reminder_status("open", False)
+        for spec, (oid, _key) in zip(specs, read, strict=True):
+            out.ids[spec.key] = oid  # the spec's own key kept, not the copy read back
+            if spec.key in untracked:  # "open" is what a missing status means
+                out.statuses[oid] = untracked_status
             self.report.added.append(_change(spec))
 
     def _events(
@@ -809,7 +831,7 @@ class _NotificationWriter:
         updates: list[dict[str, Any]] = []
         for spec in notes:
             ob_id = written.ids[spec.obligation]
-            status = written.statuses[ob_id] or "open"
+            status = written.statuses.get(ob_id) or "open"
             key = (ob_id, spec.stage, contact_ids[spec.contact], spec.channel)
             stored = existing.pop(key, None)
             if stored is None:
