@@ -58,6 +58,7 @@ is done, waived or reopened (its compiled ``stop_on`` holds ``open``). Stages wi
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -194,7 +195,7 @@ def unlisted_key(name: str) -> str:
 # What generation produces
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObligationSpec:
     """One obligation as the plans and workflows say it should be."""
 
@@ -279,23 +280,29 @@ def generate(
 
 
 def generate_obligations(
-    plans: Sequence[PlanFile],
+    plans: Iterable[PlanFile],
     workflows: Sequence[Workflow],
     book: AgencyBook,
     calendar: WorkCalendar,
 ) -> list[ObligationSpec]:
-    """Every obligation, each key once (the first rule that makes a key wins)."""
-    seen: dict[str, ObligationSpec] = {}
-    for workflow in workflows:
-        for plan in plans:
+    """Every obligation, each key once (the first rule that makes a key wins), workflow
+    by workflow and, within each, plan by plan. ``plans`` is read once, one plan at a
+    time (a caller may make each as it is asked for and let it go): every key names its
+    plan, so no two plans make the same key."""
+    made: list[list[ObligationSpec]] = [[] for _ in workflows]
+    for plan in plans:
+        seen: dict[str, ObligationSpec] = {}
+        for workflow, out in zip(workflows, made, strict=True):
             if not workflow.applies_to(plan.key):
                 continue
             for rule in workflow.rules:
                 if not rule.selects_plan(plan.key):
                     continue
                 for ob in _rule_obligations(rule, workflow, plan, book, calendar):
-                    seen.setdefault(ob.key, ob)
-    return list(seen.values())
+                    if ob.key not in seen:
+                        seen[ob.key] = ob
+                        out.append(ob)
+    return list(itertools.chain.from_iterable(made))
 
 
 def _rule_obligations(

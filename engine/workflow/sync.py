@@ -50,10 +50,12 @@ from __future__ import annotations
 
 import gc
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Insert, Table, case, func, insert, literal, select, update
@@ -97,7 +99,7 @@ _SCHEDULE_CHUNK = 2000  # obligations whose reminders are made and written toget
 _ID_CHUNK = 900  # obligation ids per IN (...) list
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """One obligation that sync added, changed, cancelled or reinstated."""
 
@@ -106,7 +108,7 @@ class Change:
     title: str
     period: str
     due_on: date
-    changes: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    changes: Mapping[str, tuple[str, str]] = field(default_factory=lambda: _NO_CHANGES)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -126,6 +128,9 @@ class Change:
             )
         return text
 
+
+# One empty ``Change.changes`` for all (a first sync reports every obligation it adds).
+_NO_CHANGES: Mapping[str, tuple[str, str]] = MappingProxyType({})
 
 # What ``Change.changes`` names, as ``describe`` says it.
 CHANGED = {
@@ -260,27 +265,42 @@ def sync_session(
         report.warnings.extend(contact_warnings(obligations, book))
         report.agencies_added = _add_agencies(session, obligations, book, agency_ids)
         signatures = ScheduleSignatures(book, calendar)
-        hashes = {
-            o.key: o.spec_hash(signatures.of(o, overrides.get(o.key, o.due_on), acked.get(o.key)))
-            for o in obligations
-        }
+
+        def spec_hash(o: ObligationSpec) -> str:
+            return o.spec_hash(signatures.of(o, overrides.get(o.key, o.due_on), acked.get(o.key)))
+
+        # Obligations with reminders to look at again, read before anything is written
+        # (sync changes neither the status nor the tracking of a stored obligation).
+        reopened = _reopened(session, now)
         writer = _ObligationWriter(session, now, plan_ids, task_ids, agency_ids, report, bar)
         starts = session.execute(select(Plan.key, Plan.track_from))
         writer.track_from = {key: day for key, day in starts}
-        written = writer.write(obligations, existing, hashes)
-        reopened = _reopened(session, now)
-        dirty = [o for o in obligations if o.key in written.dirty or written.ids[o.key] in reopened]
-        catch_up = {o.key: o.catch_up_days for o in dirty}
-        notes_writer = _NotificationWriter(session, now, report, bar)
-        # A chunk of obligations at a time: their reminders are made, reconciled and
-        # written before the next chunk's are made (never all of them in memory).
-        for start in range(0, len(dirty), _SCHEDULE_CHUNK):
-            chunk = dirty[start : start + _SCHEDULE_CHUNK]
+        written = writer.write(obligations, existing, spec_hash, reopened)
+        del obligations, existing  # what is left to do is in ``written.dirty``
+        # A chunk of obligations at a time: the new ones are inserted, and the chunk's
+        # reminders made, reconciled and written, before the next chunk is taken; then
+        # the chunk's specs and ids are let go (a first sync never holds them all). One
+        # bar counts the obligations done.
+        dirty = written.dirty
+        quiet = _Bar(False)
+        writer.bar = quiet
+        notes_writer = _NotificationWriter(session, now, report, quiet)
+        bar.start("Thêm nghĩa vụ và lịch nhắc", len(dirty))
+        while dirty:
+            chunk = [dirty.popleft() for _ in range(min(_SCHEDULE_CHUNK, len(dirty)))]
+            writer.insert(chunk, spec_hash, written)
             notes = schedule(chunk, book, calendar, overrides, acked)
             ids = {written.ids[o.key] for o in chunk}
+            catch_up = {o.key: o.catch_up_days for o in chunk}
             notes_writer.write(notes, written, ids, contact_ids, catch_up)
+            del notes
+            for o in chunk:
+                written.statuses.pop(written.ids.pop(o.key), None)
+            bar.advance(len(chunk))
+            del chunk
+        notes_writer.bar = bar
         if written.cancelled:
-            notes_writer.write([], written, written.cancelled, contact_ids, catch_up)
+            notes_writer.write([], written, written.cancelled, contact_ids, {})
     return report
 
 
@@ -398,17 +418,23 @@ def reschedule(
 
 def load_plans(
     session: Session,
-) -> tuple[list[PlanFile], dict[str, int], dict[tuple[int, str], int]]:
-    """Every stored plan as a ``PlanFile``, plan ids by key, task ids by (plan id, key)."""
+) -> tuple[Iterator[PlanFile], dict[str, int], dict[tuple[int, str], int]]:
+    """Every stored plan as a ``PlanFile`` (read and checked one at a time, as the
+    iterator is consumed: a large plan file takes a good deal of memory), plan ids by
+    key, task ids by (plan id, key)."""
+    plan_ids = {key: plan_id for plan_id, key in session.execute(select(Plan.id, Plan.key))}
+    tasks = session.execute(select(Task.id, Task.plan_id, Task.key).where(Task.active))
+    task_ids = {(plan_id, key): task_id for task_id, plan_id, key in tasks}
+    return _plan_files(session, sorted(plan_ids)), plan_ids, task_ids
+
+
+def _plan_files(session: Session, keys: list[str]) -> Iterator[PlanFile]:
     from pydantic import ValidationError
 
-    plans: list[PlanFile] = []
-    plan_ids: dict[str, int] = {}
-    for plan_id, key, data in session.execute(
-        select(Plan.id, Plan.key, Plan.data).order_by(Plan.key)
-    ):
+    for key in keys:
+        data = session.execute(select(Plan.data).where(Plan.key == key)).scalar_one()
         try:
-            plans.append(PlanFile.model_validate(data))
+            plan = PlanFile.model_validate(data)
         except ValidationError as exc:
             raise InputError(
                 _(
@@ -416,10 +442,8 @@ def load_plans(
                     "problems); load it again with `nhacviec plan load`"
                 ).format(key=key, value=exc.error_count())
             ) from exc
-        plan_ids[key] = plan_id
-    tasks = session.execute(select(Task.id, Task.plan_id, Task.key).where(Task.active))
-    task_ids = {(plan_id, key): task_id for task_id, plan_id, key in tasks}
-    return plans, plan_ids, task_ids
+        del data
+        yield plan
 
 
 def load_book(
@@ -507,11 +531,12 @@ def _add_agencies(
 @dataclass
 class _Written:
     """Obligation ids by key, statuses by id as reminders see them (``reminder_status``;
-    None: cancelled), and what to look at again."""
+    None: cancelled), and what to look at again: the obligations whose reminders are
+    made and reconciled (new, changed, reinstated, or reopened), in generation order."""
 
     ids: dict[str, int] = field(default_factory=dict)
     statuses: dict[int, str | None] = field(default_factory=dict)
-    dirty: set[str] = field(default_factory=set)
+    dirty: deque[ObligationSpec] = field(default_factory=deque)
     cancelled: set[int] = field(default_factory=set)
     inserted_after: int | None = None  # ids above this were inserted by this run
 
@@ -532,25 +557,33 @@ class _ObligationWriter:
         self,
         specs: Sequence[ObligationSpec],
         existing: dict[str, _Stored],
-        hashes: Mapping[str, str],
+        spec_hash: Callable[[ObligationSpec], str],
+        reopened: set[int],
     ) -> _Written:
-        """Insert, update and cancel obligations (see the module docstring)."""
+        """Update and cancel obligations (see the module docstring) and queue what is
+        left to do in ``out.dirty``, the new ones among them (``insert`` writes those).
+        ``existing`` is emptied of what ``specs`` name; ``spec_hash`` is each one's
+        hash."""
         out = _Written()
         updates, events = [], []
         new_specs: list[ObligationSpec] = []
-        remaining = dict(existing)
+        remaining = existing
         for spec in specs:
             stored = remaining.pop(spec.key, None)
             if stored is None:
                 new_specs.append(spec)
+                out.dirty.append(spec)
                 continue
             out.ids[spec.key] = stored.id
             out.statuses[stored.id] = reminder_status(stored.status, stored.tracked)
-            if hashes[spec.key] == stored.spec_hash and stored.cancelled_at is None:
+            new_hash = spec_hash(spec)
+            if new_hash == stored.spec_hash and stored.cancelled_at is None:
                 self.report.unchanged += 1
+                if stored.id in reopened:
+                    out.dirty.append(spec)
                 continue
-            out.dirty.add(spec.key)
-            row, event = self._update(spec, stored, hashes[spec.key])
+            out.dirty.append(spec)
+            row, event = self._update(spec, stored, new_hash)
             updates.append(row)
             if event is not None:
                 events.append(event)
@@ -561,10 +594,22 @@ class _ObligationWriter:
                 updates.append({"id": stored.id, "cancelled_at": self.now, "updated_at": self.now})
                 events.append(self._event(stored.id, "cancelled", {"reason": NO_LONGER_FOLLOWS}))
                 self.report.cancelled.append(self._stored_change(stored))
-        self._insert(new_specs, hashes, out)
+        remaining.clear()
         self._bulk(update(Obligation), updates, "Cập nhật nghĩa vụ")
-        self._events(events, new_specs, out)
+        self._events(events, [], out)
         return out
+
+    def insert(
+        self,
+        specs: Sequence[ObligationSpec],
+        spec_hash: Callable[[ObligationSpec], str],
+        out: _Written,
+    ) -> None:
+        """Insert those of ``specs`` that ``write`` found new (no id yet), then their
+        "created" events: after the events of the updates and cancellations, in order."""
+        new_specs = [spec for spec in specs if spec.key not in out.ids]
+        self._insert(new_specs, spec_hash, out)
+        self._events([], new_specs, out)
 
     def _values(self, spec: ObligationSpec, spec_hash: str) -> dict[str, Any]:
         plan_id = self.plan_ids[spec.plan]
@@ -579,7 +624,10 @@ class _ObligationWriter:
         }  # fmt: skip
 
     def _insert(
-        self, specs: list[ObligationSpec], hashes: Mapping[str, str], out: _Written
+        self,
+        specs: list[ObligationSpec],
+        spec_hash: Callable[[ObligationSpec], str],
+        out: _Written,
     ) -> None:
         """Insert the new obligations through the driver's fast path; their ids are read
         back (they are the rows after the largest id before: sync writes in one
@@ -589,30 +637,34 @@ class _ObligationWriter:
         table: Table = Obligation.__table__  # type: ignore[assignment]
         connection = self.session.connection()
         before = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-        out.inserted_after = before
-        columns = list(self._values(specs[0], hashes[specs[0].key]))
-        tracked: dict[str, bool] = {}
+        if out.inserted_after is None:
+            out.inserted_after = before
+        columns = list(self._values(specs[0], ""))
+        at = columns.index("tracked")
+        untracked: set[str] = set()
 
         def rows() -> Iterator[tuple[Any, ...]]:
-            for n, spec in enumerate(specs, 1):
-                values = self._values(spec, hashes[spec.key])
-                tracked[spec.key] = values["tracked"]
-                yield tuple(values[c] for c in columns)
-                if n % _CHUNK == 0:
-                    self.bar.advance(_CHUNK)
+            for spec in specs:
+                values = self._values(spec, spec_hash(spec))
+                row = tuple(values[c] for c in columns)
+                if not row[at]:
+                    untracked.add(spec.key)
+                yield row
 
-        self.bar.start("Thêm nghĩa vụ", len(specs))
         FastInsert(connection, table, columns).write(rows())
-        self.bar.advance(len(specs) % _CHUNK)
+        self.bar.advance(len(specs))
         query = select(table.c.id, table.c.key).where(table.c.id > before).order_by(table.c.id)
-        for oid, key in connection.execute(query):
-            if key in tracked:
-                out.ids[key] = oid
-                out.statuses[oid] = reminder_status("open", tracked[key])
-        missing = [s.key for s in specs if s.key not in out.ids]
-        assert not missing, f"inserted obligations not found again: {missing[:3]}"
-        for spec in specs:
-            out.dirty.add(spec.key)
+        read = connection.execute(query).all()
+        if [key for _, key in read] != [spec.key for spec in specs]:  # not in insertion order
+            by_key = {key: oid for oid, key in read}
+            missing = [spec.key for spec in specs if spec.key not in by_key]
+            assert not missing, f"inserted obligations not found again: {missing[:3]}"
+            read = [(by_key[spec.key], spec.key) for spec in specs]  # type: ignore[misc]
+        untracked_status = reminder_status("open", False)
+        for spec, (oid, _key) in zip(specs, read, strict=True):
+            out.ids[spec.key] = oid  # the spec's own key kept, not the copy read back
+            if spec.key in untracked:  # "open" is what a missing status means
+                out.statuses[oid] = untracked_status
             self.report.added.append(_change(spec))
 
     def _events(
@@ -696,7 +748,12 @@ def _execute(session: Session, statement: Any, rows: list[dict[str, Any]]) -> No
 
 def _change(spec: ObligationSpec, changes: Mapping[str, tuple[str, str]] | None = None) -> Change:
     return Change(
-        spec.key, spec.agency_name, spec.title, spec.period_label, spec.due_on, changes or {}
+        spec.key,
+        spec.agency_name,
+        spec.title,
+        spec.period_label,
+        spec.due_on,
+        changes or _NO_CHANGES,
     )
 
 
@@ -774,7 +831,7 @@ class _NotificationWriter:
         updates: list[dict[str, Any]] = []
         for spec in notes:
             ob_id = written.ids[spec.obligation]
-            status = written.statuses[ob_id] or "open"
+            status = written.statuses.get(ob_id) or "open"
             key = (ob_id, spec.stage, contact_ids[spec.contact], spec.channel)
             stored = existing.pop(key, None)
             if stored is None:
