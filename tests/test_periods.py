@@ -62,6 +62,12 @@ SEED_CELLS = [
     ("004", "2022"),
 ]
 
+QUARTERS_2026 = [
+    "2026-01-01..2026-03-31",
+    "2026-04-01..2026-06-30",
+    "2026-07-01..2026-09-30",
+    "2026-10-01..2026-12-31",
+]
 LEAP_MONTH_ENDS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
 # expression, within, recurrence, spans, labels (None: not checked here)
@@ -298,12 +304,7 @@ CASES: list[tuple[str, Within, str | None, list[str], list[str] | None]] = [
         "hàng quý",
         (2026, 2026),
         "quarterly",
-        [
-            "2026-01-01..2026-03-31",
-            "2026-04-01..2026-06-30",
-            "2026-07-01..2026-09-30",
-            "2026-10-01..2026-12-31",
-        ],
+        QUARTERS_2026,
         ["Quý I/2026", "Quý II/2026", "Quý III/2026", "Quý IV/2026"],
     ),
     (
@@ -465,12 +466,7 @@ CASES: list[tuple[str, Within, str | None, list[str], list[str] | None]] = [
         "Hằng quý, khi có yêu cầu",
         (2026, 2026),
         "quarterly",
-        [
-            "2026-01-01..2026-03-31",
-            "2026-04-01..2026-06-30",
-            "2026-07-01..2026-09-30",
-            "2026-10-01..2026-12-31",
-        ],
+        QUARTERS_2026,
         None,
     ),
     ("Tháng 6/2026 và đột xuất", None, None, ["2026-06-01..2026-06-30"], None),

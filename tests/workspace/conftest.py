@@ -103,12 +103,19 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture
-def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+@contextmanager
+def browser_page(chromium: Any, locale: str) -> Iterator[Any]:
+    """A page of a fresh browser context whose Accept-Language is ``locale``."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
     context.set_default_timeout(15_000)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    with browser_page(chromium, "vi-VN") as opened:
+        yield opened
 
 
 def serve(store: Store, settings: Settings, clock: Clock, port: int) -> Iterator[str]:

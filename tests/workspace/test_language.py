@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from engine.store.models import Contact, Obligation
 from tests.workspace import scenario
-from tests.workspace.conftest import Live
+from tests.workspace.conftest import Live, browser_page
 from tests.workspace.test_email_links import mailed
 
 TEMPLATES = Path(__file__).parents[2] / "templates"
@@ -25,10 +25,8 @@ TEMPLATES = Path(__file__).parents[2] / "templates"
 @pytest.fixture
 def english_browser(chromium: Any) -> Iterator[Any]:
     """A browser whose Accept-Language asks for English first."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
+    with browser_page(chromium, "en-US") as opened:
+        yield opened
 
 
 def html_lang(page: Any) -> str:
